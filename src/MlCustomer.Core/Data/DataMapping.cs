@@ -1,0 +1,154 @@
+using System.Text.Json;
+
+namespace MlCustomer.Core.Data;
+
+/// <summary>
+/// How a business's own export maps onto the data contract: its column names, date format, decimal
+/// separator and delimiter, and the margin rates that estimate cost of goods when the export has no cost.
+/// Read from a small JSON file so that an export loads without being edited.
+/// </summary>
+public sealed class DataMapping
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>The contract's own names and formats: what training-data/ uses.</summary>
+    public static DataMapping Default { get; } = new();
+
+    /// <summary>Format of the transactions file.</summary>
+    public FileFormat Transactions { get; init; } = new();
+
+    /// <summary>Format of the customers file.</summary>
+    public FileFormat Customers { get; init; } = new();
+
+    /// <summary>Margin rates used when the transactions have no cost column.</summary>
+    public CostEstimate CostEstimate { get; init; } = new();
+
+    /// <summary>Reads and validates a mapping file; errors name the file and what is wrong.</summary>
+    public static DataMapping Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new DataFileException(path, 0, null, "mapping file not found");
+        }
+
+        DataMapping? mapping;
+        try
+        {
+            mapping = JsonSerializer.Deserialize<DataMapping>(File.ReadAllText(path), JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            var line = e.LineNumber is { } l ? l + 1 : 0;
+            throw new DataFileException(path, line, e.Path, $"not a valid mapping: {e.Message.Split(". Path:")[0]}");
+        }
+
+        if (mapping is null)
+        {
+            throw new DataFileException(path, 0, null, "the mapping is empty");
+        }
+
+        var problems = mapping.Validate();
+        return problems.Count == 0
+            ? mapping
+            : throw new DataFileException(path, 0, null, string.Join("; ", problems));
+    }
+
+    /// <summary>Every problem with this mapping, empty when it is usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        Transactions.Validate("transactions", problems);
+        Customers.Validate("customers", problems);
+        CostEstimate.Validate(problems);
+        return problems;
+    }
+}
+
+/// <summary>Delimiter, decimal separator, date format and column names of one input file.</summary>
+public sealed class FileFormat
+{
+    /// <summary>Field delimiter, one character ("," by default; ";" and "\t" are common).</summary>
+    public string Delimiter { get; init; } = ",";
+
+    /// <summary>Decimal separator, "." or ",".</summary>
+    public string DecimalSeparator { get; init; } = ".";
+
+    /// <summary>
+    /// .NET date format of the date columns (e.g. "M/d/yyyy H:mm"); null means ISO 8601
+    /// (yyyy-MM-dd, optionally with a time). Only the day is kept.
+    /// </summary>
+    public string? DateFormat { get; init; }
+
+    /// <summary>Contract column name → the name in the user's file. Unmapped columns keep the contract name.</summary>
+    public Dictionary<string, string> Columns { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The delimiter as a character.</summary>
+    public char DelimiterChar => Delimiter == "\\t" ? '\t' : Delimiter[0];
+
+    /// <summary>The name the user's file gives to a contract column.</summary>
+    public string SourceName(string contractName) => Columns.GetValueOrDefault(contractName, contractName);
+
+    internal void Validate(string file, List<string> problems)
+    {
+        if (Delimiter.Length != 1 && Delimiter != "\\t")
+        {
+            problems.Add($"{file}.delimiter must be one character, not '{Delimiter}'");
+        }
+
+        if (DecimalSeparator is not ("." or ","))
+        {
+            problems.Add($"{file}.decimalSeparator must be '.' or ',', not '{DecimalSeparator}'");
+        }
+
+        if (DecimalSeparator == "," && Delimiter == ",")
+        {
+            problems.Add($"{file}: ',' cannot be both the delimiter and the decimal separator");
+        }
+
+        foreach (var (ours, theirs) in Columns)
+        {
+            if (string.IsNullOrWhiteSpace(theirs))
+            {
+                problems.Add($"{file}.columns.{ours} maps to an empty column name");
+            }
+        }
+    }
+}
+
+/// <summary>Margin rates (gross profit ÷ revenue) that estimate cost of goods when the export has none.</summary>
+public sealed class CostEstimate
+{
+    /// <summary>The margin applied to categories not listed in <see cref="MarginRateByCategory"/>.</summary>
+    public double? DefaultMarginRate { get; init; }
+
+    /// <summary>Margin rate per category.</summary>
+    public Dictionary<string, double> MarginRateByCategory { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The margin rate for a category, or null when none is configured.</summary>
+    public double? MarginRateFor(string category) =>
+        MarginRateByCategory.TryGetValue(category, out var rate) ? rate : DefaultMarginRate;
+
+    internal void Validate(List<string> problems)
+    {
+        if (DefaultMarginRate is { } rate && !IsPlausible(rate))
+        {
+            problems.Add($"costEstimate.defaultMarginRate must be between -1 and 1, not {rate}");
+        }
+
+        foreach (var (category, categoryRate) in MarginRateByCategory)
+        {
+            if (!IsPlausible(categoryRate))
+            {
+                problems.Add($"costEstimate.marginRateByCategory.{category} must be between -1 and 1, not {categoryRate}");
+            }
+        }
+    }
+
+    private static bool IsPlausible(double rate) => double.IsFinite(rate) && rate is >= -1 and <= 1;
+}

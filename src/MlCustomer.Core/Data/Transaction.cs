@@ -1,0 +1,50 @@
+namespace MlCustomer.Core.Data;
+
+/// <summary>
+/// One order line. A line with negative revenue is a return or refund; it is never counted as a purchase.
+/// </summary>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="OrderId">The order (invoice); a return may carry the id of the order it returns.</param>
+/// <param name="OrderDate">The day of the order or return.</param>
+/// <param name="Category">Product category, "(none)" when the source has none.</param>
+/// <param name="Quantity">Units, negative for returns.</param>
+/// <param name="Revenue">Revenue net of discounts in currency units, negative for returns.</param>
+/// <param name="Cost">Cost of goods in currency units (negative for goods taken back); estimated when the source has no cost.</param>
+/// <param name="Discount">Discount given in currency units, already subtracted from revenue.</param>
+/// <param name="Channel">Sales channel, "(none)" when the source has none.</param>
+public sealed record Transaction(
+    string CustomerId,
+    string OrderId,
+    DateOnly OrderDate,
+    string Category,
+    double Quantity,
+    double Revenue,
+    double Cost,
+    double Discount,
+    string Channel)
+{
+    /// <summary>Gross profit of the line: revenue minus cost of goods.</summary>
+    public double GrossProfit => Revenue - Cost;
+
+    /// <summary>True for returns and refunds (negative revenue).</summary>
+    public bool IsReturn => Revenue < 0;
+}
+
+/// <summary>
+/// One customer from the customers file. Service columns are null when the file lacks them or the cell is empty.
+/// </summary>
+/// <param name="CustomerId">Unique customer id.</param>
+/// <param name="SignupDate">Signup day, null when unknown.</param>
+/// <param name="Attributes">Free attribute values, in the order of <see cref="CustomerDataSet.AttributeNames"/>; empty string when missing.</param>
+/// <param name="SupportTickets">Number of support tickets.</param>
+/// <param name="Complaints">Number of complaints.</param>
+/// <param name="ServiceCostAmount">Cost to serve in currency units.</param>
+/// <param name="Satisfaction">Satisfaction score 1–5.</param>
+public sealed record Customer(
+    string CustomerId,
+    DateOnly? SignupDate,
+    IReadOnlyList<string> Attributes,
+    double? SupportTickets,
+    double? Complaints,
+    double? ServiceCostAmount,
+    double? Satisfaction);
