@@ -19,7 +19,7 @@ public sealed record CustomerFeatures
     /// <summary>Distinct orders with a purchase.</summary>
     public required double OrderCount { get; init; }
 
-    /// <summary>Revenue net of discounts and returns.</summary>
+    /// <summary>Revenue net of discounts and returns, up to the as-of date.</summary>
     public required double RevenueTotal { get; init; }
 
     /// <summary>Mean revenue of a purchase order (before returns); 0 without purchases.</summary>
@@ -49,10 +49,10 @@ public sealed record CustomerFeatures
     /// <summary>Standard deviation of days between purchase days; NaN with fewer than three purchase days.</summary>
     public required double SdDaysBetweenPurchases { get; init; }
 
-    /// <summary>Revenue in the 90 days up to the as-of date.</summary>
+    /// <summary>Purchase revenue (returns not subtracted) in the 90 days up to the as-of date.</summary>
     public required double RevenueLast90Days { get; init; }
 
-    /// <summary>Revenue in the 90 days before those.</summary>
+    /// <summary>Purchase revenue (returns not subtracted) in the 90 days before those.</summary>
     public required double RevenuePrior90Days { get; init; }
 
     /// <summary>(last 90 − prior 90) ÷ (last 90 + prior 90) of purchase revenue, in [−1, 1]; 0 when both are 0.</summary>
@@ -61,7 +61,7 @@ public sealed record CustomerFeatures
     /// <summary>Distinct categories bought.</summary>
     public required double CategoriesBought { get; init; }
 
-    /// <summary>Returned revenue ÷ purchased revenue, 0 without purchases.</summary>
+    /// <summary>Returned revenue ÷ purchase revenue, capped at 1 (returns of goods bought before the data began); 0 without returns, 1 with returns but no purchases.</summary>
     public required double ReturnRate { get; init; }
 
     /// <summary>Discount ÷ (purchased revenue + discount): how much of what they buy is bought on discount.</summary>

@@ -1,0 +1,18 @@
+using System.Globalization;
+
+namespace MlCustomer.Core.Data;
+
+/// <summary>How MlCustomer writes CSV cells: invariant culture, RFC 4180 quoting, empty for missing.</summary>
+public static class CsvText
+{
+    /// <summary>Quotes a text cell when it holds a comma, quote or line break.</summary>
+    public static string Escape(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+
+    /// <summary>A number with at most <paramref name="decimals"/> decimals; NaN (missing) is an empty cell.</summary>
+    public static string Number(double value, int decimals = 4) =>
+        double.IsNaN(value) ? "" : Math.Round(value, decimals).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>An ISO 8601 day.</summary>
+    public static string Date(DateOnly value) => value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,337 @@
+using MlCustomer.Core.Data;
+
+namespace MlCustomer.Core.Features;
+
+/// <summary>Settings of one feature build.</summary>
+public sealed record FeatureOptions
+{
+    /// <summary>The default churn label window: no purchase in this many days after the as-of date.</summary>
+    public const int DefaultChurnHorizonDays = 180;
+
+    /// <summary>The default value label window: profit in this many days after the as-of date.</summary>
+    public const int DefaultValueHorizonDays = 365;
+
+    /// <summary>Features use only events on or before this day.</summary>
+    public required DateOnly AsOfDate { get; init; }
+
+    /// <summary>Churn label window in days after the as-of date.</summary>
+    public int ChurnHorizonDays { get; init; } = DefaultChurnHorizonDays;
+
+    /// <summary>Value (profit, revenue) label window in days after the as-of date.</summary>
+    public int ValueHorizonDays { get; init; } = DefaultValueHorizonDays;
+
+    /// <summary>
+    /// Compute labels from the horizon. False for scoring, where the future is unknown: then order
+    /// lines after the as-of date are not used at all (and counted as such).
+    /// </summary>
+    public bool IncludeLabels { get; init; } = true;
+
+    /// <summary>The longer of the two label windows.</summary>
+    public int LabelWindowDays => Math.Max(ChurnHorizonDays, ValueHorizonDays);
+}
+
+/// <summary>
+/// The one feature builder: training and serving both call it, so the two cannot drift apart.
+/// Features use only events on or before the as-of date; labels only events in the horizon after it.
+/// </summary>
+public static class FeatureBuilder
+{
+    /// <summary>Days in the trailing window that profit tiers are computed over.</summary>
+    public const int TrailingWindowDays = 365;
+
+    /// <summary>Days in each half of the revenue trend comparison.</summary>
+    public const int TrendWindowDays = 90;
+
+    /// <summary>
+    /// The as-of date that leaves a full label window after it: the last order date in the data minus
+    /// the longer horizon.
+    /// </summary>
+    public static DateOnly DefaultAsOfDate(CustomerDataSet data, int churnHorizonDays, int valueHorizonDays) =>
+        data.LastOrderDate.AddDays(-Math.Max(churnHorizonDays, valueHorizonDays));
+
+    /// <summary>Builds one row per customer who existed at the as-of date.</summary>
+    /// <exception cref="ArgumentException">The as-of date or horizons do not fit the data.</exception>
+    public static FeatureTable Build(CustomerDataSet data, FeatureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(data, options);
+
+        var attributeNames = data.AttributeNames;
+        var historyByCustomer = GroupByCustomer(data.Transactions);
+        var customers = data.Customers ?? historyByCustomer.Keys
+            .Select(id => new Customer(id, null, [], null, null, null, null))
+            .ToList();
+        var emptyHistory = new List<Transaction>();
+        var report = new FeatureReport();
+        var rows = new List<CustomerFeatures>(customers.Count);
+
+        foreach (var customer in customers.OrderBy(c => c.CustomerId, StringComparer.Ordinal))
+        {
+            var history = historyByCustomer.GetValueOrDefault(customer.CustomerId, emptyHistory);
+            var exclusion = ExclusionReason(customer, history, options.AsOfDate);
+            if (exclusion is not null)
+            {
+                report.CustomersExcluded[exclusion] = report.CustomersExcluded.GetValueOrDefault(exclusion) + 1;
+                CountUnused(report, history, options, "customer left out of the table");
+                continue;
+            }
+
+            CountUnused(report, history, options, reasonForIncluded: null);
+            rows.Add(BuildRow(customer, history, options));
+        }
+
+        report.CustomersWithFeatures = rows.Count;
+        return new FeatureTable(
+            options.AsOfDate, options.ChurnHorizonDays, options.ValueHorizonDays, attributeNames, rows, report);
+    }
+
+    private static void Validate(CustomerDataSet data, FeatureOptions options)
+    {
+        if (options.ChurnHorizonDays <= 0 || options.ValueHorizonDays <= 0)
+        {
+            throw new ArgumentException(
+                $"Horizons must be positive numbers of days (churn {options.ChurnHorizonDays}, value {options.ValueHorizonDays}).");
+        }
+
+        if (data.Transactions.Count == 0)
+        {
+            throw new ArgumentException("The data set has no transactions: there is nothing to compute features from.");
+        }
+
+        if (options.AsOfDate < data.FirstOrderDate)
+        {
+            throw new ArgumentException(
+                $"The as-of date {options.AsOfDate:yyyy-MM-dd} is before the first order date {data.FirstOrderDate:yyyy-MM-dd}: no customer has any history.");
+        }
+
+        var labelEnd = options.AsOfDate.AddDays(options.LabelWindowDays);
+        if (options.IncludeLabels && labelEnd > data.LastOrderDate)
+        {
+            var latest = data.LastOrderDate.AddDays(-options.LabelWindowDays);
+            throw new ArgumentException(
+                $"The as-of date {options.AsOfDate:yyyy-MM-dd} plus the {options.LabelWindowDays}-day horizon ends {labelEnd:yyyy-MM-dd}, " +
+                $"after the last order date in the data ({data.LastOrderDate:yyyy-MM-dd}), so the labels would be incomplete. " +
+                $"Use an as-of date on or before {latest:yyyy-MM-dd}, shorter horizons, or build features without labels.");
+        }
+
+        var clash = data.AttributeNames.FirstOrDefault(FeatureColumns.IsReserved);
+        if (clash is not null)
+        {
+            throw new ArgumentException(
+                $"The customer attribute '{clash}' has the same name as a feature column; rename it in the mapping (customers.columns).");
+        }
+    }
+
+    private static Dictionary<string, List<Transaction>> GroupByCustomer(IReadOnlyList<Transaction> transactions)
+    {
+        var byCustomer = new Dictionary<string, List<Transaction>>(StringComparer.Ordinal);
+        foreach (var transaction in transactions)
+        {
+            if (!byCustomer.TryGetValue(transaction.CustomerId, out var list))
+            {
+                list = [];
+                byCustomer[transaction.CustomerId] = list;
+            }
+
+            list.Add(transaction);
+        }
+
+        return byCustomer;
+    }
+
+    private static string? ExclusionReason(Customer customer, List<Transaction> history, DateOnly asOf)
+    {
+        if (customer.SignupDate is { } signup)
+        {
+            return signup > asOf ? "signed up after the as-of date" : null;
+        }
+
+        return history.Exists(t => t.OrderDate <= asOf) ? null : "first order after the as-of date and no signup date";
+    }
+
+    private static void CountUnused(FeatureReport report, List<Transaction> history, FeatureOptions options, string? reasonForIncluded)
+    {
+        var labelEnd = options.AsOfDate.AddDays(options.LabelWindowDays);
+        foreach (var transaction in history)
+        {
+            var reason = reasonForIncluded;
+            if (reason is null && transaction.OrderDate > options.AsOfDate)
+            {
+                if (!options.IncludeLabels)
+                {
+                    reason = "after the as-of date (no labels requested)";
+                }
+                else if (transaction.OrderDate > labelEnd)
+                {
+                    reason = "after the label window";
+                }
+            }
+
+            if (reason is not null)
+            {
+                report.TransactionsNotUsed[reason] = report.TransactionsNotUsed.GetValueOrDefault(reason) + 1;
+            }
+        }
+    }
+
+    private static CustomerFeatures BuildRow(Customer customer, List<Transaction> history, FeatureOptions options)
+    {
+        var asOf = options.AsOfDate;
+        var trailingStart = asOf.AddDays(-TrailingWindowDays);
+        var trendStart = asOf.AddDays(-TrendWindowDays);
+        var priorTrendStart = trendStart.AddDays(-TrendWindowDays);
+
+        var purchaseDays = new SortedSet<DateOnly>();
+        var purchaseOrders = new HashSet<string>(StringComparer.Ordinal);
+        var categories = new HashSet<string>(StringComparer.Ordinal);
+        var revenueByChannel = new Dictionary<string, double>(StringComparer.Ordinal);
+        double revenue = 0, grossProfit = 0, purchaseRevenue = 0, returnedRevenue = 0, discount = 0;
+        double revenueTrailing = 0, grossProfitTrailing = 0, revenueLast90 = 0, revenuePrior90 = 0;
+        DateOnly? firstEvent = customer.SignupDate;
+        var hasReturns = false;
+
+        foreach (var t in history)
+        {
+            if (t.OrderDate > asOf)
+            {
+                continue;
+            }
+
+            firstEvent = firstEvent is { } first && first <= t.OrderDate ? first : t.OrderDate;
+            revenue += t.Revenue;
+            grossProfit += t.GrossProfit;
+            if (t.OrderDate > trailingStart)
+            {
+                revenueTrailing += t.Revenue;
+                grossProfitTrailing += t.GrossProfit;
+            }
+
+            if (t.IsReturn)
+            {
+                hasReturns = true;
+                returnedRevenue -= t.Revenue;
+                continue;
+            }
+
+            if (t.Revenue <= 0)
+            {
+                // A zero-revenue line (a free item, a price correction) is neither a purchase nor a return.
+                continue;
+            }
+
+            purchaseDays.Add(t.OrderDate);
+            purchaseOrders.Add(t.OrderId);
+            categories.Add(t.Category);
+            purchaseRevenue += t.Revenue;
+            discount += t.Discount;
+            revenueByChannel[t.Channel] = revenueByChannel.GetValueOrDefault(t.Channel) + t.Revenue;
+            if (t.OrderDate > trendStart)
+            {
+                revenueLast90 += t.Revenue;
+            }
+            else if (t.OrderDate > priorTrendStart)
+            {
+                revenuePrior90 += t.Revenue;
+            }
+        }
+
+        // Included customers always have a first event on or before the as-of date (see ExclusionReason).
+        var tenureDays = (double)(asOf.DayNumber - firstEvent!.Value.DayNumber);
+        var (meanGap, sdGap) = GapStatistics(purchaseDays);
+        var serviceCost = customer.ServiceCostAmount ?? 0;
+        // Service cost is a to-date total; the trailing window carries its share of the tenure.
+        var trailingServiceCost = tenureDays <= TrailingWindowDays ? serviceCost : serviceCost * TrailingWindowDays / tenureDays;
+
+        return new CustomerFeatures
+        {
+            CustomerId = customer.CustomerId,
+            RecencyDays = purchaseDays.Count > 0 ? asOf.DayNumber - purchaseDays.Max.DayNumber : tenureDays,
+            PurchaseDays = purchaseDays.Count,
+            OrderCount = purchaseOrders.Count,
+            RevenueTotal = revenue,
+            AverageOrderValue = purchaseOrders.Count > 0 ? purchaseRevenue / purchaseOrders.Count : 0,
+            GrossProfitTotal = grossProfit,
+            ProfitTotal = grossProfit - serviceCost,
+            MarginRate = revenue > 0 ? grossProfit / revenue : double.NaN,
+            RevenueLast365Days = revenueTrailing,
+            ProfitLast365Days = grossProfitTrailing - trailingServiceCost,
+            TenureDays = tenureDays,
+            MeanDaysBetweenPurchases = meanGap,
+            SdDaysBetweenPurchases = sdGap,
+            RevenueLast90Days = revenueLast90,
+            RevenuePrior90Days = revenuePrior90,
+            RevenueTrend = revenueLast90 + revenuePrior90 > 0 ? (revenueLast90 - revenuePrior90) / (revenueLast90 + revenuePrior90) : 0,
+            CategoriesBought = categories.Count,
+            ReturnRate = purchaseRevenue > 0 ? Math.Min(1, returnedRevenue / purchaseRevenue) : hasReturns ? 1 : 0,
+            DiscountShare = purchaseRevenue + discount > 0 ? discount / (purchaseRevenue + discount) : 0,
+            SupportTickets = customer.SupportTickets ?? double.NaN,
+            Complaints = customer.Complaints ?? double.NaN,
+            Satisfaction = customer.Satisfaction ?? double.NaN,
+            ServiceCost = customer.ServiceCostAmount ?? double.NaN,
+            MainChannel = MainChannel(revenueByChannel),
+            Attributes = customer.Attributes,
+            Churned = options.IncludeLabels ? !HasPurchaseIn(history, asOf, options.ChurnHorizonDays) : null,
+            ProfitInHorizon = options.IncludeLabels ? SumIn(history, asOf, options.ValueHorizonDays, t => t.GrossProfit) : null,
+            RevenueInHorizon = options.IncludeLabels ? SumIn(history, asOf, options.ValueHorizonDays, t => t.Revenue) : null,
+        };
+    }
+
+    private static (double Mean, double Sd) GapStatistics(SortedSet<DateOnly> purchaseDays)
+    {
+        if (purchaseDays.Count < 2)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        var gaps = new List<double>(purchaseDays.Count - 1);
+        DateOnly? previous = null;
+        foreach (var day in purchaseDays)
+        {
+            if (previous is { } p)
+            {
+                gaps.Add(day.DayNumber - p.DayNumber);
+            }
+
+            previous = day;
+        }
+
+        var mean = gaps.Average();
+        if (gaps.Count < 2)
+        {
+            return (mean, double.NaN);
+        }
+
+        var variance = gaps.Sum(g => (g - mean) * (g - mean)) / (gaps.Count - 1);
+        return (mean, Math.Sqrt(variance));
+    }
+
+    private static string MainChannel(Dictionary<string, double> revenueByChannel) =>
+        revenueByChannel.Count == 0
+            ? FeatureColumns.NoValue
+            : revenueByChannel
+                .OrderByDescending(c => c.Value)
+                .ThenBy(c => c.Key, StringComparer.Ordinal)
+                .First().Key;
+
+    private static bool HasPurchaseIn(List<Transaction> history, DateOnly asOf, int days)
+    {
+        var end = asOf.AddDays(days);
+        return history.Exists(t => t.OrderDate > asOf && t.OrderDate <= end && t.Revenue > 0);
+    }
+
+    private static double SumIn(List<Transaction> history, DateOnly asOf, int days, Func<Transaction, double> amount)
+    {
+        var end = asOf.AddDays(days);
+        double sum = 0;
+        foreach (var t in history)
+        {
+            if (t.OrderDate > asOf && t.OrderDate <= end)
+            {
+                sum += amount(t);
+            }
+        }
+
+        return sum;
+    }
+}
