@@ -1,0 +1,64 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MlCustomer.Core.Modeling;
+
+/// <summary>
+/// The names (and so the order) of the numeric and categorical features a model was trained on.
+/// Stored in the model card; the same schema turns API requests into <see cref="ModelRow"/>s.
+/// </summary>
+/// <param name="NumericNames">Numeric feature names, in vector order.</param>
+/// <param name="CategoricalNames">Categorical feature names, in vector order.</param>
+public sealed record FeatureSchema(IReadOnlyList<string> NumericNames, IReadOnlyList<string> CategoricalNames)
+{
+    /// <summary>Column of the featurized vector the trainers read.</summary>
+    public const string FeaturesColumn = "Features";
+
+    /// <summary>Column of the one-hot encoded categorical values.</summary>
+    public const string EncodedCategoricalColumn = "CategoricalEncoded";
+
+    /// <summary>
+    /// The ML.NET schema of <see cref="ModelRow"/> with this schema's vector sizes and slot names.
+    /// Vectors of size 0 are not allowed by ML.NET, so an empty side holds one constant slot.
+    /// </summary>
+    public SchemaDefinition ToSchemaDefinition()
+    {
+        var definition = SchemaDefinition.Create(typeof(ModelRow));
+        var numeric = definition[nameof(ModelRow.Numeric)];
+        numeric.ColumnType = new VectorDataViewType(NumberDataViewType.Single, NumericSlotCount);
+        numeric.AddAnnotation(
+            "SlotNames",
+            new VBuffer<ReadOnlyMemory<char>>(NumericSlotCount, NumericSlotNames.Select(n => n.AsMemory()).ToArray()),
+            new VectorDataViewType(TextDataViewType.Instance, NumericSlotCount));
+        definition[nameof(ModelRow.Categorical)].ColumnType = new VectorDataViewType(TextDataViewType.Instance, CategoricalSlotCount);
+        return definition;
+    }
+
+    /// <summary>Loads rows into an IDataView with this schema.</summary>
+    public IDataView Load(MLContext ml, IEnumerable<ModelRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        return ml.Data.LoadFromEnumerable(rows, ToSchemaDefinition());
+    }
+
+    /// <summary>
+    /// The featurizer every model shares: one-hot (bag of "name=value" terms) for categories,
+    /// concatenated after the numeric vector. Categories never seen in training encode as all zeros.
+    /// </summary>
+    public static IEstimator<ITransformer> Featurizer(MLContext ml)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        return ml.Transforms.Categorical
+            .OneHotEncoding(EncodedCategoricalColumn, nameof(ModelRow.Categorical), Microsoft.ML.Transforms.OneHotEncodingEstimator.OutputKind.Bag)
+            .Append(ml.Transforms.Concatenate(FeaturesColumn, nameof(ModelRow.Numeric), EncodedCategoricalColumn));
+    }
+
+    /// <summary>The "name=value" term for a categorical cell.</summary>
+    public static string Term(string name, string value) => $"{name}={value}";
+
+    private int NumericSlotCount => Math.Max(1, NumericNames.Count);
+
+    private int CategoricalSlotCount => Math.Max(1, CategoricalNames.Count);
+
+    private IEnumerable<string> NumericSlotNames => NumericNames.Count > 0 ? NumericNames : ["(constant)"];
+}
