@@ -26,6 +26,12 @@ public static class TransactionColumns
     public const string Discount = "discount";
     /// <summary>Optional: sales channel (web, app, store …).</summary>
     public const string Channel = "channel";
+
+    /// <summary>Every column of the transactions contract.</summary>
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        CustomerId, OrderId, OrderDate, Category, Quantity, Revenue, UnitPrice, Cost, Discount, Channel,
+    };
 }
 
 /// <summary>Column names of the optional customers file.</summary>

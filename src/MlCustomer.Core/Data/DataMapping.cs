@@ -63,8 +63,8 @@ public sealed class DataMapping
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        Transactions.Validate("transactions", problems);
-        Customers.Validate("customers", problems);
+        Transactions.Validate("transactions", TransactionColumns.All, problems);
+        Customers.Validate("customers", CustomerColumns.Known, problems);
         CostEstimate.Validate(problems);
         return problems;
     }
@@ -94,7 +94,7 @@ public sealed class FileFormat
     /// <summary>The name the user's file gives to a contract column.</summary>
     public string SourceName(string contractName) => Columns.GetValueOrDefault(contractName, contractName);
 
-    internal void Validate(string file, List<string> problems)
+    internal void Validate(string file, IReadOnlySet<string> contractColumns, List<string> problems)
     {
         if (Delimiter.Length != 1 && Delimiter != "\\t")
         {
@@ -113,6 +113,11 @@ public sealed class FileFormat
 
         foreach (var (ours, theirs) in Columns)
         {
+            if (!contractColumns.Contains(ours))
+            {
+                problems.Add($"{file}.columns.{ours} is not a {file} column of the contract (known: {string.Join(", ", contractColumns)})");
+            }
+
             if (string.IsNullOrWhiteSpace(theirs))
             {
                 problems.Add($"{file}.columns.{ours} maps to an empty column name");
