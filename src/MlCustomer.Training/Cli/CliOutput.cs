@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using MlCustomer.Core.Data;
+using Spectre.Console;
+
+namespace MlCustomer.Training.Cli;
+
+/// <summary>How every command talks to the person at the terminal: steps with timings, one-line errors.</summary>
+internal static class CliOutput
+{
+    /// <summary>Exit code of a command that failed on bad input or options.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Runs one long step with a live status line, then prints it with its duration.</summary>
+    public static T Step<T>(string title, Func<Action<string>, T> work)
+    {
+        var watch = Stopwatch.StartNew();
+        T result = default!;
+        AnsiConsole.Status().Start(title, context => result = work(status => context.Status($"{title} {status}")));
+        AnsiConsole.MarkupLineInterpolated($"[green]✓[/] {title} [grey]({watch.Elapsed.TotalSeconds:0.0} s)[/]");
+        return result;
+    }
+
+    /// <summary>Prints an informational line.</summary>
+    public static void Info(string text) => Console.WriteLine(text);
+
+    /// <summary>
+    /// Runs a command body and turns the errors a user can cause (bad data, bad options, missing
+    /// files) into one clear line on stderr and a non-zero exit code. Anything else is a bug and
+    /// keeps its stack trace.
+    /// </summary>
+    public static int Run(Func<int> command)
+    {
+        try
+        {
+            return command();
+        }
+        catch (Exception e) when (e is DataFileException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return Failure;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using MlCustomer.Core.Data;
+
+namespace MlCustomer.Training.Cli;
+
+/// <summary>
+/// The options every command that reads a business's data shares: where the files are, how their
+/// columns map to the contract, and whether bad rows stop the load or are skipped and counted.
+/// </summary>
+internal sealed class DataInputOptions
+{
+    private readonly Option<DirectoryInfo> dataDirectory = new("--data")
+    {
+        Description = "Folder with transactions.csv and, if present, customers.csv",
+        DefaultValueFactory = _ => new DirectoryInfo("training-data"),
+    };
+
+    private readonly Option<FileInfo?> transactions = new("--transactions")
+    {
+        Description = "Transactions file (CSV, or .csv.gz); overrides --data, and then customers are read only from --customers",
+    };
+
+    private readonly Option<FileInfo?> customers = new("--customers") { Description = "Customers file (optional)" };
+
+    private readonly Option<FileInfo?> mapping = new("--mapping")
+    {
+        Description = "JSON mapping of your export's columns, date format, delimiter and margin rates to the data contract",
+    };
+
+    private readonly Option<bool> skipBadRows = new("--skip-bad-rows")
+    {
+        Description = "Skip rows that fail validation instead of stopping; every skipped row is counted by reason in the load report",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(dataDirectory);
+        command.Options.Add(transactions);
+        command.Options.Add(customers);
+        command.Options.Add(mapping);
+        command.Options.Add(skipBadRows);
+    }
+
+    public CustomerDataSet Load(ParseResult parse)
+    {
+        var (transactionsPath, customersPath) = ResolvePaths(parse);
+        var options = new LoadOptions
+        {
+            Mapping = parse.GetValue(mapping) is { } mappingFile ? DataMapping.Load(mappingFile.FullName) : DataMapping.Default,
+            SkipBadRows = parse.GetValue(skipBadRows),
+        };
+        var data = CliOutput.Step($"Loading {Path.GetFileName(transactionsPath)}", status =>
+            CustomerDataLoader.Load(transactionsPath, customersPath, options with
+            {
+                RowsReadProgress = new Progress<long>(rows => status($"{rows:N0} rows")),
+            }));
+        CliOutput.Info(data.Report.ToText());
+        return data;
+    }
+
+    private (string Transactions, string? Customers) ResolvePaths(ParseResult parse)
+    {
+        if (parse.GetValue(transactions) is { } explicitTransactions)
+        {
+            return (explicitTransactions.FullName, parse.GetValue(customers)?.FullName);
+        }
+
+        var folder = parse.GetValue(dataDirectory)!.FullName;
+        var customersPath = parse.GetValue(customers)?.FullName ?? Path.Combine(folder, "customers.csv");
+        return (Path.Combine(folder, "transactions.csv"), File.Exists(customersPath) ? customersPath : null);
+    }
+}
