@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using MlCustomer.Core.SampleData;
+using MlCustomer.Core.Tests.Data;
 using static MlCustomer.Core.Tests.SampleData.SampleFiles;
 
 namespace MlCustomer.Core.Tests.SampleData;
@@ -245,7 +246,7 @@ public sealed class SampleDataGeneratorTests(SampleFiles sample) : IClassFixture
     [Fact]
     public void CommittedTrainingDataIsWhatTheDefaultsWrite()
     {
-        var committed = Path.Combine(RepositoryRoot(), "training-data");
+        var committed = Path.Combine(RepositoryFolders.Root, "training-data");
         var fresh = NewTempFolder();
         try
         {
@@ -268,18 +269,5 @@ public sealed class SampleDataGeneratorTests(SampleFiles sample) : IClassFixture
     {
         using var file = File.OpenRead(path);
         return Convert.ToHexString(SHA256.HashData(file));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "MlCustomer.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No MlCustomer.sln above {AppContext.BaseDirectory}.");
     }
 }

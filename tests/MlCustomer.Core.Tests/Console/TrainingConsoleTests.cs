@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using MlCustomer.Core.Tests.Data;
+
+namespace MlCustomer.Core.Tests.Console;
+
+/// <summary>The training console as a user runs it: a real process, real files, exit codes and messages.</summary>
+public sealed class TrainingConsoleTests : IDisposable
+{
+    private readonly TempFiles files = new();
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "mlcustomer-console-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        files.Dispose();
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void GenerateWithTheSameSeedWritesTheSameFiles()
+    {
+        var first = Run("generate", "--customers", "200", "--seed", "5", "--output", Path.Combine(folder, "a"));
+        var second = Run("generate", "--customers", "200", "--seed", "5", "--output", Path.Combine(folder, "b"));
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(0, second.ExitCode);
+        foreach (var file in new[] { "customers.csv", "transactions.csv", "ground-truth.csv" })
+        {
+            Assert.Equal(Hash(Path.Combine(folder, "a", file)), Hash(Path.Combine(folder, "b", file)));
+        }
+    }
+
+    [Fact]
+    public void FeaturesOnGeneratedDataWritesOneRowPerCustomerAndTheLoadReport()
+    {
+        var data = Path.Combine(folder, "data");
+        Assert.Equal(0, Run("generate", "--customers", "300", "--output", data).ExitCode);
+        var output = Path.Combine(folder, "features.csv");
+
+        var result = Run("features", "--data", data, "--output", output);
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = File.ReadAllLines(output);
+        Assert.StartsWith("customer_id,recency_days,", lines[0], StringComparison.Ordinal);
+        Assert.Equal(lines.Length - 1, lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().Count());
+        Assert.Contains("customers with features", result.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder, "features.load-report.json")));
+    }
+
+    [Fact]
+    public void ABrokenDateStopsFeaturesWithOneLineNamingLineAndColumn()
+    {
+        var lines = new List<string> { "customer_id,order_id,order_date,quantity,revenue,cost" };
+        lines.AddRange(Enumerable.Range(2, 1_299).Select(line => line == 1_234
+            ? $"C{line},O{line},2024-13-45,1,10.00,6.00"
+            : $"C{line},O{line},2024-01-{1 + (line % 28):00},1,10.00,6.00"));
+        var transactions = files.WriteLines("orders.csv", lines);
+
+        var result = Run("features", "--transactions", transactions, "--output", Path.Combine(folder, "f.csv"));
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("line 1,234", error, StringComparison.Ordinal);
+        Assert.Contains("'order_date'", error, StringComparison.Ordinal);
+        Assert.Contains("2024-13-45", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnknownOptionFailsWithANonZeroExitCode()
+    {
+        var result = Run("features", "--as-off", "2024-01-01");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--as-off", result.Error + result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HelpListsTheCommands()
+    {
+        var result = Run("--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("generate", result.Output, StringComparison.Ordinal);
+        Assert.Contains("features", result.Output, StringComparison.Ordinal);
+    }
+
+    private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+
+    private static (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlcustomer.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, output.Result, error.Result);
+    }
+}
