@@ -1,0 +1,113 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+using MlCustomer.Core.Evaluation;
+using MlCustomer.Core.Modeling;
+
+namespace MlCustomer.Core.Churn;
+
+/// <summary>A fitted churn model: the ML.NET chain (featurizer, trees, contributions) and its calibrator.</summary>
+/// <param name="Model">Featurizer → FastTree → feature contributions; outputs Score and FeatureContributions.</param>
+/// <param name="Calibrator">Turns the raw score into a churn probability.</param>
+/// <param name="Calibration">How the calibrator was chosen (log loss of both methods on out-of-fold scores).</param>
+/// <param name="CrossValidationAuc">AUC of each cross-validation fold on the training part.</param>
+public sealed record TrainedChurnModel(
+    ITransformer Model,
+    IProbabilityCalibrator Calibrator,
+    CalibrationChoice Calibration,
+    IReadOnlyList<double> CrossValidationAuc);
+
+/// <summary>
+/// Builds and trains the churn model: FastTree on the shared featurizer, cross-validated on the
+/// training part, calibrated (Platt or isotonic, whichever has the lower out-of-fold log loss).
+/// </summary>
+public static class ChurnTrainer
+{
+    /// <summary>The estimator: shared featurizer, then FastTree binary classification.</summary>
+    public static IEstimator<ITransformer> Build(MLContext ml, ChurnOptions options) =>
+        FeatureSchema.Featurizer(ml).Append(Trainer(ml, options));
+
+    /// <summary>The FastTree binary trainer on the featurized vector.</summary>
+    public static FastTreeBinaryTrainer Trainer(MLContext ml, ChurnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(options);
+        return ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+        {
+            LabelColumnName = nameof(ModelRow.Label),
+            FeatureColumnName = FeatureSchema.FeaturesColumn,
+            NumberOfTrees = options.NumberOfTrees,
+            NumberOfLeaves = options.NumberOfLeaves,
+            LearningRate = options.LearningRate,
+            MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf,
+            FeatureFraction = options.FeatureFraction,
+        });
+    }
+
+    /// <summary>Cross-validates, calibrates on out-of-fold scores, then fits the final model on all rows.</summary>
+    public static TrainedChurnModel Train(MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, ChurnOptions options, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(rows);
+        var labels = rows.Select(r => r.Label).ToArray();
+        if (labels.All(l => l) || labels.All(l => !l))
+        {
+            throw new ArgumentException("The churn label has only one value in the training data: a churn model needs churners and non-churners.");
+        }
+
+        var folds = Splits.Folds(labels, options.Folds, seed);
+        var outOfFold = new double[rows.Count];
+        var foldAuc = new List<double>();
+        for (var fold = 0; fold < options.Folds; fold++)
+        {
+            var fit = rows.Where((_, i) => folds[i] != fold).ToList();
+            var held = Enumerable.Range(0, rows.Count).Where(i => folds[i] == fold).ToArray();
+            var model = Build(ml, options).Fit(schema.Load(ml, fit));
+            var scores = RawScores(ml, model, schema, held.Select(i => rows[i]).ToList());
+            for (var j = 0; j < held.Length; j++)
+            {
+                outOfFold[held[j]] = scores[j];
+            }
+
+            if (BinaryMetrics.Auc(scores, held.Select(i => labels[i]).ToArray()) is { } auc)
+            {
+                foldAuc.Add(auc);
+            }
+        }
+
+        var calibration = ChooseCalibration(outOfFold, labels, folds);
+        var calibrator = calibration.Method == calibration.Platt.Method
+            ? (IProbabilityCalibrator)PlattCalibrator.Fit(outOfFold, labels)
+            : IsotonicCalibrator.Fit(outOfFold, labels);
+
+        var featurizer = FeatureSchema.Featurizer(ml).Fit(schema.Load(ml, rows));
+        var featurized = featurizer.Transform(schema.Load(ml, rows));
+        var predictor = Trainer(ml, options).Fit(featurized);
+        var contributions = ml.Transforms.CalculateFeatureContribution(predictor, ModelExplanations.AllSlots, ModelExplanations.AllSlots, normalize: false);
+        var final = ModelExplanations.Chain(featurizer, predictor, contributions.Fit(predictor.Transform(featurized)));
+        return new TrainedChurnModel(final, calibrator, calibration, foldAuc);
+    }
+
+    /// <summary>Raw (uncalibrated) scores of a fitted chain for the given rows, in order.</summary>
+    public static double[] RawScores(MLContext ml, ITransformer model, FeatureSchema schema, IReadOnlyList<ModelRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(schema);
+        var scored = model.Transform(schema.Load(ml, rows));
+        return scored.GetColumn<float>("Score").Select(s => (double)s).ToArray();
+    }
+
+    /// <summary>
+    /// Chooses Platt or isotonic on out-of-fold scores: fit on the even folds, compare log loss on the
+    /// odd ones, so the choice is never made on the scores it was fitted to.
+    /// </summary>
+    private static CalibrationChoice ChooseCalibration(double[] scores, bool[] labels, int[] folds)
+    {
+        var fit = Enumerable.Range(0, scores.Length).Where(i => folds[i] % 2 == 0).ToArray();
+        var check = Enumerable.Range(0, scores.Length).Where(i => folds[i] % 2 == 1).ToArray();
+        return Evaluation.Calibration.ChooseByLogLoss(
+            fit.Select(i => scores[i]).ToArray(), fit.Select(i => labels[i]).ToArray(),
+            check.Select(i => scores[i]).ToArray(), check.Select(i => labels[i]).ToArray());
+    }
+}

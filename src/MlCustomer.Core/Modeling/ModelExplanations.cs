@@ -1,0 +1,75 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MlCustomer.Core.Modeling;
+
+/// <summary>One reason behind a prediction: a feature slot and how much it moved the score.</summary>
+/// <param name="Feature">The slot name: a numeric feature, or "name=value" for a category.</param>
+/// <param name="Contribution">Change in the model's raw score attributed to it (positive raises the score).</param>
+public sealed record Reason(string Feature, double Contribution);
+
+/// <summary>
+/// Per-customer explanations that survive saving: ML.NET cannot build a contribution calculator for a
+/// FastTree model loaded from disk (dotnet/machinelearning#5858), so the calculator is fitted at
+/// training time and saved inside the model chain; the loaded chain then outputs contributions itself.
+/// </summary>
+public static class ModelExplanations
+{
+    /// <summary>Output column with per-slot contributions.</summary>
+    public const string ContributionsColumn = "FeatureContributions";
+
+    /// <summary>Asks the contribution calculator for every slot, so the reasons can be ranked afterwards.</summary>
+    public const int AllSlots = 100_000;
+
+    /// <summary>
+    /// The saved chain: featurizer → predictor → contribution calculator (fitted at training time,
+    /// because it cannot be created for a predictor loaded from disk).
+    /// </summary>
+    public static ITransformer Chain(ITransformer featurizer, ITransformer predictor, ITransformer contributions) =>
+        new TransformerChain<ITransformer>(featurizer, predictor, contributions);
+
+    /// <summary>The slot names of the featurized vector, in order (what contributions refer to).</summary>
+    public static string[] SlotNames(ITransformer model, DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var output = model.GetOutputSchema(inputSchema);
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        output[FeatureSchema.FeaturesColumn].GetSlotNames(ref names);
+        return names.DenseValues().Select(n => StripColumnPrefix(n.ToString())).ToArray();
+    }
+
+    /// <summary>The largest contributions by absolute size, largest first.</summary>
+    public static IReadOnlyList<Reason> TopReasons(ReadOnlySpan<float> contributions, IReadOnlyList<string> slotNames, int count)
+    {
+        ArgumentNullException.ThrowIfNull(slotNames);
+        var reasons = new List<Reason>(contributions.Length);
+        for (var i = 0; i < contributions.Length; i++)
+        {
+            if (contributions[i] != 0)
+            {
+                reasons.Add(new Reason(slotNames[i], contributions[i]));
+            }
+        }
+
+        return reasons
+            .OrderByDescending(r => Math.Abs(r.Contribution))
+            .ThenBy(r => r.Feature, StringComparer.Ordinal)
+            .Take(count)
+            .ToList();
+    }
+
+    // Concatenate names slots "Numeric.recency_days" and "CategoricalEncoded.region=North"; the
+    // column part means nothing to a reader.
+    private static string StripColumnPrefix(string slot)
+    {
+        foreach (var prefix in new[] { nameof(ModelRow.Numeric) + ".", FeatureSchema.EncodedCategoricalColumn + "." })
+        {
+            if (slot.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return slot[prefix.Length..];
+            }
+        }
+
+        return slot;
+    }
+}
