@@ -1,0 +1,221 @@
+using MlCustomer.Core.Churn;
+using MlCustomer.Core.Data;
+using MlCustomer.Core.Evaluation;
+using MlCustomer.Core.Features;
+using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Segments;
+
+namespace MlCustomer.Core.Bundle;
+
+/// <summary>
+/// Everything known about a model bundle: where its data came from, the feature contract the API
+/// validates against, how each model was trained and how good it is on held-out customers compared
+/// with a baseline. Written as model-card.json beside the models.
+/// </summary>
+public sealed record ModelCard
+{
+    /// <summary>The card format this code writes and reads.</summary>
+    public const int CurrentFormat = 1;
+
+    /// <summary>Card format version.</summary>
+    public int Format { get; init; } = CurrentFormat;
+
+    /// <summary>Bundle version: a digest of the data, settings and seed, so the same inputs give the same version.</summary>
+    public required string Version { get; init; }
+
+    /// <summary>When training finished (UTC).</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>"transactional" (orders + customers) or "customer-table".</summary>
+    public required string InputKind { get; init; }
+
+    /// <summary>The data files with their hashes and row counts, and the load report.</summary>
+    public required DataSummary Data { get; init; }
+
+    /// <summary>Features use events on or before this day (transactional input).</summary>
+    public DateOnly? AsOfDate { get; init; }
+
+    /// <summary>Churn label window in days (transactional input).</summary>
+    public int? ChurnHorizonDays { get; init; }
+
+    /// <summary>Value label window in days (transactional input).</summary>
+    public int? ValueHorizonDays { get; init; }
+
+    /// <summary>Every feature the models read, with its training range or categories and missing rule.</summary>
+    public required FeatureContract FeatureContract { get; init; }
+
+    /// <summary>Columns that are not features, with why.</summary>
+    public required IReadOnlyDictionary<string, string> ExcludedColumns { get; init; }
+
+    /// <summary>The seed of every random choice (split, folds, trees, KMeans).</summary>
+    public required int Seed { get; init; }
+
+    /// <summary>Versions of the packages that trained the models.</summary>
+    public required IReadOnlyDictionary<string, string> PackageVersions { get; init; }
+
+    /// <summary>How customers were split for evaluation.</summary>
+    public required SplitSummary Split { get; init; }
+
+    /// <summary>The churn model.</summary>
+    public required ChurnCard Churn { get; init; }
+
+    /// <summary>The segmentation (transactional input only).</summary>
+    public SegmentCard? Segments { get; init; }
+
+    /// <summary>The lifetime value model (when a value label exists).</summary>
+    public ValueCard? LifetimeValue { get; init; }
+
+    /// <summary>One line per model for the console summary.</summary>
+    public string Summary() =>
+        $"bundle {Version}: churn {Churn.Algorithm} AUC {Churn.Holdout.Auc:0.000} (grade {Churn.Grade.Letter})" +
+        (LifetimeValue is { } v ? $", value {v.Algorithm} Gini {v.Holdout.NormalizedGini:0.000} (grade {v.Grade.Letter})" : "") +
+        (Segments is { } s ? $", {s.Profiles.Count} segments" : "");
+}
+
+/// <summary>The input data of a bundle.</summary>
+/// <param name="Files">Each file with hash and row count.</param>
+/// <param name="Load">What loading read, skipped and assumed.</param>
+/// <param name="Features">What the feature builder left out (transactional input).</param>
+/// <param name="Customers">Customers with a row for training and evaluation.</param>
+public sealed record DataSummary(IReadOnlyList<DataFileSummary> Files, LoadReport Load, FeatureReport? Features, int Customers);
+
+/// <summary>One input file.</summary>
+/// <param name="Name">File name.</param>
+/// <param name="Sha256">Hex SHA-256 of the file's bytes.</param>
+/// <param name="Rows">Data rows read.</param>
+public sealed record DataFileSummary(string Name, string Sha256, long Rows);
+
+/// <summary>The customer-level split.</summary>
+/// <param name="TrainCustomers">Customers the models were fitted on.</param>
+/// <param name="HoldoutCustomers">Customers every reported metric is computed on.</param>
+/// <param name="HoldoutShare">Share held out.</param>
+/// <param name="Folds">Cross-validation folds on the training part.</param>
+/// <param name="Rule">The split rule in words.</param>
+public sealed record SplitSummary(int TrainCustomers, int HoldoutCustomers, double HoldoutShare, int Folds, string Rule);
+
+/// <summary>Mean and standard deviation over cross-validation folds.</summary>
+/// <param name="Mean">Mean over folds.</param>
+/// <param name="StandardDeviation">Sample standard deviation over folds.</param>
+/// <param name="Folds">Per-fold values.</param>
+public sealed record CrossValidated(double Mean, double StandardDeviation, IReadOnlyList<double> Folds)
+{
+    /// <summary>Summarises per-fold values.</summary>
+    public static CrossValidated Of(IReadOnlyList<double> folds)
+    {
+        ArgumentNullException.ThrowIfNull(folds);
+        var mean = folds.Count > 0 ? folds.Average() : 0;
+        var sd = folds.Count > 1 ? Math.Sqrt(folds.Sum(f => (f - mean) * (f - mean)) / (folds.Count - 1)) : 0;
+        return new CrossValidated(mean, sd, folds);
+    }
+}
+
+/// <summary>The churn model's card section.</summary>
+public sealed record ChurnCard
+{
+    /// <summary>Algorithm name, e.g. "FastTree".</summary>
+    public required string Algorithm { get; init; }
+
+    /// <summary>Hyperparameters used.</summary>
+    public required ChurnOptions Hyperparameters { get; init; }
+
+    /// <summary>Why these hyperparameters (the candidates compared and the rule).</summary>
+    public required string Selection { get; init; }
+
+    /// <summary>The calibrator that turns raw scores into probabilities.</summary>
+    public required IProbabilityCalibrator Calibrator { get; init; }
+
+    /// <summary>Out-of-fold log loss of each calibration method.</summary>
+    public required double PlattLogLoss { get; init; }
+
+    /// <summary>Out-of-fold log loss of isotonic calibration.</summary>
+    public required double IsotonicLogLoss { get; init; }
+
+    /// <summary>AUC over cross-validation folds of the training part.</summary>
+    public required CrossValidated CrossValidationAuc { get; init; }
+
+    /// <summary>Metrics on held-out customers.</summary>
+    public required BinaryMetricsResult Holdout { get; init; }
+
+    /// <summary>The baseline rule (best single recency threshold, or the best single feature for tables).</summary>
+    public required SingleThresholdRule Baseline { get; init; }
+
+    /// <summary>The baseline's held-out AUC.</summary>
+    public required double? BaselineAuc { get; init; }
+
+    /// <summary>Quality grade with its rule.</summary>
+    public required QualityGrade Grade { get; init; }
+
+    /// <summary>The churn-probability threshold that maximises expected profit of a retention offer.</summary>
+    public required ExpectedProfitThreshold OfferThreshold { get; init; }
+
+    /// <summary>Held-out AUC of the data generator's true churn probability (sample data only): the best achievable.</summary>
+    public double? OracleAuc { get; init; }
+
+    /// <summary>Permutation importance on held-out customers (drop in AUC).</summary>
+    public required IReadOnlyList<FeatureImportance> Importance { get; init; }
+
+    /// <summary>Names of the featurized vector's slots, in contribution order.</summary>
+    public required IReadOnlyList<string> SlotNames { get; init; }
+}
+
+/// <summary>The segmentation's card section.</summary>
+public sealed record SegmentCard
+{
+    /// <summary>How the number of segments was chosen.</summary>
+    public required string Criterion { get; init; }
+
+    /// <summary>Scores of every number of segments tried.</summary>
+    public required IReadOnlyList<SegmentCountScore> Candidates { get; init; }
+
+    /// <summary>One profile per segment.</summary>
+    public required IReadOnlyList<SegmentProfile> Profiles { get; init; }
+
+    /// <summary>KMeans cluster id → segment id (index 0 unused).</summary>
+    public required IReadOnlyList<int> ClusterToSegment { get; init; }
+
+    /// <summary>The features clustered on.</summary>
+    public required IReadOnlyList<string> Features { get; init; }
+}
+
+/// <summary>The lifetime value model's card section.</summary>
+public sealed record ValueCard
+{
+    /// <summary>The algorithm chosen, e.g. "FastTree regression" or "two-part".</summary>
+    public required string Algorithm { get; init; }
+
+    /// <summary>Why that algorithm: the candidates and the rule.</summary>
+    public required string Selection { get; init; }
+
+    /// <summary>What is predicted, e.g. "profit in the 365 days after the as-of date".</summary>
+    public required string Target { get; init; }
+
+    /// <summary>Hyperparameters, as names and values.</summary>
+    public required IReadOnlyDictionary<string, double> Hyperparameters { get; init; }
+
+    /// <summary>Normalized Gini over cross-validation folds of the training part.</summary>
+    public required CrossValidated CrossValidationGini { get; init; }
+
+    /// <summary>Metrics on held-out customers.</summary>
+    public required RegressionMetricsResult Holdout { get; init; }
+
+    /// <summary>Held-out metrics of each baseline by name ("run rate", "BG/NBD + Gamma-Gamma").</summary>
+    public required IReadOnlyDictionary<string, RegressionMetricsResult> Baselines { get; init; }
+
+    /// <summary>Baseline parameters in words (e.g. the fitted BG/NBD parameters).</summary>
+    public required IReadOnlyDictionary<string, string> BaselineDetails { get; init; }
+
+    /// <summary>Grade against the best baseline, with its rule.</summary>
+    public required QualityGrade Grade { get; init; }
+
+    /// <summary>How much the model beats each baseline, in words.</summary>
+    public required string Comparison { get; init; }
+
+    /// <summary>Held-out normalized Gini of the generator's true expected profit (sample data only).</summary>
+    public double? OracleGini { get; init; }
+
+    /// <summary>Permutation importance on held-out customers (drop in normalized Gini).</summary>
+    public required IReadOnlyList<FeatureImportance> Importance { get; init; }
+
+    /// <summary>Names of the featurized vector's slots, in contribution order.</summary>
+    public required IReadOnlyList<string> SlotNames { get; init; }
+}
