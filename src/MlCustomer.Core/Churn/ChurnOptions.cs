@@ -18,9 +18,19 @@ public sealed record ChurnOptions
     /// <summary>Share of features each tree may use.</summary>
     public double FeatureFraction { get; init; } = 0.8;
 
-    /// <summary>Folds of the cross-validation on the training part (also the source of the calibration scores).</summary>
-    public int Folds { get; init; } = 5;
+    /// <summary>One line naming the settings, for the card and the console.</summary>
+    public string Describe() =>
+        $"{NumberOfTrees} trees, {NumberOfLeaves} leaves, learning rate {LearningRate}, at least {MinimumExampleCountPerLeaf} per leaf, feature fraction {FeatureFraction}";
 
-    /// <summary>How many reasons (largest contributions) to keep per customer.</summary>
-    public int ReasonsPerCustomer { get; init; } = 5;
+    /// <summary>
+    /// The settings cross-validation chooses from. Churn tables range from a few thousand rows with a
+    /// few strong signals (where shallow, heavily regularised trees win) to large transactional
+    /// feature sets (where deeper trees help), so no single setting is right for both.
+    /// </summary>
+    public static IReadOnlyList<ChurnOptions> DefaultCandidates { get; } =
+    [
+        new() { NumberOfTrees = 400, NumberOfLeaves = 4, LearningRate = 0.05, MinimumExampleCountPerLeaf = 30, FeatureFraction = 1.0 },
+        new() { NumberOfTrees = 200, NumberOfLeaves = 8, LearningRate = 0.05, MinimumExampleCountPerLeaf = 50, FeatureFraction = 1.0 },
+        new() { NumberOfTrees = 300, NumberOfLeaves = 16, LearningRate = 0.05, MinimumExampleCountPerLeaf = 20, FeatureFraction = 0.8 },
+    ];
 }

@@ -8,11 +8,15 @@ namespace MlCustomer.Core.Churn;
 
 /// <summary>A fitted churn model: the ML.NET chain (featurizer, trees, contributions) and its calibrator.</summary>
 /// <param name="Model">Featurizer → FastTree → feature contributions; outputs Score and FeatureContributions.</param>
+/// <param name="Options">The hyperparameters cross-validation chose.</param>
+/// <param name="Selection">The candidates compared and the rule, in words.</param>
 /// <param name="Calibrator">Turns the raw score into a churn probability.</param>
 /// <param name="Calibration">How the calibrator was chosen (log loss of both methods on out-of-fold scores).</param>
-/// <param name="CrossValidationAuc">AUC of each cross-validation fold on the training part.</param>
+/// <param name="CrossValidationAuc">AUC of each cross-validation fold of the chosen settings on the training part.</param>
 public sealed record TrainedChurnModel(
     ITransformer Model,
+    ChurnOptions Options,
+    string Selection,
     IProbabilityCalibrator Calibrator,
     CalibrationChoice Calibration,
     IReadOnlyList<double> CrossValidationAuc);
@@ -44,24 +48,51 @@ public static class ChurnTrainer
         });
     }
 
-    /// <summary>Cross-validates, calibrates on out-of-fold scores, then fits the final model on all rows.</summary>
-    public static TrainedChurnModel Train(MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, ChurnOptions options, int seed)
+    /// <summary>
+    /// Cross-validates every candidate on the training rows, keeps the one with the best mean AUC,
+    /// calibrates on its out-of-fold scores, then fits it on all rows.
+    /// </summary>
+    public static TrainedChurnModel Train(
+        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, IReadOnlyList<ChurnOptions> candidates, int folds, int seed)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(candidates);
         var labels = rows.Select(r => r.Label).ToArray();
         if (labels.All(l => l) || labels.All(l => !l))
         {
             throw new ArgumentException("The churn label has only one value in the training data: a churn model needs churners and non-churners.");
         }
 
-        var folds = Splits.Folds(labels, options.Folds, seed);
+        var foldOf = Splits.Folds(labels, folds, seed);
+        var results = candidates.Select(c => CrossValidate(ml, schema, rows, labels, foldOf, folds, c)).ToList();
+        var best = results.MaxBy(r => r.FoldAuc.Average())!;
+        var selection = $"highest mean AUC over {folds}-fold cross-validation on the training customers: " +
+            string.Join("; ", results.Select(r => $"{r.Options.Describe()} → {r.FoldAuc.Average():0.0000}"));
+
+        var calibration = ChooseCalibration(best.OutOfFold, labels, foldOf);
+        var calibrator = calibration.Method == calibration.Platt.Method
+            ? (IProbabilityCalibrator)PlattCalibrator.Fit(best.OutOfFold, labels)
+            : IsotonicCalibrator.Fit(best.OutOfFold, labels);
+
+        var data = schema.Load(ml, rows);
+        var featurizer = FeatureSchema.Featurizer(ml).Fit(data);
+        var featurized = featurizer.Transform(data);
+        var predictor = Trainer(ml, best.Options).Fit(featurized);
+        var contributions = ml.Transforms.CalculateFeatureContribution(predictor, ModelExplanations.AllSlots, ModelExplanations.AllSlots, normalize: false);
+        var final = ModelExplanations.Chain(featurizer, predictor, contributions.Fit(predictor.Transform(featurized)));
+        return new TrainedChurnModel(final, best.Options, selection, calibrator, calibration, best.FoldAuc);
+    }
+
+    private static (ChurnOptions Options, double[] OutOfFold, List<double> FoldAuc) CrossValidate(
+        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, bool[] labels, int[] foldOf, int folds, ChurnOptions options)
+    {
         var outOfFold = new double[rows.Count];
         var foldAuc = new List<double>();
-        for (var fold = 0; fold < options.Folds; fold++)
+        for (var fold = 0; fold < folds; fold++)
         {
-            var fit = rows.Where((_, i) => folds[i] != fold).ToList();
-            var held = Enumerable.Range(0, rows.Count).Where(i => folds[i] == fold).ToArray();
+            var fit = rows.Where((_, i) => foldOf[i] != fold).ToList();
+            var held = Enumerable.Range(0, rows.Count).Where(i => foldOf[i] == fold).ToArray();
             var model = Build(ml, options).Fit(schema.Load(ml, fit));
             var scores = RawScores(ml, model, schema, held.Select(i => rows[i]).ToList());
             for (var j = 0; j < held.Length; j++)
@@ -75,17 +106,7 @@ public static class ChurnTrainer
             }
         }
 
-        var calibration = ChooseCalibration(outOfFold, labels, folds);
-        var calibrator = calibration.Method == calibration.Platt.Method
-            ? (IProbabilityCalibrator)PlattCalibrator.Fit(outOfFold, labels)
-            : IsotonicCalibrator.Fit(outOfFold, labels);
-
-        var featurizer = FeatureSchema.Featurizer(ml).Fit(schema.Load(ml, rows));
-        var featurized = featurizer.Transform(schema.Load(ml, rows));
-        var predictor = Trainer(ml, options).Fit(featurized);
-        var contributions = ml.Transforms.CalculateFeatureContribution(predictor, ModelExplanations.AllSlots, ModelExplanations.AllSlots, normalize: false);
-        var final = ModelExplanations.Chain(featurizer, predictor, contributions.Fit(predictor.Transform(featurized)));
-        return new TrainedChurnModel(final, calibrator, calibration, foldAuc);
+        return (options, outOfFold, foldAuc);
     }
 
     /// <summary>Raw (uncalibrated) scores of a fitted chain for the given rows, in order.</summary>

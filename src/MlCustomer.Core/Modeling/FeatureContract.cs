@@ -47,6 +47,7 @@ public sealed record FeatureContract(IReadOnlyList<FeatureSpec> Features)
         "a category not seen in training is treated as '(other)', the bucket that holds the rare training categories";
 
     /// <summary>The schema (names and order) the models read.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public FeatureSchema Schema => new(
         Features.Where(f => f.Kind == FeatureKind.Numeric).Select(f => f.Name).ToList(),
         Features.Where(f => f.Kind == FeatureKind.Categorical).Select(f => f.Name).ToList());

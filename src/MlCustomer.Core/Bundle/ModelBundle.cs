@@ -1,0 +1,181 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.ML;
+using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Segments;
+
+namespace MlCustomer.Core.Bundle;
+
+/// <summary>A bundle that cannot be used: missing, inconsistent or from another format.</summary>
+public sealed class ModelBundleException(string message) : Exception(message);
+
+/// <summary>
+/// The three models and their card, as saved in a bundle folder: churn.zip, segments.zip,
+/// lifetime-value.zip and model-card.json. Loading refuses a bundle whose card is missing or does not
+/// match its models.
+/// </summary>
+public sealed class ModelBundle
+{
+    /// <summary>Churn model file.</summary>
+    public const string ChurnFile = "churn.zip";
+
+    /// <summary>Segmentation model file.</summary>
+    public const string SegmentsFile = "segments.zip";
+
+    /// <summary>Lifetime value model file.</summary>
+    public const string ValueFile = "lifetime-value.zip";
+
+    /// <summary>Model card file.</summary>
+    public const string CardFile = "model-card.json";
+
+    /// <summary>Training report file.</summary>
+    public const string ReportFile = "report.html";
+
+    /// <summary>What to run to get a bundle, for error messages.</summary>
+    public const string TrainCommand = "dotnet run --project src/MlCustomer.Training -- train";
+
+    /// <summary>How cards are written and read.</summary>
+    public static JsonSerializerOptions CardJson { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>Creates a bundle from trained parts.</summary>
+    public ModelBundle(ModelCard card, ITransformer churn, ITransformer? segments, ITransformer? lifetimeValue)
+    {
+        Card = card;
+        Churn = churn;
+        Segments = segments;
+        LifetimeValue = lifetimeValue;
+    }
+
+    /// <summary>The card.</summary>
+    public ModelCard Card { get; }
+
+    /// <summary>The churn chain (featurizer → trees → contributions); outputs raw Score and FeatureContributions.</summary>
+    public ITransformer Churn { get; }
+
+    /// <summary>The segmentation (standardiser → KMeans), or null for customer-table bundles.</summary>
+    public ITransformer? Segments { get; }
+
+    /// <summary>The lifetime value chain, or null when the data had no value label.</summary>
+    public ITransformer? LifetimeValue { get; }
+
+    /// <summary>Writes the models and the card to <paramref name="folder"/> (created if missing).</summary>
+    public void Save(MLContext ml, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        Directory.CreateDirectory(folder);
+        var schema = Card.FeatureContract.Schema;
+        var rowSchema = schema.Load(ml, []).Schema;
+        ml.Model.Save(Churn, rowSchema, Path.Combine(folder, ChurnFile));
+        if (Segments is not null)
+        {
+            ml.Model.Save(Segments, ml.Data.LoadFromEnumerable(Array.Empty<SegmentInput>()).Schema, Path.Combine(folder, SegmentsFile));
+        }
+
+        if (LifetimeValue is not null)
+        {
+            ml.Model.Save(LifetimeValue, rowSchema, Path.Combine(folder, ValueFile));
+        }
+
+        File.WriteAllText(Path.Combine(folder, CardFile), JsonSerializer.Serialize(Card, CardJson));
+    }
+
+    /// <summary>Reads a card on its own (for listing and comparing bundles).</summary>
+    public static ModelCard ReadCard(string folder)
+    {
+        var path = Path.Combine(folder, CardFile);
+        if (!File.Exists(path))
+        {
+            throw new ModelBundleException(
+                $"No model bundle in {Path.GetFullPath(folder)}: {CardFile} is missing. Train one with: {TrainCommand}");
+        }
+
+        ModelCard? card;
+        try
+        {
+            card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), CardJson);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelBundleException($"{path} is not a valid model card ({e.Message}). Retrain with: {TrainCommand}");
+        }
+
+        if (card is null || card.Format != ModelCard.CurrentFormat)
+        {
+            throw new ModelBundleException(
+                $"{path} has card format {card?.Format.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, this version reads {ModelCard.CurrentFormat}. Retrain with: {TrainCommand}");
+        }
+
+        return card;
+    }
+
+    /// <summary>Loads a bundle and checks that the card and the models agree.</summary>
+    /// <exception cref="ModelBundleException">Something is missing or inconsistent; the message says what and how to retrain.</exception>
+    public static ModelBundle Load(MLContext ml, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        var card = ReadCard(folder);
+        var churn = LoadModel(ml, folder, ChurnFile, card);
+        CheckRowModel(ml, churn, card, ChurnFile, card.Churn.SlotNames.Count);
+        ITransformer? segments = null;
+        if (card.Segments is not null)
+        {
+            segments = LoadModel(ml, folder, SegmentsFile, card);
+        }
+
+        ITransformer? value = null;
+        if (card.LifetimeValue is not null)
+        {
+            value = LoadModel(ml, folder, ValueFile, card);
+            CheckRowModel(ml, value, card, ValueFile, card.LifetimeValue.SlotNames.Count);
+        }
+
+        return new ModelBundle(card, churn, segments, value);
+    }
+
+    private static ITransformer LoadModel(MLContext ml, string folder, string file, ModelCard card)
+    {
+        var path = Path.Combine(folder, file);
+        if (!File.Exists(path))
+        {
+            throw new ModelBundleException($"The card of bundle {card.Version} names {file}, but {path} is missing. Retrain with: {TrainCommand}");
+        }
+
+        try
+        {
+            return ml.Model.Load(path, out _);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidDataException or IOException)
+        {
+            throw new ModelBundleException($"{path} cannot be loaded ({e.Message}). Retrain with: {TrainCommand}");
+        }
+    }
+
+    private static void CheckRowModel(MLContext ml, ITransformer model, ModelCard card, string file, int slotCount)
+    {
+        var schema = card.FeatureContract.Schema;
+        Microsoft.ML.DataViewSchema output;
+        try
+        {
+            output = model.GetOutputSchema(schema.Load(ml, []).Schema);
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException or ArgumentException)
+        {
+            throw new ModelBundleException(
+                $"{file} does not accept the features its card describes ({schema.NumericNames.Count} numeric, {schema.CategoricalNames.Count} categorical): {e.Message}. Retrain with: {TrainCommand}");
+        }
+
+        var contributions = output.GetColumnOrNull(ModelExplanations.ContributionsColumn);
+        var slots = (contributions?.Type as Microsoft.ML.Data.VectorDataViewType)?.Size ?? 0;
+        if (slots != slotCount)
+        {
+            throw new ModelBundleException(
+                $"{file} explains {slots} feature slots but its card lists {slotCount}: the card does not belong to this model. Retrain with: {TrainCommand}");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using MlCustomer.Core.Churn;
+using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Segments;
+
+namespace MlCustomer.Core.Bundle;
+
+/// <summary>Settings of one training run: named defaults, no logic.</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>The default seed.</summary>
+    public const int DefaultSeed = 42;
+
+    /// <summary>Seed of the split, the folds, the trees and KMeans.</summary>
+    public int Seed { get; init; } = DefaultSeed;
+
+    /// <summary>Share of customers held out for every reported metric.</summary>
+    public double HoldoutShare { get; init; } = Splits.DefaultHoldoutShare;
+
+    /// <summary>Cross-validation folds on the training part.</summary>
+    public int Folds { get; init; } = 5;
+
+    /// <summary>Churn settings that cross-validation chooses from.</summary>
+    public IReadOnlyList<ChurnOptions> ChurnCandidates { get; init; } = ChurnOptions.DefaultCandidates;
+
+    /// <summary>Segmentation settings.</summary>
+    public SegmentOptions Segments { get; init; } = new();
+
+    /// <summary>Columns the user does not want as features.</summary>
+    public IReadOnlySet<string> Exclude { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Cost of one retention offer, for the profit-optimal churn threshold.</summary>
+    public double OfferCost { get; init; } = 20;
+
+    /// <summary>Share of targeted churners an offer keeps.</summary>
+    public double SaveRate { get; init; } = 0.3;
+
+    /// <summary>
+    /// Value of keeping a churner, for the threshold; null means the mean profit in the value horizon
+    /// of the training customers who stayed (or 100 currency units when the data has no value label).
+    /// </summary>
+    public double? SavedCustomerValue { get; init; }
+
+    /// <summary>Customers to sample for the report's segment scatter.</summary>
+    public int ScatterSample { get; init; } = 3000;
+}
