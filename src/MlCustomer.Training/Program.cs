@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MlCustomer.Training.Features;
 using MlCustomer.Training.Generate;
+using MlCustomer.Training.Train;
 
 namespace MlCustomer.Training;
 
@@ -12,7 +13,14 @@ internal static class Program
         {
             GenerateCommand.Create(),
             FeaturesCommand.Create(),
+            TrainCommand.Create(),
         };
+        if (Console.IsOutputRedirected)
+        {
+            // Redirected output (CI logs, files) has no terminal width; Spectre would wrap tables at 80 columns.
+            Spectre.Console.AnsiConsole.Profile.Width = 200;
+        }
+
         return root.Parse(args).Invoke();
     }
 }

@@ -17,7 +17,7 @@ public sealed record SegmentOptions
     /// share of the best one: silhouette alone nearly always picks two segments, which tells
     /// marketing nothing.
     /// </summary>
-    public double SilhouetteToleranceShare { get; init; } = 0.75;
+    public double SilhouetteToleranceShare { get; init; } = 0.7;
 
     /// <summary>Every segment of an acceptable choice holds at least this share of customers.</summary>
     public double MinSegmentShare { get; init; } = 0.02;

@@ -41,6 +41,17 @@ internal sealed class DataInputOptions
         command.Options.Add(skipBadRows);
     }
 
+    /// <summary>The data folder, when the files came from --data rather than --transactions.</summary>
+    public string? DataFolder(ParseResult parse) =>
+        parse.GetValue(transactions) is null ? parse.GetValue(dataDirectory)!.FullName : null;
+
+    /// <summary>The paths of the files that <see cref="Load"/> reads.</summary>
+    public IReadOnlyList<string> Files(ParseResult parse)
+    {
+        var (transactionsPath, customersPath) = ResolvePaths(parse);
+        return customersPath is null ? [transactionsPath] : [transactionsPath, customersPath];
+    }
+
     public CustomerDataSet Load(ParseResult parse)
     {
         var (transactionsPath, customersPath) = ResolvePaths(parse);

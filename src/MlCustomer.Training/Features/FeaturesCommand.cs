@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Features;
 using MlCustomer.Training.Cli;
@@ -12,12 +11,7 @@ internal static class FeaturesCommand
     public static Command Create()
     {
         var input = new DataInputOptions();
-        var asOf = new Option<string?>("--as-of")
-        {
-            Description = "As-of date (yyyy-MM-dd): features use only events on or before it [default: last order date minus the longer horizon]",
-        };
-        var churnHorizon = new Option<int>("--churn-horizon") { Description = "Churn label window in days after the as-of date", DefaultValueFactory = _ => FeatureOptions.DefaultChurnHorizonDays };
-        var valueHorizon = new Option<int>("--value-horizon") { Description = "Profit label window in days after the as-of date", DefaultValueFactory = _ => FeatureOptions.DefaultValueHorizonDays };
+        var window = new FeatureWindowOptions();
         var noLabels = new Option<bool>("--no-labels") { Description = "Compute features only (for scoring); order lines after the as-of date are then not used" };
         var output = new Option<FileInfo>("--output", "-o")
         {
@@ -25,22 +19,13 @@ internal static class FeaturesCommand
             DefaultValueFactory = _ => new FileInfo(Path.Combine("out", "features.csv")),
         };
 
-        var command = new Command("features", "Build the point-in-time feature table (one row per customer) and write it as CSV")
-        {
-            asOf, churnHorizon, valueHorizon, noLabels, output,
-        };
+        var command = new Command("features", "Build the point-in-time feature table (one row per customer) and write it as CSV") { noLabels, output };
         input.AddTo(command);
+        window.AddTo(command);
         command.SetAction(parse => CliOutput.Run(() =>
         {
             var data = input.Load(parse);
-            var options = new FeatureOptions
-            {
-                AsOfDate = ParseDate(parse.GetValue(asOf), "--as-of")
-                    ?? FeatureBuilder.DefaultAsOfDate(data, parse.GetValue(churnHorizon), parse.GetValue(valueHorizon)),
-                ChurnHorizonDays = parse.GetValue(churnHorizon),
-                ValueHorizonDays = parse.GetValue(valueHorizon),
-                IncludeLabels = !parse.GetValue(noLabels),
-            };
+            var options = window.Resolve(parse, data, includeLabels: !parse.GetValue(noLabels));
             var table = CliOutput.Step($"Computing features at {CsvText.Date(options.AsOfDate)}", _ => FeatureBuilder.Build(data, options));
             CliOutput.Info(table.Report.ToText());
 
@@ -59,9 +44,4 @@ internal static class FeaturesCommand
         }));
         return command;
     }
-
-    private static DateOnly? ParseDate(string? text, string option) =>
-        text is null ? null
-        : DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date
-        : throw new ArgumentException($"{option} '{text}' is not a date (expected yyyy-MM-dd)");
 }

@@ -1,0 +1,256 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML;
+using MlCustomer.Core.Churn;
+using MlCustomer.Core.Data;
+using MlCustomer.Core.Evaluation;
+using MlCustomer.Core.Features;
+using MlCustomer.Core.Modeling;
+using MlCustomer.Core.SampleData;
+using MlCustomer.Core.Segments;
+
+namespace MlCustomer.Core.Bundle;
+
+/// <summary>A trained bundle plus what the report draws that is not in the card.</summary>
+/// <param name="Bundle">Models and card.</param>
+/// <param name="CustomerProfits">Profit of every customer in the trailing year, for the concentration curve.</param>
+/// <param name="SegmentScatter">A sample of customers with their segment, for the scatter plot.</param>
+public sealed record TrainingResult(ModelBundle Bundle, IReadOnlyList<double> CustomerProfits, IReadOnlyList<SegmentPoint> SegmentScatter);
+
+/// <summary>One customer in the segment scatter.</summary>
+/// <param name="LogRecencyDays">ln(1 + recency days).</param>
+/// <param name="LogRevenue">Signed ln(1 + |revenue|).</param>
+/// <param name="SegmentId">The segment.</param>
+public sealed record SegmentPoint(double LogRecencyDays, double LogRevenue, int SegmentId);
+
+/// <summary>The data a transactional training run reads, with the files it came from.</summary>
+/// <param name="Data">Loaded transactions and customers.</param>
+/// <param name="Files">Paths of the files read (hashed into the card).</param>
+/// <param name="GroundTruth">The sample data generator's truth, when training on sample data at its as-of date.</param>
+public sealed record TransactionalInput(CustomerDataSet Data, IReadOnlyList<string> Files, IReadOnlyDictionary<string, OracleTruth>? GroundTruth);
+
+/// <summary>
+/// Trains the whole bundle: features, a stratified customer-level split, churn (cross-validated,
+/// calibrated), segments, lifetime value, evaluation of each on held-out customers against baselines,
+/// explanations, and the model card.
+/// </summary>
+public static class BundleTrainer
+{
+    /// <summary>Trains from transactions (and customers) at the as-of date in <paramref name="features"/>.</summary>
+    public static TrainingResult TrainTransactional(
+        TransactionalInput input, FeatureOptions features, TrainingOptions options, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(options);
+        var ml = new MLContext(seed: options.Seed);
+
+        progress?.Report("computing features");
+        var table = FeatureBuilder.Build(input.Data, features with { IncludeLabels = true });
+        var dataset = ModelDatasets.FromFeatureTable(table, options.Exclude);
+        var byId = table.Rows.ToDictionary(r => r.CustomerId, StringComparer.Ordinal);
+        var (train, holdout) = SplitRows(dataset.Rows, options);
+        var contract = FeatureContract.Learn(dataset.Schema, train);
+
+        progress?.Report("training churn");
+        var savedValue = options.SavedCustomerValue
+            ?? Mean(train.Where(r => !r.Label).Select(r => (double)r.Value), fallback: 100);
+        var recencyIndex = IndexOf(dataset.Schema.NumericNames, "recency_days");
+        var churn = TrainChurn(ml, dataset.Schema, train, holdout, options, savedValue, recencyIndex,
+            input.GroundTruth is { } truth ? id => truth.TryGetValue(id, out var t) ? t.TrueChurnProbability : null : null);
+
+        progress?.Report("training segments");
+        var trainFeatures = train.Select(r => byId[r.CustomerId]).ToList();
+        var segments = SegmentTrainer.Train(ml, trainFeatures, options.Segments);
+        var scatter = Scatter(ml, segments, trainFeatures, options);
+
+        var card = new ModelCard
+        {
+            Version = Version(input.Files, features, options),
+            CreatedAt = DateTimeOffset.UtcNow,
+            InputKind = "transactional",
+            Data = new DataSummary(Describe(input.Files, input.Data.Report), input.Data.Report, table.Report, table.Rows.Count),
+            AsOfDate = table.AsOfDate,
+            ChurnHorizonDays = table.ChurnHorizonDays,
+            ValueHorizonDays = table.ValueHorizonDays,
+            FeatureContract = contract,
+            ExcludedColumns = dataset.ExcludedColumns,
+            Seed = options.Seed,
+            PackageVersions = PackageVersions(),
+            Split = Summary(train.Count, holdout.Count, options),
+            Churn = churn.Card,
+            Segments = new SegmentCard
+            {
+                Criterion = segments.Criterion,
+                Candidates = segments.Candidates,
+                Profiles = segments.Profiles,
+                ClusterToSegment = segments.ClusterToSegment,
+                Features = SegmentFeatures.Names,
+            },
+        };
+        var bundle = new ModelBundle(card, churn.Model, segments.Model, lifetimeValue: null);
+        return new TrainingResult(bundle, table.Rows.Select(r => r.ProfitLast365Days).ToList(), scatter);
+    }
+
+    /// <summary>The stratified customer-level split of a data set's rows.</summary>
+    public static (List<ModelRow> Train, List<ModelRow> Holdout) SplitRows(IReadOnlyList<ModelRow> rows, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(options);
+        var (trainIndex, holdoutIndex) = Splits.TrainHoldout(rows.Select(r => r.Label).ToList(), options.HoldoutShare, options.Seed);
+        return (trainIndex.Select(i => rows[i]).ToList(), holdoutIndex.Select(i => rows[i]).ToList());
+    }
+
+    /// <summary>Trains and evaluates the churn model; the baseline is the best single-feature threshold rule.</summary>
+    public static (ITransformer Model, ChurnCard Card) TrainChurn(
+        MLContext ml,
+        FeatureSchema schema,
+        IReadOnlyList<ModelRow> train,
+        IReadOnlyList<ModelRow> holdout,
+        TrainingOptions options,
+        double savedCustomerValue,
+        int? baselineFeature,
+        Func<string, double?>? oracle)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(holdout);
+        ArgumentNullException.ThrowIfNull(options);
+        var model = ChurnTrainer.Train(ml, schema, train, options.ChurnCandidates, options.Folds, options.Seed);
+        var labels = holdout.Select(r => r.Label).ToArray();
+        double[] Probabilities(IReadOnlyList<ModelRow> rows) => model.Calibrator.Calibrate(ChurnTrainer.RawScores(ml, model.Model, schema, rows));
+        var probabilities = Probabilities(holdout);
+        var metrics = BinaryMetrics.Compute(probabilities, labels);
+
+        var (feature, direction) = baselineFeature is { } index ? (index, 1.0) : BestSingleFeature(train, schema);
+        double FeatureScore(ModelRow r) => double.IsNaN(r.Numeric[feature]) ? 0 : direction * r.Numeric[feature];
+        var featureName = direction > 0 ? schema.NumericNames[feature] : $"−{schema.NumericNames[feature]}";
+        var rule = BinaryMetrics.BestSingleThresholdRule(train.Select(FeatureScore).ToArray(), train.Select(r => r.Label).ToArray(), featureName);
+        var baselineAuc = BinaryMetrics.Auc(holdout.Select(FeatureScore).ToArray(), labels);
+
+        double? oracleAuc = null;
+        if (oracle is not null)
+        {
+            var truth = holdout.Select(r => oracle(r.CustomerId)).ToList();
+            oracleAuc = truth.All(t => t is not null) ? BinaryMetrics.Auc(truth.Select(t => t!.Value).ToArray(), labels) : null;
+        }
+
+        var importance = ModelImportance.Compute(schema, holdout, rows => BinaryMetrics.Auc(Probabilities(rows), labels) ?? 0.5, options.Seed);
+        var card = new ChurnCard
+        {
+            Algorithm = "FastTree binary classification",
+            Hyperparameters = model.Options,
+            Selection = model.Selection,
+            Calibrator = model.Calibrator,
+            PlattLogLoss = model.Calibration.PlattLogLoss,
+            IsotonicLogLoss = model.Calibration.IsotonicLogLoss,
+            CrossValidationAuc = CrossValidated.Of(model.CrossValidationAuc),
+            Holdout = metrics,
+            Baseline = rule,
+            BaselineAuc = baselineAuc,
+            Grade = QualityGrade.ForChurn(metrics, baselineAuc),
+            OfferThreshold = BinaryMetrics.ExpectedCostThreshold(probabilities, labels, options.OfferCost, savedCustomerValue, options.SaveRate),
+            OracleAuc = oracleAuc,
+            Importance = importance,
+            SlotNames = ModelExplanations.SlotNames(model.Model, schema.Load(ml, []).Schema),
+        };
+        return (model.Model, card);
+    }
+
+    /// <summary>The split as the card states it.</summary>
+    public static SplitSummary Summary(int train, int holdout, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new SplitSummary(train, holdout, options.HoldoutShare, options.Folds,
+            $"customers split at random, stratified by the churn label, {options.HoldoutShare:P0} held out (seed {options.Seed}); " +
+            $"hyperparameters and calibration chosen by {options.Folds}-fold cross-validation on the rest; every reported metric is on the held-out customers");
+    }
+
+    /// <summary>Each input file with its SHA-256 and the rows the load report counted.</summary>
+    public static IReadOnlyList<DataFileSummary> Describe(IReadOnlyList<string> files, LoadReport report)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(report);
+        return files.Select(path =>
+        {
+            using var stream = File.OpenRead(path);
+            var rows = report.Files.FirstOrDefault(f => Path.GetFileName(f.File) == Path.GetFileName(path))?.RowsRead ?? 0;
+            return new DataFileSummary(Path.GetFileName(path), Convert.ToHexStringLower(SHA256.HashData(stream)), rows);
+        }).ToList();
+    }
+
+    /// <summary>Versions of the packages that train and serve the models.</summary>
+    public static IReadOnlyDictionary<string, string> PackageVersions()
+    {
+        static string Of(Assembly assembly) =>
+            assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+            ?? assembly.GetName().Version?.ToString() ?? "unknown";
+        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Microsoft.ML"] = Of(typeof(MLContext).Assembly),
+            ["Microsoft.ML.FastTree"] = Of(typeof(Microsoft.ML.Trainers.FastTree.FastTreeBinaryTrainer).Assembly),
+            ["Microsoft.Data.Analysis"] = Of(typeof(Microsoft.Data.Analysis.DataFrame).Assembly),
+            [".NET"] = Environment.Version.ToString(),
+        };
+    }
+
+    /// <summary>A digest of the inputs, settings and seed: same inputs, same version.</summary>
+    public static string Version(IReadOnlyList<string> files, object settings, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(options);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in files)
+        {
+            using var stream = File.OpenRead(file);
+            hash.AppendData(SHA256.HashData(stream));
+        }
+
+        hash.AppendData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(settings, settings.GetType())));
+        hash.AppendData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(options with { Exclude = new SortedSet<string>(options.Exclude, StringComparer.Ordinal) })));
+        return "mlc-" + Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
+    }
+
+    private static (int Feature, double Direction) BestSingleFeature(IReadOnlyList<ModelRow> train, FeatureSchema schema)
+    {
+        var labels = train.Select(r => r.Label).ToArray();
+        var best = (Feature: 0, Direction: 1.0, Auc: 0.0);
+        for (var j = 0; j < schema.NumericNames.Count; j++)
+        {
+            var values = train.Select(r => double.IsNaN(r.Numeric[j]) ? 0 : (double)r.Numeric[j]).ToArray();
+            var auc = BinaryMetrics.Auc(values, labels) ?? 0.5;
+            var (direction, strength) = auc >= 0.5 ? (1.0, auc) : (-1.0, 1 - auc);
+            if (strength > best.Auc)
+            {
+                best = (j, direction, strength);
+            }
+        }
+
+        return (best.Feature, best.Direction);
+    }
+
+    private static List<SegmentPoint> Scatter(MLContext ml, TrainedSegmentModel segments, IReadOnlyList<CustomerFeatures> customers, TrainingOptions options)
+    {
+        var random = new Random(options.Seed);
+        var sample = customers.OrderBy(_ => random.Next()).Take(options.ScatterSample).ToList();
+        var engine = ml.Model.CreatePredictionEngine<SegmentInput, SegmentAssignment>(segments.Model);
+        return sample.Select(c =>
+        {
+            var input = new SegmentInput { Rfm = SegmentFeatures.From(c) };
+            var cluster = (int)engine.Predict(input).ClusterId;
+            return new SegmentPoint(input.Rfm[0], input.Rfm[2], segments.ClusterToSegment[cluster]);
+        }).ToList();
+    }
+
+    private static int? IndexOf(IReadOnlyList<string> names, string name) =>
+        names.Select((n, i) => (n, i)).Where(x => x.n == name).Select(x => (int?)x.i).FirstOrDefault();
+
+    private static double Mean(IEnumerable<double> values, double fallback)
+    {
+        var list = values.ToList();
+        return list.Count > 0 ? list.Average() : fallback;
+    }
+}

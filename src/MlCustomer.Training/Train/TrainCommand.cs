@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.ML;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.SampleData;
+using MlCustomer.Training.Cli;
+using Spectre.Console;
+
+namespace MlCustomer.Training.Train;
+
+/// <summary>`train`: trains churn, segments and lifetime value and writes a model bundle with its card and report.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var defaults = new TrainingOptions();
+        var input = new DataInputOptions();
+        var window = new FeatureWindowOptions();
+        var output = new Option<DirectoryInfo>("--output", "-o")
+        {
+            Description = "Bundle folder to write (churn.zip, segments.zip, lifetime-value.zip, model-card.json, report.html)",
+            DefaultValueFactory = _ => new DirectoryInfo("models"),
+        };
+        var seed = new Option<int>("--seed") { Description = "Seed of the split, folds, trees and KMeans", DefaultValueFactory = _ => defaults.Seed };
+        var holdout = new Option<double>("--holdout") { Description = "Share of customers held out for evaluation", DefaultValueFactory = _ => defaults.HoldoutShare };
+        var folds = new Option<int>("--folds") { Description = "Cross-validation folds on the training part", DefaultValueFactory = _ => defaults.Folds };
+        var segments = new Option<int?>("--segments") { Description = "Number of segments [default: chosen automatically over 2..10]" };
+        var exclude = new Option<string[]>("--exclude")
+        {
+            Description = "Columns not to use as features (repeat or comma-separate)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var offerCost = new Option<double>("--offer-cost") { Description = "Cost of one retention offer, for the profit-optimal churn threshold", DefaultValueFactory = _ => defaults.OfferCost };
+        var saveRate = new Option<double>("--save-rate") { Description = "Share of targeted churners an offer keeps", DefaultValueFactory = _ => defaults.SaveRate };
+        var customerValue = new Option<double?>("--customer-value") { Description = "Value of keeping a churner [default: mean horizon profit of customers who stayed]" };
+        var groundTruth = new Option<FileInfo?>("--ground-truth")
+        {
+            Description = "The sample generator's ground-truth.csv, for oracle scores [default: <data>/ground-truth.csv when training at the default as-of date]",
+        };
+
+        var command = new Command("train", "Train the churn, segment and lifetime value models and write a model bundle")
+        {
+            output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth,
+        };
+        input.AddTo(command);
+        window.AddTo(command);
+        command.SetAction(parse => CliOutput.Run(() =>
+        {
+            var watch = Stopwatch.StartNew();
+            var options = defaults with
+            {
+                Seed = parse.GetValue(seed),
+                HoldoutShare = parse.GetValue(holdout),
+                Folds = parse.GetValue(folds),
+                Segments = defaults.Segments with { Segments = parse.GetValue(segments) },
+                Exclude = (parse.GetValue(exclude) ?? []).SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal),
+                OfferCost = parse.GetValue(offerCost),
+                SaveRate = parse.GetValue(saveRate),
+                SavedCustomerValue = parse.GetValue(customerValue),
+            };
+            var data = input.Load(parse);
+            var features = window.Resolve(parse, data, includeLabels: true);
+            var truthPath = parse.GetValue(groundTruth)?.FullName
+                ?? (window.IsDefault(parse) && input.DataFolder(parse) is { } folder && File.Exists(Path.Combine(folder, GroundTruthFile.FileName))
+                    ? Path.Combine(folder, GroundTruthFile.FileName)
+                    : null);
+            var truth = truthPath is null ? null : GroundTruthFile.Read(truthPath);
+            var result = CliOutput.Step("Training", status =>
+                BundleTrainer.TrainTransactional(new TransactionalInput(data, input.Files(parse), truth), features, options, new Progress<string>(status)));
+
+            var bundleFolder = parse.GetValue(output)!.FullName;
+            CliOutput.Step($"Writing {bundleFolder}", _ =>
+            {
+                result.Bundle.Save(new MLContext(options.Seed), bundleFolder);
+                return 0;
+            });
+            PrintSummary(result.Bundle.Card, watch.Elapsed);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static void PrintSummary(ModelCard card, TimeSpan elapsed)
+    {
+        var table = new Table().AddColumns("model", "algorithm", "customers", "held-out metrics", "baseline", "grade");
+        var churn = card.Churn;
+        table.AddRow(
+            "churn",
+            Markup.Escape(churn.Algorithm),
+            $"{card.Split.TrainCustomers:N0} / {card.Split.HoldoutCustomers:N0}",
+            $"AUC {churn.Holdout.Auc:0.000}, PR-AUC {churn.Holdout.PrAuc:0.000}, log loss {churn.Holdout.LogLoss:0.000}, lift@10% {churn.Holdout.LiftAt10Percent.Lift:0.00}",
+            Markup.Escape($"{churn.Baseline.Feature} rule AUC {churn.BaselineAuc:0.000}" + (churn.OracleAuc is { } o ? $"; oracle {o:0.000}" : "")),
+            churn.Grade.Letter.ToString());
+        if (card.LifetimeValue is { } value)
+        {
+            table.AddRow(
+                "lifetime value",
+                Markup.Escape(value.Algorithm),
+                $"{card.Split.TrainCustomers:N0} / {card.Split.HoldoutCustomers:N0}",
+                $"MAE {value.Holdout.Mae:N1}, Gini {value.Holdout.NormalizedGini:0.000}, Spearman {value.Holdout.Spearman:0.000}",
+                Markup.Escape(string.Join("; ", value.Baselines.Select(b => $"{b.Key} Gini {b.Value.NormalizedGini:0.000}")) + (value.OracleGini is { } g ? $"; oracle {g:0.000}" : "")),
+                value.Grade.Letter.ToString());
+        }
+
+        if (card.Segments is { } segments)
+        {
+            table.AddRow(
+                "segments",
+                "KMeans",
+                $"{card.Split.TrainCustomers:N0}",
+                Markup.Escape(string.Join(", ", segments.Profiles.Select(p => $"{p.Name} {p.ShareOfCustomers:P0}"))),
+                $"silhouette {segments.Candidates.First(c => c.Segments == segments.Profiles.Count).Silhouette:0.000}",
+                "");
+        }
+
+        AnsiConsole.Write(table);
+        CliOutput.Info($"{card.Summary()} — {elapsed.TotalSeconds:0} s");
+    }
+}
