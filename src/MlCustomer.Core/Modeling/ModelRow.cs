@@ -39,8 +39,12 @@ public sealed class ChurnScore
 /// <summary>The output of a regression model from a <see cref="ModelRow"/>.</summary>
 public sealed class ValueScore
 {
-    /// <summary>The predicted value.</summary>
-    public float Score { get; set; }
+    /// <summary>The predicted value (profit in the horizon).</summary>
+    [Microsoft.ML.Data.ColumnName(PredictedValueColumn)]
+    public float PredictedValue { get; set; }
+
+    /// <summary>The column every lifetime value chain outputs its prediction in.</summary>
+    public const string PredictedValueColumn = "PredictedValue";
 
     /// <summary>Per-slot contributions to the score, in the featurized vector's slot order.</summary>
     public float[] FeatureContributions { get; set; } = [];

@@ -1,0 +1,64 @@
+using MlCustomer.Core.Features;
+using MlCustomer.Core.Modeling;
+
+namespace MlCustomer.Core.Scoring;
+
+/// <summary>
+/// Turns computed features into the rows a bundle's models read, following the bundle's feature
+/// contract: the same names, order and category rules as in training.
+/// </summary>
+public sealed class FeatureRows
+{
+    private readonly Func<CustomerFeatures, float>[] numeric;
+    private readonly Func<CustomerFeatures, string>[] categorical;
+    private readonly string[] categoricalNames;
+    private readonly IReadOnlySet<string>[] known;
+
+    /// <summary>Prepares the mapping; fails when the contract names a feature the table does not have.</summary>
+    public FeatureRows(FeatureContract contract, IReadOnlyList<string> attributeNames)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        ArgumentNullException.ThrowIfNull(attributeNames);
+        var schema = contract.Schema;
+        var byName = FeatureColumns.Numeric.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        numeric = schema.NumericNames.Select(name => byName.TryGetValue(name, out var feature)
+            ? (Func<CustomerFeatures, float>)(f => (float)feature.Value(f))
+            : throw new ArgumentException($"The model needs the numeric feature '{name}', which the feature builder does not compute.")).ToArray();
+        categorical = schema.CategoricalNames.Select(name =>
+        {
+            if (name == FeatureColumns.MainChannel)
+            {
+                return f => f.MainChannel;
+            }
+
+            var index = attributeNames.ToList().IndexOf(name);
+            return index >= 0
+                ? (Func<CustomerFeatures, string>)(f => f.Attributes[index])
+                : throw new ArgumentException($"The model needs the customer attribute '{name}', which the customers data does not have.");
+        }).ToArray();
+        categoricalNames = schema.CategoricalNames.ToArray();
+        known = contract.Features
+            .Where(f => f.Kind == FeatureKind.Categorical)
+            .Select(f => (IReadOnlySet<string>)(f.Categories ?? []).ToHashSet(StringComparer.Ordinal))
+            .ToArray();
+    }
+
+    /// <summary>The model row of one customer (labels left empty).</summary>
+    public ModelRow From(CustomerFeatures features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var numbers = new float[numeric.Length];
+        for (var i = 0; i < numeric.Length; i++)
+        {
+            numbers[i] = numeric[i](features);
+        }
+
+        var terms = new string[categorical.Length];
+        for (var i = 0; i < categorical.Length; i++)
+        {
+            terms[i] = FeatureSchema.Term(categoricalNames[i], ModelDatasets.Categorize(categorical[i](features), known[i]));
+        }
+
+        return new ModelRow { CustomerId = features.CustomerId, Numeric = numbers, Categorical = terms };
+    }
+}
