@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MlCustomer.Training.Evaluate;
 using MlCustomer.Training.Features;
 using MlCustomer.Training.Generate;
 using MlCustomer.Training.Train;
@@ -14,6 +15,8 @@ internal static class Program
             GenerateCommand.Create(),
             FeaturesCommand.Create(),
             TrainCommand.Create(),
+            EvaluateCommand.CreateEvaluate(),
+            EvaluateCommand.CreateCompare(),
         };
         if (Console.IsOutputRedirected)
         {

@@ -79,7 +79,8 @@ public static class ChurnTrainer
         var featurizer = FeatureSchema.Featurizer(ml).Fit(data);
         var featurized = featurizer.Transform(data);
         var predictor = Trainer(ml, best.Options).Fit(featurized);
-        var contributions = ml.Transforms.CalculateFeatureContribution(predictor, ModelExplanations.AllSlots, ModelExplanations.AllSlots, normalize: false);
+        var slots = ModelExplanations.SlotCount(featurized);
+        var contributions = ml.Transforms.CalculateFeatureContribution(predictor, slots, slots, normalize: false);
         var final = ModelExplanations.Chain(featurizer, predictor, contributions.Fit(predictor.Transform(featurized)));
         return new TrainedChurnModel(final, best.Options, selection, calibrator, calibration, best.FoldAuc);
     }

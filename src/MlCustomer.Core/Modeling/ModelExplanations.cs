@@ -18,8 +18,16 @@ public static class ModelExplanations
     /// <summary>Output column with per-slot contributions.</summary>
     public const string ContributionsColumn = "FeatureContributions";
 
-    /// <summary>Asks the contribution calculator for every slot, so the reasons can be ranked afterwards.</summary>
-    public const int AllSlots = 100_000;
+    /// <summary>
+    /// How many contributions to ask the calculator for: every slot of the featurized vector, so the
+    /// reasons can be ranked afterwards. Asking for more than there are slots costs ~40× the time,
+    /// because the calculator sizes its per-row buffers by the request.
+    /// </summary>
+    public static int SlotCount(IDataView featurized)
+    {
+        ArgumentNullException.ThrowIfNull(featurized);
+        return ((VectorDataViewType)featurized.Schema[FeatureSchema.FeaturesColumn].Type).Size;
+    }
 
     /// <summary>
     /// The saved chain: featurizer → predictor → contribution calculator (fitted at training time,
