@@ -1,10 +1,11 @@
+using MlCustomer.Api.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddHealthChecks();
+builder.AddMlCustomerApi();
 
 var app = builder.Build();
-
-app.MapHealthChecks("/health/live");
-app.MapHealthChecks("/health/ready");
+app.UseMlCustomerApi();
+app.MapMlCustomerApi();
 
 app.Run();
 

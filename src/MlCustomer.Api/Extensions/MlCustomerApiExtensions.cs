@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.OpenApi;
+using MlCustomer.Api.Customers;
+using MlCustomer.Api.Errors;
+using MlCustomer.Api.Limits;
+using MlCustomer.Api.Models;
+using MlCustomer.Api.OpenApi;
+using MlCustomer.Api.Scoring;
+using MlCustomer.Api.ScoringRuns;
+using MlCustomer.Api.Security;
+using MlCustomer.Api.Segments;
+using MlCustomer.Api.Storage;
+
+namespace MlCustomer.Api.Extensions;
+
+/// <summary>Everything Program.cs wires up, in one place.</summary>
+public static class MlCustomerApiExtensions
+{
+    /// <summary>The versioned API prefix.</summary>
+    public const string ApiPrefix = "/api/v1";
+
+    /// <summary>Registers options, storage, model serving, security, limits, errors, health and OpenAPI.</summary>
+    public static WebApplicationBuilder AddMlCustomerApi(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        AddValidatedOptions<ModelOptions>(services, ModelOptions.SectionName);
+        AddValidatedOptions<ScoringOptions>(services, ScoringOptions.SectionName);
+        AddValidatedOptions<DataOptions>(services, DataOptions.SectionName);
+        AddValidatedOptions<StorageOptions>(services, StorageOptions.SectionName);
+        AddValidatedOptions<ApiKeyOptions>(services, ApiKeyOptions.SectionName);
+        AddValidatedOptions<LimitOptions>(services, LimitOptions.SectionName);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ScoreStore>();
+        services.AddSingleton<ModelHost>();
+        services.AddSingleton<QueuedScoringRuns>();
+        // Hosted services start in this order: the database exists before the first load is audited.
+        services.AddHostedService<StorageInitializer>();
+        services.AddHostedService<ModelLoader>();
+        services.AddHostedService<ScoringRunWorker>();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiRoles.ScorerPolicy, policy => policy.RequireRole(ApiRoles.Scorer, ApiRoles.Admin))
+            .AddPolicy(ApiRoles.AdminPolicy, policy => policy.RequireRole(ApiRoles.Admin));
+        services.AddApiLimits();
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        // Bad bodies throw (in every environment), so the exception handler can name the broken field.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(options =>
+        {
+            // Numbers must be JSON numbers; "NaN"/"Infinity" strings are read as such and then refused
+            // by validation with the field's path, instead of failing the whole body at the first one.
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        });
+
+        services.AddHealthChecks().AddCheck<ModelsReadyHealthCheck>("models", tags: ["ready"]);
+
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(options =>
+        {
+            options.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "MlCustomer API",
+                Version = "v1",
+                Description = "Churn probability, segment, predicted profit and reasons for customers; stored scores from scoring runs; " +
+                    "the active model and its safe reload. Authenticate with the X-Api-Key header.",
+            });
+            options.AddSecurityDefinition(ApiKeyAuthenticationHandler.SchemeName, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = ApiKeyOptions.HeaderName,
+                Description = "An API key (role scorer or admin). In Development: see MlCustomer.Api.http.",
+            });
+            options.AddSecurityRequirement(document => new OpenApiSecurityRequirement
+            {
+                [new OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, document)] = [],
+            });
+            options.OperationFilter<ApiExamplesOperationFilter>();
+            options.SupportNonNullableReferenceTypes();
+        });
+        return builder;
+    }
+
+    /// <summary>The middleware pipeline: errors, status codes, auth, limits, timeouts, Swagger.</summary>
+    public static WebApplication UseMlCustomerApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSwagger();
+        app.UseSwaggerUI(options => options.DocumentTitle = "MlCustomer API");
+        app.UseRequestBodyLimits();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseRequestTimeouts();
+        return app;
+    }
+
+    /// <summary>Maps health and every route group under <c>/api/v1</c>.</summary>
+    public static WebApplication MapMlCustomerApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        // Liveness runs no check: it answers as soon as the process serves requests.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+
+        var api = app.MapGroup(ApiPrefix)
+            .RequireRateLimiting(ApiLimits.PerKeyPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapScoresApi();
+        api.MapModelsApi();
+        api.MapScoringRunsApi();
+        api.MapCustomersApi();
+        api.MapSegmentsApi();
+        return app;
+    }
+
+    private static void AddValidatedOptions<TOptions>(IServiceCollection services, string section)
+        where TOptions : class =>
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+}

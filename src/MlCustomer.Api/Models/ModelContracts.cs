@@ -1,0 +1,113 @@
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Modeling;
+
+namespace MlCustomer.Api.Models;
+
+/// <summary><c>POST /models/reload</c>: which bundle to load.</summary>
+/// <param name="Path">A bundle folder name directly under the bundles root (no path separators); null or absent reloads the configured start bundle.</param>
+public sealed record ReloadRequest(string? Path);
+
+/// <summary>The outcome of a successful reload.</summary>
+/// <param name="FromVersion">The version that served before.</param>
+/// <param name="Model">The model serving now.</param>
+public sealed record ReloadResponse(string? FromVersion, ModelInfo Model);
+
+/// <summary>The active model bundle, as <c>GET /models</c> describes it.</summary>
+/// <param name="Version">Bundle version.</param>
+/// <param name="Source">The bundle folder it was loaded from.</param>
+/// <param name="CreatedAt">When it was trained.</param>
+/// <param name="LoadedAt">When this API loaded it.</param>
+/// <param name="InputKind">transactional or customer-table.</param>
+/// <param name="AsOfDate">The training as-of date (end of the feature window).</param>
+/// <param name="ChurnHorizonDays">Churn label window.</param>
+/// <param name="ValueHorizonDays">Value label window.</param>
+/// <param name="TrainingCustomers">Customers in the training data.</param>
+/// <param name="Churn">Churn model summary.</param>
+/// <param name="Value">Lifetime value model summary, when the bundle has one.</param>
+/// <param name="Segments">Number of segments, when the bundle has a segmentation.</param>
+/// <param name="FeatureContract">Every feature with its training range or categories and missing rule.</param>
+/// <param name="UnseenCategoryRule">What happens to a category not seen in training.</param>
+public sealed record ModelInfo(
+    string Version,
+    string Source,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LoadedAt,
+    string InputKind,
+    DateOnly? AsOfDate,
+    int? ChurnHorizonDays,
+    int? ValueHorizonDays,
+    int TrainingCustomers,
+    ChurnSummary Churn,
+    ValueSummary? Value,
+    int? Segments,
+    IReadOnlyList<FeatureSpec> FeatureContract,
+    string UnseenCategoryRule)
+{
+    /// <summary>Describes a loaded generation.</summary>
+    public static ModelInfo From(ModelGeneration generation)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        var card = generation.Card;
+        return new ModelInfo(
+            card.Version, generation.Source, card.CreatedAt, generation.LoadedAt, card.InputKind, card.AsOfDate,
+            card.ChurnHorizonDays, card.ValueHorizonDays, card.Data.Customers,
+            ChurnSummary.From(card.Churn),
+            card.LifetimeValue is { } value ? ValueSummary.From(value) : null,
+            card.Segments?.Profiles.Count,
+            card.FeatureContract.Features,
+            Core.Modeling.FeatureContract.UnseenCategoryRule);
+    }
+}
+
+/// <summary>The churn model in numbers, on held-out customers.</summary>
+/// <param name="Algorithm">Algorithm.</param>
+/// <param name="Auc">ROC AUC.</param>
+/// <param name="PrAuc">Average precision.</param>
+/// <param name="LogLoss">Log loss.</param>
+/// <param name="Brier">Brier score.</param>
+/// <param name="BaselineAuc">AUC of the single-feature baseline rule.</param>
+/// <param name="Grade">A, B or C.</param>
+/// <param name="GradeReason">Why that grade.</param>
+/// <param name="OfferThreshold">Churn probability from which a retention offer pays, if any.</param>
+public sealed record ChurnSummary(
+    string Algorithm, double? Auc, double? PrAuc, double LogLoss, double Brier, double? BaselineAuc, string Grade, string GradeReason, double? OfferThreshold)
+{
+    /// <summary>Summarises a card section.</summary>
+    public static ChurnSummary From(ChurnCard card)
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        return new ChurnSummary(card.Algorithm, card.Holdout.Auc, card.Holdout.PrAuc, card.Holdout.LogLoss, card.Holdout.Brier,
+            card.BaselineAuc, card.Grade.Letter.ToString(), card.Grade.Reason, card.OfferThreshold.Threshold);
+    }
+}
+
+/// <summary>The lifetime value model in numbers, on held-out customers.</summary>
+/// <param name="Algorithm">Algorithm.</param>
+/// <param name="Target">What is predicted.</param>
+/// <param name="NormalizedGini">Normalized Gini.</param>
+/// <param name="Mae">Mean absolute error.</param>
+/// <param name="Spearman">Spearman rank correlation.</param>
+/// <param name="Grade">A, B or C.</param>
+/// <param name="GradeReason">Why that grade.</param>
+public sealed record ValueSummary(string Algorithm, string Target, double? NormalizedGini, double Mae, double? Spearman, string Grade, string GradeReason)
+{
+    /// <summary>Summarises a card section.</summary>
+    public static ValueSummary From(ValueCard card)
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        return new ValueSummary(card.Algorithm, card.Target, card.Holdout.NormalizedGini, card.Holdout.Mae, card.Holdout.Spearman,
+            card.Grade.Letter.ToString(), card.Grade.Reason);
+    }
+}
+
+/// <summary>One audited load or reload.</summary>
+/// <param name="RequestedBy">API key name, or "startup".</param>
+/// <param name="RequestedAt">When.</param>
+/// <param name="Source">Bundle folder asked for.</param>
+/// <param name="FromVersion">Version before.</param>
+/// <param name="ToVersion">Version after, on success.</param>
+/// <param name="Outcome">succeeded or refused.</param>
+/// <param name="Detail">Why it was refused.</param>
+/// <param name="DurationMilliseconds">Time to load, check and warm up.</param>
+public sealed record ReloadAuditEntry(
+    string RequestedBy, DateTimeOffset RequestedAt, string Source, string? FromVersion, string? ToVersion, string Outcome, string? Detail, long DurationMilliseconds);

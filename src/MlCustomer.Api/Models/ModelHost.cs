@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Microsoft.ML;
+using MlCustomer.Api.Storage;
+using MlCustomer.Core.Bundle;
+
+namespace MlCustomer.Api.Models;
+
+/// <summary>What a reload request led to.</summary>
+/// <param name="Outcome">Succeeded, InvalidPath (400) or Refused (422).</param>
+/// <param name="Message">Why it was refused.</param>
+/// <param name="FromVersion">The version serving before.</param>
+/// <param name="Generation">The generation serving after a success.</param>
+public sealed record ReloadResult(ReloadOutcome Outcome, string? Message, string? FromVersion, ModelGeneration? Generation);
+
+/// <summary>How a reload ended.</summary>
+public enum ReloadOutcome
+{
+    /// <summary>The new bundle serves.</summary>
+    Succeeded,
+
+    /// <summary>The path is not a bundle folder name under the bundles root.</summary>
+    InvalidPath,
+
+    /// <summary>The bundle failed its checks or its warm-up; the old one keeps serving.</summary>
+    Refused,
+}
+
+/// <summary>
+/// Holds the active <see cref="ModelGeneration"/> and swaps it. Loading, checking and warming a new
+/// bundle happen entirely off to the side; the swap is one atomic reference exchange, and the retired
+/// generation is released once its last request ends, so memory does not grow over reloads.
+/// </summary>
+public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvironment environment, ScoreStore store, ILogger<ModelHost> logger)
+    : IDisposable
+{
+    /// <summary>Who a load at start is audited as.</summary>
+    public const string StartupUser = "startup";
+
+    private readonly SemaphoreSlim reloads = new(1, 1);
+    private ModelGeneration? current;
+
+    /// <summary>The generation serving now, or null before the first successful load.</summary>
+    public ModelGeneration? Current => Volatile.Read(ref current);
+
+    /// <summary>True once a bundle is loaded and warmed up.</summary>
+    public bool IsReady => Current is not null;
+
+    /// <summary>Why the last load failed, while nothing is loaded.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>The configured bundles root, as a full path.</summary>
+    public string BundlesRoot => Path.GetFullPath(options.Value.BundlesRoot, environment.ContentRootPath);
+
+    /// <summary>The bundle loaded at start, as a full path.</summary>
+    public string StartupBundle => Path.GetFullPath(options.Value.BundlePath, environment.ContentRootPath);
+
+    /// <summary>Takes the current generation for one request, or null when no model is loaded.</summary>
+    public ModelLease? Acquire()
+    {
+        while (true)
+        {
+            var generation = Volatile.Read(ref current);
+            if (generation is null)
+            {
+                return null;
+            }
+
+            // A generation retired and disposed between the read and the take is skipped: the new one is current.
+            if (generation.TryAcquire())
+            {
+                return new ModelLease(generation);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Loads <paramref name="name"/> (a folder directly under the bundles root) or, when null, the
+    /// configured start bundle; checks it, warms it up and swaps it in. The old generation keeps serving
+    /// on any failure. Every attempt is audited.
+    /// </summary>
+    public async Task<ReloadResult> ReloadAsync(string? name, string requestedBy, CancellationToken cancellationToken)
+    {
+        var requestedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        await reloads.WaitAsync(cancellationToken);
+        try
+        {
+            var from = Current?.Version;
+            var (folder, pathProblem) = Resolve(name);
+            ReloadResult result;
+            if (folder is null)
+            {
+                result = new ReloadResult(ReloadOutcome.InvalidPath, pathProblem, from, null);
+            }
+            else
+            {
+                // Loading is CPU and disk work; keep it off the request thread pool's hot path.
+                result = await Task.Run(() => LoadAndSwap(name ?? Path.GetFileName(folder), folder, from), cancellationToken);
+            }
+
+            await store.AddReloadAuditAsync(new ReloadAudit
+            {
+                Id = Guid.NewGuid().ToString("N"),
+                RequestedBy = requestedBy,
+                RequestedAt = requestedAt,
+                Source = name ?? options.Value.BundlePath,
+                FromVersion = from,
+                ToVersion = result.Generation?.Version,
+                Outcome = result.Outcome == ReloadOutcome.Succeeded ? "succeeded" : "refused",
+                Detail = result.Message,
+                DurationMilliseconds = clock.ElapsedMilliseconds,
+            }, CancellationToken.None);
+            return result;
+        }
+        finally
+        {
+            reloads.Release();
+        }
+    }
+
+    private ReloadResult LoadAndSwap(string source, string folder, string? from)
+    {
+        ModelGeneration next;
+        try
+        {
+            // One MLContext per generation: nothing the old models registered is shared with the new ones.
+            var ml = new MLContext(seed: TrainingOptions.DefaultSeed);
+            var bundle = ModelBundle.Load(ml, folder);
+            next = new ModelGeneration(source, bundle, ml, DateTimeOffset.UtcNow);
+            next.WarmUp();
+        }
+        catch (ModelBundleException e)
+        {
+            // Clients learn the bundle's name, not where the server keeps its files; the log has the full path.
+            var message = e.Message.Replace(Path.GetFullPath(folder), source, StringComparison.Ordinal);
+            LastError = message;
+            LogRefused(logger, folder, e.Message);
+            return new ReloadResult(ReloadOutcome.Refused, message, from, null);
+        }
+
+        var old = Interlocked.Exchange(ref current, next);
+        old?.Retire();
+        LastError = null;
+        LogLoaded(logger, next.Version, folder, from ?? "none");
+        return new ReloadResult(ReloadOutcome.Succeeded, null, from, next);
+    }
+
+    // A reload names a folder under the root; it never takes a path, so a client cannot make the server
+    // read anything else. Null means the configured start bundle.
+    private (string? Folder, string? Problem) Resolve(string? name)
+    {
+        if (name is null)
+        {
+            return Directory.Exists(StartupBundle)
+                ? (StartupBundle, null)
+                : (null, $"The configured bundle folder {options.Value.BundlePath} does not exist.");
+        }
+
+        if (!BundleName().IsMatch(name) || name.Contains("..", StringComparison.Ordinal))
+        {
+            return (null, "Give the name of a bundle folder directly under the bundles root: letters, digits, '.', '-' and '_', at most 100 characters, no path separators.");
+        }
+
+        var root = BundlesRoot;
+        var folder = Path.GetFullPath(Path.Combine(root, name));
+        if (!folder.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return (null, "The bundle folder must be inside the bundles root.");
+        }
+
+        return Directory.Exists(folder)
+            ? (folder, null)
+            : (null, $"There is no bundle folder '{name}' under the bundles root.");
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => reloads.Dispose();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+    private static partial Regex BundleName();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model bundle {Version} from {Folder} is serving (was {From})")]
+    private static partial void LogLoaded(ILogger logger, string version, string folder, string from);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model bundle in {Folder} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string folder, string reason);
+}
+
+/// <summary>Loads the configured bundle at start, in the background so that liveness answers at once.</summary>
+internal sealed class ModelLoader(ModelHost host) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Run(() => host.ReloadAsync(name: null, ModelHost.StartupUser, stoppingToken), stoppingToken);
+}

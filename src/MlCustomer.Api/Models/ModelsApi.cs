@@ -1,0 +1,79 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using MlCustomer.Api.Limits;
+using MlCustomer.Api.Scoring;
+using MlCustomer.Api.Security;
+using MlCustomer.Api.Storage;
+
+namespace MlCustomer.Api.Models;
+
+/// <summary>The active model: what it is, and swapping it.</summary>
+public static class ModelsApi
+{
+    /// <summary>Maps <c>/models</c>, <c>/models/reload</c> and <c>/models/reloads</c>.</summary>
+    public static RouteGroupBuilder MapModelsApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var limits = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<LimitOptions>>().Value;
+        var group = api.MapGroup("/models").WithTags("Models");
+
+        group.MapGet("/", GetModel)
+            .WithName("GetModel")
+            .WithSummary("The active bundle: version, dates, horizons, metrics, grades and feature contract")
+            .RequireAuthorization(ApiRoles.ScorerPolicy);
+
+        group.MapPost("/reload", Reload)
+            .WithName("ReloadModel")
+            .WithSummary("Load a bundle folder, check and warm it up, and swap it in atomically (admin)")
+            .RequireAuthorization(ApiRoles.AdminPolicy)
+            .WithMetadata(new RequestSizeLimitAttribute(limits.AdminBodyBytes));
+
+        group.MapGet("/reloads", GetReloads)
+            .WithName("GetModelReloads")
+            .WithSummary("The audit of loads and reloads, newest first (admin)")
+            .RequireAuthorization(ApiRoles.AdminPolicy);
+        return group;
+    }
+
+    /// <summary>Describes the active bundle.</summary>
+    public static Results<Ok<ModelInfo>, ProblemHttpResult> GetModel(ModelHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        using var lease = host.Acquire();
+        return lease is null ? ScoresApi.NotReady(host) : TypedResults.Ok(ModelInfo.From(lease.Generation));
+    }
+
+    /// <summary>
+    /// Loads the named bundle fully into a new generation and swaps it in; a path that is not a bundle
+    /// folder name is a 400, a bundle that fails its checks or warm-up a 422, and the old one keeps serving.
+    /// </summary>
+    public static async Task<Results<Ok<ReloadResponse>, ValidationProblem, ProblemHttpResult>> Reload(
+        ReloadRequest? request, ModelHost host, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(user);
+        var result = await host.ReloadAsync(request?.Path, user.Identity?.Name ?? "unknown", cancellationToken);
+        return result.Outcome switch
+        {
+            ReloadOutcome.Succeeded => TypedResults.Ok(new ReloadResponse(result.FromVersion, ModelInfo.From(result.Generation!))),
+            ReloadOutcome.InvalidPath => TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["path"] = [result.Message!] },
+                title: "Not a bundle folder", detail: $"The model serving is unchanged ({result.FromVersion ?? "none"})."),
+            _ => TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "The bundle was refused",
+                detail: $"{result.Message} The model serving is unchanged ({result.FromVersion ?? "none"})."),
+        };
+    }
+
+    /// <summary>The reload audit.</summary>
+    public static async Task<Ok<List<ReloadAuditEntry>>> GetReloads(ScoreStore store, CancellationToken cancellationToken, int limit = 50)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var audits = await store.GetReloadAuditsAsync(Math.Clamp(limit, 1, 1_000), cancellationToken);
+        return TypedResults.Ok(audits.Select(a => new ReloadAuditEntry(
+            a.RequestedBy, a.RequestedAt, a.Source, a.FromVersion, a.ToVersion, a.Outcome, a.Detail, a.DurationMilliseconds)).ToList());
+    }
+}

@@ -1,0 +1,391 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Microsoft.AspNetCore.Http.Metadata;
+using MlCustomer.Api.Models;
+using MlCustomer.Core.Features;
+using MlCustomer.Core.Modeling;
+
+namespace MlCustomer.Api.Scoring;
+
+/// <summary>
+/// <c>POST /scores/csv</c>: reads rows from the request body, scores them in chunks with the batch scorer
+/// and writes each chunk as soon as it is scored, so memory stays flat however many rows come in.
+/// The header and the first chunk are validated before the response starts (problems there are a 400);
+/// after that a bad row becomes an output row whose <c>error</c> column says what is wrong, and the rest
+/// is still scored. Ids are not checked for uniqueness across the file (that would hold every id in memory);
+/// each line is scored on its own and answered in input order.
+/// </summary>
+public sealed class CsvScoring : IDisposable
+{
+    /// <summary>The output columns.</summary>
+    public static readonly string[] OutputColumns =
+    [
+        FeatureColumns.CustomerId, "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_profit",
+        "churn_reasons", "value_reasons", "warnings", "model_version", "error",
+    ];
+
+    private readonly ModelLease lease;
+    private readonly ScoringOptions options;
+    private readonly StreamReader reader;
+    private string[] columns = [];
+    private bool[] numericColumn = [];
+    private int idColumn = -1;
+    private long line;
+    private List<CsvRow> firstChunk = [];
+
+    /// <summary>Prepares to read <paramref name="body"/> with the lease's model.</summary>
+    public CsvScoring(ModelLease lease, ScoringOptions options, Stream body)
+    {
+        this.lease = lease;
+        this.options = options;
+        reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
+    }
+
+    private InputContract Contract => lease.Generation.Inputs;
+
+    /// <summary>Reads the header and the first chunk; returns every problem found there, or null.</summary>
+    public async Task<Dictionary<string, string[]>?> StartAsync(CancellationToken cancellationToken)
+    {
+        var errors = new Errors();
+        var header = await ReadRecordAsync(cancellationToken);
+        if (header is null)
+        {
+            errors.Add("body", $"is empty: send a header line ({FeatureColumns.CustomerId} and the feature names) and rows");
+            return errors.ToDictionary();
+        }
+
+        columns = header.Select(c => c.Trim()).ToArray();
+        idColumn = Array.IndexOf(columns, FeatureColumns.CustomerId);
+        numericColumn = columns.Select(c => Contract.NumericSlot(c) >= 0 || Contract.SegmentOnly.Contains(c)).ToArray();
+        if (idColumn < 0)
+        {
+            errors.Add("line[1]", $"has no {FeatureColumns.CustomerId} column");
+        }
+
+        foreach (var duplicate in columns.GroupBy(c => c, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            errors.Add($"line[1].{duplicate.Key}", "appears more than once in the header");
+        }
+
+        foreach (var unknown in columns.Where(c => c != FeatureColumns.CustomerId && !Contract.IsKnown(c)))
+        {
+            errors.Add($"line[1].{unknown}", $"is not a feature of model {lease.Generation.Version}; it reads: {Contract.DescribeNames()}");
+        }
+
+        foreach (var missing in Contract.Numeric.Select(f => f.Name).Concat(Contract.Categorical.Select(f => f.Name)).Where(n => !columns.Contains(n)))
+        {
+            errors.Add($"line[1].{missing}", "is a feature the model reads, but the header has no such column (an empty cell says a value is missing)");
+        }
+
+        if (errors.Count > 0)
+        {
+            return errors.ToDictionary();
+        }
+
+        firstChunk = await ReadChunkAsync(errors, cancellationToken);
+        return errors.Count > 0 ? errors.ToDictionary() : null;
+    }
+
+    /// <summary>Writes the scores of the first chunk and of every further chunk as it is read.</summary>
+    public async Task WriteAsync(HttpResponse response, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/csv; charset=utf-8";
+        response.Headers["X-Model-Version"] = lease.Generation.Version;
+        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024, leaveOpen: true);
+        await writer.WriteLineAsync(string.Join(',', OutputColumns));
+        var chunk = firstChunk;
+        firstChunk = [];
+        while (chunk.Count > 0)
+        {
+            await WriteChunkAsync(writer, chunk);
+            await writer.FlushAsync(cancellationToken);
+            chunk = await ReadChunkAsync(errors: null, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        reader.Dispose();
+        lease.Dispose();
+    }
+
+    // With errors given (the first chunk), problems are collected there; otherwise they stay on the row.
+    private async Task<List<CsvRow>> ReadChunkAsync(Errors? errors, CancellationToken cancellationToken)
+    {
+        var rows = new List<CsvRow>(Math.Min(options.CsvChunkRows, 4_096));
+        while (rows.Count < options.CsvChunkRows)
+        {
+            string[]? fields;
+            try
+            {
+                fields = await ReadRecordAsync(cancellationToken);
+            }
+            catch (FormatException e)
+            {
+                var key = $"line[{line}]";
+                if (errors is not null)
+                {
+                    errors.Add(key, e.Message);
+                }
+                else
+                {
+                    rows.Add(new CsvRow(line, "", null, $"{key}: {e.Message}; reading stopped here"));
+                }
+
+                break;
+            }
+
+            if (fields is null)
+            {
+                break;
+            }
+
+            if (fields.Length == 1 && fields[0].Length == 0)
+            {
+                continue; // blank line
+            }
+
+            rows.Add(Parse(fields, errors));
+        }
+
+        return rows;
+    }
+
+    private CsvRow Parse(string[] fields, Errors? chunkErrors)
+    {
+        var path = $"line[{line}]";
+        var errors = chunkErrors ?? new Errors();
+        var before = errors.Count;
+        var id = idColumn < fields.Length ? fields[idColumn].Trim() : "";
+        if (fields.Length != columns.Length)
+        {
+            errors.Add(path, $"has {fields.Length} fields; the header has {columns.Length}");
+            return Row(id, null);
+        }
+
+        if (id.Length == 0)
+        {
+            errors.Add($"{path}.{FeatureColumns.CustomerId}", "is required");
+        }
+
+        var values = new Dictionary<string, FeatureValue>(columns.Length, StringComparer.Ordinal);
+        for (var c = 0; c < columns.Length; c++)
+        {
+            if (c != idColumn)
+            {
+                values[columns[c]] = Cell(fields[c], numericColumn[c]);
+            }
+        }
+
+        var prepared = ScoreInputs.FromValues(id, values, Contract, path, errors);
+        return Row(id, prepared);
+
+        CsvRow Row(string customerId, PreparedCustomer? customer)
+        {
+            if (errors.Count == before)
+            {
+                return new CsvRow(line, customerId, customer, null);
+            }
+
+            // Later chunks: the row carries its own problems into the output.
+            var problems = chunkErrors is null
+                ? string.Join("; ", errors.ToDictionary().SelectMany(e => e.Value.Select(v => $"{e.Key}: {v}")))
+                : "invalid";
+            return new CsvRow(line, customerId, null, problems);
+        }
+    }
+
+    private static FeatureValue Cell(string text, bool numeric)
+    {
+        var cell = text.Trim();
+        if (cell.Length == 0)
+        {
+            return FeatureValue.Missing;
+        }
+
+        if (!numeric)
+        {
+            return new FeatureValue(null, cell, null);
+        }
+
+        if (FeatureValue.IsNamedNonFinite(cell))
+        {
+            return new FeatureValue(null, null, $"'{cell}' is not a finite number (NaN and infinities are refused; leave the cell empty for a missing value)");
+        }
+
+        return double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            ? double.IsFinite(number) ? new FeatureValue(number, null, null) : new FeatureValue(null, null, $"'{cell}' is not a finite number")
+            : new FeatureValue(null, cell, null);
+    }
+
+    private async Task WriteChunkAsync(StreamWriter writer, List<CsvRow> chunk)
+    {
+        var generation = lease.Generation;
+        var valid = chunk.Where(r => r.Customer is not null).ToList();
+        var scores = valid.Count == 0
+            ? []
+            : generation.PredictMany(valid.Select(r => r.Customer!.Row).ToList(), valid.Select(r => r.Customer!.SegmentVector).ToList(), options.Reasons);
+        var next = 0;
+        var text = new StringBuilder(256);
+        foreach (var row in chunk)
+        {
+            text.Clear();
+            if (row.Customer is null)
+            {
+                Append(text, row.CustomerId).Append(",,,,,,,,,");
+                Append(text, generation.Version).Append(',');
+                Append(text, row.Error ?? "invalid");
+            }
+            else
+            {
+                var score = scores[next++];
+                Append(text, score.CustomerId).Append(',')
+                    .Append(score.ChurnProbability.ToString("0.######", CultureInfo.InvariantCulture)).Append(',')
+                    .Append(options.RiskBand(score.ChurnProbability)).Append(',')
+                    .Append(score.SegmentId?.ToString(CultureInfo.InvariantCulture)).Append(',');
+                Append(text, score.SegmentName).Append(',')
+                    .Append(score.PredictedProfit?.ToString("0.##", CultureInfo.InvariantCulture)).Append(',');
+                Append(text, Reasons(score.ChurnReasons)).Append(',');
+                Append(text, Reasons(score.ValueReasons)).Append(',');
+                Append(text, string.Join("; ", row.Customer.Warnings)).Append(',');
+                Append(text, generation.Version).Append(',');
+            }
+
+            await writer.WriteLineAsync(text);
+        }
+    }
+
+    private static string Reasons(IReadOnlyList<Reason> reasons) =>
+        string.Join(';', reasons.Select(r => $"{r.Feature}:{r.Contribution.ToString("+0.####;-0.####;0", CultureInfo.InvariantCulture)}"));
+
+    private static StringBuilder Append(StringBuilder text, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return text;
+        }
+
+        if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
+        {
+            return text.Append(value);
+        }
+
+        return text.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+    }
+
+    // One CSV record (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks).
+    private async Task<string[]?> ReadRecordAsync(CancellationToken cancellationToken)
+    {
+        var first = await reader.ReadLineAsync(cancellationToken);
+        if (first is null)
+        {
+            return null;
+        }
+
+        line++;
+        var startLine = line;
+        var record = first;
+        while (CountQuotes(record) % 2 == 1)
+        {
+            var more = await reader.ReadLineAsync(cancellationToken)
+                ?? throw new FormatException($"a quoted field opened on line {startLine} is never closed");
+            line++;
+            record += "\n" + more;
+        }
+
+        return Split(record, startLine);
+    }
+
+    private static int CountQuotes(string text)
+    {
+        var count = 0;
+        foreach (var c in text)
+        {
+            if (c == '"')
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static string[] Split(string record, long lineNumber)
+    {
+        if (!record.Contains('"', StringComparison.Ordinal))
+        {
+            return record.Split(',');
+        }
+
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < record.Length; i++)
+        {
+            var c = record[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < record.Length && record[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    field.Append(c);
+                }
+            }
+            else if (c == '"' && field.Length == 0)
+            {
+                quoted = true;
+            }
+            else if (c == '"')
+            {
+                throw new FormatException($"line {lineNumber}: a quote inside an unquoted field");
+            }
+            else if (c == ',')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+
+        fields.Add(field.ToString());
+        return fields.ToArray();
+    }
+
+    private sealed record CsvRow(long Line, string CustomerId, PreparedCustomer? Customer, string? Error);
+}
+
+/// <summary>The streamed CSV answer; declares itself to OpenAPI as 200 text/csv.</summary>
+public sealed class CsvScoresResult(CsvScoring scoring) : IResult, IEndpointMetadataProvider
+{
+    /// <inheritdoc />
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        using (scoring)
+        {
+            await scoring.WriteAsync(httpContext.Response, httpContext.RequestAborted);
+        }
+    }
+
+    /// <inheritdoc />
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), ["text/csv"]));
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace MlCustomer.Api.Scoring;
+
+/// <summary>
+/// The values each computed feature can take by its definition (a count is never negative, a share lies
+/// in [0, 1]), whatever the training data held. A request outside them is broken input, not an unusual
+/// customer. This knowledge belongs beside <c>FeatureColumns</c> in Core; it lives here until it moves.
+/// </summary>
+public static class FeatureDomains
+{
+    /// <summary>Larger magnitudes are data errors, the same bound the data loader applies to files.</summary>
+    public const double MaxMagnitude = 1e12;
+
+    private static readonly Dictionary<string, (double Min, double Max)> Domains = new(StringComparer.Ordinal)
+    {
+        ["recency_days"] = (0, double.PositiveInfinity),
+        ["purchase_days"] = (0, double.PositiveInfinity),
+        ["order_count"] = (0, double.PositiveInfinity),
+        ["average_order_value"] = (0, double.PositiveInfinity),
+        ["tenure_days"] = (0, double.PositiveInfinity),
+        ["mean_days_between_purchases"] = (0, double.PositiveInfinity),
+        ["sd_days_between_purchases"] = (0, double.PositiveInfinity),
+        ["revenue_last_90_days"] = (0, double.PositiveInfinity),
+        ["revenue_prior_90_days"] = (0, double.PositiveInfinity),
+        ["revenue_trend"] = (-1, 1),
+        ["categories_bought"] = (0, double.PositiveInfinity),
+        ["return_rate"] = (0, 1),
+        ["discount_share"] = (0, 1),
+        ["support_tickets"] = (0, double.PositiveInfinity),
+        ["complaints"] = (0, double.PositiveInfinity),
+        ["satisfaction"] = (1, 5),
+        ["service_cost"] = (0, double.PositiveInfinity),
+    };
+
+    /// <summary>Why <paramref name="value"/> cannot be a value of <paramref name="feature"/>, or null when it can.</summary>
+    public static string? Problem(string feature, double value)
+    {
+        if (double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return "is not a finite number (NaN and infinities are refused; send null for a missing value)";
+        }
+
+        if (Math.Abs(value) > MaxMagnitude)
+        {
+            return $"{Show(value)} is implausibly large (magnitude above 1e12)";
+        }
+
+        if (!Domains.TryGetValue(feature, out var domain) || (value >= domain.Min && value <= domain.Max))
+        {
+            return null;
+        }
+
+        return double.IsPositiveInfinity(domain.Max)
+            ? $"{Show(value)} cannot be negative"
+            : $"{Show(value)} must be between {Show(domain.Min)} and {Show(domain.Max)}";
+    }
+
+    /// <summary>A number as written in messages.</summary>
+    public static string Show(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MlCustomer.Core.Data;
+
+namespace MlCustomer.Api.Scoring;
+
+/// <summary>
+/// <c>POST /api/v1/scores</c>: one to 1,000 customers, each with precomputed features or raw history.
+/// The envelope is camelCase; the data fields keep the data contract's snake_case names (the same
+/// names as the CSV files and the feature table), so one vocabulary describes the data everywhere.
+/// </summary>
+public sealed record ScoreRequest
+{
+    /// <summary>Features are as of this day; history after it is refused. Default: today (UTC).</summary>
+    public DateOnly? AsOfDate { get; init; }
+
+    /// <summary>The customers to score.</summary>
+    public IReadOnlyList<CustomerInput>? Customers { get; init; }
+}
+
+/// <summary>One customer: an id and either <see cref="Features"/> or <see cref="History"/>.</summary>
+public sealed record CustomerInput
+{
+    /// <summary>The customer id (unique in the request).</summary>
+    public string? CustomerId { get; init; }
+
+    /// <summary>
+    /// Precomputed feature values by feature name (see <c>GET /api/v1/models</c>): numbers or null for
+    /// numeric features, strings or null for categorical ones. Every feature of the contract must be sent;
+    /// null says the value is missing.
+    /// </summary>
+    public Dictionary<string, JsonElement>? Features { get; init; }
+
+    /// <summary>Raw history; the server computes the features with the trainer's feature builder.</summary>
+    public CustomerHistory? History { get; init; }
+}
+
+/// <summary>A customer's raw history and attributes, as in the data files.</summary>
+public sealed record CustomerHistory
+{
+    /// <summary>Order lines on or before the as-of date (returns as negative quantity and revenue).</summary>
+    public IReadOnlyList<TransactionInput>? Transactions { get; init; }
+
+    /// <summary>Every customer attribute the model reads, by name; null for a missing value.</summary>
+    public Dictionary<string, string?>? Attributes { get; init; }
+
+    /// <summary>Support tickets to date.</summary>
+    [JsonPropertyName(CustomerColumns.SupportTickets)]
+    public double? SupportTickets { get; init; }
+
+    /// <summary>Complaints to date.</summary>
+    [JsonPropertyName(CustomerColumns.Complaints)]
+    public double? Complaints { get; init; }
+
+    /// <summary>Cost to serve to date, in currency units.</summary>
+    [JsonPropertyName(CustomerColumns.ServiceCost)]
+    public double? ServiceCost { get; init; }
+
+    /// <summary>Satisfaction 1–5.</summary>
+    [JsonPropertyName(CustomerColumns.Satisfaction)]
+    public double? Satisfaction { get; init; }
+
+    /// <summary>Signup day (yyyy-MM-dd).</summary>
+    [JsonPropertyName(CustomerColumns.SignupDate)]
+    public string? SignupDate { get; init; }
+}
+
+/// <summary>One order line.</summary>
+public sealed record TransactionInput
+{
+    /// <summary>Order id.</summary>
+    [JsonPropertyName(TransactionColumns.OrderId)]
+    public string? OrderId { get; init; }
+
+    /// <summary>Order day (yyyy-MM-dd), not after the as-of date.</summary>
+    [JsonPropertyName(TransactionColumns.OrderDate)]
+    public string? OrderDate { get; init; }
+
+    /// <summary>Product category.</summary>
+    [JsonPropertyName(TransactionColumns.Category)]
+    public string? Category { get; init; }
+
+    /// <summary>Units, negative for returns.</summary>
+    [JsonPropertyName(TransactionColumns.Quantity)]
+    public double? Quantity { get; init; }
+
+    /// <summary>Revenue net of discounts, negative for returns.</summary>
+    [JsonPropertyName(TransactionColumns.Revenue)]
+    public double? Revenue { get; init; }
+
+    /// <summary>Cost of goods.</summary>
+    [JsonPropertyName(TransactionColumns.Cost)]
+    public double? Cost { get; init; }
+
+    /// <summary>Discount given (already subtracted from revenue).</summary>
+    [JsonPropertyName(TransactionColumns.Discount)]
+    public double? Discount { get; init; }
+
+    /// <summary>Sales channel.</summary>
+    [JsonPropertyName(TransactionColumns.Channel)]
+    public string? Channel { get; init; }
+}
+
+/// <summary>The scores of a request, all from one model version.</summary>
+/// <param name="ModelVersion">The bundle that scored every customer of this response.</param>
+/// <param name="AsOfDate">The as-of date of the features.</param>
+/// <param name="ChurnHorizonDays">Churn means no purchase within this many days after the as-of date.</param>
+/// <param name="ValueHorizonDays">Predicted profit covers this many days after the as-of date.</param>
+/// <param name="Units">What the numbers mean and which currency amounts are in.</param>
+/// <param name="Customers">One result per customer, in request order.</param>
+public sealed record ScoreResponse(
+    string ModelVersion,
+    DateOnly AsOfDate,
+    int? ChurnHorizonDays,
+    int? ValueHorizonDays,
+    string Units,
+    IReadOnlyList<CustomerScoreResult> Customers);
+
+/// <summary>What the models say about one customer.</summary>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="ChurnProbability">Calibrated probability of no purchase in the churn horizon.</param>
+/// <param name="RiskBand">low, medium or high (thresholds in MlCustomer:Scoring).</param>
+/// <param name="SegmentId">Segment id, when the bundle has segments and the recency, frequency, revenue and profit inputs are known.</param>
+/// <param name="SegmentName">Segment name.</param>
+/// <param name="PredictedProfit">Profit in the value horizon, when the bundle has a value model.</param>
+/// <param name="ChurnReasons">Features that moved the churn score most (positive = towards churn).</param>
+/// <param name="ValueReasons">Features that moved the predicted profit most.</param>
+/// <param name="Warnings">What was unusual about the input (values outside the training range, unseen categories).</param>
+public sealed record CustomerScoreResult(
+    string CustomerId,
+    double ChurnProbability,
+    string RiskBand,
+    int? SegmentId,
+    string? SegmentName,
+    double? PredictedProfit,
+    IReadOnlyList<ScoreReason> ChurnReasons,
+    IReadOnlyList<ScoreReason> ValueReasons,
+    IReadOnlyList<string> Warnings);
+
+/// <summary>One reason behind a prediction.</summary>
+/// <param name="Feature">A numeric feature, or "name=value" for a category.</param>
+/// <param name="Contribution">Change in the model's raw score attributed to it.</param>
+public sealed record ScoreReason(string Feature, double Contribution);

@@ -1,0 +1,55 @@
+using MlCustomer.Api.OpenApi;
+
+namespace MlCustomer.Api.Scoring;
+
+/// <summary>The examples Swagger UI shows for the scoring endpoints (the same as in MlCustomer.Api.http).</summary>
+internal static class ScoreExamples
+{
+    public static ApiExamples Scores { get; } = new(
+        """
+        {
+          "asOfDate": "2025-12-31",
+          "customers": [
+            {
+              "customerId": "C00002",
+              "history": {
+                "transactions": [
+                  { "order_id": "O1", "order_date": "2025-03-14", "category": "Home", "quantity": 2, "revenue": 38.66, "cost": 29.83, "discount": 9.76, "channel": "web" },
+                  { "order_id": "O2", "order_date": "2025-11-02", "category": "Beauty", "quantity": 1, "revenue": 24.10, "cost": 9.40, "channel": "web" }
+                ],
+                "attributes": { "region": "East", "acquisition_channel": "search", "loyalty_member": "false", "age_band": "45-54" },
+                "support_tickets": 1, "complaints": 0, "service_cost": 12.5, "satisfaction": 4, "signup_date": "2024-06-01"
+              }
+            }
+          ]
+        }
+        """,
+        """
+        {
+          "modelVersion": "mlc-3f2a9c1d0b7e",
+          "asOfDate": "2025-12-31",
+          "churnHorizonDays": 180,
+          "valueHorizonDays": 365,
+          "units": "churnProbability: calibrated probability (0–1) of no purchase in the 180 days after the as-of date; predictedProfit: profit in the 365 days after the as-of date (revenue − cost of goods, returns included), in the currency units of the training data; contributions are in the model's raw score units.",
+          "customers": [
+            {
+              "customerId": "C00002",
+              "churnProbability": 0.4127,
+              "riskBand": "medium",
+              "segmentId": 3,
+              "segmentName": "Promising",
+              "predictedProfit": null,
+              "churnReasons": [ { "feature": "recency_days", "contribution": 0.61 }, { "feature": "purchase_days", "contribution": 0.22 } ],
+              "valueReasons": [],
+              "warnings": []
+            }
+          ]
+        }
+        """);
+
+    public static ApiExamples Csv { get; } = new(
+        "customer_id,recency_days,purchase_days,…,main_channel,region\nC00001,12,9,…,web,North\n",
+        "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_profit,churn_reasons,value_reasons,warnings,model_version,error\n" +
+        "C00001,0.081,low,1,Champions,,recency_days:-0.91;purchase_days:-0.4,,,mlc-3f2a9c1d0b7e,\n",
+        "text/csv");
+}

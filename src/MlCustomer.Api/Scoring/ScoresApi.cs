@@ -1,0 +1,142 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using MlCustomer.Api.Limits;
+using MlCustomer.Api.Models;
+using MlCustomer.Api.OpenApi;
+using MlCustomer.Api.Security;
+using MlCustomer.Core.Scoring;
+
+namespace MlCustomer.Api.Scoring;
+
+/// <summary>Scoring customers on demand: JSON for one to 1,000 customers, CSV streamed for any number.</summary>
+public static class ScoresApi
+{
+    /// <summary>Maps <c>/scores</c> and <c>/scores/csv</c>.</summary>
+    public static RouteGroupBuilder MapScoresApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var limits = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<LimitOptions>>().Value;
+        var group = api.MapGroup("/scores").WithTags("Scores").RequireAuthorization(ApiRoles.ScorerPolicy);
+
+        group.MapPost("/", ScoreCustomers)
+            .WithName("ScoreCustomers")
+            .WithSummary("Score 1 to 1,000 customers from precomputed features or raw history")
+            .WithMetadata(new RequestSizeLimitAttribute(limits.ScoresBodyBytes))
+            .WithMetadata(ScoreExamples.Scores)
+            .WithRequestTimeout(ApiLimits.JsonTimeoutPolicy);
+
+        group.MapPost("/csv", ScoreCsv)
+            .WithName("ScoreCsv")
+            .WithSummary("Score a CSV of precomputed features (header: customer_id and the feature names), streamed back as CSV")
+            .Accepts<string>("text/csv")
+            .WithMetadata(new RequestSizeLimitAttribute(limits.CsvBodyBytes))
+            .WithMetadata(ScoreExamples.Csv)
+            .WithRequestTimeout(ApiLimits.CsvTimeoutPolicy);
+        return group;
+    }
+
+    /// <summary>
+    /// Validates every customer against the active model's contract, then scores them with that one
+    /// model: a single customer through the pooled prediction engines, a batch through the batch scorer.
+    /// </summary>
+    public static Results<Ok<ScoreResponse>, ValidationProblem, ProblemHttpResult> ScoreCustomers(
+        ScoreRequest request, ModelHost host, IOptions<ScoringOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(options);
+        using var lease = host.Acquire();
+        if (lease is null)
+        {
+            return NotReady(host);
+        }
+
+        var generation = lease.Generation;
+        var scoring = options.Value;
+        var batch = ScoreInputs.Prepare(request, generation.Inputs, scoring, Today(time));
+        if (batch.Errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(batch.Errors,
+                title: "The request has invalid customers",
+                detail: $"Nothing was scored. Every problem is listed by field; the contract is at GET /api/v1/models (model {generation.Version}).");
+        }
+
+        var customers = batch.Customers;
+        IReadOnlyList<CustomerScore> scores = customers.Count == 1
+            ? [generation.PredictOne(customers[0].Row, customers[0].SegmentVector, scoring.Reasons)]
+            : generation.PredictMany(customers.Select(c => c.Row).ToList(), customers.Select(c => c.SegmentVector).ToList(), scoring.Reasons);
+        var results = scores.Select((s, i) => ToResult(s, customers[i].Warnings, scoring)).ToList();
+        return TypedResults.Ok(new ScoreResponse(
+            generation.Version, batch.AsOfDate, generation.Card.ChurnHorizonDays, generation.Card.ValueHorizonDays,
+            Units(generation, scoring), results));
+    }
+
+    /// <summary>
+    /// Streams CSV in and out. The header and the first chunk are checked before anything is written, so
+    /// problems there are a 400; a bad row later becomes an output row with its error, and scoring goes on.
+    /// </summary>
+    public static async Task<Results<CsvScoresResult, ValidationProblem, ProblemHttpResult>> ScoreCsv(
+        HttpRequest request, ModelHost host, IOptions<ScoringOptions> options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(options);
+        var lease = host.Acquire();
+        if (lease is null)
+        {
+            return NotReady(host);
+        }
+
+        var scoring = new CsvScoring(lease, options.Value, request.Body);
+        var errors = await scoring.StartAsync(cancellationToken);
+        if (errors is not null)
+        {
+            scoring.Dispose();
+            return TypedResults.ValidationProblem(errors,
+                title: "The CSV has invalid rows",
+                detail: $"Nothing was scored. Keys are line[n].column with n the physical line (header = 1); model {lease.Generation.Version}.");
+        }
+
+        return new CsvScoresResult(scoring);
+    }
+
+    /// <summary>The JSON result of one score.</summary>
+    public static CustomerScoreResult ToResult(CustomerScore score, IReadOnlyList<string> warnings, ScoringOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(score);
+        ArgumentNullException.ThrowIfNull(options);
+        return new CustomerScoreResult(
+            score.CustomerId,
+            score.ChurnProbability,
+            options.RiskBand(score.ChurnProbability),
+            score.SegmentId,
+            score.SegmentName,
+            score.PredictedProfit,
+            score.ChurnReasons.Select(r => new ScoreReason(r.Feature, r.Contribution)).ToList(),
+            score.ValueReasons.Select(r => new ScoreReason(r.Feature, r.Contribution)).ToList(),
+            warnings);
+    }
+
+    /// <summary>The units sentence of a response.</summary>
+    public static string Units(ModelGeneration generation, ScoringOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        ArgumentNullException.ThrowIfNull(options);
+        var churn = generation.Card.ChurnHorizonDays is { } c ? $"no purchase in the {c} days after the as-of date" : "the label of the training table";
+        var value = generation.Card.ValueHorizonDays is { } v ? $"profit in the {v} days after the as-of date" : "the value label of the training table";
+        return $"churnProbability: calibrated probability (0–1) of {churn}; predictedProfit: {value} " +
+            $"(revenue − cost of goods, returns included), in {options.Currency}; contributions are in the model's raw score units.";
+    }
+
+    /// <summary>503 while no model is loaded.</summary>
+    public static ProblemHttpResult NotReady(ModelHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "No model is loaded yet",
+            detail: host.LastError ?? "The model bundle is still loading; retry in a few seconds (GET /health/ready says when).");
+    }
+
+    private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+}

@@ -1,0 +1,59 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MlCustomer.Api.Scoring;
+
+/// <summary>How scores are computed and presented: named defaults, no logic.</summary>
+public sealed class ScoringOptions : IValidatableObject
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "MlCustomer:Scoring";
+
+    /// <summary>Churn probability from which the risk band is "medium" (below: "low").</summary>
+    [Range(0.0, 1.0)]
+    public double MediumRiskFrom { get; set; } = 0.3;
+
+    /// <summary>Churn probability from which the risk band is "high".</summary>
+    [Range(0.0, 1.0)]
+    public double HighRiskFrom { get; set; } = 0.6;
+
+    /// <summary>Reasons returned per model and customer.</summary>
+    [Range(0, 20)]
+    public int Reasons { get; set; } = 3;
+
+    /// <summary>Most customers in one <c>POST /scores</c>.</summary>
+    [Range(1, 100_000)]
+    public int MaxCustomersPerRequest { get; set; } = 1_000;
+
+    /// <summary>Most order lines in one customer's history.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxTransactionsPerCustomer { get; set; } = 10_000;
+
+    /// <summary>Rows scored at a time by <c>POST /scores/csv</c> (and validated before the first byte is written).</summary>
+    [Range(1, 1_000_000)]
+    public int CsvChunkRows { get; set; } = 4_096;
+
+    /// <summary>
+    /// Gross margin rate used to estimate cost of goods for history lines without a cost (cost =
+    /// revenue × (1 − rate)); null (the default) means a line without cost is refused.
+    /// </summary>
+    [Range(-10.0, 1.0)]
+    public double? EstimatedMarginRate { get; set; }
+
+    /// <summary>What amounts are in, said in every response.</summary>
+    [Required]
+    public string Currency { get; set; } = "the currency units of the training data";
+
+    /// <summary>The risk band of a churn probability.</summary>
+    public string RiskBand(double churnProbability) =>
+        churnProbability >= HighRiskFrom ? "high" : churnProbability >= MediumRiskFrom ? "medium" : "low";
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MediumRiskFrom >= HighRiskFrom)
+        {
+            yield return new ValidationResult(
+                $"MediumRiskFrom ({MediumRiskFrom}) must be below HighRiskFrom ({HighRiskFrom}).", [nameof(MediumRiskFrom), nameof(HighRiskFrom)]);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MlCustomer.Api.ScoringRuns;
+
+/// <summary>The business's data files that scoring runs read. Relative paths are relative to the content root.</summary>
+public sealed class DataOptions
+{
+    /// <summary>Configuration section (keys <c>MlCustomer:TransactionsPath</c>, <c>MlCustomer:CustomersPath</c>).</summary>
+    public const string SectionName = "MlCustomer";
+
+    /// <summary>The transactions file; the default is the repository's committed sample data.</summary>
+    [Required]
+    public string TransactionsPath { get; set; } = "../../training-data/transactions.csv";
+
+    /// <summary>The customers file; empty for none.</summary>
+    public string? CustomersPath { get; set; } = "../../training-data/customers.csv";
+
+    /// <summary>Runs waiting for the worker at most; more are refused with 503.</summary>
+    [Range(1, 1_000)]
+    public int MaxQueuedRuns { get; set; } = 8;
+}

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using MlCustomer.Api.Customers;
+using MlCustomer.Api.Models;
+using MlCustomer.Api.Scoring;
+using MlCustomer.Api.Storage;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Data;
+using MlCustomer.Core.Features;
+
+namespace MlCustomer.Api.ScoringRuns;
+
+/// <summary>
+/// Scores the whole customer base, one queued run at a time: loads the configured data files, builds
+/// features at the run's as-of date with the trainer's builder, scores with the model generation current
+/// when the run starts (kept for the whole run), and stores every score in one transaction.
+/// </summary>
+internal sealed partial class ScoringRunWorker(
+    QueuedScoringRuns queue,
+    ScoreStore store,
+    ModelHost host,
+    IOptions<DataOptions> data,
+    IOptions<ScoringOptions> scoring,
+    IHostEnvironment environment,
+    ILogger<ScoringRunWorker> logger) : BackgroundService
+{
+    // Scoring in chunks bounds the size of each IDataView the scorer builds.
+    private const int ChunkSize = 4_096;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var runId in queue.ReadAllAsync(stoppingToken))
+        {
+            var run = await store.GetRunAsync(runId, stoppingToken);
+            if (run is null)
+            {
+                continue;
+            }
+
+            run = run with { Status = RunStatus.Running, StartedAt = DateTimeOffset.UtcNow };
+            await store.UpdateRunAsync(run, stoppingToken);
+            try
+            {
+                run = await Task.Run(() => ExecuteRunAsync(run, stoppingToken), stoppingToken);
+            }
+            catch (Exception e) when (e is DataFileException or ArgumentException or ModelBundleException or InvalidOperationException or IOException)
+            {
+                // These carry messages written for the person who started the run (file, line, what to do).
+                run = run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message };
+                LogRunFailed(logger, e, run.Id);
+            }
+
+            await store.UpdateRunAsync(run, CancellationToken.None);
+        }
+    }
+
+    private async Task<ScoringRun> ExecuteRunAsync(ScoringRun run, CancellationToken cancellationToken)
+    {
+        using var lease = host.Acquire() ?? throw new InvalidOperationException("No model is loaded; a run can start once GET /health/ready is healthy.");
+        var generation = lease.Generation;
+        var options = data.Value;
+        var clock = Stopwatch.StartNew();
+        var transactionsPath = Path.GetFullPath(options.TransactionsPath, environment.ContentRootPath);
+        var customersPath = string.IsNullOrWhiteSpace(options.CustomersPath) ? null : Path.GetFullPath(options.CustomersPath, environment.ContentRootPath);
+        var dataSet = CustomerDataLoader.Load(transactionsPath, customersPath, new LoadOptions());
+        var loadMs = clock.ElapsedMilliseconds;
+
+        clock.Restart();
+        var asOf = run.RequestedAsOfDate ?? dataSet.LastOrderDate;
+        var table = FeatureBuilder.Build(dataSet, new FeatureOptions
+        {
+            AsOfDate = asOf,
+            ChurnHorizonDays = generation.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
+            ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
+            IncludeLabels = false,
+        });
+        var featuresMs = clock.ElapsedMilliseconds;
+
+        clock.Restart();
+        var settings = scoring.Value;
+        var stored = new List<StoredScore>(table.Rows.Count);
+        foreach (var chunk in table.Rows.Chunk(ChunkSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var score in generation.Scorer.Score(chunk, table.AttributeNames, settings.Reasons))
+            {
+                var result = ScoresApi.ToResult(score, [], settings);
+                stored.Add(new StoredScore
+                {
+                    RunId = run.Id,
+                    CustomerId = score.CustomerId,
+                    ChurnProbability = score.ChurnProbability,
+                    RiskBand = result.RiskBand,
+                    SegmentId = score.SegmentId,
+                    SegmentName = score.SegmentName,
+                    PredictedProfit = score.PredictedProfit,
+                    ChurnReasonsJson = CustomersApi.ToJson(result.ChurnReasons),
+                    ValueReasonsJson = CustomersApi.ToJson(result.ValueReasons),
+                    ModelVersion = generation.Version,
+                    AsOfDate = asOf,
+                });
+            }
+        }
+
+        var scoringMs = clock.ElapsedMilliseconds;
+        clock.Restart();
+        await store.InsertScoresAsync(stored, cancellationToken);
+        LogRunSucceeded(logger, run.Id, stored.Count, generation.Version);
+        return run with
+        {
+            Status = RunStatus.Succeeded,
+            AsOfDate = asOf,
+            ModelVersion = generation.Version,
+            FinishedAt = DateTimeOffset.UtcNow,
+            TransactionsRead = dataSet.Transactions.Count,
+            CustomersScored = stored.Count,
+            LoadMilliseconds = loadMs,
+            FeaturesMilliseconds = featuresMs,
+            ScoringMilliseconds = scoringMs,
+            StoringMilliseconds = clock.ElapsedMilliseconds,
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} failed")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception, string runId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} stored {Customers} scores from model {Version}")]
+    private static partial void LogRunSucceeded(ILogger logger, string runId, int customers, string version);
+}

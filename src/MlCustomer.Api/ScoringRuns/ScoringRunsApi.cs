@@ -1,0 +1,91 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using MlCustomer.Api.Limits;
+using MlCustomer.Api.Models;
+using MlCustomer.Api.Scoring;
+using MlCustomer.Api.Security;
+using MlCustomer.Api.Storage;
+
+namespace MlCustomer.Api.ScoringRuns;
+
+/// <summary>Scoring the whole customer base in the background.</summary>
+public static class ScoringRunsApi
+{
+    /// <summary>Maps <c>/scoring-runs</c>.</summary>
+    public static RouteGroupBuilder MapScoringRunsApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var limits = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<LimitOptions>>().Value;
+        var group = api.MapGroup("/scoring-runs").WithTags("Scoring runs");
+
+        group.MapPost("/", StartRun)
+            .WithName("StartScoringRun")
+            .WithSummary("Score every customer in the configured data files at an as-of date, in the background, and store the scores (admin)")
+            .RequireAuthorization(ApiRoles.AdminPolicy)
+            .WithMetadata(new RequestSizeLimitAttribute(limits.AdminBodyBytes));
+
+        group.MapGet("/{id}", GetRun)
+            .WithName("GetScoringRun")
+            .WithSummary("A scoring run's status, counts, timings and error")
+            .RequireAuthorization(ApiRoles.ScorerPolicy);
+        return group;
+    }
+
+    /// <summary>Queues a run and answers 202 with its location.</summary>
+    public static async Task<Results<Accepted<ScoringRunResponse>, ValidationProblem, ProblemHttpResult>> StartRun(
+        ScoringRunRequest? request, ScoreStore store, QueuedScoringRuns queue, ModelHost host, ClaimsPrincipal user, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(time);
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        if (request?.AsOfDate is { } asOf && asOf > today)
+        {
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["asOfDate"] = [$"{asOf:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} UTC)"] });
+        }
+
+        if (!host.IsReady)
+        {
+            return ScoresApi.NotReady(host);
+        }
+
+        var run = new ScoringRun
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            Status = RunStatus.Queued,
+            RequestedBy = user.Identity?.Name ?? "unknown",
+            RequestedAt = time.GetUtcNow(),
+            RequestedAsOfDate = request?.AsOfDate,
+        };
+        await store.CreateRunAsync(run, cancellationToken);
+        if (!queue.TryEnqueue(run.Id))
+        {
+            await store.UpdateRunAsync(run with { Status = RunStatus.Failed, FinishedAt = time.GetUtcNow(), Error = "refused: too many runs queued" }, CancellationToken.None);
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many scoring runs queued",
+                detail: "Wait for the queued runs to finish and try again.");
+        }
+
+        return TypedResults.Accepted($"/api/v1/scoring-runs/{run.Id}", ScoringRunResponse.From(run));
+    }
+
+    /// <summary>A run's state, or 404.</summary>
+    public static async Task<Results<Ok<ScoringRunResponse>, NotFound<ProblemDetails>>> GetRun(string id, ScoreStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var run = await store.GetRunAsync(id, cancellationToken);
+        return run is null
+            ? TypedResults.NotFound(new ProblemDetails
+            {
+                Status = StatusCodes.Status404NotFound,
+                Title = "No such scoring run",
+                Detail = $"There is no scoring run '{id}'.",
+            })
+            : TypedResults.Ok(ScoringRunResponse.From(run));
+    }
+}

@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace MlCustomer.Api.Security;
+
+/// <summary>
+/// Authenticates the <c>X-Api-Key</c> header against the configured SHA-256 hashes. Every configured
+/// hash is compared, each in constant time, so neither the comparison nor the position of the matching
+/// key leaks through timing.
+/// </summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IOptions<ApiKeyOptions> keys)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    /// <summary>The scheme name.</summary>
+    public const string SchemeName = "ApiKey";
+
+    // Longer headers are not keys anyone was given; refusing them early bounds the hashing work.
+    private const int MaxKeyLength = 256;
+
+    private readonly (ApiKeyEntry Entry, byte[] Hash)[] ring =
+        keys.Value.ApiKeys.Select(k => (k, Convert.FromHexString(k.Sha256))).ToArray();
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(ApiKeyOptions.HeaderName, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        var presented = values[0]!;
+        if (values.Count > 1 || presented.Length > MaxKeyLength)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("Send exactly one API key."));
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        ApiKeyEntry? match = null;
+        foreach (var (entry, expected) in ring)
+        {
+            if (CryptographicOperations.FixedTimeEquals(hash, expected))
+            {
+                match ??= entry;
+            }
+        }
+
+        if (match is null)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+        }
+
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, match.Name), new Claim(ClaimTypes.Role, match.Role)], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        // The body is left empty: the status code pages write the ProblemDetails.
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{ApiKeyOptions.HeaderName}\"";
+        return Task.CompletedTask;
+    }
+}

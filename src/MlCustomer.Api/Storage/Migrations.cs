@@ -1,0 +1,74 @@
+namespace MlCustomer.Api.Storage;
+
+/// <summary>
+/// The database schema as ordered migrations; each runs once, in its own transaction, and is recorded in
+/// <c>schema_version</c>. Append new ones, never edit applied ones. The SQL uses types and syntax that
+/// SQLite and PostgreSQL both accept: TEXT ids made by the API, TEXT ISO-8601 timestamps, DOUBLE PRECISION.
+/// </summary>
+internal static class Migrations
+{
+    public const string VersionTable = """
+        CREATE TABLE IF NOT EXISTS schema_version (
+            version INTEGER NOT NULL PRIMARY KEY,
+            description TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )
+        """;
+
+    public static IReadOnlyList<(int Version, string Description, string[] Statements)> All { get; } =
+    [
+        (1, "scoring runs, stored scores, reload audit",
+        [
+            """
+            CREATE TABLE scoring_runs (
+                id TEXT NOT NULL PRIMARY KEY,
+                status TEXT NOT NULL,
+                requested_by TEXT NOT NULL,
+                requested_at TEXT NOT NULL,
+                requested_as_of_date TEXT NULL,
+                as_of_date TEXT NULL,
+                model_version TEXT NULL,
+                started_at TEXT NULL,
+                finished_at TEXT NULL,
+                transactions_read BIGINT NULL,
+                customers_scored BIGINT NULL,
+                load_ms BIGINT NULL,
+                features_ms BIGINT NULL,
+                scoring_ms BIGINT NULL,
+                storing_ms BIGINT NULL,
+                error TEXT NULL
+            )
+            """,
+            """
+            CREATE TABLE stored_scores (
+                run_id TEXT NOT NULL REFERENCES scoring_runs (id),
+                customer_id TEXT NOT NULL,
+                churn_probability DOUBLE PRECISION NOT NULL,
+                risk_band TEXT NOT NULL,
+                segment_id INTEGER NULL,
+                segment_name TEXT NULL,
+                predicted_profit DOUBLE PRECISION NULL,
+                churn_reasons TEXT NOT NULL,
+                value_reasons TEXT NOT NULL,
+                model_version TEXT NOT NULL,
+                as_of_date TEXT NOT NULL,
+                PRIMARY KEY (run_id, customer_id)
+            )
+            """,
+            "CREATE INDEX ix_stored_scores_customer ON stored_scores (customer_id)",
+            """
+            CREATE TABLE model_reloads (
+                id TEXT NOT NULL PRIMARY KEY,
+                requested_by TEXT NOT NULL,
+                requested_at TEXT NOT NULL,
+                source TEXT NOT NULL,
+                from_version TEXT NULL,
+                to_version TEXT NULL,
+                outcome TEXT NOT NULL,
+                detail TEXT NULL,
+                duration_ms BIGINT NOT NULL
+            )
+            """,
+        ]),
+    ];
+}

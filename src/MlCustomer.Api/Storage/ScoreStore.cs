@@ -1,0 +1,314 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace MlCustomer.Api.Storage;
+
+/// <summary>
+/// The one class that owns the SQL: migrations, scoring runs, stored scores and the reload audit. It
+/// speaks plain ADO.NET (<see cref="DbConnection"/>) and portable SQL, so replacing SQLite with
+/// PostgreSQL means another connection factory here, not another API.
+/// </summary>
+public sealed partial class ScoreStore
+{
+    private const string TimestampFormat = "O";
+    private const string DateFormat = "yyyy-MM-dd";
+    private const string RunColumns =
+        "id, status, requested_by, requested_at, requested_as_of_date, as_of_date, model_version, started_at, finished_at, " +
+        "transactions_read, customers_scored, load_ms, features_ms, scoring_ms, storing_ms, error";
+
+    private readonly string connectionString;
+    private readonly ILogger<ScoreStore> logger;
+
+    /// <summary>Opens (and on first use creates) the database named in the options.</summary>
+    public ScoreStore(IOptions<StorageOptions> options, IHostEnvironment environment, ILogger<ScoreStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(environment);
+        DatabaseFile = Path.GetFullPath(options.Value.DatabasePath, environment.ContentRootPath);
+        connectionString = new SqliteConnectionStringBuilder { DataSource = DatabaseFile, Pooling = true, DefaultTimeout = 30 }.ToString();
+        this.logger = logger;
+    }
+
+    /// <summary>The database file.</summary>
+    public string DatabaseFile { get; }
+
+    /// <summary>
+    /// Applies the migrations this database has not had yet, and marks runs that a previous process left
+    /// queued or running as failed (their worker is gone).
+    /// </summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabaseFile)!);
+        await using var connection = await OpenAsync(cancellationToken);
+        // WAL lets the API read stored scores while a scoring run writes (SQLite only; persistent per file).
+        await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL", [], cancellationToken);
+        await ExecuteAsync(connection, null, Migrations.VersionTable, [], cancellationToken);
+        var current = Convert.ToInt32(
+            await ScalarAsync(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version", [], cancellationToken),
+            CultureInfo.InvariantCulture);
+        foreach (var (version, description, statements) in Migrations.All.Where(m => m.Version > current))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            foreach (var statement in statements)
+            {
+                await ExecuteAsync(connection, transaction, statement, [], cancellationToken);
+            }
+
+            await ExecuteAsync(connection, transaction,
+                "INSERT INTO schema_version (version, description, applied_at) VALUES (@version, @description, @applied_at)",
+                [("@version", version), ("@description", description), ("@applied_at", Now())], cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            LogMigrated(logger, version, description, DatabaseFile);
+        }
+
+        await ExecuteAsync(connection, null,
+            "UPDATE scoring_runs SET status = @failed, error = @error, finished_at = @now WHERE status IN (@queued, @running)",
+            [("@failed", RunStatus.Failed), ("@error", "interrupted: the API stopped before the run finished; start a new run"),
+             ("@now", Now()), ("@queued", RunStatus.Queued), ("@running", RunStatus.Running)], cancellationToken);
+    }
+
+    /// <summary>The schema version applied.</summary>
+    public async Task<int> SchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return Convert.ToInt32(await ScalarAsync(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version", [], cancellationToken),
+            CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Stores a new (queued) run.</summary>
+    public async Task CreateRunAsync(ScoringRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null,
+            "INSERT INTO scoring_runs (id, status, requested_by, requested_at, requested_as_of_date) VALUES (@id, @status, @by, @at, @as_of)",
+            [("@id", run.Id), ("@status", run.Status), ("@by", run.RequestedBy), ("@at", Format(run.RequestedAt)), ("@as_of", Format(run.RequestedAsOfDate))],
+            cancellationToken);
+    }
+
+    /// <summary>Writes a run's state (status, timings, counts, error).</summary>
+    public async Task UpdateRunAsync(ScoringRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            UPDATE scoring_runs SET status = @status, as_of_date = @as_of, model_version = @version, started_at = @started,
+                finished_at = @finished, transactions_read = @transactions, customers_scored = @customers, load_ms = @load,
+                features_ms = @features, scoring_ms = @scoring, storing_ms = @storing, error = @error
+            WHERE id = @id
+            """,
+            [("@id", run.Id), ("@status", run.Status), ("@as_of", Format(run.AsOfDate)), ("@version", run.ModelVersion),
+             ("@started", Format(run.StartedAt)), ("@finished", Format(run.FinishedAt)), ("@transactions", run.TransactionsRead),
+             ("@customers", run.CustomersScored), ("@load", run.LoadMilliseconds), ("@features", run.FeaturesMilliseconds),
+             ("@scoring", run.ScoringMilliseconds), ("@storing", run.StoringMilliseconds), ("@error", run.Error)],
+            cancellationToken);
+    }
+
+    /// <summary>A run by id, or null.</summary>
+    public async Task<ScoringRun?> GetRunAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, $"SELECT {RunColumns} FROM scoring_runs WHERE id = @id", [("@id", id)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadRun(reader) : null;
+    }
+
+    /// <summary>Stores a run's scores in one transaction (all or nothing).</summary>
+    public async Task InsertScoresAsync(IEnumerable<StoredScore> scores, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = Command(connection, transaction, """
+            INSERT INTO stored_scores (run_id, customer_id, churn_probability, risk_band, segment_id, segment_name,
+                predicted_profit, churn_reasons, value_reasons, model_version, as_of_date)
+            VALUES (@run, @customer, @churn, @band, @segment_id, @segment_name, @profit, @churn_reasons, @value_reasons, @version, @as_of)
+            """,
+            [("@run", null), ("@customer", null), ("@churn", null), ("@band", null), ("@segment_id", null), ("@segment_name", null),
+             ("@profit", null), ("@churn_reasons", null), ("@value_reasons", null), ("@version", null), ("@as_of", null)]);
+        await command.PrepareAsync(cancellationToken);
+        var p = command.Parameters;
+        foreach (var score in scores)
+        {
+            p[0].Value = score.RunId;
+            p[1].Value = score.CustomerId;
+            p[2].Value = score.ChurnProbability;
+            p[3].Value = score.RiskBand;
+            p[4].Value = (object?)score.SegmentId ?? DBNull.Value;
+            p[5].Value = (object?)score.SegmentName ?? DBNull.Value;
+            p[6].Value = (object?)score.PredictedProfit ?? DBNull.Value;
+            p[7].Value = score.ChurnReasonsJson;
+            p[8].Value = score.ValueReasonsJson;
+            p[9].Value = score.ModelVersion;
+            p[10].Value = Format(score.AsOfDate);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The customer's scores from the latest succeeded run that scored them, or null.</summary>
+    public async Task<StoredScore?> GetLatestScoreAsync(string customerId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT s.run_id, s.customer_id, s.churn_probability, s.risk_band, s.segment_id, s.segment_name, s.predicted_profit,
+                s.churn_reasons, s.value_reasons, s.model_version, s.as_of_date, r.finished_at
+            FROM stored_scores s JOIN scoring_runs r ON r.id = s.run_id
+            WHERE s.customer_id = @customer AND r.status = @succeeded
+            ORDER BY r.finished_at DESC
+            LIMIT 1
+            """, [("@customer", customerId), ("@succeeded", RunStatus.Succeeded)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new StoredScore
+        {
+            RunId = reader.GetString(0),
+            CustomerId = reader.GetString(1),
+            ChurnProbability = reader.GetDouble(2),
+            RiskBand = reader.GetString(3),
+            SegmentId = reader.IsDBNull(4) ? null : reader.GetInt32(4),
+            SegmentName = reader.IsDBNull(5) ? null : reader.GetString(5),
+            PredictedProfit = reader.IsDBNull(6) ? null : reader.GetDouble(6),
+            ChurnReasonsJson = reader.GetString(7),
+            ValueReasonsJson = reader.GetString(8),
+            ModelVersion = reader.GetString(9),
+            AsOfDate = DateOnly.ParseExact(reader.GetString(10), DateFormat, CultureInfo.InvariantCulture),
+            ScoredAt = ParseTimestamp(reader, 11),
+        };
+    }
+
+    /// <summary>Records a load or reload.</summary>
+    public async Task AddReloadAuditAsync(ReloadAudit audit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            INSERT INTO model_reloads (id, requested_by, requested_at, source, from_version, to_version, outcome, detail, duration_ms)
+            VALUES (@id, @by, @at, @source, @from, @to, @outcome, @detail, @duration)
+            """,
+            [("@id", audit.Id), ("@by", audit.RequestedBy), ("@at", Format(audit.RequestedAt)), ("@source", audit.Source),
+             ("@from", audit.FromVersion), ("@to", audit.ToVersion), ("@outcome", audit.Outcome), ("@detail", audit.Detail),
+             ("@duration", audit.DurationMilliseconds)], cancellationToken);
+    }
+
+    /// <summary>The latest loads and reloads, newest first.</summary>
+    public async Task<IReadOnlyList<ReloadAudit>> GetReloadAuditsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT id, requested_by, requested_at, source, from_version, to_version, outcome, detail, duration_ms
+            FROM model_reloads ORDER BY requested_at DESC LIMIT @limit
+            """, [("@limit", limit)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var audits = new List<ReloadAudit>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            audits.Add(new ReloadAudit
+            {
+                Id = reader.GetString(0),
+                RequestedBy = reader.GetString(1),
+                RequestedAt = ParseTimestamp(reader, 2)!.Value,
+                Source = reader.GetString(3),
+                FromVersion = reader.IsDBNull(4) ? null : reader.GetString(4),
+                ToVersion = reader.IsDBNull(5) ? null : reader.GetString(5),
+                Outcome = reader.GetString(6),
+                Detail = reader.IsDBNull(7) ? null : reader.GetString(7),
+                DurationMilliseconds = reader.GetInt64(8),
+            });
+        }
+
+        return audits;
+    }
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+#pragma warning disable CA2100 // The SQL is constant text from this class; every value travels as a parameter.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, (string, object?)[] parameters, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<object?> ScalarAsync(DbConnection connection, string sql, (string, object?)[] parameters, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, null, sql, parameters);
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private static ScoringRun ReadRun(DbDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Status = reader.GetString(1),
+        RequestedBy = reader.GetString(2),
+        RequestedAt = ParseTimestamp(reader, 3)!.Value,
+        RequestedAsOfDate = ParseDate(reader, 4),
+        AsOfDate = ParseDate(reader, 5),
+        ModelVersion = reader.IsDBNull(6) ? null : reader.GetString(6),
+        StartedAt = ParseTimestamp(reader, 7),
+        FinishedAt = ParseTimestamp(reader, 8),
+        TransactionsRead = reader.IsDBNull(9) ? null : reader.GetInt64(9),
+        CustomersScored = reader.IsDBNull(10) ? null : reader.GetInt64(10),
+        LoadMilliseconds = reader.IsDBNull(11) ? null : reader.GetInt64(11),
+        FeaturesMilliseconds = reader.IsDBNull(12) ? null : reader.GetInt64(12),
+        ScoringMilliseconds = reader.IsDBNull(13) ? null : reader.GetInt64(13),
+        StoringMilliseconds = reader.IsDBNull(14) ? null : reader.GetInt64(14),
+        Error = reader.IsDBNull(15) ? null : reader.GetString(15),
+    };
+
+    private static string Now() => Format(DateTimeOffset.UtcNow);
+
+    // Timestamps are stored as UTC ISO-8601 text so that text order is time order in any database.
+    private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString(TimestampFormat, CultureInfo.InvariantCulture);
+
+    private static string? Format(DateTimeOffset? value) => value is { } v ? Format(v) : null;
+
+    private static string Format(DateOnly value) => value.ToString(DateFormat, CultureInfo.InvariantCulture);
+
+    private static string? Format(DateOnly? value) => value is { } v ? Format(v) : null;
+
+    private static DateTimeOffset? ParseTimestamp(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    private static DateOnly? ParseDate(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateOnly.ParseExact(reader.GetString(ordinal), DateFormat, CultureInfo.InvariantCulture);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database migrated to version {Version} ({Description}): {File}")]
+    private static partial void LogMigrated(ILogger logger, int version, string description, string file);
+}
+
+/// <summary>Creates or migrates the database before anything else starts.</summary>
+internal sealed class StorageInitializer(ScoreStore store) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

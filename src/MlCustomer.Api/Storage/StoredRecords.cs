@@ -1,0 +1,140 @@
+namespace MlCustomer.Api.Storage;
+
+/// <summary>Where a scoring run is.</summary>
+public static class RunStatus
+{
+    /// <summary>Waiting for the worker.</summary>
+    public const string Queued = "queued";
+
+    /// <summary>Being scored.</summary>
+    public const string Running = "running";
+
+    /// <summary>Scores stored.</summary>
+    public const string Succeeded = "succeeded";
+
+    /// <summary>Stopped with an error (see the run's error).</summary>
+    public const string Failed = "failed";
+}
+
+/// <summary>One scoring run of the whole customer base as stored.</summary>
+public sealed record ScoringRun
+{
+    /// <summary>Run id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>queued, running, succeeded or failed.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>The API key name that started it.</summary>
+    public required string RequestedBy { get; init; }
+
+    /// <summary>When it was requested.</summary>
+    public required DateTimeOffset RequestedAt { get; init; }
+
+    /// <summary>The as-of date asked for; null means the last order date in the data.</summary>
+    public DateOnly? RequestedAsOfDate { get; init; }
+
+    /// <summary>The as-of date used.</summary>
+    public DateOnly? AsOfDate { get; init; }
+
+    /// <summary>The bundle version that scored it.</summary>
+    public string? ModelVersion { get; init; }
+
+    /// <summary>When the worker started it.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When it ended.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Order lines read.</summary>
+    public long? TransactionsRead { get; init; }
+
+    /// <summary>Customers scored and stored.</summary>
+    public long? CustomersScored { get; init; }
+
+    /// <summary>Milliseconds spent loading the data files.</summary>
+    public long? LoadMilliseconds { get; init; }
+
+    /// <summary>Milliseconds spent computing features.</summary>
+    public long? FeaturesMilliseconds { get; init; }
+
+    /// <summary>Milliseconds spent scoring.</summary>
+    public long? ScoringMilliseconds { get; init; }
+
+    /// <summary>Milliseconds spent storing scores.</summary>
+    public long? StoringMilliseconds { get; init; }
+
+    /// <summary>Why it failed.</summary>
+    public string? Error { get; init; }
+}
+
+/// <summary>One customer's scores from one run as stored.</summary>
+public sealed record StoredScore
+{
+    /// <summary>The run.</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>The customer.</summary>
+    public required string CustomerId { get; init; }
+
+    /// <summary>Calibrated churn probability.</summary>
+    public required double ChurnProbability { get; init; }
+
+    /// <summary>low, medium or high.</summary>
+    public required string RiskBand { get; init; }
+
+    /// <summary>Segment id, if any.</summary>
+    public int? SegmentId { get; init; }
+
+    /// <summary>Segment name, if any.</summary>
+    public string? SegmentName { get; init; }
+
+    /// <summary>Predicted profit in the value horizon, if the bundle has a value model.</summary>
+    public double? PredictedProfit { get; init; }
+
+    /// <summary>Churn reasons as JSON (<c>[{"feature":…,"contribution":…}]</c>).</summary>
+    public required string ChurnReasonsJson { get; init; }
+
+    /// <summary>Value reasons as JSON.</summary>
+    public required string ValueReasonsJson { get; init; }
+
+    /// <summary>Bundle version.</summary>
+    public required string ModelVersion { get; init; }
+
+    /// <summary>As-of date of the features.</summary>
+    public required DateOnly AsOfDate { get; init; }
+
+    /// <summary>When the run that stored it finished (filled when read).</summary>
+    public DateTimeOffset? ScoredAt { get; init; }
+}
+
+/// <summary>One model load or reload, successful or refused.</summary>
+public sealed record ReloadAudit
+{
+    /// <summary>Audit id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>API key name, or "startup".</summary>
+    public required string RequestedBy { get; init; }
+
+    /// <summary>When it was asked for.</summary>
+    public required DateTimeOffset RequestedAt { get; init; }
+
+    /// <summary>The bundle folder name asked for.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>Version serving before.</summary>
+    public string? FromVersion { get; init; }
+
+    /// <summary>Version serving after (null when refused before the card was read).</summary>
+    public string? ToVersion { get; init; }
+
+    /// <summary>succeeded or refused.</summary>
+    public required string Outcome { get; init; }
+
+    /// <summary>Why it was refused.</summary>
+    public string? Detail { get; init; }
+
+    /// <summary>Time to load, check and warm up.</summary>
+    public required long DurationMilliseconds { get; init; }
+}
