@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.ML;
 using MlCustomer.Core.Churn;
+using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Features;
@@ -92,6 +93,40 @@ public static class BundleTrainer
         };
         var bundle = new ModelBundle(card, churn.Model, segments.Model, lifetimeValue: null);
         return new TrainingResult(bundle, table.Rows.Select(r => r.ProfitLast365Days).ToList(), scatter);
+    }
+
+    /// <summary>
+    /// Trains from a customer table (one row per customer with a churn label): churn only, or churn and
+    /// value when the table has a value column. The churn baseline is the best single numeric column.
+    /// </summary>
+    public static TrainingResult TrainTable(CustomerTable table, string file, TrainingOptions options, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(options);
+        var ml = new MLContext(seed: options.Seed);
+        var dataset = table.Dataset;
+        var (train, holdout) = SplitRows(dataset.Rows, options);
+        var contract = FeatureContract.Learn(dataset.Schema, train);
+
+        progress?.Report("training churn");
+        var savedValue = options.SavedCustomerValue
+            ?? (dataset.HasValueLabel ? Mean(train.Where(r => !r.Label).Select(r => (double)r.Value), fallback: 100) : 100);
+        var churn = TrainChurn(ml, dataset.Schema, train, holdout, options, savedValue, baselineFeature: null, oracle: null);
+
+        var card = new ModelCard
+        {
+            Version = Version([file], new { table.PositiveLabel, Columns = table.Columns.Select(c => c.Describe()) }, options),
+            CreatedAt = DateTimeOffset.UtcNow,
+            InputKind = "customer-table",
+            Data = new DataSummary(Describe([file], table.Report), table.Report, null, dataset.Rows.Count),
+            FeatureContract = contract,
+            ExcludedColumns = dataset.ExcludedColumns,
+            Seed = options.Seed,
+            PackageVersions = PackageVersions(),
+            Split = Summary(train.Count, holdout.Count, options),
+            Churn = churn.Card,
+        };
+        return new TrainingResult(new ModelBundle(card, churn.Model, segments: null, lifetimeValue: null), [], []);
     }
 
     /// <summary>The stratified customer-level split of a data set's rows.</summary>

@@ -41,6 +41,9 @@ internal sealed class DataInputOptions
         command.Options.Add(skipBadRows);
     }
 
+    /// <summary>True when the user asked to skip bad rows instead of stopping.</summary>
+    public bool SkipBadRows(ParseResult parse) => parse.GetValue(skipBadRows);
+
     /// <summary>The data folder, when the files came from --data rather than --transactions.</summary>
     public string? DataFolder(ParseResult parse) =>
         parse.GetValue(transactions) is null ? parse.GetValue(dataDirectory)!.FullName : null;

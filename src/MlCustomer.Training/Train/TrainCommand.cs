@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.ML;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.CustomerTables;
+using MlCustomer.Core.Data;
 using MlCustomer.Core.SampleData;
 using MlCustomer.Training.Cli;
 using Spectre.Console;
@@ -38,9 +40,21 @@ internal static class TrainCommand
             Description = "The sample generator's ground-truth.csv, for oracle scores [default: <data>/ground-truth.csv when training at the default as-of date]",
         };
 
+        var tableFile = new Option<FileInfo?>("--table")
+        {
+            Description = "Train from a customer table (one row per customer with a churn label column) instead of transactions",
+        };
+        var id = new Option<string?>("--id") { Description = "Customer table: the id column" };
+        var label = new Option<string?>("--label") { Description = "Customer table: the churn label column" };
+        var positive = new Option<string?>("--positive") { Description = "Customer table: the label value that means churned [default: inferred, e.g. Yes/True/1]" };
+        var valueColumn = new Option<string?>("--value-column") { Description = "Customer table: a numeric value label (profit in the horizon) to train lifetime value on" };
+        var delimiter = new Option<string>("--delimiter") { Description = "Customer table: field delimiter", DefaultValueFactory = _ => "," };
+        var decimalSeparator = new Option<string>("--decimal-separator") { Description = "Customer table: decimal separator", DefaultValueFactory = _ => "." };
+
         var command = new Command("train", "Train the churn, segment and lifetime value models and write a model bundle")
         {
             output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth,
+            tableFile, id, label, positive, valueColumn, delimiter, decimalSeparator,
         };
         input.AddTo(command);
         window.AddTo(command);
@@ -58,15 +72,28 @@ internal static class TrainCommand
                 SaveRate = parse.GetValue(saveRate),
                 SavedCustomerValue = parse.GetValue(customerValue),
             };
-            var data = input.Load(parse);
-            var features = window.Resolve(parse, data, includeLabels: true);
-            var truthPath = parse.GetValue(groundTruth)?.FullName
-                ?? (window.IsDefault(parse) && input.DataFolder(parse) is { } folder && File.Exists(Path.Combine(folder, GroundTruthFile.FileName))
-                    ? Path.Combine(folder, GroundTruthFile.FileName)
-                    : null);
-            var truth = truthPath is null ? null : GroundTruthFile.Read(truthPath);
-            var result = CliOutput.Step("Training", status =>
-                BundleTrainer.TrainTransactional(new TransactionalInput(data, input.Files(parse), truth), features, options, new Progress<string>(status)));
+            TrainingResult result;
+            if (parse.GetValue(tableFile) is { } tablePath)
+            {
+                var tableOptions = new CustomerTableOptions
+                {
+                    IdColumn = parse.GetValue(id) ?? throw new ArgumentException("--table needs --id: the name of the customer id column"),
+                    LabelColumn = parse.GetValue(label) ?? throw new ArgumentException("--table needs --label: the name of the churn label column"),
+                    PositiveLabel = parse.GetValue(positive),
+                    ValueColumn = parse.GetValue(valueColumn),
+                    Exclude = options.Exclude,
+                    Format = new FileFormat { Delimiter = parse.GetValue(delimiter)!, DecimalSeparator = parse.GetValue(decimalSeparator)! },
+                    SkipBadRows = input.SkipBadRows(parse),
+                };
+                var table = CliOutput.Step($"Loading {tablePath.Name}", _ => CustomerTableLoader.Load(tablePath.FullName, tableOptions));
+                CliOutput.Info(table.Report.ToText());
+                CliOutput.Info(string.Join(Environment.NewLine, table.Describe()));
+                result = CliOutput.Step("Training", status => BundleTrainer.TrainTable(table, tablePath.FullName, options, new Progress<string>(status)));
+            }
+            else
+            {
+                result = TrainTransactional(parse, input, window, groundTruth, options);
+            }
 
             var bundleFolder = parse.GetValue(output)!.FullName;
             CliOutput.Step($"Writing {bundleFolder}", _ =>
@@ -78,6 +105,20 @@ internal static class TrainCommand
             return 0;
         }));
         return command;
+    }
+
+    private static TrainingResult TrainTransactional(
+        ParseResult parse, DataInputOptions input, FeatureWindowOptions window, Option<FileInfo?> groundTruth, TrainingOptions options)
+    {
+        var data = input.Load(parse);
+        var features = window.Resolve(parse, data, includeLabels: true);
+        var truthPath = parse.GetValue(groundTruth)?.FullName
+            ?? (window.IsDefault(parse) && input.DataFolder(parse) is { } folder && File.Exists(Path.Combine(folder, GroundTruthFile.FileName))
+                ? Path.Combine(folder, GroundTruthFile.FileName)
+                : null);
+        var truth = truthPath is null ? null : GroundTruthFile.Read(truthPath);
+        return CliOutput.Step("Training", status =>
+            BundleTrainer.TrainTransactional(new TransactionalInput(data, input.Files(parse), truth), features, options, new Progress<string>(status)));
     }
 
     private static void PrintSummary(ModelCard card, TimeSpan elapsed)

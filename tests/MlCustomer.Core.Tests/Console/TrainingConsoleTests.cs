@@ -69,6 +69,37 @@ public sealed class TrainingConsoleTests : IDisposable
     }
 
     [Fact]
+    public void TrainOnACustomerTableWritesAChurnBundleAndDescribesTheColumns()
+    {
+        var table = Path.Combine(folder, "contracts.csv");
+        Directory.CreateDirectory(folder);
+        CustomerTables.TelcoLikeTable.Write(table, rows: 1_500, seed: 3);
+        var bundle = Path.Combine(folder, "bundle");
+
+        var result = Run("train", "--table", table, "--id", "customerID", "--label", "Churn", "--folds", "3", "--output", bundle);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("TotalCharges: numeric", result.Output, StringComparison.Ordinal);
+        Assert.Contains("customerID: id", result.Output, StringComparison.Ordinal);
+        var card = MlCustomer.Core.Bundle.ModelBundle.ReadCard(bundle);
+        Assert.Equal("customer-table", card.InputKind);
+        Assert.Null(card.Segments);
+        Assert.InRange(card.Churn.Holdout.Auc!.Value, 0.7, 1);
+        Assert.True(File.Exists(Path.Combine(bundle, "churn.zip")));
+    }
+
+    [Fact]
+    public void TrainOnATableWithoutTheLabelColumnFailsWithOneLineNamingIt()
+    {
+        var table = files.WriteLines("t.csv", "id,plan,churned", "1,a,yes", "2,b,no");
+
+        var result = Run("train", "--table", table, "--id", "id", "--label", "Churn", "--output", Path.Combine(folder, "b"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("'Churn'", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnUnknownOptionFailsWithANonZeroExitCode()
     {
         var result = Run("features", "--as-off", "2024-01-01");

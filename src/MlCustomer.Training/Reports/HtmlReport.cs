@@ -1,0 +1,497 @@
+using System.Globalization;
+using System.Text;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Evaluation;
+using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Segments;
+
+namespace MlCustomer.Training.Reports;
+
+/// <summary>
+/// report.html: one self-contained page (inline CSS and SVG, no scripts, no external resources) that shows a
+/// model bundle's quality with plots, because people would rather look than read. Every section copes with
+/// what a bundle may lack: no segments, no value model, no oracle scores, no scatter sample.
+/// </summary>
+internal static class HtmlReport
+{
+    /// <summary>Categories listed per feature in the contract table before "… and N more".</summary>
+    public const int CategoriesShown = 12;
+
+    private const string Style = """
+        body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;color:#222;margin:0;background:#f6f7f9;font-size:14px;line-height:1.45}
+        main{max-width:1220px;margin:0 auto;padding:24px 28px 60px;background:#fff}
+        h1{font-size:26px;margin:0 0 4px}
+        h2{font-size:21px;margin:40px 0 10px;padding-top:10px;border-top:2px solid #e3e6ea}
+        h3{font-size:16px;margin:22px 0 8px}
+        nav{margin:8px 0 18px;font-size:13px}
+        nav a{margin-right:14px;color:#1f5f99;text-decoration:none}
+        .sub{color:#555;margin:0 0 14px}
+        table{border-collapse:collapse;margin:8px 0 12px;font-size:13px}
+        th,td{border:1px solid #d8dce1;padding:4px 8px;text-align:left;vertical-align:top}
+        th{background:#f0f2f5;font-weight:600}
+        td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+        table.kv th{width:170px}
+        .plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:18px;margin:12px 0}
+        figure{margin:0;border:1px solid #e3e6ea;border-radius:6px;padding:8px;background:#fff}
+        figcaption{font-size:12.5px;color:#555;margin-top:4px}
+        svg.plot{width:100%;height:auto;display:block}
+        .stats{display:flex;flex-wrap:wrap;gap:10px;margin:10px 0}
+        .stats div{border:1px solid #e3e6ea;border-radius:6px;padding:6px 12px;min-width:92px;background:#fafbfc}
+        .stats b{display:block;font-size:19px}
+        .stats span{font-size:12px;color:#555}
+        .grade{display:inline-block;min-width:22px;text-align:center;font-weight:700;border-radius:4px;padding:1px 6px;color:#fff;cursor:help}
+        .grade-A{background:#2e7d32}.grade-B{background:#d18b00}.grade-C{background:#c62828}
+        .note{color:#555;font-size:13px}
+        .missing{color:#777;font-style:italic}
+        .swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}
+        details{margin:8px 0}
+        summary{cursor:pointer;color:#1f5f99}
+        pre{background:#f6f7f9;padding:8px;overflow:auto;font-size:12px}
+        code{font-size:12.5px}
+        """;
+
+    /// <summary>The whole page.</summary>
+    public static string Render(ReportData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var card = data.Card;
+        var page = new StringBuilder(256 * 1024);
+        page.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+            .Append("<title>MlCustomer model report ").Append(Html.Text(card.Version)).Append("</title>\n")
+            .Append("<style>\n").Append(Style).Append("</style>\n</head>\n<body>\n<main>\n");
+        Header(page, card);
+        Summary(page, card);
+        Churn(page, card.Churn);
+        LifetimeValue(page, card.LifetimeValue);
+        Segments(page, card.Segments, data.SegmentScatter);
+        ProfitConcentrationSection(page, data.CustomerProfits);
+        ModelCardSection(page, card);
+        page.Append("</main>\n</body>\n</html>\n");
+        return page.ToString();
+    }
+
+    /// <summary>Renders the page and writes it as UTF-8, creating the folder if needed.</summary>
+    public static void Write(ReportData data, string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var html = Render(data);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        File.WriteAllText(path, html, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+    }
+
+    private static void Header(StringBuilder page, ModelCard card)
+    {
+        page.Append("<h1>MlCustomer model report</h1>\n<p class=\"sub\">Bundle <code>").Append(Html.Text(card.Version))
+            .Append("</code> · created ").Append(Html.Text(card.CreatedAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)))
+            .Append(" · ").Append(Html.Text(card.InputKind)).Append(" input</p>\n");
+        page.Append("<nav><a href=\"#summary\">Summary</a><a href=\"#churn\">Churn</a><a href=\"#lifetime-value\">Lifetime value</a>")
+            .Append("<a href=\"#segments\">Segments</a><a href=\"#profit-concentration\">Profit concentration</a><a href=\"#model-card\">Model card</a></nav>\n");
+
+        page.Append("<table class=\"kv\">\n");
+        Row(page, "As-of date", card.AsOfDate is { } asOf ? Html.Text(asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)) : "not applicable (customer table)");
+        var horizons = new List<string>();
+        if (card.ChurnHorizonDays is { } churnDays)
+        {
+            horizons.Add($"churn {Html.Count(churnDays)} days");
+        }
+
+        if (card.ValueHorizonDays is { } valueDays)
+        {
+            horizons.Add($"value {Html.Count(valueDays)} days");
+        }
+
+        Row(page, "Horizons", horizons.Count > 0 ? string.Join(", ", horizons) + " after the as-of date" : "not applicable");
+        var split = card.Split;
+        Row(page, "Customers", $"{Html.Count(card.Data.Customers)} ({Html.Count(split.TrainCustomers)} for training, {Html.Count(split.HoldoutCustomers)} held out, {Html.Count(split.Folds)}-fold cross-validation on the training part)");
+        Row(page, "Split rule", Html.Text(split.Rule));
+        Row(page, "Seed", Html.Count(card.Seed));
+        var files = new StringBuilder();
+        if (card.Data.Files.Count == 0)
+        {
+            files.Append("<span class=\"missing\">none recorded</span>");
+        }
+
+        foreach (var file in card.Data.Files)
+        {
+            files.Append("<div><code>").Append(Html.Text(file.Name)).Append("</code>: ").Append(Html.Count(file.Rows))
+                .Append(" rows <span class=\"note\" title=\"SHA-256 ").Append(Html.Text(file.Sha256)).Append("\">sha256 ")
+                .Append(Html.Text(file.Sha256.Length > 12 ? file.Sha256[..12] + "…" : file.Sha256)).Append("</span></div>");
+        }
+
+        Row(page, "Data files", files.ToString());
+        var load = card.Data.Load;
+        var details = (load.ToText() + Environment.NewLine + (card.Data.Features?.ToText() ?? "")).Trim();
+        if (details.Length > 0)
+        {
+            Row(page, "Loading", $"{Html.Count(load.RowsSkipped)} rows skipped<details><summary>load and feature report</summary><pre>{Html.Text(details)}</pre></details>");
+        }
+
+        page.Append("</table>\n");
+    }
+
+    private static void Summary(StringBuilder page, ModelCard card)
+    {
+        page.Append("<h2 id=\"summary\">Summary</h2>\n<table>\n<tr><th>Model</th><th>Algorithm</th><th class=\"num\">Held-out customers</th><th>Key metrics</th><th>Baseline</th><th>Grade</th></tr>\n");
+        var churn = card.Churn;
+        page.Append("<tr><td>Churn</td><td>").Append(Html.Text(churn.Algorithm)).Append("</td><td class=\"num\">").Append(Html.Count(churn.Holdout.Count))
+            .Append("</td><td>AUC ").Append(Html.Number(churn.Holdout.Auc))
+            .Append(" (CV ").Append(Html.Number(churn.CrossValidationAuc.Mean)).Append(" ± ").Append(Html.Number(churn.CrossValidationAuc.StandardDeviation))
+            .Append(") · PR-AUC ").Append(Html.Number(churn.Holdout.PrAuc))
+            .Append(" · log loss ").Append(Html.Number(churn.Holdout.LogLoss))
+            .Append(" · Brier ").Append(Html.Number(churn.Holdout.Brier))
+            .Append(" · lift at 10% ").Append(Html.Number(churn.Holdout.LiftAt10Percent.Lift, "0.00")).Append("×</td><td>")
+            .Append(Html.Text(churn.Baseline.Description)).Append(": AUC ").Append(Html.Number(churn.BaselineAuc ?? churn.Baseline.Auc))
+            .Append("</td><td>").Append(Grade(churn.Grade)).Append("</td></tr>\n");
+
+        if (card.LifetimeValue is { } value)
+        {
+            var h = value.Holdout;
+            page.Append("<tr><td>Lifetime value</td><td>").Append(Html.Text(value.Algorithm)).Append("</td><td class=\"num\">").Append(Html.Count(h.Count))
+                .Append("</td><td>normalized Gini ").Append(Html.Number(h.NormalizedGini))
+                .Append(" · MAE ").Append(Html.Money(h.Mae))
+                .Append(" · RMSE ").Append(Html.Money(h.Rmse))
+                .Append(" · Spearman ").Append(Html.Number(h.Spearman))
+                .Append(" · top-decile capture ").Append(Html.Percent(h.TopDecileCapture)).Append("</td><td>")
+                .Append(string.Join("<br>", value.Baselines.Select(b => $"{Html.Text(b.Key)}: Gini {Html.Number(b.Value.NormalizedGini)}, MAE {Html.Money(b.Value.Mae)}")))
+                .Append("</td><td>").Append(Grade(value.Grade)).Append("</td></tr>\n");
+        }
+        else
+        {
+            page.Append("<tr><td>Lifetime value</td><td colspan=\"5\" class=\"missing\">not trained (no value label in this input)</td></tr>\n");
+        }
+
+        if (card.Segments is { } segments)
+        {
+            page.Append("<tr><td>Segments</td><td>KMeans</td><td class=\"num\">").Append(Html.Count(segments.Profiles.Sum(p => p.Customers)))
+                .Append(" (training)</td><td>").Append(Html.Count(segments.Profiles.Count)).Append(" segments: ")
+                .Append(Html.Text(string.Join(", ", segments.Profiles.Select(p => p.Name))))
+                .Append("<div class=\"note\">").Append(Html.Text(segments.Criterion)).Append("</div></td><td>—</td><td>—</td></tr>\n");
+        }
+        else
+        {
+            page.Append("<tr><td>Segments</td><td colspan=\"5\" class=\"missing\">not trained (customer-table input)</td></tr>\n");
+        }
+
+        page.Append("</table>\n<p class=\"note\">Grades compare each model with its baseline on the same held-out customers. ")
+            .Append("Churn: ").Append(Html.Text(churn.Grade.Rule)).Append(" — here: ").Append(Html.Text(churn.Grade.Reason)).Append('.');
+        if (card.LifetimeValue is { } v)
+        {
+            page.Append("<br>Lifetime value: ").Append(Html.Text(v.Grade.Rule)).Append(" — here: ").Append(Html.Text(v.Grade.Reason)).Append('.');
+        }
+
+        page.Append("</p>\n");
+    }
+
+    private static void Churn(StringBuilder page, ChurnCard churn)
+    {
+        var h = churn.Holdout;
+        page.Append("<h2 id=\"churn\">Churn</h2>\n<p>").Append(Html.Text(churn.Algorithm)).Append(" on ").Append(Html.Count(h.Count))
+            .Append(" held-out customers, of whom ").Append(Html.Count(h.Positives)).Append(" (").Append(Html.Percent(h.PositiveRate)).Append(") churned. ")
+            .Append("Probabilities calibrated by ").Append(Html.Text(churn.Calibrator.Method)).Append(" (out-of-fold log loss: Platt ")
+            .Append(Html.Number(churn.PlattLogLoss)).Append(", isotonic ").Append(Html.Number(churn.IsotonicLogLoss)).Append(").</p>\n");
+        Stats(
+            page,
+            ("AUC", Html.Number(h.Auc)),
+            ("baseline AUC", Html.Number(churn.BaselineAuc ?? churn.Baseline.Auc)),
+            ("oracle AUC", Html.Number(churn.OracleAuc)),
+            ("CV AUC", $"{Html.Number(churn.CrossValidationAuc.Mean)} ± {Html.Number(churn.CrossValidationAuc.StandardDeviation)}"),
+            ("PR-AUC", Html.Number(h.PrAuc)),
+            ("log loss", Html.Number(h.LogLoss)),
+            ("Brier", Html.Number(h.Brier)),
+            ("lift at 10%", Html.Number(h.LiftAt10Percent.Lift, "0.00") + "×"),
+            ("caught in top 20%", Html.Percent(h.LiftAt20Percent.Capture)));
+
+        page.Append("<div class=\"plots\">\n");
+        if (h.Roc.Count > 1)
+        {
+            Figure(page, ReportCharts.Roc(h, churn.Baseline, churn.BaselineAuc), "Higher and further left is better; the diagonal is random ranking. The diamond is where the baseline rule operates.");
+            Figure(page, ReportCharts.Gains(h, churn.Baseline, churn.OfferThreshold), "Contacting the customers with the highest churn scores first: how many of the churners each share of contacts reaches.");
+        }
+        else
+        {
+            page.Append("<p class=\"missing\">ROC and gains curves are undefined: the held-out customers contain only one class.</p>\n");
+        }
+
+        if (h.PrecisionRecall.Count > 1)
+        {
+            Figure(page, ReportCharts.PrecisionRecall(h, churn.Baseline), "How many of the flagged customers really churn, for each share of churners flagged.");
+        }
+
+        if (h.CalibrationTable.Any(b => b.Count > 0))
+        {
+            Figure(page, ReportCharts.Calibration(h), "Dots on the diagonal mean a predicted 30% really is a 30% churn rate.");
+        }
+
+        page.Append("</div>\n");
+        Importance(page, "churn-importance", churn.Importance, "What drives the churn score", "Drop in AUC when the feature is shuffled");
+
+        page.Append("<h3>Retention offer threshold</h3>\n<p>");
+        var offer = churn.OfferThreshold;
+        if (offer.Threshold is { } threshold)
+        {
+            page.Append("Make the offer to customers with a churn probability of at least <b>").Append(Html.Number(threshold)).Append("</b>: on the held-out customers that targets ")
+                .Append(Html.Count(offer.Targeted)).Append(" customers, ").Append(Html.Count(offer.PositivesTargeted)).Append(" of them churners, for an expected profit of ")
+                .Append(Html.Money(offer.ExpectedProfit)).Append('.');
+        }
+        else
+        {
+            page.Append("No threshold pays on the held-out customers: with these costs, making no offer is the most profitable choice.");
+        }
+
+        page.Append(" Assumed: offer cost ").Append(Html.Money(offer.CostOfOffer)).Append(", value of a saved customer ").Append(Html.Money(offer.ValueOfSavedCustomer))
+            .Append(", save rate ").Append(Html.Percent(offer.SaveRate)).Append("; break-even probability ").Append(Html.Number(offer.BreakEvenProbability)).Append(".</p>\n");
+
+        page.Append("<p>");
+        page.Append(churn.OracleAuc is { } oracle
+            ? $"Oracle AUC (the data generator's true churn probability on the same customers, the best achievable): <b>{Html.Number(oracle)}</b>; the model's gap to it is {Html.Number(oracle - (h.Auc ?? double.NaN))}."
+            : "<span class=\"missing\">No oracle score (only sample data carries the true churn probability).</span>");
+        page.Append("</p>\n");
+    }
+
+    private static void LifetimeValue(StringBuilder page, ValueCard? value)
+    {
+        page.Append("<h2 id=\"lifetime-value\">Lifetime value</h2>\n");
+        if (value is null)
+        {
+            page.Append("<p class=\"missing\">No lifetime value model in this bundle (the input has no value label).</p>\n");
+            return;
+        }
+
+        var h = value.Holdout;
+        page.Append("<p>Predicts ").Append(Html.Text(value.Target)).Append(" with ").Append(Html.Text(value.Algorithm)).Append(". ")
+            .Append(Html.Text(value.Selection)).Append("</p>\n");
+        Stats(
+            page,
+            ("normalized Gini", Html.Number(h.NormalizedGini)),
+            ("oracle Gini", Html.Number(value.OracleGini)),
+            ("CV Gini", $"{Html.Number(value.CrossValidationGini.Mean)} ± {Html.Number(value.CrossValidationGini.StandardDeviation)}"),
+            ("MAE", Html.Money(h.Mae)),
+            ("RMSE", Html.Money(h.Rmse)),
+            ("Spearman", Html.Number(h.Spearman)),
+            ("top-decile capture", Html.Percent(h.TopDecileCapture)),
+            ("R²", Html.Number(h.RSquared)));
+
+        page.Append("<div class=\"plots\">\n");
+        if (h.Deciles.Any(d => d.Count > 0))
+        {
+            Figure(page, ReportCharts.Deciles(h), "Customers split into tenths by predicted value. Good ranking: actual bars fall from left to right; good level: each pair is about equal.");
+        }
+
+        if (value.Importance.Count > 0)
+        {
+            Figure(page, ReportCharts.Importance("value-importance", value.Importance, "What drives the value prediction", "Drop in normalized Gini when the feature is shuffled"), "Permutation importance on held-out customers; error bars show the spread over shuffles.");
+        }
+
+        page.Append("</div>\n<h3>Model against baselines (held-out customers)</h3>\n<table>\n<tr><th></th><th class=\"num\">MAE</th><th class=\"num\">RMSE</th><th class=\"num\">Normalized Gini</th><th class=\"num\">Spearman</th><th class=\"num\">Top-decile capture</th><th class=\"num\">Mean predicted</th></tr>\n");
+        ValueRow(page, $"<b>Model: {Html.Text(value.Algorithm)}</b>", h);
+        foreach (var (name, baseline) in value.Baselines)
+        {
+            ValueRow(page, Html.Text(name), baseline);
+        }
+
+        if (value.OracleGini is { } oracle)
+        {
+            page.Append("<tr><td>Oracle (true expected value)</td><td class=\"num\">—</td><td class=\"num\">—</td><td class=\"num\">").Append(Html.Number(oracle))
+                .Append("</td><td class=\"num\">—</td><td class=\"num\">—</td><td class=\"num\">—</td></tr>\n");
+        }
+
+        page.Append("</table>\n<p>").Append(Html.Text(value.Comparison)).Append("</p>\n");
+        if (value.OracleGini is null)
+        {
+            page.Append("<p class=\"missing\">No oracle score (only sample data carries the true expected profit).</p>\n");
+        }
+
+        if (value.BaselineDetails.Count > 0)
+        {
+            page.Append("<ul class=\"note\">");
+            foreach (var (name, detail) in value.BaselineDetails)
+            {
+                page.Append("<li>").Append(Html.Text(name)).Append(": ").Append(Html.Text(detail)).Append("</li>");
+            }
+
+            page.Append("</ul>\n");
+        }
+
+        page.Append("<details><summary>Decile table</summary><table>\n<tr><th class=\"num\">Decile</th><th class=\"num\">Customers</th><th class=\"num\">Mean predicted</th><th class=\"num\">Mean actual</th><th class=\"num\">Share of actual</th></tr>\n");
+        foreach (var d in h.Deciles)
+        {
+            page.Append("<tr><td class=\"num\">").Append(Html.Count(d.Decile)).Append("</td><td class=\"num\">").Append(Html.Count(d.Count))
+                .Append("</td><td class=\"num\">").Append(Html.Money(d.MeanPredicted)).Append("</td><td class=\"num\">").Append(Html.Money(d.MeanActual))
+                .Append("</td><td class=\"num\">").Append(Html.Percent(d.ShareOfActual)).Append("</td></tr>\n");
+        }
+
+        page.Append("</table></details>\n");
+    }
+
+    private static void ValueRow(StringBuilder page, string label, RegressionMetricsResult m) =>
+        page.Append("<tr><td>").Append(label).Append("</td><td class=\"num\">").Append(Html.Money(m.Mae))
+            .Append("</td><td class=\"num\">").Append(Html.Money(m.Rmse))
+            .Append("</td><td class=\"num\">").Append(Html.Number(m.NormalizedGini))
+            .Append("</td><td class=\"num\">").Append(Html.Number(m.Spearman))
+            .Append("</td><td class=\"num\">").Append(Html.Percent(m.TopDecileCapture))
+            .Append("</td><td class=\"num\">").Append(Html.Money(m.MeanPredicted)).Append("</td></tr>\n");
+
+    private static void Segments(StringBuilder page, SegmentCard? segments, IReadOnlyList<SegmentPoint>? scatter)
+    {
+        page.Append("<h2 id=\"segments\">Segments</h2>\n");
+        if (segments is null || segments.Profiles.Count == 0)
+        {
+            page.Append("<p class=\"missing\">No segmentation in this bundle (segments need transactional input).</p>\n");
+            return;
+        }
+
+        var profiles = segments.Profiles;
+        page.Append("<p>").Append(Html.Count(profiles.Count)).Append(" segments by KMeans on ").Append(Html.Text(string.Join(", ", segments.Features)))
+            .Append(". Number of segments: ").Append(Html.Text(segments.Criterion)).Append("</p>\n<div class=\"plots\">\n");
+        Figure(page, ReportCharts.SegmentSizes(profiles), "A segment whose profit bar is longer than its customer bar is worth more than its size suggests.");
+        if (scatter is { Count: > 0 })
+        {
+            Figure(page, ReportCharts.SegmentScatter(scatter, profiles), $"A sample of {Html.Count(scatter.Count)} customers; both axes on the log scale the segmentation uses.");
+        }
+        else
+        {
+            page.Append("<p class=\"missing\">No customer sample for the scatter plot.</p>\n");
+        }
+
+        page.Append("</div>\n<table>\n<tr><th class=\"num\">Id</th><th>Segment</th><th class=\"num\">Customers</th><th class=\"num\">Share of customers</th><th class=\"num\">Share of profit</th>")
+            .Append("<th class=\"num\">Mean recency (days)</th><th class=\"num\">Mean purchase days</th><th class=\"num\">Mean revenue</th><th class=\"num\">Mean profit</th><th class=\"num\">Margin</th><th class=\"num\">Mean tenure (days)</th></tr>\n");
+        for (var i = 0; i < profiles.Count; i++)
+        {
+            var p = profiles[i];
+            page.Append("<tr><td class=\"num\">").Append(Html.Count(p.Id)).Append("</td><td title=\"").Append(Html.Text(p.NameReason)).Append("\"><span class=\"swatch\" style=\"background:")
+                .Append(ReportCharts.SegmentColor(i).ToHex()[..7]).Append("\"></span>").Append(Html.Text(p.Name))
+                .Append("<div class=\"note\">").Append(Html.Text(p.NameReason)).Append("</div></td><td class=\"num\">").Append(Html.Count(p.Customers))
+                .Append("</td><td class=\"num\">").Append(Html.Percent(p.ShareOfCustomers))
+                .Append("</td><td class=\"num\">").Append(Html.Percent(p.ShareOfProfit))
+                .Append("</td><td class=\"num\">").Append(Html.Number(p.MeanRecencyDays, "0"))
+                .Append("</td><td class=\"num\">").Append(Html.Number(p.MeanPurchaseDays, "0.0"))
+                .Append("</td><td class=\"num\">").Append(Html.Money(p.MeanRevenue))
+                .Append("</td><td class=\"num\">").Append(Html.Money(p.MeanProfit))
+                .Append("</td><td class=\"num\">").Append(Html.Percent(p.MarginRate))
+                .Append("</td><td class=\"num\">").Append(Html.Number(p.MeanTenureDays, "0")).Append("</td></tr>\n");
+        }
+
+        page.Append("</table>\n");
+        if (segments.Candidates.Count > 0)
+        {
+            page.Append("<details><summary>Numbers of segments tried</summary><table>\n<tr><th class=\"num\">Segments</th><th class=\"num\">Silhouette</th><th class=\"num\">Davies–Bouldin</th><th class=\"num\">Smallest segment</th></tr>\n");
+            foreach (var c in segments.Candidates)
+            {
+                var chosen = c.Segments == profiles.Count;
+                page.Append(chosen ? "<tr style=\"font-weight:700\">" : "<tr>").Append("<td class=\"num\">").Append(Html.Count(c.Segments)).Append(chosen ? " (chosen)" : "")
+                    .Append("</td><td class=\"num\">").Append(Html.Number(c.Silhouette)).Append("</td><td class=\"num\">").Append(Html.Number(c.DaviesBouldin))
+                    .Append("</td><td class=\"num\">").Append(Html.Percent(c.SmallestShare)).Append("</td></tr>\n");
+            }
+
+            page.Append("</table></details>\n");
+        }
+    }
+
+    private static void ProfitConcentrationSection(StringBuilder page, IReadOnlyList<double> profits)
+    {
+        page.Append("<h2 id=\"profit-concentration\">Profit concentration</h2>\n");
+        var curve = ProfitConcentration.Compute(profits ?? []);
+        if (curve is null)
+        {
+            page.Append("<p class=\"missing\">")
+                .Append(profits is { Count: > 0 } ? "The customers' total profit is not positive, so shares of it mean nothing." : "No customer profits were given.")
+                .Append("</p>\n");
+            return;
+        }
+
+        page.Append("<p>The top ").Append(Html.Percent(curve.TopShare, "0")).Append(" of customers (").Append(Html.Count(curve.TopCustomers)).Append(" of ")
+            .Append(Html.Count(curve.Customers)).Append(") bring <b>").Append(Html.Percent(curve.TopShareOfProfit)).Append("</b> of the total profit of ")
+            .Append(Html.Money(curve.TotalProfit)).Append(". ").Append(Html.Count(curve.LossMakers)).Append(" customers lose money")
+            .Append(curve.LossMakers > 0 ? ", which is why the curve rises above 100% before it comes back down." : ".").Append("</p>\n<div class=\"plots\">\n");
+        Figure(page, ReportCharts.ProfitConcentration(curve), "The further the curve bows above the diagonal, the more profit depends on a few customers.");
+        page.Append("</div>\n");
+    }
+
+    private static void ModelCardSection(StringBuilder page, ModelCard card)
+    {
+        page.Append("<h2 id=\"model-card\">Model card</h2>\n<h3>Feature contract</h3>\n<p class=\"note\">What the API checks every request against: each feature as the models were trained on it.</p>\n");
+        // Most features share one of two missing-value rules; numbering them keeps a long sentence from repeating on every row.
+        var rules = card.FeatureContract.Features.Select(f => f.MissingRule).Distinct(StringComparer.Ordinal).ToList();
+        page.Append("<table>\n<tr><th>Feature</th><th>Kind</th><th>Training range or categories</th><th class=\"num\">Missing in training</th><th>Missing value rule</th></tr>\n");
+        foreach (var f in card.FeatureContract.Features)
+        {
+            var range = f.Kind == FeatureKind.Categorical
+                ? Html.Text(Html.Truncated(f.Categories ?? [], CategoriesShown)) + $" <span class=\"note\">({Html.Count(f.Categories?.Count ?? 0)} categories)</span>"
+                : $"{Html.Number(f.Min, "#,##0.###")} … {Html.Number(f.Max, "#,##0.###")}";
+            page.Append("<tr><td><code>").Append(Html.Text(f.Name)).Append("</code></td><td>").Append(f.Kind == FeatureKind.Categorical ? "categorical" : "numeric")
+                .Append("</td><td>").Append(range).Append("</td><td class=\"num\">").Append(Html.Percent(f.MissingShare))
+                .Append("</td><td>rule ").Append(Html.Count(rules.IndexOf(f.MissingRule) + 1)).Append("</td></tr>\n");
+        }
+
+        page.Append("</table>\n<p class=\"note\">Missing value rules:</p><ol class=\"note\">");
+        foreach (var rule in rules)
+        {
+            page.Append("<li>").Append(Html.Text(rule)).Append("</li>");
+        }
+
+        page.Append("</ol>\n");
+        if (card.ExcludedColumns.Count > 0)
+        {
+            page.Append("<h3>Columns not used as features</h3>\n<table>\n<tr><th>Column</th><th>Why</th></tr>\n");
+            foreach (var (column, why) in card.ExcludedColumns.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                page.Append("<tr><td><code>").Append(Html.Text(column)).Append("</code></td><td>").Append(Html.Text(why)).Append("</td></tr>\n");
+            }
+
+            page.Append("</table>\n");
+        }
+
+        page.Append("<h3>Training</h3>\n<table class=\"kv\">\n");
+        Row(page, "Churn model", $"{Html.Text(card.Churn.Algorithm)}: {Html.Text(card.Churn.Hyperparameters.Describe())}<div class=\"note\">{Html.Text(card.Churn.Selection)}</div>");
+        Row(page, "Churn calibration", Html.Text(card.Churn.Calibrator.ToString()));
+        if (card.LifetimeValue is { } value)
+        {
+            var settings = string.Join(", ", value.Hyperparameters.Select(p => $"{p.Key} {p.Value.ToString("0.####", CultureInfo.InvariantCulture)}"));
+            Row(page, "Value model", $"{Html.Text(value.Algorithm)}: {Html.Text(settings)}");
+        }
+
+        Row(page, "Seed", Html.Count(card.Seed));
+        Row(page, "Packages", Html.Text(string.Join(", ", card.PackageVersions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"))));
+        Row(page, "Card format", Html.Count(card.Format));
+        page.Append("</table>\n");
+    }
+
+    private static void Importance(StringBuilder page, string id, IReadOnlyList<FeatureImportance> importance, string title, string valueLabel)
+    {
+        if (importance.Count == 0)
+        {
+            return;
+        }
+
+        page.Append("<div class=\"plots\">\n");
+        Figure(page, ReportCharts.Importance(id, importance, title, valueLabel), "Permutation importance on held-out customers: how much worse the model ranks when one feature is shuffled (top 15; error bars show the spread over shuffles).");
+        page.Append("</div>\n");
+    }
+
+    private static void Figure(StringBuilder page, string svg, string caption) =>
+        page.Append("<figure>\n").Append(svg).Append("\n<figcaption>").Append(Html.Text(caption)).Append("</figcaption>\n</figure>\n");
+
+    private static void Stats(StringBuilder page, params (string Label, string Value)[] stats)
+    {
+        page.Append("<div class=\"stats\">");
+        foreach (var (label, value) in stats.Where(s => s.Value != Html.Missing))
+        {
+            page.Append("<div><b>").Append(value).Append("</b><span>").Append(Html.Text(label)).Append("</span></div>");
+        }
+
+        page.Append("</div>\n");
+    }
+
+    private static string Grade(QualityGrade grade) =>
+        $"<span class=\"grade grade-{grade.Letter}\" title=\"{Html.Text(grade.Rule)}. {Html.Text(grade.Reason)}\">{grade.Letter}</span>";
+
+    /// <summary>A key–value row; <paramref name="valueHtml"/> is already escaped.</summary>
+    private static void Row(StringBuilder page, string key, string valueHtml) =>
+        page.Append("<tr><th>").Append(Html.Text(key)).Append("</th><td>").Append(valueHtml).Append("</td></tr>\n");
+}
