@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Security;
 using MlCustomer.Api.Storage;
@@ -46,25 +45,24 @@ public static class CustomersApi
         var group = api.MapGroup("/customers").WithTags("Customers").RequireAuthorization(ApiRoles.ScorerPolicy);
         group.MapGet("/{id}", GetCustomer)
             .WithName("GetCustomer")
-            .WithSummary("The latest stored scores of one customer (from the latest succeeded scoring run that scored them)");
+            .WithSummary("The latest stored scores of one customer (from the latest succeeded scoring run that scored them)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
     /// <summary>The customer's latest stored scores, or 404.</summary>
-    public static async Task<Results<Ok<CustomerScoresResponse>, NotFound<ProblemDetails>>> GetCustomer(
+    public static async Task<Results<Ok<CustomerScoresResponse>, ProblemHttpResult>> GetCustomer(
         string id, ScoreStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var score = await store.GetLatestScoreAsync(id, cancellationToken);
         if (score is null)
         {
-            return TypedResults.NotFound(new ProblemDetails
-            {
-                Status = StatusCodes.Status404NotFound,
-                Title = "No stored scores for this customer",
-                Detail = $"Customer '{id}' was not scored by any succeeded scoring run. Start one with POST /api/v1/scoring-runs, " +
-                    "or score the customer now with POST /api/v1/scores.",
-            });
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "No stored scores for this customer",
+                detail: $"Customer '{id}' was not scored by any succeeded scoring run. Start one with POST /api/v1/scoring-runs, " +
+                    "or score the customer now with POST /api/v1/scores.");
         }
 
         return TypedResults.Ok(new CustomerScoresResponse(

@@ -27,8 +27,11 @@ public sealed class ModelGeneration
     private int users;
     private volatile bool retired;
 
-    internal ModelGeneration(string source, ModelBundle bundle, MLContext ml, DateTimeOffset loadedAt)
+    /// <summary>Prepares serving of a loaded bundle (call <see cref="WarmUp"/> before use).</summary>
+    public ModelGeneration(string source, ModelBundle bundle, MLContext ml, DateTimeOffset loadedAt)
     {
+        ArgumentNullException.ThrowIfNull(bundle);
+        ArgumentNullException.ThrowIfNull(ml);
         this.ml = ml;
         Source = source;
         Bundle = bundle;

@@ -22,13 +22,15 @@ public static class ModelsApi
         group.MapGet("/", GetModel)
             .WithName("GetModel")
             .WithSummary("The active bundle: version, dates, horizons, metrics, grades and feature contract")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireAuthorization(ApiRoles.ScorerPolicy);
 
         group.MapPost("/reload", Reload)
             .WithName("ReloadModel")
             .WithSummary("Load a bundle folder, check and warm it up, and swap it in atomically (admin)")
             .RequireAuthorization(ApiRoles.AdminPolicy)
-            .WithMetadata(new RequestSizeLimitAttribute(limits.AdminBodyBytes));
+            .WithMetadata(new RequestSizeLimitAttribute(limits.AdminBodyBytes))
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         group.MapGet("/reloads", GetReloads)
             .WithName("GetModelReloads")

@@ -24,6 +24,8 @@ public static class ScoresApi
             .WithSummary("Score 1 to 1,000 customers from precomputed features or raw history")
             .WithMetadata(new RequestSizeLimitAttribute(limits.ScoresBodyBytes))
             .WithMetadata(ScoreExamples.Scores)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithRequestTimeout(ApiLimits.JsonTimeoutPolicy);
 
         group.MapPost("/csv", ScoreCsv)
@@ -32,6 +34,8 @@ public static class ScoresApi
             .Accepts<string>("text/csv")
             .WithMetadata(new RequestSizeLimitAttribute(limits.CsvBodyBytes))
             .WithMetadata(ScoreExamples.Csv)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithRequestTimeout(ApiLimits.CsvTimeoutPolicy);
         return group;
     }

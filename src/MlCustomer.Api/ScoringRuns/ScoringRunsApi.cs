@@ -24,11 +24,13 @@ public static class ScoringRunsApi
             .WithName("StartScoringRun")
             .WithSummary("Score every customer in the configured data files at an as-of date, in the background, and store the scores (admin)")
             .RequireAuthorization(ApiRoles.AdminPolicy)
-            .WithMetadata(new RequestSizeLimitAttribute(limits.AdminBodyBytes));
+            .WithMetadata(new RequestSizeLimitAttribute(limits.AdminBodyBytes))
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapGet("/{id}", GetRun)
             .WithName("GetScoringRun")
             .WithSummary("A scoring run's status, counts, timings and error")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(ApiRoles.ScorerPolicy);
         return group;
     }
@@ -75,17 +77,12 @@ public static class ScoringRunsApi
     }
 
     /// <summary>A run's state, or 404.</summary>
-    public static async Task<Results<Ok<ScoringRunResponse>, NotFound<ProblemDetails>>> GetRun(string id, ScoreStore store, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<ScoringRunResponse>, ProblemHttpResult>> GetRun(string id, ScoreStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var run = await store.GetRunAsync(id, cancellationToken);
         return run is null
-            ? TypedResults.NotFound(new ProblemDetails
-            {
-                Status = StatusCodes.Status404NotFound,
-                Title = "No such scoring run",
-                Detail = $"There is no scoring run '{id}'.",
-            })
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such scoring run", detail: $"There is no scoring run '{id}'.")
             : TypedResults.Ok(ScoringRunResponse.From(run));
     }
 }

@@ -22,7 +22,8 @@ public static class SegmentsApi
         var group = api.MapGroup("/segments").WithTags("Segments").RequireAuthorization(ApiRoles.ScorerPolicy);
         group.MapGet("/", GetSegments)
             .WithName("GetSegments")
-            .WithSummary("Segment profiles of the active bundle: size, value, centre and name");
+            .WithSummary("Segment profiles of the active bundle: size, value, centre and name")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 

@@ -1,0 +1,75 @@
+using Microsoft.ML;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Churn;
+using MlCustomer.Core.Data;
+using MlCustomer.Core.Features;
+using MlCustomer.Core.SampleData;
+
+namespace MlCustomer.Api.Tests.Infrastructure;
+
+/// <summary>
+/// A small generated retailer and a bundle trained on it with the real trainer, made once per test run
+/// and shared read-only by every factory (each factory copies what it may change).
+/// </summary>
+public sealed class TestBundle
+{
+    private static readonly Lazy<TestBundle> Shared = new(() => new TestBundle(), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private TestBundle()
+    {
+        Directory.CreateDirectory(DataFolder);
+        SampleDataGenerator.Write(new SampleDataOptions { Customers = 1_500, Seed = 7 }, DataFolder);
+        TransactionsFile = Path.Combine(DataFolder, SampleDataGenerator.TransactionsFile);
+        CustomersFile = Path.Combine(DataFolder, SampleDataGenerator.CustomersFile);
+        Data = CustomerDataLoader.Load(TransactionsFile, CustomersFile, new LoadOptions());
+        Features = new FeatureOptions { AsOfDate = FeatureBuilder.DefaultAsOfDate(Data, 180, 365) };
+        // One churn candidate and two folds: the tests need a real bundle, not the best one.
+        var options = new TrainingOptions { Folds = 2, ChurnCandidates = [ChurnOptions.DefaultCandidates[0]] };
+        var result = BundleTrainer.TrainTransactional(new TransactionalInput(Data, [TransactionsFile, CustomersFile], null), Features, options);
+        result.Bundle.Save(new MLContext(options.Seed), BundleFolder);
+        Version = result.Bundle.Card.Version;
+    }
+
+    /// <summary>The bundle, trained on first use.</summary>
+    public static TestBundle Instance => Shared.Value;
+
+    /// <summary>Everything this run wrote.</summary>
+    public string Folder { get; } = Path.Combine(Path.GetTempPath(), "mlcustomer-api-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>The generated data files.</summary>
+    public string DataFolder => Path.Combine(Folder, "data");
+
+    /// <summary>The trained bundle.</summary>
+    public string BundleFolder => Path.Combine(Folder, "bundle");
+
+    /// <summary>transactions.csv.</summary>
+    public string TransactionsFile { get; }
+
+    /// <summary>customers.csv.</summary>
+    public string CustomersFile { get; }
+
+    /// <summary>The loaded data.</summary>
+    public CustomerDataSet Data { get; }
+
+    /// <summary>The training as-of date and horizons.</summary>
+    public FeatureOptions Features { get; }
+
+    /// <summary>The bundle version.</summary>
+    public string Version { get; }
+
+    /// <summary>Copies the bundle into <paramref name="folder"/>, optionally under another card version.</summary>
+    public void CopyTo(string folder, string? version = null)
+    {
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(BundleFolder))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
+        }
+
+        if (version is not null)
+        {
+            var card = Path.Combine(folder, ModelBundle.CardFile);
+            File.WriteAllText(card, File.ReadAllText(card).Replace(Version, version, StringComparison.Ordinal));
+        }
+    }
+}

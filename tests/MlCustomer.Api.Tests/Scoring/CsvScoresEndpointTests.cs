@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using MlCustomer.Api.Tests.Infrastructure;
+using MlCustomer.Core.Features;
+
+namespace MlCustomer.Api.Tests.Scoring;
+
+public sealed class CsvScoresEndpointTests : IDisposable
+{
+    // Chunks of 50 rows, so a bad row after the first chunk is reachable with a small file.
+    private readonly ApiFactory factory = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:Scoring:CsvChunkRows"] = "50" });
+
+    [Fact]
+    public async Task ACsvOfFeaturesIsScoredRowByRowInInputOrder()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var rows = Requests.Features.Rows.Take(120).ToList();
+
+        using var response = await PostCsvAsync(client, Csv(rows));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TestBundle.Instance.Version, response.Headers.GetValues("X-Model-Version").Single());
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("customer_id,churn_probability,risk_band", lines[0], StringComparison.Ordinal);
+        Assert.Equal(rows.Select(r => r.CustomerId), lines.Skip(1).Select(l => l.Split(',')[0]));
+        Assert.All(lines.Skip(1), l => Assert.InRange(double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture), 0, 1));
+    }
+
+    [Fact]
+    public async Task ABadRowInTheFirstChunkRefusesTheWholeCsvBeforeAnythingIsWritten()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(10).ToList()).Split('\n');
+        csv[3] = Replace(csv[3], "recency_days", "NaN");
+
+        using var response = await PostCsvAsync(client, string.Join('\n', csv));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await Requests.ErrorsAsync(response);
+        Assert.Contains("not a finite number", Assert.Single(errors["line[4].recency_days"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABadRowAfterTheFirstChunkBecomesAnErrorRowAndTheRestIsScored()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(80).ToList()).Split('\n');
+        csv[61] = Replace(csv[61], "purchase_days", "-3");
+
+        using var response = await PostCsvAsync(client, string.Join('\n', csv));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(81, lines.Length);
+        Assert.Contains("line[62].purchase_days: -3 cannot be negative", lines[61], StringComparison.Ordinal);
+        Assert.Equal(string.Empty, lines[61].Split(',')[1]);
+        Assert.NotEqual(string.Empty, lines[62].Split(',')[1]);
+    }
+
+    [Fact]
+    public async Task AHeaderWithUnknownOrMissingColumnsIsRefused()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await PostCsvAsync(client, "customer_id,recency_days,shoe_size\nC1,3,44\n");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await Requests.ErrorsAsync(response);
+        Assert.Contains("line[1].shoe_size", errors.Keys);
+        Assert.Contains("line[1].purchase_days", errors.Keys);
+    }
+
+    public void Dispose() => factory.Dispose();
+
+    private static Task<HttpResponseMessage> PostCsvAsync(HttpClient client, string csv) =>
+        client.PostAsync(new Uri("/api/v1/scores/csv", UriKind.Relative), new StringContent(csv, Encoding.UTF8, "text/csv"));
+
+    private static string[] Header()
+    {
+        var table = Requests.Features;
+        return [FeatureColumns.CustomerId, .. FeatureColumns.Numeric.Where(n => Requests.InContract(n.Name)).Select(n => n.Name), FeatureColumns.MainChannel, .. table.AttributeNames];
+    }
+
+    private static string Csv(IReadOnlyList<CustomerFeatures> rows)
+    {
+        var text = new StringBuilder().AppendJoin(',', Header()).Append('\n');
+        foreach (var row in rows)
+        {
+            text.AppendJoin(',', [row.CustomerId, .. FeatureColumns.Numeric.Where(n => Requests.InContract(n.Name)).Select(n => Number(n.Value(row))), row.MainChannel, .. row.Attributes]).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static string Number(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Replace(string line, string column, string value)
+    {
+        var cells = line.Split(',');
+        cells[Array.IndexOf(Header(), column)] = value;
+        return string.Join(',', cells);
+    }
+}

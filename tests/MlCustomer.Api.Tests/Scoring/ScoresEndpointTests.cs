@@ -1,0 +1,205 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using MlCustomer.Api.Tests.Infrastructure;
+
+namespace MlCustomer.Api.Tests.Scoring;
+
+public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Fact]
+    public async Task ScoringOneCustomerFromFeaturesReturnsAnExplainedScoreWithTheModelItUsed()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await client.ScoreAsync(Requests.FeaturesBody(1));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = (await response.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!;
+        Assert.Equal(TestBundle.Instance.Version, body.ModelVersion);
+        Assert.Equal(180, body.ChurnHorizonDays);
+        Assert.Contains("currency", body.Units, StringComparison.Ordinal);
+        var result = Assert.Single(body.Customers);
+        Assert.Equal(Requests.Features.Rows[0].CustomerId, result.CustomerId);
+        Assert.InRange(result.ChurnProbability, 0, 1);
+        Assert.Equal(result.ChurnProbability >= 0.6 ? "high" : result.ChurnProbability >= 0.3 ? "medium" : "low", result.RiskBand);
+        Assert.NotNull(result.SegmentId);
+        Assert.NotNull(result.SegmentName);
+        Assert.Equal(3, result.ChurnReasons.Count);
+    }
+
+    [Fact]
+    public async Task TheSingleCustomerFastPathAgreesWithTheBatchScorer()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var batchResponse = await client.ScoreAsync(Requests.FeaturesBody(20));
+        var batch = (await batchResponse.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!.Customers;
+        for (var i = 0; i < 20; i += 7)
+        {
+            using var singleResponse = await client.ScoreAsync(Requests.FeaturesBody(1, skip: i));
+            var single = Assert.Single((await singleResponse.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!.Customers);
+            Assert.Equal(batch[i].CustomerId, single.CustomerId);
+            Assert.Equal(batch[i].ChurnProbability, single.ChurnProbability, 1e-6);
+            Assert.Equal(batch[i].SegmentId, single.SegmentId);
+            Assert.Equal(batch[i].ChurnReasons.Select(r => r.Feature), single.ChurnReasons.Select(r => r.Feature));
+        }
+    }
+
+    [Fact]
+    public async Task ScoringFromHistoryEqualsScoringTheFeaturesTheTrainersBuilderComputes()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var customers = Requests.Features.Rows.Where(r => r.PurchaseDays >= 3).Take(5).ToList();
+        var asOf = Requests.Features.AsOfDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var history = new JsonObject
+        {
+            ["asOfDate"] = asOf,
+            ["customers"] = new JsonArray(customers.Select(c => (JsonNode)new JsonObject { ["customerId"] = c.CustomerId, ["history"] = Requests.HistoryOf(c.CustomerId) }).ToArray()),
+        };
+        var features = new JsonObject
+        {
+            ["asOfDate"] = asOf,
+            ["customers"] = new JsonArray(customers.Select(c => (JsonNode)new JsonObject { ["customerId"] = c.CustomerId, ["features"] = Requests.FeaturesOf(c) }).ToArray()),
+        };
+
+        using var fromHistory = await client.ScoreAsync(history);
+        using var fromFeatures = await client.ScoreAsync(features);
+
+        Assert.Equal(HttpStatusCode.OK, fromHistory.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, fromFeatures.StatusCode);
+        var h = (await fromHistory.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!.Customers;
+        var f = (await fromFeatures.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!.Customers;
+        Assert.Equal(f.Select(c => c.CustomerId), h.Select(c => c.CustomerId));
+        Assert.Equal(f.Select(c => c.ChurnProbability), h.Select(c => c.ChurnProbability), new Tolerance(1e-9));
+        Assert.Equal(f.Select(c => c.SegmentId), h.Select(c => c.SegmentId));
+        Assert.All(h, c => Assert.NotNull(c.SegmentId));
+    }
+
+    [Fact]
+    public async Task ABatchWithOneBadCustomerIsRefusedWithTheFieldAndIndexOfEveryProblem()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var body = Requests.FeaturesBody(5);
+        var bad = body["customers"]![3]!["features"]!.AsObject();
+        bad["recency_days"] = -4;
+        bad["return_rate"] = 3.5;
+        bad["shoe_size"] = 44;
+        body["customers"]![4]!["customerId"] = body["customers"]![0]!["customerId"]!.GetValue<string>();
+
+        using var response = await client.ScoreAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var errors = await Requests.ErrorsAsync(response);
+        Assert.Contains("cannot be negative", Assert.Single(errors["customers[3].features.recency_days"]), StringComparison.Ordinal);
+        Assert.Contains("between 0 and 1", Assert.Single(errors["customers[3].features.return_rate"]), StringComparison.Ordinal);
+        Assert.Contains("is not a feature", Assert.Single(errors["customers[3].features.shoe_size"]), StringComparison.Ordinal);
+        Assert.Contains("customers[0]", Assert.Single(errors["customers[4].customerId"]), StringComparison.Ordinal);
+        Assert.Equal(4, errors.Count);
+    }
+
+    [Theory]
+    [InlineData("\"NaN\"")]
+    [InlineData("\"Infinity\"")]
+    [InlineData("1e400")]
+    [InlineData("1e13")]
+    public async Task NonFiniteOrAbsurdNumbersAreRefusedWithTheirField(string value)
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var body = Requests.FeaturesBody(2);
+        body["customers"]![1]!["features"]!["revenue_total"] = JsonNode.Parse(value);
+
+        using var response = await client.ScoreRawAsync(body.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await Requests.ErrorsAsync(response);
+        var problem = Assert.Single(errors["customers[1].features.revenue_total"]);
+        Assert.Matches("not a finite number|implausibly large", problem);
+    }
+
+    [Fact]
+    public async Task ANaNLiteralIsNotJsonAndIsRefusedWithItsPath()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var json = Requests.FeaturesBody(1).ToJsonString();
+        var start = json.IndexOf("\"recency_days\":", StringComparison.Ordinal) + "\"recency_days\":".Length;
+        var end = json.IndexOf(',', start);
+        json = json[..start] + "NaN" + json[end..];
+
+        using var response = await client.ScoreRawAsync(json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await Requests.ErrorsAsync(response);
+        Assert.Contains("customers[0].features.recency_days", errors.Keys);
+        Assert.DoesNotContain("   at ", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AValueOutsideTheTrainingRangeIsScoredAndFlagged()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var body = Requests.FeaturesBody(1);
+        body["customers"]![0]!["features"]!["recency_days"] = 50_000;
+        body["customers"]![0]!["features"]!["region"] = "Atlantis";
+
+        using var response = await client.ScoreAsync(body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = Assert.Single((await response.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!.Customers);
+        Assert.Contains(result.Warnings, w => w.StartsWith("recency_days = 50000 is outside the training range", StringComparison.Ordinal));
+        Assert.Contains(result.Warnings, w => w.Contains("'Atlantis' was not seen in training", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task HistoryAfterTheAsOfDateAndUnparsableDatesAreRefused()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var customer = Requests.Features.Rows.First(r => r.PurchaseDays >= 2);
+        var history = Requests.HistoryOf(customer.CustomerId);
+        history["transactions"]![0]![MlCustomer.Core.Data.TransactionColumns.OrderDate] = "2999-01-01";
+        history["transactions"]![1]![MlCustomer.Core.Data.TransactionColumns.OrderDate] = "31/12/2024";
+        var body = new JsonObject
+        {
+            ["asOfDate"] = "2024-12-31",
+            ["customers"] = new JsonArray(new JsonObject { ["customerId"] = customer.CustomerId, ["history"] = history }),
+        };
+
+        using var response = await client.ScoreAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await Requests.ErrorsAsync(response);
+        Assert.Contains("after the as-of date", Assert.Single(errors["customers[0].history.transactions[0].order_date"]), StringComparison.Ordinal);
+        Assert.Contains("is not a date", Assert.Single(errors["customers[0].history.transactions[1].order_date"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnEmptyOrTooLargeBatchIsRefused()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var empty = await client.ScoreRawAsync("""{ "customers": [] }""");
+        var many = new JsonArray(Enumerable.Range(0, 1_001).Select(i => (JsonNode)new JsonObject { ["customerId"] = $"c{i}", ["features"] = new JsonObject() }).ToArray());
+        using var tooMany = await client.ScoreAsync(new JsonObject { ["customers"] = many });
+
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Contains("customers", (await Requests.ErrorsAsync(empty)).Keys);
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+    }
+
+    private sealed class Tolerance(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double obj) => 0;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MlCustomer.Api.Tests.Infrastructure;
+
+namespace MlCustomer.Api.Tests.ScoringRuns;
+
+public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Fact]
+    public async Task AScoringRunStoresEveryCustomersScoresThatTheCustomerEndpointReturns()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var admin = factory.ClientWith(ApiFactory.AdminKey);
+
+        using var started = await admin.PostAsJsonAsync(new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = "2025-06-30" });
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var location = started.Headers.Location!;
+        var run = await WaitForRunAsync(admin, location);
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        Assert.Equal("2025-06-30", run.GetProperty("asOfDate").GetString());
+        Assert.True(run.GetProperty("customersScored").GetInt64() > 1_000);
+        Assert.True(run.GetProperty("timings").GetProperty("scoringMilliseconds").GetInt64() >= 0);
+
+        var customerId = TestBundle.Instance.Data.Customers![0].CustomerId;
+        using var scorer = factory.ClientWith(ApiFactory.ScorerKey);
+        var customer = await scorer.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
+        Assert.Equal(customerId, customer.GetProperty("customerId").GetString());
+        Assert.Equal(run.GetProperty("id").GetString(), customer.GetProperty("runId").GetString());
+        Assert.InRange(customer.GetProperty("churnProbability").GetDouble(), 0, 1);
+        Assert.NotEmpty(customer.GetProperty("churnReasons").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task AnUnknownCustomerGets404ProblemDetails()
+    {
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await client.GetAsync(new Uri("/api/v1/customers/NO-SUCH-CUSTOMER", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task AnUnknownRunGets404()
+    {
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await client.GetAsync(new Uri("/api/v1/scoring-runs/nope", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ARunThatCannotWorkFailsWithItsReason()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var admin = factory.ClientWith(ApiFactory.AdminKey);
+
+        using var started = await admin.PostAsJsonAsync(new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = "2001-01-01" });
+
+        var run = await WaitForRunAsync(admin, started.Headers.Location!);
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+        Assert.Contains("before the first order date", run.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SegmentsListTheActiveBundlesProfiles()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        var segments = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/segments", UriKind.Relative));
+
+        Assert.Equal(TestBundle.Instance.Version, segments.GetProperty("modelVersion").GetString());
+        Assert.True(segments.GetProperty("segments").GetArrayLength() >= 2);
+        Assert.All(segments.GetProperty("segments").EnumerateArray(), s => Assert.False(string.IsNullOrEmpty(s.GetProperty("name").GetString())));
+    }
+
+    private static async Task<JsonElement> WaitForRunAsync(HttpClient client, Uri location)
+    {
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            var run = await client.GetFromJsonAsync<JsonElement>(location);
+            if (run.GetProperty("status").GetString() is "succeeded" or "failed")
+            {
+                return run;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("The scoring run did not finish in 30 s.");
+    }
+}
