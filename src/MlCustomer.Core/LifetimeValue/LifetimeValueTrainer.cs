@@ -1,0 +1,256 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Modeling;
+
+namespace MlCustomer.Core.LifetimeValue;
+
+/// <summary>A fitted lifetime value model.</summary>
+/// <param name="Model">
+/// One ML.NET chain from <see cref="ModelRow"/> to <see cref="LifetimeValueTrainer.PredictedValueColumn"/>
+/// (predicted profit in the horizon) and <see cref="ModelExplanations.ContributionsColumn"/> (per featurized
+/// slot, in <see cref="ModelExplanations.SlotNames"/> order); saved as one file.
+/// </param>
+/// <param name="Algorithm">The candidate that won, in words.</param>
+/// <param name="Selection">The rule and both candidates' cross-validation numbers, in words.</param>
+/// <param name="Hyperparameters">The settings of the trees, by name.</param>
+/// <param name="CrossValidationGini">Normalized Gini of the winner over the cross-validation folds of the training part.</param>
+public sealed record TrainedValueModel(
+    ITransformer Model,
+    string Algorithm,
+    string Selection,
+    IReadOnlyDictionary<string, double> Hyperparameters,
+    CrossValidated CrossValidationGini);
+
+/// <summary>
+/// Builds and trains the lifetime value model: predicted profit in the value horizon (negative allowed).
+/// Two candidates are cross-validated on the training part and the better one is fitted on all of it:
+/// <list type="bullet">
+/// <item><description><b>FastTree regression</b> (squared loss) on profit.</description></item>
+/// <item><description><b>Two-part</b>: P(profit ≠ 0) from a FastTree binary classifier × E[profit | profit ≠ 0]
+/// from a FastTree regression fitted on those customers only. "≠ 0" rather than "&gt; 0" because then
+/// P(≠ 0) · E[profit | ≠ 0] = E[profit] exactly, with the losses of returners and loss-making buyers kept in
+/// the amount part instead of being dropped.</description></item>
+/// </list>
+/// FastTree Tweedie is not a candidate: it cannot take negative labels, and clipping them would teach it
+/// that a loss-making customer is worth zero.
+/// </summary>
+public static class LifetimeValueTrainer
+{
+    /// <summary>Output column with the predicted profit in the horizon.</summary>
+    public const string PredictedValueColumn = "PredictedValue";
+
+    /// <summary>Output column of the two-part model with P(profit ≠ 0 in the horizon).</summary>
+    public const string ProbabilityColumn = "PurchaseProbability";
+
+    /// <summary>Mean cross-validated normalized Ginis closer than this are a tie, settled by the lower mean MAE.</summary>
+    public const double GiniTieTolerance = 0.005;
+
+    /// <summary>Name of the single-regression candidate.</summary>
+    public const string RegressionAlgorithm = "FastTree regression on profit";
+
+    /// <summary>Name of the two-part candidate.</summary>
+    public const string TwoPartAlgorithm = "two-part: FastTree binary P(profit ≠ 0) × FastTree regression E[profit | profit ≠ 0]";
+
+    // The score column a regression or binary predictor writes; the binary one also writes Probability.
+    private const string ScoreColumn = "Score";
+    private const string BinaryProbabilityColumn = "Probability";
+
+    /// <summary>The FastTree regression trainer on the featurized vector, label <see cref="ModelRow.Value"/>.</summary>
+    public static FastTreeRegressionTrainer RegressionTrainer(MLContext ml, LifetimeValueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(options);
+        return ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
+        {
+            LabelColumnName = nameof(ModelRow.Value),
+            FeatureColumnName = FeatureSchema.FeaturesColumn,
+            NumberOfTrees = options.NumberOfTrees,
+            NumberOfLeaves = options.NumberOfLeaves,
+            LearningRate = options.LearningRate,
+            MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf,
+            FeatureFraction = options.FeatureFraction,
+        });
+    }
+
+    /// <summary>
+    /// The FastTree binary trainer of the two-part model's first part. Its label is <see cref="ModelRow.Label"/>,
+    /// which <see cref="Train"/> sets to "profit ≠ 0" on copies of the rows (the churn label is not used).
+    /// </summary>
+    public static FastTreeBinaryTrainer PurchaseTrainer(MLContext ml, LifetimeValueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(options);
+        return ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+        {
+            LabelColumnName = nameof(ModelRow.Label),
+            FeatureColumnName = FeatureSchema.FeaturesColumn,
+            NumberOfTrees = options.NumberOfTrees,
+            NumberOfLeaves = options.NumberOfLeaves,
+            LearningRate = options.LearningRate,
+            MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf,
+            FeatureFraction = options.FeatureFraction,
+        });
+    }
+
+    /// <summary>
+    /// Cross-validates both candidates on <paramref name="rows"/> (the training part; folds stratified by
+    /// profit ≠ 0), keeps the one with the higher mean normalized Gini (within <see cref="GiniTieTolerance"/>:
+    /// the lower mean MAE), and fits it on all rows with its contribution calculator.
+    /// </summary>
+    /// <exception cref="ArgumentException">Too few rows, or no customer with profit ≠ 0 in the horizon.</exception>
+    public static TrainedValueModel Train(
+        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, LifetimeValueOptions options, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(options);
+        var bought = rows.Select(r => r.Value != 0).ToArray();
+        if (bought.Count(b => b) < options.Folds || bought.Count(b => !b) < options.Folds)
+        {
+            throw new ArgumentException(
+                $"The value model needs at least {options.Folds} customers with profit in the horizon and {options.Folds} without; " +
+                $"the training data has {bought.Count(b => b)} and {bought.Count(b => !b)}.");
+        }
+
+        var foldOf = Splits.Folds(bought, options.Folds, seed);
+        var regression = CrossValidate(ml, schema, rows, foldOf, options, twoPart: false);
+        var twoPart = CrossValidate(ml, schema, rows, foldOf, options, twoPart: true);
+        var giniGap = twoPart.Gini.Mean - regression.Gini.Mean;
+        var chooseTwoPart = Math.Abs(giniGap) >= GiniTieTolerance ? giniGap > 0 : twoPart.Mae.Mean < regression.Mae.Mean;
+        var winner = chooseTwoPart ? twoPart : regression;
+
+        var selection = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{winner.Algorithm}: the higher mean normalized Gini over {options.Folds}-fold cross-validation on the training customers " +
+            $"(Ginis within {GiniTieTolerance} are a tie, settled by the lower mean MAE). " +
+            $"{Describe(regression)}; {Describe(twoPart)}.");
+        var model = Fit(ml, schema, rows, options, chooseTwoPart, withContributions: true);
+        return new TrainedValueModel(model, winner.Algorithm, selection, Hyperparameters(options), winner.Gini);
+    }
+
+    /// <summary>Predicted profit of a fitted chain for the given rows, in order.</summary>
+    public static double[] Predict(MLContext ml, ITransformer model, FeatureSchema schema, IReadOnlyList<ModelRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(rows);
+        var scored = model.Transform(schema.Load(ml, rows));
+        return scored.GetColumn<float>(PredictedValueColumn).Select(v => (double)v).ToArray();
+    }
+
+    /// <summary>
+    /// Fits one candidate on all <paramref name="rows"/>.
+    /// The single regression's chain is featurizer → regression → contributions → copy Score to
+    /// <see cref="PredictedValueColumn"/>; its contributions are the trees' own, in currency units.
+    /// The two-part chain is featurizer → purchase classifier → copy Probability to
+    /// <see cref="ProbabilityColumn"/> → amount regression → contributions → PredictedValue = probability × amount.
+    /// Its contributions are those of the <b>amount</b> part, E[profit | profit ≠ 0], multiplied by the customer's
+    /// purchase probability, so that they are on the scale of the predicted profit: why the customer is worth
+    /// this much, with the chance of buying held at its value. The purchase part's own reasons are in log-odds
+    /// and cannot be combined with amounts in a product, so they are not mixed in; the probability itself is
+    /// in <see cref="ProbabilityColumn"/>. (ML.NET's tree contributions are not exactly additive, so neither
+    /// kind sums to the prediction; they rank the reasons.)
+    /// </summary>
+    internal static ITransformer Fit(
+        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, LifetimeValueOptions options, bool twoPart, bool withContributions)
+    {
+        var all = schema.Load(ml, rows);
+        var featurizer = FeatureSchema.Featurizer(ml).Fit(all);
+        var parts = new List<ITransformer> { featurizer };
+        RegressionPredictionTransformer<FastTreeRegressionModelParameters> amount;
+        IDataView beforeAmount;
+        if (twoPart)
+        {
+            var purchaseRows = rows.Select(r => WithLabel(r, r.Value != 0)).ToList();
+            var purchase = PurchaseTrainer(ml, options).Fit(featurizer.Transform(schema.Load(ml, purchaseRows)));
+            var keepProbability = ml.Transforms.CopyColumns(ProbabilityColumn, BinaryProbabilityColumn).Fit(purchase.Transform(featurizer.Transform(all)));
+            parts.Add(purchase);
+            parts.Add(keepProbability);
+            var buyers = rows.Where(r => r.Value != 0).ToList();
+            amount = RegressionTrainer(ml, options).Fit(featurizer.Transform(schema.Load(ml, buyers)));
+            beforeAmount = keepProbability.Transform(purchase.Transform(featurizer.Transform(all)));
+        }
+        else
+        {
+            amount = RegressionTrainer(ml, options).Fit(featurizer.Transform(all));
+            beforeAmount = featurizer.Transform(all);
+        }
+
+        parts.Add(amount);
+        var scored = amount.Transform(beforeAmount);
+        if (withContributions)
+        {
+            var contributions = ml.Transforms
+                .CalculateFeatureContribution(amount, ModelExplanations.SlotCount(beforeAmount), ModelExplanations.SlotCount(beforeAmount), normalize: false)
+                .Fit(scored);
+            parts.Add(contributions);
+            scored = contributions.Transform(scored);
+            if (twoPart)
+            {
+                var scaled = ml.Transforms
+                    .Expression(ModelExplanations.ContributionsColumn, "(p, c) => p * c", ProbabilityColumn, ModelExplanations.ContributionsColumn)
+                    .Fit(scored);
+                parts.Add(scaled);
+                scored = scaled.Transform(scored);
+            }
+        }
+
+        IEstimator<ITransformer> output = twoPart
+            ? ml.Transforms.Expression(PredictedValueColumn, "(p, amount) => p * amount", ProbabilityColumn, ScoreColumn)
+            : ml.Transforms.CopyColumns(PredictedValueColumn, ScoreColumn);
+        parts.Add(output.Fit(scored));
+        return new TransformerChain<ITransformer>(parts.ToArray());
+    }
+
+    private static CandidateResult CrossValidate(
+        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, int[] foldOf, LifetimeValueOptions options, bool twoPart)
+    {
+        var ginis = new List<double>();
+        var maes = new List<double>();
+        for (var fold = 0; fold < options.Folds; fold++)
+        {
+            var fit = rows.Where((_, i) => foldOf[i] != fold).ToList();
+            var held = rows.Where((_, i) => foldOf[i] == fold).ToList();
+            var model = Fit(ml, schema, fit, options, twoPart, withContributions: false);
+            var predicted = Predict(ml, model, schema, held);
+            var metrics = Evaluation.RegressionMetrics.Compute(predicted, held.Select(r => (double)r.Value).ToArray());
+            maes.Add(metrics.Mae);
+            if (metrics.NormalizedGini is { } gini)
+            {
+                ginis.Add(gini);
+            }
+        }
+
+        return new CandidateResult(twoPart ? TwoPartAlgorithm : RegressionAlgorithm, CrossValidated.Of(ginis), CrossValidated.Of(maes));
+    }
+
+    private static string Describe(CandidateResult result) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{result.Algorithm}: Gini {result.Gini.Mean:0.0000} ± {result.Gini.StandardDeviation:0.0000}, MAE {result.Mae.Mean:0.00} ± {result.Mae.StandardDeviation:0.00}");
+
+    private static Dictionary<string, double> Hyperparameters(LifetimeValueOptions options) => new(StringComparer.Ordinal)
+    {
+        [nameof(LifetimeValueOptions.NumberOfTrees)] = options.NumberOfTrees,
+        [nameof(LifetimeValueOptions.NumberOfLeaves)] = options.NumberOfLeaves,
+        [nameof(LifetimeValueOptions.LearningRate)] = options.LearningRate,
+        [nameof(LifetimeValueOptions.MinimumExampleCountPerLeaf)] = options.MinimumExampleCountPerLeaf,
+        [nameof(LifetimeValueOptions.FeatureFraction)] = options.FeatureFraction,
+        [nameof(LifetimeValueOptions.Folds)] = options.Folds,
+    };
+
+    private static ModelRow WithLabel(ModelRow row, bool label) => new()
+    {
+        CustomerId = row.CustomerId,
+        Numeric = row.Numeric,
+        Categorical = row.Categorical,
+        Label = label,
+        Value = row.Value,
+    };
+
+    private sealed record CandidateResult(string Algorithm, CrossValidated Gini, CrossValidated Mae);
+}
