@@ -163,7 +163,7 @@ internal static class HtmlReport
         }
         else
         {
-            page.Append("<tr><td>Lifetime value</td><td colspan=\"5\" class=\"missing\">not trained (no value label in this input)</td></tr>\n");
+            page.Append("<tr><td>Lifetime value</td><td colspan=\"5\" class=\"missing\">not in this bundle</td></tr>\n");
         }
 
         if (card.Segments is { } segments)
@@ -175,7 +175,7 @@ internal static class HtmlReport
         }
         else
         {
-            page.Append("<tr><td>Segments</td><td colspan=\"5\" class=\"missing\">not trained (customer-table input)</td></tr>\n");
+            page.Append("<tr><td>Segments</td><td colspan=\"5\" class=\"missing\">not in this bundle (segments need transactional input)</td></tr>\n");
         }
 
         page.Append("</table>\n<p class=\"note\">Grades compare each model with its baseline on the same held-out customers. ")
@@ -259,7 +259,7 @@ internal static class HtmlReport
         page.Append("<h2 id=\"lifetime-value\">Lifetime value</h2>\n");
         if (value is null)
         {
-            page.Append("<p class=\"missing\">No lifetime value model in this bundle (the input has no value label).</p>\n");
+            page.Append("<p class=\"missing\">No lifetime value model in this bundle.</p>\n");
             return;
         }
 
