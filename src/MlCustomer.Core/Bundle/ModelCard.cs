@@ -65,6 +65,9 @@ public sealed record ModelCard
     /// <summary>The lifetime value model (when a value label exists).</summary>
     public ValueCard? LifetimeValue { get; init; }
 
+    /// <summary>The profit-tier cut-offs learned from the training customers (transactional input), so scoring one customer gives the batch's tier.</summary>
+    public MlCustomer.Core.Tiers.TierCutoffs? Tiers { get; init; }
+
     /// <summary>One line per model for the console summary.</summary>
     public string Summary() =>
         $"bundle {Version}: churn {Churn.Algorithm} AUC {Churn.Holdout.Auc:0.000} (grade {Churn.Grade.Letter})" +
