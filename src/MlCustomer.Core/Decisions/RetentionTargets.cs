@@ -1,0 +1,272 @@
+using MlCustomer.Core.Tiers;
+
+namespace MlCustomer.Core.Decisions;
+
+/// <summary>Settings of one retention target list.</summary>
+public sealed record TargetOptions
+{
+    /// <summary>Total money available for offers.</summary>
+    public required double Budget { get; init; }
+
+    /// <summary>One cost for every offer, overriding each action's own offer cost; null keeps the actions' costs.</summary>
+    public double? OfferCost { get; init; }
+
+    /// <summary>Share of targeted churners an offer keeps (default: the default rules' save rate).</summary>
+    public double SaveRate { get; init; } = RuleSet.Default.SaveRate;
+
+    /// <summary>At most this many customers (e.g. what a call centre can phone); null for no limit.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Options with the save rate of <paramref name="rules"/>.</summary>
+    public static TargetOptions From(RuleSet rules, double budget)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        return new TargetOptions { Budget = budget, SaveRate = rules.SaveRate };
+    }
+
+    internal void Check()
+    {
+        if (!double.IsFinite(Budget) || Budget < 0)
+        {
+            throw new ArgumentException($"Budget is {Budget}; it must be a number ≥ 0.");
+        }
+
+        if (OfferCost is { } cost && (!double.IsFinite(cost) || cost <= 0))
+        {
+            throw new ArgumentException($"OfferCost is {cost}; an offer must cost more than 0.");
+        }
+
+        if (!(SaveRate is >= 0 and <= 1))
+        {
+            throw new ArgumentException($"SaveRate is {SaveRate}; it must be between 0 and 1.");
+        }
+
+        if (Limit is < 0)
+        {
+            throw new ArgumentException($"Limit is {Limit}; it must be ≥ 0.");
+        }
+    }
+}
+
+/// <summary>One customer on the retention list.</summary>
+/// <param name="Customer">The decision, with the action and its reasons.</param>
+/// <param name="OfferCost">What the offer costs.</param>
+/// <param name="ExpectedSavedProfit">Churn probability × save rate × predicted profit.</param>
+/// <param name="ExpectedReturn">Expected saved profit − offer cost (always above 0 on the list).</param>
+/// <param name="BreakEvenProbability">Offer cost ÷ (save rate × predicted profit): the churn probability above which an offer to this customer pays.</param>
+/// <param name="Reason">The arithmetic in words.</param>
+public sealed record RetentionTarget(
+    CustomerDecision Customer,
+    double OfferCost,
+    double ExpectedSavedProfit,
+    double ExpectedReturn,
+    double BreakEvenProbability,
+    string Reason);
+
+/// <summary>
+/// The single churn-probability threshold that, ignoring the budget, maximises expected return when every
+/// customer with a paid-offer action at or above it gets the offer. Equal probabilities are targeted together;
+/// among equal returns the threshold targeting fewer customers wins.
+/// </summary>
+/// <param name="ChurnProbability">The threshold; null when no threshold has a positive expected return.</param>
+/// <param name="Customers">Customers at or above it.</param>
+/// <param name="Spend">What offering to all of them costs.</param>
+/// <param name="ExpectedReturn">Their expected saved profit minus the spend.</param>
+/// <param name="Description">The threshold in words.</param>
+public sealed record ProfitOptimalThreshold(double? ChurnProbability, int Customers, double Spend, double ExpectedReturn, string Description);
+
+/// <summary>A retention target list and what it is expected to bring.</summary>
+/// <param name="Targets">Chosen customers, highest expected return first.</param>
+/// <param name="Budget">The budget.</param>
+/// <param name="SaveRate">The save rate used.</param>
+/// <param name="OfferCostOverride">The single offer cost used, or null when each action's cost was used.</param>
+/// <param name="Spend">Total offer cost of the chosen customers (≤ budget).</param>
+/// <param name="ExpectedSavedProfit">Total expected saved profit of the chosen customers.</param>
+/// <param name="ExpectedReturn">Expected saved profit − spend.</param>
+/// <param name="Roi">(Expected saved profit − spend) ÷ spend; null when nothing is spent.</param>
+/// <param name="Considered">Customers given.</param>
+/// <param name="WithoutPaidOffer">Left out because their action has no paid offer (D, loss-making, false big).</param>
+/// <param name="WithoutPositiveReturn">Left out because the offer is expected to cost more than it saves.</param>
+/// <param name="LeftOutByBudget">Worth an offer but not affordable within the budget.</param>
+/// <param name="LeftOutByLimit">Worth an offer and affordable but beyond the limit.</param>
+/// <param name="Threshold">The profit-optimal churn-probability threshold for this offer.</param>
+/// <param name="Rule">How the list was chosen, in words.</param>
+public sealed record RetentionTargetList(
+    IReadOnlyList<RetentionTarget> Targets,
+    double Budget,
+    double SaveRate,
+    double? OfferCostOverride,
+    double Spend,
+    double ExpectedSavedProfit,
+    double ExpectedReturn,
+    double? Roi,
+    int Considered,
+    int WithoutPaidOffer,
+    int WithoutPositiveReturn,
+    int LeftOutByBudget,
+    int LeftOutByLimit,
+    ProfitOptimalThreshold Threshold,
+    string Rule)
+{
+    /// <summary>One-line summary for the console.</summary>
+    public string Summary() =>
+        $"{Targets.Count:N0} customers chosen of {Considered:N0}; spend {Show.Amount(Spend)} of {Show.Amount(Budget)}; expected saved profit {Show.Amount(ExpectedSavedProfit)}; " +
+        $"expected return {Show.Amount(ExpectedReturn)}; ROI {(Roi is { } roi ? Show.Percent(roi) : "undefined (nothing spent)")}; {Threshold.Description}";
+}
+
+/// <summary>Chooses whom to give a retention offer within a budget.</summary>
+/// <remarks>
+/// <para>Expected return of an offer = churn probability × save rate × max(predicted profit, 0) − offer cost.
+/// Customers whose action has no paid offer, and customers whose expected return is 0 or less, are never chosen.</para>
+/// <para>Choice: two greedy passes over the customers worth an offer, one by expected return per unit of offer
+/// cost and one by expected return (ties: the other key, then customer id), each taking every customer that still
+/// fits the budget and the <see cref="TargetOptions.Limit"/> and skipping the rest; the pass with the larger total
+/// expected return wins (the per-cost pass on a tie). Why both: per unit of cost is the right order when money is
+/// the constraint, by return when the limit (a call centre's capacity) is. What that guarantees:</para>
+/// <list type="bullet">
+/// <item>When every offer costs the same (an <see cref="TargetOptions.OfferCost"/> override), both orders are the
+/// order of expected return and the list is optimal: no other affordable set within the limit returns more.</item>
+/// <item>With different costs and no limit, the per-cost pass is within one customer's expected return of the
+/// optimum (its prefix plus a fraction of the first customer that did not fit is the optimum of the fractional
+/// relaxation); offers are small against a marketing budget, so the gap is small.</item>
+/// <item>With different costs and no limit, also at least half the optimum, since the by-return pass starts with
+/// the best affordable customer (the classic bound for the better of the two greedy knapsack answers).</item>
+/// <item>With different costs and a limit, a heuristic without a proven bound.</item>
+/// </list>
+/// <para>Guarantees (tested as properties): spend ≤ budget; every chosen return &gt; 0; no action without a paid
+/// offer; the list is ordered by expected return, highest first.</para>
+/// </remarks>
+public static class RetentionTargets
+{
+    /// <summary>The selection rule in words.</summary>
+    public const string Rule = "the better of two greedy passes within the budget and limit, by expected return per unit of offer cost and by expected return; expected return = churn probability × save rate × predicted profit − offer cost; never a customer without a paid offer or with an expected return ≤ 0; listed by expected return, highest first";
+
+    /// <summary>Chooses the customers and reports spend, expected saved profit, ROI and the profit-optimal threshold.</summary>
+    /// <exception cref="ArgumentException">Invalid options (negative budget, save rate outside [0, 1], offer cost ≤ 0, negative limit).</exception>
+    public static RetentionTargetList Choose(IEnumerable<CustomerDecision> customers, TargetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(customers);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Check();
+        var considered = 0;
+        var withoutPaidOffer = 0;
+        var withoutReturn = 0;
+        var paid = new List<(CustomerDecision Customer, double Cost, double Saved)>();
+        var candidates = new List<RetentionTarget>();
+        foreach (var customer in customers)
+        {
+            considered++;
+            if (!customer.PaidOffer)
+            {
+                withoutPaidOffer++;
+                continue;
+            }
+
+            var cost = options.OfferCost ?? customer.OfferCost;
+            var saved = customer.ChurnProbability * options.SaveRate * Math.Max(customer.PredictedProfit, 0);
+            paid.Add((customer, cost, saved));
+            if (saved - cost <= 0)
+            {
+                withoutReturn++;
+                continue;
+            }
+
+            candidates.Add(Target(customer, cost, saved, options.SaveRate));
+        }
+
+        var byRatio = Greedy(candidates, RatioOrder, options);
+        var byReturn = Greedy(candidates, ReturnOrder, options);
+        var (chosen, spend, byBudget, byLimit) = byReturn.Chosen.Sum(t => t.ExpectedReturn) > byRatio.Chosen.Sum(t => t.ExpectedReturn) ? byReturn : byRatio;
+
+        chosen.Sort(ReturnOrder);
+        var savedTotal = chosen.Sum(t => t.ExpectedSavedProfit);
+        return new RetentionTargetList(
+            chosen,
+            options.Budget,
+            options.SaveRate,
+            options.OfferCost,
+            spend,
+            savedTotal,
+            savedTotal - spend,
+            spend > 0 ? (savedTotal - spend) / spend : null,
+            considered,
+            withoutPaidOffer,
+            withoutReturn,
+            byBudget,
+            byLimit,
+            BestThreshold(paid),
+            Rule);
+    }
+
+    private static readonly Comparison<RetentionTarget> ReturnOrder = (x, y) =>
+    {
+        var byReturn = y.ExpectedReturn.CompareTo(x.ExpectedReturn);
+        return byReturn != 0 ? byReturn : string.CompareOrdinal(x.Customer.CustomerId, y.Customer.CustomerId);
+    };
+
+    private static readonly Comparison<RetentionTarget> RatioOrder = (x, y) =>
+    {
+        var byRatio = (y.ExpectedReturn / y.OfferCost).CompareTo(x.ExpectedReturn / x.OfferCost);
+        return byRatio != 0 ? byRatio : ReturnOrder(x, y);
+    };
+
+    /// <summary>Walks the candidates in <paramref name="order"/>, taking each that still fits the budget and the limit.</summary>
+    private static (List<RetentionTarget> Chosen, double Spend, int ByBudget, int ByLimit) Greedy(
+        List<RetentionTarget> candidates, Comparison<RetentionTarget> order, TargetOptions options)
+    {
+        var sorted = new List<RetentionTarget>(candidates);
+        sorted.Sort(order);
+        var chosen = new List<RetentionTarget>();
+        var spend = 0.0;
+        var (byBudget, byLimit) = (0, 0);
+        foreach (var candidate in sorted)
+        {
+            if (spend + candidate.OfferCost > options.Budget)
+            {
+                byBudget++;
+            }
+            else if (options.Limit is { } limit && chosen.Count >= limit)
+            {
+                byLimit++;
+            }
+            else
+            {
+                chosen.Add(candidate);
+                spend += candidate.OfferCost;
+            }
+        }
+
+        return (chosen, spend, byBudget, byLimit);
+    }
+
+    private static RetentionTarget Target(CustomerDecision customer, double cost, double saved, double saveRate)
+    {
+        var breakEven = cost / (saveRate * customer.PredictedProfit);
+        var reason = $"expected return {Show.Amount(saved - cost)} = churn probability {Show.Probability(customer.ChurnProbability)} × save rate {Show.Probability(saveRate)} × predicted profit {Show.Amount(customer.PredictedProfit)} − offer {Show.Amount(cost)} ({customer.ActionDescription}); pays above churn probability {Show.Probability(breakEven)}";
+        return new RetentionTarget(customer, cost, saved, saved - cost, breakEven, reason);
+    }
+
+    /// <summary>The churn-probability threshold with the highest expected return over every paid-offer customer, budget ignored.</summary>
+    private static ProfitOptimalThreshold BestThreshold(List<(CustomerDecision Customer, double Cost, double Saved)> paid)
+    {
+        paid.Sort((x, y) => y.Customer.ChurnProbability.CompareTo(x.Customer.ChurnProbability));
+        double? best = null;
+        var (bestCount, bestSpend, bestReturn) = (0, 0.0, 0.0);
+        var (spend, net) = (0.0, 0.0);
+        for (var i = 0; i < paid.Count; i++)
+        {
+            spend += paid[i].Cost;
+            net += paid[i].Saved - paid[i].Cost;
+            var endOfTies = i + 1 == paid.Count || paid[i + 1].Customer.ChurnProbability != paid[i].Customer.ChurnProbability;
+            if (endOfTies && net > bestReturn)
+            {
+                (best, bestCount, bestSpend, bestReturn) = (paid[i].Customer.ChurnProbability, i + 1, spend, net);
+            }
+        }
+
+        var description = best is { } threshold
+            ? $"budget aside, offering to every paid-offer customer with churn probability ≥ {Show.Probability(threshold)} ({bestCount:N0} customers, spend {Show.Amount(bestSpend)}) is expected to return {Show.Amount(bestReturn)}, the most of any single threshold"
+            : "no single churn-probability threshold has a positive expected return for this offer";
+        return new ProfitOptimalThreshold(best, bestCount, bestSpend, bestReturn, description);
+    }
+}
