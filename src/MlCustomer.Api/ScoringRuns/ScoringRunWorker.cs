@@ -43,7 +43,7 @@ internal sealed partial class ScoringRunWorker(
             {
                 run = await Task.Run(() => ExecuteRunAsync(run, stoppingToken), stoppingToken);
             }
-            catch (Exception e) when (e is DataFileException or ArgumentException or ModelBundleException or InvalidOperationException or IOException)
+            catch (Exception e) when (e is DataFileException or ArgumentException or ModelBundleException or InvalidOperationException or IOException or System.Data.Common.DbException)
             {
                 // These carry messages written for the person who started the run (file, line, what to do).
                 run = run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message };
