@@ -8,6 +8,7 @@ using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Features;
+using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.SampleData;
 using MlCustomer.Core.Segments;
@@ -69,7 +70,7 @@ public static class BundleTrainer
 
         var card = new ModelCard
         {
-            Version = Version(input.Files, features, options),
+            Version = Version(input.Files, features with { IncludeLabels = true }, options),
             CreatedAt = DateTimeOffset.UtcNow,
             InputKind = "transactional",
             Data = new DataSummary(Describe(input.Files, input.Data.Report), input.Data.Report, table.Report, table.Rows.Count),
@@ -91,7 +92,27 @@ public static class BundleTrainer
                 Features = SegmentFeatures.Names,
             },
         };
-        var bundle = new ModelBundle(card, churn.Model, segments.Model, lifetimeValue: null);
+        progress?.Report("training lifetime value");
+        var horizon = table.ValueHorizonDays;
+        var histories = ValueBaselines.PurchaseHistories(input.Data, table.AsOfDate);
+        var bgNbd = BgNbdBaseline.Fit(train.Select(r => histories.GetValueOrDefault(r.CustomerId)).OfType<ValueHistory>());
+        var value = TrainValue(
+            ml, dataset.Schema, train, holdout, options,
+            $"gross profit in the {horizon} days after the as-of date",
+            new Dictionary<string, Func<ModelRow, double>>
+            {
+                ["run rate"] = r => ValueBaselines.RunRate(byId[r.CustomerId], horizon),
+                ["BG/NBD + Gamma-Gamma"] = r => bgNbd.Predict(histories.GetValueOrDefault(r.CustomerId), horizon),
+            },
+            new Dictionary<string, string>
+            {
+                ["run rate"] = $"past gross profit per day of tenure × {horizon} days",
+                ["BG/NBD + Gamma-Gamma"] = $"{bgNbd}, fitted on the training customers by maximum likelihood, in days",
+            },
+            input.GroundTruth is { } valueTruth ? id => valueTruth.TryGetValue(id, out var t) ? t.TrueExpectedProfit : null : null);
+        card = card with { LifetimeValue = value.Card };
+
+        var bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model);
         return new TrainingResult(bundle, table.Rows.Select(r => r.ProfitLast365Days).ToList(), scatter);
     }
 
@@ -126,7 +147,21 @@ public static class BundleTrainer
             Split = Summary(train.Count, holdout.Count, options),
             Churn = churn.Card,
         };
-        return new TrainingResult(new ModelBundle(card, churn.Model, segments: null, lifetimeValue: null), [], []);
+        ITransformer? valueModel = null;
+        if (dataset.HasValueLabel)
+        {
+            progress?.Report("training lifetime value");
+            var trainMean = train.Average(r => (double)r.Value);
+            var value = TrainValue(
+                ml, dataset.Schema, train, holdout, options, "the value column",
+                new Dictionary<string, Func<ModelRow, double>> { ["training mean"] = _ => trainMean },
+                new Dictionary<string, string> { ["training mean"] = $"every customer predicted at the training customers' mean, {trainMean:0.00}" },
+                oracle: null);
+            card = card with { LifetimeValue = value.Card };
+            valueModel = value.Model;
+        }
+
+        return new TrainingResult(new ModelBundle(card, churn.Model, segments: null, valueModel), [], []);
     }
 
     /// <summary>The stratified customer-level split of a data set's rows.</summary>
@@ -194,6 +229,64 @@ public static class BundleTrainer
         };
         return (model.Model, card);
     }
+
+    /// <summary>
+    /// Trains and evaluates the lifetime value model on held-out customers against each baseline; the
+    /// grade compares with the strongest baseline (highest normalized Gini).
+    /// </summary>
+    public static (ITransformer Model, ValueCard Card) TrainValue(
+        MLContext ml,
+        FeatureSchema schema,
+        IReadOnlyList<ModelRow> train,
+        IReadOnlyList<ModelRow> holdout,
+        TrainingOptions options,
+        string target,
+        IReadOnlyDictionary<string, Func<ModelRow, double>> baselines,
+        IReadOnlyDictionary<string, string> baselineDetails,
+        Func<string, double?>? oracle)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(holdout);
+        ArgumentNullException.ThrowIfNull(baselines);
+        var model = LifetimeValueTrainer.Train(ml, schema, train, options.Value with { Folds = options.Folds }, options.Seed);
+        var actual = holdout.Select(r => (double)r.Value).ToArray();
+        var metrics = RegressionMetrics.Compute(LifetimeValueTrainer.Predict(ml, model.Model, schema, holdout), actual);
+        var baselineMetrics = baselines.ToDictionary(
+            b => b.Key, b => RegressionMetrics.Compute(holdout.Select(b.Value).ToArray(), actual), StringComparer.Ordinal);
+        var strongest = baselineMetrics.MaxBy(b => b.Value.NormalizedGini ?? double.MinValue);
+
+        double? oracleGini = null;
+        if (oracle is not null)
+        {
+            var truth = holdout.Select(r => oracle(r.CustomerId)).ToList();
+            oracleGini = truth.All(t => t is not null) ? RegressionMetrics.NormalizedGini(truth.Select(t => t!.Value).ToArray(), actual) : null;
+        }
+
+        var importance = ModelImportance.Compute(
+            schema, holdout, rows => RegressionMetrics.NormalizedGini(LifetimeValueTrainer.Predict(ml, model.Model, schema, rows), actual) ?? 0, options.Seed);
+        var card = new ValueCard
+        {
+            Algorithm = model.Algorithm,
+            Selection = model.Selection,
+            Target = target,
+            Hyperparameters = model.Hyperparameters,
+            CrossValidationGini = model.CrossValidationGini,
+            Holdout = metrics,
+            Baselines = baselineMetrics,
+            BaselineDetails = baselineDetails,
+            Grade = QualityGrade.ForValue(metrics, strongest.Value),
+            Comparison = string.Join("; ", baselineMetrics.Select(b =>
+                $"vs {b.Key}: MAE {metrics.Mae:0.00} against {b.Value.Mae:0.00} ({Change(metrics.Mae, b.Value.Mae)}), " +
+                $"normalized Gini {metrics.NormalizedGini:0.000} against {b.Value.NormalizedGini:0.000}")),
+            OracleGini = oracleGini,
+            Importance = importance,
+            SlotNames = ModelExplanations.SlotNames(model.Model, schema.Load(ml, []).Schema),
+        };
+        return (model.Model, card);
+    }
+
+    private static string Change(double model, double baseline) =>
+        baseline == 0 ? "baseline is 0" : $"{(model - baseline) / Math.Abs(baseline):+0.0%;-0.0%}";
 
     /// <summary>The split as the card states it.</summary>
     public static SplitSummary Summary(int train, int holdout, TrainingOptions options)

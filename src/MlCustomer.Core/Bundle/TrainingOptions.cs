@@ -22,6 +22,9 @@ public sealed record TrainingOptions
     /// <summary>Churn settings that cross-validation chooses from.</summary>
     public IReadOnlyList<ChurnOptions> ChurnCandidates { get; init; } = ChurnOptions.DefaultCandidates;
 
+    /// <summary>Lifetime value settings.</summary>
+    public LifetimeValue.LifetimeValueOptions Value { get; init; } = new();
+
     /// <summary>Segmentation settings.</summary>
     public SegmentOptions Segments { get; init; } = new();
 

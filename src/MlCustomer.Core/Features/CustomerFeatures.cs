@@ -31,7 +31,7 @@ public sealed record CustomerFeatures
     /// <summary>Gross profit minus cost-to-serve (service cost from the customers file, 0 when absent).</summary>
     public required double ProfitTotal { get; init; }
 
-    /// <summary>Gross profit ÷ revenue; NaN when revenue is not positive.</summary>
+    /// <summary>Gross profit ÷ revenue; NaN when revenue is below one cent.</summary>
     public required double MarginRate { get; init; }
 
     /// <summary>Revenue in the 365 days up to the as-of date (for profit tiers).</summary>
@@ -42,6 +42,15 @@ public sealed record CustomerFeatures
 
     /// <summary>Days from the first event (signup or first purchase, whichever is earlier) to the as-of date.</summary>
     public required double TenureDays { get; init; }
+
+    /// <summary>Days from the first purchase to the as-of date (the "age" T of BG/NBD); NaN without purchases.</summary>
+    public double DaysSinceFirstPurchase { get; init; } = double.NaN;
+
+    /// <summary>
+    /// Purchase days per year since the first purchase (at least 30 days counted, so a brand-new buyer
+    /// is not extrapolated to hundreds a year); 0 without purchases.
+    /// </summary>
+    public double PurchaseDaysPerYear { get; init; }
 
     /// <summary>Mean days between consecutive purchase days; NaN with fewer than two purchase days.</summary>
     public required double MeanDaysBetweenPurchases { get; init; }

@@ -39,6 +39,15 @@ public static class FeatureBuilder
     /// <summary>Days in the trailing window that profit tiers are computed over.</summary>
     public const int TrailingWindowDays = 365;
 
+    /// <summary>
+    /// Below one cent of net revenue (e.g. purchases fully returned, which sum to ±1e-14 in floating
+    /// point) a margin rate is meaningless, not a huge number: it is missing instead.
+    /// </summary>
+    public const double MinimumRevenueForMargin = 0.01;
+
+    /// <summary>The shortest history a purchase rate is computed over, in days.</summary>
+    public const double MinimumDaysForRate = 30;
+
     /// <summary>Days in each half of the revenue trend comparison.</summary>
     public const int TrendWindowDays = 90;
 
@@ -239,6 +248,7 @@ public static class FeatureBuilder
         // Included customers always have a first event on or before the as-of date (see ExclusionReason).
         var tenureDays = (double)(asOf.DayNumber - firstEvent!.Value.DayNumber);
         var (meanGap, sdGap) = GapStatistics(purchaseDays);
+        var daysSinceFirstPurchase = purchaseDays.Count > 0 ? asOf.DayNumber - purchaseDays.Min.DayNumber : double.NaN;
         var serviceCost = customer.ServiceCostAmount ?? 0;
         // Service cost is a to-date total; the trailing window carries its share of the tenure.
         var trailingServiceCost = tenureDays <= TrailingWindowDays ? serviceCost : serviceCost * TrailingWindowDays / tenureDays;
@@ -253,10 +263,12 @@ public static class FeatureBuilder
             AverageOrderValue = purchaseOrders.Count > 0 ? purchaseRevenue / purchaseOrders.Count : 0,
             GrossProfitTotal = grossProfit,
             ProfitTotal = grossProfit - serviceCost,
-            MarginRate = revenue > 0 ? grossProfit / revenue : double.NaN,
+            MarginRate = revenue >= MinimumRevenueForMargin ? grossProfit / revenue : double.NaN,
             RevenueLast365Days = revenueTrailing,
             ProfitLast365Days = grossProfitTrailing - trailingServiceCost,
             TenureDays = tenureDays,
+            DaysSinceFirstPurchase = daysSinceFirstPurchase,
+            PurchaseDaysPerYear = purchaseDays.Count == 0 ? 0 : purchaseDays.Count * 365.0 / Math.Max(daysSinceFirstPurchase, MinimumDaysForRate),
             MeanDaysBetweenPurchases = meanGap,
             SdDaysBetweenPurchases = sdGap,
             RevenueLast90Days = revenueLast90,

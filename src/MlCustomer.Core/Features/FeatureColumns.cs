@@ -43,6 +43,8 @@ public static class FeatureColumns
         new("revenue_last_365_days", f => f.RevenueLast365Days),
         new("profit_last_365_days", f => f.ProfitLast365Days),
         new("tenure_days", f => f.TenureDays),
+        new("days_since_first_purchase", f => f.DaysSinceFirstPurchase),
+        new("purchase_days_per_year", f => f.PurchaseDaysPerYear),
         new("mean_days_between_purchases", f => f.MeanDaysBetweenPurchases),
         new("sd_days_between_purchases", f => f.SdDaysBetweenPurchases),
         new("revenue_last_90_days", f => f.RevenueLast90Days),

@@ -6,6 +6,7 @@ using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.SampleData;
 using MlCustomer.Training.Cli;
+using MlCustomer.Training.Reports;
 using Spectre.Console;
 
 namespace MlCustomer.Training.Train;
@@ -99,6 +100,7 @@ internal static class TrainCommand
             CliOutput.Step($"Writing {bundleFolder}", _ =>
             {
                 result.Bundle.Save(new MLContext(options.Seed), bundleFolder);
+                HtmlReport.Write(new ReportData(result.Bundle.Card, result.CustomerProfits, result.SegmentScatter), Path.Combine(bundleFolder, ModelBundle.ReportFile));
                 return 0;
             });
             PrintSummary(result.Bundle.Card, watch.Elapsed);
