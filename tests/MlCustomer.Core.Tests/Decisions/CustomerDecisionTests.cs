@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Tiers;
@@ -252,21 +253,25 @@ public sealed class CustomerDecisionTests
     [Fact]
     public void FactsFromFeaturesCarryTheTrailingProfitAndRhythm()
     {
-        var features = new CustomerFeatures
-        {
-            CustomerId = "C9", RecencyDays = 12, PurchaseDays = 7, OrderCount = 8, RevenueTotal = 5_000, AverageOrderValue = 600,
-            GrossProfitTotal = 1_500, ProfitTotal = 1_400, MarginRate = 0.3, RevenueLast365Days = 2_400, ProfitLast365Days = 640,
-            TenureDays = 700, MeanDaysBetweenPurchases = 50, SdDaysBetweenPurchases = 10, RevenueLast90Days = 600, RevenuePrior90Days = 500,
-            RevenueTrend = 0.09, CategoriesBought = 3, ReturnRate = 0.02, DiscountShare = 0.1, SupportTickets = 1, Complaints = 0,
-            Satisfaction = 4, ServiceCost = 30, MainChannel = "web", Attributes = [],
-        };
+        // Built by the feature builder rather than by hand, so the test follows the features as they grow.
+        var date = (string d) => DateOnly.Parse(d, System.Globalization.CultureInfo.InvariantCulture);
+        List<Transaction> lines =
+        [
+            new("A", "O1", date("2024-03-01"), "Books", 1, 100, 60, 0, "web"),
+            new("A", "O2", date("2024-05-01"), "Books", 1, 200, 150, 0, "web"),
+            new("A", "O3", date("2024-06-15"), "Home", 1, 40, 10, 0, "web"),
+        ];
+        var data = new CustomerDataSet(lines, [new Customer("A", date("2024-01-01"), [], 1, 0, null, 4)], [], false, new LoadReport());
+        var features = FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = date("2024-06-30"), IncludeLabels = false }).Rows.Single();
 
         var facts = CustomerFacts.From(features, 0.2, 700, 365, "Loyal");
 
         Assert.Equal(
-            ("C9", 640.0, 2_400.0, 0.3, 12.0, 50.0, 700.0, 7.0, 0.2, 700.0, 365, "Loyal"),
-            (facts.CustomerId, facts.ProfitLast365Days, facts.RevenueLast365Days, facts.MarginRate, facts.RecencyDays, facts.MeanDaysBetweenPurchases,
-             facts.TenureDays, facts.PurchaseDays, facts.ChurnProbability, facts.PredictedProfit, facts.HorizonDays, facts.Segment));
+            (features.CustomerId, features.ProfitLast365Days, features.RevenueLast365Days, features.MarginRate, features.RecencyDays, features.MeanDaysBetweenPurchases, features.TenureDays, features.PurchaseDays),
+            (facts.CustomerId, facts.ProfitLast365Days, facts.RevenueLast365Days, facts.MarginRate, facts.RecencyDays, facts.MeanDaysBetweenPurchases, facts.TenureDays, facts.PurchaseDays));
+        Assert.Equal((0.2, 700.0, 365, "Loyal"), (facts.ChurnProbability, facts.PredictedProfit, facts.HorizonDays, facts.Segment));
+        Assert.Equal((15.0, 3.0, 340.0), (facts.RecencyDays, facts.PurchaseDays, facts.RevenueLast365Days));
+        Assert.Equal(8, Decide(facts).Reasons.Count);
     }
 
     [FsCheck.Xunit.Property(MaxTest = 500)]
