@@ -12,6 +12,7 @@ using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.SampleData;
 using MlCustomer.Core.Segments;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Core.Bundle;
 
@@ -110,9 +111,12 @@ public static class BundleTrainer
                 ["BG/NBD + Gamma-Gamma"] = $"{bgNbd}, fitted on the training customers by maximum likelihood, in days",
             },
             input.GroundTruth is { } valueTruth ? id => valueTruth.TryGetValue(id, out var t) ? t.TrueExpectedProfit : null : null);
-        card = card with { LifetimeValue = value.Card };
+        // Cut-offs from every customer at the as-of date (not only the training part): tiers describe
+        // the whole customer base, and scoring one customer later must give the tier the batch gave.
+        var tiers = ProfitTiers.Learn(table.Rows.Select(r => (r.ProfitLast365Days, r.RevenueLast365Days)).ToList(), options.Rules);
+        card = card with { LifetimeValue = value.Card, Tiers = tiers };
 
-        var bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model);
+        var bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules);
         return new TrainingResult(bundle, table.Rows.Select(r => r.ProfitLast365Days).ToList(), scatter);
     }
 
@@ -161,7 +165,7 @@ public static class BundleTrainer
             valueModel = value.Model;
         }
 
-        return new TrainingResult(new ModelBundle(card, churn.Model, segments: null, valueModel), [], []);
+        return new TrainingResult(new ModelBundle(card, churn.Model, segments: null, valueModel, options.Rules), [], []);
     }
 
     /// <summary>The stratified customer-level split of a data set's rows.</summary>

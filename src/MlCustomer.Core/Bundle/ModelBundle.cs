@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.ML;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Segments;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Core.Bundle;
 
@@ -28,6 +29,9 @@ public sealed class ModelBundle
     /// <summary>Model card file.</summary>
     public const string CardFile = "model-card.json";
 
+    /// <summary>The tier and decision rules the bundle was trained with.</summary>
+    public const string RulesFile = "rules.json";
+
     /// <summary>Training report file.</summary>
     public const string ReportFile = "report.html";
 
@@ -44,13 +48,17 @@ public sealed class ModelBundle
     };
 
     /// <summary>Creates a bundle from trained parts.</summary>
-    public ModelBundle(ModelCard card, ITransformer churn, ITransformer? segments, ITransformer? lifetimeValue)
+    public ModelBundle(ModelCard card, ITransformer churn, ITransformer? segments, ITransformer? lifetimeValue, RuleSet rules)
     {
+        Rules = rules;
         Card = card;
         Churn = churn;
         Segments = segments;
         LifetimeValue = lifetimeValue;
     }
+
+    /// <summary>The tier and decision rules shipped with the bundle (overridable when scoring).</summary>
+    public RuleSet Rules { get; }
 
     /// <summary>The card.</summary>
     public ModelCard Card { get; }
@@ -83,6 +91,7 @@ public sealed class ModelBundle
         }
 
         File.WriteAllText(Path.Combine(folder, CardFile), JsonSerializer.Serialize(Card, CardJson));
+        File.WriteAllText(Path.Combine(folder, RulesFile), Rules.ToJson());
     }
 
     /// <summary>Reads a card on its own (for listing and comparing bundles).</summary>
@@ -135,7 +144,23 @@ public sealed class ModelBundle
             CheckRowModel(ml, value, card, ValueFile, card.LifetimeValue.SlotNames.Count);
         }
 
-        return new ModelBundle(card, churn, segments, value);
+        var rulesPath = Path.Combine(folder, RulesFile);
+        RuleSet rules;
+        try
+        {
+            rules = File.Exists(rulesPath) ? RuleSet.Load(rulesPath) : RuleSet.Default;
+        }
+        catch (RuleSetException e)
+        {
+            throw new ModelBundleException($"{e.Message}. Fix the rules or retrain with: {TrainCommand}");
+        }
+
+        if (card.Tiers?.Mismatch(rules) is { } mismatch)
+        {
+            throw new ModelBundleException($"{rulesPath} does not match the tier cut-offs in the card: {mismatch}. Retrain with: {TrainCommand}");
+        }
+
+        return new ModelBundle(card, churn, segments, value, rules);
     }
 
     private static ITransformer LoadModel(MLContext ml, string folder, string file, ModelCard card)

@@ -25,6 +25,9 @@ public sealed record TrainingOptions
     /// <summary>Lifetime value settings.</summary>
     public LifetimeValue.LifetimeValueOptions Value { get; init; } = new();
 
+    /// <summary>Profit tier and decision rules; the tier cut-offs are learned with them and both go into the bundle.</summary>
+    public Tiers.RuleSet Rules { get; init; } = Tiers.RuleSet.Default;
+
     /// <summary>Segmentation settings.</summary>
     public SegmentOptions Segments { get; init; } = new();
 
