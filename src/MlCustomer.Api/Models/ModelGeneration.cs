@@ -37,6 +37,7 @@ public sealed class ModelGeneration
         Bundle = bundle;
         LoadedAt = loadedAt;
         Scorer = new BundleScorer(ml, bundle);
+        Decisions = new BundleDecisions(bundle);
         Inputs = new InputContract(bundle.Card);
         segmentsById = bundle.Card.Segments?.Profiles.ToDictionary(p => p.Id) ?? [];
 
@@ -51,6 +52,9 @@ public sealed class ModelGeneration
             ? provider.Create(new PredictionEnginePolicy<SegmentInput, SegmentAssignment>(ml, segments, inputSchema: null))
             : null;
     }
+
+    /// <summary>The tier and retention rules of this bundle (unavailable for customer-table bundles).</summary>
+    public BundleDecisions Decisions { get; }
 
     /// <summary>The bundle folder name this generation came from.</summary>
     public string Source { get; }

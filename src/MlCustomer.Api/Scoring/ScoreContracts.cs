@@ -126,6 +126,7 @@ public sealed record ScoreResponse(
 /// <param name="ChurnReasons">Features that moved the churn score most (positive = towards churn).</param>
 /// <param name="ValueReasons">Features that moved the predicted profit most.</param>
 /// <param name="Warnings">What was unusual about the input (values outside the training range, unseen categories).</param>
+/// <param name="Decision">Profit tier, flags, lifecycle, value at risk and recommended action, with a reason per rule (transactional bundles).</param>
 public sealed record CustomerScoreResult(
     string CustomerId,
     double ChurnProbability,
@@ -135,7 +136,31 @@ public sealed record CustomerScoreResult(
     double? PredictedProfit,
     IReadOnlyList<ScoreReason> ChurnReasons,
     IReadOnlyList<ScoreReason> ValueReasons,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings,
+    DecisionResult? Decision = null);
+
+/// <summary>What the profit rules decide for one customer.</summary>
+/// <param name="Tier">Profit tier A–D by profit in the trailing 365 days (cut-offs from training).</param>
+/// <param name="PredictedTier">The same cut-offs applied to predicted profit.</param>
+/// <param name="LossMaking">Profit in the trailing 365 days is negative.</param>
+/// <param name="FalseBigCustomer">High revenue but thin margin or a low tier.</param>
+/// <param name="LifecycleStage">new, active, atRisk, lapsed or churned.</param>
+/// <param name="ValueAtRisk">Churn probability × predicted profit (not below 0).</param>
+/// <param name="RecommendedAction">The action key, e.g. vip-retention.</param>
+/// <param name="ActionDescription">The action in words.</param>
+/// <param name="OfferCost">Cost of the action's offer.</param>
+/// <param name="Reasons">One reason per rule, e.g. "tier D: profit −120.40 …".</param>
+public sealed record DecisionResult(
+    string Tier,
+    string PredictedTier,
+    bool LossMaking,
+    bool FalseBigCustomer,
+    string LifecycleStage,
+    double ValueAtRisk,
+    string RecommendedAction,
+    string ActionDescription,
+    double OfferCost,
+    IReadOnlyList<string> Reasons);
 
 /// <summary>One reason behind a prediction.</summary>
 /// <param name="Feature">A numeric feature, or "name=value" for a category.</param>

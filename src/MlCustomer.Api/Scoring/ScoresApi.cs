@@ -5,6 +5,8 @@ using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.OpenApi;
 using MlCustomer.Api.Security;
+using System.Text.Json;
+using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Scoring;
 
 namespace MlCustomer.Api.Scoring;
@@ -69,7 +71,9 @@ public static class ScoresApi
         IReadOnlyList<CustomerScore> scores = customers.Count == 1
             ? [generation.PredictOne(customers[0].Row, customers[0].SegmentVector, scoring.Reasons)]
             : generation.PredictMany(customers.Select(c => c.Row).ToList(), customers.Select(c => c.SegmentVector).ToList(), scoring.Reasons);
-        var results = scores.Select((s, i) => ToResult(s, customers[i].Warnings, scoring)).ToList();
+        var results = scores
+            .Select((s, i) => ToResult(s, customers[i].Warnings, scoring, generation.Decisions.Decide(customers[i].Row, s)))
+            .ToList();
         return TypedResults.Ok(new ScoreResponse(
             generation.Version, batch.AsOfDate, generation.Card.ChurnHorizonDays, generation.Card.ValueHorizonDays,
             Units(generation, scoring), results));
@@ -105,20 +109,31 @@ public static class ScoresApi
     }
 
     /// <summary>The JSON result of one score.</summary>
-    public static CustomerScoreResult ToResult(CustomerScore score, IReadOnlyList<string> warnings, ScoringOptions options)
+    public static CustomerScoreResult ToResult(CustomerScore score, IReadOnlyList<string> warnings, ScoringOptions options, CustomerDecision? decision = null)
     {
         ArgumentNullException.ThrowIfNull(score);
         ArgumentNullException.ThrowIfNull(options);
         return new CustomerScoreResult(
             score.CustomerId,
             score.ChurnProbability,
-            options.RiskBand(score.ChurnProbability),
+            decision is null ? options.RiskBand(score.ChurnProbability) : JsonNamingPolicy.CamelCase.ConvertName(decision.RiskBand.ToString()),
             score.SegmentId,
             score.SegmentName,
             score.PredictedProfit,
             score.ChurnReasons.Select(r => new ScoreReason(r.Feature, r.Contribution)).ToList(),
             score.ValueReasons.Select(r => new ScoreReason(r.Feature, r.Contribution)).ToList(),
-            warnings);
+            warnings,
+            decision is null ? null : new DecisionResult(
+                decision.Tier.ToString(),
+                decision.PredictedTier.ToString(),
+                decision.LossMaking,
+                decision.FalseBigCustomer,
+                JsonNamingPolicy.CamelCase.ConvertName(decision.Stage.ToString()),
+                decision.ValueAtRisk,
+                decision.Action,
+                decision.ActionDescription,
+                decision.OfferCost,
+                decision.Reasons.Select(r => r.Text).ToList()));
     }
 
     /// <summary>The units sentence of a response.</summary>

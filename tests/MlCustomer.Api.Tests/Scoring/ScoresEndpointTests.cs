@@ -30,6 +30,29 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
+    public async Task EveryScoreCarriesTheProfitRulesDecisionWithAReasonPerRule()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await client.ScoreAsync(Requests.FeaturesBody(20));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = (await response.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!;
+        Assert.All(body.Customers, c =>
+        {
+            var decision = Assert.IsType<DecisionBody>(c.Decision);
+            Assert.Contains(decision.Tier, new[] { "A", "B", "C", "D" });
+            Assert.Contains(decision.PredictedTier, new[] { "A", "B", "C", "D" });
+            Assert.Contains(decision.LifecycleStage, new[] { "new", "active", "atRisk", "lapsed", "churned" });
+            Assert.InRange(decision.ValueAtRisk, 0, double.MaxValue);
+            Assert.False(string.IsNullOrWhiteSpace(decision.RecommendedAction));
+            Assert.Equal(8, decision.Reasons.Count);
+            Assert.Contains(decision.Reasons, r => r.StartsWith($"tier {decision.Tier}", StringComparison.Ordinal));
+        });
+    }
+
+    [Fact]
     public async Task TheSingleCustomerFastPathAgreesWithTheBatchScorer()
     {
         await factory.WaitUntilReadyAsync();

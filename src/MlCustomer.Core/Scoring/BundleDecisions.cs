@@ -1,0 +1,63 @@
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Modeling;
+
+namespace MlCustomer.Core.Scoring;
+
+/// <summary>
+/// The rule decisions (tier, flags, lifecycle, value at risk, action) for scored customers whose model
+/// rows carry the transactional features. Customer-table bundles have no tier cut-offs: no decisions.
+/// </summary>
+public sealed class BundleDecisions
+{
+    private static readonly string[] Needed =
+    [
+        "profit_last_365_days", "revenue_last_365_days", "margin_rate", "recency_days",
+        "mean_days_between_purchases", "tenure_days", "purchase_days",
+    ];
+
+    private readonly ModelBundle bundle;
+    private readonly Dictionary<string, int> index;
+
+    /// <summary>Prepares decisions for <paramref name="bundle"/>.</summary>
+    public BundleDecisions(ModelBundle bundle)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        this.bundle = bundle;
+        index = bundle.Card.FeatureContract.Schema.NumericNames
+            .Select((name, i) => (name, i))
+            .ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
+    }
+
+    /// <summary>True when the bundle has tier cut-offs and its models read every feature the rules need.</summary>
+    public bool Available => bundle.Card.Tiers is not null && Needed.All(index.ContainsKey);
+
+    /// <summary>The decision for one scored customer, or null when <see cref="Available"/> is false.</summary>
+    public CustomerDecision? Decide(ModelRow row, CustomerScore score)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(score);
+        if (!Available)
+        {
+            return null;
+        }
+
+        double Value(string name) => row.Numeric[index[name]];
+        var facts = new CustomerFacts
+        {
+            CustomerId = row.CustomerId,
+            ProfitLast365Days = Value("profit_last_365_days"),
+            RevenueLast365Days = Value("revenue_last_365_days"),
+            MarginRate = Value("margin_rate"),
+            RecencyDays = Value("recency_days"),
+            MeanDaysBetweenPurchases = Value("mean_days_between_purchases"),
+            TenureDays = Value("tenure_days"),
+            PurchaseDays = Value("purchase_days"),
+            ChurnProbability = score.ChurnProbability,
+            PredictedProfit = score.PredictedProfit ?? 0,
+            HorizonDays = bundle.Card.ValueHorizonDays ?? 365,
+            Segment = score.SegmentName,
+        };
+        return CustomerDecision.Decide(facts, bundle.Card.Tiers!, bundle.Rules);
+    }
+}
