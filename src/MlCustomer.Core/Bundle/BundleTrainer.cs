@@ -66,7 +66,7 @@ public static class BundleTrainer
 
         progress?.Report("training segments");
         var trainFeatures = train.Select(r => byId[r.CustomerId]).ToList();
-        var segments = SegmentTrainer.Train(ml, trainFeatures, options.Segments);
+        var segments = SegmentTrainer.Train(ml, trainFeatures, options.Segments, options.PreviousSegments);
         var scatter = Scatter(ml, segments, trainFeatures, options);
 
         var card = new ModelCard

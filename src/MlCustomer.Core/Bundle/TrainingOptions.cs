@@ -28,6 +28,13 @@ public sealed record TrainingOptions
     /// <summary>Profit tier and decision rules; the tier cut-offs are learned with them and both go into the bundle.</summary>
     public Tiers.RuleSet Rules { get; init; } = Tiers.RuleSet.Default;
 
+    /// <summary>
+    /// Segment profiles of the bundle in service: new segments take the id of the nearest old centre,
+    /// so ids stay stable across retraining. Not part of the version digest (the data and settings are).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<Segments.SegmentProfile>? PreviousSegments { get; init; }
+
     /// <summary>Segmentation settings.</summary>
     public SegmentOptions Segments { get; init; } = new();
 

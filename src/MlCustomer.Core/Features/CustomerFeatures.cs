@@ -31,6 +31,9 @@ public sealed record CustomerFeatures
     /// <summary>Gross profit minus cost-to-serve (service cost from the customers file, 0 when absent).</summary>
     public required double ProfitTotal { get; init; }
 
+    /// <summary>Gross profit (returns included) per purchase day: what a visit is worth; 0 without purchases.</summary>
+    public double GrossProfitPerPurchaseDay { get; init; }
+
     /// <summary>Gross profit ÷ revenue; NaN when revenue is below one cent.</summary>
     public required double MarginRate { get; init; }
 
@@ -51,6 +54,12 @@ public sealed record CustomerFeatures
     /// is not extrapolated to hundreds a year); 0 without purchases.
     /// </summary>
     public double PurchaseDaysPerYear { get; init; }
+
+    /// <summary>
+    /// Recency ÷ days since the first purchase: 0 = bought today, 1 = nothing since the first purchase.
+    /// The shape BG/NBD reads "still alive?" from (t_x ÷ T); NaN without purchases.
+    /// </summary>
+    public double RecencyShareOfAge { get; init; } = double.NaN;
 
     /// <summary>Mean days between consecutive purchase days; NaN with fewer than two purchase days.</summary>
     public required double MeanDaysBetweenPurchases { get; init; }

@@ -36,6 +36,10 @@ internal static class TrainCommand
         var offerCost = new Option<double>("--offer-cost") { Description = "Cost of one retention offer, for the profit-optimal churn threshold", DefaultValueFactory = _ => defaults.OfferCost };
         var saveRate = new Option<double>("--save-rate") { Description = "Share of targeted churners an offer keeps", DefaultValueFactory = _ => defaults.SaveRate };
         var customerValue = new Option<double?>("--customer-value") { Description = "Value of keeping a churner [default: mean horizon profit of customers who stayed]" };
+        var previous = new Option<DirectoryInfo?>("--previous")
+        {
+            Description = "Bundle in service whose segment ids to keep stable [default: the bundle already in the output folder, if any]",
+        };
         var groundTruth = new Option<FileInfo?>("--ground-truth")
         {
             Description = "The sample generator's ground-truth.csv, for oracle scores [default: <data>/ground-truth.csv when training at the default as-of date]",
@@ -54,7 +58,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train the churn, segment and lifetime value models and write a model bundle")
         {
-            output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth,
+            output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
             tableFile, id, label, positive, valueColumn, delimiter, decimalSeparator,
         };
         input.AddTo(command);
@@ -72,6 +76,7 @@ internal static class TrainCommand
                 OfferCost = parse.GetValue(offerCost),
                 SaveRate = parse.GetValue(saveRate),
                 SavedCustomerValue = parse.GetValue(customerValue),
+                PreviousSegments = PreviousSegments(parse.GetValue(previous)?.FullName ?? parse.GetValue(output)!.FullName),
             };
             TrainingResult result;
             if (parse.GetValue(tableFile) is { } tablePath)
@@ -122,6 +127,9 @@ internal static class TrainCommand
         return CliOutput.Step("Training", status =>
             BundleTrainer.TrainTransactional(new TransactionalInput(data, input.Files(parse), truth), features, options, new Progress<string>(status)));
     }
+
+    private static IReadOnlyList<MlCustomer.Core.Segments.SegmentProfile>? PreviousSegments(string folder) =>
+        File.Exists(Path.Combine(folder, ModelBundle.CardFile)) ? ModelBundle.ReadCard(folder).Segments?.Profiles : null;
 
     private static void PrintSummary(ModelCard card, TimeSpan elapsed)
     {

@@ -64,6 +64,8 @@ public sealed class FeatureBuilderTests
         Assert.Equal(181, a.TenureDays);                 // 2024-01-01 → 2024-06-30 (leap year)
         Assert.Equal(121, a.DaysSinceFirstPurchase);     // 2024-03-01 → 2024-06-30
         Assert.Equal(3 * 365.0 / 121, a.PurchaseDaysPerYear, 6);
+        Assert.Equal(15.0 / 121, a.RecencyShareOfAge, 6);
+        Assert.Equal(110.0 / 3, a.GrossProfitPerPurchaseDay, 6);
         Assert.Equal(53, a.MeanDaysBetweenPurchases, 6); // gaps 61 and 45
         Assert.Equal(Math.Sqrt(128), a.SdDaysBetweenPurchases, 6);
         Assert.Equal(240, a.RevenueLast90Days, 6);       // after 04-01: 200 + 40
@@ -91,6 +93,8 @@ public sealed class FeatureBuilderTests
         Assert.Equal(0, b.TenureDays);
         Assert.Equal(0, b.DaysSinceFirstPurchase);
         Assert.Equal(365.0 / 30, b.PurchaseDaysPerYear, 6); // a new buyer's rate is counted over at least 30 days
+        Assert.Equal(0, b.RecencyShareOfAge);
+        Assert.Equal(5, b.GrossProfitPerPurchaseDay, 6);
         Assert.True(double.IsNaN(b.MeanDaysBetweenPurchases));
         Assert.True(double.IsNaN(b.SdDaysBetweenPurchases));
         Assert.True(double.IsNaN(b.ServiceCost));
@@ -111,6 +115,8 @@ public sealed class FeatureBuilderTests
         Assert.Equal(1, c.ReturnRate);
         Assert.True(double.IsNaN(c.DaysSinceFirstPurchase));
         Assert.Equal(0, c.PurchaseDaysPerYear);
+        Assert.True(double.IsNaN(c.RecencyShareOfAge));
+        Assert.Equal(0, c.GrossProfitPerPurchaseDay);
         Assert.Equal(0, c.AverageOrderValue);
         Assert.True(double.IsNaN(c.MarginRate));
         Assert.Equal(FeatureColumns.NoValue, c.MainChannel);
