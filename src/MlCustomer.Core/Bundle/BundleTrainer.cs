@@ -342,6 +342,8 @@ public static class BundleTrainer
         }
 
         hash.AppendData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(settings, settings.GetType())));
+        // The features the code computes: a new feature changes the models, so it changes the version.
+        hash.AppendData(Encoding.UTF8.GetBytes(string.Join(',', FeatureColumns.Numeric.Select(n => n.Name))));
         hash.AppendData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(options with { Exclude = new SortedSet<string>(options.Exclude, StringComparer.Ordinal) })));
         return "mlc-" + Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
     }
