@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MlCustomer.Training.Decisions;
 using MlCustomer.Training.Evaluate;
 using MlCustomer.Training.Features;
 using MlCustomer.Training.Generate;
@@ -10,13 +11,14 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        var root = new RootCommand("MlCustomer training console: sample data, features, models and reports")
+        var root = new RootCommand("MlCustomer training console: sample data, features, models, reports, scores and retention decisions")
         {
             GenerateCommand.Create(),
             FeaturesCommand.Create(),
             TrainCommand.Create(),
             EvaluateCommand.CreateEvaluate(),
             EvaluateCommand.CreateCompare(),
+            ScoreCommand.Create(),
         };
         if (Console.IsOutputRedirected)
         {

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Data;
+using MlCustomer.Core.Tiers;
 using Spectre.Console;
 
 namespace MlCustomer.Training.Cli;
@@ -25,8 +27,8 @@ internal static class CliOutput
 
     /// <summary>
     /// Runs a command body and turns the errors a user can cause (bad data, bad options, missing
-    /// files) into one clear line on stderr and a non-zero exit code. Anything else is a bug and
-    /// keeps its stack trace.
+    /// files, a missing or unusable bundle, invalid rules) into one clear line on stderr and a
+    /// non-zero exit code. Anything else is a bug and keeps its stack trace.
     /// </summary>
     public static int Run(Func<int> command)
     {
@@ -34,7 +36,7 @@ internal static class CliOutput
         {
             return command();
         }
-        catch (Exception e) when (e is DataFileException or ArgumentException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is DataFileException or ModelBundleException or RuleSetException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return Failure;

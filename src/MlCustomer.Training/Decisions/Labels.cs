@@ -1,0 +1,40 @@
+using System.Globalization;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Tiers;
+
+namespace MlCustomer.Training.Decisions;
+
+/// <summary>How the decision commands write enums, flags and reasons in CSV cells and on the console.</summary>
+internal static class Labels
+{
+    /// <summary>low, medium, high.</summary>
+    public static string Of(RiskBand band) => band.ToString().ToLowerInvariant();
+
+    /// <summary>new, active, at-risk, lapsed, churned (kebab-case, so a spreadsheet filter needs no quotes).</summary>
+    public static string Of(LifecycleStage stage) => stage == LifecycleStage.AtRisk ? "at-risk" : stage.ToString().ToLowerInvariant();
+
+    /// <summary>sleeping, worth cultivating, fast-growing, declining, loyal, steady, new, gone.</summary>
+    public static string Of(MovementCategory category) => category switch
+    {
+        MovementCategory.WorthCultivating => "worth cultivating",
+        MovementCategory.FastGrowing => "fast-growing",
+        _ => category.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>A fraction as percent with one decimal: 0.868 → 86.8%.</summary>
+    public static string Percent(double fraction) => (fraction * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>true or false.</summary>
+    public static string Of(bool flag) => flag ? "true" : "false";
+
+    /// <summary>Model reasons as "recency_days (+0.412), tenure_days (-0.108)".</summary>
+    public static string Of(IReadOnlyList<Reason> reasons, string format) =>
+        string.Join(", ", reasons.Select(r => $"{r.Feature} ({r.Contribution.ToString(format, CultureInfo.InvariantCulture)})"));
+
+    /// <summary>Churn contributions are in the model's raw score (log-odds-like) units: three decimals.</summary>
+    public const string ChurnContribution = "+0.000;-0.000;0.000";
+
+    /// <summary>Profit contributions are in currency units: two decimals.</summary>
+    public const string ProfitContribution = "+0.00;-0.00;0.00";
+}
