@@ -19,6 +19,7 @@ internal static class Program
             EvaluateCommand.CreateEvaluate(),
             EvaluateCommand.CreateCompare(),
             ScoreCommand.Create(),
+            TargetsCommand.Create(),
         };
         if (Console.IsOutputRedirected)
         {

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Text;
+using MlCustomer.Core.Data;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Training.Cli;
+using Spectre.Console;
+
+namespace MlCustomer.Training.Decisions;
+
+/// <summary>`targets`: whom to give a retention offer within a budget, ranked by expected return, as CSV and a summary.</summary>
+internal static class TargetsCommand
+{
+    private static readonly string[] Columns =
+    [
+        "rank", "customer_id", "segment_name", "current_tier", "predicted_tier", "risk_band", "lifecycle_stage",
+        "churn_probability", "predicted_profit", "value_at_risk", "recommended_action", "offer_cost",
+        "expected_saved_profit", "expected_return", "break_even_probability", "cumulative_spend", "reason", "rule_reasons",
+    ];
+
+    public static Command Create()
+    {
+        var inputs = new DecisionInputs();
+        var budget = new Option<double>("--budget") { Description = "Total money for offers", Required = true };
+        var offerCost = new Option<double?>("--offer-cost") { Description = "One cost for every offer [default: each recommended action's own offer cost from the rules]" };
+        var saveRate = new Option<double?>("--save-rate") { Description = "Share of targeted churners an offer keeps [default: the rules' saveRate]" };
+        var limit = new Option<int?>("--limit") { Description = "At most this many customers (e.g. what the call centre can phone)" };
+        var top = new Option<int>("--show") { Description = "Targets to print", DefaultValueFactory = _ => 10 };
+        var output = new Option<FileInfo>("--output", "-o")
+        {
+            Description = "CSV to write, the chosen customers by expected return",
+            DefaultValueFactory = _ => new FileInfo(Path.Combine("out", "targets.csv")),
+        };
+        var command = new Command("targets", "Choose the customers whose retention offer is expected to return most within a budget")
+        {
+            budget, offerCost, saveRate, limit, top, output,
+        };
+        inputs.AddTo(command);
+        command.SetAction(parse => CliOutput.Run(() =>
+        {
+            var options = new TargetOptions
+            {
+                Budget = parse.GetValue(budget),
+                OfferCost = parse.GetValue(offerCost),
+                SaveRate = parse.GetValue(saveRate) ?? 0,
+                Limit = parse.GetValue(limit),
+            };
+
+            // Choosing from nobody checks the options before the data is loaded and scored; the save rate
+            // checked here is a placeholder until the rules (and their default save rate) are loaded.
+            RetentionTargets.Choose([], options);
+            var run = inputs.Prepare(parse);
+            options = options with { SaveRate = parse.GetValue(saveRate) ?? run.Rules.SaveRate };
+            var table = run.Features(run.AsOfDate);
+
+            // Only paid-offer customers can be chosen, so only their reasons are worth holding.
+            var decisions = run.DecideAll(table, d => d.PaidOffer ? d : d with { Reasons = [] });
+            var list = RetentionTargets.Choose(decisions, options);
+            var file = parse.GetValue(output)!;
+            Write(list, file);
+            Print(list, parse.GetValue(top), file);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static void Write(RetentionTargetList list, FileInfo file)
+    {
+        file.Directory?.Create();
+        using var writer = new StreamWriter(file.FullName, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        writer.Write(string.Join(',', Columns) + "\n");
+        var spend = 0.0;
+        for (var i = 0; i < list.Targets.Count; i++)
+        {
+            var target = list.Targets[i];
+            var d = target.Customer;
+            spend += target.OfferCost;
+            string[] cells =
+            [
+                (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                CsvText.Escape(d.CustomerId),
+                CsvText.Escape(d.Segment ?? ""),
+                d.Tier.ToString(),
+                d.PredictedTier.ToString(),
+                Labels.Of(d.RiskBand),
+                Labels.Of(d.Stage),
+                CsvText.Number(d.ChurnProbability),
+                CsvText.Number(d.PredictedProfit, 2),
+                CsvText.Number(d.ValueAtRisk, 2),
+                CsvText.Escape(d.Action),
+                CsvText.Number(target.OfferCost, 2),
+                CsvText.Number(target.ExpectedSavedProfit, 2),
+                CsvText.Number(target.ExpectedReturn, 2),
+                CsvText.Number(target.BreakEvenProbability),
+                CsvText.Number(spend, 2),
+                CsvText.Escape(target.Reason),
+                CsvText.Escape(string.Join(ScoreCsv.ReasonSeparator, d.Reasons.Select(r => r.Text))),
+            ];
+            writer.Write(string.Join(',', cells) + "\n");
+        }
+    }
+
+    private static void Print(RetentionTargetList list, int show, FileInfo file)
+    {
+        var summary = new Table().AddColumns("retention targets", "");
+        void Row(string name, string value) => summary.AddRow(Markup.Escape(name), Markup.Escape(value));
+        Row("customers chosen", $"{list.Targets.Count:N0} of {list.Considered:N0}");
+        Row("budget", $"{list.Budget:N2}");
+        Row("offer cost", list.OfferCostOverride is { } cost ? $"{cost:N2} each" : "each action's own (rules)");
+        Row("save rate", $"{list.SaveRate:0.###}");
+        Row("spend", $"{list.Spend:N2}");
+        Row("expected saved profit", $"{list.ExpectedSavedProfit:N2}");
+        Row("expected return (saved − spend)", $"{list.ExpectedReturn:N2}");
+        Row("ROI", list.Roi is { } roi ? Labels.Percent(roi) : "undefined (nothing spent)");
+        Row("profit-optimal churn threshold", list.Threshold.ChurnProbability is { } p
+            ? $"{p:0.000}: {list.Threshold.Customers:N0} customers, spend {list.Threshold.Spend:N2}, expected return {list.Threshold.ExpectedReturn:N2} (budget aside)"
+            : "none: offering to everyone above any churn-probability threshold loses money for this offer; the list ranks by expected return instead");
+        Row("left out: no paid offer (D, loss-making, false big)", $"{list.WithoutPaidOffer:N0}");
+        Row("left out: offer costs more than it is expected to save", $"{list.WithoutPositiveReturn:N0}");
+        Row("left out: worth it, but over the budget", $"{list.LeftOutByBudget:N0}");
+        Row("left out: worth it, but over --limit", $"{list.LeftOutByLimit:N0}");
+        AnsiConsole.Write(summary);
+
+        if (show > 0 && list.Targets.Count > 0)
+        {
+            var targets = new Table().AddColumns("#", "customer", "tier", "risk", "stage", "churn p", "predicted profit", "action", "offer", "expected return");
+            foreach (var (target, i) in list.Targets.Take(show).Select((t, i) => (t, i)))
+            {
+                var d = target.Customer;
+                targets.AddRow(
+                    $"{i + 1}", Markup.Escape(d.CustomerId), $"{d.Tier} → {d.PredictedTier}", Labels.Of(d.RiskBand), Labels.Of(d.Stage),
+                    $"{d.ChurnProbability:0.000}", $"{d.PredictedProfit:N2}", Markup.Escape(d.Action), $"{target.OfferCost:N2}", $"{target.ExpectedReturn:N2}");
+            }
+
+            AnsiConsole.Write(targets);
+        }
+
+        CliOutput.Info($"wrote {file.FullName}: {list.Summary()}");
+    }
+}
