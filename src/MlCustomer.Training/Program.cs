@@ -20,6 +20,7 @@ internal static class Program
             EvaluateCommand.CreateCompare(),
             ScoreCommand.Create(),
             TargetsCommand.Create(),
+            TiersCommand.Create(),
         };
         if (Console.IsOutputRedirected)
         {
