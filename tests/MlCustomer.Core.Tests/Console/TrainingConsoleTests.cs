@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using MlCustomer.Core.Tests.Data;
 
@@ -116,28 +115,13 @@ public sealed class TrainingConsoleTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("generate", result.Output, StringComparison.Ordinal);
         Assert.Contains("features", result.Output, StringComparison.Ordinal);
+        foreach (var command in new[] { "score", "targets", "tiers" })
+        {
+            Assert.Contains(command, result.Output, StringComparison.Ordinal);
+        }
     }
 
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlcustomer.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result, error.Result);
-    }
+    private static (int ExitCode, string Output, string Error) Run(params string[] args) => ConsoleProcess.Run(args);
 }

@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using MlCustomer.Core.Data;
+using MlCustomer.Core.Features;
+using MlCustomer.Core.SampleData;
+
+namespace MlCustomer.Core.Tests.Console;
+
+/// <summary>`score`, `targets` and `tiers` through the real console, on a bundle the console trained.</summary>
+public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFixture<ConsoleSampleBundle>
+{
+    private const string ScoreHeader =
+        "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_profit,profit_last_365_days,revenue_last_365_days," +
+        "current_tier,predicted_tier,loss_making,false_big_customer,lifecycle_stage,value_at_risk,recommended_action,offer_cost,model_reasons,rule_reasons";
+
+    [Fact]
+    public void ScoreWritesOneRowPerCustomerWithDecisionsAndReasonsAndPrintsTheRate()
+    {
+        var output = Path.Combine(sample.Folder, "scores.csv");
+
+        var result = Run("score", "--output", output);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(ScoreHeader, File.ReadLines(output).First());
+        var rows = ReadCsv(output);
+        Assert.Equal(CustomersAt(null), rows.Select(r => r["customer_id"]).ToList());
+        Assert.All(rows, r =>
+        {
+            Assert.InRange(double.Parse(r["churn_probability"], CultureInfo.InvariantCulture), 0, 1);
+            Assert.Contains(r["current_tier"], new[] { "A", "B", "C", "D" });
+            Assert.Contains(r["risk_band"], new[] { "low", "medium", "high" });
+            Assert.StartsWith("churn: ", r["model_reasons"], StringComparison.Ordinal);
+            Assert.Contains("profit: ", r["model_reasons"], StringComparison.Ordinal);
+            Assert.StartsWith("tier ", r["rule_reasons"], StringComparison.Ordinal);
+            Assert.Contains("action ", r["rule_reasons"], StringComparison.Ordinal);
+        });
+        Assert.Matches(@"\([\d,]+ rows/s\)", result.Output);
+    }
+
+    [Fact]
+    public void ScoreAtAnEarlierDateScoresOnlyTheCustomersWhoExistedThen()
+    {
+        var output = Path.Combine(sample.Folder, "scores-earlier.csv");
+
+        var result = Run("score", "--as-of", "2025-03-31", "--output", output, "--chunk-size", "100");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(CustomersAt(new DateOnly(2025, 3, 31)), ReadCsv(output).Select(r => r["customer_id"]).ToList());
+    }
+
+    [Fact]
+    public void TargetsSpendAtMostTheBudgetAndAreListedByExpectedReturn()
+    {
+        var output = Path.Combine(sample.Folder, "targets.csv");
+
+        var result = Run("targets", "--budget", "1000", "--offer-cost", "20", "--output", output);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var rows = ReadCsv(output);
+        Assert.NotEmpty(rows);
+        var costs = rows.Select(r => Number(r["offer_cost"])).ToList();
+        var returns = rows.Select(r => Number(r["expected_return"])).ToList();
+        Assert.All(costs, c => Assert.Equal(20, c));
+        Assert.True(costs.Sum() <= 1000, $"spend {costs.Sum()} > budget 1000");
+        Assert.All(returns, r => Assert.True(r > 0));
+        Assert.Equal(returns.OrderByDescending(r => r), returns);
+        Assert.Equal(Enumerable.Range(1, rows.Count).Select(i => i.ToString(CultureInfo.InvariantCulture)), rows.Select(r => r["rank"]));
+        Assert.Equal(costs.Sum(), Number(rows[^1]["cumulative_spend"]), 6);
+        Assert.Matches(@"customers chosen\s+\W\s+" + rows.Count.ToString("N0", CultureInfo.InvariantCulture) + " of ", result.Output);
+        Assert.Contains("ROI", result.Output, StringComparison.Ordinal);
+        Assert.Contains("expected saved profit", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TiersPrintThePyramidFromAToDAndTheParetoFigure()
+    {
+        var result = Run("tiers");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        foreach (var tier in new[] { "A", "B", "C", "D", "all" })
+        {
+            Assert.Matches(new Regex($@"^\W*{tier}\s+\W\s+[\d,]+\s", RegexOptions.Multiline), result.Output);
+        }
+
+        Assert.Matches(@"Pareto: the top 20% of customers \([\d,]+ of [\d,]+\) bring [\d.]+% of the profit", result.Output);
+        Assert.Matches(@"false big customers: [\d,]+", result.Output);
+    }
+
+    [Fact]
+    public void TiersComparedToAnEarlierDatePrintTheMovementCategoriesAndTheMigrationMatrix()
+    {
+        var result = Run("tiers", "--compare-to", "2025-06-30");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        foreach (var category in new[] { "sleeping", "worth cultivating", "fast-growing", "declining", "loyal", "steady", "new", "gone" })
+        {
+            Assert.Matches(new Regex($@"^\W*{category}\s+\W\s+[\d,]+\s", RegexOptions.Multiline), result.Output);
+        }
+
+        Assert.Contains("Tier migration 2025-06-30 → 2025-12-31: customers", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Tier migration 2025-06-30 → 2025-12-31: profit", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AMissingBundleFailsWithOneLineSayingHowToTrainOne()
+    {
+        var result = ConsoleProcess.Run("score", "--bundle", Path.Combine(sample.Folder, "no-such-bundle"), "--data", sample.DataFolder);
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("model-card.json is missing", error, StringComparison.Ordinal);
+        Assert.Contains("train", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("tiers", "--as-of", "2025-02-30", "'2025-02-30' is not a date")]
+    [InlineData("tiers", "--compare-to", "2026-01-01", "must be before the as-of date 2025-12-31")]
+    [InlineData("targets", "--budget", "-5", "Budget is -5")]
+    [InlineData("score", "--as-of", "2020-01-01", "before the first order date")]
+    public void BadOptionsFailWithOneLine(string command, string option, string value, string message)
+    {
+        var result = Run(command, option, value);
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RulesWhoseTierSharesDifferFromTheBundlesCutOffsFailWithOneLine()
+    {
+        var rules = Path.Combine(sample.Folder, "quartiles.json");
+        File.WriteAllText(rules, """{ "tiers": { "sharesPercent": { "a": 25, "b": 25, "c": 25, "d": 25 } } }""");
+
+        var result = Run("tiers", "--rules", rules);
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("quartiles.json does not fit bundle", error, StringComparison.Ordinal);
+        Assert.Contains("retrain", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs a command on the sample's bundle and data.</summary>
+    private (int ExitCode, string Output, string Error) Run(params string[] args) =>
+        ConsoleProcess.Run([.. args, "--bundle", sample.BundleFolder, "--data", sample.DataFolder]);
+
+    /// <summary>The customers the feature builder gives a row at an as-of date (default: the last order date), in id order.</summary>
+    private List<string> CustomersAt(DateOnly? asOf)
+    {
+        var data = CustomerDataLoader.Load(
+            Path.Combine(sample.DataFolder, SampleDataGenerator.TransactionsFile), Path.Combine(sample.DataFolder, SampleDataGenerator.CustomersFile), new LoadOptions());
+        var table = FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = asOf ?? data.LastOrderDate, IncludeLabels = false });
+        return table.Rows.Select(r => r.CustomerId).ToList();
+    }
+
+    private static double Number(string cell) => double.Parse(cell, CultureInfo.InvariantCulture);
+
+    private static List<Dictionary<string, string>> ReadCsv(string path)
+    {
+        using var csv = CsvReader.Open(path, ',');
+        Assert.True(csv.ReadRecord());
+        var header = Enumerable.Range(0, csv.FieldCount).Select(i => csv[i].ToString()).ToArray();
+        var rows = new List<Dictionary<string, string>>();
+        while (csv.ReadRecord())
+        {
+            Assert.Equal(header.Length, csv.FieldCount);
+            rows.Add(header.Select((name, i) => (name, value: csv[i].ToString())).ToDictionary(c => c.name, c => c.value, StringComparer.Ordinal));
+        }
+
+        return rows;
+    }
+}
