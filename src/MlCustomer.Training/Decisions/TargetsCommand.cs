@@ -113,7 +113,7 @@ internal static class TargetsCommand
         Row("ROI", list.Roi is { } roi ? Labels.Percent(roi) : "undefined (nothing spent)");
         Row("profit-optimal churn threshold", list.Threshold.ChurnProbability is { } p
             ? $"{p:0.000}: {list.Threshold.Customers:N0} customers, spend {list.Threshold.Spend:N2}, expected return {list.Threshold.ExpectedReturn:N2} (budget aside)"
-            : "none: offering to everyone above any churn-probability threshold loses money for this offer; the list ranks by expected return instead");
+            : "none: every threshold loses money for this offer (rank by expected return instead)");
         Row("left out: no paid offer (D, loss-making, false big)", $"{list.WithoutPaidOffer:N0}");
         Row("left out: offer costs more than it is expected to save", $"{list.WithoutPositiveReturn:N0}");
         Row("left out: worth it, but over the budget", $"{list.LeftOutByBudget:N0}");
