@@ -66,6 +66,7 @@ internal static class HtmlReport
         LifetimeValue(page, card.LifetimeValue);
         Segments(page, card.Segments, data.SegmentScatter);
         ProfitConcentrationSection(page, data.CustomerProfits);
+        TiersSection(page, card, data.Tiers, data.Movement);
         ModelCardSection(page, card);
         page.Append("</main>\n</body>\n</html>\n");
         return page.ToString();
@@ -411,6 +412,75 @@ internal static class HtmlReport
             .Append(curve.LossMakers > 0 ? ", which is why the curve rises above 100% before it comes back down." : ".").Append("</p>\n<div class=\"plots\">\n");
         Figure(page, ReportCharts.ProfitConcentration(curve), "The further the curve bows above the diagonal, the more profit depends on a few customers.");
         page.Append("</div>\n");
+    }
+
+    private static void TiersSection(StringBuilder page, ModelCard card, TierPicture? tiers, TierMovementPicture? movement)
+    {
+        page.Append("<h2 id=\"profit-tiers\">Profit tiers</h2>\n");
+        if (card.Tiers is { } cutoffs)
+        {
+            page.Append("<p class=\"note\">").Append(Html.Text(cutoffs.Describe())).Append("</p>\n");
+        }
+
+        if (tiers is null)
+        {
+            page.Append("<p class=\"missing\">No pyramid: this bundle has no profit tiers (customer-table input).</p>\n");
+            return;
+        }
+
+        var c = tiers.Concentration;
+        page.Append("<h3>The customer pyramid at ").Append(tiers.AsOfDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .Append("</h3>\n<table>\n<tr><th>Tier</th><th class=\"num\">Customers</th><th class=\"num\">Revenue</th><th class=\"num\">Profit</th>")
+            .Append("<th class=\"num\">Share of profit</th><th class=\"num\">Mean churn probability</th><th class=\"num\">Loss-making</th><th class=\"num\">False big</th></tr>\n");
+        foreach (var tier in c.Tiers)
+        {
+            page.Append("<tr><td>").Append(Html.Text(tier.Tier.ToString())).Append("</td><td class=\"num\">").Append(Html.Count(tier.Customers))
+                .Append("</td><td class=\"num\">").Append(Html.Text(tier.Revenue.ToString("N2", CultureInfo.InvariantCulture)))
+                .Append("</td><td class=\"num\">").Append(Html.Text(tier.Profit.ToString("N2", CultureInfo.InvariantCulture)))
+                .Append("</td><td class=\"num\">").Append(Html.Text(tier.ProfitShare is { } share ? share.ToString("P1", CultureInfo.InvariantCulture) : "–"))
+                .Append("</td><td class=\"num\">").Append(Html.Text(tier.MeanChurnProbability is { } churn ? churn.ToString("0.000", CultureInfo.InvariantCulture) : "–"))
+                .Append("</td><td class=\"num\">").Append(Html.Count(tier.LossMaking))
+                .Append("</td><td class=\"num\">").Append(Html.Count(tier.FalseBigCustomers)).Append("</td></tr>\n");
+        }
+
+        page.Append("</table>\n");
+        if (movement is null)
+        {
+            return;
+        }
+
+        var m = movement.Report;
+        page.Append("<h3>Movement from ").Append(movement.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append(" to ")
+            .Append(movement.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append("</h3>\n<table>\n<tr><th>Category</th><th class=\"num\">Customers</th><th>Meaning</th></tr>\n");
+        foreach (var count in m.Counts)
+        {
+            page.Append("<tr><td>").Append(Html.Text(count.Category.ToString())).Append("</td><td class=\"num\">").Append(Html.Count(count.Customers))
+                .Append("</td><td>").Append(Html.Text(count.Meaning)).Append("</td></tr>\n");
+        }
+
+        page.Append("</table>\n<h3>Tier migration matrix</h3>\n<p class=\"note\">Rows: tier at the earlier date; columns: tier at the as-of date. Customers, and profit before → after.</p>\n<table>\n<tr><th>from \\ to</th>");
+        var tiersInOrder = new[] { MlCustomer.Core.Tiers.ProfitTier.A, MlCustomer.Core.Tiers.ProfitTier.B, MlCustomer.Core.Tiers.ProfitTier.C, MlCustomer.Core.Tiers.ProfitTier.D };
+        foreach (var to in tiersInOrder)
+        {
+            page.Append("<th class=\"num\">").Append(Html.Text(to.ToString())).Append("</th>");
+        }
+
+        page.Append("</tr>\n");
+        foreach (var from in tiersInOrder)
+        {
+            page.Append("<tr><th>").Append(Html.Text(from.ToString())).Append("</th>");
+            foreach (var to in tiersInOrder)
+            {
+                var cell = m.Cell(from, to);
+                page.Append("<td class=\"num\">").Append(Html.Count(cell.Customers)).Append("<br><span class=\"note\">")
+                    .Append(Html.Text(cell.ProfitBefore.ToString("N0", CultureInfo.InvariantCulture))).Append(" → ")
+                    .Append(Html.Text(cell.ProfitAfter.ToString("N0", CultureInfo.InvariantCulture))).Append("</span></td>");
+            }
+
+            page.Append("</tr>\n");
+        }
+
+        page.Append("</table>\n");
     }
 
     private static void ModelCardSection(StringBuilder page, ModelCard card)

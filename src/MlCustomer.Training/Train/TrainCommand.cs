@@ -5,7 +5,10 @@ using MlCustomer.Core.Bundle;
 using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.SampleData;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Tiers;
 using MlCustomer.Training.Cli;
+using MlCustomer.Training.Decisions;
 using MlCustomer.Training.Reports;
 using Spectre.Console;
 
@@ -79,6 +82,7 @@ internal static class TrainCommand
                 PreviousSegments = PreviousSegments(parse.GetValue(previous)?.FullName ?? parse.GetValue(output)!.FullName),
             };
             TrainingResult result;
+            CustomerDataSet? transactions = null;
             if (parse.GetValue(tableFile) is { } tablePath)
             {
                 var tableOptions = new CustomerTableOptions
@@ -98,14 +102,18 @@ internal static class TrainCommand
             }
             else
             {
-                result = TrainTransactional(parse, input, window, groundTruth, options);
+                transactions = input.Load(parse);
+                result = TrainTransactional(parse, transactions, input, window, groundTruth, options);
             }
 
             var bundleFolder = parse.GetValue(output)!.FullName;
+            var (tiers, movement) = transactions is null ? (null, null) : TierPictures(result.Bundle, transactions, options);
             CliOutput.Step($"Writing {bundleFolder}", _ =>
             {
                 result.Bundle.Save(new MLContext(options.Seed), bundleFolder);
-                HtmlReport.Write(new ReportData(result.Bundle.Card, result.CustomerProfits, result.SegmentScatter), Path.Combine(bundleFolder, ModelBundle.ReportFile));
+                HtmlReport.Write(
+                    new ReportData(result.Bundle.Card, result.CustomerProfits, result.SegmentScatter, tiers, movement),
+                    Path.Combine(bundleFolder, ModelBundle.ReportFile));
                 return 0;
             });
             PrintSummary(result.Bundle.Card, watch.Elapsed);
@@ -114,10 +122,27 @@ internal static class TrainCommand
         return command;
     }
 
-    private static TrainingResult TrainTransactional(
-        ParseResult parse, DataInputOptions input, FeatureWindowOptions window, Option<FileInfo?> groundTruth, TrainingOptions options)
+    /// <summary>
+    /// The report's pyramid at the as-of date and the movement from half a churn horizon earlier, decided
+    /// with the bundle just trained, exactly as `tiers --compare-to` would.
+    /// </summary>
+    private static (TierPicture Tiers, TierMovementPicture Movement) TierPictures(ModelBundle bundle, CustomerDataSet data, TrainingOptions options)
     {
-        var data = input.Load(parse);
+        var asOf = bundle.Card.AsOfDate!.Value;
+        var earlier = asOf.AddDays(-(bundle.Card.ChurnHorizonDays ?? 180) / 2);
+        var run = new DecisionRun(new MLContext(options.Seed), bundle, bundle.Rules, data, asOf);
+        static CustomerDecision WithoutReasons(CustomerDecision d) => d with { Reasons = [] };
+        var now = run.DecideAll(run.Features(asOf), WithoutReasons);
+        var before = run.DecideAll(run.Features(earlier), WithoutReasons);
+        return (
+            new TierPicture(asOf, MlCustomer.Core.Tiers.ProfitConcentration.Compute(now)),
+            new TierMovementPicture(earlier, asOf, TierMovement.Compare(
+                before.ToDictionary(d => d.CustomerId, StringComparer.Ordinal), now.ToDictionary(d => d.CustomerId, StringComparer.Ordinal))));
+    }
+
+    private static TrainingResult TrainTransactional(
+        ParseResult parse, CustomerDataSet data, DataInputOptions input, FeatureWindowOptions window, Option<FileInfo?> groundTruth, TrainingOptions options)
+    {
         var features = window.Resolve(parse, data, includeLabels: true);
         var truthPath = parse.GetValue(groundTruth)?.FullName
             ?? (window.IsDefault(parse) && input.DataFolder(parse) is { } folder && File.Exists(Path.Combine(folder, GroundTruthFile.FileName))

@@ -14,6 +14,20 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
         "current_tier,predicted_tier,loss_making,false_big_customer,lifecycle_stage,value_at_risk,recommended_action,offer_cost,model_reasons,rule_reasons";
 
     [Fact]
+    public void TrainWritesABundleWhoseReportShowsThePyramidAndTheMigrationMatrix()
+    {
+        foreach (var file in new[] { "churn.zip", "segments.zip", "lifetime-value.zip", "model-card.json", "rules.json", "report.html" })
+        {
+            Assert.True(File.Exists(Path.Combine(sample.BundleFolder, file)), file);
+        }
+
+        var report = File.ReadAllText(Path.Combine(sample.BundleFolder, "report.html"));
+        Assert.Contains("The customer pyramid at", report, StringComparison.Ordinal);
+        Assert.Contains("Tier migration matrix", report, StringComparison.Ordinal);
+        Assert.Contains("Profit concentration", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ScoreWritesOneRowPerCustomerWithDecisionsAndReasonsAndPrintsTheRate()
     {
         var output = Path.Combine(sample.Folder, "scores.csv");
