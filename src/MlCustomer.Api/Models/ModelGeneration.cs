@@ -2,6 +2,7 @@ using Microsoft.Extensions.ObjectPool;
 using Microsoft.ML;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Tiers;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Scoring;
 using MlCustomer.Core.Segments;
@@ -28,7 +29,7 @@ public sealed class ModelGeneration
     private volatile bool retired;
 
     /// <summary>Prepares serving of a loaded bundle (call <see cref="WarmUp"/> before use).</summary>
-    public ModelGeneration(string source, ModelBundle bundle, MLContext ml, DateTimeOffset loadedAt)
+    public ModelGeneration(string source, ModelBundle bundle, MLContext ml, DateTimeOffset loadedAt, RuleSet? rules = null)
     {
         ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(ml);
@@ -37,7 +38,7 @@ public sealed class ModelGeneration
         Bundle = bundle;
         LoadedAt = loadedAt;
         Scorer = new BundleScorer(ml, bundle);
-        Decisions = new BundleDecisions(bundle);
+        Decisions = new BundleDecisions(bundle, rules);
         Inputs = new InputContract(bundle.Card);
         segmentsById = bundle.Card.Segments?.Profiles.ToDictionary(p => p.Id) ?? [];
 

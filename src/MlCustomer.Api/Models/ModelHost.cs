@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.ML;
 using MlCustomer.Api.Storage;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Api.Models;
 
@@ -120,6 +121,27 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
         }
     }
 
+    private RuleSet? RulesOverride(ModelBundle bundle)
+    {
+        if (string.IsNullOrWhiteSpace(options.Value.RulesPath))
+        {
+            return null;
+        }
+
+        var path = Path.GetFullPath(options.Value.RulesPath, environment.ContentRootPath);
+        try
+        {
+            var rules = RuleSet.Load(path);
+            return bundle.Card.Tiers?.Mismatch(rules) is { } mismatch
+                ? throw new ModelBundleException($"The configured rules ({Path.GetFileName(path)}) do not fit bundle {bundle.Card.Version}: {mismatch}")
+                : rules;
+        }
+        catch (RuleSetException e)
+        {
+            throw new ModelBundleException($"The configured rules cannot be used: {e.Message}");
+        }
+    }
+
     private ReloadResult LoadAndSwap(string source, string folder, string? from)
     {
         ModelGeneration next;
@@ -128,7 +150,8 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
             // One MLContext per generation: nothing the old models registered is shared with the new ones.
             var ml = new MLContext(seed: TrainingOptions.DefaultSeed);
             var bundle = ModelBundle.Load(ml, folder);
-            next = new ModelGeneration(source, bundle, ml, DateTimeOffset.UtcNow);
+            var rules = RulesOverride(bundle);
+            next = new ModelGeneration(source, bundle, ml, DateTimeOffset.UtcNow, rules);
             next.WarmUp();
         }
         catch (ModelBundleException e)

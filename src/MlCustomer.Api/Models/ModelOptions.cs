@@ -18,4 +18,11 @@ public sealed class ModelOptions
     /// <summary>A reload names a folder directly under this one; nothing outside it can be loaded.</summary>
     [Required]
     public string BundlesRoot { get; set; } = "../../models";
+
+    /// <summary>
+    /// A rules file (tiers, lifecycle, risk bands, actions, offer costs) that replaces the rules shipped in
+    /// every bundle loaded; null uses each bundle's own rules.json. Its tier settings must match the
+    /// bundle's learned cut-offs, or the bundle is refused.
+    /// </summary>
+    public string? RulesPath { get; set; }
 }

@@ -1,6 +1,7 @@
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Core.Scoring;
 
@@ -17,17 +18,22 @@ public sealed class BundleDecisions
     ];
 
     private readonly ModelBundle bundle;
+    private readonly RuleSet rules;
     private readonly Dictionary<string, int> index;
 
-    /// <summary>Prepares decisions for <paramref name="bundle"/>.</summary>
-    public BundleDecisions(ModelBundle bundle)
+    /// <summary>Prepares decisions for <paramref name="bundle"/> with its own rules, or <paramref name="rules"/> instead.</summary>
+    public BundleDecisions(ModelBundle bundle, RuleSet? rules = null)
     {
         ArgumentNullException.ThrowIfNull(bundle);
         this.bundle = bundle;
+        this.rules = rules ?? bundle.Rules;
         index = bundle.Card.FeatureContract.Schema.NumericNames
             .Select((name, i) => (name, i))
             .ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
     }
+
+    /// <summary>The rules the decisions follow.</summary>
+    public RuleSet Rules => rules;
 
     /// <summary>True when the bundle has tier cut-offs and its models read every feature the rules need.</summary>
     public bool Available => bundle.Card.Tiers is not null && Needed.All(index.ContainsKey);
@@ -58,6 +64,6 @@ public sealed class BundleDecisions
             HorizonDays = bundle.Card.ValueHorizonDays ?? 365,
             Segment = score.SegmentName,
         };
-        return CustomerDecision.Decide(facts, bundle.Card.Tiers!, bundle.Rules);
+        return CustomerDecision.Decide(facts, bundle.Card.Tiers!, rules);
     }
 }

@@ -53,6 +53,24 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
+    public async Task RulesFromTheApiConfigurationReplaceTheBundlesRules()
+    {
+        var rules = Path.Combine(Path.GetTempPath(), "mlcustomer-api-tests", Guid.NewGuid().ToString("N") + ".json");
+        Directory.CreateDirectory(Path.GetDirectoryName(rules)!);
+        // Every probability above 0.2% counts as high risk: visible in every result's risk band.
+        await File.WriteAllTextAsync(rules, """{ "riskBands": { "mediumFrom": 0.001, "highFrom": 0.002 } }""");
+        await using var configured = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:RulesPath"] = rules });
+        await configured.WaitUntilReadyAsync();
+        using var client = configured.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await client.ScoreAsync(Requests.FeaturesBody(5));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = (await response.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!;
+        Assert.All(body.Customers, c => Assert.Equal("high", c.RiskBand));
+    }
+
+    [Fact]
     public async Task TheSingleCustomerFastPathAgreesWithTheBatchScorer()
     {
         await factory.WaitUntilReadyAsync();
