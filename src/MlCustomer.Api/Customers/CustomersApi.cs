@@ -6,7 +6,7 @@ using MlCustomer.Api.Storage;
 
 namespace MlCustomer.Api.Customers;
 
-/// <summary>A customer's latest stored scores.</summary>
+/// <summary>A customer's latest stored scores and decision.</summary>
 /// <param name="CustomerId">The customer.</param>
 /// <param name="RunId">The scoring run that produced them.</param>
 /// <param name="ScoredAt">When that run finished.</param>
@@ -19,6 +19,7 @@ namespace MlCustomer.Api.Customers;
 /// <param name="PredictedProfit">Predicted profit in the value horizon.</param>
 /// <param name="ChurnReasons">Top churn reasons.</param>
 /// <param name="ValueReasons">Top value reasons.</param>
+/// <param name="Decision">The stored rule decision (tier, flags, lifecycle, action); null for bundles without tier cut-offs.</param>
 public sealed record CustomerScoresResponse(
     string CustomerId,
     string RunId,
@@ -31,7 +32,8 @@ public sealed record CustomerScoresResponse(
     string? SegmentName,
     double? PredictedProfit,
     IReadOnlyList<ScoreReason> ChurnReasons,
-    IReadOnlyList<ScoreReason> ValueReasons);
+    IReadOnlyList<ScoreReason> ValueReasons,
+    DecisionResult? Decision);
 
 /// <summary>Stored scores by customer.</summary>
 public static class CustomersApi
@@ -45,7 +47,7 @@ public static class CustomersApi
         var group = api.MapGroup("/customers").WithTags("Customers").RequireAuthorization(ApiRoles.ScorerPolicy);
         group.MapGet("/{id}", GetCustomer)
             .WithName("GetCustomer")
-            .WithSummary("The latest stored scores of one customer (from the latest succeeded scoring run that scored them)")
+            .WithSummary("The latest stored scores and decision of one customer (from the latest succeeded scoring run that scored them)")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
@@ -69,7 +71,11 @@ public static class CustomersApi
             score.CustomerId, score.RunId, score.ScoredAt, score.ModelVersion, score.AsOfDate, score.ChurnProbability, score.RiskBand,
             score.SegmentId, score.SegmentName, score.PredictedProfit,
             JsonSerializer.Deserialize<List<ScoreReason>>(score.ChurnReasonsJson, ReasonsJson) ?? [],
-            JsonSerializer.Deserialize<List<ScoreReason>>(score.ValueReasonsJson, ReasonsJson) ?? []));
+            JsonSerializer.Deserialize<List<ScoreReason>>(score.ValueReasonsJson, ReasonsJson) ?? [],
+            score.Decision is { } d
+                ? new DecisionResult(d.Tier, d.PredictedTier, d.LossMaking, d.FalseBigCustomer, d.LifecycleStage, d.ValueAtRisk,
+                    d.RecommendedAction, d.ActionDescription, d.OfferCost, d.Reasons().Select(r => r.Text).ToList())
+                : null));
     }
 
     /// <summary>Reasons as stored.</summary>

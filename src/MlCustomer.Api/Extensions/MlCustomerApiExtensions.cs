@@ -10,9 +10,11 @@ using MlCustomer.Api.Models;
 using MlCustomer.Api.OpenApi;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.ScoringRuns;
+using MlCustomer.Api.Retention;
 using MlCustomer.Api.Security;
 using MlCustomer.Api.Segments;
 using MlCustomer.Api.Storage;
+using MlCustomer.Api.Tiers;
 
 namespace MlCustomer.Api.Extensions;
 
@@ -125,6 +127,8 @@ public static class MlCustomerApiExtensions
         api.MapScoringRunsApi();
         api.MapCustomersApi();
         api.MapSegmentsApi();
+        api.MapRetentionApi();
+        api.MapTiersApi();
         return app;
     }
 

@@ -6,6 +6,7 @@ using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Storage;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Data;
+using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Features;
 
 namespace MlCustomer.Api.ScoringRuns;
@@ -13,7 +14,8 @@ namespace MlCustomer.Api.ScoringRuns;
 /// <summary>
 /// Scores the whole customer base, one queued run at a time: loads the configured data files, builds
 /// features at the run's as-of date with the trainer's builder, scores with the model generation current
-/// when the run starts (kept for the whole run), and stores every score in one transaction.
+/// when the run starts (kept for the whole run), decides each customer's tier, flags and action with that
+/// generation's rules, and stores every score and decision in one transaction.
 /// </summary>
 internal sealed partial class ScoringRunWorker(
     QueuedScoringRuns queue,
@@ -78,13 +80,24 @@ internal sealed partial class ScoringRunWorker(
 
         clock.Restart();
         var settings = scoring.Value;
+        var card = generation.Card;
+        var valueHorizonDays = card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays;
         var stored = new List<StoredScore>(table.Rows.Count);
         foreach (var chunk in table.Rows.Chunk(ChunkSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            foreach (var score in generation.Scorer.Score(chunk, table.AttributeNames, settings.Reasons))
+            var scores = generation.Scorer.Score(chunk, table.AttributeNames, settings.Reasons);
+            for (var i = 0; i < scores.Count; i++)
             {
-                var result = ScoresApi.ToResult(score, [], settings);
+                var score = scores[i];
+                // The batch path has the features themselves, so the decision reads them, not the model row.
+                var decision = card.Tiers is null
+                    ? null
+                    : CustomerDecision.Decide(
+                        CustomerFacts.From(chunk[i], score.ChurnProbability, score.PredictedProfit ?? 0, valueHorizonDays, score.SegmentName),
+                        card.Tiers,
+                        generation.Decisions.Rules);
+                var result = ScoresApi.ToResult(score, [], settings, decision);
                 stored.Add(new StoredScore
                 {
                     RunId = run.Id,
@@ -98,6 +111,7 @@ internal sealed partial class ScoringRunWorker(
                     ValueReasonsJson = CustomersApi.ToJson(result.ValueReasons),
                     ModelVersion = generation.Version,
                     AsOfDate = asOf,
+                    Decision = decision is null ? null : StoredDecision.From(decision),
                 });
             }
         }

@@ -70,5 +70,24 @@ internal static class Migrations
             )
             """,
         ]),
+        // One column per statement (SQLite adds one at a time); flags are INTEGER 0/1, which both databases store alike.
+        // Nullable: customer-table bundles have no decisions, and rows stored before this migration have none either.
+        (2, "each stored score carries the customer's rule decision",
+        [
+            "ALTER TABLE stored_scores ADD COLUMN tier TEXT NULL",
+            "ALTER TABLE stored_scores ADD COLUMN predicted_tier TEXT NULL",
+            "ALTER TABLE stored_scores ADD COLUMN loss_making INTEGER NULL",
+            "ALTER TABLE stored_scores ADD COLUMN false_big_customer INTEGER NULL",
+            "ALTER TABLE stored_scores ADD COLUMN lifecycle_stage TEXT NULL",
+            "ALTER TABLE stored_scores ADD COLUMN value_at_risk DOUBLE PRECISION NULL",
+            "ALTER TABLE stored_scores ADD COLUMN recommended_action TEXT NULL",
+            "ALTER TABLE stored_scores ADD COLUMN action_description TEXT NULL",
+            "ALTER TABLE stored_scores ADD COLUMN offer_cost DOUBLE PRECISION NULL",
+            "ALTER TABLE stored_scores ADD COLUMN paid_offer INTEGER NULL",
+            "ALTER TABLE stored_scores ADD COLUMN profit_last_365_days DOUBLE PRECISION NULL",
+            "ALTER TABLE stored_scores ADD COLUMN revenue_last_365_days DOUBLE PRECISION NULL",
+            "ALTER TABLE stored_scores ADD COLUMN rule_reasons TEXT NULL",
+            "ALTER TABLE stored_scores ADD COLUMN value_horizon_days INTEGER NULL",
+        ]),
     ];
 }

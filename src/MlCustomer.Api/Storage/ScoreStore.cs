@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using MlCustomer.Core.Decisions;
 
 namespace MlCustomer.Api.Storage;
 
@@ -17,6 +18,12 @@ public sealed partial class ScoreStore
     private const string RunColumns =
         "id, status, requested_by, requested_at, requested_as_of_date, as_of_date, model_version, started_at, finished_at, " +
         "transactions_read, customers_scored, load_ms, features_ms, scoring_ms, storing_ms, error";
+
+    private const string ScoreColumns =
+        "s.run_id, s.customer_id, s.churn_probability, s.risk_band, s.segment_id, s.segment_name, s.predicted_profit, " +
+        "s.churn_reasons, s.value_reasons, s.model_version, s.as_of_date, r.finished_at, " +
+        "s.tier, s.predicted_tier, s.loss_making, s.false_big_customer, s.lifecycle_stage, s.value_at_risk, s.recommended_action, " +
+        "s.action_description, s.offer_cost, s.paid_offer, s.profit_last_365_days, s.revenue_last_365_days, s.rule_reasons, s.value_horizon_days";
 
     private readonly string connectionString;
     private readonly ILogger<ScoreStore> logger;
@@ -123,11 +130,18 @@ public sealed partial class ScoreStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = Command(connection, transaction, """
             INSERT INTO stored_scores (run_id, customer_id, churn_probability, risk_band, segment_id, segment_name,
-                predicted_profit, churn_reasons, value_reasons, model_version, as_of_date)
-            VALUES (@run, @customer, @churn, @band, @segment_id, @segment_name, @profit, @churn_reasons, @value_reasons, @version, @as_of)
+                predicted_profit, churn_reasons, value_reasons, model_version, as_of_date,
+                tier, predicted_tier, loss_making, false_big_customer, lifecycle_stage, value_at_risk, recommended_action,
+                action_description, offer_cost, paid_offer, profit_last_365_days, revenue_last_365_days, rule_reasons, value_horizon_days)
+            VALUES (@run, @customer, @churn, @band, @segment_id, @segment_name, @profit, @churn_reasons, @value_reasons, @version, @as_of,
+                @tier, @predicted_tier, @loss_making, @false_big, @stage, @value_at_risk, @action,
+                @action_description, @offer_cost, @paid_offer, @profit_365, @revenue_365, @rule_reasons, @horizon)
             """,
             [("@run", null), ("@customer", null), ("@churn", null), ("@band", null), ("@segment_id", null), ("@segment_name", null),
-             ("@profit", null), ("@churn_reasons", null), ("@value_reasons", null), ("@version", null), ("@as_of", null)]);
+             ("@profit", null), ("@churn_reasons", null), ("@value_reasons", null), ("@version", null), ("@as_of", null),
+             ("@tier", null), ("@predicted_tier", null), ("@loss_making", null), ("@false_big", null), ("@stage", null),
+             ("@value_at_risk", null), ("@action", null), ("@action_description", null), ("@offer_cost", null), ("@paid_offer", null),
+             ("@profit_365", null), ("@revenue_365", null), ("@rule_reasons", null), ("@horizon", null)]);
         await command.PrepareAsync(cancellationToken);
         var p = command.Parameters;
         foreach (var score in scores)
@@ -143,6 +157,21 @@ public sealed partial class ScoreStore
             p[8].Value = score.ValueReasonsJson;
             p[9].Value = score.ModelVersion;
             p[10].Value = Format(score.AsOfDate);
+            var d = score.Decision;
+            p[11].Value = (object?)d?.Tier ?? DBNull.Value;
+            p[12].Value = (object?)d?.PredictedTier ?? DBNull.Value;
+            p[13].Value = d is null ? DBNull.Value : Flag(d.LossMaking);
+            p[14].Value = d is null ? DBNull.Value : Flag(d.FalseBigCustomer);
+            p[15].Value = (object?)d?.LifecycleStage ?? DBNull.Value;
+            p[16].Value = (object?)d?.ValueAtRisk ?? DBNull.Value;
+            p[17].Value = (object?)d?.RecommendedAction ?? DBNull.Value;
+            p[18].Value = (object?)d?.ActionDescription ?? DBNull.Value;
+            p[19].Value = (object?)d?.OfferCost ?? DBNull.Value;
+            p[20].Value = d is null ? DBNull.Value : Flag(d.PaidOffer);
+            p[21].Value = (object?)d?.ProfitLast365Days ?? DBNull.Value;
+            p[22].Value = (object?)d?.RevenueLast365Days ?? DBNull.Value;
+            p[23].Value = (object?)d?.RuleReasonsJson ?? DBNull.Value;
+            p[24].Value = (object?)d?.ValueHorizonDays ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -153,35 +182,47 @@ public sealed partial class ScoreStore
     public async Task<StoredScore?> GetLatestScoreAsync(string customerId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, """
-            SELECT s.run_id, s.customer_id, s.churn_probability, s.risk_band, s.segment_id, s.segment_name, s.predicted_profit,
-                s.churn_reasons, s.value_reasons, s.model_version, s.as_of_date, r.finished_at
+        await using var command = Command(connection, null, $"""
+            SELECT {ScoreColumns}
             FROM stored_scores s JOIN scoring_runs r ON r.id = s.run_id
             WHERE s.customer_id = @customer AND r.status = @succeeded
             ORDER BY r.finished_at DESC
             LIMIT 1
             """, [("@customer", customerId), ("@succeeded", RunStatus.Succeeded)]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        return await reader.ReadAsync(cancellationToken) ? ReadScore(reader) : null;
+    }
+
+    /// <summary>The latest succeeded run, or null when none has succeeded yet.</summary>
+    public async Task<ScoringRun?> GetLatestSucceededRunAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            $"SELECT {RunColumns} FROM scoring_runs WHERE status = @succeeded ORDER BY finished_at DESC LIMIT 1",
+            [("@succeeded", RunStatus.Succeeded)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadRun(reader) : null;
+    }
+
+    /// <summary>The rule decisions a run stored, rebuilt (customers without a stored decision are skipped).</summary>
+    public async Task<IReadOnlyList<CustomerDecision>> GetDecisionsAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, $"""
+            SELECT {ScoreColumns}
+            FROM stored_scores s JOIN scoring_runs r ON r.id = s.run_id
+            WHERE s.run_id = @run AND s.tier IS NOT NULL
+            ORDER BY s.customer_id
+            """, [("@run", runId)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var decisions = new List<CustomerDecision>();
+        while (await reader.ReadAsync(cancellationToken))
         {
-            return null;
+            var score = ReadScore(reader);
+            decisions.Add(score.Decision!.ToCustomerDecision(score));
         }
 
-        return new StoredScore
-        {
-            RunId = reader.GetString(0),
-            CustomerId = reader.GetString(1),
-            ChurnProbability = reader.GetDouble(2),
-            RiskBand = reader.GetString(3),
-            SegmentId = reader.IsDBNull(4) ? null : reader.GetInt32(4),
-            SegmentName = reader.IsDBNull(5) ? null : reader.GetString(5),
-            PredictedProfit = reader.IsDBNull(6) ? null : reader.GetDouble(6),
-            ChurnReasonsJson = reader.GetString(7),
-            ValueReasonsJson = reader.GetString(8),
-            ModelVersion = reader.GetString(9),
-            AsOfDate = DateOnly.ParseExact(reader.GetString(10), DateFormat, CultureInfo.InvariantCulture),
-            ScoredAt = ParseTimestamp(reader, 11),
-        };
+        return decisions;
     }
 
     /// <summary>Records a load or reload.</summary>
@@ -263,6 +304,41 @@ public sealed partial class ScoreStore
         await using var command = Command(connection, null, sql, parameters);
         return await command.ExecuteScalarAsync(cancellationToken);
     }
+
+    private static StoredScore ReadScore(DbDataReader reader) => new()
+    {
+        RunId = reader.GetString(0),
+        CustomerId = reader.GetString(1),
+        ChurnProbability = reader.GetDouble(2),
+        RiskBand = reader.GetString(3),
+        SegmentId = reader.IsDBNull(4) ? null : reader.GetInt32(4),
+        SegmentName = reader.IsDBNull(5) ? null : reader.GetString(5),
+        PredictedProfit = reader.IsDBNull(6) ? null : reader.GetDouble(6),
+        ChurnReasonsJson = reader.GetString(7),
+        ValueReasonsJson = reader.GetString(8),
+        ModelVersion = reader.GetString(9),
+        AsOfDate = DateOnly.ParseExact(reader.GetString(10), DateFormat, CultureInfo.InvariantCulture),
+        ScoredAt = ParseTimestamp(reader, 11),
+        Decision = reader.IsDBNull(12) ? null : new StoredDecision
+        {
+            Tier = reader.GetString(12),
+            PredictedTier = reader.GetString(13),
+            LossMaking = reader.GetInt64(14) != 0,
+            FalseBigCustomer = reader.GetInt64(15) != 0,
+            LifecycleStage = reader.GetString(16),
+            ValueAtRisk = reader.GetDouble(17),
+            RecommendedAction = reader.GetString(18),
+            ActionDescription = reader.GetString(19),
+            OfferCost = reader.GetDouble(20),
+            PaidOffer = reader.GetInt64(21) != 0,
+            ProfitLast365Days = reader.GetDouble(22),
+            RevenueLast365Days = reader.GetDouble(23),
+            RuleReasonsJson = reader.GetString(24),
+            ValueHorizonDays = reader.GetInt32(25),
+        },
+    };
+
+    private static int Flag(bool value) => value ? 1 : 0;
 
     private static ScoringRun ReadRun(DbDataReader reader) => new()
     {

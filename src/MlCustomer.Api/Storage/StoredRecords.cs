@@ -1,3 +1,7 @@
+using System.Text.Json;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Tiers;
+
 namespace MlCustomer.Api.Storage;
 
 /// <summary>Where a scoring run is.</summary>
@@ -106,6 +110,118 @@ public sealed record StoredScore
 
     /// <summary>When the run that stored it finished (filled when read).</summary>
     public DateTimeOffset? ScoredAt { get; init; }
+
+    /// <summary>What the profit rules decided; null for bundles without tier cut-offs and for runs before migration 2.</summary>
+    public StoredDecision? Decision { get; init; }
+}
+
+/// <summary>
+/// One customer's rule decision as stored with their scores: enough to rebuild the
+/// <see cref="CustomerDecision"/> that target lists and the tier summary are computed from.
+/// </summary>
+public sealed record StoredDecision
+{
+    /// <summary>Profit tier A–D now.</summary>
+    public required string Tier { get; init; }
+
+    /// <summary>Profit tier of the predicted profit.</summary>
+    public required string PredictedTier { get; init; }
+
+    /// <summary>Negative profit in the last 365 days.</summary>
+    public required bool LossMaking { get; init; }
+
+    /// <summary>High revenue, thin margin or low tier.</summary>
+    public required bool FalseBigCustomer { get; init; }
+
+    /// <summary>Lifecycle stage (camelCase, as the API writes it).</summary>
+    public required string LifecycleStage { get; init; }
+
+    /// <summary>Churn probability × max(predicted profit, 0).</summary>
+    public required double ValueAtRisk { get; init; }
+
+    /// <summary>Action key.</summary>
+    public required string RecommendedAction { get; init; }
+
+    /// <summary>Action in words.</summary>
+    public required string ActionDescription { get; init; }
+
+    /// <summary>Cost of the action's offer.</summary>
+    public required double OfferCost { get; init; }
+
+    /// <summary>Whether the action is a paid retention offer.</summary>
+    public required bool PaidOffer { get; init; }
+
+    /// <summary>Profit in the last 365 days.</summary>
+    public required double ProfitLast365Days { get; init; }
+
+    /// <summary>Revenue in the last 365 days.</summary>
+    public required double RevenueLast365Days { get; init; }
+
+    /// <summary>The value horizon the predicted profit covers, in days.</summary>
+    public required int ValueHorizonDays { get; init; }
+
+    /// <summary>Rule reasons as JSON (<c>[{"rule":…,"text":…}]</c>).</summary>
+    public required string RuleReasonsJson { get; init; }
+
+    private static readonly JsonSerializerOptions ReasonsJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The stored form of a decision.</summary>
+    public static StoredDecision From(CustomerDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return new StoredDecision
+        {
+            Tier = decision.Tier.ToString(),
+            PredictedTier = decision.PredictedTier.ToString(),
+            LossMaking = decision.LossMaking,
+            FalseBigCustomer = decision.FalseBigCustomer,
+            LifecycleStage = JsonNamingPolicy.CamelCase.ConvertName(decision.Stage.ToString()),
+            ValueAtRisk = decision.ValueAtRisk,
+            RecommendedAction = decision.Action,
+            ActionDescription = decision.ActionDescription,
+            OfferCost = decision.OfferCost,
+            PaidOffer = decision.PaidOffer,
+            ProfitLast365Days = decision.ProfitLast365Days,
+            RevenueLast365Days = decision.RevenueLast365Days,
+            ValueHorizonDays = decision.HorizonDays,
+            RuleReasonsJson = JsonSerializer.Serialize(decision.Reasons, ReasonsJson),
+        };
+    }
+
+    /// <summary>The rule reasons.</summary>
+    public IReadOnlyList<DecisionReason> Reasons() =>
+        JsonSerializer.Deserialize<List<DecisionReason>>(RuleReasonsJson, ReasonsJson) ?? [];
+
+    /// <summary>
+    /// The decision rebuilt from the stored columns and the customer's scores. The margin rate is not stored
+    /// (nothing computed from stored decisions reads it).
+    /// </summary>
+    public CustomerDecision ToCustomerDecision(StoredScore score)
+    {
+        ArgumentNullException.ThrowIfNull(score);
+        return new CustomerDecision
+        {
+            CustomerId = score.CustomerId,
+            Segment = score.SegmentName,
+            ProfitLast365Days = ProfitLast365Days,
+            RevenueLast365Days = RevenueLast365Days,
+            ChurnProbability = score.ChurnProbability,
+            PredictedProfit = score.PredictedProfit ?? 0,
+            HorizonDays = ValueHorizonDays,
+            Tier = Enum.Parse<ProfitTier>(Tier),
+            PredictedTier = Enum.Parse<ProfitTier>(PredictedTier),
+            LossMaking = LossMaking,
+            FalseBigCustomer = FalseBigCustomer,
+            Stage = Enum.Parse<LifecycleStage>(LifecycleStage, ignoreCase: true),
+            RiskBand = Enum.Parse<RiskBand>(score.RiskBand, ignoreCase: true),
+            ValueAtRisk = ValueAtRisk,
+            Action = RecommendedAction,
+            ActionDescription = ActionDescription,
+            OfferCost = OfferCost,
+            PaidOffer = PaidOffer,
+            Reasons = Reasons(),
+        };
+    }
 }
 
 /// <summary>One model load or reload, successful or refused.</summary>

@@ -122,6 +122,23 @@ public static class Requests
 
         return folder?.FullName ?? throw new InvalidOperationException("MlCustomer.sln not found above the test binaries.");
     }
+
+    /// <summary>Polls a scoring run's status (<paramref name="location"/> from the 202) until it succeeded or failed.</summary>
+    public static async Task<JsonElement> WaitForRunAsync(this HttpClient client, Uri location)
+    {
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            var run = await client.GetFromJsonAsync<JsonElement>(location);
+            if (run.GetProperty("status").GetString() is "succeeded" or "failed")
+            {
+                return run;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("The scoring run did not finish in 30 s.");
+    }
 }
 
 /// <summary>The parts of a /scores response the tests read.</summary>

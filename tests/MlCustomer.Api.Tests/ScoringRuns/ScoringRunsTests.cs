@@ -17,7 +17,7 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
 
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var location = started.Headers.Location!;
-        var run = await WaitForRunAsync(admin, location);
+        var run = await admin.WaitForRunAsync(location);
         Assert.Equal("succeeded", run.GetProperty("status").GetString());
         Assert.Equal("2025-06-30", run.GetProperty("asOfDate").GetString());
         Assert.True(run.GetProperty("customersScored").GetInt64() > 1_000);
@@ -61,7 +61,7 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
 
         using var started = await admin.PostAsJsonAsync(new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = "2001-01-01" });
 
-        var run = await WaitForRunAsync(admin, started.Headers.Location!);
+        var run = await admin.WaitForRunAsync(started.Headers.Location!);
         Assert.Equal("failed", run.GetProperty("status").GetString());
         Assert.Contains("before the first order date", run.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
@@ -77,21 +77,5 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.Equal(TestBundle.Instance.Version, segments.GetProperty("modelVersion").GetString());
         Assert.True(segments.GetProperty("segments").GetArrayLength() >= 2);
         Assert.All(segments.GetProperty("segments").EnumerateArray(), s => Assert.False(string.IsNullOrEmpty(s.GetProperty("name").GetString())));
-    }
-
-    private static async Task<JsonElement> WaitForRunAsync(HttpClient client, Uri location)
-    {
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            var run = await client.GetFromJsonAsync<JsonElement>(location);
-            if (run.GetProperty("status").GetString() is "succeeded" or "failed")
-            {
-                return run;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException("The scoring run did not finish in 30 s.");
     }
 }

@@ -1,0 +1,142 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MlCustomer.Api.Models;
+using MlCustomer.Api.Security;
+using MlCustomer.Api.Storage;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Tiers;
+
+namespace MlCustomer.Api.Retention;
+
+/// <summary>The retention target list of the latest succeeded scoring run.</summary>
+/// <param name="RunId">The scoring run whose stored decisions were used.</param>
+/// <param name="AsOfDate">Its as-of date.</param>
+/// <param name="ModelVersion">The bundle that scored it.</param>
+/// <param name="Budget">The budget asked for.</param>
+/// <param name="SaveRate">The save rate used.</param>
+/// <param name="OfferCostOverride">The single offer cost asked for, or null when each action's own cost was used.</param>
+/// <param name="CustomersChosen">Customers on the list.</param>
+/// <param name="Spend">Total offer cost of the list (never above the budget).</param>
+/// <param name="ExpectedSavedProfit">Churn probability × save rate × predicted profit, summed over the list.</param>
+/// <param name="ExpectedReturn">Expected saved profit − spend.</param>
+/// <param name="Roi">Expected return ÷ spend; null when nothing is spent.</param>
+/// <param name="Threshold">The churn-probability threshold that pays most, budget aside.</param>
+/// <param name="LeftOut">Who was left out and why.</param>
+/// <param name="Rule">How the list was chosen, in words.</param>
+/// <param name="Targets">The list, highest expected return first.</param>
+public sealed record RetentionTargetsResponse(
+    string RunId,
+    DateOnly? AsOfDate,
+    string? ModelVersion,
+    double Budget,
+    double SaveRate,
+    double? OfferCostOverride,
+    int CustomersChosen,
+    double Spend,
+    double ExpectedSavedProfit,
+    double ExpectedReturn,
+    double? Roi,
+    ProfitOptimalThreshold Threshold,
+    LeftOutCounts LeftOut,
+    string Rule,
+    IReadOnlyList<TargetResult> Targets);
+
+/// <summary>Customers not on the list, by reason.</summary>
+/// <param name="Considered">Customers with a stored decision in the run.</param>
+/// <param name="WithoutPaidOffer">Their action has no paid offer (tier D, loss-making, false big).</param>
+/// <param name="WithoutPositiveReturn">The offer is expected to cost more than it saves.</param>
+/// <param name="ByBudget">Worth an offer but beyond the budget.</param>
+/// <param name="ByLimit">Worth an offer and affordable but beyond the limit.</param>
+public sealed record LeftOutCounts(int Considered, int WithoutPaidOffer, int WithoutPositiveReturn, int ByBudget, int ByLimit);
+
+/// <summary>One customer on the list.</summary>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="ChurnProbability">Stored churn probability.</param>
+/// <param name="PredictedProfit">Stored predicted profit in the value horizon.</param>
+/// <param name="Action">The recommended action key.</param>
+/// <param name="OfferCost">What the offer costs.</param>
+/// <param name="ExpectedReturn">Churn probability × save rate × predicted profit − offer cost.</param>
+public sealed record TargetResult(string CustomerId, double ChurnProbability, double PredictedProfit, string Action, double OfferCost, double ExpectedReturn);
+
+/// <summary>Retention targets from stored decisions.</summary>
+public static class RetentionApi
+{
+    /// <summary>Maps <c>/retention/targets</c>.</summary>
+    public static RouteGroupBuilder MapRetentionApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var group = api.MapGroup("/retention").WithTags("Retention").RequireAuthorization(ApiRoles.ScorerPolicy);
+        group.MapGet("/targets", GetTargets)
+            .WithName("GetRetentionTargets")
+            .WithSummary("Whom to give a retention offer within a budget, ranked by expected return, from the latest succeeded scoring run");
+        return group;
+    }
+
+    /// <summary>The target list, 400 for invalid settings, or 404 before the first succeeded run.</summary>
+    public static async Task<Results<Ok<RetentionTargetsResponse>, ValidationProblem, ProblemHttpResult>> GetTargets(
+        double? budget, double? offerCost, double? saveRate, int? limit, ScoreStore store, ModelHost host, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(host);
+        var errors = new Dictionary<string, string[]>();
+        if (budget is not { } b || !double.IsFinite(b) || b <= 0)
+        {
+            errors[nameof(budget)] = ["budget is required and must be a number above 0."];
+        }
+
+        if (saveRate is { } rate && !(rate is > 0 and <= 1))
+        {
+            errors[nameof(saveRate)] = ["saveRate must be above 0 and at most 1 (the share of targeted churners an offer keeps)."];
+        }
+
+        // Core refuses a free offer too: an offer that costs nothing has no return to rank by.
+        if (offerCost is { } cost && (!double.IsFinite(cost) || cost <= 0))
+        {
+            errors[nameof(offerCost)] = ["offerCost must be a number above 0; leave it out to use each action's own offer cost."];
+        }
+
+        if (limit is < 1)
+        {
+            errors[nameof(limit)] = ["limit must be at least 1; leave it out for no limit."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid target list settings");
+        }
+
+        var run = await store.GetLatestSucceededRunAsync(cancellationToken);
+        if (run is null)
+        {
+            return NoSucceededRun();
+        }
+
+        var decisions = await store.GetDecisionsAsync(run.Id, cancellationToken);
+        double defaultSaveRate;
+        using (var lease = host.Acquire())
+        {
+            defaultSaveRate = lease?.Generation.Decisions.Rules.SaveRate ?? RuleSet.Default.SaveRate;
+        }
+
+        var list = RetentionTargets.Choose(decisions, new TargetOptions
+        {
+            Budget = budget!.Value,
+            OfferCost = offerCost,
+            SaveRate = saveRate ?? defaultSaveRate,
+            Limit = limit,
+        });
+        return TypedResults.Ok(new RetentionTargetsResponse(
+            run.Id, run.AsOfDate, run.ModelVersion, list.Budget, list.SaveRate, list.OfferCostOverride, list.Targets.Count,
+            list.Spend, list.ExpectedSavedProfit, list.ExpectedReturn, list.Roi, list.Threshold,
+            new LeftOutCounts(list.Considered, list.WithoutPaidOffer, list.WithoutPositiveReturn, list.LeftOutByBudget, list.LeftOutByLimit),
+            list.Rule,
+            list.Targets.Select(t => new TargetResult(
+                t.Customer.CustomerId, t.Customer.ChurnProbability, t.Customer.PredictedProfit, t.Customer.Action, t.OfferCost, t.ExpectedReturn)).ToList()));
+    }
+
+    /// <summary>404 while no scoring run has succeeded: the views over stored decisions have nothing to read.</summary>
+    public static ProblemHttpResult NoSucceededRun() => TypedResults.Problem(
+        statusCode: StatusCodes.Status404NotFound,
+        title: "No scoring run has succeeded yet",
+        detail: "Target lists and the tier summary read the decisions stored by the latest succeeded scoring run. " +
+            "Start one with POST /api/v1/scoring-runs (admin) and retry when GET /api/v1/scoring-runs/{id} says succeeded.");
+}

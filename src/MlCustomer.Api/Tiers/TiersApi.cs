@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MlCustomer.Api.Retention;
+using MlCustomer.Api.Security;
+using MlCustomer.Api.Storage;
+using MlCustomer.Core.Tiers;
+
+namespace MlCustomer.Api.Tiers;
+
+/// <summary>The customer pyramid and profit concentration of the latest succeeded scoring run.</summary>
+/// <param name="RunId">The scoring run whose stored decisions were used.</param>
+/// <param name="AsOfDate">Its as-of date.</param>
+/// <param name="ModelVersion">The bundle that scored it.</param>
+/// <param name="Customers">Customers with a stored decision.</param>
+/// <param name="TotalProfit">Their profit in the last 365 days.</param>
+/// <param name="TopPercent">The top share looked at, in percent.</param>
+/// <param name="TopCustomers">Customers in that top share.</param>
+/// <param name="TopProfitShare">Their share of the total profit (above 1 when loss-makers take profit away); null when the total is not positive.</param>
+/// <param name="FalseBigCustomers">False big customers over all tiers.</param>
+/// <param name="Tiers">The pyramid, A to D.</param>
+public sealed record TiersSummaryResponse(
+    string RunId,
+    DateOnly? AsOfDate,
+    string? ModelVersion,
+    int Customers,
+    double TotalProfit,
+    double TopPercent,
+    int TopCustomers,
+    double? TopProfitShare,
+    int FalseBigCustomers,
+    IReadOnlyList<TierResult> Tiers);
+
+/// <summary>One tier of the pyramid.</summary>
+/// <param name="Tier">A, B, C or D.</param>
+/// <param name="Customers">Customers in it.</param>
+/// <param name="Revenue">Their revenue in the last 365 days.</param>
+/// <param name="Profit">Their profit in the last 365 days.</param>
+/// <param name="ProfitShare">Share of the total profit; null when the total is not positive.</param>
+/// <param name="MeanChurnProbability">Mean churn probability; null for an empty tier.</param>
+/// <param name="LossMaking">Loss-making customers in it.</param>
+/// <param name="FalseBigCustomers">False big customers in it.</param>
+public sealed record TierResult(
+    string Tier, int Customers, double Revenue, double Profit, double? ProfitShare, double? MeanChurnProbability, int LossMaking, int FalseBigCustomers);
+
+/// <summary>The tier summary from stored decisions.</summary>
+public static class TiersApi
+{
+    /// <summary>Maps <c>/tiers/summary</c>.</summary>
+    public static RouteGroupBuilder MapTiersApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var group = api.MapGroup("/tiers").WithTags("Tiers").RequireAuthorization(ApiRoles.ScorerPolicy);
+        group.MapGet("/summary", GetSummary)
+            .WithName("GetTiersSummary")
+            .WithSummary("The customer pyramid (tiers A–D), the top-20% share of profit and the false-big count, from the latest succeeded scoring run");
+        return group;
+    }
+
+    /// <summary>The summary, or 404 before the first succeeded run.</summary>
+    public static async Task<Results<Ok<TiersSummaryResponse>, ProblemHttpResult>> GetSummary(ScoreStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var run = await store.GetLatestSucceededRunAsync(cancellationToken);
+        if (run is null)
+        {
+            return RetentionApi.NoSucceededRun();
+        }
+
+        var concentration = ProfitConcentration.Compute(await store.GetDecisionsAsync(run.Id, cancellationToken));
+        return TypedResults.Ok(new TiersSummaryResponse(
+            run.Id, run.AsOfDate, run.ModelVersion, concentration.Customers, concentration.TotalProfit, concentration.TopPercent,
+            concentration.TopCustomers, concentration.TopProfitShare, concentration.Tiers.Sum(t => t.FalseBigCustomers),
+            concentration.Tiers.Select(t => new TierResult(
+                t.Tier.ToString(), t.Customers, t.Revenue, t.Profit, t.ProfitShare, t.MeanChurnProbability, t.LossMaking, t.FalseBigCustomers)).ToList()));
+    }
+}

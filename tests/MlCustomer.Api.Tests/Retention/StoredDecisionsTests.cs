@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MlCustomer.Api.Tests.Infrastructure;
+
+namespace MlCustomer.Api.Tests.Retention;
+
+public sealed class StoredDecisionsTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private const double Budget = 500;
+
+    [Fact]
+    public async Task TargetsFromTheLatestRunStayWithinTheBudgetOrderedByExpectedReturn()
+    {
+        var run = await RunScoringAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        var list = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/retention/targets?budget={Budget}&saveRate=0.3", UriKind.Relative));
+
+        Assert.Equal(run.GetProperty("id").GetString(), list.GetProperty("runId").GetString());
+        Assert.Equal("2025-06-30", list.GetProperty("asOfDate").GetString());
+        Assert.Equal(TestBundle.Instance.Version, list.GetProperty("modelVersion").GetString());
+        var targets = list.GetProperty("targets").EnumerateArray().ToList();
+        Assert.NotEmpty(targets);
+        Assert.Equal(targets.Count, list.GetProperty("customersChosen").GetInt32());
+        Assert.InRange(list.GetProperty("spend").GetDouble(), 0, Budget);
+        Assert.Equal(list.GetProperty("spend").GetDouble(), targets.Sum(t => t.GetProperty("offerCost").GetDouble()), 6);
+        var returns = targets.Select(t => t.GetProperty("expectedReturn").GetDouble()).ToList();
+        Assert.All(returns, r => Assert.True(r > 0));
+        Assert.Equal(returns.OrderByDescending(r => r), returns);
+        Assert.Equal(run.GetProperty("customersScored").GetInt64(), list.GetProperty("leftOut").GetProperty("considered").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("budget=0", "budget")]
+    [InlineData("budget=-5", "budget")]
+    [InlineData("saveRate=0.3", "budget")]
+    [InlineData("budget=100&saveRate=1.5", "saveRate")]
+    [InlineData("budget=100&offerCost=-1", "offerCost")]
+    [InlineData("budget=100&limit=0", "limit")]
+    public async Task InvalidTargetSettingsGetAValidationProblemNamingTheField(string query, string field)
+    {
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await client.GetAsync(new Uri($"/api/v1/retention/targets?{query}", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(field, (await Requests.ErrorsAsync(response)).Keys);
+    }
+
+    [Fact]
+    public async Task TheTierSummaryCountsEveryScoredCustomerInTiersAToD()
+    {
+        var run = await RunScoringAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        var summary = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/tiers/summary", UriKind.Relative));
+
+        var tiers = summary.GetProperty("tiers").EnumerateArray().ToList();
+        Assert.Equal(["A", "B", "C", "D"], tiers.Select(t => t.GetProperty("tier").GetString()));
+        var scored = run.GetProperty("customersScored").GetInt64();
+        Assert.Equal(scored, tiers.Sum(t => t.GetProperty("customers").GetInt64()));
+        Assert.Equal(scored, summary.GetProperty("customers").GetInt64());
+        Assert.Equal(tiers.Sum(t => t.GetProperty("falseBigCustomers").GetInt32()), summary.GetProperty("falseBigCustomers").GetInt32());
+        Assert.True(summary.GetProperty("topProfitShare").GetDouble() > 0.2, "the top 20% by profit bring more than 20% of the profit");
+    }
+
+    [Fact]
+    public async Task TheCustomerEndpointReturnsTheStoredDecision()
+    {
+        await RunScoringAsync();
+        var customerId = TestBundle.Instance.Data.Customers![0].CustomerId;
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        var customer = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
+
+        var decision = customer.GetProperty("decision");
+        Assert.Contains(decision.GetProperty("tier").GetString(), new[] { "A", "B", "C", "D" });
+        Assert.False(string.IsNullOrEmpty(decision.GetProperty("recommendedAction").GetString()));
+        Assert.NotEmpty(decision.GetProperty("reasons").EnumerateArray());
+        Assert.Contains(customer.GetProperty("riskBand").GetString(), new[] { "low", "medium", "high" });
+    }
+
+    [Theory]
+    [InlineData("/api/v1/retention/targets?budget=100")]
+    [InlineData("/api/v1/tiers/summary")]
+    public async Task BeforeAnyRunHasSucceededTheStoredViewsGet404SayingToStartOne(string path)
+    {
+        using var fresh = ApiFactory.With();
+        using var client = fresh.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("POST /api/v1/scoring-runs", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private async Task<JsonElement> RunScoringAsync()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var admin = factory.ClientWith(ApiFactory.AdminKey);
+        using var started = await admin.PostAsJsonAsync(new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = "2025-06-30" });
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var run = await admin.WaitForRunAsync(started.Headers.Location!);
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        return run;
+    }
+}
