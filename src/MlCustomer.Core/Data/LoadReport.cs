@@ -53,6 +53,23 @@ public sealed class LoadReport
         return text.ToString();
     }
 
+    /// <summary>
+    /// The same report with file names instead of paths, for what is committed or shared (a model card):
+    /// where the files lay on the training machine is nobody's business and breaks reproducibility.
+    /// </summary>
+    public LoadReport WithFileNamesOnly() => new()
+    {
+        Files = Files.Select(f => new FileLoadReport
+        {
+            File = Path.GetFileName(f.File),
+            RowsRead = f.RowsRead,
+            RowsLoaded = f.RowsLoaded,
+            SkippedByReason = f.SkippedByReason,
+            SkippedExamples = f.SkippedExamples,
+        }).ToList(),
+        Notes = Notes,
+    };
+
     /// <summary>The report as indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 

@@ -6,7 +6,7 @@ namespace MlCustomer.Core.Tests.Data;
 /// <summary>The real UCI Online Retail export, when it is present next to the repository (it is never inside it).</summary>
 public sealed class OnlineRetailTests(ITestOutputHelper output)
 {
-    private static string MappingPath => Path.Combine(RepositoryFolders.Root, "training-data", "mappings", "online-retail.json");
+    private static string MappingPath => Path.Combine(RepositoryFolders.Root, "training-data", "mappings", "uci-retail-export.json");
 
     [Fact]
     public void OnlineRetailMappingInTheRepositoryIsValid()
