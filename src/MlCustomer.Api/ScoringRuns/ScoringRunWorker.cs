@@ -80,8 +80,6 @@ internal sealed partial class ScoringRunWorker(
 
         clock.Restart();
         var settings = scoring.Value;
-        var card = generation.Card;
-        var valueHorizonDays = card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays;
         var stored = new List<StoredScore>(table.Rows.Count);
         foreach (var chunk in table.Rows.Chunk(ChunkSize))
         {
@@ -90,13 +88,7 @@ internal sealed partial class ScoringRunWorker(
             for (var i = 0; i < scores.Count; i++)
             {
                 var score = scores[i];
-                // The batch path has the features themselves, so the decision reads them, not the model row.
-                var decision = card.Tiers is null
-                    ? null
-                    : CustomerDecision.Decide(
-                        CustomerFacts.From(chunk[i], score.ChurnProbability, score.PredictedProfit ?? 0, valueHorizonDays, score.SegmentName),
-                        card.Tiers,
-                        generation.Decisions.Rules);
+                var decision = generation.Decisions.Decide(chunk[i], score);
                 var result = ScoresApi.ToResult(score, [], settings, decision);
                 stored.Add(new StoredScore
                 {

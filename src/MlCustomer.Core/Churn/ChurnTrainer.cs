@@ -36,16 +36,9 @@ public static class ChurnTrainer
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(options);
-        return ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
-        {
-            LabelColumnName = nameof(ModelRow.Label),
-            FeatureColumnName = FeatureSchema.FeaturesColumn,
-            NumberOfTrees = options.NumberOfTrees,
-            NumberOfLeaves = options.NumberOfLeaves,
-            LearningRate = options.LearningRate,
-            MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf,
-            FeatureFraction = options.FeatureFraction,
-        });
+        return ml.BinaryClassification.Trainers.FastTree(FastTreeSettings.For<FastTreeBinaryTrainer.Options>(
+            nameof(ModelRow.Label), options.NumberOfTrees, options.NumberOfLeaves, options.LearningRate,
+            options.MinimumExampleCountPerLeaf, options.FeatureFraction));
     }
 
     /// <summary>

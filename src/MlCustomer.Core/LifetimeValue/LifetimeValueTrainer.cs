@@ -63,16 +63,7 @@ public static class LifetimeValueTrainer
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(options);
-        return ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
-        {
-            LabelColumnName = nameof(ModelRow.Value),
-            FeatureColumnName = FeatureSchema.FeaturesColumn,
-            NumberOfTrees = options.NumberOfTrees,
-            NumberOfLeaves = options.NumberOfLeaves,
-            LearningRate = options.LearningRate,
-            MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf,
-            FeatureFraction = options.FeatureFraction,
-        });
+        return ml.Regression.Trainers.FastTree(Settings<FastTreeRegressionTrainer.Options>(nameof(ModelRow.Value), options));
     }
 
     /// <summary>
@@ -83,17 +74,13 @@ public static class LifetimeValueTrainer
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(options);
-        return ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
-        {
-            LabelColumnName = nameof(ModelRow.Label),
-            FeatureColumnName = FeatureSchema.FeaturesColumn,
-            NumberOfTrees = options.NumberOfTrees,
-            NumberOfLeaves = options.NumberOfLeaves,
-            LearningRate = options.LearningRate,
-            MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf,
-            FeatureFraction = options.FeatureFraction,
-        });
+        return ml.BinaryClassification.Trainers.FastTree(Settings<FastTreeBinaryTrainer.Options>(nameof(ModelRow.Label), options));
     }
+
+    private static TOptions Settings<TOptions>(string label, LifetimeValueOptions options)
+        where TOptions : BoostedTreeOptions, new() =>
+        FastTreeSettings.For<TOptions>(
+            label, options.NumberOfTrees, options.NumberOfLeaves, options.LearningRate, options.MinimumExampleCountPerLeaf, options.FeatureFraction);
 
     /// <summary>
     /// Cross-validates both candidates on <paramref name="rows"/> (the training part; folds stratified by

@@ -1,5 +1,6 @@
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Tiers;
 
@@ -32,13 +33,29 @@ public sealed class BundleDecisions
             .ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
     }
 
+    private int HorizonDays => bundle.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays;
+
     /// <summary>The rules the decisions follow.</summary>
     public RuleSet Rules => rules;
 
     /// <summary>True when the bundle has tier cut-offs and its models read every feature the rules need.</summary>
     public bool Available => bundle.Card.Tiers is not null && Needed.All(index.ContainsKey);
 
-    /// <summary>The decision for one scored customer, or null when <see cref="Available"/> is false.</summary>
+    /// <summary>
+    /// The decision for a customer whose full features are at hand (batch scoring, the console): the
+    /// double-precision features, not the model row's single-precision copy. Null without tier cut-offs.
+    /// </summary>
+    public CustomerDecision? Decide(CustomerFeatures features, CustomerScore score)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(score);
+        return bundle.Card.Tiers is not { } cutoffs
+            ? null
+            : CustomerDecision.Decide(
+                CustomerFacts.From(features, score.ChurnProbability, score.PredictedProfit ?? 0, HorizonDays, score.SegmentName), cutoffs, rules);
+    }
+
+    /// <summary>The decision for one scored customer from its model row (requests with precomputed features), or null when <see cref="Available"/> is false.</summary>
     public CustomerDecision? Decide(ModelRow row, CustomerScore score)
     {
         ArgumentNullException.ThrowIfNull(row);
@@ -61,7 +78,7 @@ public sealed class BundleDecisions
             PurchaseDays = Value("purchase_days"),
             ChurnProbability = score.ChurnProbability,
             PredictedProfit = score.PredictedProfit ?? 0,
-            HorizonDays = bundle.Card.ValueHorizonDays ?? 365,
+            HorizonDays = HorizonDays,
             Segment = score.SegmentName,
         };
         return CustomerDecision.Decide(facts, bundle.Card.Tiers!, rules);

@@ -22,11 +22,13 @@ internal sealed class DecisionRun
     public const int DefaultChunkSize = 8_192;
 
     private readonly BundleScorer scorer;
+    private readonly BundleDecisions decisions;
 
     /// <summary>Prepares scoring of <paramref name="data"/>; call <see cref="Check"/> on the bundle and rules first.</summary>
     public DecisionRun(MLContext ml, ModelBundle bundle, RuleSet rules, CustomerDataSet data, DateOnly asOfDate)
     {
         scorer = new BundleScorer(ml, bundle);
+        decisions = new BundleDecisions(bundle, rules);
         Bundle = bundle;
         Rules = rules;
         Cutoffs = bundle.Card.Tiers!;
@@ -112,8 +114,7 @@ internal sealed class DecisionRun
             for (var i = 0; i < chunk.Count; i++)
             {
                 var score = scores[i];
-                var facts = CustomerFacts.From(chunk[i], score.ChurnProbability, score.PredictedProfit!.Value, ValueHorizonDays, score.SegmentName);
-                decided.Add(new ScoredCustomer(score, CustomerDecision.Decide(facts, Cutoffs, Rules)));
+                decided.Add(new ScoredCustomer(score, decisions.Decide(chunk[i], score)!));
             }
 
             yield return decided;

@@ -4,6 +4,7 @@ using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Segments;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Training.Reports;
 
@@ -397,8 +398,8 @@ internal static class HtmlReport
     private static void ProfitConcentrationSection(StringBuilder page, IReadOnlyList<double> profits)
     {
         page.Append("<h2 id=\"profit-concentration\">Profit concentration</h2>\n");
-        var curve = ProfitConcentration.Compute(profits ?? []);
-        if (curve is null)
+        var curve = profits is { Count: > 0 } ? ProfitConcentration.Compute(profits) : null;
+        if (curve?.TopProfitShare is not { } topShareOfProfit)
         {
             page.Append("<p class=\"missing\">")
                 .Append(profits is { Count: > 0 } ? "The customers' total profit is not positive, so shares of it mean nothing." : "No customer profits were given.")
@@ -406,10 +407,11 @@ internal static class HtmlReport
             return;
         }
 
-        page.Append("<p>The top ").Append(Html.Percent(curve.TopShare, "0")).Append(" of customers (").Append(Html.Count(curve.TopCustomers)).Append(" of ")
-            .Append(Html.Count(curve.Customers)).Append(") bring <b>").Append(Html.Percent(curve.TopShareOfProfit)).Append("</b> of the total profit of ")
-            .Append(Html.Money(curve.TotalProfit)).Append(". ").Append(Html.Count(curve.LossMakers)).Append(" customers lose money")
-            .Append(curve.LossMakers > 0 ? ", which is why the curve rises above 100% before it comes back down." : ".").Append("</p>\n<div class=\"plots\">\n");
+        var lossMakers = profits!.Count(p => p < 0);
+        page.Append("<p>The top ").Append(Html.Percent(curve.TopPercent / 100, "0")).Append(" of customers (").Append(Html.Count(curve.TopCustomers)).Append(" of ")
+            .Append(Html.Count(curve.Customers)).Append(") bring <b>").Append(Html.Percent(topShareOfProfit)).Append("</b> of the total profit of ")
+            .Append(Html.Money(curve.TotalProfit)).Append(". ").Append(Html.Count(lossMakers)).Append(" customers lose money")
+            .Append(lossMakers > 0 ? ", which is why the curve rises above 100% before it comes back down." : ".").Append("</p>\n<div class=\"plots\">\n");
         Figure(page, ReportCharts.ProfitConcentration(curve), "The further the curve bows above the diagonal, the more profit depends on a few customers.");
         page.Append("</div>\n");
     }
@@ -459,7 +461,7 @@ internal static class HtmlReport
         }
 
         page.Append("</table>\n<h3>Tier migration matrix</h3>\n<p class=\"note\">Rows: tier at the earlier date; columns: tier at the as-of date. Customers, and profit before → after.</p>\n<table>\n<tr><th>from \\ to</th>");
-        var tiersInOrder = new[] { MlCustomer.Core.Tiers.ProfitTier.A, MlCustomer.Core.Tiers.ProfitTier.B, MlCustomer.Core.Tiers.ProfitTier.C, MlCustomer.Core.Tiers.ProfitTier.D };
+        var tiersInOrder = new[] { ProfitTier.A, ProfitTier.B, ProfitTier.C, ProfitTier.D };
         foreach (var to in tiersInOrder)
         {
             page.Append("<th class=\"num\">").Append(Html.Text(to.ToString())).Append("</th>");

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Segments;
+using MlCustomer.Core.Tiers;
 using ScottPlot;
 
 namespace MlCustomer.Training.Reports;
@@ -248,17 +249,20 @@ internal static partial class ReportCharts
     {
         var plot = NewPlot("Profit concentration", "Customers ranked by profit, most profitable first (%)", "Cumulative share of total profit (%)");
         Reference(plot, PercentLine, PercentLine, "Equal shares");
-        var line = plot.Add.ScatterLine(curve.ShareOfCustomers.Select(x => 100 * x).ToArray(), curve.ShareOfProfit.Select(y => 100 * y).ToArray(), ModelColor);
+        var shares = curve.Curve.Select(p => 100 * (p.ProfitShare ?? 0)).ToArray();
+        var line = plot.Add.ScatterLine(curve.Curve.Select(p => 100 * p.CustomerShare).ToArray(), shares, ModelColor);
         line.LineWidth = 2.5f;
         line.LegendText = "Customers";
+        var topShare = curve.TopPercent / 100;
+        var topShareOfProfit = curve.TopProfitShare ?? 0;
         var x = 100.0 * curve.TopCustomers / curve.Customers;
-        var y = 100 * curve.TopShareOfProfit;
-        var (bottom, top) = (Math.Min(0, 100 * curve.ShareOfProfit.Min()), Math.Max(100, 100 * curve.ShareOfProfit.Max()) * 1.04);
+        var y = 100 * topShareOfProfit;
+        var (bottom, top) = (Math.Min(0, shares.Min()), Math.Max(100, shares.Max()) * 1.04);
         var cut = plot.Add.ScatterLine(new[] { x, x }, new[] { bottom, top }, HighlightColor);
         cut.LineWidth = 1;
         var point = plot.Add.Marker(x, y, MarkerShape.FilledCircle, 11, HighlightColor);
-        point.LegendText = $"Top {Percent(curve.TopShare, "0")} bring {Percent(curve.TopShareOfProfit, "0")} of profit";
-        Label(plot, $"top {Percent(curve.TopShare, "0")} → {Percent(curve.TopShareOfProfit, "0")}", x + 2, y - 3, Alignment.UpperLeft);
+        point.LegendText = $"Top {Percent(topShare, "0")} bring {Percent(topShareOfProfit, "0")} of profit";
+        Label(plot, $"top {Percent(topShare, "0")} → {Percent(topShareOfProfit, "0")}", x + 2, y - 3, Alignment.UpperLeft);
         plot.Axes.SetLimits(0, 100, bottom, top);
         plot.ShowLegend(Alignment.LowerRight);
         return ToSvg(plot, "profit-concentration");

@@ -1,4 +1,5 @@
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Training.Reports;
 
@@ -21,10 +22,10 @@ internal sealed record ReportData(
 /// <summary>The pyramid at one date.</summary>
 /// <param name="AsOfDate">The date the customers were decided at.</param>
 /// <param name="Concentration">Per tier: customers, revenue, profit, share of profit, mean churn probability.</param>
-internal sealed record TierPicture(DateOnly AsOfDate, MlCustomer.Core.Tiers.ProfitConcentration Concentration);
+internal sealed record TierPicture(DateOnly AsOfDate, ProfitConcentration Concentration);
 
 /// <summary>Movement between two dates.</summary>
 /// <param name="From">The earlier date.</param>
 /// <param name="To">The later date (the as-of date).</param>
 /// <param name="Report">Movement categories and the migration matrix.</param>
-internal sealed record TierMovementPicture(DateOnly From, DateOnly To, MlCustomer.Core.Tiers.TierMovementReport Report);
+internal sealed record TierMovementPicture(DateOnly From, DateOnly To, TierMovementReport Report);

@@ -135,7 +135,7 @@ internal static class TrainCommand
         var now = run.DecideAll(run.Features(asOf), WithoutReasons);
         var before = run.DecideAll(run.Features(earlier), WithoutReasons);
         return (
-            new TierPicture(asOf, MlCustomer.Core.Tiers.ProfitConcentration.Compute(now)),
+            new TierPicture(asOf, ProfitConcentration.Compute(now)),
             new TierMovementPicture(earlier, asOf, TierMovement.Compare(
                 before.ToDictionary(d => d.CustomerId, StringComparer.Ordinal), now.ToDictionary(d => d.CustomerId, StringComparer.Ordinal))));
     }

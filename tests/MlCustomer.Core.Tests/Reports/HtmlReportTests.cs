@@ -155,40 +155,6 @@ public sealed partial class HtmlReportTests
         Assert.Equal(HtmlReport.Render(data), File.ReadAllText(path));
     }
 
-    [Fact]
-    public void ProfitConcentrationFindsTheTopShareAndKeepsLossMakers()
-    {
-        double[] profits = [50, 30, 10, 5, 5, 0, 0, -2, 1, 1];
-
-        var curve = ProfitConcentration.Compute(profits)!;
-
-        Assert.Equal(2, curve.TopCustomers);
-        Assert.Equal(80.0 / 100, curve.TopShareOfProfit, 12);
-        Assert.Equal(1, curve.LossMakers);
-        Assert.Equal(0, curve.ShareOfCustomers[0]);
-        Assert.Equal(1, curve.ShareOfCustomers[^1]);
-        Assert.Equal(1, curve.ShareOfProfit[^1], 12);
-        Assert.True(curve.ShareOfProfit.Max() > 1, "with a loss-maker the curve peaks above 100%");
-    }
-
-    [Theory]
-    [InlineData(new double[0])]
-    [InlineData(new[] { -5.0, 2.0 })]
-    [InlineData(new[] { 0.0, 0.0 })]
-    public void ProfitConcentrationIsUndefinedWithoutPositiveTotalProfit(double[] profits) =>
-        Assert.Null(ProfitConcentration.Compute(profits));
-
-    [Fact]
-    public void ProfitConcentrationKeepsFewPointsForManyCustomers()
-    {
-        var profits = Enumerable.Range(1, 100_000).Select(i => (double)i).ToArray();
-
-        var curve = ProfitConcentration.Compute(profits)!;
-
-        Assert.InRange(curve.ShareOfCustomers.Count, 3, ProfitConcentration.MaxPoints + 3);
-        Assert.Contains(0.2, curve.ShareOfCustomers);
-    }
-
     /// <summary>The &lt;svg&gt; element of one plot, or null when the page does not have it.</summary>
     private static string? SvgOf(string html, string id)
     {
