@@ -21,6 +21,7 @@ public sealed class ModelGeneration
     private readonly MLContext ml;
     private readonly ObjectPool<PredictionEngine<ModelRow, ChurnScore>> churnEngines;
     private readonly ObjectPool<PredictionEngine<ModelRow, ValueScore>>? valueEngines;
+    private readonly ObjectPool<PredictionEngine<ModelRow, ValueScore>>? revenueEngines;
     private readonly ObjectPool<PredictionEngine<SegmentInput, SegmentAssignment>>? segmentEngines;
     private readonly Dictionary<int, SegmentProfile> segmentsById;
 
@@ -48,6 +49,9 @@ public sealed class ModelGeneration
         churnEngines = provider.Create(new PredictionEnginePolicy<ModelRow, ChurnScore>(ml, bundle.Churn, rowSchema));
         valueEngines = bundle.LifetimeValue is { } value
             ? provider.Create(new PredictionEnginePolicy<ModelRow, ValueScore>(ml, value, rowSchema))
+            : null;
+        revenueEngines = bundle.Revenue is { } revenue
+            ? provider.Create(new PredictionEnginePolicy<ModelRow, ValueScore>(ml, revenue, rowSchema))
             : null;
         segmentEngines = bundle.Segments is { } segments && bundle.Card.Segments is not null
             ? provider.Create(new PredictionEnginePolicy<SegmentInput, SegmentAssignment>(ml, segments, inputSchema: null))
@@ -101,18 +105,31 @@ public sealed class ModelGeneration
 
         double? profit = null;
         IReadOnlyList<Reason> valueReasons = [];
-        if (valueEngines is not null && Card.LifetimeValue is { } valueCard)
+        if (valueEngines is not null)
         {
             var valueEngine = valueEngines.Get();
             try
             {
-                var value = valueEngine.Predict(row);
-                profit = value.PredictedValue;
-                valueReasons = ModelExplanations.TopReasons(value.FeatureContributions, valueCard.SlotNames, reasons);
+                (var value, valueReasons) = Scorer.ValueOf(valueEngine.Predict(row), row, reasons);
+                profit = value;
             }
             finally
             {
                 valueEngines.Return(valueEngine);
+            }
+        }
+
+        double? revenue = null;
+        if (revenueEngines is not null)
+        {
+            var revenueEngine = revenueEngines.Get();
+            try
+            {
+                revenue = Scorer.RevenueOf(revenueEngine.Predict(row), row);
+            }
+            finally
+            {
+                revenueEngines.Return(revenueEngine);
             }
         }
 
@@ -130,7 +147,7 @@ public sealed class ModelGeneration
             }
         }
 
-        return new CustomerScore(row.CustomerId, probability, churnReasons, segment?.Id, segment?.Name, profit, valueReasons);
+        return new CustomerScore(row.CustomerId, probability, churnReasons, segment?.Id, segment?.Name, profit, valueReasons, revenue);
     }
 
     /// <summary>Scores many customers with the batch scorer (one Transform per model).</summary>
@@ -195,6 +212,11 @@ public sealed class ModelGeneration
             throw new ModelBundleException($"Bundle {Version}: the warm-up predicted profit is {profit}.");
         }
 
+        if (one.PredictedRevenue is { } revenue && !double.IsFinite(revenue))
+        {
+            throw new ModelBundleException($"Bundle {Version}: the warm-up predicted revenue is {revenue}.");
+        }
+
         if (HasSegments && one.SegmentId is null)
         {
             throw new ModelBundleException($"Bundle {Version}: the segmentation assigns the warm-up customer to no segment on its card.");
@@ -245,6 +267,7 @@ public sealed class ModelGeneration
         {
             (churnEngines as IDisposable)?.Dispose();
             (valueEngines as IDisposable)?.Dispose();
+            (revenueEngines as IDisposable)?.Dispose();
             (segmentEngines as IDisposable)?.Dispose();
         }
     }

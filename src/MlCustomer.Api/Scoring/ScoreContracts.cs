@@ -127,6 +127,7 @@ public sealed record ScoreResponse(
 /// <param name="ValueReasons">Features that moved the predicted profit most.</param>
 /// <param name="Warnings">What was unusual about the input (values outside the training range, unseen categories).</param>
 /// <param name="Decision">Profit tier, flags, lifecycle, value at risk and recommended action, with a reason per rule (transactional bundles).</param>
+/// <param name="PredictedRevenue">Revenue in the value horizon, when the bundle has a revenue model (transactional bundles).</param>
 public sealed record CustomerScoreResult(
     string CustomerId,
     double ChurnProbability,
@@ -137,7 +138,8 @@ public sealed record CustomerScoreResult(
     IReadOnlyList<ScoreReason> ChurnReasons,
     IReadOnlyList<ScoreReason> ValueReasons,
     IReadOnlyList<string> Warnings,
-    DecisionResult? Decision = null);
+    DecisionResult? Decision = null,
+    double? PredictedRevenue = null);
 
 /// <summary>What the profit rules decide for one customer.</summary>
 /// <param name="Tier">Profit tier A–D by profit in the trailing 365 days (cut-offs from training).</param>

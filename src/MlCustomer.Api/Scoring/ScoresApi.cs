@@ -133,7 +133,8 @@ public static class ScoresApi
                 decision.Action,
                 decision.ActionDescription,
                 decision.OfferCost,
-                decision.Reasons.Select(r => r.Text).ToList()));
+                decision.Reasons.Select(r => r.Text).ToList()),
+            score.PredictedRevenue);
     }
 
     /// <summary>The units sentence of a response.</summary>

@@ -110,13 +110,16 @@ public static class BundleTrainer
                 ["run rate"] = $"past gross profit per day of tenure × {horizon} days",
                 ["BG/NBD + Gamma-Gamma"] = $"{bgNbd}, fitted on the training customers by maximum likelihood, in days",
             },
-            input.GroundTruth is { } valueTruth ? id => valueTruth.TryGetValue(id, out var t) ? t.TrueExpectedProfit : null : null);
+            input.GroundTruth is { } valueTruth ? id => valueTruth.TryGetValue(id, out var t) ? t.TrueExpectedProfit : null : null,
+            horizonDays: horizon);
         // Cut-offs from every customer at the as-of date (not only the training part): tiers describe
         // the whole customer base, and scoring one customer later must give the tier the batch gave.
         var tiers = ProfitTiers.Learn(table.Rows.Select(r => (r.ProfitLast365Days, r.RevenueLast365Days)).ToList(), options.Rules);
-        card = card with { LifetimeValue = value.Card, Tiers = tiers };
+        progress?.Report("training lifetime revenue");
+        var revenue = TrainRevenue(ml, dataset.Schema, train, holdout, options, horizon, id => byId[id]);
+        card = card with { LifetimeValue = value.Card, Revenue = revenue.Card, Tiers = tiers };
 
-        var bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules);
+        var bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules, revenue.Model);
         return new TrainingResult(bundle, table.Rows.Select(r => r.ProfitLast365Days).ToList(), scatter);
     }
 
@@ -157,7 +160,7 @@ public static class BundleTrainer
             progress?.Report("training lifetime value");
             var trainMean = train.Average(r => (double)r.Value);
             var value = TrainValue(
-                ml, dataset.Schema, train, holdout, options, "the value column",
+                ml, dataset.Schema, train, holdout, options with { Value = options.Value with { LabelName = "value" } }, "the value column",
                 new Dictionary<string, Func<ModelRow, double>> { ["training mean"] = _ => trainMean },
                 new Dictionary<string, string> { ["training mean"] = $"every customer predicted at the training customers' mean, {trainMean:0.00}" },
                 oracle: null);
@@ -247,14 +250,16 @@ public static class BundleTrainer
         string target,
         IReadOnlyDictionary<string, Func<ModelRow, double>> baselines,
         IReadOnlyDictionary<string, string> baselineDetails,
-        Func<string, double?>? oracle)
+        Func<string, double?>? oracle,
+        int? horizonDays = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(holdout);
         ArgumentNullException.ThrowIfNull(baselines);
-        var model = LifetimeValueTrainer.Train(ml, schema, train, options.Value with { Folds = options.Folds }, options.Seed);
+        var model = LifetimeValueTrainer.Train(ml, schema, train, options.Value with { Folds = options.Folds, HorizonDays = horizonDays }, options.Seed);
+        double[] Predict(IReadOnlyList<ModelRow> rows) => LifetimeValueTrainer.Predict(ml, model.Model, schema, rows, model.Blend);
         var actual = holdout.Select(r => (double)r.Value).ToArray();
-        var metrics = RegressionMetrics.Compute(LifetimeValueTrainer.Predict(ml, model.Model, schema, holdout), actual);
+        var metrics = RegressionMetrics.Compute(Predict(holdout), actual);
         var baselineMetrics = baselines.ToDictionary(
             b => b.Key, b => RegressionMetrics.Compute(holdout.Select(b.Value).ToArray(), actual), StringComparer.Ordinal);
         var strongest = baselineMetrics.MaxBy(b => b.Value.NormalizedGini ?? double.MinValue);
@@ -267,7 +272,8 @@ public static class BundleTrainer
         }
 
         var importance = ModelImportance.Compute(
-            schema, holdout, rows => RegressionMetrics.NormalizedGini(LifetimeValueTrainer.Predict(ml, model.Model, schema, rows), actual) ?? 0, options.Seed);
+            schema, holdout, rows => RegressionMetrics.NormalizedGini(Predict(rows), actual) ?? 0, options.Seed);
+        var slotNames = ModelExplanations.SlotNames(model.Model, schema.Load(ml, []).Schema);
         var card = new ValueCard
         {
             Algorithm = model.Algorithm,
@@ -284,9 +290,54 @@ public static class BundleTrainer
                 $"normalized Gini {metrics.NormalizedGini:0.000} against {b.Value.NormalizedGini:0.000}")),
             OracleGini = oracleGini,
             Importance = importance,
-            SlotNames = ModelExplanations.SlotNames(model.Model, schema.Load(ml, []).Schema),
+            Blend = model.Blend,
+            SlotNames = model.Blend is null ? slotNames : [.. slotNames, ValueBlend.ReasonName],
         };
         return (model.Model, card);
+    }
+
+    /// <summary>
+    /// Trains and evaluates the revenue model: the value model's procedure on revenue in the horizon instead of
+    /// profit, against the revenue run rate and BG/NBD + Gamma-Gamma on revenue per purchase day (fitted on the
+    /// training customers from their features).
+    /// </summary>
+    private static (ITransformer Model, ValueCard Card) TrainRevenue(
+        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> train, IReadOnlyList<ModelRow> holdout, TrainingOptions options,
+        int horizon, Func<string, CustomerFeatures> features)
+    {
+        ModelRow WithRevenue(ModelRow r) => new()
+        {
+            CustomerId = r.CustomerId,
+            Numeric = r.Numeric,
+            Categorical = r.Categorical,
+            Label = r.Label,
+            Value = (float)(features(r.CustomerId).RevenueInHorizon ?? 0),
+        };
+        var revenueTrain = train.Select(WithRevenue).ToList();
+        var revenueHoldout = holdout.Select(WithRevenue).ToList();
+        var baselines = new Dictionary<string, Func<ModelRow, double>>(StringComparer.Ordinal)
+        {
+            ["run rate"] = r => features(r.CustomerId) is { TenureDays: > 0 } f ? f.RevenueTotal / f.TenureDays * horizon : 0,
+        };
+        var details = new Dictionary<string, string>(StringComparer.Ordinal) { ["run rate"] = $"past revenue per day of tenure × {horizon} days" };
+        if (ValueBlend.CanUse(schema.NumericNames, ValueBlend.RevenueTotalFeature))
+        {
+            try
+            {
+                var models = BgNbdBaseline.Fit(ValueBlend.Histories(schema, revenueTrain, ValueBlend.RevenueTotalFeature)).Models;
+                var blender = ValueBlend.Of(0, horizon, ValueBlend.RevenueTotalFeature, models).For(schema);
+                baselines["BG/NBD + Gamma-Gamma"] = r => blender.Statistical(r.Numeric);
+                details["BG/NBD + Gamma-Gamma"] = $"{models}, on revenue per purchase day, fitted on the training customers by maximum likelihood, in days";
+            }
+            catch (ArgumentException e)
+            {
+                details["BG/NBD + Gamma-Gamma"] = $"not available on this data: {e.Message}";
+            }
+        }
+
+        return TrainValue(
+            ml, schema, revenueTrain, revenueHoldout, options with { Value = options.Value with { ValueTotalFeature = ValueBlend.RevenueTotalFeature, LabelName = "revenue" } },
+            $"revenue in the {horizon} days after the as-of date", baselines, details, oracle: null, horizonDays: horizon);
     }
 
     private static string Change(double model, double baseline) =>

@@ -26,6 +26,9 @@ public sealed class ModelBundle
     /// <summary>Lifetime value model file.</summary>
     public const string ValueFile = "lifetime-value.zip";
 
+    /// <summary>Lifetime revenue model file (transactional bundles).</summary>
+    public const string RevenueFile = "lifetime-revenue.zip";
+
     /// <summary>Model card file.</summary>
     public const string CardFile = "model-card.json";
 
@@ -48,8 +51,9 @@ public sealed class ModelBundle
     };
 
     /// <summary>Creates a bundle from trained parts.</summary>
-    public ModelBundle(ModelCard card, ITransformer churn, ITransformer? segments, ITransformer? lifetimeValue, RuleSet rules)
+    public ModelBundle(ModelCard card, ITransformer churn, ITransformer? segments, ITransformer? lifetimeValue, RuleSet rules, ITransformer? revenue = null)
     {
+        Revenue = revenue;
         Rules = rules;
         Card = card;
         Churn = churn;
@@ -72,6 +76,9 @@ public sealed class ModelBundle
     /// <summary>The lifetime value chain, or null when the data had no value label.</summary>
     public ITransformer? LifetimeValue { get; }
 
+    /// <summary>The lifetime revenue chain (same shape as <see cref="LifetimeValue"/>), or null.</summary>
+    public ITransformer? Revenue { get; }
+
     /// <summary>Writes the models and the card to <paramref name="folder"/> (created if missing).</summary>
     public void Save(MLContext ml, string folder)
     {
@@ -88,6 +95,11 @@ public sealed class ModelBundle
         if (LifetimeValue is not null)
         {
             ml.Model.Save(LifetimeValue, rowSchema, Path.Combine(folder, ValueFile));
+        }
+
+        if (Revenue is not null)
+        {
+            ml.Model.Save(Revenue, rowSchema, Path.Combine(folder, RevenueFile));
         }
 
         File.WriteAllText(Path.Combine(folder, CardFile), JsonSerializer.Serialize(Card, CardJson));
@@ -137,12 +149,8 @@ public sealed class ModelBundle
             segments = LoadModel(ml, folder, SegmentsFile, card);
         }
 
-        ITransformer? value = null;
-        if (card.LifetimeValue is not null)
-        {
-            value = LoadModel(ml, folder, ValueFile, card);
-            CheckRowModel(ml, value, card, ValueFile, card.LifetimeValue.SlotNames.Count);
-        }
+        var value = card.LifetimeValue is { } valueCard ? LoadValueModel(ml, folder, ValueFile, card, valueCard) : null;
+        var revenue = card.Revenue is { } revenueCard ? LoadValueModel(ml, folder, RevenueFile, card, revenueCard) : null;
 
         var rulesPath = Path.Combine(folder, RulesFile);
         RuleSet rules;
@@ -160,7 +168,24 @@ public sealed class ModelBundle
             throw new ModelBundleException($"{rulesPath} does not match the tier cut-offs in the card: {mismatch}. Retrain with: {TrainCommand}");
         }
 
-        return new ModelBundle(card, churn, segments, value, rules);
+        return new ModelBundle(card, churn, segments, value, rules, revenue);
+    }
+
+    private static ITransformer LoadValueModel(MLContext ml, string folder, string file, ModelCard card, ValueCard valueCard)
+    {
+        var model = LoadModel(ml, folder, file, card);
+        // A blend adds one reason slot (the statistical part) after the chain's own.
+        CheckRowModel(ml, model, card, file, valueCard.SlotNames.Count - (valueCard.Blend is null ? 0 : 1));
+        try
+        {
+            valueCard.Blend?.For(card.FeatureContract.Schema);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelBundleException($"The blend of {file} in the card of bundle {card.Version} cannot be applied: {e.Message} Retrain with: {TrainCommand}");
+        }
+
+        return model;
     }
 
     private static ITransformer LoadModel(MLContext ml, string folder, string file, ModelCard card)

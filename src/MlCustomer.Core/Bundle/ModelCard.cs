@@ -2,6 +2,7 @@ using MlCustomer.Core.Churn;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Features;
+using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Segments;
 
@@ -62,8 +63,14 @@ public sealed record ModelCard
     /// <summary>The segmentation (transactional input only).</summary>
     public SegmentCard? Segments { get; init; }
 
-    /// <summary>The lifetime value model (when a value label exists).</summary>
+    /// <summary>The lifetime value model on profit (when a value label exists).</summary>
     public ValueCard? LifetimeValue { get; init; }
+
+    /// <summary>
+    /// The lifetime value model on revenue in the same horizon (transactional input only): trained and chosen
+    /// like the profit model, so a marketing team sees what a customer will spend next to what they will earn.
+    /// </summary>
+    public ValueCard? Revenue { get; init; }
 
     /// <summary>The profit-tier cut-offs learned from the training customers (transactional input), so scoring one customer gives the batch's tier.</summary>
     public MlCustomer.Core.Tiers.TierCutoffs? Tiers { get; init; }
@@ -72,6 +79,7 @@ public sealed record ModelCard
     public string Summary() =>
         $"bundle {Version}: churn {Churn.Algorithm} AUC {Churn.Holdout.Auc:0.000} (grade {Churn.Grade.Letter})" +
         (LifetimeValue is { } v ? $", value {v.Algorithm} Gini {v.Holdout.NormalizedGini:0.000} (grade {v.Grade.Letter})" : "") +
+        (Revenue is { } r ? $", revenue Gini {r.Holdout.NormalizedGini:0.000} (grade {r.Grade.Letter})" : "") +
         (Segments is { } s ? $", {s.Profiles.Count} segments" : "");
 }
 
@@ -219,6 +227,15 @@ public sealed record ValueCard
     /// <summary>Permutation importance on held-out customers (drop in normalized Gini).</summary>
     public required IReadOnlyList<FeatureImportance> Importance { get; init; }
 
-    /// <summary>Names of the featurized vector's slots, in contribution order.</summary>
+    /// <summary>
+    /// The blend with BG/NBD + Gamma-Gamma applied after the model's chain, or null when the chain's
+    /// prediction is the value. Every consumer of the chain applies it (<see cref="ValueBlender"/>).
+    /// </summary>
+    public ValueBlend? Blend { get; init; }
+
+    /// <summary>
+    /// Names of the contribution slots, in order: the featurized vector's slots, then
+    /// <see cref="ValueBlend.ReasonName"/> when there is a blend.
+    /// </summary>
     public required IReadOnlyList<string> SlotNames { get; init; }
 }

@@ -34,4 +34,19 @@ public sealed record LifetimeValueOptions
 
     /// <summary>Folds of the cross-validation on the training part that chooses between the candidates.</summary>
     public int Folds { get; init; } = 5;
+
+    /// <summary>
+    /// The prediction horizon in days, for the BG/NBD + Gamma-Gamma part of a <see cref="ValueBlend"/>;
+    /// null (customer tables) means no blend is tried.
+    /// </summary>
+    public int? HorizonDays { get; init; }
+
+    /// <summary>What the label is, in the algorithm's name ("profit", "revenue").</summary>
+    public string LabelName { get; init; } = "profit";
+
+    /// <summary>The feature with the value to date in the label's units (gross profit or revenue), for the blend.</summary>
+    public string ValueTotalFeature { get; init; } = ValueBlend.ProfitTotalFeature;
+
+    /// <summary>Tree weights tried for the blend, from statistical only (0) to trees only (1).</summary>
+    public IReadOnlyList<double> BlendWeights { get; init; } = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 }

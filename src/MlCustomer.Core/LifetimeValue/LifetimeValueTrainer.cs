@@ -16,13 +16,15 @@ namespace MlCustomer.Core.LifetimeValue;
 /// <param name="Algorithm">The candidate that won, in words.</param>
 /// <param name="Selection">The rule and both candidates' cross-validation numbers, in words.</param>
 /// <param name="Hyperparameters">The settings of the trees, by name.</param>
-/// <param name="CrossValidationGini">Normalized Gini of the winner over the cross-validation folds of the training part.</param>
+/// <param name="CrossValidationGini">Normalized Gini of the winner (with its blend) over the cross-validation folds of the training part.</param>
+/// <param name="Blend">The blend with BG/NBD + Gamma-Gamma applied after the chain, or null when the trees stand alone.</param>
 public sealed record TrainedValueModel(
     ITransformer Model,
     string Algorithm,
     string Selection,
     IReadOnlyDictionary<string, double> Hyperparameters,
-    CrossValidated CrossValidationGini);
+    CrossValidated CrossValidationGini,
+    ValueBlend? Blend);
 
 /// <summary>
 /// Builds and trains the lifetime value model: predicted profit in the value horizon (negative allowed).
@@ -48,11 +50,18 @@ public static class LifetimeValueTrainer
     /// <summary>Mean cross-validated normalized Ginis closer than this are a tie, settled by the lower mean MAE.</summary>
     public const double GiniTieTolerance = 0.005;
 
-    /// <summary>Name of the single-regression candidate.</summary>
-    public const string RegressionAlgorithm = "FastTree regression on profit";
+    /// <summary>
+    /// Blend weights whose mean out-of-fold normalized Ginis are within this of the best are a tie, settled
+    /// towards the trees. Smaller than <see cref="GiniTieTolerance"/> because neighbouring weights differ by
+    /// little and a blend's gain over its parts is itself small.
+    /// </summary>
+    public const double BlendTieTolerance = 0.001;
 
-    /// <summary>Name of the two-part candidate.</summary>
-    public const string TwoPartAlgorithm = "two-part: FastTree binary P(profit ≠ 0) × FastTree regression E[profit | profit ≠ 0]";
+    /// <summary>Name of the single-regression candidate for a label named <paramref name="label"/> ("profit", "revenue").</summary>
+    public static string RegressionAlgorithm(string label) => $"FastTree regression on {label}";
+
+    /// <summary>Name of the two-part candidate for a label named <paramref name="label"/>.</summary>
+    public static string TwoPartAlgorithm(string label) => $"two-part: FastTree binary P({label} ≠ 0) × FastTree regression E[{label} | {label} ≠ 0]";
 
     // The score column a regression or binary predictor writes; the binary one also writes Probability.
     private const string ScoreColumn = "Score";
@@ -115,19 +124,103 @@ public static class LifetimeValueTrainer
             $"{winner.Algorithm}: the higher mean normalized Gini over {options.Folds}-fold cross-validation on the training customers " +
             $"(Ginis within {GiniTieTolerance} are a tie, settled by the lower mean MAE). " +
             $"{Describe(regression)}; {Describe(twoPart)}.");
+        var (blend, blendGini, blendSelection) = ChooseBlend(schema, rows, foldOf, winner, options);
         var model = Fit(ml, schema, rows, options, chooseTwoPart, withContributions: true);
-        return new TrainedValueModel(model, winner.Algorithm, selection, Hyperparameters(options), winner.Gini);
+        var algorithm = blend is null ? winner.Algorithm : $"{winner.Algorithm}, blended with BG/NBD + Gamma-Gamma ({blend.TreeWeight:0.0} × trees)";
+        return new TrainedValueModel(model, algorithm, $"{selection} {blendSelection}", Hyperparameters(options), blendGini ?? winner.Gini, blend);
     }
 
-    /// <summary>Predicted profit of a fitted chain for the given rows, in order.</summary>
-    public static double[] Predict(MLContext ml, ITransformer model, FeatureSchema schema, IReadOnlyList<ModelRow> rows)
+    /// <summary>
+    /// Chooses the tree weight of a <see cref="ValueBlend"/> on out-of-fold predictions: in each fold BG/NBD and
+    /// Gamma-Gamma are fitted on the fold's training customers and predict the held fold, like the trees did;
+    /// the weight with the highest mean normalized Gini over the folds wins (within <see cref="GiniTieTolerance"/>
+    /// of the best: the one with more weight on the trees). Weight 1 means no blend. The statistical models of the
+    /// returned blend are fitted on all <paramref name="rows"/>.
+    /// </summary>
+    private static (ValueBlend? Blend, CrossValidated? Gini, string Selection) ChooseBlend(
+        FeatureSchema schema, IReadOnlyList<ModelRow> rows, int[] foldOf, CandidateResult winner, LifetimeValueOptions options)
+    {
+        if (options.HorizonDays is not { } horizon || !ValueBlend.CanUse(schema.NumericNames, options.ValueTotalFeature))
+        {
+            return (null, null, "No blend with BG/NBD + Gamma-Gamma: the data has no purchase history features.");
+        }
+
+        try
+        {
+            var statistical = new double[rows.Count];
+            for (var fold = 0; fold < options.Folds; fold++)
+            {
+                var models = BgNbdBaseline.Fit(ValueBlend.Histories(schema, rows.Where((_, i) => foldOf[i] != fold), options.ValueTotalFeature)).Models;
+                var blender = ValueBlend.Of(0, horizon, options.ValueTotalFeature, models).For(schema);
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    if (foldOf[i] == fold)
+                    {
+                        statistical[i] = blender.Statistical(rows[i].Numeric);
+                    }
+                }
+            }
+
+            var scores = options.BlendWeights
+                .Select(w => (Weight: w, Result: Score(rows, foldOf, options.Folds, i => (w * winner.OutOfFold[i]) + ((1 - w) * statistical[i]))))
+                .ToList();
+            var best = scores.Max(s => s.Result.Gini.Mean);
+            var chosen = scores.Where(s => s.Result.Gini.Mean >= best - BlendTieTolerance).MaxBy(s => s.Weight);
+            var table = string.Join(", ", scores.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Weight:0.0}: {s.Result.Gini.Mean:0.0000}")));
+            var rule = string.Create(
+                CultureInfo.InvariantCulture,
+                $"Blend with BG/NBD + Gamma-Gamma (fitted per fold on the fold's training customers): tree weight {chosen.Weight:0.0}, " +
+                $"the highest mean out-of-fold normalized Gini, preferring more weight on the trees within {BlendTieTolerance} " +
+                $"(tree weight: Gini — {table}).");
+            if (chosen.Weight >= 1)
+            {
+                return (null, null, rule);
+            }
+
+            var all = BgNbdBaseline.Fit(ValueBlend.Histories(schema, rows, options.ValueTotalFeature)).Models;
+            return (ValueBlend.Of(chosen.Weight, horizon, options.ValueTotalFeature, all), chosen.Result.Gini, rule);
+        }
+        catch (ArgumentException e)
+        {
+            // BG/NBD or Gamma-Gamma cannot be fitted on this data (e.g. no repeat purchases): the trees stand alone.
+            return (null, null, $"No blend with BG/NBD + Gamma-Gamma: {e.Message}");
+        }
+    }
+
+    private static (CrossValidated Gini, CrossValidated Mae) Score(IReadOnlyList<ModelRow> rows, int[] foldOf, int folds, Func<int, double> predict)
+    {
+        var ginis = new List<double>();
+        var maes = new List<double>();
+        for (var fold = 0; fold < folds; fold++)
+        {
+            var held = Enumerable.Range(0, rows.Count).Where(i => foldOf[i] == fold).ToList();
+            var metrics = Evaluation.RegressionMetrics.Compute(held.Select(predict).ToArray(), held.Select(i => (double)rows[i].Value).ToArray());
+            maes.Add(metrics.Mae);
+            if (metrics.NormalizedGini is { } gini)
+            {
+                ginis.Add(gini);
+            }
+        }
+
+        return (CrossValidated.Of(ginis), CrossValidated.Of(maes));
+    }
+
+    /// <summary>Predicted value of a fitted chain (and its blend, when given) for the given rows, in order.</summary>
+    public static double[] Predict(MLContext ml, ITransformer model, FeatureSchema schema, IReadOnlyList<ModelRow> rows, ValueBlend? blend = null)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(rows);
         var scored = model.Transform(schema.Load(ml, rows));
-        return scored.GetColumn<float>(PredictedValueColumn).Select(v => (double)v).ToArray();
+        var trees = scored.GetColumn<float>(PredictedValueColumn).Select(v => (double)v).ToArray();
+        if (blend is null)
+        {
+            return trees;
+        }
+
+        var blender = blend.For(schema);
+        return trees.Select((t, i) => blender.Value(t, rows[i].Numeric)).ToArray();
     }
 
     /// <summary>
@@ -197,23 +290,21 @@ public static class LifetimeValueTrainer
     private static CandidateResult CrossValidate(
         MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, int[] foldOf, LifetimeValueOptions options, bool twoPart)
     {
-        var ginis = new List<double>();
-        var maes = new List<double>();
+        var outOfFold = new double[rows.Count];
         for (var fold = 0; fold < options.Folds; fold++)
         {
             var fit = rows.Where((_, i) => foldOf[i] != fold).ToList();
-            var held = rows.Where((_, i) => foldOf[i] == fold).ToList();
+            var heldIndex = Enumerable.Range(0, rows.Count).Where(i => foldOf[i] == fold).ToList();
             var model = Fit(ml, schema, fit, options, twoPart, withContributions: false);
-            var predicted = Predict(ml, model, schema, held);
-            var metrics = Evaluation.RegressionMetrics.Compute(predicted, held.Select(r => (double)r.Value).ToArray());
-            maes.Add(metrics.Mae);
-            if (metrics.NormalizedGini is { } gini)
+            var predicted = Predict(ml, model, schema, heldIndex.Select(i => rows[i]).ToList());
+            for (var k = 0; k < heldIndex.Count; k++)
             {
-                ginis.Add(gini);
+                outOfFold[heldIndex[k]] = predicted[k];
             }
         }
 
-        return new CandidateResult(twoPart ? TwoPartAlgorithm : RegressionAlgorithm, CrossValidated.Of(ginis), CrossValidated.Of(maes));
+        var (gini, mae) = Score(rows, foldOf, options.Folds, i => outOfFold[i]);
+        return new CandidateResult(twoPart ? TwoPartAlgorithm(options.LabelName) : RegressionAlgorithm(options.LabelName), gini, mae, outOfFold);
     }
 
     private static string Describe(CandidateResult result) => string.Create(
@@ -239,5 +330,5 @@ public static class LifetimeValueTrainer
         Value = row.Value,
     };
 
-    private sealed record CandidateResult(string Algorithm, CrossValidated Gini, CrossValidated Mae);
+    private sealed record CandidateResult(string Algorithm, CrossValidated Gini, CrossValidated Mae, double[] OutOfFold);
 }

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Features;
+using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Segments;
 
@@ -20,6 +21,8 @@ public sealed class BundleScorer
     private readonly ModelBundle bundle;
     private readonly FeatureSchema schema;
     private readonly Dictionary<int, SegmentProfile> segmentsById;
+    private readonly ValueBlender? valueBlender;
+    private readonly ValueBlender? revenueBlender;
 
     /// <summary>Prepares scoring with <paramref name="bundle"/>.</summary>
     public BundleScorer(MLContext ml, ModelBundle bundle)
@@ -30,6 +33,8 @@ public sealed class BundleScorer
         this.bundle = bundle;
         schema = bundle.Card.FeatureContract.Schema;
         segmentsById = bundle.Card.Segments?.Profiles.ToDictionary(p => p.Id) ?? [];
+        valueBlender = bundle.Card.LifetimeValue?.Blend?.For(schema);
+        revenueBlender = bundle.Card.Revenue?.Blend?.For(schema);
     }
 
     /// <summary>The bundle this scorer uses.</summary>
@@ -50,6 +55,30 @@ public sealed class BundleScorer
     {
         ArgumentNullException.ThrowIfNull(rows);
         return ScoreRows(rows, segments: null, reasons);
+    }
+
+    /// <summary>
+    /// The predicted value and its top reasons from the value chain's output for <paramref name="row"/>, with the
+    /// card's blend applied when it has one (the one place that turns a chain output into a predicted value).
+    /// </summary>
+    public (double Value, IReadOnlyList<Reason> Reasons) ValueOf(ValueScore score, ModelRow row, int reasons)
+    {
+        ArgumentNullException.ThrowIfNull(score);
+        ArgumentNullException.ThrowIfNull(row);
+        var slotNames = bundle.Card.LifetimeValue?.SlotNames
+            ?? throw new InvalidOperationException($"Bundle {bundle.Card.Version} has no lifetime value model.");
+        return valueBlender is null
+            ? (score.PredictedValue, ModelExplanations.TopReasons(score.FeatureContributions, slotNames, reasons))
+            : (valueBlender.Value(score.PredictedValue, row.Numeric),
+                ModelExplanations.TopReasons(valueBlender.Contributions(score.FeatureContributions, row.Numeric), slotNames, reasons));
+    }
+
+    /// <summary>The predicted revenue from the revenue chain's output for <paramref name="row"/>, with the card's blend applied.</summary>
+    public double RevenueOf(ValueScore score, ModelRow row)
+    {
+        ArgumentNullException.ThrowIfNull(score);
+        ArgumentNullException.ThrowIfNull(row);
+        return revenueBlender?.Value(score.PredictedValue, row.Numeric) ?? score.PredictedValue;
     }
 
     /// <summary>Segment ids of customers, or null when the bundle has no segmentation.</summary>
@@ -78,11 +107,19 @@ public sealed class BundleScorer
             .ToList();
 
         List<(double Value, IReadOnlyList<Reason> Reasons)>? value = null;
-        if (bundle.LifetimeValue is not null && bundle.Card.LifetimeValue is { } valueCard)
+        if (bundle.LifetimeValue is not null)
         {
             value = ml.Data.CreateEnumerable<ValueScore>(bundle.LifetimeValue.Transform(data), reuseRowObject: false)
-                .Select(s => ((double)s.PredictedValue, ModelExplanations.TopReasons(s.FeatureContributions, valueCard.SlotNames, reasons)))
+                .Select((s, i) => ValueOf(s, rows[i], reasons))
                 .ToList();
+        }
+
+        double[]? revenue = null;
+        if (bundle.Revenue is not null)
+        {
+            revenue = ml.Data.CreateEnumerable<ValueScore>(bundle.Revenue.Transform(data), reuseRowObject: false)
+                .Select((s, i) => RevenueOf(s, rows[i]))
+                .ToArray();
         }
 
         var scores = new List<CustomerScore>(rows.Count);
@@ -96,7 +133,8 @@ public sealed class BundleScorer
                 segment,
                 segment is { } id && segmentsById.TryGetValue(id, out var profile) ? profile.Name : null,
                 value?[i].Value,
-                value?[i].Reasons ?? []));
+                value?[i].Reasons ?? [],
+                revenue?[i]));
         }
 
         return scores;

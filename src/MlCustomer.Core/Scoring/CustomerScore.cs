@@ -10,6 +10,7 @@ namespace MlCustomer.Core.Scoring;
 /// <param name="SegmentName">Segment name, or null.</param>
 /// <param name="PredictedProfit">Predicted profit in the value horizon, or null without a value model.</param>
 /// <param name="ValueReasons">The features that moved the value prediction most.</param>
+/// <param name="PredictedRevenue">Predicted revenue in the value horizon, or null without a revenue model.</param>
 public sealed record CustomerScore(
     string CustomerId,
     double ChurnProbability,
@@ -17,4 +18,5 @@ public sealed record CustomerScore(
     int? SegmentId,
     string? SegmentName,
     double? PredictedProfit,
-    IReadOnlyList<Reason> ValueReasons);
+    IReadOnlyList<Reason> ValueReasons,
+    double? PredictedRevenue = null);

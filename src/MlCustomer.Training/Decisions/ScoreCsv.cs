@@ -5,14 +5,11 @@ namespace MlCustomer.Training.Decisions;
 /// <summary>The `score` output: one CSV row per customer with the scores, the decisions and their reasons.</summary>
 internal static class ScoreCsv
 {
-    /// <summary>
-    /// The columns. Predicted revenue is not among them: the bundle has no revenue model yet, and a column
-    /// that is always empty would only look like one.
-    /// </summary>
+    /// <summary>The columns; predicted_revenue is empty for a bundle without a revenue model (customer tables).</summary>
     public static readonly string[] Columns =
     [
         "customer_id", "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_profit",
-        "profit_last_365_days", "revenue_last_365_days", "current_tier", "predicted_tier", "loss_making",
+        "predicted_revenue", "profit_last_365_days", "revenue_last_365_days", "current_tier", "predicted_tier", "loss_making",
         "false_big_customer", "lifecycle_stage", "value_at_risk", "recommended_action", "offer_cost",
         "model_reasons", "rule_reasons",
     ];
@@ -33,6 +30,7 @@ internal static class ScoreCsv
             score.SegmentId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
             CsvText.Escape(score.SegmentName ?? ""),
             CsvText.Number(decision.PredictedProfit, 2),
+            score.PredictedRevenue is { } revenue ? CsvText.Number(revenue, 2) : "",
             CsvText.Number(decision.ProfitLast365Days, 2),
             CsvText.Number(decision.RevenueLast365Days, 2),
             decision.Tier.ToString(),

@@ -65,6 +65,7 @@ internal static class HtmlReport
         Summary(page, card);
         Churn(page, card.Churn);
         LifetimeValue(page, card.LifetimeValue);
+        Revenue(page, card.Revenue);
         Segments(page, card.Segments, data.SegmentScatter);
         ProfitConcentrationSection(page, data.CustomerProfits);
         TiersSection(page, card, data.Tiers, data.Movement);
@@ -329,6 +330,27 @@ internal static class HtmlReport
         }
 
         page.Append("</table></details>\n");
+    }
+
+    // Revenue is trained like profit; the page shows its quality against the same kind of baselines, not its own charts.
+    private static void Revenue(StringBuilder page, ValueCard? revenue)
+    {
+        if (revenue is null)
+        {
+            return;
+        }
+
+        page.Append("<h2 id=\"revenue\">Lifetime revenue</h2>\n<p>Predicts ").Append(Html.Text(revenue.Target)).Append(" with ")
+            .Append(Html.Text(revenue.Algorithm)).Append(" (grade ").Append(revenue.Grade.Letter).Append(": ").Append(Html.Text(revenue.Grade.Reason)).Append(").</p>\n")
+            .Append("<table>\n<tr><th></th><th class=\"num\">MAE</th><th class=\"num\">RMSE</th><th class=\"num\">Normalized Gini</th><th class=\"num\">Spearman</th><th class=\"num\">Top-decile capture</th><th class=\"num\">Mean predicted</th></tr>\n");
+        ValueRow(page, $"<b>Model: {Html.Text(revenue.Algorithm)}</b>", revenue.Holdout);
+        foreach (var (name, baseline) in revenue.Baselines)
+        {
+            ValueRow(page, Html.Text(name), baseline);
+        }
+
+        page.Append("</table>\n<p>").Append(Html.Text(revenue.Comparison)).Append("</p>\n<details><summary>How the algorithm was chosen</summary><p>")
+            .Append(Html.Text(revenue.Selection)).Append("</p></details>\n");
     }
 
     private static void ValueRow(StringBuilder page, string label, RegressionMetricsResult m) =>

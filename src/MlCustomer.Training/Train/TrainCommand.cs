@@ -178,6 +178,17 @@ internal static class TrainCommand
                 value.Grade.Letter.ToString());
         }
 
+        if (card.Revenue is { } revenue)
+        {
+            table.AddRow(
+                "lifetime revenue",
+                Markup.Escape(revenue.Algorithm),
+                $"{card.Split.TrainCustomers:N0} / {card.Split.HoldoutCustomers:N0}",
+                $"MAE {revenue.Holdout.Mae:N1}, Gini {revenue.Holdout.NormalizedGini:0.000}, Spearman {revenue.Holdout.Spearman:0.000}",
+                Markup.Escape(string.Join("; ", revenue.Baselines.Select(b => $"{b.Key} Gini {b.Value.NormalizedGini:0.000}"))),
+                revenue.Grade.Letter.ToString());
+        }
+
         if (card.Segments is { } segments)
         {
             table.AddRow(

@@ -147,7 +147,7 @@ public sealed record ScoreResponseBody(string ModelVersion, DateOnly AsOfDate, i
 /// <summary>One customer's result.</summary>
 public sealed record CustomerResultBody(
     string CustomerId, double ChurnProbability, string RiskBand, int? SegmentId, string? SegmentName, double? PredictedProfit,
-    List<ReasonBody> ChurnReasons, List<string> Warnings, DecisionBody? Decision);
+    List<ReasonBody> ChurnReasons, List<string> Warnings, DecisionBody? Decision, double? PredictedRevenue = null);
 
 /// <summary>The rule decision of one customer.</summary>
 public sealed record DecisionBody(

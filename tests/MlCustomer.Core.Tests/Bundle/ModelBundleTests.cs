@@ -3,7 +3,9 @@ using Microsoft.ML;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Churn;
 using MlCustomer.Core.Features;
+using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Scoring;
 using MlCustomer.Core.Segments;
 
 namespace MlCustomer.Core.Tests.Bundle;
@@ -144,5 +146,88 @@ public sealed class ModelBundleTests(SmallSampleBundle sample) : IClassFixture<S
         var error = Assert.Throws<ModelBundleException>(() => ModelBundle.Load(new MLContext(), copy));
 
         Assert.Contains("churn.zip", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheBlendedValueModelPredictsAndExplainsTheSameAfterLoading()
+    {
+        var ml = new MLContext(seed: 1);
+        var loaded = ModelBundle.Load(ml, sample.BundleFolder);
+        var schema = loaded.Card.FeatureContract.Schema;
+        var blend = loaded.Card.LifetimeValue!.Blend;
+        Assert.NotNull(blend);
+        Assert.Equal(0.5, blend.TreeWeight);
+        Assert.Equal(ValueBlend.ReasonName, loaded.Card.LifetimeValue.SlotNames[^1]);
+        var rows = Rows();
+
+        var inMemory = LifetimeValueTrainer.Predict(ml, sample.Result.Bundle.LifetimeValue!, schema, rows, sample.Result.Bundle.Card.LifetimeValue!.Blend);
+        var scores = new BundleScorer(ml, loaded).Score(rows, reasons: 1000);
+        var trees = LifetimeValueTrainer.Predict(ml, loaded.LifetimeValue!, schema, rows);
+        var blender = blend.For(schema);
+
+        Assert.Equal(inMemory, scores.Select(s => s.PredictedProfit!.Value), new ToleranceComparer(1e-4));
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var statistical = blender.Statistical(rows[i].Numeric);
+            Assert.Equal((0.5 * trees[i]) + (0.5 * statistical), scores[i].PredictedProfit!.Value, 1e-3);
+            var reason = scores[i].ValueReasons.SingleOrDefault(r => r.Feature == ValueBlend.ReasonName);
+            Assert.Equal(statistical == 0, reason is null);
+            Assert.Equal(0.5 * statistical, reason?.Contribution ?? 0, 1e-2);
+        }
+    }
+
+    [Fact]
+    public void ABundleWhoseBlendReadsAMissingFeatureIsRefused()
+    {
+        var copy = sample.CopyOfBundle();
+        var card = ModelBundle.ReadCard(copy);
+        var broken = card with { LifetimeValue = card.LifetimeValue! with { Blend = card.LifetimeValue.Blend! with { ValueTotalFeature = "lifetime_spend" } } };
+        File.WriteAllText(Path.Combine(copy, ModelBundle.CardFile), JsonSerializer.Serialize(broken, ModelBundle.CardJson));
+
+        var error = Assert.Throws<ModelBundleException>(() => ModelBundle.Load(new MLContext(), copy));
+
+        Assert.Contains("'lifetime_spend'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(ModelBundle.TrainCommand, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RevenueIsTrainedEvaluatedSavedAndScoredLikeProfit()
+    {
+        var ml = new MLContext(seed: 1);
+        var loaded = ModelBundle.Load(ml, sample.BundleFolder);
+        var revenue = loaded.Card.Revenue;
+        Assert.NotNull(revenue);
+        Assert.NotNull(loaded.Revenue);
+        Assert.StartsWith("revenue in the 365 days", revenue.Target, StringComparison.Ordinal);
+        Assert.Contains("run rate", revenue.Baselines.Keys);
+        Assert.Equal(ValueBlend.RevenueTotalFeature, revenue.Blend!.ValueTotalFeature);
+        Assert.InRange(revenue.Holdout.NormalizedGini!.Value, 0.3, 1);
+        var schema = loaded.Card.FeatureContract.Schema;
+        var rows = Rows();
+
+        var scores = new BundleScorer(ml, loaded).Score(rows, reasons: 0);
+        var expected = LifetimeValueTrainer.Predict(ml, sample.Result.Bundle.Revenue!, schema, rows, sample.Result.Bundle.Card.Revenue!.Blend);
+
+        Assert.Equal(expected, scores.Select(s => s.PredictedRevenue!.Value), new ToleranceComparer(1e-4));
+        // Customers spend more than they earn the business: predicted revenue is above predicted profit on average.
+        Assert.True(scores.Average(s => s.PredictedRevenue!.Value) > scores.Average(s => s.PredictedProfit!.Value));
+    }
+
+    [Fact]
+    public void ABundleWithoutItsRevenueModelIsRefused()
+    {
+        var copy = sample.CopyOfBundle();
+        File.Delete(Path.Combine(copy, ModelBundle.RevenueFile));
+
+        var error = Assert.Throws<ModelBundleException>(() => ModelBundle.Load(new MLContext(), copy));
+
+        Assert.Contains(ModelBundle.RevenueFile, error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance * Math.Max(1, Math.Abs(x));
+
+        public int GetHashCode(double obj) => 0;
     }
 }

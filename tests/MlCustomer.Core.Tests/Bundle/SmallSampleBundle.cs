@@ -18,7 +18,8 @@ public sealed class SmallSampleBundle : IDisposable
         Files = [Path.Combine(DataFolder, SampleDataGenerator.TransactionsFile), Path.Combine(DataFolder, SampleDataGenerator.CustomersFile)];
         Data = CustomerDataLoader.Load(Files[0], Files[1], new LoadOptions());
         Features = new FeatureOptions { AsOfDate = FeatureBuilder.DefaultAsOfDate(Data, 180, 365) };
-        Options = new TrainingOptions { Folds = 3 };
+        // One blend weight, so that every test of the class sees a blended value model whatever the folds say.
+        Options = new TrainingOptions { Folds = 3, Value = new() { BlendWeights = [0.5] } };
         Result = BundleTrainer.TrainTransactional(
             new TransactionalInput(Data, Files, GroundTruthFile.Read(Path.Combine(DataFolder, GroundTruthFile.FileName))), Features, Options);
         Result.Bundle.Save(new Microsoft.ML.MLContext(Options.Seed), BundleFolder);

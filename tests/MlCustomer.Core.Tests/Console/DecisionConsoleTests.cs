@@ -10,13 +10,13 @@ namespace MlCustomer.Core.Tests.Console;
 public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFixture<ConsoleSampleBundle>
 {
     private const string ScoreHeader =
-        "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_profit,profit_last_365_days,revenue_last_365_days," +
+        "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_profit,predicted_revenue,profit_last_365_days,revenue_last_365_days," +
         "current_tier,predicted_tier,loss_making,false_big_customer,lifecycle_stage,value_at_risk,recommended_action,offer_cost,model_reasons,rule_reasons";
 
     [Fact]
     public void TrainWritesABundleWhoseReportShowsThePyramidAndTheMigrationMatrix()
     {
-        foreach (var file in new[] { "churn.zip", "segments.zip", "lifetime-value.zip", "model-card.json", "rules.json", "report.html" })
+        foreach (var file in new[] { "churn.zip", "segments.zip", "lifetime-value.zip", "lifetime-revenue.zip", "model-card.json", "rules.json", "report.html" })
         {
             Assert.True(File.Exists(Path.Combine(sample.BundleFolder, file)), file);
         }
@@ -25,6 +25,7 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
         Assert.Contains("The customer pyramid at", report, StringComparison.Ordinal);
         Assert.Contains("Tier migration matrix", report, StringComparison.Ordinal);
         Assert.Contains("Profit concentration", report, StringComparison.Ordinal);
+        Assert.Contains("Lifetime revenue", report, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -42,6 +43,7 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
         {
             Assert.InRange(double.Parse(r["churn_probability"], CultureInfo.InvariantCulture), 0, 1);
             Assert.Contains(r["current_tier"], new[] { "A", "B", "C", "D" });
+            Assert.True(double.IsFinite(double.Parse(r["predicted_revenue"], CultureInfo.InvariantCulture)));
             Assert.Contains(r["risk_band"], new[] { "low", "medium", "high" });
             Assert.StartsWith("churn: ", r["model_reasons"], StringComparison.Ordinal);
             Assert.Contains("profit: ", r["model_reasons"], StringComparison.Ordinal);

@@ -18,7 +18,9 @@ public sealed class SmallValueData : IDisposable
         SampleDataGenerator.Write(new SampleDataOptions { Customers = 1_500, Seed = 5 }, _folder);
         var data = CustomerDataLoader.Load(
             Path.Combine(_folder, SampleDataGenerator.TransactionsFile), Path.Combine(_folder, SampleDataGenerator.CustomersFile), new LoadOptions());
+        Data = data;
         var table = FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = FeatureBuilder.DefaultAsOfDate(data, 180, 365) });
+        AsOfDate = table.AsOfDate;
         var dataset = ModelDatasets.FromFeatureTable(table);
         Schema = dataset.Schema;
         Rows = dataset.Rows;
@@ -29,6 +31,10 @@ public sealed class SmallValueData : IDisposable
     public static LifetimeValueOptions Options { get; } = new() { NumberOfTrees = 50, Folds = 3 };
 
     public FeatureSchema Schema { get; }
+
+    public CustomerDataSet Data { get; }
+
+    public DateOnly AsOfDate { get; }
 
     public IReadOnlyList<ModelRow> Rows { get; }
 
@@ -114,10 +120,10 @@ public sealed class LifetimeValueTrainerTests(SmallValueData sample) : IClassFix
     {
         var trained = sample.Trained;
 
-        Assert.Contains(trained.Algorithm, new[] { LifetimeValueTrainer.RegressionAlgorithm, LifetimeValueTrainer.TwoPartAlgorithm });
+        Assert.Contains(trained.Algorithm, new[] { LifetimeValueTrainer.RegressionAlgorithm("profit"), LifetimeValueTrainer.TwoPartAlgorithm("profit") });
         Assert.StartsWith(trained.Algorithm, trained.Selection, StringComparison.Ordinal);
-        Assert.Contains(LifetimeValueTrainer.RegressionAlgorithm + ": Gini", trained.Selection, StringComparison.Ordinal);
-        Assert.Contains(LifetimeValueTrainer.TwoPartAlgorithm + ": Gini", trained.Selection, StringComparison.Ordinal);
+        Assert.Contains(LifetimeValueTrainer.RegressionAlgorithm("profit") + ": Gini", trained.Selection, StringComparison.Ordinal);
+        Assert.Contains(LifetimeValueTrainer.TwoPartAlgorithm("profit") + ": Gini", trained.Selection, StringComparison.Ordinal);
         Assert.Equal(SmallValueData.Options.Folds, trained.CrossValidationGini.Folds.Count);
         Assert.InRange(trained.CrossValidationGini.Mean, 0.2, 1);
         Assert.Equal(SmallValueData.Options.NumberOfTrees, trained.Hyperparameters[nameof(LifetimeValueOptions.NumberOfTrees)]);
