@@ -218,7 +218,7 @@ public static class BundleTrainer
         var importance = ModelImportance.Compute(schema, holdout, rows => BinaryMetrics.Auc(Probabilities(rows), labels) ?? 0.5, options.Seed);
         var card = new ChurnCard
         {
-            Algorithm = "FastTree binary classification",
+            Algorithm = model.Options.AlgorithmName,
             Hyperparameters = model.Options,
             Selection = model.Selection,
             Calibrator = model.Calibrator,

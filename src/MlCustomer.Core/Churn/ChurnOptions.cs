@@ -1,8 +1,24 @@
 namespace MlCustomer.Core.Churn;
 
+/// <summary>The gradient-boosted tree library that trains the churn model.</summary>
+public enum ChurnAlgorithm
+{
+    /// <summary>ML.NET's FastTree (the default).</summary>
+    FastTree,
+
+    /// <summary>Microsoft's LightGBM through ML.NET (native library, same trees and contributions).</summary>
+    LightGbm,
+}
+
 /// <summary>Hyperparameters of the churn model: named defaults, no logic.</summary>
 public sealed record ChurnOptions
 {
+    /// <summary>The library that trains the trees.</summary>
+    public ChurnAlgorithm Algorithm { get; init; } = ChurnAlgorithm.FastTree;
+
+    /// <summary>The algorithm in words, for the model card.</summary>
+    public string AlgorithmName => Algorithm == ChurnAlgorithm.LightGbm ? "LightGBM binary classification" : "FastTree binary classification";
+
     /// <summary>Boosted trees in the ensemble.</summary>
     public int NumberOfTrees { get; init; } = 300;
 

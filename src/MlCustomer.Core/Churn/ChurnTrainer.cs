@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Modeling;
 
@@ -27,9 +28,37 @@ public sealed record TrainedChurnModel(
 /// </summary>
 public static class ChurnTrainer
 {
-    /// <summary>The estimator: shared featurizer, then FastTree binary classification.</summary>
-    public static IEstimator<ITransformer> Build(MLContext ml, ChurnOptions options) =>
-        FeatureSchema.Featurizer(ml).Append(Trainer(ml, options));
+    /// <summary>The estimator: shared featurizer, then FastTree (or LightGBM) binary classification.</summary>
+    public static IEstimator<ITransformer> Build(MLContext ml, ChurnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Algorithm == ChurnAlgorithm.LightGbm
+            ? FeatureSchema.Featurizer(ml).Append(LightGbmTrainer(ml, options))
+            : FeatureSchema.Featurizer(ml).Append(Trainer(ml, options));
+    }
+
+    /// <summary>
+    /// The LightGBM binary trainer with the same settings as <see cref="Trainer"/>. One thread and a fixed seed,
+    /// because LightGBM's multi-threaded histogram sums are not bit-for-bit reproducible and the committed
+    /// models must be.
+    /// </summary>
+    public static LightGbmBinaryTrainer LightGbmTrainer(MLContext ml, ChurnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(options);
+        return ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
+        {
+            LabelColumnName = nameof(ModelRow.Label),
+            FeatureColumnName = FeatureSchema.FeaturesColumn,
+            NumberOfIterations = options.NumberOfTrees,
+            NumberOfLeaves = options.NumberOfLeaves,
+            LearningRate = options.LearningRate,
+            MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf,
+            Booster = new GradientBooster.Options { FeatureFraction = options.FeatureFraction },
+            NumberOfThreads = 1,
+            Seed = 1,
+        });
+    }
 
     /// <summary>The FastTree binary trainer on the featurized vector.</summary>
     public static FastTreeBinaryTrainer Trainer(MLContext ml, ChurnOptions options)
@@ -71,9 +100,20 @@ public static class ChurnTrainer
         var data = schema.Load(ml, rows);
         var featurizer = FeatureSchema.Featurizer(ml).Fit(data);
         var featurized = featurizer.Transform(data);
-        var predictor = Trainer(ml, best.Options).Fit(featurized);
         var slots = ModelExplanations.SlotCount(featurized);
-        var contributions = ml.Transforms.CalculateFeatureContribution(predictor, slots, slots, normalize: false);
+        ITransformer predictor;
+        IEstimator<ITransformer> contributions;
+        if (best.Options.Algorithm == ChurnAlgorithm.LightGbm)
+        {
+            var lightGbm = LightGbmTrainer(ml, best.Options).Fit(featurized);
+            (predictor, contributions) = (lightGbm, ml.Transforms.CalculateFeatureContribution(lightGbm, slots, slots, normalize: false));
+        }
+        else
+        {
+            var fastTree = Trainer(ml, best.Options).Fit(featurized);
+            (predictor, contributions) = (fastTree, ml.Transforms.CalculateFeatureContribution(fastTree, slots, slots, normalize: false));
+        }
+
         var final = ModelExplanations.Chain(featurizer, predictor, contributions.Fit(predictor.Transform(featurized)));
         return new TrainedChurnModel(final, best.Options, selection, calibrator, calibration, best.FoldAuc);
     }

@@ -33,7 +33,7 @@ public sealed record ValueBlend
     /// <summary>The feature with the customer's total revenue to date, for a revenue model.</summary>
     public const string RevenueTotalFeature = "revenue_total";
 
-    /// <summary>Weight of the trees' prediction, 0..1 (1 − this is the weight of BG/NBD + Gamma-Gamma).</summary>
+    /// <summary>Weight of the trees' prediction, 0..1 (1 − this is the weight of BG/NBD + Gamma-Gamma); training tries 0.5..1.</summary>
     public required double TreeWeight { get; init; }
 
     /// <summary>The prediction horizon in days.</summary>

@@ -42,14 +42,24 @@ public sealed record FeatureSchema(IReadOnlyList<string> NumericNames, IReadOnly
     }
 
     /// <summary>
-    /// The featurizer every model shares: one-hot (bag of "name=value" terms) for categories,
-    /// concatenated after the numeric vector. Categories never seen in training encode as all zeros.
+    /// The featurizer every model shares: missing numbers (NaN) replaced by 0, one-hot (bag of "name=value"
+    /// terms) for categories, concatenated after the numeric vector. Categories never seen in training encode
+    /// as all zeros.
     /// </summary>
+    /// <remarks>
+    /// Why missing becomes 0 rather than staying NaN: FastTree does not learn where missing values belong
+    /// the way LightGBM does, and left as NaN they cost the sample churn model 0.016 of cross-validated AUC
+    /// (0.852 → 0.868 once replaced; 0, −1, the training minimum minus the range or −10⁹ all gave 0.868).
+    /// Missing values in our features always go with another feature that says why (no purchase yet: purchase
+    /// days 0; one purchase: no gaps; revenue too small: no margin), so 0 loses nothing the trees need.
+    /// </remarks>
     public static IEstimator<ITransformer> Featurizer(MLContext ml)
     {
         ArgumentNullException.ThrowIfNull(ml);
-        return ml.Transforms.Categorical
-            .OneHotEncoding(EncodedCategoricalColumn, nameof(ModelRow.Categorical), Microsoft.ML.Transforms.OneHotEncodingEstimator.OutputKind.Bag)
+        return ml.Transforms
+            .ReplaceMissingValues(nameof(ModelRow.Numeric), replacementMode: Microsoft.ML.Transforms.MissingValueReplacingEstimator.ReplacementMode.DefaultValue)
+            .Append(ml.Transforms.Categorical
+                .OneHotEncoding(EncodedCategoricalColumn, nameof(ModelRow.Categorical), Microsoft.ML.Transforms.OneHotEncodingEstimator.OutputKind.Bag))
             .Append(ml.Transforms.Concatenate(FeaturesColumn, nameof(ModelRow.Numeric), EncodedCategoricalColumn));
     }
 

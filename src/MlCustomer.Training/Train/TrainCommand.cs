@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.ML;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Churn;
 using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.SampleData;
@@ -59,9 +60,14 @@ internal static class TrainCommand
         var delimiter = new Option<string>("--delimiter") { Description = "Customer table: field delimiter", DefaultValueFactory = _ => "," };
         var decimalSeparator = new Option<string>("--decimal-separator") { Description = "Customer table: decimal separator", DefaultValueFactory = _ => "." };
 
+        var churnAlgorithm = new Option<ChurnAlgorithm>("--churn-algorithm")
+        {
+            Description = "The tree library of the churn model: FastTree or LightGbm (same candidates, cross-validation, calibration and explanations)",
+            DefaultValueFactory = _ => ChurnAlgorithm.FastTree,
+        };
         var command = new Command("train", "Train the churn, segment and lifetime value models and write a model bundle")
         {
-            output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
+            churnAlgorithm, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
             tableFile, id, label, positive, valueColumn, delimiter, decimalSeparator,
         };
         input.AddTo(command);
@@ -72,6 +78,7 @@ internal static class TrainCommand
             var options = defaults with
             {
                 Seed = parse.GetValue(seed),
+                ChurnCandidates = defaults.ChurnCandidates.Select(c => c with { Algorithm = parse.GetValue(churnAlgorithm) }).ToList(),
                 HoldoutShare = parse.GetValue(holdout),
                 Folds = parse.GetValue(folds),
                 Segments = defaults.Segments with { Segments = parse.GetValue(segments) },
