@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Churn;
 using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Features;
@@ -108,6 +109,45 @@ public sealed class CompiledScoringTests(SmallSampleBundle sample) : IClassFixtu
 
         Assert.True(scorer.IsCompiled, scorer.NotCompiledReason);
         AssertSameScores(new BundleScorer(ml, bundle, compile: false).Score(rows), scorer.Score(rows));
+    }
+
+    [Theory]
+    [InlineData(4, "Tables")]
+    [InlineData(4, "Complete")]
+    [InlineData(4, "Linked")]
+    [InlineData(10, "Complete")]
+    [InlineData(10, "Linked")]
+    [InlineData(64, "Auto")]
+    [InlineData(64, "Linked")]
+    public void EveryTreeLayoutGivesMlNetsScoreAndContributions(int leaves, string layoutName)
+    {
+        var layout = Enum.Parse<TreeLayout>(layoutName);
+        var ml = new MLContext(seed: 1);
+        var dataset = ModelDatasets.FromFeatureTable(FeatureBuilder.Build(sample.Data, sample.Features));
+        var data = dataset.Schema.Load(ml, dataset.Rows);
+        var featurizer = FeatureSchema.Featurizer(ml).Fit(data);
+        var featurized = featurizer.Transform(data);
+        var predictor = ChurnTrainer.Trainer(ml, new ChurnOptions { NumberOfTrees = 30, NumberOfLeaves = leaves, MinimumExampleCountPerLeaf = 5 }).Fit(featurized);
+        var slots = ModelExplanations.SlotCount(featurized);
+        var explained = ml.Transforms.CalculateFeatureContribution(predictor, slots, slots, normalize: false).Fit(predictor.Transform(featurized))
+            .Transform(predictor.Transform(featurized));
+        var expected = ml.Data.CreateEnumerable<ChurnScore>(explained, reuseRowObject: false).ToList();
+        var features = featurized.GetColumn<float[]>(FeatureSchema.FeaturesColumn).ToList();
+
+        var trees = FlatTreeEnsemble.TryCreate(predictor.Model.SubModel, out var unsupported, layout);
+
+        Assert.True(trees is not null, unsupported);
+        Assert.Equal(layout == TreeLayout.Auto ? (leaves <= 7 ? TreeLayout.Tables : trees.Layout) : layout, trees.Layout);
+        Assert.True(layout != TreeLayout.Auto || leaves <= 7 || trees.Layout != TreeLayout.Tables);
+        var contributions = new float[slots];
+        for (var i = 0; i < features.Count; i++)
+        {
+            Assert.True(CompiledBundle.Agrees(trees.Score(features[i]), expected[i].Score), $"row {i}: {trees.Score(features[i])} against {expected[i].Score}");
+            Array.Clear(contributions);
+            trees.AddContributions(features[i], contributions);
+            var scale = Math.Max(1, expected[i].FeatureContributions.Max(Math.Abs));
+            Assert.All(contributions.Zip(expected[i].FeatureContributions), p => Assert.True(Math.Abs(p.First - p.Second) <= CompiledBundle.Tolerance * scale));
+        }
     }
 
     private static void AssertSameAsMlNet(MLContext ml, ModelBundle bundle, FeatureTable table, bool expectSegments)
