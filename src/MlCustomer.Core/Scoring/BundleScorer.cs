@@ -68,16 +68,17 @@ public sealed class BundleScorer
     {
         ArgumentNullException.ThrowIfNull(customers);
         var mapper = new FeatureRows(bundle.Card.FeatureContract, attributeNames);
-        var rows = customers.Select(mapper.From).ToList();
         var segments = AssignSegments(customers);
-        return ScoreRows(rows, segments, reasons);
+        return compiled is null
+            ? ScoreRowsWithMlNet(customers.Select(mapper.From).ToList(), segments, reasons)
+            : ScoreRowsCompiled(compiled, customers.Count, i => mapper.From(customers[i]), segments, reasons);
     }
 
     /// <summary>Scores model rows directly (customer-table bundles, or precomputed features); no segments.</summary>
     public IReadOnlyList<CustomerScore> Score(IReadOnlyList<ModelRow> rows, int reasons = DefaultReasons)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return ScoreRows(rows, segments: null, reasons);
+        return compiled is null ? ScoreRowsWithMlNet(rows, segments: null, reasons) : ScoreRowsCompiled(compiled, rows.Count, i => rows[i], segments: null, reasons);
     }
 
     /// <summary>Segment ids of customers, or null when the bundle has no segmentation.</summary>
@@ -128,27 +129,24 @@ public sealed class BundleScorer
             .ToArray();
     }
 
-    private IReadOnlyList<CustomerScore> ScoreRows(IReadOnlyList<ModelRow> rows, int[]? segments, int reasons) =>
-        compiled is null ? ScoreRowsWithMlNet(rows, segments, reasons) : ScoreRowsCompiled(compiled, rows, segments, reasons);
-
-    // Every row on its own: churn and value plans per row, reasons picked from the contributions in place;
-    // parallel over blocks of rows, one workspace per block.
-    private CustomerScore[] ScoreRowsCompiled(CompiledBundle plans, IReadOnlyList<ModelRow> rows, int[]? segments, int reasons)
+    // Every row on its own (made from its customer inside the block when scoring features): churn and value
+    // plans per row, reasons picked from the contributions in place; parallel over blocks, one workspace each.
+    private CustomerScore[] ScoreRowsCompiled(CompiledBundle plans, int count, Func<int, ModelRow> rowAt, int[]? segments, int reasons)
     {
         var churnPlan = reasons > 0 ? plans.ChurnExplained : plans.Churn;
         var valuePlan = reasons > 0 ? plans.ValueExplained : plans.Value;
         var churnSlots = bundle.Card.Churn.SlotNames;
         var valueSlots = bundle.Card.LifetimeValue?.SlotNames ?? [];
         var calibrator = bundle.Card.Churn.Calibrator;
-        var scores = new CustomerScore[rows.Count];
+        var scores = new CustomerScore[count];
         void ScoreBlock(int block)
         {
             var churnWorkspace = churnPlan.CreateWorkspace();
             var valueWorkspace = valuePlan?.CreateWorkspace();
-            var end = Math.Min(rows.Count, (block + 1) * RowsPerWorkItem);
+            var end = Math.Min(count, (block + 1) * RowsPerWorkItem);
             for (var i = block * RowsPerWorkItem; i < end; i++)
             {
-                var row = rows[i];
+                var row = rowAt(i);
                 churnPlan.Run(row, churnWorkspace);
                 var probability = calibrator.Calibrate(churnPlan.Output(churnWorkspace, 0)[0]);
                 var churnReasons = reasons > 0 ? ModelExplanations.TopReasons(churnPlan.Output(churnWorkspace, 1), churnSlots, reasons) : [];
@@ -173,7 +171,7 @@ public sealed class BundleScorer
             }
         }
 
-        var blocks = (rows.Count + RowsPerWorkItem - 1) / RowsPerWorkItem;
+        var blocks = (count + RowsPerWorkItem - 1) / RowsPerWorkItem;
         if (blocks <= 1)
         {
             for (var block = 0; block < blocks; block++)
