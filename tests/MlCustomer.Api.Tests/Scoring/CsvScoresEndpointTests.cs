@@ -76,6 +76,32 @@ public sealed class CsvScoresEndpointTests : IDisposable
         Assert.Contains("line[1].purchase_days", errors.Keys);
     }
 
+    [Fact]
+    public async Task APlainCsvAndTheSameCsvWithEveryCellQuotedGetTheSameAnswer()
+    {
+        // Plain lines are read in place and quoted ones by the general reader: both must say the same, warnings included.
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(150).ToList()).Split('\n');
+        csv[5] = Replace(csv[5], "recency_days", "99999");
+        csv[7] = Replace(csv[7], "region", "Atlantis");
+        csv[9] = Replace(csv[9], "region", "");
+        csv[11] = Replace(csv[11], "sd_days_between_purchases", "");
+        csv[70] = Replace(csv[70], "purchase_days", "-3");
+        csv[90] = Replace(csv[90], "main_channel", " web ");
+        var quoted = csv.Select(l => l.Length == 0 ? l : string.Join(',', l.Split(',').Select(c => $"\"{c}\""))).ToArray();
+
+        using var plain = await PostCsvAsync(client, string.Join('\n', csv));
+        using var general = await PostCsvAsync(client, string.Join('\n', quoted));
+
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        var answer = await plain.Content.ReadAsStringAsync();
+        Assert.Equal(await general.Content.ReadAsStringAsync(), answer);
+        Assert.Contains("outside the training range", answer, StringComparison.Ordinal);
+        Assert.Contains("'Atlantis' was not seen in training", answer, StringComparison.Ordinal);
+        Assert.Contains("cannot be negative", answer, StringComparison.Ordinal);
+    }
+
     public void Dispose() => factory.Dispose();
 
     private static Task<HttpResponseMessage> PostCsvAsync(HttpClient client, string csv) =>
