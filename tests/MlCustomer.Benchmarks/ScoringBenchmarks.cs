@@ -10,8 +10,9 @@ namespace MlCustomer.Benchmarks;
 
 /// <summary>
 /// In-process scoring with the committed bundle on the committed sample data: batch scoring (the path
-/// of scoring runs, the console's score and /scores/csv), one prediction through a prediction engine
-/// (the /scores fast path), and the feature builder. Run from the repository root.
+/// of scoring runs, the console's score and /scores/csv) through the compiled chains and, for comparison,
+/// through ML.NET's Transform; one prediction through a prediction engine (the /scores fast path); and the
+/// feature builder. Run from the repository root.
 /// </summary>
 [MemoryDiagnoser]
 public class ScoringBenchmarks
@@ -19,6 +20,7 @@ public class ScoringBenchmarks
     private MLContext ml = null!;
     private ModelBundle bundle = null!;
     private BundleScorer scorer = null!;
+    private BundleScorer mlNetScorer = null!;
     private CustomerDataSet data = null!;
     private FeatureTable table = null!;
     private List<CustomerFeatures> batch = null!;
@@ -36,6 +38,12 @@ public class ScoringBenchmarks
         var root = RepositoryRoot();
         bundle = ModelBundle.Load(ml, Path.Combine(root, "models"));
         scorer = new BundleScorer(ml, bundle);
+        if (!scorer.IsCompiled)
+        {
+            throw new InvalidOperationException($"The committed bundle did not compile: {scorer.NotCompiledReason}");
+        }
+
+        mlNetScorer = new BundleScorer(ml, bundle, compile: false);
         data = CustomerDataLoader.Load(
             Path.Combine(root, "training-data", "transactions.csv"), Path.Combine(root, "training-data", "customers.csv"), new LoadOptions());
         table = FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = data.LastOrderDate, IncludeLabels = false });
@@ -59,13 +67,21 @@ public class ScoringBenchmarks
         throw new InvalidOperationException($"No MlCustomer.sln above {AppContext.BaseDirectory}.");
     }
 
-    /// <summary>Churn, segment and value with 3 reasons each, for a batch of customers.</summary>
+    /// <summary>Churn, segment and value with 3 reasons each, for a batch of customers (compiled chains, parallel).</summary>
     [Benchmark]
     public int BatchScoreWithReasons() => scorer.Score(batch, table.AttributeNames).Count;
 
-    /// <summary>The same batch without reasons (the contribution calculator is skipped).</summary>
+    /// <summary>The same batch without reasons (no contributions computed).</summary>
     [Benchmark]
     public int BatchScoreWithoutReasons() => scorer.Score(batch, table.AttributeNames, reasons: 0).Count;
+
+    /// <summary>The batch with reasons through ML.NET's Transform (what BundleScorer falls back to).</summary>
+    [Benchmark]
+    public int MlNetBatchScoreWithReasons() => mlNetScorer.Score(batch, table.AttributeNames).Count;
+
+    /// <summary>The batch without reasons through ML.NET's Transform.</summary>
+    [Benchmark]
+    public int MlNetBatchScoreWithoutReasons() => mlNetScorer.Score(batch, table.AttributeNames, reasons: 0).Count;
 
     /// <summary>One churn prediction with contributions through a prediction engine.</summary>
     [Benchmark]

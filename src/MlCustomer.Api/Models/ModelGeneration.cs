@@ -76,7 +76,7 @@ public sealed class ModelGeneration
     /// <summary>When it was loaded.</summary>
     public DateTimeOffset LoadedAt { get; }
 
-    /// <summary>The batch scorer (Transform over many rows).</summary>
+    /// <summary>The batch scorer (compiled chains, or Transform over many rows).</summary>
     public BundleScorer Scorer { get; }
 
     /// <summary>What requests are validated against.</summary>
@@ -150,7 +150,7 @@ public sealed class ModelGeneration
         return new CustomerScore(row.CustomerId, probability, churnReasons, segment?.Id, segment?.Name, profit, valueReasons, revenue);
     }
 
-    /// <summary>Scores many customers with the batch scorer (one Transform per model).</summary>
+    /// <summary>Scores many customers with the batch scorer.</summary>
     public IReadOnlyList<CustomerScore> PredictMany(IReadOnlyList<ModelRow> rows, IReadOnlyList<float[]?> segmentVectors, int reasons)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -167,10 +167,7 @@ public sealed class ModelGeneration
             return scores;
         }
 
-        var inputs = ml.Data.LoadFromEnumerable(withVector.Select(i => new SegmentInput { Rfm = segmentVectors[i]! }));
-        var clusters = ml.Data.CreateEnumerable<SegmentAssignment>(Bundle.Segments.Transform(inputs), reuseRowObject: true)
-            .Select(a => a.ClusterId)
-            .ToList();
+        var clusters = Scorer.Clusters(withVector.Select(i => segmentVectors[i]!).ToList());
         var result = scores.ToArray();
         for (var k = 0; k < withVector.Count; k++)
         {

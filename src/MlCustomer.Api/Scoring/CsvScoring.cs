@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 using MlCustomer.Api.Models;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Segments;
 
 namespace MlCustomer.Api.Scoring;
 
@@ -14,7 +15,9 @@ namespace MlCustomer.Api.Scoring;
 /// The header and the first chunk are validated before the response starts (problems there are a 400);
 /// after that a bad row becomes an output row whose <c>error</c> column says what is wrong, and the rest
 /// is still scored. Ids are not checked for uniqueness across the file (that would hold every id in memory);
-/// each line is scored on its own and answered in input order.
+/// each line is scored on its own and answered in input order. A plain line (no quotes, every cell
+/// acceptable as it is) is read straight from the line without a string per cell; anything else goes
+/// through the general path, which finds and words every problem, so both give the same answer.
 /// </summary>
 public sealed class CsvScoring : IDisposable
 {
@@ -22,7 +25,7 @@ public sealed class CsvScoring : IDisposable
     public static readonly string[] OutputColumns =
     [
         FeatureColumns.CustomerId, "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_profit",
-        "churn_reasons", "value_reasons", "warnings", "model_version", "error",
+        "predicted_revenue", "churn_reasons", "value_reasons", "warnings", "model_version", "error",
     ];
 
     private readonly ModelLease lease;
@@ -33,6 +36,19 @@ public sealed class CsvScoring : IDisposable
     private int idColumn = -1;
     private long line;
     private List<CsvRow> firstChunk = [];
+
+    // The plain-line path, set up from the header.
+    private Range[] cells = [];
+    private int[] columnOfNumeric = [];
+    private int[] columnOfCategorical = [];
+    private (int Column, int Segment)[] segmentOnlyColumns = [];
+    private int[] segmentOfNumeric = [];
+    private bool[] missingAllowed = [];
+    private bool segmentsInHeader;
+    private Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>>[] terms = [];
+    private readonly List<string> scratchWarnings = [];
+    private readonly StringBuilder output = new(64 * 1024);
+    private readonly StringBuilder cell = new(256);
 
     /// <summary>Prepares to read <paramref name="body"/> with the lease's model.</summary>
     public CsvScoring(ModelLease lease, ScoringOptions options, Stream body)
@@ -83,6 +99,7 @@ public sealed class CsvScoring : IDisposable
             return errors.ToDictionary();
         }
 
+        PreparePlainLines();
         firstChunk = await ReadChunkAsync(errors, cancellationToken);
         return errors.Count > 0 ? errors.ToDictionary() : null;
     }
@@ -119,10 +136,28 @@ public sealed class CsvScoring : IDisposable
         var rows = new List<CsvRow>(Math.Min(options.CsvChunkRows, 4_096));
         while (rows.Count < options.CsvChunkRows)
         {
-            string[]? fields;
+            var text = await reader.ReadLineAsync(cancellationToken);
+            if (text is null)
+            {
+                break;
+            }
+
+            line++;
+            if (text.Length == 0)
+            {
+                continue; // blank line
+            }
+
+            if (!text.Contains('"', StringComparison.Ordinal))
+            {
+                rows.Add(PlainLine(text) ?? Parse(text.Split(','), errors));
+                continue;
+            }
+
+            string[] fields;
             try
             {
-                fields = await ReadRecordAsync(cancellationToken);
+                fields = await ReadQuotedRecordAsync(text, cancellationToken);
             }
             catch (FormatException e)
             {
@@ -139,20 +174,154 @@ public sealed class CsvScoring : IDisposable
                 break;
             }
 
-            if (fields is null)
-            {
-                break;
-            }
-
-            if (fields.Length == 1 && fields[0].Length == 0)
-            {
-                continue; // blank line
-            }
-
             rows.Add(Parse(fields, errors));
         }
 
         return rows;
+    }
+
+    // Where each model input sits in the header, and the terms of every category a column can take.
+    private void PreparePlainLines()
+    {
+        cells = new Range[columns.Length];
+        columnOfNumeric = Contract.Numeric.Select(f => Array.IndexOf(columns, f.Name)).ToArray();
+        columnOfCategorical = Contract.Categorical.Select(f => Array.IndexOf(columns, f.Name)).ToArray();
+        segmentOfNumeric = Contract.Numeric.Select(f => SegmentFeatures.Names.ToList().IndexOf(f.Name)).ToArray();
+        segmentOnlyColumns = SegmentFeatures.Names
+            .Select((name, k) => (Column: Array.IndexOf(columns, name), Segment: k, Name: name))
+            .Where(x => x.Column >= 0 && Contract.SegmentOnly.Contains(x.Name))
+            .Select(x => (x.Column, x.Segment))
+            .ToArray();
+        segmentsInHeader = SegmentFeatures.Names.All(columns.Contains);
+        missingAllowed = Enumerable.Range(0, Contract.Numeric.Count).Select(slot => Contract.MissingProblem(slot) is null).ToArray();
+        terms = Contract.Categorical.Select((feature, slot) =>
+        {
+            // Only values that categorize without a warning; an unseen one takes the general path and its warning.
+            var bySpelling = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var value in (feature.Categories ?? []).Append(ModelDatasets.MissingCategory).Append(ModelDatasets.OtherCategory).Append(""))
+            {
+                var warnings = new List<string>();
+                var term = Contract.Categorize(slot, value.Length == 0 ? null : value, warnings);
+                if (warnings.Count == 0 && value.Length <= ScoreInputs.MaxTextLength)
+                {
+                    bySpelling.TryAdd(value, term);
+                }
+            }
+
+            return bySpelling.GetAlternateLookup<ReadOnlySpan<char>>();
+        }).ToArray();
+    }
+
+    // A line without quotes whose every cell is acceptable as it is, read in place; null sends it to Parse,
+    // which repeats the same checks with words for the problems. Warnings come in the order Parse gives them
+    // (numeric features in model order; a category that warns always takes Parse).
+    private CsvRow? PlainLine(string text)
+    {
+        var span = text.AsSpan();
+        var count = 0;
+        var start = 0;
+        while (true)
+        {
+            if (count == cells.Length)
+            {
+                return null;
+            }
+
+            var comma = span[start..].IndexOf(',');
+            if (comma < 0)
+            {
+                cells[count++] = new Range(start, span.Length);
+                break;
+            }
+
+            cells[count++] = new Range(start, start + comma);
+            start += comma + 1;
+        }
+
+        if (count != columns.Length)
+        {
+            return null;
+        }
+
+        var id = span[cells[idColumn]].Trim();
+        if (id.IsEmpty)
+        {
+            return null;
+        }
+
+        scratchWarnings.Clear();
+        Span<double> segment = stackalloc double[SegmentFeatures.Names.Count];
+        var segmentKnown = segmentsInHeader;
+        var numbers = new float[columnOfNumeric.Length];
+        for (var slot = 0; slot < numbers.Length; slot++)
+        {
+            var value = span[cells[columnOfNumeric[slot]]].Trim();
+            if (value.IsEmpty)
+            {
+                if (!missingAllowed[slot])
+                {
+                    return null;
+                }
+
+                numbers[slot] = float.NaN;
+                segmentKnown &= segmentOfNumeric[slot] < 0;
+                continue;
+            }
+
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number)
+                || Contract.CheckNumber(Contract.Numeric[slot].Name, number, scratchWarnings) is not null)
+            {
+                return null;
+            }
+
+            numbers[slot] = (float)number;
+            if (segmentOfNumeric[slot] >= 0)
+            {
+                segment[segmentOfNumeric[slot]] = number;
+            }
+        }
+
+        var categories = new string[columnOfCategorical.Length];
+        for (var slot = 0; slot < categories.Length; slot++)
+        {
+            if (!terms[slot].TryGetValue(span[cells[columnOfCategorical[slot]]].Trim(), out var term))
+            {
+                return null;
+            }
+
+            categories[slot] = term;
+        }
+
+        foreach (var (column, k) in segmentOnlyColumns)
+        {
+            var value = span[cells[column]].Trim();
+            if (value.IsEmpty)
+            {
+                segmentKnown = false;
+                continue;
+            }
+
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number)
+                || FeatureDomains.Problem(SegmentFeatures.Names[k], number) is not null)
+            {
+                return null;
+            }
+
+            segment[k] = number;
+        }
+
+        float[]? vector = null;
+        if (segmentKnown)
+        {
+            vector = new float[segment.Length];
+            for (var k = 0; k < segment.Length; k++)
+            {
+                vector[k] = SegmentFeatures.SignedLog(segment[k]);
+            }
+        }
+
+        var customerId = id.ToString();
+        return new CsvRow(line, customerId, new PreparedCustomer(new ModelRow { CustomerId = customerId, Numeric = numbers, Categorical = categories }, vector, [.. scratchWarnings]), null);
     }
 
     private CsvRow Parse(string[] fields, Errors? chunkErrors)
@@ -222,6 +391,7 @@ public sealed class CsvScoring : IDisposable
             : new FeatureValue(null, cell, null);
     }
 
+    // The whole chunk is formatted into one buffer and written with one call.
     private async Task WriteChunkAsync(StreamWriter writer, List<CsvRow> chunk)
     {
         var generation = lease.Generation;
@@ -230,37 +400,79 @@ public sealed class CsvScoring : IDisposable
             ? []
             : generation.PredictMany(valid.Select(r => r.Customer!.Row).ToList(), valid.Select(r => r.Customer!.SegmentVector).ToList(), options.Reasons);
         var next = 0;
-        var text = new StringBuilder(256);
+        output.Clear();
         foreach (var row in chunk)
         {
-            text.Clear();
             if (row.Customer is null)
             {
-                Append(text, row.CustomerId).Append(",,,,,,,,,");
-                Append(text, generation.Version).Append(',');
-                Append(text, row.Error ?? "invalid");
+                Append(output, row.CustomerId).Append(",,,,,,,,,,");
+                Append(output, generation.Version).Append(',');
+                Append(output, row.Error ?? "invalid");
             }
             else
             {
                 var score = scores[next++];
-                Append(text, score.CustomerId).Append(',')
-                    .Append(score.ChurnProbability.ToString("0.######", CultureInfo.InvariantCulture)).Append(',')
-                    .Append(options.RiskBand(score.ChurnProbability)).Append(',')
-                    .Append(score.SegmentId?.ToString(CultureInfo.InvariantCulture)).Append(',');
-                Append(text, score.SegmentName).Append(',')
-                    .Append(score.PredictedProfit?.ToString("0.##", CultureInfo.InvariantCulture)).Append(',');
-                Append(text, Reasons(score.ChurnReasons)).Append(',');
-                Append(text, Reasons(score.ValueReasons)).Append(',');
-                Append(text, string.Join("; ", row.Customer.Warnings)).Append(',');
-                Append(text, generation.Version).Append(',');
+                Append(output, score.CustomerId).Append(',')
+                    .Append(CultureInfo.InvariantCulture, $"{score.ChurnProbability:0.######}").Append(',')
+                    .Append(options.RiskBand(score.ChurnProbability)).Append(',');
+                if (score.SegmentId is { } segment)
+                {
+                    output.Append(CultureInfo.InvariantCulture, $"{segment}");
+                }
+
+                output.Append(',');
+                Append(output, score.SegmentName).Append(',');
+                if (score.PredictedProfit is { } profit)
+                {
+                    output.Append(CultureInfo.InvariantCulture, $"{profit:0.##}");
+                }
+
+                output.Append(',');
+                if (score.PredictedRevenue is { } revenue)
+                {
+                    output.Append(CultureInfo.InvariantCulture, $"{revenue:0.##}");
+                }
+
+                output.Append(',');
+                AppendReasons(score.ChurnReasons).Append(',');
+                AppendReasons(score.ValueReasons).Append(',');
+                if (row.Customer.Warnings.Count > 0)
+                {
+                    Append(output, string.Join("; ", row.Customer.Warnings));
+                }
+
+                output.Append(',');
+                Append(output, generation.Version).Append(',');
             }
 
-            await writer.WriteLineAsync(text);
+            output.Append(writer.NewLine);
         }
+
+        await writer.WriteAsync(output);
     }
 
-    private static string Reasons(IReadOnlyList<Reason> reasons) =>
-        string.Join(';', reasons.Select(r => $"{r.Feature}:{r.Contribution.ToString("+0.####;-0.####;0", CultureInfo.InvariantCulture)}"));
+    // "feature:+0.1234;…", quoted like any other cell when a feature name needs it.
+    private StringBuilder AppendReasons(IReadOnlyList<Reason> reasons)
+    {
+        cell.Clear();
+        for (var k = 0; k < reasons.Count; k++)
+        {
+            if (k > 0)
+            {
+                cell.Append(';');
+            }
+
+            cell.Append(reasons[k].Feature).Append(':').Append(CultureInfo.InvariantCulture, $"{reasons[k].Contribution:+0.####;-0.####;0}");
+        }
+
+        var needsQuotes = false;
+        foreach (var part in cell.GetChunks())
+        {
+            needsQuotes |= part.Span.IndexOfAny(",\"\r\n") >= 0;
+        }
+
+        return needsQuotes ? Append(output, cell.ToString()) : output.Append(cell);
+    }
 
     private static StringBuilder Append(StringBuilder text, string? value)
     {
@@ -287,6 +499,12 @@ public sealed class CsvScoring : IDisposable
         }
 
         line++;
+        return await ReadQuotedRecordAsync(first, cancellationToken);
+    }
+
+    // The rest of a record whose first line has been read (and counted).
+    private async Task<string[]> ReadQuotedRecordAsync(string first, CancellationToken cancellationToken)
+    {
         var startLine = line;
         var record = first;
         while (CountQuotes(record) % 2 == 1)

@@ -46,24 +46,61 @@ public static class ModelExplanations
         return names.DenseValues().Select(n => StripColumnPrefix(n.ToString())).ToArray();
     }
 
-    /// <summary>The largest contributions by absolute size, largest first.</summary>
+    /// <summary>The largest contributions by absolute size, largest first (ties by slot name); zeros are no reason.</summary>
     public static IReadOnlyList<Reason> TopReasons(ReadOnlySpan<float> contributions, IReadOnlyList<string> slotNames, int count)
     {
         ArgumentNullException.ThrowIfNull(slotNames);
-        var reasons = new List<Reason>(contributions.Length);
-        for (var i = 0; i < contributions.Length; i++)
+        if (count <= 0)
         {
-            if (contributions[i] != 0)
-            {
-                reasons.Add(new Reason(slotNames[i], contributions[i]));
-            }
+            return [];
         }
 
-        return reasons
-            .OrderByDescending(r => Math.Abs(r.Contribution))
-            .ThenBy(r => r.Feature, StringComparer.Ordinal)
-            .Take(count)
-            .ToList();
+        // A partial insertion sort into the best few: batch scoring calls this for every customer, so no
+        // list of every slot and no full sort.
+        var best = count <= 64 ? stackalloc int[count] : new int[count];
+        var found = 0;
+        for (var i = 0; i < contributions.Length; i++)
+        {
+            if (contributions[i] == 0)
+            {
+                continue;
+            }
+
+            var position = found;
+            while (position > 0 && Ranks(contributions, slotNames, i, best[position - 1]))
+            {
+                position--;
+            }
+
+            if (position >= count)
+            {
+                continue;
+            }
+
+            var last = Math.Min(found, count - 1);
+            for (var k = last; k > position; k--)
+            {
+                best[k] = best[k - 1];
+            }
+
+            best[position] = i;
+            found = Math.Min(found + 1, count);
+        }
+
+        var reasons = new Reason[found];
+        for (var k = 0; k < found; k++)
+        {
+            reasons[k] = new Reason(slotNames[best[k]], contributions[best[k]]);
+        }
+
+        return reasons;
+    }
+
+    // True when slot a ranks before slot b: larger absolute contribution, then the smaller name.
+    private static bool Ranks(ReadOnlySpan<float> contributions, IReadOnlyList<string> slotNames, int a, int b)
+    {
+        var bySize = Math.Abs((double)contributions[a]).CompareTo(Math.Abs((double)contributions[b]));
+        return bySize != 0 ? bySize > 0 : string.CompareOrdinal(slotNames[a], slotNames[b]) < 0;
     }
 
     // Concatenate names slots "Numeric.recency_days" and "CategoricalEncoded.region=North"; the

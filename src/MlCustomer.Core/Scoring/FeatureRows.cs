@@ -14,6 +14,10 @@ public sealed class FeatureRows
     private readonly string[] categoricalNames;
     private readonly IReadOnlySet<string>[] known;
 
+    // The "name=value" term of every category a column can end up as, made once: batch scoring maps
+    // every customer, and a new string per cell was most of its cost.
+    private readonly Dictionary<string, string>[] terms;
+
     /// <summary>Prepares the mapping; fails when the contract names a feature the table does not have.</summary>
     public FeatureRows(FeatureContract contract, IReadOnlyList<string> attributeNames)
     {
@@ -41,6 +45,12 @@ public sealed class FeatureRows
             .Where(f => f.Kind == FeatureKind.Categorical)
             .Select(f => (IReadOnlySet<string>)(f.Categories ?? []).ToHashSet(StringComparer.Ordinal))
             .ToArray();
+        terms = categoricalNames
+            .Select((name, i) => known.ElementAtOrDefault(i) is { } kept
+                ? kept.Append(ModelDatasets.MissingCategory).Append(ModelDatasets.OtherCategory).Distinct(StringComparer.Ordinal)
+                    .ToDictionary(c => c, c => FeatureSchema.Term(name, c), StringComparer.Ordinal)
+                : new Dictionary<string, string>(StringComparer.Ordinal))
+            .ToArray();
     }
 
     /// <summary>The model row of one customer (labels left empty).</summary>
@@ -53,12 +63,13 @@ public sealed class FeatureRows
             numbers[i] = numeric[i](features);
         }
 
-        var terms = new string[categorical.Length];
+        var row = new string[categorical.Length];
         for (var i = 0; i < categorical.Length; i++)
         {
-            terms[i] = FeatureSchema.Term(categoricalNames[i], ModelDatasets.Categorize(categorical[i](features), known[i]));
+            var category = ModelDatasets.Categorize(categorical[i](features), known[i]);
+            row[i] = terms[i].TryGetValue(category, out var term) ? term : FeatureSchema.Term(categoricalNames[i], category);
         }
 
-        return new ModelRow { CustomerId = features.CustomerId, Numeric = numbers, Categorical = terms };
+        return new ModelRow { CustomerId = features.CustomerId, Numeric = numbers, Categorical = row };
     }
 }

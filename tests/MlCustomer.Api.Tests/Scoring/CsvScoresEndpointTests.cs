@@ -27,6 +27,9 @@ public sealed class CsvScoresEndpointTests : IDisposable
         Assert.StartsWith("customer_id,churn_probability,risk_band", lines[0], StringComparison.Ordinal);
         Assert.Equal(rows.Select(r => r.CustomerId), lines.Skip(1).Select(l => l.Split(',')[0]));
         Assert.All(lines.Skip(1), l => Assert.InRange(double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture), 0, 1));
+        var revenueColumn = Array.IndexOf(lines[0].Split(','), "predicted_revenue");
+        Assert.Equal(6, revenueColumn);
+        Assert.All(lines.Skip(1), l => Assert.True(double.IsFinite(double.Parse(l.Split(',')[revenueColumn], CultureInfo.InvariantCulture))));
     }
 
     [Fact]
@@ -74,6 +77,32 @@ public sealed class CsvScoresEndpointTests : IDisposable
         var errors = await Requests.ErrorsAsync(response);
         Assert.Contains("line[1].shoe_size", errors.Keys);
         Assert.Contains("line[1].purchase_days", errors.Keys);
+    }
+
+    [Fact]
+    public async Task APlainCsvAndTheSameCsvWithEveryCellQuotedGetTheSameAnswer()
+    {
+        // Plain lines are read in place and quoted ones by the general reader: both must say the same, warnings included.
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(150).ToList()).Split('\n');
+        csv[5] = Replace(csv[5], "recency_days", "99999");
+        csv[7] = Replace(csv[7], "region", "Atlantis");
+        csv[9] = Replace(csv[9], "region", "");
+        csv[11] = Replace(csv[11], "sd_days_between_purchases", "");
+        csv[70] = Replace(csv[70], "purchase_days", "-3");
+        csv[90] = Replace(csv[90], "main_channel", " web ");
+        var quoted = csv.Select(l => l.Length == 0 ? l : string.Join(',', l.Split(',').Select(c => $"\"{c}\""))).ToArray();
+
+        using var plain = await PostCsvAsync(client, string.Join('\n', csv));
+        using var general = await PostCsvAsync(client, string.Join('\n', quoted));
+
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        var answer = await plain.Content.ReadAsStringAsync();
+        Assert.Equal(await general.Content.ReadAsStringAsync(), answer);
+        Assert.Contains("outside the training range", answer, StringComparison.Ordinal);
+        Assert.Contains("'Atlantis' was not seen in training", answer, StringComparison.Ordinal);
+        Assert.Contains("cannot be negative", answer, StringComparison.Ordinal);
     }
 
     public void Dispose() => factory.Dispose();

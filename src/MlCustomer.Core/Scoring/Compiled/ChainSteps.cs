@@ -1,0 +1,218 @@
+namespace MlCustomer.Core.Scoring.Compiled;
+
+/// <summary>
+/// The per-row state of one evaluation: one buffer per column the chain produces, allocated once and
+/// reused for every row (inputs are referenced, never copied). One workspace per thread.
+/// </summary>
+public sealed class ChainWorkspace
+{
+    internal ChainWorkspace(IReadOnlyList<ColumnSlot> columns)
+    {
+        Floats = new float[columns.Count][];
+        Texts = new string[columns.Count][];
+        Keys = new int[columns.Count][];
+        foreach (var column in columns)
+        {
+            switch (column.Kind)
+            {
+                case ColumnKind.Floats when !column.IsInput:
+                    Floats[column.Index] = new float[column.Size];
+                    break;
+                case ColumnKind.Keys:
+                    Keys[column.Index] = new int[column.Size];
+                    break;
+            }
+        }
+    }
+
+    internal float[][] Floats { get; }
+
+    internal string[][] Texts { get; }
+
+    internal int[][] Keys { get; }
+}
+
+/// <summary>What a column holds while a row is evaluated.</summary>
+internal enum ColumnKind
+{
+    /// <summary>A float scalar (size 1) or vector.</summary>
+    Floats,
+
+    /// <summary>A text vector (an input).</summary>
+    Texts,
+
+    /// <summary>Key indices, 1-based, 0 = not in the vocabulary.</summary>
+    Keys,
+
+    /// <summary>Produced by a transformer this compiler does not reproduce; reading it makes the output unsupported.</summary>
+    Unsupported,
+}
+
+/// <summary>One column of the chain: where it lives in a workspace and what made it.</summary>
+internal sealed record ColumnSlot(int Index, string Name, ColumnKind Kind, int Size, ChainStep? Producer, bool IsInput = false, string? Unsupported = null);
+
+/// <summary>One step of a compiled chain: reads columns of the workspace and writes one.</summary>
+internal abstract class ChainStep
+{
+    protected ChainStep(IReadOnlyList<ColumnSlot> inputs) => Inputs = inputs;
+
+    /// <summary>The columns this step reads.</summary>
+    public IReadOnlyList<ColumnSlot> Inputs { get; }
+
+    /// <summary>Computes the step's output(s) for the row in <paramref name="workspace"/>.</summary>
+    public abstract void Run(ChainWorkspace workspace);
+}
+
+/// <summary>Text terms → 1-based keys by a learned vocabulary (ML.NET ValueToKeyMapping on text); unknown → 0.</summary>
+internal sealed class TermsToKeys(ColumnSlot input, ColumnSlot output, Dictionary<string, int> vocabulary) : ChainStep([input])
+{
+    public override void Run(ChainWorkspace workspace)
+    {
+        var terms = workspace.Texts[input.Index];
+        var keys = workspace.Keys[output.Index];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var term = terms[i];
+            keys[i] = term is not null && vocabulary.TryGetValue(term, out var key) ? key : 0;
+        }
+    }
+}
+
+/// <summary>Keys → counts per key (ML.NET KeyToVector with a count vector, the one-hot "bag"); key 0 adds nothing.</summary>
+internal sealed class KeysToCounts(ColumnSlot input, ColumnSlot output) : ChainStep([input])
+{
+    public override void Run(ChainWorkspace workspace)
+    {
+        var counts = workspace.Floats[output.Index];
+        Array.Clear(counts);
+        foreach (var key in workspace.Keys[input.Index])
+        {
+            if (key > 0)
+            {
+                counts[key - 1] += 1f;
+            }
+        }
+    }
+}
+
+/// <summary>Float columns one after another (ML.NET Concatenate).</summary>
+internal sealed class Concatenate(IReadOnlyList<ColumnSlot> inputs, ColumnSlot output) : ChainStep(inputs)
+{
+    public override void Run(ChainWorkspace workspace)
+    {
+        var target = workspace.Floats[output.Index].AsSpan();
+        foreach (var input in Inputs)
+        {
+            workspace.Floats[input.Index].AsSpan(0, input.Size).CopyTo(target);
+            target = target[input.Size..];
+        }
+    }
+}
+
+/// <summary>A tree ensemble's raw score, and with a Platt calibrator its probability (ML.NET binary or regression scorer).</summary>
+internal sealed class TreeScore(ColumnSlot features, FlatTreeEnsemble trees, ColumnSlot score, ColumnSlot? probability, (double Slope, double Offset)? platt)
+    : ChainStep([features])
+{
+    public override void Run(ChainWorkspace workspace)
+    {
+        var value = trees.Score(workspace.Floats[features.Index]);
+        workspace.Floats[score.Index][0] = value;
+        if (probability is not null && platt is { } p)
+        {
+            // ML.NET PlattCalibrator.PredictProbability, in the same precision.
+            workspace.Floats[probability.Index][0] = float.IsNaN(value) ? value : (float)(1 / (1 + Math.Exp((p.Slope * value) + p.Offset)));
+        }
+    }
+}
+
+/// <summary>Per-slot tree contributions (ML.NET FeatureContributionCalculator, every slot kept, not normalized).</summary>
+internal sealed class TreeContributions(ColumnSlot features, FlatTreeEnsemble trees, ColumnSlot output) : ChainStep([features])
+{
+    public override void Run(ChainWorkspace workspace)
+    {
+        var contributions = workspace.Floats[output.Index];
+        Array.Clear(contributions);
+        trees.AddContributions(workspace.Floats[features.Index], contributions);
+    }
+}
+
+/// <summary>The product of two float columns, a scalar times a scalar or a vector (ML.NET Expression "(a, b) => a * b").</summary>
+internal sealed class Multiply(ColumnSlot left, ColumnSlot right, ColumnSlot output) : ChainStep([left, right])
+{
+    public override void Run(ChainWorkspace workspace)
+    {
+        var a = workspace.Floats[left.Index];
+        var b = workspace.Floats[right.Index];
+        var result = workspace.Floats[output.Index];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = a[left.Size == 1 ? 0 : i] * b[right.Size == 1 ? 0 : i];
+        }
+    }
+}
+
+/// <summary>NaN → the replacement of its slot (ML.NET ReplaceMissingValues); other values pass through.</summary>
+internal sealed class ReplaceMissing(ColumnSlot input, ColumnSlot output, float[] replacements) : ChainStep([input])
+{
+    public override void Run(ChainWorkspace workspace)
+    {
+        var x = workspace.Floats[input.Index];
+        var result = workspace.Floats[output.Index];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = float.IsNaN(x[i]) ? replacements[i] : x[i];
+        }
+    }
+}
+
+/// <summary>(x − offset) × scale per slot (ML.NET affine normalizer, e.g. NormalizeMeanVariance); no offset when it fixes zero.</summary>
+internal sealed class Affine(ColumnSlot input, ColumnSlot output, float[] scale, float[]? offset) : ChainStep([input])
+{
+    public override void Run(ChainWorkspace workspace)
+    {
+        var x = workspace.Floats[input.Index];
+        var result = workspace.Floats[output.Index];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = offset is null ? x[i] * scale[i] : (x[i] - offset[i]) * scale[i];
+        }
+    }
+}
+
+/// <summary>
+/// The nearest KMeans centroid, 1-based, and the squared distances (ML.NET KMeans scorer: ‖x‖² + ‖c‖² − 2·x·c,
+/// at least 0, in float; the first of equal distances wins).
+/// </summary>
+internal sealed class NearestCentroid(ColumnSlot features, float[][] centroids, ColumnSlot label, ColumnSlot distances) : ChainStep([features])
+{
+    private readonly float[] centroidNorms = centroids.Select(c => Dot(c, c)).ToArray();
+
+    public override void Run(ChainWorkspace workspace)
+    {
+        var x = workspace.Floats[features.Index];
+        var scores = workspace.Floats[distances.Index];
+        var norm = Dot(x, x);
+        var best = 0;
+        for (var k = 0; k < centroids.Length; k++)
+        {
+            scores[k] = Math.Max(0f, (-2 * Dot(centroids[k], x)) + centroidNorms[k] + norm);
+            if (scores[k] < scores[best])
+            {
+                best = k;
+            }
+        }
+
+        workspace.Floats[label.Index][0] = best + 1;
+    }
+
+    private static float Dot(float[] a, float[] b)
+    {
+        var sum = 0f;
+        for (var i = 0; i < a.Length; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+}

@@ -1,0 +1,634 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Microsoft.ML.Trainers.FastTree;
+
+namespace MlCustomer.Core.Scoring.Compiled;
+
+/// <summary>How a <see cref="FlatTreeEnsemble"/> walks its trees; all give the same numbers.</summary>
+internal enum TreeLayout
+{
+    /// <summary>The fastest one the trees allow: tables, else complete trees, else linked.</summary>
+    Auto,
+
+    /// <summary>Nodes with child links, walked like ML.NET walks them (any tree, categorical splits too).</summary>
+    Linked,
+
+    /// <summary>Complete binary trees in heap order (trees up to depth 10 without categorical splits).</summary>
+    Complete,
+
+    /// <summary>A lookup table per tree (trees of up to 6 splits without categorical splits).</summary>
+    Tables,
+}
+
+/// <summary>
+/// A FastTree ensemble copied into flat arrays and evaluated the way ML.NET 5 evaluates it
+/// (InternalRegressionTree.GetLeaf / GetOutput / AppendFeatureContributions): a numeric split sends a
+/// value <c>&lt;= threshold</c> to the left child and everything else, NaN included, to the right; a
+/// categorical split goes right when any of its slots is &gt; 0; a tree without a split outputs 0; the
+/// score is the sum of the leaf values in double, rounded to float once; tree weights and the ensemble
+/// bias are not part of ML.NET's score, so they are not part of this one either.
+/// </summary>
+internal sealed class FlatTreeEnsemble
+{
+    // Trees deeper than this keep the linked form: a complete tree of that depth would not fit in cache.
+    private const int MaxCompleteDepth = 10;
+
+    // Below this depth every tree is padded to the deepest one, so the walk has one trip count for all trees.
+    private const int SharedDepthLimit = 4;
+
+    private readonly Node[] nodes;
+    private readonly double[] leafValues;
+    private readonly int[] roots;
+    private readonly int[] categoricalSlots;
+    private readonly int[] categoricalStart;
+    private readonly CompleteTrees? complete;
+    private readonly TreeTables? tables;
+
+    private FlatTreeEnsemble(Node[] nodes, double[] leafValues, int[] roots, int[] categoricalSlots, int[] categoricalStart, int slotCount, TreeLayout layout)
+    {
+        this.nodes = nodes;
+        this.leafValues = leafValues;
+        this.roots = roots;
+        this.categoricalSlots = categoricalSlots;
+        this.categoricalStart = categoricalStart;
+        SlotCount = slotCount;
+        var flat = categoricalSlots.Length == 0;
+        tables = flat && layout is TreeLayout.Auto or TreeLayout.Tables ? TreeTables.TryCreate(this) : null;
+        complete = flat && tables is null && layout is TreeLayout.Auto or TreeLayout.Complete ? CompleteTrees.TryCreate(this) : null;
+        Layout = tables is not null ? TreeLayout.Tables : complete is not null ? TreeLayout.Complete : TreeLayout.Linked;
+    }
+
+    /// <summary>Smallest feature vector length the ensemble can read (1 + its highest split slot).</summary>
+    public int SlotCount { get; }
+
+    /// <summary>The layout in use.</summary>
+    public TreeLayout Layout { get; }
+
+    /// <summary>Trees with at least one split.</summary>
+    public int TreeCount => roots.Length;
+
+    /// <summary>Copies <paramref name="model"/>'s trees, or says why it cannot be evaluated here.</summary>
+    public static FlatTreeEnsemble? TryCreate(object model, out string? unsupported, TreeLayout layout = TreeLayout.Auto)
+    {
+        // Only the two FastTree kinds whose score is the plain sum of leaf values; Tweedie, ranking, forests
+        // (averaged quantile trees) and LightGBM (missing-value defaults) score differently.
+        if (model is not (FastTreeBinaryModelParameters or FastTreeRegressionModelParameters))
+        {
+            unsupported = $"tree model {model.GetType().Name} (only FastTree binary and regression are compiled)";
+            return null;
+        }
+
+        var ensemble = ((TreeEnsembleModelParametersBasedOnRegressionTree)model).TrainedTreeEnsemble;
+        var nodes = new List<Node>();
+        var leaves = new List<double>();
+        var roots = new List<int>();
+        var categoricalSlots = new List<int>();
+        var categoricalStart = new List<int> { 0 };
+        var maxSlot = -1;
+        foreach (var tree in ensemble.Trees)
+        {
+            if (HasMissingValueDefaults(tree, out var reflectionProblem))
+            {
+                unsupported = reflectionProblem ?? "a tree with learned defaults for missing values";
+                return null;
+            }
+
+            var nodeCount = tree.NumberOfNodes;
+            if (nodeCount == 0 || tree.NumberOfLeaves < 2 || tree.LeftChild.Count == 0 || tree.LeftChild[0] == 0)
+            {
+                continue; // ML.NET: "no root split", output 0 and no contributions
+            }
+
+            var nodeOffset = nodes.Count;
+            var leafOffset = leaves.Count;
+            for (var n = 0; n < nodeCount; n++)
+            {
+                int feature;
+                if (tree.CategoricalSplitFlags.Count > n && tree.CategoricalSplitFlags[n])
+                {
+                    var slots = tree.GetCategoricalSplitFeaturesAt(n);
+                    categoricalSlots.AddRange(slots);
+                    categoricalStart.Add(categoricalSlots.Count);
+                    foreach (var s in slots)
+                    {
+                        maxSlot = Math.Max(maxSlot, s);
+                    }
+
+                    feature = -categoricalStart.Count + 1; // -(index + 1) into categoricalStart pairs
+                }
+                else
+                {
+                    feature = tree.NumericalSplitFeatureIndexes[n];
+                    maxSlot = Math.Max(maxSlot, feature);
+                }
+
+                nodes.Add(new Node(
+                    feature,
+                    tree.NumericalSplitThresholds[n],
+                    Child(tree.LeftChild[n], nodeOffset, leafOffset),
+                    Child(tree.RightChild[n], nodeOffset, leafOffset)));
+            }
+
+            leaves.AddRange(tree.LeafValues);
+            roots.Add(nodeOffset);
+        }
+
+        unsupported = null;
+        return new FlatTreeEnsemble(nodes.ToArray(), leaves.ToArray(), roots.ToArray(), categoricalSlots.ToArray(), categoricalStart.ToArray(), maxSlot + 1, layout);
+    }
+
+    /// <summary>The raw score of one feature vector.</summary>
+    public float Score(ReadOnlySpan<float> features)
+    {
+        if (tables is not null)
+        {
+            return tables.Score(features);
+        }
+
+        if (complete is not null)
+        {
+            return complete.Score(features);
+        }
+
+        double output = 0;
+        foreach (var root in roots)
+        {
+            output += leafValues[Leaf(features, root)];
+        }
+
+        return (float)output;
+    }
+
+    /// <summary>
+    /// Adds every slot's contribution to <paramref name="contributions"/> (which the caller clears):
+    /// for each split on the path, the tree's output minus the output had the row gone the other way there,
+    /// credited to the split's slot; ML.NET's FeatureContributionCalculator with normalize: false.
+    /// </summary>
+    public void AddContributions(ReadOnlySpan<float> features, Span<float> contributions)
+    {
+        if (tables is not null)
+        {
+            tables.AddContributions(features, contributions);
+            return;
+        }
+
+        if (complete is not null)
+        {
+            complete.AddContributions(features, contributions);
+            return;
+        }
+
+        foreach (var root in roots)
+        {
+            var trueOutput = leafValues[Leaf(features, root)];
+            var node = root;
+            while (node >= 0)
+            {
+                ref readonly var n = ref nodes[node];
+                if (n.Feature >= 0)
+                {
+                    int other;
+                    if (features[n.Feature] <= n.Threshold)
+                    {
+                        other = n.Greater;
+                        node = n.LessOrEqual;
+                    }
+                    else
+                    {
+                        other = n.LessOrEqual;
+                        node = n.Greater;
+                    }
+
+                    contributions[n.Feature] += (float)(trueOutput - leafValues[Leaf(features, other)]);
+                }
+                else
+                {
+                    var (start, end) = CategoricalRange(n.Feature);
+                    var selected = -1;
+                    for (var i = start; i < end; i++)
+                    {
+                        if (features[categoricalSlots[i]] > 0f)
+                        {
+                            selected = categoricalSlots[i];
+                            break;
+                        }
+                    }
+
+                    var other = selected >= 0 ? n.LessOrEqual : n.Greater;
+                    node = selected >= 0 ? n.Greater : n.LessOrEqual;
+                    var difference = (float)(trueOutput - leafValues[Leaf(features, other)]);
+                    for (var i = start; i < end; i++)
+                    {
+                        var slot = categoricalSlots[i];
+                        contributions[slot] += selected < 0 || slot == selected ? difference : -difference;
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Leaf(ReadOnlySpan<float> features, int node)
+    {
+        while (node >= 0)
+        {
+            ref readonly var n = ref nodes[node];
+            if (n.Feature >= 0)
+            {
+                node = features[n.Feature] <= n.Threshold ? n.LessOrEqual : n.Greater;
+            }
+            else
+            {
+                node = AnyPositive(features, n.Feature) ? n.Greater : n.LessOrEqual;
+            }
+        }
+
+        return ~node;
+    }
+
+    private bool AnyPositive(ReadOnlySpan<float> features, int encoded)
+    {
+        var (start, end) = CategoricalRange(encoded);
+        for (var i = start; i < end; i++)
+        {
+            if (features[categoricalSlots[i]] > 0f)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private (int Start, int End) CategoricalRange(int encoded)
+    {
+        var index = -encoded - 1;
+        return (categoricalStart[index], categoricalStart[index + 1]);
+    }
+
+    // Children: >= 0 an internal node of the same tree, < 0 the complement of a leaf index; both are moved
+    // into the flat arrays' numbering.
+    private static int Child(int child, int nodeOffset, int leafOffset) => child >= 0 ? child + nodeOffset : ~(~child + leafOffset);
+
+    // The public RegressionTree does not expose ML.NET's per-node defaults for missing values (set only by
+    // converted models such as LightGBM's); read them from the internal tree, and refuse when that fails.
+    private static bool HasMissingValueDefaults(RegressionTreeBase tree, out string? problem)
+    {
+        problem = null;
+        var internalTree = typeof(RegressionTreeBase).GetField("_tree", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(tree);
+        var defaults = internalTree?.GetType().GetField("DefaultValueForMissing", BindingFlags.Public | BindingFlags.Instance);
+        if (internalTree is null || defaults is null)
+        {
+            problem = "this ML.NET version's trees cannot be inspected for missing-value defaults";
+            return true;
+        }
+
+        return defaults.GetValue(internalTree) is float[] { Length: > 0 };
+    }
+
+    private readonly record struct Node(int Feature, float Threshold, int LessOrEqual, int Greater);
+
+    /// <summary>
+    /// Small trees (at most <see cref="MaxTableSplits"/> splits each) as lookup tables: a row's decisions at
+    /// every split of a tree, as bits, index an entry that holds the leaf value the row reaches and the
+    /// contributions ML.NET's walk would add (slot, and the true output minus the ghost output as float, in
+    /// path order, padded with zeros to the tree's longest path so the add loop has one trip count per tree).
+    /// Every split's decision is a function of the row alone, so deciding all of them and then
+    /// looking up gives exactly the walk's leaf and deltas; the comparisons do not wait on each other and no
+    /// branch depends on the data.
+    /// </summary>
+    private sealed class TreeTables
+    {
+        private const int MaxTableSplits = 6;
+
+        private readonly int[] splitStart;
+        private readonly int[] feature;
+        private readonly float[] threshold;
+        private readonly int[] entryStart;
+        private readonly double[] output;
+        private readonly int[] pathLength;
+        private readonly int[] deltaStart;
+        private readonly int[] deltaSlot;
+        private readonly float[] delta;
+
+        private TreeTables(
+            int[] splitStart, int[] feature, float[] threshold, int[] entryStart, double[] output, int[] pathLength, int[] deltaStart, int[] deltaSlot, float[] delta)
+        {
+            this.pathLength = pathLength;
+            this.splitStart = splitStart;
+            this.feature = feature;
+            this.threshold = threshold;
+            this.entryStart = entryStart;
+            this.output = output;
+            this.deltaStart = deltaStart;
+            this.deltaSlot = deltaSlot;
+            this.delta = delta;
+        }
+
+        public static TreeTables? TryCreate(FlatTreeEnsemble linked)
+        {
+            var roots = linked.roots;
+            var splitStart = new int[roots.Length + 1];
+            var entryStart = new int[roots.Length + 1];
+            var feature = new List<int>();
+            var threshold = new List<float>();
+            var output = new List<double>();
+            var pathLength = new int[roots.Length];
+            var deltaStart = new int[roots.Length];
+            var deltaSlot = new List<int>();
+            var delta = new List<float>();
+            for (var t = 0; t < roots.Length; t++)
+            {
+                var end = t + 1 < roots.Length ? roots[t + 1] : linked.nodes.Length;
+                var splits = end - roots[t];
+                if (splits > MaxTableSplits)
+                {
+                    return null;
+                }
+
+                splitStart[t] = feature.Count;
+                entryStart[t] = output.Count;
+                deltaStart[t] = delta.Count;
+                pathLength[t] = CompleteTrees.Depth(linked.nodes, roots[t]);
+                for (var n = roots[t]; n < end; n++)
+                {
+                    feature.Add(linked.nodes[n].Feature);
+                    threshold.Add(linked.nodes[n].Threshold);
+                }
+
+                for (var bits = 0; bits < 1 << splits; bits++)
+                {
+                    var trueOutput = linked.leafValues[Walk(linked, roots[t], bits)];
+                    output.Add(trueOutput);
+                    var node = roots[t];
+                    var added = 0;
+                    while (node >= 0)
+                    {
+                        ref readonly var split = ref linked.nodes[node];
+                        var right = ((bits >> (node - roots[t])) & 1) == 1;
+                        var other = right ? split.LessOrEqual : split.Greater;
+                        deltaSlot.Add(split.Feature);
+                        delta.Add((float)(trueOutput - linked.leafValues[Walk(linked, other, bits, roots[t])]));
+                        node = right ? split.Greater : split.LessOrEqual;
+                        added++;
+                    }
+
+                    // Padding: adding 0 to slot 0 changes nothing (at most a −0 into +0, which no reader tells apart).
+                    for (; added < pathLength[t]; added++)
+                    {
+                        deltaSlot.Add(0);
+                        delta.Add(0f);
+                    }
+                }
+            }
+
+            splitStart[roots.Length] = feature.Count;
+            entryStart[roots.Length] = output.Count;
+            return new TreeTables(
+                splitStart, feature.ToArray(), threshold.ToArray(), entryStart, output.ToArray(), pathLength, deltaStart, deltaSlot.ToArray(), delta.ToArray());
+        }
+
+        public float Score(ReadOnlySpan<float> features)
+        {
+            double sum = 0;
+            for (var t = 0; t < splitStart.Length - 1; t++)
+            {
+                sum += output[entryStart[t] + Bits(features, t)];
+            }
+
+            return (float)sum;
+        }
+
+        public void AddContributions(ReadOnlySpan<float> features, Span<float> contributions)
+        {
+            for (var t = 0; t < splitStart.Length - 1; t++)
+            {
+                var length = pathLength[t];
+                var first = deltaStart[t] + (Bits(features, t) * length);
+                for (var k = first; k < first + length; k++)
+                {
+                    contributions[deltaSlot[k]] += delta[k];
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private int Bits(ReadOnlySpan<float> features, int tree)
+        {
+            var start = splitStart[tree];
+            var count = splitStart[tree + 1] - start;
+            var bits = 0;
+            for (var j = 0; j < count; j++)
+            {
+                bits |= Unsafe.BitCast<bool, byte>(!(features[feature[start + j]] <= threshold[start + j])) << j;
+            }
+
+            return bits;
+        }
+
+        // The leaf reached from node when split j (counted from the tree's root) sends right exactly when bit j is set.
+        private static int Walk(FlatTreeEnsemble linked, int node, int bits, int root = -1)
+        {
+            root = root < 0 ? node : root;
+            while (node >= 0)
+            {
+                ref readonly var split = ref linked.nodes[node];
+                node = ((bits >> (node - root)) & 1) == 1 ? split.Greater : split.LessOrEqual;
+            }
+
+            return ~node;
+        }
+    }
+
+    /// <summary>
+    /// The same trees as complete binary trees in heap order (children of i at 2i+1 and 2i+2), a leaf above
+    /// the bottom padded with splits whose every descendant leaf holds its value, and walked without
+    /// data-dependent branches: i = 2i + 1 + (x &gt; t or NaN). Same leaves, same sums, same order as the
+    /// linked form, so the same numbers; several times faster, because a tree walk no longer mispredicts.
+    /// Only for trees without categorical splits.
+    /// </summary>
+    private sealed class CompleteTrees
+    {
+        private readonly int[] depth;
+        private readonly int[] nodeStart;
+        private readonly int[] leafStart;
+        private readonly int[] feature;
+        private readonly float[] threshold;
+        private readonly bool[] real;
+        private readonly double[] leaf;
+
+        private CompleteTrees(int[] depth, int[] nodeStart, int[] leafStart, int[] feature, float[] threshold, bool[] real, double[] leaf)
+        {
+            this.depth = depth;
+            this.nodeStart = nodeStart;
+            this.leafStart = leafStart;
+            this.feature = feature;
+            this.threshold = threshold;
+            this.real = real;
+            this.leaf = leaf;
+        }
+
+        public static CompleteTrees? TryCreate(FlatTreeEnsemble linked)
+        {
+            var depths = linked.roots.Select(r => Depth(linked.nodes, r)).ToArray();
+            if (depths.Length == 0 || depths.Max() > MaxCompleteDepth)
+            {
+                return null;
+            }
+
+            var shared = depths.Max() <= SharedDepthLimit ? depths.Max() : 0;
+            var padded = depths.Select(d => Math.Max(d, shared)).ToArray();
+            var nodeStart = new int[padded.Length];
+            var leafStart = new int[padded.Length];
+            int nodeCount = 0, leafCount = 0;
+            for (var t = 0; t < padded.Length; t++)
+            {
+                nodeStart[t] = nodeCount;
+                leafStart[t] = leafCount;
+                nodeCount += (1 << padded[t]) - 1;
+                leafCount += 1 << padded[t];
+            }
+
+            var trees = new CompleteTrees(padded, nodeStart, leafStart, new int[nodeCount], new float[nodeCount], new bool[nodeCount], new double[leafCount]);
+            for (var t = 0; t < padded.Length; t++)
+            {
+                trees.Fill(linked, t, linked.roots[t], 0, 0);
+            }
+
+            return trees;
+        }
+
+        public float Score(ReadOnlySpan<float> features)
+        {
+            double output = 0;
+            for (var t = 0; t < depth.Length; t++)
+            {
+                var d = depth[t];
+                var reached = d <= SharedDepthLimit ? Descend(Decisions(features, t), 0, d) : Walk(features, t, 0, d);
+                output += leaf[leafStart[t] + reached - ((1 << d) - 1)];
+            }
+
+            return (float)output;
+        }
+
+        public void AddContributions(ReadOnlySpan<float> features, Span<float> contributions)
+        {
+            for (var t = 0; t < depth.Length; t++)
+            {
+                var d = depth[t];
+                var firstLeaf = (1 << d) - 1;
+                if (d <= SharedDepthLimit)
+                {
+                    var decisions = Decisions(features, t);
+                    var trueOutput = leaf[leafStart[t] + Descend(decisions, 0, d) - firstLeaf];
+                    var i = 0;
+                    for (var level = 0; level < d; level++)
+                    {
+                        var n = nodeStart[t] + i;
+                        var right = (decisions >> i) & 1;
+                        if (real[n])
+                        {
+                            var ghost = Descend(decisions, (2 * i) + 2 - right, d - level - 1);
+                            contributions[feature[n]] += (float)(trueOutput - leaf[leafStart[t] + ghost - firstLeaf]);
+                        }
+
+                        i = (2 * i) + 1 + right;
+                    }
+                }
+                else
+                {
+                    var trueOutput = leaf[leafStart[t] + Walk(features, t, 0, d) - firstLeaf];
+                    var i = 0;
+                    for (var level = 0; level < d; level++)
+                    {
+                        var n = nodeStart[t] + i;
+                        var right = Right(features[feature[n]], threshold[n]);
+                        if (real[n])
+                        {
+                            var ghost = Walk(features, t, (2 * i) + 2 - right, d - level - 1);
+                            contributions[feature[n]] += (float)(trueOutput - leaf[leafStart[t] + ghost - firstLeaf]);
+                        }
+
+                        i = (2 * i) + 1 + right;
+                    }
+                }
+            }
+        }
+
+        // Small trees: every node's decision at once, bit n = "node n sends the row right". The comparisons
+        // do not wait on each other (a walk waits on each load), and walks then only read bits.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private int Decisions(ReadOnlySpan<float> features, int tree)
+        {
+            var start = nodeStart[tree];
+            var count = (1 << depth[tree]) - 1;
+            var decisions = 0;
+            for (var n = 0; n < count; n++)
+            {
+                decisions |= Right(features[feature[start + n]], threshold[start + n]) << n;
+            }
+
+            return decisions;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Descend(int decisions, int i, int levels)
+        {
+            for (var level = 0; level < levels; level++)
+            {
+                i = (2 * i) + 1 + ((decisions >> i) & 1);
+            }
+
+            return i;
+        }
+
+        // Down from heap index i for the given number of levels; returns the heap index reached.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private int Walk(ReadOnlySpan<float> features, int tree, int i, int levels)
+        {
+            var start = nodeStart[tree];
+            for (var level = 0; level < levels; level++)
+            {
+                var n = start + i;
+                i = (2 * i) + 1 + Right(features[feature[n]], threshold[n]);
+            }
+
+            return i;
+        }
+
+        // ML.NET goes left when value <= threshold; anything else, NaN included, goes right.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Right(float value, float split) => Unsafe.BitCast<bool, byte>(!(value <= split)); // a flag, not a branch
+
+        public static int Depth(Node[] nodes, int node) =>
+            node < 0 ? 0 : 1 + Math.Max(Depth(nodes, nodes[node].LessOrEqual), Depth(nodes, nodes[node].Greater));
+
+        // Writes the linked subtree at node into heap index i of tree t; a leaf above the bottom becomes a
+        // padding split (never credited with a contribution) over copies of itself.
+        private void Fill(FlatTreeEnsemble linked, int t, int node, int i, int level)
+        {
+            var d = depth[t];
+            if (level == d)
+            {
+                leaf[leafStart[t] + i - ((1 << d) - 1)] = linked.leafValues[~node];
+                return;
+            }
+
+            var n = nodeStart[t] + i;
+            if (node >= 0)
+            {
+                ref readonly var split = ref linked.nodes[node];
+                feature[n] = split.Feature;
+                threshold[n] = split.Threshold;
+                real[n] = true;
+                Fill(linked, t, split.LessOrEqual, (2 * i) + 1, level + 1);
+                Fill(linked, t, split.Greater, (2 * i) + 2, level + 1);
+            }
+            else
+            {
+                Fill(linked, t, node, (2 * i) + 1, level + 1);
+                Fill(linked, t, node, (2 * i) + 2, level + 1);
+            }
+        }
+    }
+}
