@@ -174,26 +174,21 @@ internal static class TrainCommand
             $"AUC {churn.Holdout.Auc:0.000}, PR-AUC {churn.Holdout.PrAuc:0.000}, log loss {churn.Holdout.LogLoss:0.000}, lift@10% {churn.Holdout.LiftAt10Percent.Lift:0.00}",
             Markup.Escape($"{churn.Baseline.Feature} rule AUC {churn.BaselineAuc:0.000}" + (churn.OracleAuc is { } o ? $"; oracle {o:0.000}" : "")),
             churn.Grade.Letter.ToString());
-        if (card.LifetimeValue is { } value)
+        void AddValueRow(string model, ValueCard value) => table.AddRow(
+            model,
+            Markup.Escape(value.Algorithm),
+            $"{card.Split.TrainCustomers:N0} / {card.Split.HoldoutCustomers:N0}",
+            $"MAE {value.Holdout.Mae:N1}, Gini {value.Holdout.NormalizedGini:0.000}, Spearman {value.Holdout.Spearman:0.000}",
+            Markup.Escape(string.Join("; ", value.Baselines.Select(b => $"{b.Key} Gini {b.Value.NormalizedGini:0.000}")) + (value.OracleGini is { } g ? $"; oracle {g:0.000}" : "")),
+            value.Grade.Letter.ToString());
+        if (card.LifetimeValue is { } profit)
         {
-            table.AddRow(
-                "lifetime value",
-                Markup.Escape(value.Algorithm),
-                $"{card.Split.TrainCustomers:N0} / {card.Split.HoldoutCustomers:N0}",
-                $"MAE {value.Holdout.Mae:N1}, Gini {value.Holdout.NormalizedGini:0.000}, Spearman {value.Holdout.Spearman:0.000}",
-                Markup.Escape(string.Join("; ", value.Baselines.Select(b => $"{b.Key} Gini {b.Value.NormalizedGini:0.000}")) + (value.OracleGini is { } g ? $"; oracle {g:0.000}" : "")),
-                value.Grade.Letter.ToString());
+            AddValueRow("lifetime value", profit);
         }
 
         if (card.Revenue is { } revenue)
         {
-            table.AddRow(
-                "lifetime revenue",
-                Markup.Escape(revenue.Algorithm),
-                $"{card.Split.TrainCustomers:N0} / {card.Split.HoldoutCustomers:N0}",
-                $"MAE {revenue.Holdout.Mae:N1}, Gini {revenue.Holdout.NormalizedGini:0.000}, Spearman {revenue.Holdout.Spearman:0.000}",
-                Markup.Escape(string.Join("; ", revenue.Baselines.Select(b => $"{b.Key} Gini {b.Value.NormalizedGini:0.000}"))),
-                revenue.Grade.Letter.ToString());
+            AddValueRow("lifetime revenue", revenue);
         }
 
         if (card.Segments is { } segments)
