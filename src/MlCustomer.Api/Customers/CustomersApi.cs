@@ -20,6 +20,7 @@ namespace MlCustomer.Api.Customers;
 /// <param name="ChurnReasons">Top churn reasons.</param>
 /// <param name="ValueReasons">Top value reasons.</param>
 /// <param name="Decision">The stored rule decision (tier, flags, lifecycle, action); null for bundles without tier cut-offs.</param>
+/// <param name="PredictedRevenue">Predicted revenue in the value horizon; null for bundles without a revenue model.</param>
 public sealed record CustomerScoresResponse(
     string CustomerId,
     string RunId,
@@ -33,7 +34,8 @@ public sealed record CustomerScoresResponse(
     double? PredictedProfit,
     IReadOnlyList<ScoreReason> ChurnReasons,
     IReadOnlyList<ScoreReason> ValueReasons,
-    DecisionResult? Decision);
+    DecisionResult? Decision,
+    double? PredictedRevenue);
 
 /// <summary>Stored scores by customer.</summary>
 public static class CustomersApi
@@ -75,7 +77,8 @@ public static class CustomersApi
             score.Decision is { } d
                 ? new DecisionResult(d.Tier, d.PredictedTier, d.LossMaking, d.FalseBigCustomer, d.LifecycleStage, d.ValueAtRisk,
                     d.RecommendedAction, d.ActionDescription, d.OfferCost, d.Reasons().Select(r => r.Text).ToList())
-                : null));
+                : null,
+            score.PredictedRevenue));
     }
 
     /// <summary>Reasons as stored.</summary>

@@ -99,6 +99,7 @@ internal sealed partial class ScoringRunWorker(
                     SegmentId = score.SegmentId,
                     SegmentName = score.SegmentName,
                     PredictedProfit = score.PredictedProfit,
+                    PredictedRevenue = score.PredictedRevenue,
                     ChurnReasonsJson = CustomersApi.ToJson(result.ChurnReasons),
                     ValueReasonsJson = CustomersApi.ToJson(result.ValueReasons),
                     ModelVersion = generation.Version,

@@ -89,5 +89,7 @@ internal static class Migrations
             "ALTER TABLE stored_scores ADD COLUMN rule_reasons TEXT NULL",
             "ALTER TABLE stored_scores ADD COLUMN value_horizon_days INTEGER NULL",
         ]),
+        // Nullable: customer-table bundles have no revenue model, and rows stored before this migration have none.
+        (3, "each stored score carries the predicted revenue", ["ALTER TABLE stored_scores ADD COLUMN predicted_revenue DOUBLE PRECISION NULL"]),
     ];
 }

@@ -23,7 +23,8 @@ public sealed partial class ScoreStore
         "s.run_id, s.customer_id, s.churn_probability, s.risk_band, s.segment_id, s.segment_name, s.predicted_profit, " +
         "s.churn_reasons, s.value_reasons, s.model_version, s.as_of_date, r.finished_at, " +
         "s.tier, s.predicted_tier, s.loss_making, s.false_big_customer, s.lifecycle_stage, s.value_at_risk, s.recommended_action, " +
-        "s.action_description, s.offer_cost, s.paid_offer, s.profit_last_365_days, s.revenue_last_365_days, s.rule_reasons, s.value_horizon_days";
+        "s.action_description, s.offer_cost, s.paid_offer, s.profit_last_365_days, s.revenue_last_365_days, s.rule_reasons, s.value_horizon_days, " +
+        "s.predicted_revenue";
 
     private readonly string connectionString;
     private readonly ILogger<ScoreStore> logger;
@@ -132,16 +133,19 @@ public sealed partial class ScoreStore
             INSERT INTO stored_scores (run_id, customer_id, churn_probability, risk_band, segment_id, segment_name,
                 predicted_profit, churn_reasons, value_reasons, model_version, as_of_date,
                 tier, predicted_tier, loss_making, false_big_customer, lifecycle_stage, value_at_risk, recommended_action,
-                action_description, offer_cost, paid_offer, profit_last_365_days, revenue_last_365_days, rule_reasons, value_horizon_days)
+                action_description, offer_cost, paid_offer, profit_last_365_days, revenue_last_365_days, rule_reasons, value_horizon_days,
+                predicted_revenue)
             VALUES (@run, @customer, @churn, @band, @segment_id, @segment_name, @profit, @churn_reasons, @value_reasons, @version, @as_of,
                 @tier, @predicted_tier, @loss_making, @false_big, @stage, @value_at_risk, @action,
-                @action_description, @offer_cost, @paid_offer, @profit_365, @revenue_365, @rule_reasons, @horizon)
+                @action_description, @offer_cost, @paid_offer, @profit_365, @revenue_365, @rule_reasons, @horizon,
+                @revenue)
             """,
             [("@run", null), ("@customer", null), ("@churn", null), ("@band", null), ("@segment_id", null), ("@segment_name", null),
              ("@profit", null), ("@churn_reasons", null), ("@value_reasons", null), ("@version", null), ("@as_of", null),
              ("@tier", null), ("@predicted_tier", null), ("@loss_making", null), ("@false_big", null), ("@stage", null),
              ("@value_at_risk", null), ("@action", null), ("@action_description", null), ("@offer_cost", null), ("@paid_offer", null),
-             ("@profit_365", null), ("@revenue_365", null), ("@rule_reasons", null), ("@horizon", null)]);
+             ("@profit_365", null), ("@revenue_365", null), ("@rule_reasons", null), ("@horizon", null),
+             ("@revenue", null)]);
         await command.PrepareAsync(cancellationToken);
         var p = command.Parameters;
         foreach (var score in scores)
@@ -172,6 +176,7 @@ public sealed partial class ScoreStore
             p[22].Value = (object?)d?.RevenueLast365Days ?? DBNull.Value;
             p[23].Value = (object?)d?.RuleReasonsJson ?? DBNull.Value;
             p[24].Value = (object?)d?.ValueHorizonDays ?? DBNull.Value;
+            p[25].Value = (object?)score.PredictedRevenue ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -314,6 +319,7 @@ public sealed partial class ScoreStore
         SegmentId = reader.IsDBNull(4) ? null : reader.GetInt32(4),
         SegmentName = reader.IsDBNull(5) ? null : reader.GetString(5),
         PredictedProfit = reader.IsDBNull(6) ? null : reader.GetDouble(6),
+        PredictedRevenue = reader.IsDBNull(26) ? null : reader.GetDouble(26),
         ChurnReasonsJson = reader.GetString(7),
         ValueReasonsJson = reader.GetString(8),
         ModelVersion = reader.GetString(9),

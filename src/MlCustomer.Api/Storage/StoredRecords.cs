@@ -96,6 +96,9 @@ public sealed record StoredScore
     /// <summary>Predicted profit in the value horizon, if the bundle has a value model.</summary>
     public double? PredictedProfit { get; init; }
 
+    /// <summary>Predicted revenue in the value horizon, if the bundle has a revenue model.</summary>
+    public double? PredictedRevenue { get; init; }
+
     /// <summary>Churn reasons as JSON (<c>[{"feature":…,"contribution":…}]</c>).</summary>
     public required string ChurnReasonsJson { get; init; }
 
