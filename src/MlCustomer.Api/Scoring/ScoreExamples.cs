@@ -30,7 +30,7 @@ internal static class ScoreExamples
           "asOfDate": "2025-12-31",
           "churnHorizonDays": 180,
           "valueHorizonDays": 365,
-          "units": "churnProbability: calibrated probability (0–1) of no purchase in the 180 days after the as-of date; predictedProfit: profit in the 365 days after the as-of date (revenue − cost of goods, returns included), in the currency units of the training data; contributions are in the model's raw score units.",
+          "units": "churnProbability: calibrated probability (0–1) of no purchase in the 180 days after the as-of date; predictedProfit: profit in the 365 days after the as-of date (revenue − cost of goods, returns included), in the currency units of the training data; predictedRevenue: revenue in the 365 days after the as-of date, in the currency units of the training data; churn contributions are in the model's raw score units, value contributions in the predicted profit's units.",
           "customers": [
             {
               "customerId": "C00002",
@@ -38,10 +38,11 @@ internal static class ScoreExamples
               "riskBand": "medium",
               "segmentId": 3,
               "segmentName": "Promising",
-              "predictedProfit": null,
+              "predictedProfit": 182.4,
               "churnReasons": [ { "feature": "recency_days", "contribution": 0.61 }, { "feature": "purchase_days", "contribution": 0.22 } ],
-              "valueReasons": [],
-              "warnings": []
+              "valueReasons": [ { "feature": "bgnbd_gamma_gamma_expectation", "contribution": 41.3 }, { "feature": "profit_last_365_days", "contribution": 28.9 } ],
+              "warnings": [],
+              "predictedRevenue": 1240.5
             }
           ]
         }
@@ -49,7 +50,7 @@ internal static class ScoreExamples
 
     public static ApiExamples Csv { get; } = new(
         "customer_id,recency_days,purchase_days,…,main_channel,region\nC00001,12,9,…,web,North\n",
-        "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_profit,churn_reasons,value_reasons,warnings,model_version,error\n" +
-        "C00001,0.081,low,1,Champions,,recency_days:-0.91;purchase_days:-0.4,,,mlc-3f2a9c1d0b7e,\n",
+        "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_profit,predicted_revenue,churn_reasons,value_reasons,warnings,model_version,error\n" +
+        "C00001,0.081,low,1,Champions,412.7,2210.35,recency_days:-0.91;purchase_days:-0.4,revenue_last_365_days:+96.2,,mlc-3f2a9c1d0b7e,\n",
         "text/csv");
 }

@@ -144,8 +144,10 @@ public static class ScoresApi
         ArgumentNullException.ThrowIfNull(options);
         var churn = generation.Card.ChurnHorizonDays is { } c ? $"no purchase in the {c} days after the as-of date" : "the label of the training table";
         var value = generation.Card.ValueHorizonDays is { } v ? $"profit in the {v} days after the as-of date" : "the value label of the training table";
+        var revenue = generation.Card.Revenue is null ? "" : $"predictedRevenue: revenue in the {generation.Card.ValueHorizonDays} days after the as-of date, in {options.Currency}; ";
         return $"churnProbability: calibrated probability (0–1) of {churn}; predictedProfit: {value} " +
-            $"(revenue − cost of goods, returns included), in {options.Currency}; contributions are in the model's raw score units.";
+            $"(revenue − cost of goods, returns included), in {options.Currency}; {revenue}churn contributions are in the model's raw score units, " +
+            "value contributions in the predicted profit's units.";
     }
 
     /// <summary>503 while no model is loaded.</summary>
