@@ -20,6 +20,7 @@ if [ ! -s "$csv" ]; then
   awk -F, -v n="$rows" 'NR == 1 { print; next } { line[++m] = $0 }
     END { for (i = 0; i < n; i++) { l = line[i % m + 1]; print "C" i substr(l, index(l, ",")) } }' "$work/features.csv" >"$csv"
 fi
+echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores; other work on the machine slows the run)"
 echo "CSV: $csv ($(($(wc -l <"$csv") - 1)) rows, $(du -m "$csv" | cut -f1) MB)"
 
 dotnet build -c Release src/MlCustomer.Api >/dev/null
@@ -34,6 +35,8 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 rss() { ps -o rss= -p "$api" | tr -d ' '; }
+# CPU seconds the server has used (user + system), to tell its cost from the time other work on the machine takes.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$api/stat"; }
 echo "server RSS when ready: $(($(rss) / 1024)) MB"
 
 key="mlc-dev-scorer-0000-do-not-use-in-production"
@@ -50,7 +53,9 @@ for run in $(seq 1 "$runs"); do
   : >"$samples"
   (while kill -0 "$api" 2>/dev/null; do rss >>"$samples"; sleep 0.2; done) &
   sampler=$!
+  cpu_before=$(cpu)
   read -r status seconds < <(post "$csv" "$work/scores.csv")
+  cpu_used=$(awk -v a="$cpu_before" -v b="$(cpu)" 'BEGIN { printf "%.2f", b - a }')
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
   answered=$(($(wc -l <"$work/scores.csv") - 1))
@@ -58,7 +63,7 @@ for run in $(seq 1 "$runs"); do
   peak=$(sort -n "$samples" | tail -1)
   first=$(head -1 "$samples")
   final=$(rss)
-  awk -v r="$answered" -v s="$seconds" -v st="$status" -v e="$errors" -v f="$first" -v p="$peak" -v l="$final" -v run="$run" 'BEGIN {
-    printf "run %d: HTTP %s, %d rows answered (%d error rows) in %.1f s = %.0f rows/s; server RSS start %d MB, peak %d MB, final %d MB\n",
-      run, st, r, e, s, r / s, f / 1024, p / 1024, l / 1024 }'
+  awk -v r="$answered" -v s="$seconds" -v st="$status" -v e="$errors" -v f="$first" -v p="$peak" -v l="$final" -v run="$run" -v c="$cpu_used" 'BEGIN {
+    printf "run %d: HTTP %s, %d rows answered (%d error rows) in %.1f s = %.0f rows/s; server CPU %.1f s (%.0f rows per CPU-second); server RSS start %d MB, peak %d MB, final %d MB\n",
+      run, st, r, e, s, r / s, c, r / c, f / 1024, p / 1024, l / 1024 }'
 done
