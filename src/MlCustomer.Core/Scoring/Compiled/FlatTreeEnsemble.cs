@@ -307,6 +307,10 @@ internal sealed class FlatTreeEnsemble
         private readonly int[] entryStart;
         private readonly double[] output;
         private readonly int[] pathLength;
+
+        // FastTree's 4-leaf trees (the committed models) all have exactly three splits: then one unrolled step per tree.
+        private readonly bool threeSplitsEach;
+        private readonly bool samePathLengths;
         private readonly int[] deltaStart;
         private readonly int[] deltaSlot;
         private readonly float[] delta;
@@ -315,6 +319,8 @@ internal sealed class FlatTreeEnsemble
             int[] splitStart, int[] feature, float[] threshold, int[] entryStart, double[] output, int[] pathLength, int[] deltaStart, int[] deltaSlot, float[] delta)
         {
             this.pathLength = pathLength;
+            threeSplitsEach = feature.Length == 3 * pathLength.Length && output.Length == 8 * pathLength.Length;
+            samePathLengths = pathLength.All(l => l == pathLength[0]);
             this.splitStart = splitStart;
             this.feature = feature;
             this.threshold = threshold;
@@ -391,6 +397,16 @@ internal sealed class FlatTreeEnsemble
         public float Score(ReadOnlySpan<float> features)
         {
             double sum = 0;
+            if (threeSplitsEach)
+            {
+                for (int t = 0, s = 0; t < output.Length / 8; t++, s += 3)
+                {
+                    sum += output[(8 * t) + ThreeBits(features, s)];
+                }
+
+                return (float)sum;
+            }
+
             for (var t = 0; t < splitStart.Length - 1; t++)
             {
                 sum += output[entryStart[t] + Bits(features, t)];
@@ -401,6 +417,21 @@ internal sealed class FlatTreeEnsemble
 
         public void AddContributions(ReadOnlySpan<float> features, Span<float> contributions)
         {
+            if (threeSplitsEach && samePathLengths)
+            {
+                var length = pathLength[0];
+                for (int t = 0, s = 0; t < pathLength.Length; t++, s += 3)
+                {
+                    var first = ((8 * t) + ThreeBits(features, s)) * length;
+                    for (var k = first; k < first + length; k++)
+                    {
+                        contributions[deltaSlot[k]] += delta[k];
+                    }
+                }
+
+                return;
+            }
+
             for (var t = 0; t < splitStart.Length - 1; t++)
             {
                 var length = pathLength[t];
@@ -411,6 +442,14 @@ internal sealed class FlatTreeEnsemble
                 }
             }
         }
+
+        // FastTree's 4-leaf trees (the committed models) all have exactly three splits: then one unrolled step per tree.
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private int ThreeBits(ReadOnlySpan<float> features, int s) =>
+            Unsafe.BitCast<bool, byte>(!(features[feature[s]] <= threshold[s]))
+            | (Unsafe.BitCast<bool, byte>(!(features[feature[s + 1]] <= threshold[s + 1])) << 1)
+            | (Unsafe.BitCast<bool, byte>(!(features[feature[s + 2]] <= threshold[s + 2])) << 2);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private int Bits(ReadOnlySpan<float> features, int tree)
