@@ -159,6 +159,20 @@ internal sealed class FlatTreeEnsemble
         return (float)output;
     }
 
+    /// <summary>True when <see cref="Score(ReadOnlySpan{float}, Span{int})"/> can record the entries a later contribution step reuses.</summary>
+    public bool RecordsEntries => tables is not null;
+
+    /// <summary>True when <paramref name="other"/> holds the same trees (e.g. a scorer's and a contribution calculator's copy).</summary>
+    public bool SameTrees(FlatTreeEnsemble other) =>
+        other is not null && nodes.AsSpan().SequenceEqual(other.nodes) && leafValues.AsSpan().SequenceEqual(other.leafValues)
+        && roots.AsSpan().SequenceEqual(other.roots) && categoricalSlots.AsSpan().SequenceEqual(other.categoricalSlots);
+
+    /// <summary>The raw score, recording each tree's table entry in <paramref name="entries"/> (length <see cref="TreeCount"/>; tables only).</summary>
+    public float Score(ReadOnlySpan<float> features, Span<int> entries) => tables!.Score(features, entries);
+
+    /// <summary>Contributions from entries recorded by <see cref="Score(ReadOnlySpan{float}, Span{int})"/> for the same row.</summary>
+    public void AddContributions(ReadOnlySpan<int> entries, Span<float> contributions) => tables!.AddContributions(entries, contributions);
+
     /// <summary>
     /// Adds every slot's contribution to <paramref name="contributions"/> (which the caller clears):
     /// for each split on the path, the tree's output minus the output had the row gone the other way there,
@@ -413,6 +427,32 @@ internal sealed class FlatTreeEnsemble
             }
 
             return (float)sum;
+        }
+
+        public float Score(ReadOnlySpan<float> features, Span<int> entries)
+        {
+            double sum = 0;
+            for (var t = 0; t < pathLength.Length; t++)
+            {
+                var entry = entryStart[t] + (threeSplitsEach ? ThreeBits(features, 3 * t) : Bits(features, t));
+                entries[t] = entry;
+                sum += output[entry];
+            }
+
+            return (float)sum;
+        }
+
+        public void AddContributions(ReadOnlySpan<int> entries, Span<float> contributions)
+        {
+            for (var t = 0; t < pathLength.Length; t++)
+            {
+                var length = pathLength[t];
+                var first = deltaStart[t] + ((entries[t] - entryStart[t]) * length);
+                for (var k = first; k < first + length; k++)
+                {
+                    contributions[deltaSlot[k]] += delta[k];
+                }
+            }
         }
 
         public void AddContributions(ReadOnlySpan<float> features, Span<float> contributions)
