@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 using MlCustomer.Api.Models;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Scoring;
 using MlCustomer.Core.Segments;
 
 namespace MlCustomer.Api.Scoring;
@@ -47,8 +48,10 @@ public sealed class CsvScoring : IDisposable
     private bool segmentsInHeader;
     private Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>>[] terms = [];
     private readonly List<string> scratchWarnings = [];
-    private readonly StringBuilder output = new(64 * 1024);
-    private readonly StringBuilder cell = new(256);
+
+    // Output rows formatted per parallel block; the buffers are reused for every chunk.
+    private const int RowsPerFormatBlock = 512;
+    private StringBuilder?[] formatted = [];
 
     /// <summary>Prepares to read <paramref name="body"/> with the lease's model.</summary>
     public CsvScoring(ModelLease lease, ScoringOptions options, Stream body)
@@ -117,9 +120,26 @@ public sealed class CsvScoring : IDisposable
         firstChunk = [];
         while (chunk.Count > 0)
         {
-            await WriteChunkAsync(writer, chunk);
-            await writer.FlushAsync(cancellationToken);
-            chunk = await ReadChunkAsync(errors: null, cancellationToken);
+            // The next chunk is read and parsed on another thread while this one is scored and written: at most
+            // two chunks are held, and parsing (one thread) no longer waits for scoring (all cores).
+            var next = Task.Run(() => ReadChunkAsync(errors: null, cancellationToken), cancellationToken);
+            var written = false;
+            try
+            {
+                await WriteChunkAsync(writer, chunk);
+                await writer.FlushAsync(cancellationToken);
+                written = true;
+            }
+            finally
+            {
+                if (!written)
+                {
+                    // The request is failing; let the reader finish with the body before it is disposed.
+                    await Task.WhenAny(next);
+                }
+            }
+
+            chunk = await next;
         }
     }
 
@@ -391,7 +411,7 @@ public sealed class CsvScoring : IDisposable
             : new FeatureValue(null, cell, null);
     }
 
-    // The whole chunk is formatted into one buffer and written with one call.
+    // The chunk is formatted in parallel blocks (buffers kept from chunk to chunk) and written block by block.
     private async Task WriteChunkAsync(StreamWriter writer, List<CsvRow> chunk)
     {
         var generation = lease.Generation;
@@ -399,60 +419,83 @@ public sealed class CsvScoring : IDisposable
         var scores = valid.Count == 0
             ? []
             : generation.PredictMany(valid.Select(r => r.Customer!.Row).ToList(), valid.Select(r => r.Customer!.SegmentVector).ToList(), options.Reasons);
-        var next = 0;
-        output.Clear();
-        foreach (var row in chunk)
+        var scoreOf = new int[chunk.Count];
+        for (int i = 0, next = 0; i < chunk.Count; i++)
         {
-            if (row.Customer is null)
-            {
-                Append(output, row.CustomerId).Append(",,,,,,,,,,");
-                Append(output, generation.Version).Append(',');
-                Append(output, row.Error ?? "invalid");
-            }
-            else
-            {
-                var score = scores[next++];
-                Append(output, score.CustomerId).Append(',')
-                    .Append(CultureInfo.InvariantCulture, $"{score.ChurnProbability:0.######}").Append(',')
-                    .Append(options.RiskBand(score.ChurnProbability)).Append(',');
-                if (score.SegmentId is { } segment)
-                {
-                    output.Append(CultureInfo.InvariantCulture, $"{segment}");
-                }
-
-                output.Append(',');
-                Append(output, score.SegmentName).Append(',');
-                if (score.PredictedProfit is { } profit)
-                {
-                    output.Append(CultureInfo.InvariantCulture, $"{profit:0.##}");
-                }
-
-                output.Append(',');
-                if (score.PredictedRevenue is { } revenue)
-                {
-                    output.Append(CultureInfo.InvariantCulture, $"{revenue:0.##}");
-                }
-
-                output.Append(',');
-                AppendReasons(score.ChurnReasons).Append(',');
-                AppendReasons(score.ValueReasons).Append(',');
-                if (row.Customer.Warnings.Count > 0)
-                {
-                    Append(output, string.Join("; ", row.Customer.Warnings));
-                }
-
-                output.Append(',');
-                Append(output, generation.Version).Append(',');
-            }
-
-            output.Append(writer.NewLine);
+            scoreOf[i] = chunk[i].Customer is null ? -1 : next++;
         }
 
-        await writer.WriteAsync(output);
+        var blocks = (chunk.Count + RowsPerFormatBlock - 1) / RowsPerFormatBlock;
+        if (formatted.Length < blocks)
+        {
+            Array.Resize(ref formatted, blocks);
+        }
+
+        var newLine = writer.NewLine;
+        Parallel.For(0, blocks, block =>
+        {
+            var text = formatted[block] ??= new StringBuilder(RowsPerFormatBlock * 320);
+            text.Clear();
+            var cell = new StringBuilder(256);
+            var end = Math.Min(chunk.Count, (block + 1) * RowsPerFormatBlock);
+            for (var i = block * RowsPerFormatBlock; i < end; i++)
+            {
+                FormatRow(text, cell, chunk[i], scoreOf[i] < 0 ? null : scores[scoreOf[i]], generation.Version, options);
+                text.Append(newLine);
+            }
+        });
+
+        for (var block = 0; block < blocks; block++)
+        {
+            await writer.WriteAsync(formatted[block]);
+        }
+    }
+
+    private static void FormatRow(StringBuilder text, StringBuilder cell, CsvRow row, CustomerScore? score, string version, ScoringOptions options)
+    {
+        if (row.Customer is null || score is null)
+        {
+            Append(text, row.CustomerId).Append(",,,,,,,,,,");
+            Append(text, version).Append(',');
+            Append(text, row.Error ?? "invalid");
+            return;
+        }
+
+        Append(text, score.CustomerId).Append(',')
+            .Append(CultureInfo.InvariantCulture, $"{score.ChurnProbability:0.######}").Append(',')
+            .Append(options.RiskBand(score.ChurnProbability)).Append(',');
+        if (score.SegmentId is { } segment)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{segment}");
+        }
+
+        text.Append(',');
+        Append(text, score.SegmentName).Append(',');
+        if (score.PredictedProfit is { } profit)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{profit:0.##}");
+        }
+
+        text.Append(',');
+        if (score.PredictedRevenue is { } revenue)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{revenue:0.##}");
+        }
+
+        text.Append(',');
+        AppendReasons(text, cell, score.ChurnReasons).Append(',');
+        AppendReasons(text, cell, score.ValueReasons).Append(',');
+        if (row.Customer.Warnings.Count > 0)
+        {
+            Append(text, string.Join("; ", row.Customer.Warnings));
+        }
+
+        text.Append(',');
+        Append(text, version).Append(',');
     }
 
     // "feature:+0.1234;…", quoted like any other cell when a feature name needs it.
-    private StringBuilder AppendReasons(IReadOnlyList<Reason> reasons)
+    private static StringBuilder AppendReasons(StringBuilder text, StringBuilder cell, IReadOnlyList<Reason> reasons)
     {
         cell.Clear();
         for (var k = 0; k < reasons.Count; k++)
@@ -471,7 +514,7 @@ public sealed class CsvScoring : IDisposable
             needsQuotes |= part.Span.IndexOfAny(",\"\r\n") >= 0;
         }
 
-        return needsQuotes ? Append(output, cell.ToString()) : output.Append(cell);
+        return needsQuotes ? Append(text, cell.ToString()) : text.Append(cell);
     }
 
     private static StringBuilder Append(StringBuilder text, string? value)

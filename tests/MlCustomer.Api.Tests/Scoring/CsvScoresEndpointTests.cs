@@ -63,6 +63,11 @@ public sealed class CsvScoresEndpointTests : IDisposable
         Assert.Contains("line[62].purchase_days: -3 cannot be negative", lines[61], StringComparison.Ordinal);
         Assert.Equal(string.Empty, lines[61].Split(',')[1]);
         Assert.NotEqual(string.Empty, lines[62].Split(',')[1]);
+        // The error row has every column, so the model version and the error land under their headers.
+        var header = lines[0].Split(',');
+        var errorRow = lines[61].Split(',');
+        Assert.Equal("model_version", header[^2]);
+        Assert.StartsWith("mlc-", errorRow[Array.IndexOf(header, "model_version")], StringComparison.Ordinal);
     }
 
     [Fact]

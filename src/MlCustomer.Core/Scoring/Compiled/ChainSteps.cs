@@ -110,12 +110,24 @@ internal sealed class Concatenate(IReadOnlyList<ColumnSlot> inputs, ColumnSlot o
 }
 
 /// <summary>A tree ensemble's raw score, and with a Platt calibrator its probability (ML.NET binary or regression scorer).</summary>
-internal sealed class TreeScore(ColumnSlot features, FlatTreeEnsemble trees, ColumnSlot score, ColumnSlot? probability, (double Slope, double Offset)? platt)
+internal sealed class TreeScore(
+    ColumnSlot features, FlatTreeEnsemble trees, ColumnSlot score, ColumnSlot? probability, (double Slope, double Offset)? platt, ColumnSlot? entries)
     : ChainStep([features])
 {
+    /// <summary>The trees' table entries of the row, kept for a contribution step over the same trees; null when not kept.</summary>
+    public ColumnSlot? Entries => entries;
+
+    /// <summary>The trees.</summary>
+    public FlatTreeEnsemble Trees => trees;
+
+    /// <summary>The feature column read.</summary>
+    public ColumnSlot Features => features;
+
     public override void Run(ChainWorkspace workspace)
     {
-        var value = trees.Score(workspace.Floats[features.Index]);
+        var value = entries is null
+            ? trees.Score(workspace.Floats[features.Index])
+            : trees.Score(workspace.Floats[features.Index], workspace.Keys[entries.Index]);
         workspace.Floats[score.Index][0] = value;
         if (probability is not null && platt is { } p)
         {
@@ -126,13 +138,25 @@ internal sealed class TreeScore(ColumnSlot features, FlatTreeEnsemble trees, Col
 }
 
 /// <summary>Per-slot tree contributions (ML.NET FeatureContributionCalculator, every slot kept, not normalized).</summary>
-internal sealed class TreeContributions(ColumnSlot features, FlatTreeEnsemble trees, ColumnSlot output) : ChainStep([features])
+/// <remarks>
+/// With <c>entries</c> (kept by the scorer of the same trees for the same row) the row's leaves are not
+/// found a second time.
+/// </remarks>
+internal sealed class TreeContributions(ColumnSlot features, FlatTreeEnsemble trees, ColumnSlot output, ColumnSlot? entries)
+    : ChainStep(entries is null ? [features] : [features, entries])
 {
     public override void Run(ChainWorkspace workspace)
     {
         var contributions = workspace.Floats[output.Index];
         Array.Clear(contributions);
-        trees.AddContributions(workspace.Floats[features.Index], contributions);
+        if (entries is null)
+        {
+            trees.AddContributions(workspace.Floats[features.Index], contributions);
+        }
+        else
+        {
+            trees.AddContributions(workspace.Keys[entries.Index], contributions);
+        }
     }
 }
 

@@ -332,8 +332,15 @@ public sealed partial class CompiledChain<TRow>
             Add(PredictedLabelColumn, ColumnKind.Unsupported, 1, null, unsupported: "the predicted label of a binary classifier is not compiled");
         }
 
-        var step = new TreeScore(features, trees, score, probability, platt);
+        // The table entries of the row, for a contribution step over the same trees (see Contributions).
+        var entries = trees.RecordsEntries ? Add($"#entries{columns.Count}", ColumnKind.Keys, trees.TreeCount, null) : null;
+        var step = new TreeScore(features, trees, score, probability, platt, entries);
         AddStep(step, ScoreColumn);
+        if (entries is not null)
+        {
+            Retarget(entries, step);
+        }
+
         if (probability is not null)
         {
             Retarget(probability, step);
@@ -372,7 +379,14 @@ public sealed partial class CompiledChain<TRow>
             return "trees read slots beyond the feature column";
         }
 
-        AddStep(new TreeContributions(features, trees, Add(output, ColumnKind.Floats, features.Size, null)), output);
+        // The scorer of the same trees on the same features has already found the row's entries.
+        var scorer = steps.OfType<TreeScore>().LastOrDefault(s => s.Entries is not null && s.Features.Index == features.Index && s.Trees.SameTrees(trees));
+        if (scorer is not null)
+        {
+            trees = scorer.Trees;
+        }
+
+        AddStep(new TreeContributions(features, trees, Add(output, ColumnKind.Floats, features.Size, null), scorer?.Entries is { } e ? columns[e.Index] : null), output);
         return null;
     }
 

@@ -159,6 +159,20 @@ internal sealed class FlatTreeEnsemble
         return (float)output;
     }
 
+    /// <summary>True when <see cref="Score(ReadOnlySpan{float}, Span{int})"/> can record the entries a later contribution step reuses.</summary>
+    public bool RecordsEntries => tables is not null;
+
+    /// <summary>True when <paramref name="other"/> holds the same trees (e.g. a scorer's and a contribution calculator's copy).</summary>
+    public bool SameTrees(FlatTreeEnsemble other) =>
+        other is not null && nodes.AsSpan().SequenceEqual(other.nodes) && leafValues.AsSpan().SequenceEqual(other.leafValues)
+        && roots.AsSpan().SequenceEqual(other.roots) && categoricalSlots.AsSpan().SequenceEqual(other.categoricalSlots);
+
+    /// <summary>The raw score, recording each tree's table entry in <paramref name="entries"/> (length <see cref="TreeCount"/>; tables only).</summary>
+    public float Score(ReadOnlySpan<float> features, Span<int> entries) => tables!.Score(features, entries);
+
+    /// <summary>Contributions from entries recorded by <see cref="Score(ReadOnlySpan{float}, Span{int})"/> for the same row.</summary>
+    public void AddContributions(ReadOnlySpan<int> entries, Span<float> contributions) => tables!.AddContributions(entries, contributions);
+
     /// <summary>
     /// Adds every slot's contribution to <paramref name="contributions"/> (which the caller clears):
     /// for each split on the path, the tree's output minus the output had the row gone the other way there,
@@ -307,6 +321,10 @@ internal sealed class FlatTreeEnsemble
         private readonly int[] entryStart;
         private readonly double[] output;
         private readonly int[] pathLength;
+
+        // FastTree's 4-leaf trees (the committed models) all have exactly three splits: then one unrolled step per tree.
+        private readonly bool threeSplitsEach;
+        private readonly bool samePathLengths;
         private readonly int[] deltaStart;
         private readonly int[] deltaSlot;
         private readonly float[] delta;
@@ -315,6 +333,8 @@ internal sealed class FlatTreeEnsemble
             int[] splitStart, int[] feature, float[] threshold, int[] entryStart, double[] output, int[] pathLength, int[] deltaStart, int[] deltaSlot, float[] delta)
         {
             this.pathLength = pathLength;
+            threeSplitsEach = feature.Length == 3 * pathLength.Length && output.Length == 8 * pathLength.Length;
+            samePathLengths = pathLength.All(l => l == pathLength[0]);
             this.splitStart = splitStart;
             this.feature = feature;
             this.threshold = threshold;
@@ -391,6 +411,16 @@ internal sealed class FlatTreeEnsemble
         public float Score(ReadOnlySpan<float> features)
         {
             double sum = 0;
+            if (threeSplitsEach)
+            {
+                for (int t = 0, s = 0; t < output.Length / 8; t++, s += 3)
+                {
+                    sum += output[(8 * t) + ThreeBits(features, s)];
+                }
+
+                return (float)sum;
+            }
+
             for (var t = 0; t < splitStart.Length - 1; t++)
             {
                 sum += output[entryStart[t] + Bits(features, t)];
@@ -399,8 +429,49 @@ internal sealed class FlatTreeEnsemble
             return (float)sum;
         }
 
+        public float Score(ReadOnlySpan<float> features, Span<int> entries)
+        {
+            double sum = 0;
+            for (var t = 0; t < pathLength.Length; t++)
+            {
+                var entry = entryStart[t] + (threeSplitsEach ? ThreeBits(features, 3 * t) : Bits(features, t));
+                entries[t] = entry;
+                sum += output[entry];
+            }
+
+            return (float)sum;
+        }
+
+        public void AddContributions(ReadOnlySpan<int> entries, Span<float> contributions)
+        {
+            for (var t = 0; t < pathLength.Length; t++)
+            {
+                var length = pathLength[t];
+                var first = deltaStart[t] + ((entries[t] - entryStart[t]) * length);
+                for (var k = first; k < first + length; k++)
+                {
+                    contributions[deltaSlot[k]] += delta[k];
+                }
+            }
+        }
+
         public void AddContributions(ReadOnlySpan<float> features, Span<float> contributions)
         {
+            if (threeSplitsEach && samePathLengths)
+            {
+                var length = pathLength[0];
+                for (int t = 0, s = 0; t < pathLength.Length; t++, s += 3)
+                {
+                    var first = ((8 * t) + ThreeBits(features, s)) * length;
+                    for (var k = first; k < first + length; k++)
+                    {
+                        contributions[deltaSlot[k]] += delta[k];
+                    }
+                }
+
+                return;
+            }
+
             for (var t = 0; t < splitStart.Length - 1; t++)
             {
                 var length = pathLength[t];
@@ -411,6 +482,14 @@ internal sealed class FlatTreeEnsemble
                 }
             }
         }
+
+        // FastTree's 4-leaf trees (the committed models) all have exactly three splits: then one unrolled step per tree.
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private int ThreeBits(ReadOnlySpan<float> features, int s) =>
+            Unsafe.BitCast<bool, byte>(!(features[feature[s]] <= threshold[s]))
+            | (Unsafe.BitCast<bool, byte>(!(features[feature[s + 1]] <= threshold[s + 1])) << 1)
+            | (Unsafe.BitCast<bool, byte>(!(features[feature[s + 2]] <= threshold[s + 2])) << 2);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private int Bits(ReadOnlySpan<float> features, int tree)
