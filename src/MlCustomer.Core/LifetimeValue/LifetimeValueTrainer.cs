@@ -37,7 +37,9 @@ public sealed record TrainedValueModel(
 /// the amount part instead of being dropped.</description></item>
 /// </list>
 /// FastTree Tweedie is not a candidate: it cannot take negative labels, and clipping them would teach it
-/// that a loss-making customer is worth zero.
+/// that a loss-making customer is worth zero. When the features carry a purchase history and a horizon is
+/// given, the winner may then be blended with BG/NBD + Gamma-Gamma (<see cref="ValueBlend"/>), the weight
+/// chosen on the same folds. The same procedure trains revenue (<see cref="LifetimeValueOptions.LabelName"/>).
 /// </summary>
 public static class LifetimeValueTrainer
 {
