@@ -28,7 +28,7 @@ public sealed record ChainInputs<TRow>(
 /// writes unsupported: an output that depends on one cannot be planned, and the caller keeps ML.NET.
 /// </summary>
 /// <typeparam name="TRow">The row type.</typeparam>
-public sealed partial class CompiledChain<TRow>
+internal sealed partial class CompiledChain<TRow>
 {
     // The columns ML.NET's scorers write.
     private const string ScoreColumn = "Score";
@@ -39,6 +39,7 @@ public sealed partial class CompiledChain<TRow>
     private readonly Dictionary<string, ColumnSlot> byName = new(StringComparer.Ordinal);
     private readonly List<(ColumnSlot Slot, Func<TRow, float[]>? Floats, Func<TRow, string[]>? Texts)> inputs = [];
     private readonly List<ChainStep> steps = [];
+    private readonly List<string> unsupported = [];
 
     private CompiledChain()
     {
@@ -46,8 +47,6 @@ public sealed partial class CompiledChain<TRow>
 
     /// <summary>Transformers that were not compiled, with the reason (empty when all were).</summary>
     public IReadOnlyList<string> Unsupported => unsupported;
-
-    private readonly List<string> unsupported = [];
 
     /// <summary>Reads <paramref name="chain"/> applied to rows of <paramref name="inputSchema"/>.</summary>
     internal static CompiledChain<TRow> Compile(ITransformer chain, DataViewSchema inputSchema, ChainInputs<TRow> rowInputs)
@@ -86,7 +85,7 @@ public sealed partial class CompiledChain<TRow>
             string? problem;
             try
             {
-                problem = compiled.Step(transformer, schema, output);
+                problem = compiled.Step(transformer, output);
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidCastException or NullReferenceException or IndexOutOfRangeException)
             {
@@ -211,7 +210,7 @@ public sealed partial class CompiledChain<TRow>
     }
 
     // Compiles one transformer; returns why not, or null.
-    private string? Step(ITransformer transformer, DataViewSchema before, DataViewSchema after)
+    private string? Step(ITransformer transformer, DataViewSchema after)
     {
         switch (transformer)
         {
