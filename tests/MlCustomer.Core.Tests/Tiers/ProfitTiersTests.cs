@@ -243,8 +243,10 @@ public sealed class ProfitTiersTests
                 // The definition, computed independently: position of the middle of the run of equal profits.
                 var greater = c.Profits.Count(q => q > p);
                 var equal = c.Profits.Count(q => q == p);
-                var position = (greater + (equal / 2.0)) / n * 100;
-                var expected = (ProfitTier)cumulative.Count(boundary => position >= boundary);
+                // Compared as "middle × 100 ≥ boundary × n" (exact in doubles) rather than as a percentage, whose
+                // division rounds a middle that falls exactly on a boundary to either side.
+                var middleTimes100 = (greater + (equal / 2.0)) * 100;
+                var expected = (ProfitTier)cumulative.Count(boundary => middleTimes100 >= boundary * (double)n);
                 return cutoffs.Assign(p) == expected;
             });
         });
