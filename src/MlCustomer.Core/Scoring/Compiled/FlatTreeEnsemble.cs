@@ -16,7 +16,7 @@ internal enum TreeLayout
     /// <summary>Complete binary trees in heap order (trees up to depth 10 without categorical splits).</summary>
     Complete,
 
-    /// <summary>A lookup table per tree (trees of up to 6 splits without categorical splits).</summary>
+    /// <summary>A lookup table per tree (trees of up to 7 splits without categorical splits).</summary>
     Tables,
 }
 
@@ -313,7 +313,7 @@ internal sealed class FlatTreeEnsemble
     /// </summary>
     private sealed class TreeTables
     {
-        private const int MaxTableSplits = 6;
+        private const int MaxTableSplits = 7;
 
         private readonly int[] splitStart;
         private readonly int[] feature;
