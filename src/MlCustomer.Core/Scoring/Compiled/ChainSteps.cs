@@ -179,7 +179,7 @@ internal sealed class TreeScore(
         }
 
         Span<float> scores = stackalloc float[workspaces.Length];
-        var entryArrays = default(BlockEntries); // on the stack: nothing allocated per block
+        var entryArrays = default(BlockArrays<int>);
         var rowEntries = entries is null ? [] : ((Span<int[]>)entryArrays)[..workspaces.Length];
         for (var k = 0; k < rowEntries.Length; k++)
         {
@@ -191,12 +191,6 @@ internal sealed class TreeScore(
         {
             Write(workspaces[k], scores[k]);
         }
-    }
-
-    [System.Runtime.CompilerServices.InlineArray(FlatTreeEnsemble.BlockRows)]
-    private struct BlockEntries
-    {
-        private int[] first;
     }
 
     private void Write(ChainWorkspace workspace, float value)
@@ -231,6 +225,35 @@ internal sealed class TreeContributions(ColumnSlot features, FlatTreeEnsemble tr
             trees.AddContributions(workspace.Keys[entries.Index], contributions);
         }
     }
+
+    // With entries, a block's rows are added tree by tree together (see FlatTreeEnsemble.AddContributions for rows).
+    public override void RunBlock(ReadOnlySpan<ChainWorkspace> workspaces)
+    {
+        if (entries is null || workspaces.Length > FlatTreeEnsemble.BlockRows)
+        {
+            base.RunBlock(workspaces);
+            return;
+        }
+
+        var rowEntries = default(BlockArrays<int>);
+        var rowContributions = default(BlockArrays<float>);
+        for (var k = 0; k < workspaces.Length; k++)
+        {
+            rowEntries[k] = workspaces[k].Keys[entries.Index];
+            rowContributions[k] = workspaces[k].Floats[output.Index];
+            Array.Clear(rowContributions[k]);
+        }
+
+        trees.AddContributions(
+            ((ReadOnlySpan<int[]>)rowEntries)[..workspaces.Length], ((ReadOnlySpan<float[]>)rowContributions)[..workspaces.Length]);
+    }
+}
+
+/// <summary>One array per row of a block, on the stack (nothing allocated per block).</summary>
+[System.Runtime.CompilerServices.InlineArray(FlatTreeEnsemble.BlockRows)]
+internal struct BlockArrays<T>
+{
+    private T[] first;
 }
 
 /// <summary>The product of two float columns, a scalar times a scalar or a vector (ML.NET Expression "(a, b) => a * b").</summary>

@@ -202,6 +202,20 @@ internal sealed class FlatTreeEnsemble
     public void AddContributions(ReadOnlySpan<int> entries, Span<float> contributions) => tables!.AddContributions(entries, contributions);
 
     /// <summary>
+    /// <see cref="AddContributions(ReadOnlySpan{int}, Span{float})"/> for several rows at once, row k's entries in
+    /// <paramref name="entries"/>[k] and its contributions in <paramref name="contributions"/>[k]; the same numbers.
+    /// </summary>
+    public void AddContributions(ReadOnlySpan<int[]> entries, ReadOnlySpan<float[]> contributions)
+    {
+        if (entries.Length != contributions.Length)
+        {
+            throw new ArgumentException($"{entries.Length} rows of entries against {contributions.Length} of contributions.", nameof(contributions));
+        }
+
+        tables!.AddContributions(entries, contributions);
+    }
+
+    /// <summary>
     /// Adds every slot's contribution to <paramref name="contributions"/> (which the caller clears):
     /// for each split on the path, the tree's output minus the output had the row gone the other way there,
     /// credited to the split's slot; ML.NET's FeatureContributionCalculator with normalize: false.
@@ -524,6 +538,26 @@ internal sealed class FlatTreeEnsemble
                 for (var k = first; k < first + length; k++)
                 {
                     contributions[deltaSlot[k]] += delta[k];
+                }
+            }
+        }
+
+        // Tree by tree, row after row: one row's adds to a slot wait on each other (a popular slot, or slot 0's
+        // padding, is a chain of read-modify-writes through memory), other rows' adds do not, so interleaving the
+        // rows keeps the core busy. Each row still adds its deltas to each slot in tree order: the same floats.
+        public void AddContributions(ReadOnlySpan<int[]> entries, ReadOnlySpan<float[]> contributions)
+        {
+            for (var t = 0; t < pathLength.Length; t++)
+            {
+                var length = pathLength[t];
+                for (var r = 0; r < entries.Length; r++)
+                {
+                    var row = contributions[r];
+                    var first = deltaStart[t] + ((entries[r][t] - entryStart[t]) * length);
+                    for (var k = first; k < first + length; k++)
+                    {
+                        row[deltaSlot[k]] += delta[k];
+                    }
                 }
             }
         }
