@@ -111,6 +111,42 @@ public sealed class CompiledScoringTests(SmallSampleBundle sample) : IClassFixtu
         AssertSameScores(new BundleScorer(ml, bundle, compile: false).Score(rows), scorer.Score(rows));
     }
 
+    [Fact]
+    public void RunningRowsInBlocksGivesExactlyTheOutputsOfRunningThemOneByOne()
+    {
+        var ml = new MLContext(seed: 1);
+        var bundle = ModelBundle.Load(ml, Path.Combine(RepositoryFolders.Root, "models"));
+        var folder = Path.Combine(RepositoryFolders.Root, "training-data");
+        var data = CustomerDataLoader.Load(
+            Path.Combine(folder, "transactions.csv"), Path.Combine(folder, "customers.csv"), new LoadOptions());
+        var table = FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = data.LastOrderDate, IncludeLabels = false });
+        var mapper = new FeatureRows(bundle.Card.FeatureContract, table.AttributeNames);
+        var rows = table.Rows.Take(1_003).Select(mapper.From).ToArray(); // 125 full blocks of 8 and one of 3
+        var compiled = CompiledBundle.TryCreate(ml, bundle, out var reason);
+        Assert.True(compiled is not null, reason);
+
+        ChainPlan<ModelRow>?[] plans = [compiled.Churn, compiled.ChurnExplained, compiled.Value, compiled.ValueExplained, compiled.Revenue];
+        foreach (var plan in plans.OfType<ChainPlan<ModelRow>>())
+        {
+            var outputs = plan == compiled.ChurnExplained || plan == compiled.ValueExplained ? 2 : 1;
+            var one = plan.CreateWorkspace();
+            var block = Enumerable.Range(0, FlatTreeEnsemble.BlockRows).Select(_ => plan.CreateWorkspace()).ToArray();
+            for (var first = 0; first < rows.Length; first += FlatTreeEnsemble.BlockRows)
+            {
+                var n = Math.Min(FlatTreeEnsemble.BlockRows, rows.Length - first);
+                plan.RunBlock(rows.AsSpan(first, n), block);
+                for (var k = 0; k < n; k++)
+                {
+                    plan.Run(rows[first + k], one);
+                    for (var o = 0; o < outputs; o++)
+                    {
+                        Assert.Equal(plan.Output(one, o).ToArray(), plan.Output(block[k], o).ToArray());
+                    }
+                }
+            }
+        }
+    }
+
     [Theory]
     [InlineData(4, "Tables")]
     [InlineData(4, "Complete")]

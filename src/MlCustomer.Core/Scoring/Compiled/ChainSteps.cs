@@ -30,6 +30,19 @@ public sealed class ChainWorkspace
     internal string[][] Texts { get; }
 
     internal int[][] Keys { get; }
+
+    // Scratch for a step that works on a block of rows (the block's first workspace lends it); grown on demand, then reused.
+    private float[] blockScratch = [];
+
+    internal float[] BlockScratch(int length)
+    {
+        if (blockScratch.Length < length)
+        {
+            blockScratch = new float[length];
+        }
+
+        return blockScratch;
+    }
 }
 
 /// <summary>What a column holds while a row is evaluated.</summary>
@@ -61,6 +74,18 @@ internal abstract class ChainStep
 
     /// <summary>Computes the step's output(s) for the row in <paramref name="workspace"/>.</summary>
     public abstract void Run(ChainWorkspace workspace);
+
+    /// <summary>
+    /// Computes the step's output(s) for a block of rows, one workspace each; the same as <see cref="Run"/>
+    /// on each, which is what a step without a faster way for blocks does.
+    /// </summary>
+    public virtual void RunBlock(ReadOnlySpan<ChainWorkspace> workspaces)
+    {
+        foreach (var workspace in workspaces)
+        {
+            Run(workspace);
+        }
+    }
 }
 
 /// <summary>Text terms → 1-based keys by a learned vocabulary (ML.NET ValueToKeyMapping on text); unknown → 0.</summary>
@@ -128,6 +153,48 @@ internal sealed class TreeScore(
         var value = entries is null
             ? trees.Score(workspace.Floats[features.Index])
             : trees.Score(workspace.Floats[features.Index], workspace.Keys[entries.Index]);
+        Write(workspace, value);
+    }
+
+    // Up to FlatTreeEnsemble.BlockRows rows per call: their features transposed (slot-major) so the trees decide
+    // a split for all of them with one vector compare. Trees that cannot, or a longer block, go row by row.
+    public override void RunBlock(ReadOnlySpan<ChainWorkspace> workspaces)
+    {
+        if (!trees.ScoresBlocks || workspaces.Length > FlatTreeEnsemble.BlockRows)
+        {
+            base.RunBlock(workspaces);
+            return;
+        }
+
+        const int lanes = FlatTreeEnsemble.BlockRows;
+        var slots = trees.SlotCount;
+        var transposed = workspaces[0].BlockScratch(slots * lanes);
+        for (var k = 0; k < workspaces.Length; k++)
+        {
+            var row = workspaces[k].Floats[features.Index];
+            for (var s = 0; s < slots; s++)
+            {
+                transposed[(s * lanes) + k] = row[s];
+            }
+        }
+
+        Span<float> scores = stackalloc float[workspaces.Length];
+        var entryArrays = default(BlockArrays<int>);
+        var rowEntries = entries is null ? [] : ((Span<int[]>)entryArrays)[..workspaces.Length];
+        for (var k = 0; k < rowEntries.Length; k++)
+        {
+            rowEntries[k] = workspaces[k].Keys[entries!.Index];
+        }
+
+        trees.ScoreBlock(transposed, scores, rowEntries);
+        for (var k = 0; k < workspaces.Length; k++)
+        {
+            Write(workspaces[k], scores[k]);
+        }
+    }
+
+    private void Write(ChainWorkspace workspace, float value)
+    {
         workspace.Floats[score.Index][0] = value;
         if (probability is not null && platt is { } p)
         {
@@ -158,6 +225,35 @@ internal sealed class TreeContributions(ColumnSlot features, FlatTreeEnsemble tr
             trees.AddContributions(workspace.Keys[entries.Index], contributions);
         }
     }
+
+    // With entries, a block's rows are added tree by tree together (see FlatTreeEnsemble.AddContributions for rows).
+    public override void RunBlock(ReadOnlySpan<ChainWorkspace> workspaces)
+    {
+        if (entries is null || workspaces.Length > FlatTreeEnsemble.BlockRows)
+        {
+            base.RunBlock(workspaces);
+            return;
+        }
+
+        var rowEntries = default(BlockArrays<int>);
+        var rowContributions = default(BlockArrays<float>);
+        for (var k = 0; k < workspaces.Length; k++)
+        {
+            rowEntries[k] = workspaces[k].Keys[entries.Index];
+            rowContributions[k] = workspaces[k].Floats[output.Index];
+            Array.Clear(rowContributions[k]);
+        }
+
+        trees.AddContributions(
+            ((ReadOnlySpan<int[]>)rowEntries)[..workspaces.Length], ((ReadOnlySpan<float[]>)rowContributions)[..workspaces.Length]);
+    }
+}
+
+/// <summary>One array per row of a block, on the stack (nothing allocated per block).</summary>
+[System.Runtime.CompilerServices.InlineArray(FlatTreeEnsemble.BlockRows)]
+internal struct BlockArrays<T>
+{
+    private T[] first;
 }
 
 /// <summary>The product of two float columns, a scalar times a scalar or a vector (ML.NET Expression "(a, b) => a * b").</summary>

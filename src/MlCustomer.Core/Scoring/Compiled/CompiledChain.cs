@@ -603,6 +603,42 @@ public sealed class ChainPlan<TRow>
     public void Run(TRow row, ChainWorkspace workspace)
     {
         ArgumentNullException.ThrowIfNull(workspace);
+        SetInputs(row, workspace);
+        foreach (var step in steps)
+        {
+            step.Run(workspace);
+        }
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="rows"/>, row k into <paramref name="workspaces"/>[k]: the same outputs as
+    /// <see cref="Run"/> row by row, faster in blocks of 8 rows (the tree steps decide a split for all of them at once).
+    /// </summary>
+    /// <exception cref="ArgumentException">Fewer workspaces than rows, or an input vector has the wrong length.</exception>
+    public void RunBlock(ReadOnlySpan<TRow> rows, ReadOnlySpan<ChainWorkspace> workspaces)
+    {
+        if (workspaces.Length < rows.Length)
+        {
+            throw new ArgumentException($"{rows.Length} rows need as many workspaces; {workspaces.Length} given.", nameof(workspaces));
+        }
+
+        workspaces = workspaces[..rows.Length];
+        for (var k = 0; k < rows.Length; k++)
+        {
+            ArgumentNullException.ThrowIfNull(workspaces[k], nameof(workspaces));
+            SetInputs(rows[k], workspaces[k]);
+        }
+
+        // Step by step over the whole block: each step reads only its own row's workspace, so the order
+        // across rows does not matter, and a tree step sees all the block's rows at once.
+        foreach (var step in steps)
+        {
+            step.RunBlock(workspaces);
+        }
+    }
+
+    private void SetInputs(TRow row, ChainWorkspace workspace)
+    {
         foreach (var (slot, floats, texts) in inputs)
         {
             if (floats is not null)
@@ -625,11 +661,6 @@ public sealed class ChainPlan<TRow>
 
                 workspace.Texts[slot.Index] = values;
             }
-        }
-
-        foreach (var step in steps)
-        {
-            step.Run(workspace);
         }
     }
 

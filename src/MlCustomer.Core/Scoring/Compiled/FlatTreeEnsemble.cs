@@ -1,5 +1,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Microsoft.ML.Trainers.FastTree;
 
 namespace MlCustomer.Core.Scoring.Compiled;
@@ -167,11 +169,51 @@ internal sealed class FlatTreeEnsemble
         other is not null && nodes.AsSpan().SequenceEqual(other.nodes) && leafValues.AsSpan().SequenceEqual(other.leafValues)
         && roots.AsSpan().SequenceEqual(other.roots) && categoricalSlots.AsSpan().SequenceEqual(other.categoricalSlots);
 
+    /// <summary>Rows a block holds in <see cref="ScoreBlock"/> (one <see cref="Vector256{T}"/> of floats).</summary>
+    public const int BlockRows = 8;
+
+    /// <summary>
+    /// True when <see cref="ScoreBlock"/> is available: lookup tables, and 256-bit vectors in hardware (else the
+    /// vector code would be emulated and slower than scoring row by row).
+    /// </summary>
+    public bool ScoresBlocks => tables is not null && Vector256.IsHardwareAccelerated;
+
+    /// <summary>
+    /// The raw scores of up to <see cref="BlockRows"/> rows at once, the same numbers as <see cref="Score(ReadOnlySpan{float})"/>
+    /// row by row. <paramref name="transposed"/> holds slot s of row k at <c>s * BlockRows + k</c>
+    /// (<see cref="SlotCount"/> × <see cref="BlockRows"/> values; lanes at or past <paramref name="scores"/>' length are ignored);
+    /// <paramref name="entries"/> is empty, or holds one array per row (length <see cref="TreeCount"/>) for the table entries.
+    /// </summary>
+    public void ScoreBlock(ReadOnlySpan<float> transposed, Span<float> scores, ReadOnlySpan<int[]> entries)
+    {
+        // The vector loads below are unchecked: these checks keep every one of them inside transposed.
+        if (transposed.Length < SlotCount * BlockRows || scores.Length > BlockRows || (entries.Length > 0 && entries.Length != scores.Length))
+        {
+            throw new ArgumentException($"A block holds at most {BlockRows} rows of {SlotCount} transposed slots, and one entry array per row or none.");
+        }
+
+        tables!.ScoreBlock(transposed, scores, entries);
+    }
+
     /// <summary>The raw score, recording each tree's table entry in <paramref name="entries"/> (length <see cref="TreeCount"/>; tables only).</summary>
     public float Score(ReadOnlySpan<float> features, Span<int> entries) => tables!.Score(features, entries);
 
     /// <summary>Contributions from entries recorded by <see cref="Score(ReadOnlySpan{float}, Span{int})"/> for the same row.</summary>
     public void AddContributions(ReadOnlySpan<int> entries, Span<float> contributions) => tables!.AddContributions(entries, contributions);
+
+    /// <summary>
+    /// <see cref="AddContributions(ReadOnlySpan{int}, Span{float})"/> for several rows at once, row k's entries in
+    /// <paramref name="entries"/>[k] and its contributions in <paramref name="contributions"/>[k]; the same numbers.
+    /// </summary>
+    public void AddContributions(ReadOnlySpan<int[]> entries, ReadOnlySpan<float[]> contributions)
+    {
+        if (entries.Length != contributions.Length)
+        {
+            throw new ArgumentException($"{entries.Length} rows of entries against {contributions.Length} of contributions.", nameof(contributions));
+        }
+
+        tables!.AddContributions(entries, contributions);
+    }
 
     /// <summary>
     /// Adds every slot's contribution to <paramref name="contributions"/> (which the caller clears):
@@ -442,6 +484,51 @@ internal sealed class FlatTreeEnsemble
             return (float)sum;
         }
 
+        // Eight rows per tree: one vector compare per split decides the split for all eight rows (no gathers:
+        // they are slow on this kind of CPU), then each row's entry is looked up as in Score. Every row's sum
+        // adds the same leaf values in the same tree order in double, so the scores are bit for bit the same.
+        public void ScoreBlock(ReadOnlySpan<float> transposed, Span<float> scores, ReadOnlySpan<int[]> entries)
+        {
+            var rows = scores.Length;
+            var record = entries.Length > 0;
+            Span<double> sums = stackalloc double[BlockRows];
+            Span<int> bits = stackalloc int[BlockRows];
+            sums.Clear();
+            ref var values = ref MemoryMarshal.GetReference(transposed);
+            for (var t = 0; t < pathLength.Length; t++)
+            {
+                var start = splitStart[t];
+                var count = splitStart[t + 1] - start;
+                var right = Vector256<int>.Zero;
+                for (var j = 0; j < count; j++)
+                {
+                    var slot = feature[start + j];
+                    var row = Vector256.LoadUnsafe(ref values, (nuint)(slot * BlockRows));
+
+                    // ML.NET goes left when value <= threshold; anything else, NaN included, goes right (bit j set).
+                    var left = Vector256.LessThanOrEqual(row, Vector256.Create(threshold[start + j])).AsInt32();
+                    right |= Vector256.AndNot(Vector256.Create(1 << j), left);
+                }
+
+                right.StoreUnsafe(ref MemoryMarshal.GetReference(bits));
+                var first = entryStart[t];
+                for (var k = 0; k < rows; k++)
+                {
+                    var entry = first + bits[k];
+                    sums[k] += output[entry];
+                    if (record)
+                    {
+                        entries[k][t] = entry;
+                    }
+                }
+            }
+
+            for (var k = 0; k < rows; k++)
+            {
+                scores[k] = (float)sums[k];
+            }
+        }
+
         public void AddContributions(ReadOnlySpan<int> entries, Span<float> contributions)
         {
             for (var t = 0; t < pathLength.Length; t++)
@@ -451,6 +538,26 @@ internal sealed class FlatTreeEnsemble
                 for (var k = first; k < first + length; k++)
                 {
                     contributions[deltaSlot[k]] += delta[k];
+                }
+            }
+        }
+
+        // Tree by tree, row after row: one row's adds to a slot wait on each other (a popular slot, or slot 0's
+        // padding, is a chain of read-modify-writes through memory), other rows' adds do not, so interleaving the
+        // rows keeps the core busy. Each row still adds its deltas to each slot in tree order: the same floats.
+        public void AddContributions(ReadOnlySpan<int[]> entries, ReadOnlySpan<float[]> contributions)
+        {
+            for (var t = 0; t < pathLength.Length; t++)
+            {
+                var length = pathLength[t];
+                for (var r = 0; r < entries.Length; r++)
+                {
+                    var row = contributions[r];
+                    var first = deltaStart[t] + ((entries[r][t] - entryStart[t]) * length);
+                    for (var k = first; k < first + length; k++)
+                    {
+                        row[deltaSlot[k]] += delta[k];
+                    }
                 }
             }
         }
