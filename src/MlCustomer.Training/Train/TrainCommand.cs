@@ -25,7 +25,7 @@ internal static class TrainCommand
         var window = new FeatureWindowOptions();
         var output = new Option<DirectoryInfo>("--output", "-o")
         {
-            Description = "Bundle folder to write (churn.zip, segments.zip, lifetime-value.zip, model-card.json, report.html)",
+            Description = "Bundle folder to write (churn.zip, segments.zip, lifetime-value.zip, lifetime-revenue.zip, model-card.json, rules.json, report.html)",
             DefaultValueFactory = _ => new DirectoryInfo("models"),
         };
         var seed = new Option<int>("--seed") { Description = "Seed of the split, folds, trees and KMeans", DefaultValueFactory = _ => defaults.Seed };
