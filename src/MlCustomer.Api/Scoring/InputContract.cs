@@ -85,13 +85,15 @@ public sealed class InputContract
 
     /// <summary>The problem with sending no value for a numeric feature, or null when missing is allowed.</summary>
     /// <remarks>
-    /// A feature that was never missing in training has no learned treatment for missing: the trees would
-    /// send it down an arbitrary branch and return a plausible-looking score. Such a feature must be sent.
+    /// The model reads a missing number as 0 (see <see cref="MlCustomer.Core.Modeling.FeatureSchema.Featurizer"/>).
+    /// For a feature that was missing in training that is what the trees learned from; for one that never was,
+    /// 0 would be taken as a real value (recency 0 = bought today) and give a plausible-looking score from
+    /// nothing. Such a feature must be sent.
     /// </remarks>
     public string? MissingProblem(int slot) =>
         Numeric[slot].MissingShare > 0
             ? null
-            : "cannot be missing: it was never missing in training, so the model has no learned treatment for a missing value";
+            : "cannot be missing: it was never missing in training, so the model would read the gap as a real 0";
 
     /// <summary>
     /// The model term for a categorical value: null or blank is the '(missing)' category; a value not seen

@@ -348,7 +348,7 @@ public static class ScoreInputs
                     var source = name is CustomerColumns.SupportTickets or CustomerColumns.Complaints or CustomerColumns.ServiceCost or CustomerColumns.Satisfaction
                         ? $"customers[{index}].history.{name}"
                         : $"customers[{index}].history";
-                    errors.Add(source, $"gives no value for {name}, which was never missing in training, so the model has no learned treatment for a missing value");
+                    errors.Add(source, $"gives no value for {name}, which was never missing in training, so the model would read the gap as a real 0");
                 }
             }
 

@@ -68,7 +68,7 @@ public sealed record FeatureContract(IReadOnlyList<FeatureSpec> Features)
                 Min = present.Count > 0 ? present.Min() : null,
                 Max = present.Count > 0 ? present.Max() : null,
                 MissingShare = rows.Count == 0 ? 0 : 1 - ((double)present.Count / rows.Count),
-                MissingRule = "missing (empty, null or NaN in a request) is passed to the trees as missing; they learned a direction for it",
+                MissingRule = "missing (empty, null or NaN in a request) is read as 0 by the model, as the missing values of training were",
             });
         }
 

@@ -94,12 +94,7 @@ public sealed class BundleScorer
     {
         ArgumentNullException.ThrowIfNull(score);
         ArgumentNullException.ThrowIfNull(row);
-        var slotNames = bundle.Card.LifetimeValue?.SlotNames
-            ?? throw new InvalidOperationException($"Bundle {bundle.Card.Version} has no lifetime value model.");
-        return valueBlender is null
-            ? (score.PredictedValue, ModelExplanations.TopReasons(score.FeatureContributions, slotNames, reasons))
-            : (valueBlender.Value(score.PredictedValue, row.Numeric),
-                ModelExplanations.TopReasons(valueBlender.Contributions(score.FeatureContributions, row.Numeric), slotNames, reasons));
+        return Value(score.PredictedValue, score.FeatureContributions, row.Numeric, reasons);
     }
 
     /// <summary>The predicted revenue from the revenue chain's output for <paramref name="row"/>, with the card's blend applied.</summary>
@@ -107,8 +102,25 @@ public sealed class BundleScorer
     {
         ArgumentNullException.ThrowIfNull(score);
         ArgumentNullException.ThrowIfNull(row);
-        return revenueBlender?.Value(score.PredictedValue, row.Numeric) ?? score.PredictedValue;
+        return Revenue(score.PredictedValue, row.Numeric);
     }
+
+    // The value chain's output turned into the predicted value and its top reasons: the card's blend (when it has
+    // one) applied to both. Every scoring path goes through here, so none can forget the blend.
+    private (double Value, IReadOnlyList<Reason> Reasons) Value(double trees, ReadOnlySpan<float> contributions, float[] numeric, int reasons)
+    {
+        var slotNames = bundle.Card.LifetimeValue?.SlotNames
+            ?? throw new InvalidOperationException($"Bundle {bundle.Card.Version} has no lifetime value model.");
+        if (valueBlender is null)
+        {
+            return (trees, reasons > 0 ? ModelExplanations.TopReasons(contributions, slotNames, reasons) : []);
+        }
+
+        return (valueBlender.Value(trees, numeric),
+            reasons > 0 ? ModelExplanations.TopReasons(valueBlender.Contributions(contributions, numeric), slotNames, reasons) : []);
+    }
+
+    private double Revenue(double trees, float[] numeric) => revenueBlender?.Value(trees, numeric) ?? trees;
 
     /// <summary>Segment ids of customers, or null when the bundle has no segmentation.</summary>
     public int[]? AssignSegments(IReadOnlyList<CustomerFeatures> customers)
@@ -168,7 +180,6 @@ public sealed class BundleScorer
         var valuePlan = reasons > 0 ? plans.ValueExplained : plans.Value;
         var revenuePlan = plans.Revenue;
         var churnSlots = bundle.Card.Churn.SlotNames;
-        var valueSlots = bundle.Card.LifetimeValue?.SlotNames ?? [];
         var calibrator = bundle.Card.Churn.Calibrator;
         var scores = new CustomerScore[count];
         void ScoreBlock(int block)
@@ -207,21 +218,14 @@ public sealed class BundleScorer
             IReadOnlyList<Reason> valueReasons = [];
             if (valuePlan is not null)
             {
-                var trees = valuePlan.Output(valueWorkspace!, 0)[0];
-                value = valueBlender?.Value(trees, row.Numeric) ?? trees;
-                if (reasons > 0)
-                {
-                    var contributions = valuePlan.Output(valueWorkspace!, 1);
-                    valueReasons = ModelExplanations.TopReasons(
-                        valueBlender is null ? contributions : valueBlender.Contributions(contributions, row.Numeric), valueSlots, reasons);
-                }
+                (value, valueReasons) = Value(
+                    valuePlan.Output(valueWorkspace!, 0)[0], reasons > 0 ? valuePlan.Output(valueWorkspace!, 1) : [], row.Numeric, reasons);
             }
 
             double? revenue = null;
             if (revenuePlan is not null)
             {
-                var trees = revenuePlan.Output(revenueWorkspace!, 0)[0];
-                revenue = revenueBlender?.Value(trees, row.Numeric) ?? trees;
+                revenue = Revenue(revenuePlan.Output(revenueWorkspace!, 0)[0], row.Numeric);
             }
 
             int? segment = segments?[i];

@@ -68,7 +68,7 @@ internal static class ReportSamples
             ValueHorizonDays = 365,
             FeatureContract = new FeatureContract(
             [
-                new FeatureSpec { Name = "recency_days", Kind = FeatureKind.Numeric, Min = 0, Max = 420, MissingRule = "passed to the trees as missing" },
+                new FeatureSpec { Name = "recency_days", Kind = FeatureKind.Numeric, Min = 0, Max = 420, MissingRule = "read as 0 by the model" },
                 new FeatureSpec { Name = "country", Kind = FeatureKind.Categorical, Categories = Enumerable.Range(1, 40).Select(c => $"country {c}").Append("<b>bold</b>").ToList(), MissingShare = 0.02, MissingRule = "its own category" },
             ]),
             ExcludedColumns = new Dictionary<string, string> { ["customer_id"] = "id-like" },

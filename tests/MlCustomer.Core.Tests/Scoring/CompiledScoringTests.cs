@@ -26,11 +26,7 @@ public sealed class CompiledScoringTests(SmallSampleBundle sample) : IClassFixtu
     public void TheCommittedBundleScoresTheCommittedCustomersExactlyAsMlNetDoes()
     {
         var ml = new MLContext(seed: 1);
-        var bundle = ModelBundle.Load(ml, Path.Combine(RepositoryFolders.Root, "models"));
-        var folder = Path.Combine(RepositoryFolders.Root, "training-data");
-        var data = CustomerDataLoader.Load(
-            Path.Combine(folder, "transactions.csv"), Path.Combine(folder, "customers.csv"), new LoadOptions());
-        var table = FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = data.LastOrderDate, IncludeLabels = false });
+        var (bundle, table) = CommittedBundleAndCustomers(ml);
 
         AssertSameAsMlNet(ml, bundle, table, expectSegments: true);
     }
@@ -115,11 +111,7 @@ public sealed class CompiledScoringTests(SmallSampleBundle sample) : IClassFixtu
     public void RunningRowsInBlocksGivesExactlyTheOutputsOfRunningThemOneByOne()
     {
         var ml = new MLContext(seed: 1);
-        var bundle = ModelBundle.Load(ml, Path.Combine(RepositoryFolders.Root, "models"));
-        var folder = Path.Combine(RepositoryFolders.Root, "training-data");
-        var data = CustomerDataLoader.Load(
-            Path.Combine(folder, "transactions.csv"), Path.Combine(folder, "customers.csv"), new LoadOptions());
-        var table = FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = data.LastOrderDate, IncludeLabels = false });
+        var (bundle, table) = CommittedBundleAndCustomers(ml);
         var mapper = new FeatureRows(bundle.Card.FeatureContract, table.AttributeNames);
         var rows = table.Rows.Take(1_003).Select(mapper.From).ToArray(); // 125 full blocks of 8 and one of 3
         var compiled = CompiledBundle.TryCreate(ml, bundle, out var reason);
@@ -234,6 +226,16 @@ public sealed class CompiledScoringTests(SmallSampleBundle sample) : IClassFixtu
                     $"row {i} slot {j}: {contributions[j]} against {expected[i].Contributions[j]}");
             }
         }
+    }
+
+    // The committed bundle and the committed customers' features at the last order date.
+    private static (ModelBundle Bundle, FeatureTable Table) CommittedBundleAndCustomers(MLContext ml)
+    {
+        var bundle = ModelBundle.Load(ml, Path.Combine(RepositoryFolders.Root, "models"));
+        var folder = Path.Combine(RepositoryFolders.Root, "training-data");
+        var data = CustomerDataLoader.Load(
+            Path.Combine(folder, "transactions.csv"), Path.Combine(folder, "customers.csv"), new LoadOptions());
+        return (bundle, FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = data.LastOrderDate, IncludeLabels = false }));
     }
 
     private static void AssertSameScores(IReadOnlyList<CustomerScore> expected, IReadOnlyList<CustomerScore> actual)
