@@ -4,7 +4,7 @@ namespace MlCustomer.Api.Scoring;
 
 /// <summary>
 /// The values each computed feature can take by its definition (a count is never negative, a share lies
-/// in [0, 1]), whatever the training data held. A request outside them is broken input, not an unusual
+/// in [0, 1], a number of days or purchases is whole), whatever the training data held. A request outside them is broken input, not an unusual
 /// customer. This knowledge belongs beside <c>FeatureColumns</c> in Core; it lives here until it moves.
 /// </summary>
 public static class FeatureDomains
@@ -19,6 +19,7 @@ public static class FeatureDomains
         ["order_count"] = (0, double.PositiveInfinity),
         ["average_order_value"] = (0, double.PositiveInfinity),
         ["tenure_days"] = (0, double.PositiveInfinity),
+        ["days_since_first_purchase"] = (0, double.PositiveInfinity),
         ["mean_days_between_purchases"] = (0, double.PositiveInfinity),
         ["sd_days_between_purchases"] = (0, double.PositiveInfinity),
         ["revenue_last_90_days"] = (0, double.PositiveInfinity),
@@ -33,6 +34,14 @@ public static class FeatureDomains
         ["service_cost"] = (0, double.PositiveInfinity),
     };
 
+    // Counted by the feature builder in whole days or whole events; the lifetime-value blend reads the first
+    // three as counts, so 3.5 purchase days would be scored as some other customer.
+    private static readonly HashSet<string> WholeNumbers = new(StringComparer.Ordinal)
+    {
+        "recency_days", "purchase_days", "order_count", "tenure_days", "days_since_first_purchase",
+        "categories_bought", "support_tickets", "complaints",
+    };
+
     /// <summary>Why <paramref name="value"/> cannot be a value of <paramref name="feature"/>, or null when it can.</summary>
     public static string? Problem(string feature, double value)
     {
@@ -44,6 +53,11 @@ public static class FeatureDomains
         if (Math.Abs(value) > MaxMagnitude)
         {
             return $"{Show(value)} is implausibly large (magnitude above 1e12)";
+        }
+
+        if (WholeNumbers.Contains(feature) && value != Math.Floor(value))
+        {
+            return $"{Show(value)} must be a whole number (it counts days or events)";
         }
 
         if (!Domains.TryGetValue(feature, out var domain) || (value >= domain.Min && value <= domain.Max))

@@ -134,6 +134,7 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
         bad["recency_days"] = -4;
         bad["return_rate"] = 3.5;
         bad["shoe_size"] = 44;
+        body["customers"]![2]!["features"]!["purchase_days"] = 3.5;
         body["customers"]![4]!["customerId"] = body["customers"]![0]!["customerId"]!.GetValue<string>();
 
         using var response = await client.ScoreAsync(body);
@@ -144,8 +145,9 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Contains("cannot be negative", Assert.Single(errors["customers[3].features.recency_days"]), StringComparison.Ordinal);
         Assert.Contains("between 0 and 1", Assert.Single(errors["customers[3].features.return_rate"]), StringComparison.Ordinal);
         Assert.Contains("is not a feature", Assert.Single(errors["customers[3].features.shoe_size"]), StringComparison.Ordinal);
+        Assert.Contains("3.5 must be a whole number", Assert.Single(errors["customers[2].features.purchase_days"]), StringComparison.Ordinal);
         Assert.Contains("customers[0]", Assert.Single(errors["customers[4].customerId"]), StringComparison.Ordinal);
-        Assert.Equal(4, errors.Count);
+        Assert.Equal(5, errors.Count);
     }
 
     [Theory]
