@@ -54,7 +54,7 @@ public class ScoringBenchmarks
     }
 
     // BenchmarkDotNet runs the benchmarks from its own build folder, so the repository is found by walking up.
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {

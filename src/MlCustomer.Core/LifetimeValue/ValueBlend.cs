@@ -146,8 +146,10 @@ public sealed class ValueBlender
             : 0;
 
     /// <summary>The blended value of a row whose trees predicted <paramref name="trees"/>.</summary>
-    public double Value(double trees, ReadOnlySpan<float> numeric) =>
-        (Blend.TreeWeight * trees) + ((1 - Blend.TreeWeight) * Statistical(numeric));
+    public double Value(double trees, ReadOnlySpan<float> numeric) => Value(trees, Statistical(numeric));
+
+    /// <summary>The blended value from the trees' prediction and the row's <see cref="Statistical"/> value.</summary>
+    public double Value(double trees, double statistical) => (Blend.TreeWeight * trees) + ((1 - Blend.TreeWeight) * statistical);
 
     /// <summary>
     /// The trees' contributions scaled by their weight, followed by one slot for the statistical part's
@@ -156,13 +158,28 @@ public sealed class ValueBlender
     public float[] Contributions(ReadOnlySpan<float> trees, ReadOnlySpan<float> numeric)
     {
         var result = new float[trees.Length + 1];
+        Contributions(trees, Statistical(numeric), result);
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="Contributions(ReadOnlySpan{float}, ReadOnlySpan{float})"/> into <paramref name="result"/> (one longer
+    /// than <paramref name="trees"/>) from the row's <see cref="Statistical"/> value: batch scoring computes that once
+    /// per customer for the value and its reasons, and allocates nothing per customer here.
+    /// </summary>
+    public void Contributions(ReadOnlySpan<float> trees, double statistical, Span<float> result)
+    {
+        if (result.Length != trees.Length + 1)
+        {
+            throw new ArgumentException($"The blended contributions have {trees.Length + 1} slots; {result.Length} given.", nameof(result));
+        }
+
         for (var i = 0; i < trees.Length; i++)
         {
             result[i] = (float)(Blend.TreeWeight * trees[i]);
         }
 
-        result[^1] = (float)((1 - Blend.TreeWeight) * Statistical(numeric));
-        return result;
+        result[^1] = (float)((1 - Blend.TreeWeight) * statistical);
     }
 
     /// <summary>Where the statistical part's inputs are in a schema's numeric vector.</summary>

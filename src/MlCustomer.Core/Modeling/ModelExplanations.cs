@@ -6,7 +6,7 @@ namespace MlCustomer.Core.Modeling;
 /// <summary>One reason behind a prediction: a feature slot and how much it moved the score.</summary>
 /// <param name="Feature">The slot name: a numeric feature, or "name=value" for a category.</param>
 /// <param name="Contribution">Change in the model's raw score attributed to it (positive raises the score).</param>
-public sealed record Reason(string Feature, double Contribution);
+public readonly record struct Reason(string Feature, double Contribution);
 
 /// <summary>
 /// Per-customer explanations that survive saving: ML.NET cannot build a contribution calculator for a

@@ -116,8 +116,15 @@ public sealed class BundleScorer
             return (trees, reasons > 0 ? ModelExplanations.TopReasons(contributions, slotNames, reasons) : []);
         }
 
-        return (valueBlender.Value(trees, numeric),
-            reasons > 0 ? ModelExplanations.TopReasons(valueBlender.Contributions(contributions, numeric), slotNames, reasons) : []);
+        var statistical = valueBlender.Statistical(numeric);
+        if (reasons <= 0)
+        {
+            return (valueBlender.Value(trees, statistical), []);
+        }
+
+        var blended = contributions.Length < 1024 ? stackalloc float[contributions.Length + 1] : new float[contributions.Length + 1];
+        valueBlender.Contributions(contributions, statistical, blended);
+        return (valueBlender.Value(trees, statistical), ModelExplanations.TopReasons(blended, slotNames, reasons));
     }
 
     private double Revenue(double trees, float[] numeric) => revenueBlender?.Value(trees, numeric) ?? trees;
@@ -182,12 +189,14 @@ public sealed class BundleScorer
         var churnSlots = bundle.Card.Churn.SlotNames;
         var calibrator = bundle.Card.Churn.Calibrator;
         var scores = new CustomerScore[count];
-        void ScoreBlock(int block)
+
+        // One set of workspaces per thread, reused for every work item it runs (a block's entries make them ~50 KB).
+        BlockWorkspaces CreateWorkspaces() => new(
+            Workspaces(churnPlan), valuePlan is null ? null : Workspaces(valuePlan), revenuePlan is null ? null : Workspaces(revenuePlan), new ModelRow[blockRows]);
+
+        void ScoreBlock(int block, BlockWorkspaces workspaces)
         {
-            var churnWorkspaces = Workspaces(churnPlan);
-            var valueWorkspaces = valuePlan is null ? null : Workspaces(valuePlan);
-            var revenueWorkspaces = revenuePlan is null ? null : Workspaces(revenuePlan);
-            var rows = new ModelRow[blockRows];
+            var (churnWorkspaces, valueWorkspaces, revenueWorkspaces, rows) = workspaces;
             var end = Math.Min(count, (block + 1) * RowsPerWorkItem);
             for (var first = block * RowsPerWorkItem; first < end; first += blockRows)
             {
@@ -243,18 +252,26 @@ public sealed class BundleScorer
         var blocks = (count + RowsPerWorkItem - 1) / RowsPerWorkItem;
         if (blocks <= 1)
         {
+            var workspaces = CreateWorkspaces();
             for (var block = 0; block < blocks; block++)
             {
-                ScoreBlock(block);
+                ScoreBlock(block, workspaces);
             }
         }
         else
         {
-            Parallel.For(0, blocks, ScoreBlock);
+            Parallel.For(0, blocks, CreateWorkspaces, (block, _, workspaces) =>
+            {
+                ScoreBlock(block, workspaces);
+                return workspaces;
+            }, _ => { });
         }
 
         return scores;
     }
+
+    // A thread's workspaces for the three plans (8 rows each) and the block's rows.
+    private sealed record BlockWorkspaces(ChainWorkspace[] Churn, ChainWorkspace[]? Value, ChainWorkspace[]? Revenue, ModelRow[] Rows);
 
     private List<CustomerScore> ScoreRowsWithMlNet(IReadOnlyList<ModelRow> rows, int[]? segments, int reasons)
     {

@@ -178,15 +178,10 @@ internal sealed class TreeScore(
             }
         }
 
+        // The block's entries go to the first workspace's entries column, for the contribution step (which reads
+        // them there when it too runs a block: same trees, so the same ScoresBlocks).
         Span<float> scores = stackalloc float[workspaces.Length];
-        var entryArrays = default(BlockArrays<int>);
-        var rowEntries = entries is null ? [] : ((Span<int[]>)entryArrays)[..workspaces.Length];
-        for (var k = 0; k < rowEntries.Length; k++)
-        {
-            rowEntries[k] = workspaces[k].Keys[entries!.Index];
-        }
-
-        trees.ScoreBlock(transposed, scores, rowEntries);
+        trees.ScoreBlock(transposed, scores, entries is null ? [] : workspaces[0].Keys[entries.Index]);
         for (var k = 0; k < workspaces.Length; k++)
         {
             Write(workspaces[k], scores[k]);
@@ -226,26 +221,24 @@ internal sealed class TreeContributions(ColumnSlot features, FlatTreeEnsemble tr
         }
     }
 
-    // With entries, a block's rows are added tree by tree together (see FlatTreeEnsemble.AddContributions for rows).
+    // With entries from a block scored at once (TreeScore.RunBlock: the same trees score blocks exactly when these
+    // do), the block's rows are added tree by tree together from the entries it left in the first workspace.
     public override void RunBlock(ReadOnlySpan<ChainWorkspace> workspaces)
     {
-        if (entries is null || workspaces.Length > FlatTreeEnsemble.BlockRows)
+        if (entries is null || !trees.ScoresBlocks || workspaces.Length > FlatTreeEnsemble.BlockRows)
         {
             base.RunBlock(workspaces);
             return;
         }
 
-        var rowEntries = default(BlockArrays<int>);
         var rowContributions = default(BlockArrays<float>);
         for (var k = 0; k < workspaces.Length; k++)
         {
-            rowEntries[k] = workspaces[k].Keys[entries.Index];
             rowContributions[k] = workspaces[k].Floats[output.Index];
             Array.Clear(rowContributions[k]);
         }
 
-        trees.AddContributions(
-            ((ReadOnlySpan<int[]>)rowEntries)[..workspaces.Length], ((ReadOnlySpan<float[]>)rowContributions)[..workspaces.Length]);
+        trees.AddContributionsBlock(workspaces[0].Keys[entries.Index], ((ReadOnlySpan<float[]>)rowContributions)[..workspaces.Length]);
     }
 }
 

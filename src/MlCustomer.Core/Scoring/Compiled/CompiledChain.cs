@@ -332,7 +332,8 @@ internal sealed partial class CompiledChain<TRow>
         }
 
         // The table entries of the row, for a contribution step over the same trees (see Contributions).
-        var entries = trees.RecordsEntries ? Add($"#entries{columns.Count}", ColumnKind.Keys, trees.TreeCount, null) : null;
+        // Room for a block's entries (TreeScore.RunBlock); a row uses the first TreeCount.
+        var entries = trees.RecordsEntries ? Add($"#entries{columns.Count}", ColumnKind.Keys, trees.TreeCount * FlatTreeEnsemble.BlockRows, null) : null;
         var step = new TreeScore(features, trees, score, probability, platt, entries);
         AddStep(step, ScoreColumn);
         if (entries is not null)

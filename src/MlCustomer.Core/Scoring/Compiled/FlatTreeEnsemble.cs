@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Microsoft.ML.Trainers.FastTree;
 
 namespace MlCustomer.Core.Scoring.Compiled;
@@ -181,18 +182,21 @@ internal sealed class FlatTreeEnsemble
     /// <summary>
     /// The raw scores of up to <see cref="BlockRows"/> rows at once, the same numbers as <see cref="Score(ReadOnlySpan{float})"/>
     /// row by row. <paramref name="transposed"/> holds slot s of row k at <c>s * BlockRows + k</c>
-    /// (<see cref="SlotCount"/> × <see cref="BlockRows"/> values; lanes at or past <paramref name="scores"/>' length are ignored);
-    /// <paramref name="entries"/> is empty, or holds one array per row (length <see cref="TreeCount"/>) for the table entries.
+    /// (<see cref="SlotCount"/> × <see cref="BlockRows"/> values; lanes at or past <paramref name="scores"/>' length are ignored).
+    /// <paramref name="blockEntries"/> is empty, or receives the table entries for
+    /// <see cref="AddContributionsBlock"/>: tree t's entry for row k at <c>t * BlockRows + k</c>, counted from the
+    /// tree's first entry (<see cref="TreeCount"/> × <see cref="BlockRows"/> values).
     /// </summary>
-    public void ScoreBlock(ReadOnlySpan<float> transposed, Span<float> scores, ReadOnlySpan<int[]> entries)
+    public void ScoreBlock(ReadOnlySpan<float> transposed, Span<float> scores, Span<int> blockEntries)
     {
-        // The vector loads below are unchecked: these checks keep every one of them inside transposed.
-        if (transposed.Length < SlotCount * BlockRows || scores.Length > BlockRows || (entries.Length > 0 && entries.Length != scores.Length))
+        // The vector loads and stores below are unchecked: these checks keep every one of them inside the spans.
+        if (transposed.Length < SlotCount * BlockRows || scores.Length > BlockRows
+            || (blockEntries.Length > 0 && blockEntries.Length < TreeCount * BlockRows))
         {
-            throw new ArgumentException($"A block holds at most {BlockRows} rows of {SlotCount} transposed slots, and one entry array per row or none.");
+            throw new ArgumentException($"A block holds at most {BlockRows} rows of {SlotCount} transposed slots, and {TreeCount * BlockRows} entries or none.");
         }
 
-        tables!.ScoreBlock(transposed, scores, entries);
+        tables!.ScoreBlock(transposed, scores, blockEntries);
     }
 
     /// <summary>The raw score, recording each tree's table entry in <paramref name="entries"/> (length <see cref="TreeCount"/>; tables only).</summary>
@@ -202,17 +206,24 @@ internal sealed class FlatTreeEnsemble
     public void AddContributions(ReadOnlySpan<int> entries, Span<float> contributions) => tables!.AddContributions(entries, contributions);
 
     /// <summary>
-    /// <see cref="AddContributions(ReadOnlySpan{int}, Span{float})"/> for several rows at once, row k's entries in
-    /// <paramref name="entries"/>[k] and its contributions in <paramref name="contributions"/>[k]; the same numbers.
+    /// <see cref="AddContributions(ReadOnlySpan{int}, Span{float})"/> for the rows of a block at once, from the entries
+    /// <see cref="ScoreBlock"/> recorded for them; row k's contributions in <paramref name="contributions"/>[k]
+    /// (at least <see cref="SlotCount"/> long). The same numbers as row by row.
     /// </summary>
-    public void AddContributions(ReadOnlySpan<int[]> entries, ReadOnlySpan<float[]> contributions)
+    public void AddContributionsBlock(ReadOnlySpan<int> blockEntries, ReadOnlySpan<float[]> contributions)
     {
-        if (entries.Length != contributions.Length)
+        var fits = contributions.Length <= BlockRows && blockEntries.Length >= TreeCount * BlockRows;
+        foreach (var row in contributions)
         {
-            throw new ArgumentException($"{entries.Length} rows of entries against {contributions.Length} of contributions.", nameof(contributions));
+            fits &= row.Length >= SlotCount;
         }
 
-        tables!.AddContributions(entries, contributions);
+        if (!fits)
+        {
+            throw new ArgumentException($"A block holds at most {BlockRows} rows of {SlotCount} contributions, from {TreeCount * BlockRows} entries.");
+        }
+
+        tables!.AddContributionsBlock(blockEntries, contributions);
     }
 
     /// <summary>
@@ -371,6 +382,17 @@ internal sealed class FlatTreeEnsemble
         private readonly int[] deltaSlot;
         private readonly float[] delta;
 
+        // With three splits per tree a tree has exactly 8 entries, one per lane of a 256-bit vector of ints, so a
+        // block's 8 rows look up a tree with one permute instead of 8 loads: its 8 leaf outputs as doubles (one
+        // 512-bit vector), and its contributions as one 8-float vector per slot and occurrence of that slot on a
+        // path (the first split on recency, the second, …), each holding that delta for every entry, 0 where the
+        // entry's path has no such split. Adding them vector by vector in occurrence order adds each row's deltas
+        // to each slot in path order, as the row-by-row loop does (adding 0 changes nothing): the same floats.
+        private readonly bool permuteScores;
+        private readonly int[]? laneStart;
+        private readonly int[]? laneSlot;
+        private readonly float[]? laneDelta;
+
         private TreeTables(
             int[] splitStart, int[] feature, float[] threshold, int[] entryStart, double[] output, int[] pathLength, int[] deltaStart, int[] deltaSlot, float[] delta)
         {
@@ -385,6 +407,43 @@ internal sealed class FlatTreeEnsemble
             this.deltaStart = deltaStart;
             this.deltaSlot = deltaSlot;
             this.delta = delta;
+            permuteScores = threeSplitsEach && Avx512F.IsSupported;
+            if (threeSplitsEach && Avx2.IsSupported)
+            {
+                (laneStart, laneSlot, laneDelta) = LaneTables();
+            }
+        }
+
+        // The per-slot, per-occurrence delta vectors of trees with three splits (see permuteScores).
+        private (int[] Start, int[] Slot, float[] Delta) LaneTables()
+        {
+            const int entries = 8;
+            var start = new int[pathLength.Length + 1];
+            var slots = new List<int>();
+            var deltas = new List<float>();
+            for (var t = 0; t < pathLength.Length; t++)
+            {
+                start[t] = slots.Count;
+                var length = pathLength[t];
+                var byEntry = Enumerable.Range(0, entries)
+                    .Select(e => Enumerable.Range(deltaStart[t] + (e * length), length).Select(k => (Slot: deltaSlot[k], Delta: delta[k])).ToList())
+                    .ToList();
+                for (var occurrence = 0; occurrence < length; occurrence++)
+                {
+                    foreach (var slot in byEntry.SelectMany(path => path.Select(d => d.Slot)).Distinct().Order())
+                    {
+                        var lane = byEntry.Select(path => path.Where(d => d.Slot == slot).Select(d => d.Delta).ElementAtOrDefault(occurrence)).ToArray();
+                        if (lane.Any(d => d != 0f))
+                        {
+                            slots.Add(slot);
+                            deltas.AddRange(lane);
+                        }
+                    }
+                }
+            }
+
+            start[pathLength.Length] = slots.Count;
+            return (start, slots.ToArray(), deltas.ToArray());
         }
 
         public static TreeTables? TryCreate(FlatTreeEnsemble linked)
@@ -487,39 +546,52 @@ internal sealed class FlatTreeEnsemble
         // Eight rows per tree: one vector compare per split decides the split for all eight rows (no gathers:
         // they are slow on this kind of CPU), then each row's entry is looked up as in Score. Every row's sum
         // adds the same leaf values in the same tree order in double, so the scores are bit for bit the same.
-        public void ScoreBlock(ReadOnlySpan<float> transposed, Span<float> scores, ReadOnlySpan<int[]> entries)
+        public void ScoreBlock(ReadOnlySpan<float> transposed, Span<float> scores, Span<int> blockEntries)
         {
             var rows = scores.Length;
-            var record = entries.Length > 0;
+            var record = blockEntries.Length > 0;
+            ref var values = ref MemoryMarshal.GetReference(transposed);
+            ref var recorded = ref MemoryMarshal.GetReference(blockEntries);
+            if (permuteScores)
+            {
+                // Lane k of the sum is row k's: the same doubles added in the same order.
+                var sum = Vector512<double>.Zero;
+                for (var t = 0; t < pathLength.Length; t++)
+                {
+                    var right = Decide(ref values, t);
+                    if (record)
+                    {
+                        right.StoreUnsafe(ref recorded, (nuint)(t * BlockRows));
+                    }
+
+                    var leaves = Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(output), (nuint)(8 * t));
+                    sum += Avx512F.PermuteVar8x64(leaves, Avx512F.ConvertToVector512Int64(right));
+                }
+
+                for (var k = 0; k < rows; k++)
+                {
+                    scores[k] = (float)sum.GetElement(k);
+                }
+
+                return;
+            }
+
             Span<double> sums = stackalloc double[BlockRows];
             Span<int> bits = stackalloc int[BlockRows];
             sums.Clear();
-            ref var values = ref MemoryMarshal.GetReference(transposed);
             for (var t = 0; t < pathLength.Length; t++)
             {
-                var start = splitStart[t];
-                var count = splitStart[t + 1] - start;
-                var right = Vector256<int>.Zero;
-                for (var j = 0; j < count; j++)
+                var right = Decide(ref values, t);
+                right.StoreUnsafe(ref MemoryMarshal.GetReference(bits));
+                if (record)
                 {
-                    var slot = feature[start + j];
-                    var row = Vector256.LoadUnsafe(ref values, (nuint)(slot * BlockRows));
-
-                    // ML.NET goes left when value <= threshold; anything else, NaN included, goes right (bit j set).
-                    var left = Vector256.LessThanOrEqual(row, Vector256.Create(threshold[start + j])).AsInt32();
-                    right |= Vector256.AndNot(Vector256.Create(1 << j), left);
+                    right.StoreUnsafe(ref recorded, (nuint)(t * BlockRows));
                 }
 
-                right.StoreUnsafe(ref MemoryMarshal.GetReference(bits));
                 var first = entryStart[t];
                 for (var k = 0; k < rows; k++)
                 {
-                    var entry = first + bits[k];
-                    sums[k] += output[entry];
-                    if (record)
-                    {
-                        entries[k][t] = entry;
-                    }
+                    sums[k] += output[first + bits[k]];
                 }
             }
 
@@ -527,6 +599,25 @@ internal sealed class FlatTreeEnsemble
             {
                 scores[k] = (float)sums[k];
             }
+        }
+
+        // Tree t's decisions for the block's 8 rows: lane k holds row k's entry, counted from the tree's first.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private Vector256<int> Decide(ref float values, int t)
+        {
+            var start = splitStart[t];
+            var count = splitStart[t + 1] - start;
+            var right = Vector256<int>.Zero;
+            for (var j = 0; j < count; j++)
+            {
+                var row = Vector256.LoadUnsafe(ref values, (nuint)(feature[start + j] * BlockRows));
+
+                // ML.NET goes left when value <= threshold; anything else, NaN included, goes right (bit j set).
+                var left = Vector256.LessThanOrEqual(row, Vector256.Create(threshold[start + j])).AsInt32();
+                right |= Vector256.AndNot(Vector256.Create(1 << j), left);
+            }
+
+            return right;
         }
 
         public void AddContributions(ReadOnlySpan<int> entries, Span<float> contributions)
@@ -545,19 +636,60 @@ internal sealed class FlatTreeEnsemble
         // Tree by tree, row after row: one row's adds to a slot wait on each other (a popular slot, or slot 0's
         // padding, is a chain of read-modify-writes through memory), other rows' adds do not, so interleaving the
         // rows keeps the core busy. Each row still adds its deltas to each slot in tree order: the same floats.
-        public void AddContributions(ReadOnlySpan<int[]> entries, ReadOnlySpan<float[]> contributions)
+        public void AddContributionsBlock(ReadOnlySpan<int> blockEntries, ReadOnlySpan<float[]> contributions)
         {
+            if (contributions.IsEmpty)
+            {
+                return;
+            }
+
+            if (laneStart is not null)
+            {
+                AddContributionsByPermute(blockEntries, contributions);
+                return;
+            }
+
             for (var t = 0; t < pathLength.Length; t++)
             {
                 var length = pathLength[t];
-                for (var r = 0; r < entries.Length; r++)
+                for (var r = 0; r < contributions.Length; r++)
                 {
                     var row = contributions[r];
-                    var first = deltaStart[t] + ((entries[r][t] - entryStart[t]) * length);
+                    var first = deltaStart[t] + (blockEntries[(t * BlockRows) + r] * length);
                     for (var k = first; k < first + length; k++)
                     {
                         row[deltaSlot[k]] += delta[k];
                     }
+                }
+            }
+        }
+
+        // Slot-major sums for the block (slot s of row k at s * BlockRows + k), then added to each row's contributions.
+        private void AddContributionsByPermute(ReadOnlySpan<int> blockEntries, ReadOnlySpan<float[]> contributions)
+        {
+            var slotCount = contributions[0].Length;
+            Span<float> sums = slotCount <= 256 ? stackalloc float[slotCount * BlockRows] : new float[slotCount * BlockRows];
+            sums.Clear();
+            ref var sum = ref MemoryMarshal.GetReference(sums);
+            ref var entries = ref MemoryMarshal.GetReference(blockEntries);
+            ref var lanes = ref MemoryMarshal.GetArrayDataReference(laneDelta!);
+            for (var t = 0; t < pathLength.Length; t++)
+            {
+                var entry = Vector256.LoadUnsafe(ref entries, (nuint)(t * BlockRows));
+                for (var j = laneStart![t]; j < laneStart[t + 1]; j++)
+                {
+                    ref var slotSum = ref Unsafe.Add(ref sum, laneSlot![j] * BlockRows);
+                    var added = Vector256.LoadUnsafe(ref slotSum) + Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref lanes, (nuint)(j * BlockRows)), entry);
+                    added.StoreUnsafe(ref slotSum);
+                }
+            }
+
+            for (var k = 0; k < contributions.Length; k++)
+            {
+                var row = contributions[k];
+                for (var s = 0; s < row.Length; s++)
+                {
+                    row[s] += sums[(s * BlockRows) + k];
                 }
             }
         }
