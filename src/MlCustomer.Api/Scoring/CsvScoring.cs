@@ -289,7 +289,7 @@ public sealed class CsvScoring : IDisposable
             }
 
             if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number)
-                || Contract.CheckNumber(Contract.Numeric[slot].Name, number, scratchWarnings) is not null)
+                || Contract.CheckNumber(slot, number, scratchWarnings) is not null)
             {
                 return null;
             }
@@ -462,7 +462,7 @@ public sealed class CsvScoring : IDisposable
         }
 
         Append(text, score.CustomerId).Append(',')
-            .Append(CultureInfo.InvariantCulture, $"{score.ChurnProbability:0.######}").Append(',')
+            .AppendFixed(score.ChurnProbability, 6).Append(',')
             .Append(options.RiskBand(score.ChurnProbability)).Append(',');
         if (score.SegmentId is { } segment)
         {
@@ -473,13 +473,13 @@ public sealed class CsvScoring : IDisposable
         Append(text, score.SegmentName).Append(',');
         if (score.PredictedProfit is { } profit)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{profit:0.##}");
+            text.AppendFixed(profit, 2);
         }
 
         text.Append(',');
         if (score.PredictedRevenue is { } revenue)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{revenue:0.##}");
+            text.AppendFixed(revenue, 2);
         }
 
         text.Append(',');
@@ -505,7 +505,7 @@ public sealed class CsvScoring : IDisposable
                 cell.Append(';');
             }
 
-            cell.Append(reasons[k].Feature).Append(':').Append(CultureInfo.InvariantCulture, $"{reasons[k].Contribution:+0.####;-0.####;0}");
+            cell.Append(reasons[k].Feature).Append(':').AppendFixed(reasons[k].Contribution, 4, plusSign: true);
         }
 
         var needsQuotes = false;

@@ -42,6 +42,12 @@ public static class FeatureDomains
         "categories_bought", "support_tickets", "complaints",
     };
 
+    /// <summary>The values <paramref name="feature"/> can take, for checking many values without looking the name up each time.</summary>
+    public static Domain Of(string feature) =>
+        Domains.TryGetValue(feature, out var domain)
+            ? new Domain(domain.Min, domain.Max, WholeNumbers.Contains(feature))
+            : new Domain(double.NegativeInfinity, double.PositiveInfinity, WholeNumbers.Contains(feature));
+
     /// <summary>Why <paramref name="value"/> cannot be a value of <paramref name="feature"/>, or null when it can.</summary>
     public static string? Problem(string feature, double value)
     {
@@ -72,4 +78,15 @@ public static class FeatureDomains
 
     /// <summary>A number as written in messages.</summary>
     public static string Show(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The values one feature can take (see <see cref="FeatureDomains.Problem"/>, which words what is wrong).</summary>
+/// <param name="Min">Smallest value.</param>
+/// <param name="Max">Largest value.</param>
+/// <param name="Whole">Only whole numbers.</param>
+public readonly record struct Domain(double Min, double Max, bool Whole)
+{
+    /// <summary>True when <paramref name="value"/> passes every check of <see cref="FeatureDomains.Problem"/>.</summary>
+    public bool Contains(double value) =>
+        double.IsFinite(value) && Math.Abs(value) <= FeatureDomains.MaxMagnitude && value >= Min && value <= Max && (!Whole || value == Math.Floor(value));
 }
