@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.ML;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Features;
@@ -13,7 +14,7 @@ namespace MlCustomer.Core.Scoring;
 /// segment, predicted profit with reasons. Batches go through the bundle's chains compiled into plain
 /// arrays (<see cref="CompiledBundle"/>, ~10× ML.NET's IDataView path, checked against it when built);
 /// a bundle whose chains cannot be compiled is scored with ML.NET's Transform, the same numbers slower.
-/// Holds no per-call state, so one instance serves concurrent callers.
+/// Keeps nothing of a call but its idle workspaces (in thread-safe bags), so one instance serves concurrent callers.
 /// </summary>
 public sealed class BundleScorer
 {
@@ -30,6 +31,11 @@ public sealed class BundleScorer
     private readonly CompiledBundle? compiled;
     private readonly ValueBlender? valueBlender;
     private readonly ValueBlender? revenueBlender;
+
+    // Workspaces of finished batches, for the next (by whether reasons are computed: the plans differ). A set is
+    // ~0.4 MB, which a CSV stream would otherwise allocate for every chunk of a few thousand rows.
+    private readonly ConcurrentBag<BlockWorkspaces> idleWorkspaces = [];
+    private readonly ConcurrentBag<BlockWorkspaces> idleExplainedWorkspaces = [];
 
     /// <summary>Prepares scoring with <paramref name="bundle"/>, compiled when its chains allow it.</summary>
     public BundleScorer(MLContext ml, ModelBundle bundle)
@@ -190,8 +196,9 @@ public sealed class BundleScorer
         var calibrator = bundle.Card.Churn.Calibrator;
         var scores = new CustomerScore[count];
 
-        // One set of workspaces per thread, reused for every work item it runs (a block's entries make them ~50 KB).
-        BlockWorkspaces CreateWorkspaces() => new(
+        // One set of workspaces per thread, reused for every work item it runs, and kept for the next batch.
+        var idle = reasons > 0 ? idleExplainedWorkspaces : idleWorkspaces;
+        BlockWorkspaces RentWorkspaces() => idle.TryTake(out var kept) ? kept : new(
             Workspaces(churnPlan), valuePlan is null ? null : Workspaces(valuePlan), revenuePlan is null ? null : Workspaces(revenuePlan), new ModelRow[blockRows]);
 
         void ScoreBlock(int block, BlockWorkspaces workspaces)
@@ -252,19 +259,21 @@ public sealed class BundleScorer
         var blocks = (count + RowsPerWorkItem - 1) / RowsPerWorkItem;
         if (blocks <= 1)
         {
-            var workspaces = CreateWorkspaces();
+            var workspaces = RentWorkspaces();
             for (var block = 0; block < blocks; block++)
             {
                 ScoreBlock(block, workspaces);
             }
+
+            idle.Add(workspaces);
         }
         else
         {
-            Parallel.For(0, blocks, CreateWorkspaces, (block, _, workspaces) =>
+            Parallel.For(0, blocks, RentWorkspaces, (block, _, workspaces) =>
             {
                 ScoreBlock(block, workspaces);
                 return workspaces;
-            }, _ => { });
+            }, idle.Add);
         }
 
         return scores;

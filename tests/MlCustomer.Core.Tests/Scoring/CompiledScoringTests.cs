@@ -108,6 +108,33 @@ public sealed class CompiledScoringTests(SmallSampleBundle sample) : IClassFixtu
     }
 
     [Fact]
+    public void ConcurrentBatchesWithAndWithoutReasonsOnOneScorerGiveTheirSequentialScores()
+    {
+        // One scorer keeps the workspaces of finished batches for the next; batches running at once, with and
+        // without reasons (different plans), must never share one.
+        var ml = new MLContext(seed: 1);
+        var (bundle, table) = CommittedBundleAndCustomers(ml);
+        var customers = table.Rows.Take(3_000).ToList();
+        var scorer = new BundleScorer(ml, bundle);
+        var withReasons = scorer.Score(customers, table.AttributeNames);
+        var withoutReasons = scorer.Score(customers, table.AttributeNames, reasons: 0);
+
+        var running = Enumerable.Range(0, 8)
+            .Select(i => Task.Run(() => (Reasons: i % 2 == 0, Scores: scorer.Score(customers, table.AttributeNames, reasons: i % 2 == 0 ? 3 : 0))))
+            .ToList();
+        var concurrent = running.Select(t => t.Result).ToList();
+
+        Assert.All(concurrent, run =>
+        {
+            var expected = run.Reasons ? withReasons : withoutReasons;
+            Assert.Equal(expected.Select(s => (s.CustomerId, s.ChurnProbability, s.PredictedProfit, s.PredictedRevenue, s.SegmentId)),
+                run.Scores.Select(s => (s.CustomerId, s.ChurnProbability, s.PredictedProfit, s.PredictedRevenue, s.SegmentId)));
+            Assert.Equal(expected.SelectMany(s => s.ChurnReasons.Concat(s.ValueReasons)), run.Scores.SelectMany(s => s.ChurnReasons.Concat(s.ValueReasons)));
+            Assert.All(run.Scores, s => Assert.Equal(run.Reasons, s.ChurnReasons.Count > 0));
+        });
+    }
+
+    [Fact]
     public void RunningRowsInBlocksGivesExactlyTheOutputsOfRunningThemOneByOne()
     {
         var ml = new MLContext(seed: 1);
