@@ -10,14 +10,9 @@ port=5099
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 # The per-key rate limit (4,000/s by default) is raised so the run measures scoring, not 429s.
-MlCustomer__Limits__RequestsPerKeyPerSecond=1000000 MlCustomer__Limits__RequestsPerKeyBurst=1000000 \
-ASPNETCORE_ENVIRONMENT=Development dotnet run -c Release --project src/MlCustomer.Api --no-launch-profile --urls "http://127.0.0.1:$port" >/tmp/mlcustomer-load-api.log 2>&1 &
-api=$!
-trap 'kill $api 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
-  [ "$(curl -s "http://127.0.0.1:$port/health/ready")" = "Healthy" ] && break
-  sleep 1
-done
+export MlCustomer__Limits__RequestsPerKeyPerSecond=1000000 MlCustomer__Limits__RequestsPerKeyBurst=1000000
+api_log=/tmp/mlcustomer-load-api.log
+source tests/MlCustomer.Benchmarks/start-api.sh
 
 lua=$(mktemp --suffix=.lua)
 cat >"$lua" <<'LUA'
@@ -40,4 +35,4 @@ LUA
 # One warm-up pass, then the measured run.
 wrk -t1 -c4 -d3s -s "$lua" "http://127.0.0.1:$port/api/v1/scores" >/dev/null
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$lua" "http://127.0.0.1:$port/api/v1/scores"
-echo "server memory (RSS) after the run: $(ps -o rss= -p "$(pgrep -f 'bin/Release/net10.0/MlCustomer.Api' | head -1)" 2>/dev/null || echo '?') KB"
+echo "server memory (RSS) after the run: $(ps -o rss= -p "$api" | tr -d ' ') KB"
