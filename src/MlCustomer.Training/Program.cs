@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MlCustomer.Training.Decisions;
+using MlCustomer.Training.Drift;
 using MlCustomer.Training.Evaluate;
 using MlCustomer.Training.Features;
 using MlCustomer.Training.Generate;
@@ -21,6 +22,7 @@ internal static class Program
             ScoreCommand.Create(),
             TargetsCommand.Create(),
             TiersCommand.Create(),
+            DriftCommand.Create(),
         };
         if (Console.IsOutputRedirected)
         {

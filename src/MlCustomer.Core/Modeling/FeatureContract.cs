@@ -36,6 +36,19 @@ public sealed record FeatureSpec
 
     /// <summary>How a missing value is handled, in words.</summary>
     public required string MissingRule { get; init; }
+
+    /// <summary>
+    /// Numeric only: the upper edges of the bins the training values fall in (their deciles, repeats removed):
+    /// bin i holds values ≤ edge i that are above the edge before, the last bin the values above every edge.
+    /// </summary>
+    public IReadOnlyList<double>? BinEdges { get; init; }
+
+    /// <summary>
+    /// The share of training rows in each bin, what later data is compared with (<see cref="FeatureDrift"/>):
+    /// numeric features one per bin of <see cref="BinEdges"/> and then the missing values; categorical ones one per
+    /// entry of <see cref="Categories"/>. Null in bundles trained before drift checks.
+    /// </summary>
+    public IReadOnlyList<double>? BinShares { get; init; }
 }
 
 /// <summary>The feature contract of a model bundle: every feature, in model order.</summary>
@@ -61,6 +74,7 @@ public sealed record FeatureContract(IReadOnlyList<FeatureSpec> Features)
         for (var i = 0; i < schema.NumericNames.Count; i++)
         {
             var present = rows.Select(r => (double)r.Numeric[i]).Where(v => !double.IsNaN(v)).ToList();
+            var edges = FeatureDrift.DecileEdges(present);
             features.Add(new FeatureSpec
             {
                 Name = schema.NumericNames[i],
@@ -69,6 +83,8 @@ public sealed record FeatureContract(IReadOnlyList<FeatureSpec> Features)
                 Max = present.Count > 0 ? present.Max() : null,
                 MissingShare = rows.Count == 0 ? 0 : 1 - ((double)present.Count / rows.Count),
                 MissingRule = "missing (empty, null or NaN in a request) is read as 0 by the model, as the missing values of training were",
+                BinEdges = edges,
+                BinShares = FeatureDrift.NumericShares(edges, rows.Select(r => r.Numeric[i])),
             });
         }
 
@@ -76,11 +92,13 @@ public sealed record FeatureContract(IReadOnlyList<FeatureSpec> Features)
         {
             var prefix = schema.CategoricalNames[i] + "=";
             var values = rows.Select(r => r.Categorical[i][prefix.Length..]).ToList();
+            var categories = values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             features.Add(new FeatureSpec
             {
                 Name = schema.CategoricalNames[i],
                 Kind = FeatureKind.Categorical,
-                Categories = values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+                Categories = categories,
+                BinShares = FeatureDrift.CategoryShares(categories, values),
                 MissingShare = rows.Count == 0 ? 0 : (double)values.Count(v => v == ModelDatasets.MissingCategory) / rows.Count,
                 MissingRule = $"missing is its own category '{ModelDatasets.MissingCategory}'; {UnseenCategoryRule}",
             });

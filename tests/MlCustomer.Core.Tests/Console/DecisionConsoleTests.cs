@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Features;
@@ -157,6 +158,41 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
     }
 
     /// <summary>Runs a command on the sample's bundle and data.</summary>
+    [Fact]
+    public void DriftAtTheTrainingDateFindsNothingShiftedAndABundleWithoutDistributionsIsToldToRetrain()
+    {
+        var cardPath = Path.Combine(sample.BundleFolder, "model-card.json");
+        var trainedAt = JsonNode.Parse(File.ReadAllText(cardPath))!["asOfDate"]!.GetValue<string>();
+
+        var result = Run("drift", "--as-of", trainedAt);
+
+        Assert.True(result.ExitCode == 0, result.Error + result.Output);
+        Assert.Contains("none shifted", result.Output, StringComparison.Ordinal);
+        Assert.Contains("tenure_days", result.Output, StringComparison.Ordinal);
+        Assert.Contains("main_channel", result.Output, StringComparison.Ordinal);
+
+        // The same bundle as one trained before drift checks: its card without the training distributions.
+        var old = Path.Combine(sample.Folder, "bundle-before-drift");
+        Directory.CreateDirectory(old);
+        foreach (var file in Directory.GetFiles(sample.BundleFolder))
+        {
+            File.Copy(file, Path.Combine(old, Path.GetFileName(file)), overwrite: true);
+        }
+
+        var card = JsonNode.Parse(File.ReadAllText(cardPath))!;
+        foreach (var feature in card["featureContract"]!["features"]!.AsArray())
+        {
+            feature!.AsObject().Remove("binEdges");
+            feature.AsObject().Remove("binShares");
+        }
+
+        File.WriteAllText(Path.Combine(old, "model-card.json"), card.ToJsonString());
+        var refused = ConsoleProcess.Run("drift", "--bundle", old, "--data", sample.DataFolder);
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("trained before drift checks", refused.Error, StringComparison.Ordinal);
+    }
+
     private (int ExitCode, string Output, string Error) Run(params string[] args) =>
         ConsoleProcess.Run([.. args, "--bundle", sample.BundleFolder, "--data", sample.DataFolder]);
 

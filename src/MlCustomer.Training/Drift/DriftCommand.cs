@@ -1,0 +1,99 @@
+using System.CommandLine;
+using Microsoft.ML;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Data;
+using MlCustomer.Core.Features;
+using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Scoring;
+using MlCustomer.Training.Cli;
+using MlCustomer.Training.Decisions;
+using Spectre.Console;
+
+namespace MlCustomer.Training.Drift;
+
+/// <summary>`drift`: how far today's customers have moved from the ones the bundle was trained on, feature by feature (PSI).</summary>
+internal static class DriftCommand
+{
+    public static Command Create()
+    {
+        var data = new DataInputOptions();
+        var bundle = new Option<DirectoryInfo>("--bundle")
+        {
+            Description = "Model bundle folder (its model card holds the training distribution of every feature)",
+            DefaultValueFactory = _ => new DirectoryInfo("models"),
+        };
+        var asOf = new Option<string?>("--as-of")
+        {
+            Description = "Compute the customers' features as of this date (yyyy-MM-dd) [default: the last order date in the data]",
+        };
+        var command = new Command(
+            "drift",
+            "Compare every feature of the customers at an as-of date with its distribution in training: population stability index (PSI), " +
+            $"stable below {FeatureDrift.ModerateFrom}, shifted from {FeatureDrift.ShiftedFrom}; exit code 2 when a feature has shifted")
+        {
+            bundle, asOf,
+        };
+        data.AddTo(command);
+        command.SetAction(parse => CliOutput.Run(() =>
+        {
+            var date = FeatureWindowOptions.ParseDate(parse.GetValue(asOf), "--as-of");
+            var ml = new MLContext(seed: TrainingOptions.DefaultSeed);
+            var folder = parse.GetValue(bundle)!.FullName;
+            var loaded = CliOutput.Step($"Loading bundle {folder}", _ => ModelBundle.Load(ml, folder));
+            var card = loaded.Card;
+            if (card.InputKind != "transactional")
+            {
+                throw new ModelBundleException(
+                    $"Bundle {card.Version} was trained on a customer table; drift compares customers computed from transactions. " +
+                    "(For a table, compare the table's columns with the card's feature contract.)");
+            }
+
+            if (card.FeatureContract.Features.Any(f => f.BinShares is null))
+            {
+                throw new ModelBundleException(
+                    $"Bundle {card.Version} was trained before drift checks and its model card holds no training distributions. Retrain with: {ModelBundle.TrainCommand}");
+            }
+
+            var customers = data.Load(parse);
+            var options = new FeatureOptions { AsOfDate = date ?? customers.LastOrderDate, IncludeLabels = false };
+            var table = CliOutput.Step($"Computing features at {CsvText.Date(options.AsOfDate)}", _ => FeatureBuilder.Build(customers, options));
+            var mapper = new FeatureRows(card.FeatureContract, table.AttributeNames);
+            var rows = table.Rows.Select(mapper.From).ToList();
+            var results = FeatureDrift.Measure(card.FeatureContract, rows);
+            Print(results, card, options.AsOfDate, rows.Count);
+            return results.Any(r => r.Level == DriftLevel.Shifted) ? ShiftedExitCode : 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Exit code when at least one feature has shifted, so that a scheduled job can alert on it.</summary>
+    public const int ShiftedExitCode = 2;
+
+    private static void Print(IReadOnlyList<FeatureDriftResult> results, ModelCard card, DateOnly asOf, int customers)
+    {
+        CliOutput.Info(
+            $"Drift at {CsvText.Date(asOf)} ({customers:N0} customers) against bundle {card.Version}'s training customers" +
+            $"{(card.AsOfDate is { } trained ? $" (features at {CsvText.Date(trained)})" : "")}, most moved first:");
+        var table = new Table().AddColumns("feature", "PSI", "level", "missing then → now", "largest move (bin: share then → now)");
+        foreach (var result in results)
+        {
+            var level = result.Level switch
+            {
+                DriftLevel.Shifted => "[red]shifted[/]",
+                DriftLevel.Moderate => "[yellow]moderate[/]",
+                _ => "stable",
+            };
+            table.AddRow(
+                Markup.Escape(result.Feature), $"{result.Psi:0.000}", level,
+                $"{Labels.Percent(result.TrainingMissingShare)} → {Labels.Percent(result.MissingShare)}", Markup.Escape(result.LargestMove));
+        }
+
+        AnsiConsole.Write(table);
+        var shifted = results.Where(r => r.Level == DriftLevel.Shifted).ToList();
+        var moderate = results.Count(r => r.Level == DriftLevel.Moderate);
+        CliOutput.Info(shifted.Count == 0
+            ? $"{results.Count} features: none shifted (PSI ≥ {FeatureDrift.ShiftedFrom}), {moderate} moderate (PSI ≥ {FeatureDrift.ModerateFrom})"
+            : $"{results.Count} features: {shifted.Count} shifted (PSI ≥ {FeatureDrift.ShiftedFrom}): {string.Join(", ", shifted.Select(r => r.Feature))}; " +
+              $"{moderate} moderate. The models now see customers unlike those they learned from: check the data, then consider retraining.");
+    }
+}
