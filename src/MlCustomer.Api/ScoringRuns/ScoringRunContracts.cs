@@ -51,3 +51,29 @@ public sealed record ScoringRunResponse(
 /// <param name="ScoringMilliseconds">Scoring.</param>
 /// <param name="StoringMilliseconds">Storing the scores.</param>
 public sealed record ScoringRunTimings(long? LoadMilliseconds, long? FeaturesMilliseconds, long? ScoringMilliseconds, long? StoringMilliseconds);
+
+/// <summary><c>GET /scoring-runs/{id}/drift</c>: how far the run's customers have moved from the training customers.</summary>
+/// <param name="RunId">Run id.</param>
+/// <param name="ModelVersion">The bundle whose training distributions they were compared with.</param>
+/// <param name="AsOfDate">The as-of date of the run's features.</param>
+/// <param name="Shifted">Features with PSI ≥ 0.25: the models now see customers unlike those they learned from.</param>
+/// <param name="Moderate">Features with PSI from 0.1 to 0.25.</param>
+/// <param name="Features">Every feature, most moved first.</param>
+/// <param name="Note">How to read the numbers, or why there are none.</param>
+public sealed record ScoringRunDriftResponse(
+    string RunId,
+    string? ModelVersion,
+    DateOnly? AsOfDate,
+    IReadOnlyList<string> Shifted,
+    IReadOnlyList<string> Moderate,
+    IReadOnlyList<FeatureDriftItem> Features,
+    string Note);
+
+/// <summary>One feature's drift.</summary>
+/// <param name="Feature">Feature name.</param>
+/// <param name="Psi">Population stability index against the training distribution kept in the model card.</param>
+/// <param name="Level">stable (PSI &lt; 0.1), moderate, or shifted (PSI ≥ 0.25).</param>
+/// <param name="TrainingMissingShare">Share of training customers without a value.</param>
+/// <param name="MissingShare">Share of the run's customers without a value.</param>
+/// <param name="LargestMove">The bin whose share moved most ("&gt; 643: 10.0% → 31.3%").</param>
+public sealed record FeatureDriftItem(string Feature, double Psi, string Level, double TrainingMissingShare, double MissingShare, string LargestMove);

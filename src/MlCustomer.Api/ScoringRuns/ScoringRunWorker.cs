@@ -8,6 +8,8 @@ using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Features;
+using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Scoring;
 
 namespace MlCustomer.Api.ScoringRuns;
 
@@ -78,6 +80,16 @@ internal sealed partial class ScoringRunWorker(
         });
         var featuresMs = clock.ElapsedMilliseconds;
 
+        // How far these customers are from the ones the models learned from; bundles trained before drift checks
+        // hold no training distributions, and their runs record none.
+        var contract = generation.Card.FeatureContract;
+        IReadOnlyList<FeatureDriftResult> drift = [];
+        if (table.Rows.Count > 0 && contract.Features.All(f => f.BinShares is not null))
+        {
+            var rows = new FeatureRows(contract, table.AttributeNames);
+            drift = FeatureDrift.Measure(contract, [.. table.Rows.Select(rows.From)]);
+        }
+
         clock.Restart();
         var settings = scoring.Value;
         var stored = new List<StoredScore>(table.Rows.Count);
@@ -111,7 +123,7 @@ internal sealed partial class ScoringRunWorker(
 
         var scoringMs = clock.ElapsedMilliseconds;
         clock.Restart();
-        await store.InsertScoresAsync(stored, cancellationToken);
+        await store.InsertScoresAsync(stored, run.Id, drift, cancellationToken);
         LogRunSucceeded(logger, run.Id, stored.Count, generation.Version);
         return run with
         {

@@ -7,6 +7,7 @@ using MlCustomer.Api.Models;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Security;
 using MlCustomer.Api.Storage;
+using MlCustomer.Core.Modeling;
 
 namespace MlCustomer.Api.ScoringRuns;
 
@@ -31,6 +32,13 @@ public static class ScoringRunsApi
             .WithName("GetScoringRun")
             .WithSummary("A scoring run's status, counts, timings and error")
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(ApiRoles.ScorerPolicy);
+
+        group.MapGet("/{id}/drift", GetDrift)
+            .WithName("GetScoringRunDrift")
+            .WithSummary("How far a run's customers have drifted from the training customers: PSI of every feature, most moved first")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(ApiRoles.ScorerPolicy);
         return group;
     }
@@ -84,5 +92,37 @@ public static class ScoringRunsApi
         return run is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such scoring run", detail: $"There is no scoring run '{id}'.")
             : TypedResults.Ok(ScoringRunResponse.From(run));
+    }
+
+    /// <summary>The drift a succeeded run recorded; 404 for an unknown run, 409 for one that has not succeeded.</summary>
+    public static async Task<Results<Ok<ScoringRunDriftResponse>, ProblemHttpResult>> GetDrift(string id, ScoreStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var run = await store.GetRunAsync(id, cancellationToken);
+        if (run is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such scoring run", detail: $"There is no scoring run '{id}'.");
+        }
+
+        if (run.Status != RunStatus.Succeeded)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict, title: "The run has not succeeded",
+                detail: $"Scoring run '{id}' is {run.Status}; its drift is recorded when it succeeds.");
+        }
+
+        var drift = await store.GetDriftAsync(id, cancellationToken);
+        var note = drift.Count == 0
+            ? $"No drift was recorded: bundle {run.ModelVersion} holds no training distributions (trained before drift checks), or the run scored no customers."
+            : $"PSI = Σ (now − then) × ln(now / then) over each feature's training bins (deciles and missing, or categories): below {FeatureDrift.ModerateFrom} stable, " +
+              $"from {FeatureDrift.ShiftedFrom} shifted.";
+        return TypedResults.Ok(new ScoringRunDriftResponse(
+            run.Id,
+            run.ModelVersion,
+            run.AsOfDate,
+            [.. drift.Where(d => d.Level == DriftLevel.Shifted).Select(d => d.Feature)],
+            [.. drift.Where(d => d.Level == DriftLevel.Moderate).Select(d => d.Feature)],
+            [.. drift.Select(d => new FeatureDriftItem(d.Feature, d.Psi, ScoreStore.DriftLevelName(d.Level), d.TrainingMissingShare, d.MissingShare, d.LargestMove))],
+            note));
     }
 }

@@ -91,5 +91,20 @@ internal static class Migrations
         ]),
         // Nullable: customer-table bundles have no revenue model, and rows stored before this migration have none.
         (3, "each stored score carries the predicted revenue", ["ALTER TABLE stored_scores ADD COLUMN predicted_revenue DOUBLE PRECISION NULL"]),
+        (4, "each scoring run records how far its customers' features have drifted from training",
+        [
+            """
+            CREATE TABLE run_drift (
+                run_id TEXT NOT NULL REFERENCES scoring_runs (id),
+                feature TEXT NOT NULL,
+                psi DOUBLE PRECISION NOT NULL,
+                level TEXT NOT NULL,
+                training_missing_share DOUBLE PRECISION NOT NULL,
+                missing_share DOUBLE PRECISION NOT NULL,
+                largest_move TEXT NOT NULL,
+                PRIMARY KEY (run_id, feature)
+            )
+            """,
+        ]),
     ];
 }

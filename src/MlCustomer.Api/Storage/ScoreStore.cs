@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Modeling;
 
 namespace MlCustomer.Api.Storage;
 
@@ -123,12 +124,24 @@ public sealed partial class ScoreStore
         return await reader.ReadAsync(cancellationToken) ? ReadRun(reader) : null;
     }
 
-    /// <summary>Stores a run's scores in one transaction (all or nothing).</summary>
-    public async Task InsertScoresAsync(IEnumerable<StoredScore> scores, CancellationToken cancellationToken)
+    /// <summary>Stores a run's scores and the drift of its customers' features in one transaction (all or nothing).</summary>
+    public async Task InsertScoresAsync(IEnumerable<StoredScore> scores, string runId, IReadOnlyList<FeatureDriftResult> drift, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(drift);
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var feature in drift)
+        {
+            await ExecuteAsync(connection, transaction, """
+                INSERT INTO run_drift (run_id, feature, psi, level, training_missing_share, missing_share, largest_move)
+                VALUES (@run, @feature, @psi, @level, @training_missing, @missing, @move)
+                """,
+                [("@run", runId), ("@feature", feature.Feature), ("@psi", feature.Psi), ("@level", DriftLevelName(feature.Level)),
+                 ("@training_missing", feature.TrainingMissingShare), ("@missing", feature.MissingShare), ("@move", feature.LargestMove)],
+                cancellationToken);
+        }
+
         await using var command = Command(connection, transaction, """
             INSERT INTO stored_scores (run_id, customer_id, churn_probability, risk_band, segment_id, segment_name,
                 predicted_profit, churn_reasons, value_reasons, model_version, as_of_date,
@@ -182,6 +195,29 @@ public sealed partial class ScoreStore
 
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>The drift a run recorded, most moved first (empty for runs before drift checks or of bundles without distributions).</summary>
+    public async Task<IReadOnlyList<FeatureDriftResult>> GetDriftAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT feature, psi, level, training_missing_share, missing_share, largest_move
+            FROM run_drift WHERE run_id = @run ORDER BY psi DESC, feature
+            """, [("@run", runId)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var drift = new List<FeatureDriftResult>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            drift.Add(new FeatureDriftResult(
+                reader.GetString(0), reader.GetDouble(1), Enum.Parse<DriftLevel>(reader.GetString(2), ignoreCase: true),
+                reader.GetDouble(3), reader.GetDouble(4), reader.GetString(5)));
+        }
+
+        return drift;
+    }
+
+    /// <summary>How a drift level is written in the database and on the wire: stable, moderate, shifted.</summary>
+    public static string DriftLevelName(DriftLevel level) => level.ToString().ToLowerInvariant();
 
     /// <summary>The customer's scores from the latest succeeded run that scored them, or null.</summary>
     public async Task<StoredScore?> GetLatestScoreAsync(string customerId, CancellationToken cancellationToken)

@@ -32,6 +32,44 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.NotEmpty(customer.GetProperty("churnReasons").EnumerateArray());
         Assert.True(double.IsFinite(customer.GetProperty("predictedProfit").GetDouble()));
         Assert.True(double.IsFinite(customer.GetProperty("predictedRevenue").GetDouble()));
+
+        // The run recorded how far its customers are from the training customers, feature by feature.
+        var drift = await scorer.GetFromJsonAsync<JsonElement>(new Uri($"{location}/drift", UriKind.Relative));
+        Assert.Equal(run.GetProperty("id").GetString(), drift.GetProperty("runId").GetString());
+        var features = drift.GetProperty("features").EnumerateArray().ToList();
+        var card = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestBundle.Instance.BundleFolder, "model-card.json"))).RootElement;
+        var contract = card.GetProperty("featureContract").GetProperty("features").EnumerateArray().Select(f => f.GetProperty("name").GetString());
+        Assert.Equal(contract.Order(StringComparer.Ordinal), features.Select(f => f.GetProperty("feature").GetString()).Order(StringComparer.Ordinal));
+        var psi = features.Select(f => f.GetProperty("psi").GetDouble()).ToList();
+        Assert.Equal(psi.OrderDescending(), psi);
+        Assert.All(features, f =>
+        {
+            var level = f.GetProperty("level").GetString();
+            var value = f.GetProperty("psi").GetDouble();
+            Assert.Equal(value >= 0.25 ? "shifted" : value >= 0.1 ? "moderate" : "stable", level);
+            Assert.InRange(f.GetProperty("missingShare").GetDouble(), 0, 1);
+            Assert.Contains("→", f.GetProperty("largestMove").GetString(), StringComparison.Ordinal);
+        });
+        Assert.Equal(
+            features.Where(f => f.GetProperty("level").GetString() == "shifted").Select(f => f.GetProperty("feature").GetString()),
+            drift.GetProperty("shifted").EnumerateArray().Select(f => f.GetString()));
+    }
+
+    [Fact]
+    public async Task DriftOfAnUnknownRunIs404AndOfAFailedRun409()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var admin = factory.ClientWith(ApiFactory.AdminKey);
+        using var started = await admin.PostAsJsonAsync(new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = "2001-01-01" });
+        var failed = await admin.WaitForRunAsync(started.Headers.Location!);
+        using var scorer = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var unknown = await scorer.GetAsync(new Uri("/api/v1/scoring-runs/nope/drift", UriKind.Relative));
+        using var notSucceeded = await scorer.GetAsync(new Uri($"/api/v1/scoring-runs/{failed.GetProperty("id").GetString()}/drift", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, notSucceeded.StatusCode);
+        Assert.Equal("application/problem+json", notSucceeded.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
