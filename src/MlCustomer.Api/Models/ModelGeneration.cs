@@ -89,12 +89,15 @@ public sealed class ModelGeneration
     public CustomerScore PredictOne(ModelRow row, float[]? segmentVector, int reasons)
     {
         ArgumentNullException.ThrowIfNull(row);
+
+        // The row as the engines read it (a model without categorical features still has one constant slot).
+        var input = FeatureSchema.WithConstantSlots(row);
         double probability;
         IReadOnlyList<Reason> churnReasons;
         var churnEngine = churnEngines.Get();
         try
         {
-            var churn = churnEngine.Predict(row);
+            var churn = churnEngine.Predict(input);
             probability = Card.Churn.Calibrator.Calibrate(churn.Score);
             churnReasons = ModelExplanations.TopReasons(churn.FeatureContributions, Card.Churn.SlotNames, reasons);
         }
@@ -110,7 +113,7 @@ public sealed class ModelGeneration
             var valueEngine = valueEngines.Get();
             try
             {
-                (var value, valueReasons) = Scorer.ValueOf(valueEngine.Predict(row), row, reasons);
+                (var value, valueReasons) = Scorer.ValueOf(valueEngine.Predict(input), row, reasons);
                 profit = value;
             }
             finally
@@ -125,7 +128,7 @@ public sealed class ModelGeneration
             var revenueEngine = revenueEngines.Get();
             try
             {
-                revenue = Scorer.RevenueOf(revenueEngine.Predict(row), row);
+                revenue = Scorer.RevenueOf(revenueEngine.Predict(input), row);
             }
             finally
             {

@@ -260,8 +260,21 @@ public static class BundleTrainer
         double[] Predict(IReadOnlyList<ModelRow> rows) => LifetimeValueTrainer.Predict(ml, model.Model, schema, rows, model.Blend);
         var actual = holdout.Select(r => (double)r.Value).ToArray();
         var metrics = RegressionMetrics.Compute(Predict(holdout), actual);
-        var baselineMetrics = baselines.ToDictionary(
-            b => b.Key, b => RegressionMetrics.Compute(holdout.Select(b.Value).ToArray(), actual), StringComparer.Ordinal);
+        var baselineMetrics = new Dictionary<string, RegressionMetricsResult>(StringComparer.Ordinal);
+        var details = new Dictionary<string, string>(baselineDetails, StringComparer.Ordinal);
+        foreach (var (name, predict) in baselines)
+        {
+            try
+            {
+                baselineMetrics[name] = RegressionMetrics.Compute(holdout.Select(predict).ToArray(), actual);
+            }
+            catch (InvalidOperationException e)
+            {
+                // BG/NBD with extreme parameters (a short history) cannot evaluate every customer: say so, compare with the others.
+                details[name] = $"{details.GetValueOrDefault(name)}; not evaluated: {e.Message}";
+            }
+        }
+
         var strongest = baselineMetrics.MaxBy(b => b.Value.NormalizedGini ?? double.MinValue);
 
         double? oracleGini = null;
@@ -283,7 +296,7 @@ public static class BundleTrainer
             CrossValidationGini = model.CrossValidationGini,
             Holdout = metrics,
             Baselines = baselineMetrics,
-            BaselineDetails = baselineDetails,
+            BaselineDetails = details,
             Grade = QualityGrade.ForValue(metrics, strongest.Value),
             Comparison = string.Join("; ", baselineMetrics.Select(b =>
                 $"vs {b.Key}: MAE {metrics.Mae:0.00} against {b.Value.Mae:0.00} ({Change(metrics.Mae, b.Value.Mae)}), " +

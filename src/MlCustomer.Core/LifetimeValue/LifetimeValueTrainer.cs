@@ -158,7 +158,7 @@ public static class LifetimeValueTrainer
                 {
                     if (foldOf[i] == fold)
                     {
-                        statistical[i] = blender.Statistical(rows[i].Numeric);
+                        statistical[i] = Evaluated(blender, rows[i]);
                     }
                 }
             }
@@ -180,13 +180,33 @@ public static class LifetimeValueTrainer
             }
 
             var all = BgNbdBaseline.Fit(ValueBlend.Histories(schema, rows, options.ValueTotalFeature)).Models;
-            return (ValueBlend.Of(chosen.Weight, horizon, options.ValueTotalFeature, all), chosen.Result.Gini, rule);
+            var blend = ValueBlend.Of(chosen.Weight, horizon, options.ValueTotalFeature, all);
+
+            // Served rows are like the training rows: a blend that cannot evaluate one of them is not served.
+            var check = blend.For(schema);
+            foreach (var row in rows)
+            {
+                Evaluated(check, row);
+            }
+
+            return (blend, chosen.Result.Gini, rule);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            // BG/NBD or Gamma-Gamma cannot be fitted on this data (e.g. no repeat purchases): the trees stand alone.
+            // BG/NBD or Gamma-Gamma cannot be fitted on this data (e.g. no repeat purchases), or its parameters are so
+            // extreme (a short history, a small fold) that its expectation cannot be evaluated: the trees stand alone.
             return (null, null, $"No blend with BG/NBD + Gamma-Gamma: {e.Message}");
         }
+    }
+
+    // The statistical value of a training row; a blend that cannot evaluate one is not chosen (caught above).
+    private static double Evaluated(ValueBlender blender, ModelRow row)
+    {
+        var value = blender.Statistical(row.Numeric);
+        return double.IsNaN(value)
+            ? throw new InvalidOperationException(
+                $"its expectation cannot be evaluated for customer {row.CustomerId} with the parameters fitted here ({blender.Blend.Describe()})")
+            : value;
     }
 
     private static (CrossValidated Gini, CrossValidated Mae) Score(IReadOnlyList<ModelRow> rows, int[] foldOf, int folds, Func<int, double> predict)

@@ -138,18 +138,36 @@ public sealed class ValueBlender
 
     /// <summary>
     /// The BG/NBD + Gamma-Gamma expected value in the horizon from a row's numeric features; 0 for a customer
-    /// without a purchase day yet (BG/NBD starts at the first purchase).
+    /// without a purchase day yet (BG/NBD starts at the first purchase); NaN when the expectation cannot be
+    /// evaluated for this customer (its series does not converge: training refuses such a blend, so this is a
+    /// served customer far outside the training data), and then <see cref="Value(double, double)"/> is the trees'.
     /// </summary>
-    public double Statistical(ReadOnlySpan<float> numeric) =>
-        slots.History(numeric) is { } history
-            ? models.ExpectedValue(history.Purchases, history.ProfitPerPurchase.AverageValue, Blend.HorizonDays)
-            : 0;
+    public double Statistical(ReadOnlySpan<float> numeric)
+    {
+        if (slots.History(numeric) is not { } history)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return models.ExpectedValue(history.Purchases, history.ProfitPerPurchase.AverageValue, Blend.HorizonDays);
+        }
+        catch (InvalidOperationException)
+        {
+            return double.NaN;
+        }
+    }
 
     /// <summary>The blended value of a row whose trees predicted <paramref name="trees"/>.</summary>
     public double Value(double trees, ReadOnlySpan<float> numeric) => Value(trees, Statistical(numeric));
 
-    /// <summary>The blended value from the trees' prediction and the row's <see cref="Statistical"/> value.</summary>
-    public double Value(double trees, double statistical) => (Blend.TreeWeight * trees) + ((1 - Blend.TreeWeight) * statistical);
+    /// <summary>
+    /// The blended value from the trees' prediction and the row's <see cref="Statistical"/> value; the trees' alone
+    /// when that is NaN.
+    /// </summary>
+    public double Value(double trees, double statistical) =>
+        double.IsNaN(statistical) ? trees : (Blend.TreeWeight * trees) + ((1 - Blend.TreeWeight) * statistical);
 
     /// <summary>
     /// The trees' contributions scaled by their weight, followed by one slot for the statistical part's
@@ -174,12 +192,14 @@ public sealed class ValueBlender
             throw new ArgumentException($"The blended contributions have {trees.Length + 1} slots; {result.Length} given.", nameof(result));
         }
 
+        // Without a statistical value the trees alone make the value (see Value), and their contributions stand unscaled.
+        var treeWeight = double.IsNaN(statistical) ? 1 : Blend.TreeWeight;
         for (var i = 0; i < trees.Length; i++)
         {
-            result[i] = (float)(Blend.TreeWeight * trees[i]);
+            result[i] = (float)(treeWeight * trees[i]);
         }
 
-        result[^1] = (float)((1 - Blend.TreeWeight) * statistical);
+        result[^1] = double.IsNaN(statistical) ? 0f : (float)((1 - Blend.TreeWeight) * statistical);
     }
 
     /// <summary>Where the statistical part's inputs are in a schema's numeric vector.</summary>

@@ -34,12 +34,46 @@ public sealed record FeatureSchema(IReadOnlyList<string> NumericNames, IReadOnly
         return definition;
     }
 
+    /// <summary>The term of the one constant categorical slot of a model without categorical features.</summary>
+    public const string NoCategoriesTerm = "(no categorical features)";
+
+    private static readonly string[] NoCategories = [NoCategoriesTerm];
+    private static readonly float[] NoNumbers = [0f];
+
     /// <summary>Loads rows into an IDataView with this schema.</summary>
     public IDataView Load(MLContext ml, IEnumerable<ModelRow> rows)
     {
         ArgumentNullException.ThrowIfNull(ml);
-        return ml.Data.LoadFromEnumerable(rows, ToSchemaDefinition());
+        ArgumentNullException.ThrowIfNull(rows);
+        return ml.Data.LoadFromEnumerable(rows.Select(WithConstantSlots), ToSchemaDefinition());
     }
+
+    /// <summary>
+    /// <paramref name="row"/> as the models read it: a side without features (a business with no customer
+    /// attributes and one sales channel has no categorical feature) holds the one constant slot the schema gives it,
+    /// because ML.NET vectors cannot be empty. Every way into the models (training, ML.NET scoring, prediction
+    /// engines, the compiled chains) goes through here or <see cref="CategoricalSlots"/>.
+    /// </summary>
+    public static ModelRow WithConstantSlots(ModelRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.Categorical.Length > 0 && row.Numeric.Length > 0
+            ? row
+            : new ModelRow
+            {
+                CustomerId = row.CustomerId,
+                Numeric = NumericSlots(row.Numeric),
+                Categorical = CategoricalSlots(row.Categorical),
+                Label = row.Label,
+                Value = row.Value,
+            };
+    }
+
+    /// <summary>The categorical values as the models read them (see <see cref="WithConstantSlots"/>).</summary>
+    public static string[] CategoricalSlots(string[] categorical) => categorical is { Length: 0 } ? NoCategories : categorical;
+
+    /// <summary>The numeric values as the models read them (see <see cref="WithConstantSlots"/>).</summary>
+    public static float[] NumericSlots(float[] numeric) => numeric is { Length: 0 } ? NoNumbers : numeric;
 
     /// <summary>
     /// The featurizer every model shares: missing numbers (NaN) replaced by 0, one-hot (bag of "name=value"

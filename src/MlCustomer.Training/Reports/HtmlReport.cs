@@ -470,6 +470,7 @@ internal static class HtmlReport
         page.Append("</table>\n");
         if (movement is null)
         {
+            page.Append("<p class=\"missing\">No tier movement: half a churn horizon before the as-of date is before the first order in the data.</p>\n");
             return;
         }
 

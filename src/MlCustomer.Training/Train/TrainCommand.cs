@@ -131,18 +131,26 @@ internal static class TrainCommand
 
     /// <summary>
     /// The report's pyramid at the as-of date and the movement from half a churn horizon earlier, decided
-    /// with the bundle just trained, exactly as `tiers --compare-to` would.
+    /// with the bundle just trained, exactly as `tiers --compare-to` would; no movement when that earlier date
+    /// is before the first order (a short history trained with long horizons).
     /// </summary>
-    private static (TierPicture Tiers, TierMovementPicture Movement) TierPictures(ModelBundle bundle, CustomerDataSet data, TrainingOptions options)
+    private static (TierPicture Tiers, TierMovementPicture? Movement) TierPictures(ModelBundle bundle, CustomerDataSet data, TrainingOptions options)
     {
         var asOf = bundle.Card.AsOfDate!.Value;
         var earlier = asOf.AddDays(-(bundle.Card.ChurnHorizonDays ?? 180) / 2);
         var run = new DecisionRun(new MLContext(options.Seed), bundle, bundle.Rules, data, asOf);
         static CustomerDecision WithoutReasons(CustomerDecision d) => d with { Reasons = [] };
         var now = run.DecideAll(run.Features(asOf), WithoutReasons);
+        var tiers = new TierPicture(asOf, ProfitConcentration.Compute(now));
+        if (earlier < data.FirstOrderDate)
+        {
+            CliOutput.Info($"report: no tier movement, {CsvText.Date(earlier)} (half a churn horizon before the as-of date) is before the first order {CsvText.Date(data.FirstOrderDate)}");
+            return (tiers, null);
+        }
+
         var before = run.DecideAll(run.Features(earlier), WithoutReasons);
         return (
-            new TierPicture(asOf, ProfitConcentration.Compute(now)),
+            tiers,
             new TierMovementPicture(earlier, asOf, TierMovement.Compare(
                 before.ToDictionary(d => d.CustomerId, StringComparer.Ordinal), now.ToDictionary(d => d.CustomerId, StringComparer.Ordinal))));
     }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using MlCustomer.Core.SampleData;
 using MlCustomer.Core.Tests.Data;
 
 namespace MlCustomer.Core.Tests.Console;
@@ -16,6 +17,24 @@ public sealed class TrainingConsoleTests : IDisposable
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public void TrainingOnAShortHistoryLeavesTheTierMovementOutOfTheReportAndSaysWhy()
+    {
+        // 14 months of data and the default horizons: half a churn horizon before the as-of date (2024-12-31) is
+        // before the first order, so there is nothing to compare the tiers with.
+        var data = Path.Combine(folder, "short");
+        SampleDataGenerator.Write(new SampleDataOptions { Customers = 1_000, Seed = 3, StartDate = new DateOnly(2024, 11, 1) }, data);
+        var bundle = Path.Combine(folder, "short-bundle");
+
+        var result = Run("train", "--data", data, "--folds", "2", "--output", bundle);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("report: no tier movement, 2024-10-02", result.Output, StringComparison.Ordinal);
+        var report = File.ReadAllText(Path.Combine(bundle, "report.html"));
+        Assert.Contains("The customer pyramid at 2024-12-31", report, StringComparison.Ordinal);
+        Assert.Contains("No tier movement", report, StringComparison.Ordinal);
     }
 
     [Fact]

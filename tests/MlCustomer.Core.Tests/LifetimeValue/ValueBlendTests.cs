@@ -66,4 +66,25 @@ public sealed class ValueBlendTests(SmallValueData sample) : IClassFixture<Small
         var error = Assert.Throws<ArgumentException>(() => blend.For(schema));
         Assert.Contains("'days_since_first_purchase'", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ACustomerWhoseExpectationCannotBeEvaluatedGetsTheTreesValueAndUnscaledReasons()
+    {
+        // Parameters a fit on a few weeks of history can reach: the series behind the expectation needs millions of terms.
+        var schema = new Modeling.FeatureSchema(["recency_days", "purchase_days", "days_since_first_purchase", ValueBlend.ProfitTotalFeature], []);
+        var extreme = ValueBlend.Of(0.5, 365, ValueBlend.ProfitTotalFeature, new ClvBaseline(new BgNbdModel(0.4, 12, 5e7, 5e7), new GammaGammaModel(6, 4, 15)));
+        var usual = ValueBlend.Of(0.5, 365, ValueBlend.ProfitTotalFeature, new ClvBaseline(new BgNbdModel(0.24, 4.4, 0.79, 2.4), new GammaGammaModel(6, 4, 15)));
+        float[] row = [10, 3, 40, 90];
+
+        var statistical = extreme.For(schema).Statistical(row);
+
+        Assert.True(double.IsNaN(statistical));
+        Assert.Equal(123.0, extreme.For(schema).Value(123.0, row));
+        var contributions = new float[3];
+        extreme.For(schema).Contributions([1f, -2f], statistical, contributions);
+        Assert.Equal([1f, -2f, 0f], contributions);
+        var finite = usual.For(schema).Statistical(row);
+        Assert.True(double.IsFinite(finite) && finite > 0);
+        Assert.Equal((0.5 * 123.0) + (0.5 * finite), usual.For(schema).Value(123.0, row), 9);
+    }
 }

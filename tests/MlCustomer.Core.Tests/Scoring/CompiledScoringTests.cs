@@ -42,6 +42,27 @@ public sealed class CompiledScoringTests(SmallSampleBundle sample) : IClassFixtu
     }
 
     [Fact]
+    public void ABundleWithoutCategoricalFeaturesTrainsAndScoresExactlyAsMlNetDoes()
+    {
+        // A retailer whose export has no customer attributes and one sales channel (the UCI Online Retail export):
+        // the models' categorical side is one constant slot, in training, ML.NET scoring, engines and the compiled chains.
+        var table = FeatureBuilder.Build(sample.Data, sample.Features);
+        var options = sample.Options with { Exclude = new HashSet<string>([FeatureColumns.MainChannel, .. table.AttributeNames], StringComparer.Ordinal) };
+        var result = BundleTrainer.TrainTransactional(new TransactionalInput(sample.Data, sample.Files, null), sample.Features, options);
+        using var files = new TempFiles();
+        var folder = files.PathOf("bundle");
+        var ml = new MLContext(seed: 1);
+        result.Bundle.Save(ml, folder);
+        var loaded = ModelBundle.Load(ml, folder);
+
+        Assert.Empty(loaded.Card.FeatureContract.Schema.CategoricalNames);
+        var unlabeled = FeatureBuilder.Build(sample.Data, sample.Features with { IncludeLabels = false });
+        AssertSameAsMlNet(ml, loaded, unlabeled, expectSegments: true);
+        var rows = new FeatureRows(loaded.Card.FeatureContract, unlabeled.AttributeNames);
+        Assert.All(FeatureDrift.Measure(loaded.Card.FeatureContract, [.. unlabeled.Rows.Select(rows.From)]), d => Assert.True(double.IsFinite(d.Psi)));
+    }
+
+    [Fact]
     public void ACustomerTableBundleWithCategoriesAndMissingValuesScoresExactlyAsMlNetDoes()
     {
         using var files = new TempFiles();

@@ -18,8 +18,8 @@ public sealed class CompiledBundle
 
     /// <summary>How the row-model chains read a <see cref="ModelRow"/>.</summary>
     public static readonly ChainInputs<ModelRow> RowInputs = new(
-        new Dictionary<string, Func<ModelRow, float[]>>(StringComparer.Ordinal) { [nameof(ModelRow.Numeric)] = r => r.Numeric },
-        new Dictionary<string, Func<ModelRow, string[]>>(StringComparer.Ordinal) { [nameof(ModelRow.Categorical)] = r => r.Categorical });
+        new Dictionary<string, Func<ModelRow, float[]>>(StringComparer.Ordinal) { [nameof(ModelRow.Numeric)] = r => FeatureSchema.NumericSlots(r.Numeric) },
+        new Dictionary<string, Func<ModelRow, string[]>>(StringComparer.Ordinal) { [nameof(ModelRow.Categorical)] = r => FeatureSchema.CategoricalSlots(r.Categorical) });
 
     /// <summary>How the segmentation reads a <see cref="SegmentInput"/>.</summary>
     public static readonly ChainInputs<SegmentInput> SegmentInputs = new(
