@@ -96,20 +96,31 @@ public static class BundleTrainer
         progress?.Report("training lifetime value");
         var horizon = table.ValueHorizonDays;
         var histories = ValueBaselines.PurchaseHistories(input.Data, table.AsOfDate);
-        var bgNbd = BgNbdBaseline.Fit(train.Select(r => histories.GetValueOrDefault(r.CustomerId)).OfType<ValueHistory>());
+        var valueBaselines = new Dictionary<string, Func<ModelRow, double>>(StringComparer.Ordinal)
+        {
+            ["run rate"] = r => ValueBaselines.RunRate(byId[r.CustomerId], horizon),
+        };
+        var valueBaselineDetails = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["run rate"] = $"past gross profit per day of tenure × {horizon} days",
+        };
+        try
+        {
+            var bgNbd = BgNbdBaseline.Fit(train.Select(r => histories.GetValueOrDefault(r.CustomerId)).OfType<ValueHistory>());
+            valueBaselines["BG/NBD + Gamma-Gamma"] = r => bgNbd.Predict(histories.GetValueOrDefault(r.CustomerId), horizon);
+            valueBaselineDetails["BG/NBD + Gamma-Gamma"] = $"{bgNbd}, fitted on the training customers by maximum likelihood, in days";
+        }
+        catch (ArgumentException e)
+        {
+            // No repeat purchases, or a spend distribution without a mean: the model is compared with the run rate alone.
+            valueBaselineDetails["BG/NBD + Gamma-Gamma"] = $"not available on this data: {e.Message}";
+        }
+
         var value = TrainValue(
             ml, dataset.Schema, train, holdout, options,
             $"gross profit in the {horizon} days after the as-of date",
-            new Dictionary<string, Func<ModelRow, double>>
-            {
-                ["run rate"] = r => ValueBaselines.RunRate(byId[r.CustomerId], horizon),
-                ["BG/NBD + Gamma-Gamma"] = r => bgNbd.Predict(histories.GetValueOrDefault(r.CustomerId), horizon),
-            },
-            new Dictionary<string, string>
-            {
-                ["run rate"] = $"past gross profit per day of tenure × {horizon} days",
-                ["BG/NBD + Gamma-Gamma"] = $"{bgNbd}, fitted on the training customers by maximum likelihood, in days",
-            },
+            valueBaselines,
+            valueBaselineDetails,
             input.GroundTruth is { } valueTruth ? id => valueTruth.TryGetValue(id, out var t) ? t.TrueExpectedProfit : null : null,
             horizonDays: horizon);
         // Cut-offs from every customer at the as-of date (not only the training part): tiers describe
@@ -339,7 +350,9 @@ public static class BundleTrainer
             {
                 var models = BgNbdBaseline.Fit(ValueBlend.Histories(schema, revenueTrain, ValueBlend.RevenueTotalFeature)).Models;
                 var blender = ValueBlend.Of(0, horizon, ValueBlend.RevenueTotalFeature, models).For(schema);
-                baselines["BG/NBD + Gamma-Gamma"] = r => blender.Statistical(r.Numeric);
+                baselines["BG/NBD + Gamma-Gamma"] = r => blender.Statistical(r.Numeric) is var v && double.IsNaN(v)
+                    ? throw new InvalidOperationException($"its expectation cannot be evaluated for customer {r.CustomerId}")
+                    : v;
                 details["BG/NBD + Gamma-Gamma"] = $"{models}, on revenue per purchase day, fitted on the training customers by maximum likelihood, in days";
             }
             catch (ArgumentException e)
