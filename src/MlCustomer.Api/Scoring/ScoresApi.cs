@@ -147,7 +147,8 @@ public static class ScoresApi
         var revenue = generation.Card.Revenue is null ? "" : $"predictedRevenue: revenue in the {generation.Card.ValueHorizonDays} days after the as-of date, in {options.Currency}; ";
         return $"churnProbability: calibrated probability (0–1) of {churn}; predictedProfit: {value} " +
             $"(revenue − cost of goods, returns included), in {options.Currency}; {revenue}churn contributions are in the model's raw score units, " +
-            "value contributions in the predicted profit's units.";
+            "value contributions in the predicted profit's units; each is how much the prediction would change had the customer fallen on the " +
+            "other side of the model's splits on that feature, summed over its trees: they rank what drove the prediction and do not add up to it.";
     }
 
     /// <summary>503 while no model is loaded.</summary>
