@@ -59,6 +59,7 @@ public sealed record ScoringRunTimings(long? LoadMilliseconds, long? FeaturesMil
 /// <param name="Shifted">Features with PSI ≥ 0.25: the models now see customers unlike those they learned from.</param>
 /// <param name="Moderate">Features with PSI from 0.1 to 0.25.</param>
 /// <param name="Features">Every feature, most moved first.</param>
+/// <param name="Outputs">The models' churn probability and predicted profit for the run's customers against the held-out customers' at training.</param>
 /// <param name="Note">How to read the numbers, or why there are none.</param>
 public sealed record ScoringRunDriftResponse(
     string RunId,
@@ -67,6 +68,7 @@ public sealed record ScoringRunDriftResponse(
     IReadOnlyList<string> Shifted,
     IReadOnlyList<string> Moderate,
     IReadOnlyList<FeatureDriftItem> Features,
+    IReadOnlyList<FeatureDriftItem> Outputs,
     string Note);
 
 /// <summary>One feature's drift.</summary>

@@ -83,11 +83,11 @@ internal sealed partial class ScoringRunWorker(
         // How far these customers are from the ones the models learned from; bundles trained before drift checks
         // hold no training distributions, and their runs record none.
         var contract = generation.Card.FeatureContract;
-        IReadOnlyList<FeatureDriftResult> drift = [];
+        IReadOnlyList<FeatureDriftResult> featureDrift = [];
         if (table.Rows.Count > 0 && contract.Features.All(f => f.BinShares is not null))
         {
             var rows = new FeatureRows(contract, table.AttributeNames);
-            drift = FeatureDrift.Measure(contract, [.. table.Rows.Select(rows.From)]);
+            featureDrift = FeatureDrift.Measure(contract, [.. table.Rows.Select(rows.From)]);
         }
 
         clock.Restart();
@@ -123,6 +123,7 @@ internal sealed partial class ScoringRunWorker(
 
         var scoringMs = clock.ElapsedMilliseconds;
         clock.Restart();
+        var drift = new RunDrift(featureDrift, OutputDrift(generation.Card, stored));
         await store.InsertScoresAsync(stored, run.Id, drift, cancellationToken);
         LogRunSucceeded(logger, run.Id, stored.Count, generation.Version);
         return run with
@@ -138,6 +139,28 @@ internal sealed partial class ScoringRunWorker(
             ScoringMilliseconds = scoringMs,
             StoringMilliseconds = clock.ElapsedMilliseconds,
         };
+    }
+
+    // The models' outputs for the run's customers against the held-out customers' at training (none for older cards).
+    private static IReadOnlyList<FeatureDriftResult> OutputDrift(ModelCard card, IReadOnlyList<StoredScore> scores)
+    {
+        var outputs = new List<FeatureDriftResult>();
+        if (scores.Count == 0)
+        {
+            return outputs;
+        }
+
+        if (card.Churn.ProbabilityDistribution is { } churn)
+        {
+            outputs.Add(FeatureDrift.MeasureOutput("churn probability", churn, [.. scores.Select(s => s.ChurnProbability)]));
+        }
+
+        if (card.LifetimeValue?.PredictionDistribution is { } value)
+        {
+            outputs.Add(FeatureDrift.MeasureOutput("predicted profit", value, [.. scores.Select(s => s.PredictedProfit ?? double.NaN)]));
+        }
+
+        return outputs;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} failed")]

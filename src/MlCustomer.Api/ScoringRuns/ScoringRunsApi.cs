@@ -111,18 +111,23 @@ public static class ScoringRunsApi
                 detail: $"Scoring run '{id}' is {run.Status}; its drift is recorded when it succeeds.");
         }
 
-        var drift = await store.GetDriftAsync(id, cancellationToken);
+        var recorded = await store.GetDriftAsync(id, cancellationToken);
+        var drift = recorded.Features;
         var note = drift.Count == 0
             ? $"No drift was recorded: bundle {run.ModelVersion} holds no training distributions (trained before drift checks), or the run scored no customers."
             : $"PSI = Σ (now − then) × ln(now / then) over each feature's training bins (deciles and missing, or categories): below {FeatureDrift.ModerateFrom} stable, " +
-              $"from {FeatureDrift.ShiftedFrom} shifted.";
+              $"from {FeatureDrift.ShiftedFrom} shifted. Outputs compare the models' churn probability and predicted profit with the held-out customers' at training.";
         return TypedResults.Ok(new ScoringRunDriftResponse(
             run.Id,
             run.ModelVersion,
             run.AsOfDate,
             [.. drift.Where(d => d.Level == DriftLevel.Shifted).Select(d => d.Feature)],
             [.. drift.Where(d => d.Level == DriftLevel.Moderate).Select(d => d.Feature)],
-            [.. drift.Select(d => new FeatureDriftItem(d.Feature, d.Psi, ScoreStore.DriftLevelName(d.Level), d.TrainingMissingShare, d.MissingShare, d.LargestMove))],
+            [.. drift.Select(Item)],
+            [.. recorded.Outputs.Select(Item)],
             note));
+
+        static FeatureDriftItem Item(FeatureDriftResult d) =>
+            new(d.Feature, d.Psi, ScoreStore.DriftLevelName(d.Level), d.TrainingMissingShare, d.MissingShare, d.LargestMove);
     }
 }

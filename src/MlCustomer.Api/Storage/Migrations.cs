@@ -106,5 +106,7 @@ internal static class Migrations
             )
             """,
         ]),
+        (5, "a run's drift also covers the models' outputs (churn probability, predicted profit)",
+            ["ALTER TABLE run_drift ADD COLUMN model_output INTEGER NOT NULL DEFAULT 0"]),
     ];
 }

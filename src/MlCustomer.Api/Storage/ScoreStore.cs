@@ -125,20 +125,21 @@ public sealed partial class ScoreStore
     }
 
     /// <summary>Stores a run's scores and the drift of its customers' features in one transaction (all or nothing).</summary>
-    public async Task InsertScoresAsync(IEnumerable<StoredScore> scores, string runId, IReadOnlyList<FeatureDriftResult> drift, CancellationToken cancellationToken)
+    public async Task InsertScoresAsync(IEnumerable<StoredScore> scores, string runId, RunDrift drift, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scores);
         ArgumentNullException.ThrowIfNull(drift);
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var feature in drift)
+        foreach (var (result, output) in drift.Features.Select(f => (f, false)).Concat(drift.Outputs.Select(o => (o, true))))
         {
             await ExecuteAsync(connection, transaction, """
-                INSERT INTO run_drift (run_id, feature, psi, level, training_missing_share, missing_share, largest_move)
-                VALUES (@run, @feature, @psi, @level, @training_missing, @missing, @move)
+                INSERT INTO run_drift (run_id, feature, psi, level, training_missing_share, missing_share, largest_move, model_output)
+                VALUES (@run, @feature, @psi, @level, @training_missing, @missing, @move, @output)
                 """,
-                [("@run", runId), ("@feature", feature.Feature), ("@psi", feature.Psi), ("@level", DriftLevelName(feature.Level)),
-                 ("@training_missing", feature.TrainingMissingShare), ("@missing", feature.MissingShare), ("@move", feature.LargestMove)],
+                [("@run", runId), ("@feature", result.Feature), ("@psi", result.Psi), ("@level", DriftLevelName(result.Level)),
+                 ("@training_missing", result.TrainingMissingShare), ("@missing", result.MissingShare), ("@move", result.LargestMove),
+                 ("@output", Flag(output))],
                 cancellationToken);
         }
 
@@ -197,23 +198,25 @@ public sealed partial class ScoreStore
     }
 
     /// <summary>The drift a run recorded, most moved first (empty for runs before drift checks or of bundles without distributions).</summary>
-    public async Task<IReadOnlyList<FeatureDriftResult>> GetDriftAsync(string runId, CancellationToken cancellationToken)
+    public async Task<RunDrift> GetDriftAsync(string runId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, null, """
-            SELECT feature, psi, level, training_missing_share, missing_share, largest_move
+            SELECT feature, psi, level, training_missing_share, missing_share, largest_move, model_output
             FROM run_drift WHERE run_id = @run ORDER BY psi DESC, feature
             """, [("@run", runId)]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var drift = new List<FeatureDriftResult>();
+        var features = new List<FeatureDriftResult>();
+        var outputs = new List<FeatureDriftResult>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            drift.Add(new FeatureDriftResult(
+            var result = new FeatureDriftResult(
                 reader.GetString(0), reader.GetDouble(1), Enum.Parse<DriftLevel>(reader.GetString(2), ignoreCase: true),
-                reader.GetDouble(3), reader.GetDouble(4), reader.GetString(5)));
+                reader.GetDouble(3), reader.GetDouble(4), reader.GetString(5));
+            (reader.GetInt64(6) != 0 ? outputs : features).Add(result);
         }
 
-        return drift;
+        return new RunDrift(features, outputs);
     }
 
     /// <summary>How a drift level is written in the database and on the wire: stable, moderate, shifted.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Api.Storage;
@@ -257,3 +258,8 @@ public sealed record ReloadAudit
     /// <summary>Time to load, check and warm up.</summary>
     public required long DurationMilliseconds { get; init; }
 }
+
+/// <summary>What a scoring run recorded about drift: its customers' features, and the models' outputs for them.</summary>
+/// <param name="Features">Every feature against its training distribution.</param>
+/// <param name="Outputs">Churn probability and predicted profit against the held-out customers' at training.</param>
+public sealed record RunDrift(IReadOnlyList<FeatureDriftResult> Features, IReadOnlyList<FeatureDriftResult> Outputs);

@@ -244,6 +244,7 @@ public static class BundleTrainer
             OracleAuc = oracleAuc,
             Importance = importance,
             SlotNames = ModelExplanations.SlotNames(model.Model, schema.Load(ml, []).Schema),
+            ProbabilityDistribution = FeatureDrift.LearnOutputs(probabilities),
         };
         return (model.Model, card);
     }
@@ -270,7 +271,8 @@ public static class BundleTrainer
         var model = LifetimeValueTrainer.Train(ml, schema, train, options.Value with { Folds = options.Folds, HorizonDays = horizonDays }, options.Seed);
         double[] Predict(IReadOnlyList<ModelRow> rows) => LifetimeValueTrainer.Predict(ml, model.Model, schema, rows, model.Blend);
         var actual = holdout.Select(r => (double)r.Value).ToArray();
-        var metrics = RegressionMetrics.Compute(Predict(holdout), actual);
+        var predictions = Predict(holdout);
+        var metrics = RegressionMetrics.Compute(predictions, actual);
         var baselineMetrics = new Dictionary<string, RegressionMetricsResult>(StringComparer.Ordinal);
         var details = new Dictionary<string, string>(baselineDetails, StringComparer.Ordinal);
         foreach (var (name, predict) in baselines)
@@ -316,6 +318,7 @@ public static class BundleTrainer
             Importance = importance,
             Blend = model.Blend,
             SlotNames = model.Blend is null ? slotNames : [.. slotNames, ValueBlend.ReasonName],
+            PredictionDistribution = FeatureDrift.LearnOutputs(predictions),
         };
         return (model.Model, card);
     }

@@ -167,6 +167,9 @@ public sealed record ChurnCard
 
     /// <summary>Names of the featurized vector's slots, in contribution order.</summary>
     public required IReadOnlyList<string> SlotNames { get; init; }
+
+    /// <summary>The calibrated churn probabilities of the held-out customers, for drift checks of the output (null in older cards).</summary>
+    public OutputDistribution? ProbabilityDistribution { get; init; }
 }
 
 /// <summary>The segmentation's card section.</summary>
@@ -238,4 +241,7 @@ public sealed record ValueCard
     /// <see cref="ValueBlend.ReasonName"/> when there is a blend.
     /// </summary>
     public required IReadOnlyList<string> SlotNames { get; init; }
+
+    /// <summary>The held-out customers' predictions, for drift checks of the output (null in older cards).</summary>
+    public OutputDistribution? PredictionDistribution { get; init; }
 }

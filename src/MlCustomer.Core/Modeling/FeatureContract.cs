@@ -84,7 +84,7 @@ public sealed record FeatureContract(IReadOnlyList<FeatureSpec> Features)
                 MissingShare = rows.Count == 0 ? 0 : 1 - ((double)present.Count / rows.Count),
                 MissingRule = "missing (empty, null or NaN in a request) is read as 0 by the model, as the missing values of training were",
                 BinEdges = edges,
-                BinShares = FeatureDrift.NumericShares(edges, rows.Select(r => r.Numeric[i])),
+                BinShares = FeatureDrift.NumericShares(edges, rows.Select(r => (double)r.Numeric[i])),
             });
         }
 

@@ -24,6 +24,11 @@ public enum DriftLevel
 /// <param name="LargestMove">The bin whose share moved most, in words ("≤ 12: 10.0% → 31.2%").</param>
 public sealed record FeatureDriftResult(string Feature, double Psi, DriftLevel Level, double TrainingMissingShare, double MissingShare, string LargestMove);
 
+/// <summary>How a model's output was distributed over the held-out customers, for drift checks of the outputs.</summary>
+/// <param name="BinEdges">Deciles of the outputs (repeats removed).</param>
+/// <param name="BinShares">Share of held-out customers per bin of <paramref name="BinEdges"/>, then missing (always 0).</param>
+public sealed record OutputDistribution(IReadOnlyList<double> BinEdges, IReadOnlyList<double> BinShares);
+
 /// <summary>
 /// Drift checks: each feature of later rows (a new month's customers, a scoring run) against the distribution the
 /// bundle's model card kept from training, as a population stability index, PSI = Σ (now − then) × ln(now / then)
@@ -85,7 +90,7 @@ public static class FeatureDrift
     }
 
     /// <summary>Shares of <paramref name="values"/> per bin of <paramref name="edges"/>, then the share missing (NaN).</summary>
-    public static IReadOnlyList<double> NumericShares(IReadOnlyList<double> edges, IEnumerable<float> values)
+    public static IReadOnlyList<double> NumericShares(IReadOnlyList<double> edges, IEnumerable<double> values)
     {
         ArgumentNullException.ThrowIfNull(edges);
         ArgumentNullException.ThrowIfNull(values);
@@ -93,7 +98,7 @@ public static class FeatureDrift
         var total = 0L;
         foreach (var value in values)
         {
-            counts[float.IsNaN(value) ? edges.Count + 1 : Bin(edges, value)]++;
+            counts[double.IsNaN(value) ? edges.Count + 1 : Bin(edges, value)]++;
             total++;
         }
 
@@ -113,6 +118,27 @@ public static class FeatureDrift
         }
 
         return counts.Select(c => values.Count == 0 ? 0 : (double)c / values.Count).ToList();
+    }
+
+    /// <summary>The distribution of a model's outputs on the held-out customers: deciles, then the shares per bin (the last, missing, empty).</summary>
+    public static OutputDistribution LearnOutputs(IReadOnlyList<double> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        var edges = DecileEdges(outputs);
+        return new OutputDistribution(edges, NumericShares(edges, outputs));
+    }
+
+    /// <summary>A model output of later customers (churn probability, predicted profit) against its held-out distribution.</summary>
+    public static FeatureDriftResult MeasureOutput(string name, OutputDistribution training, IReadOnlyList<double> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (outputs.Count == 0)
+        {
+            throw new ArgumentException("There are no customers to compare with training.", nameof(outputs));
+        }
+
+        return Result(name, training.BinShares, NumericShares(training.BinEdges, outputs), BinNames(training.BinEdges), missingBin: training.BinEdges.Count + 1);
     }
 
     /// <summary>Every feature of <paramref name="rows"/> against the training distribution in <paramref name="contract"/>, most moved first.</summary>
@@ -146,7 +172,7 @@ public static class FeatureDrift
             {
                 var slot = numeric++;
                 var edges = feature.BinEdges ?? [];
-                var now = NumericShares(edges, rows.Select(r => r.Numeric[slot]));
+                var now = NumericShares(edges, rows.Select(r => (double)r.Numeric[slot]));
                 results.Add(Result(feature.Name, training, now, BinNames(edges), missingBin: edges.Count + 1));
             }
             else

@@ -29,7 +29,8 @@ internal static class DriftCommand
         var command = new Command(
             "drift",
             "Compare every feature of the customers at an as-of date with its distribution in training: population stability index (PSI), " +
-            $"stable below {FeatureDrift.ModerateFrom}, shifted from {FeatureDrift.ShiftedFrom}; exit code 2 when a feature has shifted")
+            $"stable below {FeatureDrift.ModerateFrom}, shifted from {FeatureDrift.ShiftedFrom}; the same for the models' outputs against the held-out customers'; " +
+            "exit code 2 when a feature or an output has shifted")
         {
             bundle, asOf,
         };
@@ -60,8 +61,9 @@ internal static class DriftCommand
             var mapper = new FeatureRows(card.FeatureContract, table.AttributeNames);
             var rows = table.Rows.Select(mapper.From).ToList();
             var results = FeatureDrift.Measure(card.FeatureContract, rows);
-            Print(results, card, options.AsOfDate, rows.Count);
-            return results.Any(r => r.Level == DriftLevel.Shifted) ? ShiftedExitCode : 0;
+            var outputs = Outputs(ml, loaded, table);
+            Print(results, outputs, card, options.AsOfDate, rows.Count);
+            return results.Concat(outputs).Any(r => r.Level == DriftLevel.Shifted) ? ShiftedExitCode : 0;
         }));
         return command;
     }
@@ -69,7 +71,31 @@ internal static class DriftCommand
     /// <summary>Exit code when at least one feature has shifted, so that a scheduled job can alert on it.</summary>
     public const int ShiftedExitCode = 2;
 
-    private static void Print(IReadOnlyList<FeatureDriftResult> results, ModelCard card, DateOnly asOf, int customers)
+    // The models' outputs for these customers against their held-out distributions (cards from before drift checks have none).
+    private static IReadOnlyList<FeatureDriftResult> Outputs(MLContext ml, ModelBundle bundle, FeatureTable table)
+    {
+        var card = bundle.Card;
+        if (card.Churn.ProbabilityDistribution is null && card.LifetimeValue?.PredictionDistribution is null)
+        {
+            return [];
+        }
+
+        var scores = CliOutput.Step("Scoring the customers", _ => new BundleScorer(ml, bundle).Score(table.Rows, table.AttributeNames, reasons: 0));
+        var outputs = new List<FeatureDriftResult>();
+        if (card.Churn.ProbabilityDistribution is { } churn)
+        {
+            outputs.Add(FeatureDrift.MeasureOutput("churn probability", churn, [.. scores.Select(s => s.ChurnProbability)]));
+        }
+
+        if (card.LifetimeValue?.PredictionDistribution is { } value)
+        {
+            outputs.Add(FeatureDrift.MeasureOutput("predicted profit", value, [.. scores.Select(s => s.PredictedProfit ?? double.NaN)]));
+        }
+
+        return outputs;
+    }
+
+    private static void Print(IReadOnlyList<FeatureDriftResult> results, IReadOnlyList<FeatureDriftResult> outputs, ModelCard card, DateOnly asOf, int customers)
     {
         CliOutput.Info(
             $"Drift at {CsvText.Date(asOf)} ({customers:N0} customers) against bundle {card.Version}'s training customers" +
@@ -77,23 +103,42 @@ internal static class DriftCommand
         var table = new Table().AddColumns("feature", "PSI", "level", "missing then → now", "largest move (bin: share then → now)");
         foreach (var result in results)
         {
-            var level = result.Level switch
-            {
-                DriftLevel.Shifted => "[red]shifted[/]",
-                DriftLevel.Moderate => "[yellow]moderate[/]",
-                _ => "stable",
-            };
             table.AddRow(
-                Markup.Escape(result.Feature), $"{result.Psi:0.000}", level,
+                Markup.Escape(result.Feature), $"{result.Psi:0.000}", Level(result.Level),
                 $"{Labels.Percent(result.TrainingMissingShare)} → {Labels.Percent(result.MissingShare)}", Markup.Escape(result.LargestMove));
         }
 
         AnsiConsole.Write(table);
+        if (outputs.Count > 0)
+        {
+            CliOutput.Info("The models' outputs against the held-out customers' at training:");
+            var outputTable = new Table().AddColumns("output", "PSI", "level", "largest move (bin: share then → now)");
+            foreach (var output in outputs)
+            {
+                outputTable.AddRow(Markup.Escape(output.Feature), $"{output.Psi:0.000}", Level(output.Level), Markup.Escape(output.LargestMove));
+            }
+
+            AnsiConsole.Write(outputTable);
+        }
+
         var shifted = results.Where(r => r.Level == DriftLevel.Shifted).ToList();
         var moderate = results.Count(r => r.Level == DriftLevel.Moderate);
+        var outputsShifted = outputs.Where(o => o.Level == DriftLevel.Shifted).Select(o => o.Feature).ToList();
+        if (outputsShifted.Count > 0)
+        {
+            CliOutput.Info($"model outputs shifted: {string.Join(", ", outputsShifted)}");
+        }
+
         CliOutput.Info(shifted.Count == 0
             ? $"{results.Count} features: none shifted (PSI ≥ {FeatureDrift.ShiftedFrom}), {moderate} moderate (PSI ≥ {FeatureDrift.ModerateFrom})"
             : $"{results.Count} features: {shifted.Count} shifted (PSI ≥ {FeatureDrift.ShiftedFrom}): {string.Join(", ", shifted.Select(r => r.Feature))}; " +
               $"{moderate} moderate. The models now see customers unlike those they learned from: check the data, then consider retraining.");
     }
+
+    private static string Level(DriftLevel level) => level switch
+    {
+        DriftLevel.Shifted => "[red]shifted[/]",
+        DriftLevel.Moderate => "[yellow]moderate[/]",
+        _ => "stable",
+    };
 }

@@ -53,6 +53,9 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.Equal(
             features.Where(f => f.GetProperty("level").GetString() == "shifted").Select(f => f.GetProperty("feature").GetString()),
             drift.GetProperty("shifted").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal(
+            ["churn probability", "predicted profit"],
+            drift.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("feature").GetString()).Order(StringComparer.Ordinal));
     }
 
     [Fact]

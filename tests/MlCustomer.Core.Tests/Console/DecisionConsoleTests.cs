@@ -170,6 +170,8 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
         Assert.Contains("none shifted", result.Output, StringComparison.Ordinal);
         Assert.Contains("tenure_days", result.Output, StringComparison.Ordinal);
         Assert.Contains("main_channel", result.Output, StringComparison.Ordinal);
+        Assert.Contains("The models' outputs against the held-out customers' at training:", result.Output, StringComparison.Ordinal);
+        Assert.Contains("predicted profit", result.Output, StringComparison.Ordinal);
 
         // The same bundle as one trained before drift checks: its card without the training distributions.
         var old = Path.Combine(sample.Folder, "bundle-before-drift");

@@ -112,6 +112,23 @@ public sealed class FeatureDriftTests
         Assert.Throws<ArgumentException>(() => FeatureDrift.Measure(learned, []));
     }
 
+    [Fact]
+    public void AModelOutputIsComparedWithItsHeldOutDistribution()
+    {
+        double[] heldOut = [.. Enumerable.Range(0, 500).Select(i => i / 500.0)];
+        var training = FeatureDrift.LearnOutputs(heldOut);
+
+        var same = FeatureDrift.MeasureOutput("churn probability", training, heldOut);
+        var higher = FeatureDrift.MeasureOutput("churn probability", training, [.. heldOut.Select(p => Math.Min(1, p + 0.3))]);
+
+        Assert.Equal(9, training.BinEdges.Count);
+        Assert.Equal(0, same.Psi, 12);
+        Assert.Equal(DriftLevel.Stable, same.Level);
+        Assert.Equal(DriftLevel.Shifted, higher.Level);
+        Assert.StartsWith("> 0.898: 10.0% → 40.", higher.LargestMove, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => FeatureDrift.MeasureOutput("churn probability", training, []));
+    }
+
     // Recency 0…999 (every tenth missing), satisfaction 1…5, three regions.
     private static List<ModelRow> Rows(int count) =>
         [.. Enumerable.Range(0, count).Select(i => new ModelRow
