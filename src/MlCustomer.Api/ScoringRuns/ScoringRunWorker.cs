@@ -123,7 +123,9 @@ internal sealed partial class ScoringRunWorker(
 
         var scoringMs = clock.ElapsedMilliseconds;
         clock.Restart();
-        var drift = new RunDrift(featureDrift, OutputDrift(generation.Card, stored));
+        var drift = new RunDrift(
+            featureDrift,
+            generation.Card.OutputDrift([.. stored.Select(s => s.ChurnProbability)], [.. stored.Select(s => s.PredictedProfit ?? double.NaN)]));
         await store.InsertScoresAsync(stored, run.Id, drift, cancellationToken);
         LogRunSucceeded(logger, run.Id, stored.Count, generation.Version);
         return run with
@@ -139,28 +141,6 @@ internal sealed partial class ScoringRunWorker(
             ScoringMilliseconds = scoringMs,
             StoringMilliseconds = clock.ElapsedMilliseconds,
         };
-    }
-
-    // The models' outputs for the run's customers against the held-out customers' at training (none for older cards).
-    private static IReadOnlyList<FeatureDriftResult> OutputDrift(ModelCard card, IReadOnlyList<StoredScore> scores)
-    {
-        var outputs = new List<FeatureDriftResult>();
-        if (scores.Count == 0)
-        {
-            return outputs;
-        }
-
-        if (card.Churn.ProbabilityDistribution is { } churn)
-        {
-            outputs.Add(FeatureDrift.MeasureOutput("churn probability", churn, [.. scores.Select(s => s.ChurnProbability)]));
-        }
-
-        if (card.LifetimeValue?.PredictionDistribution is { } value)
-        {
-            outputs.Add(FeatureDrift.MeasureOutput("predicted profit", value, [.. scores.Select(s => s.PredictedProfit ?? double.NaN)]));
-        }
-
-        return outputs;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} failed")]

@@ -15,6 +15,28 @@ namespace MlCustomer.Core.Bundle;
 /// </summary>
 public sealed record ModelCard
 {
+    /// <summary>
+    /// The models' outputs for later customers (their churn probabilities and predicted profits, in the same order;
+    /// NaN for a missing profit) against the held-out customers' at training; empty for cards from before drift checks.
+    /// </summary>
+    public IReadOnlyList<FeatureDriftResult> OutputDrift(IReadOnlyList<double> churnProbabilities, IReadOnlyList<double> predictedProfits)
+    {
+        ArgumentNullException.ThrowIfNull(churnProbabilities);
+        ArgumentNullException.ThrowIfNull(predictedProfits);
+        var outputs = new List<FeatureDriftResult>();
+        if (Churn.ProbabilityDistribution is { } churn && churnProbabilities.Count > 0)
+        {
+            outputs.Add(FeatureDrift.MeasureOutput("churn probability", churn, churnProbabilities));
+        }
+
+        if (LifetimeValue?.PredictionDistribution is { } value && predictedProfits.Count > 0)
+        {
+            outputs.Add(FeatureDrift.MeasureOutput("predicted profit", value, predictedProfits));
+        }
+
+        return outputs;
+    }
+
     /// <summary>The card format this code writes and reads.</summary>
     public const int CurrentFormat = 1;
 

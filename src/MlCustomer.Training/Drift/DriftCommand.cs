@@ -74,25 +74,13 @@ internal static class DriftCommand
     // The models' outputs for these customers against their held-out distributions (cards from before drift checks have none).
     private static IReadOnlyList<FeatureDriftResult> Outputs(MLContext ml, ModelBundle bundle, FeatureTable table)
     {
-        var card = bundle.Card;
-        if (card.Churn.ProbabilityDistribution is null && card.LifetimeValue?.PredictionDistribution is null)
+        if (bundle.Card.Churn.ProbabilityDistribution is null && bundle.Card.LifetimeValue?.PredictionDistribution is null)
         {
             return [];
         }
 
         var scores = CliOutput.Step("Scoring the customers", _ => new BundleScorer(ml, bundle).Score(table.Rows, table.AttributeNames, reasons: 0));
-        var outputs = new List<FeatureDriftResult>();
-        if (card.Churn.ProbabilityDistribution is { } churn)
-        {
-            outputs.Add(FeatureDrift.MeasureOutput("churn probability", churn, [.. scores.Select(s => s.ChurnProbability)]));
-        }
-
-        if (card.LifetimeValue?.PredictionDistribution is { } value)
-        {
-            outputs.Add(FeatureDrift.MeasureOutput("predicted profit", value, [.. scores.Select(s => s.PredictedProfit ?? double.NaN)]));
-        }
-
-        return outputs;
+        return bundle.Card.OutputDrift([.. scores.Select(s => s.ChurnProbability)], [.. scores.Select(s => s.PredictedProfit ?? double.NaN)]);
     }
 
     private static void Print(IReadOnlyList<FeatureDriftResult> results, IReadOnlyList<FeatureDriftResult> outputs, ModelCard card, DateOnly asOf, int customers)
