@@ -94,6 +94,34 @@ public sealed class CompiledScoringTests(SmallSampleBundle sample) : IClassFixtu
     }
 
     [Fact]
+    public void ACustomerTableWithOnlyNumericColumnsTrainsAndScoresExactlyAsMlNetDoes()
+    {
+        using var files = new TempFiles();
+        var path = files.PathOf("numeric.csv");
+        var random = new Random(5);
+        var text = new System.Text.StringBuilder("customer,tenure,charges,calls,churn\n");
+        for (var i = 0; i < 1_200; i++)
+        {
+            var tenure = random.Next(1, 73);
+            var calls = random.Next(0, 10);
+            var churned = random.NextDouble() < (tenure < 12 ? 0.6 : 0.2) + (0.02 * calls);
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"K{i},{tenure},{20 + (100 * random.NextDouble()):0.00},{calls},{(churned ? "Yes" : "No")}\n");
+        }
+
+        File.WriteAllText(path, text.ToString());
+        var table = CustomerTableLoader.Load(path, new CustomerTableOptions { IdColumn = "customer", LabelColumn = "churn" });
+        var ml = new MLContext(seed: 1);
+        var bundle = BundleTrainer.TrainTable(table, path, new TrainingOptions { Folds = 3 }).Bundle;
+        var rows = table.Dataset.Rows;
+
+        Assert.Empty(bundle.Card.FeatureContract.Schema.CategoricalNames);
+        Assert.True(bundle.Card.Churn.Holdout.Auc > 0.6, $"AUC {bundle.Card.Churn.Holdout.Auc}");
+        var compiled = new BundleScorer(ml, bundle);
+        Assert.True(compiled.IsCompiled, compiled.NotCompiledReason);
+        AssertSameScores(new BundleScorer(ml, bundle, compile: false).Score(rows), compiled.Score(rows));
+    }
+
+    [Fact]
     public void ATransformerTheCompilerDoesNotKnowSendsScoringBackToMlNetWithTheSameNumbers()
     {
         var ml = new MLContext(seed: 1);
