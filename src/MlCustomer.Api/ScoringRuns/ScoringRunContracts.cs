@@ -1,4 +1,5 @@
 using MlCustomer.Api.Storage;
+using MlCustomer.Core.Modeling;
 
 namespace MlCustomer.Api.ScoringRuns;
 
@@ -20,6 +21,10 @@ public sealed record ScoringRunRequest(DateOnly? AsOfDate);
 /// <param name="CustomersScored">Customers scored and stored.</param>
 /// <param name="Timings">Milliseconds per step.</param>
 /// <param name="Error">Why it failed.</param>
+/// <param name="DriftShifted">
+/// Once succeeded: the features and model outputs whose distribution has shifted from training (PSI ≥ 0.25; details
+/// at <c>/scoring-runs/{id}/drift</c>); empty when none has; null before the run succeeds or when nothing was recorded.
+/// </param>
 public sealed record ScoringRunResponse(
     string Id,
     string Status,
@@ -33,15 +38,19 @@ public sealed record ScoringRunResponse(
     long? TransactionsRead,
     long? CustomersScored,
     ScoringRunTimings Timings,
-    string? Error)
+    string? Error,
+    IReadOnlyList<string>? DriftShifted = null)
 {
-    /// <summary>The wire form of a stored run.</summary>
-    public static ScoringRunResponse From(ScoringRun run)
+    /// <summary>The wire form of a stored run, with the drift it recorded when it has one.</summary>
+    public static ScoringRunResponse From(ScoringRun run, RunDrift? drift = null)
     {
         ArgumentNullException.ThrowIfNull(run);
+        var shifted = drift is null || drift.Features.Count + drift.Outputs.Count == 0
+            ? null
+            : drift.Features.Concat(drift.Outputs).Where(d => d.Level == DriftLevel.Shifted).Select(d => d.Feature).ToList();
         return new ScoringRunResponse(run.Id, run.Status, run.RequestedBy, run.RequestedAt, run.RequestedAsOfDate, run.AsOfDate, run.ModelVersion,
             run.StartedAt, run.FinishedAt, run.TransactionsRead, run.CustomersScored,
-            new ScoringRunTimings(run.LoadMilliseconds, run.FeaturesMilliseconds, run.ScoringMilliseconds, run.StoringMilliseconds), run.Error);
+            new ScoringRunTimings(run.LoadMilliseconds, run.FeaturesMilliseconds, run.ScoringMilliseconds, run.StoringMilliseconds), run.Error, shifted);
     }
 }
 

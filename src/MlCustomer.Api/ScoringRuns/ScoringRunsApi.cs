@@ -30,7 +30,7 @@ public static class ScoringRunsApi
 
         group.MapGet("/{id}", GetRun)
             .WithName("GetScoringRun")
-            .WithSummary("A scoring run's status, counts, timings and error")
+            .WithSummary("A scoring run's status, counts, timings, error, and once it succeeded the features and outputs that drifted")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(ApiRoles.ScorerPolicy);
 
@@ -89,9 +89,13 @@ public static class ScoringRunsApi
     {
         ArgumentNullException.ThrowIfNull(store);
         var run = await store.GetRunAsync(id, cancellationToken);
-        return run is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such scoring run", detail: $"There is no scoring run '{id}'.")
-            : TypedResults.Ok(ScoringRunResponse.From(run));
+        if (run is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such scoring run", detail: $"There is no scoring run '{id}'.");
+        }
+
+        var drift = run.Status == RunStatus.Succeeded ? await store.GetDriftAsync(id, cancellationToken) : null;
+        return TypedResults.Ok(ScoringRunResponse.From(run, drift));
     }
 
     /// <summary>The drift a succeeded run recorded; 404 for an unknown run, 409 for one that has not succeeded.</summary>

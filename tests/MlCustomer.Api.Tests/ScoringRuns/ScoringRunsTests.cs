@@ -54,6 +54,9 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
             features.Where(f => f.GetProperty("level").GetString() == "shifted").Select(f => f.GetProperty("feature").GetString()),
             drift.GetProperty("shifted").EnumerateArray().Select(f => f.GetString()));
         Assert.Equal(
+            features.Concat(drift.GetProperty("outputs").EnumerateArray()).Where(f => f.GetProperty("level").GetString() == "shifted").Select(f => f.GetProperty("feature").GetString()).Order(StringComparer.Ordinal),
+            run.GetProperty("driftShifted").EnumerateArray().Select(f => f.GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(
             ["churn probability", "predicted profit"],
             drift.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("feature").GetString()).Order(StringComparer.Ordinal));
     }
