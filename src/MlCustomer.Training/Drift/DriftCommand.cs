@@ -68,7 +68,7 @@ internal static class DriftCommand
         return command;
     }
 
-    /// <summary>Exit code when at least one feature has shifted, so that a scheduled job can alert on it.</summary>
+    /// <summary>Exit code when at least one feature or model output has shifted, so that a scheduled job can alert on it.</summary>
     public const int ShiftedExitCode = 2;
 
     // The models' outputs for these customers against their held-out distributions (cards from before drift checks have none).

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -392,6 +393,7 @@ internal sealed class FlatTreeEnsemble
         private readonly int[]? laneStart;
         private readonly int[]? laneSlot;
         private readonly float[]? laneDelta;
+        private readonly int laneSlotCount;
 
         private TreeTables(
             int[] splitStart, int[] feature, float[] threshold, int[] entryStart, double[] output, int[] pathLength, int[] deltaStart, int[] deltaSlot, float[] delta)
@@ -411,6 +413,7 @@ internal sealed class FlatTreeEnsemble
             if (threeSplitsEach && Avx2.IsSupported)
             {
                 (laneStart, laneSlot, laneDelta) = LaneTables();
+                laneSlotCount = laneSlot.Length == 0 ? 0 : laneSlot.Max() + 1;
             }
         }
 
@@ -667,8 +670,10 @@ internal sealed class FlatTreeEnsemble
         // Slot-major sums for the block (slot s of row k at s * BlockRows + k), then added to each row's contributions.
         private void AddContributionsByPermute(ReadOnlySpan<int> blockEntries, ReadOnlySpan<float[]> contributions)
         {
-            var slotCount = contributions[0].Length;
-            Span<float> sums = slotCount <= 256 ? stackalloc float[slotCount * BlockRows] : new float[slotCount * BlockRows];
+            // Only the slots the trees split on get sums (the caller cleared the rest); a wide table borrows them from the pool.
+            var slotCount = laneSlotCount;
+            float[]? rented = slotCount <= 256 ? null : ArrayPool<float>.Shared.Rent(slotCount * BlockRows);
+            Span<float> sums = rented is null ? stackalloc float[slotCount * BlockRows] : rented.AsSpan(0, slotCount * BlockRows);
             sums.Clear();
             ref var sum = ref MemoryMarshal.GetReference(sums);
             ref var entries = ref MemoryMarshal.GetReference(blockEntries);
@@ -687,10 +692,15 @@ internal sealed class FlatTreeEnsemble
             for (var k = 0; k < contributions.Length; k++)
             {
                 var row = contributions[k];
-                for (var s = 0; s < row.Length; s++)
+                for (var s = 0; s < slotCount; s++)
                 {
                     row[s] += sums[(s * BlockRows) + k];
                 }
+            }
+
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
             }
         }
 
