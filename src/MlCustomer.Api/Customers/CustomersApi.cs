@@ -16,7 +16,7 @@ namespace MlCustomer.Api.Customers;
 /// <param name="RiskBand">low, medium or high.</param>
 /// <param name="SegmentId">Segment id.</param>
 /// <param name="SegmentName">Segment name.</param>
-/// <param name="PredictedProfit">Predicted profit in the value horizon.</param>
+/// <param name="PredictedGrossProfit">The value model's predicted gross profit (before cost-to-serve) in the value horizon; the decision has the profit after it.</param>
 /// <param name="ChurnReasons">Top churn reasons.</param>
 /// <param name="ValueReasons">Top value reasons.</param>
 /// <param name="Decision">The stored rule decision (tier, flags, lifecycle, action); null for bundles without tier cut-offs.</param>
@@ -31,7 +31,7 @@ public sealed record CustomerScoresResponse(
     string RiskBand,
     int? SegmentId,
     string? SegmentName,
-    double? PredictedProfit,
+    double? PredictedGrossProfit,
     IReadOnlyList<ScoreReason> ChurnReasons,
     IReadOnlyList<ScoreReason> ValueReasons,
     DecisionResult? Decision,
@@ -71,13 +71,10 @@ public static class CustomersApi
 
         return TypedResults.Ok(new CustomerScoresResponse(
             score.CustomerId, score.RunId, score.ScoredAt, score.ModelVersion, score.AsOfDate, score.ChurnProbability, score.RiskBand,
-            score.SegmentId, score.SegmentName, score.PredictedProfit,
+            score.SegmentId, score.SegmentName, score.PredictedGrossProfit,
             JsonSerializer.Deserialize<List<ScoreReason>>(score.ChurnReasonsJson, ReasonsJson) ?? [],
             JsonSerializer.Deserialize<List<ScoreReason>>(score.ValueReasonsJson, ReasonsJson) ?? [],
-            score.Decision is { } d
-                ? new DecisionResult(d.Tier, d.PredictedTier, d.LossMaking, d.FalseBigCustomer, d.LifecycleStage, d.ValueAtRisk,
-                    d.RecommendedAction, d.ActionDescription, d.OfferCost, d.Reasons().Select(r => r.Text).ToList())
-                : null,
+            score.Decision is { } d ? DecisionResult.From(d.ToCustomerDecision(score)) : null,
             score.PredictedRevenue));
     }
 

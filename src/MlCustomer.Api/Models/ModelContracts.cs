@@ -77,7 +77,7 @@ public sealed record ChurnSummary(
     {
         ArgumentNullException.ThrowIfNull(card);
         return new ChurnSummary(card.Algorithm, card.Holdout.Auc, card.Holdout.PrAuc, card.Holdout.LogLoss, card.Holdout.Brier,
-            card.BaselineAuc, card.Grade.Letter.ToString(), card.Grade.Reason, card.OfferThreshold.Threshold);
+            card.BaselineAuc, card.Grade.Letter.ToString(), card.Grade.Reason, card.OfferThreshold?.ChurnProbability);
     }
 }
 

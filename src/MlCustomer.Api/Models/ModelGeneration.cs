@@ -207,7 +207,7 @@ public sealed class ModelGeneration
             throw new ModelBundleException($"Bundle {Version}: the warm-up churn probability is {one.ChurnProbability}, not a probability.");
         }
 
-        if (one.PredictedProfit is { } profit && !double.IsFinite(profit))
+        if (one.PredictedGrossProfit is { } profit && !double.IsFinite(profit))
         {
             throw new ModelBundleException($"Bundle {Version}: the warm-up predicted profit is {profit}.");
         }

@@ -25,7 +25,7 @@ public sealed class CsvScoring : IDisposable
     /// <summary>The output columns.</summary>
     public static readonly string[] OutputColumns =
     [
-        FeatureColumns.CustomerId, "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_profit",
+        FeatureColumns.CustomerId, "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_gross_profit",
         "predicted_revenue", "churn_reasons", "value_reasons", "warnings", "model_version", "error",
     ];
 
@@ -471,7 +471,7 @@ public sealed class CsvScoring : IDisposable
 
         text.Append(',');
         Append(text, score.SegmentName).Append(',');
-        if (score.PredictedProfit is { } profit)
+        if (score.PredictedGrossProfit is { } profit)
         {
             text.AppendFixed(profit, 2);
         }

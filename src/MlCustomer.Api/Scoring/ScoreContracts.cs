@@ -122,7 +122,7 @@ public sealed record ScoreResponse(
 /// <param name="RiskBand">low, medium or high (thresholds in MlCustomer:Scoring).</param>
 /// <param name="SegmentId">Segment id, when the bundle has segments and the recency, frequency, revenue and profit inputs are known.</param>
 /// <param name="SegmentName">Segment name.</param>
-/// <param name="PredictedProfit">Profit in the value horizon, when the bundle has a value model.</param>
+/// <param name="PredictedGrossProfit">The value model's prediction: gross profit (revenue − cost of goods, before cost-to-serve) in the value horizon, when the bundle has a value model (customer tables: the value column's quantity). The decision's predictedProfit subtracts the expected cost-to-serve.</param>
 /// <param name="ChurnReasons">Features that moved the churn score most (positive = towards churn).</param>
 /// <param name="ValueReasons">Features that moved the predicted profit most.</param>
 /// <param name="Warnings">What was unusual about the input (values outside the training range, unseen categories).</param>
@@ -134,7 +134,7 @@ public sealed record CustomerScoreResult(
     string RiskBand,
     int? SegmentId,
     string? SegmentName,
-    double? PredictedProfit,
+    double? PredictedGrossProfit,
     IReadOnlyList<ScoreReason> ChurnReasons,
     IReadOnlyList<ScoreReason> ValueReasons,
     IReadOnlyList<string> Warnings,
@@ -147,11 +147,15 @@ public sealed record CustomerScoreResult(
 /// <param name="LossMaking">Profit in the trailing 365 days is negative.</param>
 /// <param name="FalseBigCustomer">High revenue but thin margin or a low tier.</param>
 /// <param name="LifecycleStage">new, active, atRisk, lapsed or churned.</param>
-/// <param name="ValueAtRisk">Churn probability × predicted profit (not below 0).</param>
+/// <param name="ValueAtRisk">Churn probability × predicted profit after cost-to-serve (not below 0).</param>
 /// <param name="RecommendedAction">The action key, e.g. vip-retention.</param>
 /// <param name="ActionDescription">The action in words.</param>
 /// <param name="OfferCost">Cost of the action's offer.</param>
 /// <param name="Reasons">One reason per rule, e.g. "tier D: profit −120.40 …".</param>
+/// <param name="ProfitLast365Days">Profit in the trailing 365 days: gross profit − cost-to-serve (what the tier ranks by).</param>
+/// <param name="CostToServeLast365Days">Cost-to-serve in the trailing 365 days.</param>
+/// <param name="PredictedProfit">Predicted profit in the value horizon: predicted gross profit − expected cost-to-serve (what the predicted tier and value at risk use).</param>
+/// <param name="ExpectedCostToServe">Cost-to-serve expected in the value horizon (trailing cost-to-serve per day × the horizon).</param>
 public sealed record DecisionResult(
     string Tier,
     string PredictedTier,
@@ -162,7 +166,33 @@ public sealed record DecisionResult(
     string RecommendedAction,
     string ActionDescription,
     double OfferCost,
-    IReadOnlyList<string> Reasons);
+    IReadOnlyList<string> Reasons,
+    double ProfitLast365Days,
+    double CostToServeLast365Days,
+    double PredictedProfit,
+    double ExpectedCostToServe)
+{
+    /// <summary>The wire form of a decision: the one mapping every endpoint uses.</summary>
+    public static DecisionResult From(MlCustomer.Core.Decisions.CustomerDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return new DecisionResult(
+            decision.Tier.ToString(),
+            decision.PredictedTier.ToString(),
+            decision.LossMaking,
+            decision.FalseBigCustomer,
+            JsonNamingPolicy.CamelCase.ConvertName(decision.Stage.ToString()),
+            decision.ValueAtRisk,
+            decision.Action,
+            decision.ActionDescription,
+            decision.OfferCost,
+            decision.Reasons.Select(r => r.Text).ToList(),
+            decision.ProfitLast365Days,
+            decision.CostToServeLast365Days,
+            decision.PredictedProfit,
+            decision.ExpectedCostToServe);
+    }
+}
 
 /// <summary>One reason behind a prediction.</summary>
 /// <param name="Feature">A numeric feature, or "name=value" for a category.</param>

@@ -119,21 +119,11 @@ public static class ScoresApi
             decision is null ? options.RiskBand(score.ChurnProbability) : JsonNamingPolicy.CamelCase.ConvertName(decision.RiskBand.ToString()),
             score.SegmentId,
             score.SegmentName,
-            score.PredictedProfit,
+            score.PredictedGrossProfit,
             score.ChurnReasons.Select(r => new ScoreReason(r.Feature, r.Contribution)).ToList(),
             score.ValueReasons.Select(r => new ScoreReason(r.Feature, r.Contribution)).ToList(),
             warnings,
-            decision is null ? null : new DecisionResult(
-                decision.Tier.ToString(),
-                decision.PredictedTier.ToString(),
-                decision.LossMaking,
-                decision.FalseBigCustomer,
-                JsonNamingPolicy.CamelCase.ConvertName(decision.Stage.ToString()),
-                decision.ValueAtRisk,
-                decision.Action,
-                decision.ActionDescription,
-                decision.OfferCost,
-                decision.Reasons.Select(r => r.Text).ToList()),
+            decision is null ? null : DecisionResult.From(decision),
             score.PredictedRevenue);
     }
 
@@ -145,9 +135,12 @@ public static class ScoresApi
         var churn = generation.Card.ChurnHorizonDays is { } c ? $"no purchase in the {c} days after the as-of date" : "the label of the training table";
         var value = generation.Card.ValueHorizonDays is { } v ? $"profit in the {v} days after the as-of date" : "the value label of the training table";
         var revenue = generation.Card.Revenue is null ? "" : $"predictedRevenue: revenue in the {generation.Card.ValueHorizonDays} days after the as-of date, in {options.Currency}; ";
-        return $"churnProbability: calibrated probability (0–1) of {churn}; predictedProfit: {value} " +
-            $"(revenue − cost of goods, returns included), in {options.Currency}; {revenue}churn contributions are in the model's raw score units, " +
-            "value contributions in the predicted profit's units; each is how much the prediction would change had the customer fallen on the " +
+        var net = generation.Card.Tiers is null ? "" :
+            $"decision.predictedProfit: predictedGrossProfit − decision.expectedCostToServe (the trailing cost-to-serve per day × {generation.Card.ValueHorizonDays} days), " +
+            $"the profit after cost-to-serve that tiers, value at risk and offers use, like decision.profitLast365Days; ";
+        return $"churnProbability: calibrated probability (0–1) of {churn}; predictedGrossProfit: gross {value} " +
+            $"(revenue − cost of goods, returns included, before cost-to-serve), in {options.Currency}; {net}{revenue}churn contributions are in the model's raw score units, " +
+            "value contributions in the predicted gross profit's units; each is how much the prediction would change had the customer fallen on the " +
             "other side of the model's splits on that feature, summed over its trees: they rank what drove the prediction and do not add up to it.";
     }
 

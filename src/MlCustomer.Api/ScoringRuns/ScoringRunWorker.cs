@@ -110,7 +110,7 @@ internal sealed partial class ScoringRunWorker(
                     RiskBand = result.RiskBand,
                     SegmentId = score.SegmentId,
                     SegmentName = score.SegmentName,
-                    PredictedProfit = score.PredictedProfit,
+                    PredictedGrossProfit = score.PredictedGrossProfit,
                     PredictedRevenue = score.PredictedRevenue,
                     ChurnReasonsJson = CustomersApi.ToJson(result.ChurnReasons),
                     ValueReasonsJson = CustomersApi.ToJson(result.ValueReasons),
@@ -125,7 +125,7 @@ internal sealed partial class ScoringRunWorker(
         clock.Restart();
         var drift = new RunDrift(
             featureDrift,
-            generation.Card.OutputDrift([.. stored.Select(s => s.ChurnProbability)], [.. stored.Select(s => s.PredictedProfit ?? double.NaN)]));
+            generation.Card.OutputDrift([.. stored.Select(s => s.ChurnProbability)], [.. stored.Select(s => s.PredictedGrossProfit ?? double.NaN)]));
         await store.InsertScoresAsync(stored, run.Id, drift, cancellationToken);
         LogRunSucceeded(logger, run.Id, stored.Count, generation.Version);
         return run with

@@ -108,5 +108,12 @@ internal static class Migrations
         ]),
         (5, "a run's drift also covers the models' outputs (churn probability, predicted profit)",
             ["ALTER TABLE run_drift ADD COLUMN model_output INTEGER NOT NULL DEFAULT 0"]),
+        (6, "one profit: predicted_profit is the value model's gross profit; decisions store gross profit, cost-to-serve and predicted profit after it",
+        [
+            "ALTER TABLE stored_scores ADD COLUMN gross_profit_last_365_days DOUBLE PRECISION NULL",
+            "ALTER TABLE stored_scores ADD COLUMN cost_to_serve_last_365_days DOUBLE PRECISION NULL",
+            "ALTER TABLE stored_scores ADD COLUMN predicted_net_profit DOUBLE PRECISION NULL",
+            "ALTER TABLE stored_scores ADD COLUMN expected_cost_to_serve DOUBLE PRECISION NULL",
+        ]),
     ];
 }

@@ -25,7 +25,7 @@ public sealed partial class ScoreStore
         "s.churn_reasons, s.value_reasons, s.model_version, s.as_of_date, r.finished_at, " +
         "s.tier, s.predicted_tier, s.loss_making, s.false_big_customer, s.lifecycle_stage, s.value_at_risk, s.recommended_action, " +
         "s.action_description, s.offer_cost, s.paid_offer, s.profit_last_365_days, s.revenue_last_365_days, s.rule_reasons, s.value_horizon_days, " +
-        "s.predicted_revenue";
+        "s.predicted_revenue, s.gross_profit_last_365_days, s.cost_to_serve_last_365_days, s.predicted_net_profit, s.expected_cost_to_serve";
 
     private readonly string connectionString;
     private readonly ILogger<ScoreStore> logger;
@@ -148,18 +148,18 @@ public sealed partial class ScoreStore
                 predicted_profit, churn_reasons, value_reasons, model_version, as_of_date,
                 tier, predicted_tier, loss_making, false_big_customer, lifecycle_stage, value_at_risk, recommended_action,
                 action_description, offer_cost, paid_offer, profit_last_365_days, revenue_last_365_days, rule_reasons, value_horizon_days,
-                predicted_revenue)
+                predicted_revenue, gross_profit_last_365_days, cost_to_serve_last_365_days, predicted_net_profit, expected_cost_to_serve)
             VALUES (@run, @customer, @churn, @band, @segment_id, @segment_name, @profit, @churn_reasons, @value_reasons, @version, @as_of,
                 @tier, @predicted_tier, @loss_making, @false_big, @stage, @value_at_risk, @action,
                 @action_description, @offer_cost, @paid_offer, @profit_365, @revenue_365, @rule_reasons, @horizon,
-                @revenue)
+                @revenue, @gross_365, @cost_365, @predicted_net, @expected_cost)
             """,
             [("@run", null), ("@customer", null), ("@churn", null), ("@band", null), ("@segment_id", null), ("@segment_name", null),
              ("@profit", null), ("@churn_reasons", null), ("@value_reasons", null), ("@version", null), ("@as_of", null),
              ("@tier", null), ("@predicted_tier", null), ("@loss_making", null), ("@false_big", null), ("@stage", null),
              ("@value_at_risk", null), ("@action", null), ("@action_description", null), ("@offer_cost", null), ("@paid_offer", null),
              ("@profit_365", null), ("@revenue_365", null), ("@rule_reasons", null), ("@horizon", null),
-             ("@revenue", null)]);
+             ("@revenue", null), ("@gross_365", null), ("@cost_365", null), ("@predicted_net", null), ("@expected_cost", null)]);
         await command.PrepareAsync(cancellationToken);
         var p = command.Parameters;
         foreach (var score in scores)
@@ -170,7 +170,7 @@ public sealed partial class ScoreStore
             p[3].Value = score.RiskBand;
             p[4].Value = (object?)score.SegmentId ?? DBNull.Value;
             p[5].Value = (object?)score.SegmentName ?? DBNull.Value;
-            p[6].Value = (object?)score.PredictedProfit ?? DBNull.Value;
+            p[6].Value = (object?)score.PredictedGrossProfit ?? DBNull.Value;
             p[7].Value = score.ChurnReasonsJson;
             p[8].Value = score.ValueReasonsJson;
             p[9].Value = score.ModelVersion;
@@ -191,6 +191,10 @@ public sealed partial class ScoreStore
             p[23].Value = (object?)d?.RuleReasonsJson ?? DBNull.Value;
             p[24].Value = (object?)d?.ValueHorizonDays ?? DBNull.Value;
             p[25].Value = (object?)score.PredictedRevenue ?? DBNull.Value;
+            p[26].Value = (object?)d?.GrossProfitLast365Days ?? DBNull.Value;
+            p[27].Value = (object?)d?.CostToServeLast365Days ?? DBNull.Value;
+            p[28].Value = (object?)d?.PredictedProfit ?? DBNull.Value;
+            p[29].Value = (object?)d?.ExpectedCostToServe ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -357,7 +361,7 @@ public sealed partial class ScoreStore
         RiskBand = reader.GetString(3),
         SegmentId = reader.IsDBNull(4) ? null : reader.GetInt32(4),
         SegmentName = reader.IsDBNull(5) ? null : reader.GetString(5),
-        PredictedProfit = reader.IsDBNull(6) ? null : reader.GetDouble(6),
+        PredictedGrossProfit = reader.IsDBNull(6) ? null : reader.GetDouble(6),
         PredictedRevenue = reader.IsDBNull(26) ? null : reader.GetDouble(26),
         ChurnReasonsJson = reader.GetString(7),
         ValueReasonsJson = reader.GetString(8),
@@ -380,6 +384,10 @@ public sealed partial class ScoreStore
             RevenueLast365Days = reader.GetDouble(23),
             RuleReasonsJson = reader.GetString(24),
             ValueHorizonDays = reader.GetInt32(25),
+            GrossProfitLast365Days = reader.IsDBNull(27) ? null : reader.GetDouble(27),
+            CostToServeLast365Days = reader.IsDBNull(28) ? null : reader.GetDouble(28),
+            PredictedProfit = reader.IsDBNull(29) ? null : reader.GetDouble(29),
+            ExpectedCostToServe = reader.IsDBNull(30) ? null : reader.GetDouble(30),
         },
     };
 

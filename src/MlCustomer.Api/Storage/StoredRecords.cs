@@ -94,8 +94,8 @@ public sealed record StoredScore
     /// <summary>Segment name, if any.</summary>
     public string? SegmentName { get; init; }
 
-    /// <summary>Predicted profit in the value horizon, if the bundle has a value model.</summary>
-    public double? PredictedProfit { get; init; }
+    /// <summary>The value model's predicted gross profit (before cost-to-serve) in the value horizon, if the bundle has a value model.</summary>
+    public double? PredictedGrossProfit { get; init; }
 
     /// <summary>Predicted revenue in the value horizon, if the bundle has a revenue model.</summary>
     public double? PredictedRevenue { get; init; }
@@ -155,8 +155,20 @@ public sealed record StoredDecision
     /// <summary>Whether the action is a paid retention offer.</summary>
     public required bool PaidOffer { get; init; }
 
-    /// <summary>Profit in the last 365 days.</summary>
+    /// <summary>Profit in the last 365 days (gross profit − cost-to-serve).</summary>
     public required double ProfitLast365Days { get; init; }
+
+    /// <summary>Gross profit in the last 365 days; null for runs stored before migration 6.</summary>
+    public double? GrossProfitLast365Days { get; init; }
+
+    /// <summary>Cost-to-serve in the last 365 days; null for runs stored before migration 6.</summary>
+    public double? CostToServeLast365Days { get; init; }
+
+    /// <summary>Predicted profit after expected cost-to-serve; null for runs stored before migration 6 (their predicted profit was gross).</summary>
+    public double? PredictedProfit { get; init; }
+
+    /// <summary>Expected cost-to-serve in the value horizon; null for runs stored before migration 6.</summary>
+    public double? ExpectedCostToServe { get; init; }
 
     /// <summary>Revenue in the last 365 days.</summary>
     public required double RevenueLast365Days { get; init; }
@@ -186,6 +198,10 @@ public sealed record StoredDecision
             OfferCost = decision.OfferCost,
             PaidOffer = decision.PaidOffer,
             ProfitLast365Days = decision.ProfitLast365Days,
+            GrossProfitLast365Days = decision.GrossProfitLast365Days,
+            CostToServeLast365Days = decision.CostToServeLast365Days,
+            PredictedProfit = decision.PredictedProfit,
+            ExpectedCostToServe = decision.ExpectedCostToServe,
             RevenueLast365Days = decision.RevenueLast365Days,
             ValueHorizonDays = decision.HorizonDays,
             RuleReasonsJson = JsonSerializer.Serialize(decision.Reasons, ReasonsJson),
@@ -208,9 +224,13 @@ public sealed record StoredDecision
             CustomerId = score.CustomerId,
             Segment = score.SegmentName,
             ProfitLast365Days = ProfitLast365Days,
+            GrossProfitLast365Days = GrossProfitLast365Days ?? ProfitLast365Days,
+            CostToServeLast365Days = CostToServeLast365Days ?? 0,
             RevenueLast365Days = RevenueLast365Days,
             ChurnProbability = score.ChurnProbability,
-            PredictedProfit = score.PredictedProfit ?? 0,
+            PredictedProfit = PredictedProfit ?? score.PredictedGrossProfit ?? 0,
+            PredictedGrossProfit = score.PredictedGrossProfit ?? 0,
+            ExpectedCostToServe = ExpectedCostToServe ?? 0,
             HorizonDays = ValueHorizonDays,
             Tier = Enum.Parse<ProfitTier>(Tier),
             PredictedTier = Enum.Parse<ProfitTier>(PredictedTier),

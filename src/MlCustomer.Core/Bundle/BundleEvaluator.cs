@@ -33,7 +33,7 @@ public static class BundleEvaluator
         if (bundle.LifetimeValue is not null)
         {
             value = RegressionMetrics.Compute(
-                scores.Select(s => s.PredictedProfit ?? 0).ToArray(),
+                scores.Select(s => s.PredictedGrossProfit ?? 0).ToArray(),
                 table.Rows.Select(r => r.ProfitInHorizon ?? 0).ToArray());
         }
 

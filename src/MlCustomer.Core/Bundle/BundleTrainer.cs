@@ -6,10 +6,12 @@ using Microsoft.ML;
 using MlCustomer.Core.Churn;
 using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
+using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Scoring;
 using MlCustomer.Core.SampleData;
 using MlCustomer.Core.Segments;
 using MlCustomer.Core.Tiers;
@@ -58,10 +60,8 @@ public static class BundleTrainer
         var contract = FeatureContract.Learn(dataset.Schema, train);
 
         progress?.Report("training churn");
-        var savedValue = options.SavedCustomerValue
-            ?? Mean(train.Where(r => !r.Label).Select(r => (double)r.Value), fallback: 100);
         var recencyIndex = IndexOf(dataset.Schema.NumericNames, "recency_days");
-        var churn = TrainChurn(ml, dataset.Schema, train, holdout, options, savedValue, recencyIndex,
+        var churn = TrainChurn(ml, dataset.Schema, train, holdout, options, recencyIndex,
             input.GroundTruth is { } truth ? id => truth.TryGetValue(id, out var t) ? t.TrueChurnProbability : null : null);
 
         progress?.Report("training segments");
@@ -125,13 +125,19 @@ public static class BundleTrainer
             horizonDays: horizon);
         // Cut-offs from every customer at the as-of date (not only the training part): tiers describe
         // the whole customer base, and scoring one customer later must give the tier the batch gave.
-        var tiers = ProfitTiers.Learn(table.Rows.Select(r => (r.ProfitLast365Days, r.RevenueLast365Days)).ToList(), options.Rules);
+        var profits = table.Rows.Select(r => Profit.Trailing(r, options.Rules.CostToServe)).ToList();
+        var tiers = ProfitTiers.Learn(profits.Zip(table.Rows, (profit, r) => (profit, r.RevenueLast365Days)).ToList(), options.Rules);
         progress?.Report("training lifetime revenue");
         var revenue = TrainRevenue(ml, dataset.Schema, train, holdout, options, horizon, id => byId[id]);
         card = card with { LifetimeValue = value.Card, Revenue = revenue.Card, Tiers = tiers };
 
         var bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules, revenue.Model);
-        return new TrainingResult(bundle, table.Rows.Select(r => r.ProfitLast365Days).ToList(), scatter);
+
+        progress?.Report("deciding the customers at the as-of date");
+        var (offer, forecast) = DecideAtAsOf(ml, bundle, table, holdout, options);
+        card = card with { Churn = card.Churn with { OfferThreshold = offer }, TierForecast = forecast };
+        bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules, revenue.Model);
+        return new TrainingResult(bundle, profits, scatter);
     }
 
     /// <summary>
@@ -148,9 +154,21 @@ public static class BundleTrainer
         var contract = FeatureContract.Learn(dataset.Schema, train);
 
         progress?.Report("training churn");
+        var churn = TrainChurn(ml, dataset.Schema, train, holdout, options, baselineFeature: null, oracle: null);
+
+        // A table has no actions and no predicted profit per customer: every offer costs one amount and every kept
+        // churner is worth one value, through the same offer rule the transactional decisions use.
         var savedValue = options.SavedCustomerValue
             ?? (dataset.HasValueLabel ? Mean(train.Where(r => !r.Label).Select(r => (double)r.Value), fallback: 100) : 100);
-        var churn = TrainChurn(ml, dataset.Schema, train, holdout, options, savedValue, baselineFeature: null, oracle: null);
+        var offerCost = options.OfferCost ?? TrainingOptions.DefaultTableOfferCost;
+        var probabilities = churn.HoldoutProbabilities;
+        var cases = holdout.Select((r, i) => new OfferCase(probabilities[i], r.Label ? 1 : 0, savedValue, offerCost)).ToList();
+        var saveRate = options.SaveRate ?? options.Rules.SaveRate;
+        churn = (churn.Model, churn.Card with
+        {
+            OfferThreshold = OfferEconomics.BestThreshold(cases, saveRate,
+                $"{cases.Count:N0} held-out customers, their observed churn, a kept churner worth {Show.Amount(savedValue)} (mean value of the training customers who stayed), offer cost {Show.Amount(offerCost)} each, save rate {Show.Probability(saveRate)}"),
+        }, churn.HoldoutProbabilities);
 
         var card = new ModelCard
         {
@@ -182,6 +200,30 @@ public static class BundleTrainer
         return new TrainingResult(new ModelBundle(card, churn.Model, segments: null, valueModel, options.Rules), [], []);
     }
 
+    /// <summary>
+    /// Decides every customer at the training as-of date with the finished bundle (the decisions <c>score</c> makes):
+    /// the card's offer threshold comes from the held-out customers, with their observed churn, through the one offer
+    /// rule <c>targets</c> uses on today's customers; the tier forecast counts every customer.
+    /// </summary>
+    private static (ProfitOptimalThreshold Offer, TierForecast Forecast) DecideAtAsOf(
+        MLContext ml, ModelBundle bundle, FeatureTable table, IReadOnlyList<ModelRow> holdout, TrainingOptions options)
+    {
+        var scores = new BundleScorer(ml, bundle, compile: false).Score(table.Rows, table.AttributeNames, reasons: 0);
+        var rules = new BundleDecisions(bundle, options.Rules);
+        var decisions = table.Rows.Select((row, i) => rules.Decide(row, scores[i])!).ToList();
+        var churned = holdout.ToDictionary(r => r.CustomerId, r => r.Label, StringComparer.Ordinal);
+        var cases = decisions
+            .Where(d => d.PaidOffer && churned.ContainsKey(d.CustomerId))
+            .Select(d => RetentionTargets.Case(d, options.OfferCost) with { Churn = churned[d.CustomerId] ? 1 : 0 })
+            .ToList();
+        var saveRate = options.SaveRate ?? options.Rules.SaveRate;
+        var asOf = $"{table.AsOfDate:yyyy-MM-dd}";
+        var basis = $"{cases.Count:N0} of the {churned.Count:N0} held-out customers have a paid offer at {asOf}; their observed churn in the {table.ChurnHorizonDays} days after it, " +
+            $"predicted profit, {(options.OfferCost is { } cost ? $"offer cost {Show.Amount(cost)} each" : "each action's own offer cost")}, save rate {Show.Probability(saveRate)}";
+        return (OfferEconomics.BestThreshold(cases, saveRate, basis),
+            TierForecast.Of(decisions, $"all {decisions.Count:N0} customers at {asOf}, the training as-of date"));
+    }
+
     /// <summary>The stratified customer-level split of a data set's rows.</summary>
     public static (List<ModelRow> Train, List<ModelRow> Holdout) SplitRows(IReadOnlyList<ModelRow> rows, TrainingOptions options)
     {
@@ -192,13 +234,12 @@ public static class BundleTrainer
     }
 
     /// <summary>Trains and evaluates the churn model; the baseline is the best single-feature threshold rule.</summary>
-    public static (ITransformer Model, ChurnCard Card) TrainChurn(
+    public static (ITransformer Model, ChurnCard Card, double[] HoldoutProbabilities) TrainChurn(
         MLContext ml,
         FeatureSchema schema,
         IReadOnlyList<ModelRow> train,
         IReadOnlyList<ModelRow> holdout,
         TrainingOptions options,
-        double savedCustomerValue,
         int? baselineFeature,
         Func<string, double?>? oracle)
     {
@@ -240,13 +281,12 @@ public static class BundleTrainer
             Baseline = rule,
             BaselineAuc = baselineAuc,
             Grade = QualityGrade.ForChurn(metrics, baselineAuc),
-            OfferThreshold = BinaryMetrics.ExpectedCostThreshold(probabilities, labels, options.OfferCost, savedCustomerValue, options.SaveRate),
             OracleAuc = oracleAuc,
             Importance = importance,
             SlotNames = ModelExplanations.SlotNames(model.Model, schema.Load(ml, []).Schema),
             ProbabilityDistribution = FeatureDrift.LearnOutputs(probabilities),
         };
-        return (model.Model, card);
+        return (model.Model, card, probabilities);
     }
 
     /// <summary>

@@ -97,6 +97,9 @@ public sealed record ModelCard
     /// <summary>The profit-tier cut-offs learned from the training customers (transactional input), so scoring one customer gives the batch's tier.</summary>
     public MlCustomer.Core.Tiers.TierCutoffs? Tiers { get; init; }
 
+    /// <summary>Tier today against predicted tier for every customer at the as-of date (transactional input).</summary>
+    public MlCustomer.Core.Tiers.TierForecast? TierForecast { get; init; }
+
     /// <summary>One line per model for the console summary.</summary>
     public string Summary() =>
         $"bundle {Version}: churn {Churn.Algorithm} AUC {Churn.Holdout.Auc:0.000} (grade {Churn.Grade.Letter})" +
@@ -178,8 +181,12 @@ public sealed record ChurnCard
     /// <summary>Quality grade with its rule.</summary>
     public required QualityGrade Grade { get; init; }
 
-    /// <summary>The churn-probability threshold that maximises expected profit of a retention offer.</summary>
-    public required ExpectedProfitThreshold OfferThreshold { get; init; }
+    /// <summary>
+    /// The churn-probability threshold that maximises the return of a retention offer on the held-out customers, with
+    /// their observed churn (<see cref="Decisions.OfferEconomics"/>, the rule <c>targets</c> uses on today's customers);
+    /// its basis says on which customers and with which costs.
+    /// </summary>
+    public Decisions.ProfitOptimalThreshold? OfferThreshold { get; init; }
 
     /// <summary>Held-out AUC of the data generator's true churn probability (sample data only): the best achievable.</summary>
     public double? OracleAuc { get; init; }

@@ -41,11 +41,17 @@ public sealed record TrainingOptions
     /// <summary>Columns the user does not want as features.</summary>
     public IReadOnlySet<string> Exclude { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
-    /// <summary>Cost of one retention offer, for the profit-optimal churn threshold.</summary>
-    public double OfferCost { get; init; } = 20;
+    /// <summary>
+    /// One cost for every retention offer in the card's profit-optimal churn threshold; null uses each action's own
+    /// cost from the rules (customer tables, which have no actions: <see cref="DefaultTableOfferCost"/>).
+    /// </summary>
+    public double? OfferCost { get; init; }
 
-    /// <summary>Share of targeted churners an offer keeps.</summary>
-    public double SaveRate { get; init; } = 0.3;
+    /// <summary>The offer cost of customer-table bundles when none is given.</summary>
+    public const double DefaultTableOfferCost = 20;
+
+    /// <summary>Share of targeted churners an offer keeps; null uses the rules' save rate.</summary>
+    public double? SaveRate { get; init; }
 
     /// <summary>
     /// Value of keeping a churner, for the threshold; null means the mean profit in the value horizon

@@ -48,8 +48,14 @@ public sealed record CustomerDecision
     /// <summary>Segment name, when known.</summary>
     public string? Segment { get; init; }
 
-    /// <summary>Profit in the last 365 days.</summary>
+    /// <summary>Profit in the last 365 days: gross profit − cost-to-serve (<see cref="Profit.Net"/>); what tiers rank by.</summary>
     public required double ProfitLast365Days { get; init; }
+
+    /// <summary>Gross profit (revenue − cost of goods) in the last 365 days.</summary>
+    public required double GrossProfitLast365Days { get; init; }
+
+    /// <summary>Cost-to-serve in the last 365 days (charged or not as the rules say; see <see cref="ProfitLast365Days"/>).</summary>
+    public required double CostToServeLast365Days { get; init; }
 
     /// <summary>Revenue in the last 365 days.</summary>
     public required double RevenueLast365Days { get; init; }
@@ -60,8 +66,20 @@ public sealed record CustomerDecision
     /// <summary>Churn probability.</summary>
     public required double ChurnProbability { get; init; }
 
-    /// <summary>Predicted profit in the value horizon.</summary>
+    /// <summary>
+    /// Predicted profit in the value horizon: <see cref="PredictedGrossProfit"/> − <see cref="ExpectedCostToServe"/>
+    /// (<see cref="Profit.Predicted"/>), the same definition as <see cref="ProfitLast365Days"/>.
+    /// </summary>
     public required double PredictedProfit { get; init; }
+
+    /// <summary>The value model's predicted gross profit (revenue − cost of goods) in the value horizon.</summary>
+    public required double PredictedGrossProfit { get; init; }
+
+    /// <summary>
+    /// Cost-to-serve expected in the value horizon, as charged: the trailing cost-to-serve per day × the horizon's days
+    /// (× the chance of buying when the rules charge only buyers).
+    /// </summary>
+    public required double ExpectedCostToServe { get; init; }
 
     /// <summary>The value horizon in days.</summary>
     public required int HorizonDays { get; init; }
@@ -124,12 +142,22 @@ public sealed record CustomerDecision
         }
 
         var window = cutoffs.WindowDays;
-        var profit = facts.ProfitLast365Days;
-        var (tier, tierReason) = cutoffs.Explain(profit, $"profit {Show.Amount(profit)} in the last {window} days", "tier");
+        var costRule = rules.CostToServe;
+        var profit = Profit.Net(facts.GrossProfitLast365Days, facts.CostToServeLast365Days, facts.RevenueLast365Days, costRule);
+        var charged = profit != facts.GrossProfitLast365Days || facts.CostToServeLast365Days == 0
+            ? $"gross profit {Show.Amount(facts.GrossProfitLast365Days)} − cost-to-serve {Show.Amount(facts.CostToServeLast365Days)}"
+            : $"gross profit {Show.Amount(facts.GrossProfitLast365Days)}, cost-to-serve {Show.Amount(facts.CostToServeLast365Days)} not charged without a purchase";
+        var (tier, tierReason) = cutoffs.Explain(profit, $"profit {Show.Amount(profit)} in the last {window} days ({charged})", "tier");
+
+        // Both sides of every comparison are profit after cost-to-serve: the value model predicts gross profit, so
+        // the cost-to-serve the customer is expected to cause in the horizon comes off it.
+        var expectedCost = Profit.ExpectedCostToServe(facts.CostToServeLast365Days, window, facts.HorizonDays);
+        var predicted = Profit.Predicted(facts.PredictedGrossProfit, expectedCost, facts.ChurnProbability, costRule);
 
         // Predicted profit covers the value horizon; the cut-offs are per trailing window, so scale to it.
-        var annualised = facts.PredictedProfit * window / facts.HorizonDays;
-        var predictedSubject = $"predicted profit {Show.Amount(facts.PredictedProfit)} in the next {facts.HorizonDays} days" +
+        var annualised = predicted * window / facts.HorizonDays;
+        var predictedSubject = $"predicted profit {Show.Amount(predicted)} in the next {facts.HorizonDays} days " +
+            $"(predicted gross profit {Show.Amount(facts.PredictedGrossProfit)} − expected cost-to-serve {Show.Amount(facts.PredictedGrossProfit - predicted)})" +
             (facts.HorizonDays == window ? "" : $" ({Show.Amount(annualised)} per {window} days)");
         var (predictedTier, predictedReason) = cutoffs.Explain(annualised, predictedSubject, "predicted tier");
 
@@ -142,11 +170,11 @@ public sealed record CustomerDecision
         var (stage, stageReason) = rules.Lifecycle.Classify(facts);
         var (band, bandReason) = rules.RiskBands.Classify(facts.ChurnProbability);
 
-        var valueAtRisk = facts.ChurnProbability * Math.Max(facts.PredictedProfit, 0);
+        var valueAtRisk = facts.ChurnProbability * Math.Max(predicted, 0);
         var horizonText = $"in the next {facts.HorizonDays} days";
-        var valueReason = facts.PredictedProfit > 0
-            ? $"value at risk {Show.Amount(valueAtRisk)} = churn probability {Show.Probability(facts.ChurnProbability)} × predicted profit {Show.Amount(facts.PredictedProfit)} {horizonText}"
-            : $"value at risk 0.00: predicted profit {Show.Amount(facts.PredictedProfit)} {horizonText} is not positive, so there is nothing to lose";
+        var valueReason = predicted > 0
+            ? $"value at risk {Show.Amount(valueAtRisk)} = churn probability {Show.Probability(facts.ChurnProbability)} × predicted profit {Show.Amount(predicted)} {horizonText}"
+            : $"value at risk 0.00: predicted profit {Show.Amount(predicted)} {horizonText} is not positive, so there is nothing to lose";
 
         var (row, rule, action) = rules.ChooseAction(new ActionInput(tier, predictedTier, band, stage, lossMaking, falseBig, facts.Segment));
         var actionReason = $"action {rule.Action} ({action.Description}, offer cost {Show.Amount(action.OfferCost)}): rule {row + 1} matched {rule.Describe()}";
@@ -156,10 +184,14 @@ public sealed record CustomerDecision
             CustomerId = facts.CustomerId,
             Segment = facts.Segment,
             ProfitLast365Days = profit,
+            GrossProfitLast365Days = facts.GrossProfitLast365Days,
+            CostToServeLast365Days = facts.CostToServeLast365Days,
             RevenueLast365Days = facts.RevenueLast365Days,
             MarginRate = double.IsFinite(facts.MarginRate) ? facts.MarginRate : null,
             ChurnProbability = facts.ChurnProbability,
-            PredictedProfit = facts.PredictedProfit,
+            PredictedProfit = predicted,
+            PredictedGrossProfit = facts.PredictedGrossProfit,
+            ExpectedCostToServe = facts.PredictedGrossProfit - predicted,
             HorizonDays = facts.HorizonDays,
             Tier = tier,
             PredictedTier = predictedTier,

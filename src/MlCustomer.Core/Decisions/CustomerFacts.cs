@@ -11,8 +11,11 @@ public sealed record CustomerFacts
     /// <summary>The customer.</summary>
     public required string CustomerId { get; init; }
 
-    /// <summary>Profit in the 365 days up to the as-of date (revenue − cost − discounts − returns − cost-to-serve).</summary>
-    public required double ProfitLast365Days { get; init; }
+    /// <summary>Gross profit (revenue − cost of goods; revenue is net of discounts and returns) in the 365 days up to the as-of date.</summary>
+    public required double GrossProfitLast365Days { get; init; }
+
+    /// <summary>Cost-to-serve in the 365 days up to the as-of date.</summary>
+    public required double CostToServeLast365Days { get; init; }
 
     /// <summary>Revenue in the 365 days up to the as-of date.</summary>
     public required double RevenueLast365Days { get; init; }
@@ -35,8 +38,8 @@ public sealed record CustomerFacts
     /// <summary>Calibrated churn probability in the churn horizon, in [0, 1].</summary>
     public required double ChurnProbability { get; init; }
 
-    /// <summary>Predicted profit in the value horizon (may be negative).</summary>
-    public required double PredictedProfit { get; init; }
+    /// <summary>The value model's predicted gross profit (revenue − cost of goods) in the value horizon, before cost-to-serve (may be negative).</summary>
+    public required double PredictedGrossProfit { get; init; }
 
     /// <summary>Length of the value horizon the predicted profit covers, in days.</summary>
     public required int HorizonDays { get; init; }
@@ -45,13 +48,14 @@ public sealed record CustomerFacts
     public string? Segment { get; init; }
 
     /// <summary>Facts from a customer's features and the model scores.</summary>
-    public static CustomerFacts From(CustomerFeatures f, double churnProbability, double predictedProfit, int horizonDays, string? segment)
+    public static CustomerFacts From(CustomerFeatures f, double churnProbability, double predictedGrossProfit, int horizonDays, string? segment)
     {
         ArgumentNullException.ThrowIfNull(f);
         return new CustomerFacts
         {
             CustomerId = f.CustomerId,
-            ProfitLast365Days = f.ProfitLast365Days,
+            GrossProfitLast365Days = f.GrossProfitLast365Days,
+            CostToServeLast365Days = f.CostToServeLast365Days,
             RevenueLast365Days = f.RevenueLast365Days,
             MarginRate = f.MarginRate,
             RecencyDays = f.RecencyDays,
@@ -59,7 +63,7 @@ public sealed record CustomerFacts
             TenureDays = f.TenureDays,
             PurchaseDays = f.PurchaseDays,
             ChurnProbability = churnProbability,
-            PredictedProfit = predictedProfit,
+            PredictedGrossProfit = predictedGrossProfit,
             HorizonDays = horizonDays,
             Segment = segment,
         };
@@ -68,12 +72,13 @@ public sealed record CustomerFacts
     /// <summary>Throws when a fact the rules rely on is missing or out of range.</summary>
     internal void Check()
     {
-        Finite(ProfitLast365Days, nameof(ProfitLast365Days));
+        Finite(GrossProfitLast365Days, nameof(GrossProfitLast365Days));
+        Finite(CostToServeLast365Days, nameof(CostToServeLast365Days));
         Finite(RevenueLast365Days, nameof(RevenueLast365Days));
         Finite(RecencyDays, nameof(RecencyDays));
         Finite(TenureDays, nameof(TenureDays));
         Finite(PurchaseDays, nameof(PurchaseDays));
-        Finite(PredictedProfit, nameof(PredictedProfit));
+        Finite(PredictedGrossProfit, nameof(PredictedGrossProfit));
         if (!(ChurnProbability is >= 0 and <= 1))
         {
             throw new ArgumentException($"customer {CustomerId}: ChurnProbability is {ChurnProbability}; it must be between 0 and 1.");

@@ -17,6 +17,9 @@ public sealed record TargetOptions
     /// <summary>At most this many customers (e.g. what a call centre can phone); null for no limit.</summary>
     public int? Limit { get; init; }
 
+    /// <summary>The as-of date of the customers' scores, named in the threshold's basis; null when not known.</summary>
+    public DateOnly? AsOfDate { get; init; }
+
     /// <summary>Options with the save rate of <paramref name="rules"/>.</summary>
     public static TargetOptions From(RuleSet rules, double budget)
     {
@@ -51,7 +54,7 @@ public sealed record TargetOptions
 /// <summary>One customer on the retention list.</summary>
 /// <param name="Customer">The decision, with the action and its reasons.</param>
 /// <param name="OfferCost">What the offer costs.</param>
-/// <param name="ExpectedSavedProfit">Churn probability × save rate × predicted profit.</param>
+/// <param name="ExpectedSavedProfit">Churn probability × save rate × predicted profit (<see cref="OfferEconomics.SavedProfit"/>).</param>
 /// <param name="ExpectedReturn">Expected saved profit − offer cost (always above 0 on the list).</param>
 /// <param name="BreakEvenProbability">Offer cost ÷ (save rate × predicted profit): the churn probability above which an offer to this customer pays.</param>
 /// <param name="Reason">The arithmetic in words.</param>
@@ -62,18 +65,6 @@ public sealed record RetentionTarget(
     double ExpectedReturn,
     double BreakEvenProbability,
     string Reason);
-
-/// <summary>
-/// The single churn-probability threshold that, ignoring the budget, maximises expected return when every
-/// customer with a paid-offer action at or above it gets the offer. Equal probabilities are targeted together;
-/// among equal returns the threshold targeting fewer customers wins.
-/// </summary>
-/// <param name="ChurnProbability">The threshold; null when no threshold has a positive expected return.</param>
-/// <param name="Customers">Customers at or above it.</param>
-/// <param name="Spend">What offering to all of them costs.</param>
-/// <param name="ExpectedReturn">Their expected saved profit minus the spend.</param>
-/// <param name="Description">The threshold in words.</param>
-public sealed record ProfitOptimalThreshold(double? ChurnProbability, int Customers, double Spend, double ExpectedReturn, string Description);
 
 /// <summary>A retention target list and what it is expected to bring.</summary>
 /// <param name="Targets">Chosen customers, highest expected return first.</param>
@@ -151,7 +142,7 @@ public static class RetentionTargets
         var considered = 0;
         var withoutPaidOffer = 0;
         var withoutReturn = 0;
-        var paid = new List<(CustomerDecision Customer, double Cost, double Saved)>();
+        var paid = new List<OfferCase>();
         var candidates = new List<RetentionTarget>();
         foreach (var customer in customers)
         {
@@ -162,16 +153,15 @@ public static class RetentionTargets
                 continue;
             }
 
-            var cost = options.OfferCost ?? customer.OfferCost;
-            var saved = customer.ChurnProbability * options.SaveRate * Math.Max(customer.PredictedProfit, 0);
-            paid.Add((customer, cost, saved));
-            if (saved - cost <= 0)
+            var offer = Case(customer, options.OfferCost);
+            paid.Add(offer);
+            if (OfferEconomics.ExpectedReturn(offer, options.SaveRate) <= 0)
             {
                 withoutReturn++;
                 continue;
             }
 
-            candidates.Add(Target(customer, cost, saved, options.SaveRate));
+            candidates.Add(Target(customer, offer, options.SaveRate));
         }
 
         var byRatio = Greedy(candidates, RatioOrder, options);
@@ -194,7 +184,7 @@ public static class RetentionTargets
             withoutReturn,
             byBudget,
             byLimit,
-            BestThreshold(paid),
+            OfferEconomics.BestThreshold(paid, options.SaveRate, Basis(paid.Count, options)),
             Rule);
     }
 
@@ -239,34 +229,36 @@ public static class RetentionTargets
         return (chosen, spend, byBudget, byLimit);
     }
 
-    private static RetentionTarget Target(CustomerDecision customer, double cost, double saved, double saveRate)
+    /// <summary>A decided customer as the offer arithmetic sees them: predicted churn, predicted profit, the offer cost used.</summary>
+    public static OfferCase Case(CustomerDecision customer, double? offerCostOverride = null)
     {
-        var breakEven = cost / (saveRate * customer.PredictedProfit);
-        var reason = $"expected return {Show.Amount(saved - cost)} = churn probability {Show.Probability(customer.ChurnProbability)} × save rate {Show.Probability(saveRate)} × predicted profit {Show.Amount(customer.PredictedProfit)} − offer {Show.Amount(cost)} ({customer.ActionDescription}); pays above churn probability {Show.Probability(breakEven)}";
-        return new RetentionTarget(customer, cost, saved, saved - cost, breakEven, reason);
+        ArgumentNullException.ThrowIfNull(customer);
+        return new OfferCase(customer.ChurnProbability, customer.ChurnProbability, customer.PredictedProfit, offerCostOverride ?? customer.OfferCost);
     }
 
-    /// <summary>The churn-probability threshold with the highest expected return over every paid-offer customer, budget ignored.</summary>
-    private static ProfitOptimalThreshold BestThreshold(List<(CustomerDecision Customer, double Cost, double Saved)> paid)
+    private static string Basis(int paidOffers, TargetOptions options) =>
+        $"{paidOffers:N0} customers with a paid offer{(options.AsOfDate is { } date ? $" at {date:yyyy-MM-dd}" : "")}, their predicted churn and profit, " +
+        (options.OfferCost is { } cost ? $"offer cost {Show.Amount(cost)} each" : "each action's own offer cost");
+
+    private static RetentionTarget Target(CustomerDecision customer, OfferCase offer, double saveRate)
     {
-        paid.Sort((x, y) => y.Customer.ChurnProbability.CompareTo(x.Customer.ChurnProbability));
-        double? best = null;
-        var (bestCount, bestSpend, bestReturn) = (0, 0.0, 0.0);
-        var (spend, net) = (0.0, 0.0);
-        for (var i = 0; i < paid.Count; i++)
+        var cost = offer.OfferCost;
+        var saved = OfferEconomics.SavedProfit(offer, saveRate);
+        var breakEven = cost / (saveRate * customer.PredictedProfit);
+        var reason = $"expected return {Show.Amount(saved - cost)} = churn probability {Show.Probability(customer.ChurnProbability)} × save rate {Show.Probability(saveRate)} × predicted profit {Show.Amount(customer.PredictedProfit)} − offer cost {Show.Amount(cost)} ({customer.ActionDescription}); pays above churn probability {Show.Probability(breakEven)}";
+
+        // One cost for every offer replaces the action's: the customer's own action reason must quote the cost used.
+        if (cost != customer.OfferCost)
         {
-            spend += paid[i].Cost;
-            net += paid[i].Saved - paid[i].Cost;
-            var endOfTies = i + 1 == paid.Count || paid[i + 1].Customer.ChurnProbability != paid[i].Customer.ChurnProbability;
-            if (endOfTies && net > bestReturn)
+            var own = $"offer cost {Show.Amount(customer.OfferCost)}";
+            var used = $"offer cost {Show.Amount(cost)} (asked for this list; the action's own is {Show.Amount(customer.OfferCost)})";
+            customer = customer with
             {
-                (best, bestCount, bestSpend, bestReturn) = (paid[i].Customer.ChurnProbability, i + 1, spend, net);
-            }
+                OfferCost = cost,
+                Reasons = [.. customer.Reasons.Select(r => r.Rule == DecisionRules.Action ? r with { Text = r.Text.Replace(own, used, StringComparison.Ordinal) } : r)],
+            };
         }
 
-        var description = best is { } threshold
-            ? $"budget aside, offering to every paid-offer customer with churn probability ≥ {Show.Probability(threshold)} ({bestCount:N0} customers, spend {Show.Amount(bestSpend)}) is expected to return {Show.Amount(bestReturn)}, the most of any single threshold"
-            : "no single churn-probability threshold has a positive expected return for this offer";
-        return new ProfitOptimalThreshold(best, bestCount, bestSpend, bestReturn, description);
+        return new RetentionTarget(customer, cost, saved, saved - cost, breakEven, reason);
     }
 }

@@ -67,32 +67,6 @@ public sealed record RocPoint(double FalsePositiveRate, double TruePositiveRate,
 public sealed record PrecisionRecallPoint(double Recall, double Precision, double? Threshold);
 
 /// <summary>
-/// The probability cut that makes a retention campaign most profitable on the evaluated customers,
-/// given what an offer costs and what a saved customer is worth.
-/// Profit at a cut = <see cref="ValueOfSavedCustomer"/> × <see cref="SaveRate"/> × positives targeted
-/// − <see cref="CostOfOffer"/> × everyone targeted.
-/// </summary>
-/// <param name="Threshold">Target customers with probability at or above this; null when offering to nobody is
-/// the most profitable choice.</param>
-/// <param name="Targeted">Customers targeted at the threshold.</param>
-/// <param name="PositivesTargeted">Of those, customers who would have churned.</param>
-/// <param name="ExpectedProfit">Profit at the threshold on the evaluated customers (0 when targeting nobody).</param>
-/// <param name="BreakEvenProbability">CostOfOffer / (ValueOfSavedCustomer × SaveRate): with well-calibrated
-/// probabilities, the cut where an offer starts to pay for itself; null when no offer can pay.</param>
-/// <param name="CostOfOffer">Cost of making one offer, as given.</param>
-/// <param name="ValueOfSavedCustomer">Value kept when a churner is saved, as given.</param>
-/// <param name="SaveRate">Share of targeted churners the offer saves, as given.</param>
-public sealed record ExpectedProfitThreshold(
-    double? Threshold,
-    int Targeted,
-    int PositivesTargeted,
-    double ExpectedProfit,
-    double? BreakEvenProbability,
-    double CostOfOffer,
-    double ValueOfSavedCustomer,
-    double SaveRate);
-
-/// <summary>
 /// The naive baseline a model must beat: one numeric feature (higher = more likely positive, e.g. days
 /// since the last purchase) and one cut, "positive when the feature is at least <see cref="Threshold"/>".
 /// </summary>

@@ -40,8 +40,18 @@ public sealed record CustomerFeatures
     /// <summary>Revenue in the 365 days up to the as-of date (for profit tiers).</summary>
     public required double RevenueLast365Days { get; init; }
 
-    /// <summary>Profit (gross profit minus a pro-rated share of cost-to-serve) in the 365 days up to the as-of date.</summary>
+    /// <summary>
+    /// Profit in the 365 days up to the as-of date: <see cref="GrossProfitLast365Days"/> − <see cref="CostToServeLast365Days"/>
+    /// (<see cref="Tiers.Profit.Net"/> with the default rule, charged to every customer). A model feature; the rules
+    /// compute their profit from the two parts with their own cost-to-serve rule.
+    /// </summary>
     public required double ProfitLast365Days { get; init; }
+
+    /// <summary>Gross profit (revenue − cost of goods, returns included) in the 365 days up to the as-of date (not a model feature).</summary>
+    public required double GrossProfitLast365Days { get; init; }
+
+    /// <summary>Cost-to-serve in the 365 days up to the as-of date (<see cref="Tiers.Profit.TrailingCostToServe"/>; not a model feature).</summary>
+    public required double CostToServeLast365Days { get; init; }
 
     /// <summary>Days from the first event (signup or first purchase, whichever is earlier) to the as-of date.</summary>
     public required double TenureDays { get; init; }

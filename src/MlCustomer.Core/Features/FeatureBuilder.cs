@@ -1,4 +1,5 @@
 using MlCustomer.Core.Data;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Core.Features;
 
@@ -250,8 +251,7 @@ public static class FeatureBuilder
         var (meanGap, sdGap) = GapStatistics(purchaseDays);
         var daysSinceFirstPurchase = purchaseDays.Count > 0 ? asOf.DayNumber - purchaseDays.Min.DayNumber : double.NaN;
         var serviceCost = customer.ServiceCostAmount ?? 0;
-        // Service cost is a to-date total; the trailing window carries its share of the tenure.
-        var trailingServiceCost = tenureDays <= TrailingWindowDays ? serviceCost : serviceCost * TrailingWindowDays / tenureDays;
+        var trailingServiceCost = Profit.TrailingCostToServe(serviceCost, tenureDays);
 
         return new CustomerFeatures
         {
@@ -262,11 +262,13 @@ public static class FeatureBuilder
             RevenueTotal = revenue,
             AverageOrderValue = purchaseOrders.Count > 0 ? purchaseRevenue / purchaseOrders.Count : 0,
             GrossProfitTotal = grossProfit,
-            ProfitTotal = grossProfit - serviceCost,
+            ProfitTotal = Profit.Net(grossProfit, serviceCost, revenue, RuleSet.Default.CostToServe),
             GrossProfitPerPurchaseDay = purchaseDays.Count > 0 ? grossProfit / purchaseDays.Count : 0,
             MarginRate = revenue >= MinimumRevenueForMargin ? grossProfit / revenue : double.NaN,
             RevenueLast365Days = revenueTrailing,
-            ProfitLast365Days = grossProfitTrailing - trailingServiceCost,
+            ProfitLast365Days = Profit.Net(grossProfitTrailing, trailingServiceCost, revenueTrailing, RuleSet.Default.CostToServe),
+            GrossProfitLast365Days = grossProfitTrailing,
+            CostToServeLast365Days = trailingServiceCost,
             TenureDays = tenureDays,
             DaysSinceFirstPurchase = daysSinceFirstPurchase,
             RecencyShareOfAge = purchaseDays.Count == 0 ? double.NaN : (asOf.DayNumber - purchaseDays.Max.DayNumber) / Math.Max(daysSinceFirstPurchase, 1),

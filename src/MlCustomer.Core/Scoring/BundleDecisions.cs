@@ -52,7 +52,7 @@ public sealed class BundleDecisions
         return bundle.Card.Tiers is not { } cutoffs
             ? null
             : CustomerDecision.Decide(
-                CustomerFacts.From(features, score.ChurnProbability, score.PredictedProfit ?? 0, HorizonDays, score.SegmentName), cutoffs, rules);
+                CustomerFacts.From(features, score.ChurnProbability, score.PredictedGrossProfit ?? 0, HorizonDays, score.SegmentName), cutoffs, rules);
     }
 
     /// <summary>The decision for one scored customer from its model row (requests with precomputed features), or null when <see cref="Available"/> is false.</summary>
@@ -66,18 +66,26 @@ public sealed class BundleDecisions
         }
 
         double Value(string name) => row.Numeric[index[name]];
+
+        // The row carries the model features: profit after cost-to-serve (the feature charges every customer, the
+        // default rule) and the service cost to date; the feature builder derived the one from the other with the
+        // same functions, so gross profit and cost-to-serve come back and the rules charge as they say.
+        var serviceCost = index.TryGetValue("service_cost", out var serviceCostSlot) ? row.Numeric[serviceCostSlot] : double.NaN;
+        var revenue = Value("revenue_last_365_days");
+        var costToServe = Profit.TrailingCostToServe(serviceCost, Value("tenure_days"));
         var facts = new CustomerFacts
         {
             CustomerId = row.CustomerId,
-            ProfitLast365Days = Value("profit_last_365_days"),
-            RevenueLast365Days = Value("revenue_last_365_days"),
+            GrossProfitLast365Days = Value("profit_last_365_days") + costToServe,
+            CostToServeLast365Days = costToServe,
+            RevenueLast365Days = revenue,
             MarginRate = Value("margin_rate"),
             RecencyDays = Value("recency_days"),
             MeanDaysBetweenPurchases = Value("mean_days_between_purchases"),
             TenureDays = Value("tenure_days"),
             PurchaseDays = Value("purchase_days"),
             ChurnProbability = score.ChurnProbability,
-            PredictedProfit = score.PredictedProfit ?? 0,
+            PredictedGrossProfit = score.PredictedGrossProfit ?? 0,
             HorizonDays = HorizonDays,
             Segment = score.SegmentName,
         };

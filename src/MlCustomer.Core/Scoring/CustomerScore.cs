@@ -8,7 +8,11 @@ namespace MlCustomer.Core.Scoring;
 /// <param name="ChurnReasons">The features that moved the churn score most (positive = towards churn).</param>
 /// <param name="SegmentId">Segment id, or null when the bundle has no segmentation.</param>
 /// <param name="SegmentName">Segment name, or null.</param>
-/// <param name="PredictedProfit">Predicted profit in the value horizon, or null without a value model.</param>
+/// <param name="PredictedGrossProfit">
+/// The value model's prediction: gross profit (revenue − cost of goods, before cost-to-serve) in the value horizon, or
+/// null without a value model (customer-table bundles: the value column's own quantity). The rules turn it into
+/// predicted profit after cost-to-serve (<see cref="Tiers.Profit.Predicted"/>).
+/// </param>
 /// <param name="ValueReasons">The features that moved the value prediction most.</param>
 /// <param name="PredictedRevenue">Predicted revenue in the value horizon, or null without a revenue model.</param>
 public sealed record CustomerScore(
@@ -17,6 +21,6 @@ public sealed record CustomerScore(
     IReadOnlyList<Reason> ChurnReasons,
     int? SegmentId,
     string? SegmentName,
-    double? PredictedProfit,
+    double? PredictedGrossProfit,
     IReadOnlyList<Reason> ValueReasons,
     double? PredictedRevenue = null);

@@ -26,7 +26,7 @@ namespace MlCustomer.Core.Tiers;
 public static class ProfitTiers
 {
     /// <summary>Learns tier cut-offs (percentile mode) or takes them from the rules (absolute mode), and the revenue cut-off.</summary>
-    /// <param name="customers">Profit and revenue of every training customer over the trailing window (ProfitLast365Days, RevenueLast365Days).</param>
+    /// <param name="customers">Profit (<see cref="Profit.Net"/> with the rules' cost-to-serve rule) and revenue of every training customer over the trailing window.</param>
     /// <param name="rules">The rules; their tier settings and the false-big-customer revenue share are used.</param>
     /// <exception cref="ArgumentException">A profit or revenue is not finite, or percentile mode without customers.</exception>
     /// <exception cref="RuleSetException">The rules are not valid.</exception>
@@ -83,6 +83,7 @@ public static class ProfitTiers
             Mode = tierRules.Mode,
             SharesPercent = tierRules.Mode == TierMode.Percentile ? tierRules.SharesPercent : null,
             WindowDays = tierRules.WindowDays,
+            CostToServe = rules.CostToServe,
             ProfitCutoffA = a,
             ProfitCutoffB = b,
             ProfitCutoffC = c,

@@ -42,6 +42,9 @@ public sealed record RuleSet
     /// <summary>Profit tiers: percentile shares A 20 / B 30 / C 30 / D 20 over the last 365 days by default.</summary>
     public TierRules Tiers { get; init; } = new();
 
+    /// <summary>When cost-to-serve is subtracted from profit (<see cref="Profit"/>): by default from every customer.</summary>
+    public CostToServeRule CostToServe { get; init; } = new();
+
     /// <summary>False big customer: revenue in the top 20% but gross margin &lt; 10% or tier C/D by default.</summary>
     public FalseBigCustomerRule FalseBigCustomer { get; init; } = new();
 
@@ -166,6 +169,7 @@ public sealed record RuleSet
         var lines = new List<string>
         {
             Tiers.Describe(),
+            CostToServe.Describe(),
             FalseBigCustomer.Describe(),
             "lifecycle: " + Lifecycle.Describe(),
             RiskBands.Describe(),

@@ -40,6 +40,9 @@ public sealed record TierCutoffs
     /// <summary>Trailing window of the profit and revenue, in days.</summary>
     public int WindowDays { get; init; } = TierRules.SupportedWindowDays;
 
+    /// <summary>The cost-to-serve rule the profits were computed with (null in cards written before the rule existed: the default).</summary>
+    public CostToServeRule? CostToServe { get; init; }
+
     /// <summary>Lowest profit of tier A; null when tier A is empty.</summary>
     public double? ProfitCutoffA { get; init; }
 
@@ -120,6 +123,12 @@ public sealed record TierCutoffs
             var learned = Mode == TierMode.Percentile ? $"shares {Shares(SharesPercent)}" : $"thresholds {Show.Amount(ProfitCutoffA ?? double.NaN)}/{Show.Amount(ProfitCutoffB ?? double.NaN)}/{Show.Amount(ProfitCutoffC ?? double.NaN)}";
             var asked = tiers.Mode == TierMode.Percentile ? $"shares {Shares(tiers.SharesPercent)}" : tiers.Thresholds is { } t ? $"thresholds {Show.Amount(t.A)}/{Show.Amount(t.B)}/{Show.Amount(t.C)}" : "no thresholds";
             return $"the tier cut-offs were learned with {Mode.ToString().ToLowerInvariant()} {learned}, the rules ask for {tiers.Mode.ToString().ToLowerInvariant()} {asked}: learn the cut-offs again (retrain) with these rules";
+        }
+
+        var learnedCost = CostToServe ?? RuleSet.Default.CostToServe;
+        if (learnedCost != rules.CostToServe)
+        {
+            return $"the tier cut-offs were learned with {learnedCost.Describe()}, the rules say {rules.CostToServe.Describe()}: learn the cut-offs again (retrain) with these rules";
         }
 
         return rules.FalseBigCustomer.RevenueTopPercent == RevenueTopPercent

@@ -44,6 +44,7 @@ internal static class TiersCommand
             var now = run.DecideAll(run.Features(run.AsOfDate), WithoutReasons);
             CliOutput.Info($"bundle {run.Bundle.Card.Version}; cut-offs learned at {(run.Bundle.Card.AsOfDate is { } learned ? CsvText.Date(learned) : "training")}: {run.Cutoffs.Describe()}");
             PrintPyramid(ProfitConcentration.Compute(now, top), run.AsOfDate);
+            PrintForecast(TierForecast.Of(now, $"{now.Count:N0} customers at {CsvText.Date(run.AsOfDate)}"), run.ValueHorizonDays);
             if (earlier is { } before)
             {
                 var then = run.DecideAll(run.Features(before), WithoutReasons);
@@ -57,6 +58,28 @@ internal static class TiersCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Tier today against predicted tier, both by profit after cost-to-serve.</summary>
+    internal static void PrintForecast(TierForecast forecast, int horizonDays)
+    {
+        CliOutput.Info($"Tier today (rows) against predicted tier (columns: predicted profit after cost-to-serve in the next {horizonDays} days, scaled to 365), {forecast.Basis}:");
+        var tiers = Enum.GetValues<ProfitTier>();
+        var table = new Table().AddColumn("today \\ predicted");
+        foreach (var tier in tiers)
+        {
+            table.AddColumn(tier.ToString());
+        }
+
+        table.AddColumn("all");
+        foreach (var today in tiers)
+        {
+            table.AddRow([today.ToString(), .. tiers.Select(p => $"{forecast.Count(today, p):N0}"), $"{tiers.Sum(p => forecast.Count(today, p)):N0}"]);
+        }
+
+        table.AddRow(["all", .. tiers.Select(p => $"{forecast.PredictedIn(p):N0}"), $"{forecast.Customers:N0}"]);
+        AnsiConsole.Write(table);
+        CliOutput.Info($"loss-making: {forecast.LossMaking:N0} now (profit in the last 365 days below 0), {forecast.PredictedLossMaking:N0} predicted (predicted profit below 0)");
     }
 
     private static void PrintPyramid(ProfitConcentration concentration, DateOnly asOf)

@@ -80,7 +80,7 @@ internal static class DriftCommand
         }
 
         var scores = CliOutput.Step("Scoring the customers", _ => new BundleScorer(ml, bundle).Score(table.Rows, table.AttributeNames, reasons: 0));
-        return bundle.Card.OutputDrift([.. scores.Select(s => s.ChurnProbability)], [.. scores.Select(s => s.PredictedProfit ?? double.NaN)]);
+        return bundle.Card.OutputDrift([.. scores.Select(s => s.ChurnProbability)], [.. scores.Select(s => s.PredictedGrossProfit ?? double.NaN)]);
     }
 
     private static void Print(IReadOnlyList<FeatureDriftResult> results, IReadOnlyList<FeatureDriftResult> outputs, ModelCard card, DateOnly asOf, int customers)

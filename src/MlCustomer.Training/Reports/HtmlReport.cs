@@ -214,7 +214,7 @@ internal static class HtmlReport
         if (h.Roc.Count > 1)
         {
             Figure(page, ReportCharts.Roc(h, churn.Baseline, churn.BaselineAuc), "Higher and further left is better; the diagonal is random ranking. The diamond is where the baseline rule operates.");
-            Figure(page, ReportCharts.Gains(h, churn.Baseline, churn.OfferThreshold), "Contacting the customers with the highest churn scores first: how many of the churners each share of contacts reaches.");
+            Figure(page, ReportCharts.Gains(h, churn.Baseline), "Contacting the customers with the highest churn scores first: how many of the churners each share of contacts reaches.");
         }
         else
         {
@@ -235,20 +235,10 @@ internal static class HtmlReport
         Importance(page, "churn-importance", churn.Importance, "What drives the churn score", "Drop in AUC when the feature is shuffled");
 
         page.Append("<h3>Retention offer threshold</h3>\n<p>");
-        var offer = churn.OfferThreshold;
-        if (offer.Threshold is { } threshold)
-        {
-            page.Append("Make the offer to customers with a churn probability of at least <b>").Append(Html.Number(threshold)).Append("</b>: on the held-out customers that targets ")
-                .Append(Html.Count(offer.Targeted)).Append(" customers, ").Append(Html.Count(offer.PositivesTargeted)).Append(" of them churners, for an expected profit of ")
-                .Append(Html.Money(offer.ExpectedProfit)).Append('.');
-        }
-        else
-        {
-            page.Append("No threshold pays on the held-out customers: with these costs, making no offer is the most profitable choice.");
-        }
-
-        page.Append(" Assumed: offer cost ").Append(Html.Money(offer.CostOfOffer)).Append(", value of a saved customer ").Append(Html.Money(offer.ValueOfSavedCustomer))
-            .Append(", save rate ").Append(Html.Percent(offer.SaveRate)).Append("; break-even probability ").Append(Html.Number(offer.BreakEvenProbability)).Append(".</p>\n");
+        page.Append(churn.OfferThreshold is { } offer
+            ? Html.Text(char.ToUpperInvariant(offer.Description[0]) + offer.Description[1..]) + ". This is measured on held-out customers whose future is known; <code>targets</code> applies the same rule to today's customers with their predicted churn, so its threshold answers a different question."
+            : "No offer threshold was computed for this bundle.");
+        page.Append("</p>\n");
 
         page.Append("<p>");
         page.Append(churn.OracleAuc is { } oracle

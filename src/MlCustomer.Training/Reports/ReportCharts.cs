@@ -108,7 +108,7 @@ internal static partial class ReportCharts
     /// Derived exactly from the ROC points: targeting everyone at or above a cut flags
     /// rate·TPR + (1 − rate)·FPR of the customers and catches TPR of the churners.
     /// </summary>
-    public static string Gains(BinaryMetricsResult holdout, SingleThresholdRule baseline, ExpectedProfitThreshold offer)
+    public static string Gains(BinaryMetricsResult holdout, SingleThresholdRule baseline)
     {
         var rate = holdout.PositiveRate;
         var plot = NewPlot("Cumulative gains (lift)", "Customers targeted, highest churn score first (%)", "Churners caught (%)");
@@ -141,12 +141,6 @@ internal static partial class ReportCharts
             12,
             BaselineColor);
         baselinePoint.LegendText = $"Baseline rule: {baseline.Description}";
-        if (offer.Threshold is { } threshold && holdout.Positives > 0)
-        {
-            var point = plot.Add.Marker(100.0 * offer.Targeted / holdout.Count, 100.0 * offer.PositivesTargeted / holdout.Positives, MarkerShape.FilledSquare, 10, HighlightColor);
-            point.LegendText = $"Offer threshold (p ≥ {Show(threshold)})";
-        }
-
         plot.Axes.SetLimits(0, 100, 0, 102);
 
         // Below the plot: inside, seven entries would cover the curve where it matters.

@@ -37,9 +37,9 @@ internal static class TrainCommand
             Description = "Columns not to use as features (repeat or comma-separate)",
             AllowMultipleArgumentsPerToken = true,
         };
-        var offerCost = new Option<double>("--offer-cost") { Description = "Cost of one retention offer, for the profit-optimal churn threshold", DefaultValueFactory = _ => defaults.OfferCost };
-        var saveRate = new Option<double>("--save-rate") { Description = "Share of targeted churners an offer keeps", DefaultValueFactory = _ => defaults.SaveRate };
-        var customerValue = new Option<double?>("--customer-value") { Description = "Value of keeping a churner [default: mean horizon profit of customers who stayed]" };
+        var offerCost = new Option<double?>("--offer-cost") { Description = "One cost for every retention offer in the card's profit-optimal churn threshold [default: each action's own cost in the rules; 20 for customer tables]" };
+        var saveRate = new Option<double?>("--save-rate") { Description = "Share of targeted churners an offer keeps [default: the rules' saveRate]" };
+        var customerValue = new Option<double?>("--customer-value") { Description = "Value of keeping a churner, customer tables only [default: mean value in the horizon of customers who stayed]" };
         var previous = new Option<DirectoryInfo?>("--previous")
         {
             Description = "Bundle in service whose segment ids to keep stable [default: the bundle already in the output folder, if any]",

@@ -146,13 +146,14 @@ public sealed record ScoreResponseBody(string ModelVersion, DateOnly AsOfDate, i
 
 /// <summary>One customer's result.</summary>
 public sealed record CustomerResultBody(
-    string CustomerId, double ChurnProbability, string RiskBand, int? SegmentId, string? SegmentName, double? PredictedProfit,
+    string CustomerId, double ChurnProbability, string RiskBand, int? SegmentId, string? SegmentName, double? PredictedGrossProfit,
     List<ReasonBody> ChurnReasons, List<string> Warnings, DecisionBody? Decision, double? PredictedRevenue = null);
 
 /// <summary>The rule decision of one customer.</summary>
 public sealed record DecisionBody(
     string Tier, string PredictedTier, bool LossMaking, bool FalseBigCustomer, string LifecycleStage, double ValueAtRisk,
-    string RecommendedAction, string ActionDescription, double OfferCost, List<string> Reasons);
+    string RecommendedAction, string ActionDescription, double OfferCost, List<string> Reasons,
+    double ProfitLast365Days, double CostToServeLast365Days, double PredictedProfit, double ExpectedCostToServe);
 
 /// <summary>One reason.</summary>
 public sealed record ReasonBody(string Feature, double Contribution);

@@ -27,7 +27,7 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.NotNull(result.SegmentId);
         Assert.NotNull(result.SegmentName);
         Assert.Equal(3, result.ChurnReasons.Count);
-        Assert.NotNull(result.PredictedProfit);
+        Assert.NotNull(result.PredictedGrossProfit);
         Assert.NotNull(result.PredictedRevenue);
     }
 
@@ -88,7 +88,7 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
             Assert.Equal(batch[i].ChurnProbability, single.ChurnProbability, 1e-6);
             Assert.Equal(batch[i].SegmentId, single.SegmentId);
             Assert.Equal(batch[i].ChurnReasons.Select(r => r.Feature), single.ChurnReasons.Select(r => r.Feature));
-            Assert.Equal(batch[i].PredictedProfit!.Value, single.PredictedProfit!.Value, 1e-3);
+            Assert.Equal(batch[i].PredictedGrossProfit!.Value, single.PredictedGrossProfit!.Value, 1e-3);
             Assert.Equal(batch[i].PredictedRevenue!.Value, single.PredictedRevenue!.Value, 1e-3);
         }
     }

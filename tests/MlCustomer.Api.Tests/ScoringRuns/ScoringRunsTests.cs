@@ -30,7 +30,7 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.Equal(run.GetProperty("id").GetString(), customer.GetProperty("runId").GetString());
         Assert.InRange(customer.GetProperty("churnProbability").GetDouble(), 0, 1);
         Assert.NotEmpty(customer.GetProperty("churnReasons").EnumerateArray());
-        Assert.True(double.IsFinite(customer.GetProperty("predictedProfit").GetDouble()));
+        Assert.True(double.IsFinite(customer.GetProperty("predictedGrossProfit").GetDouble()));
         Assert.True(double.IsFinite(customer.GetProperty("predictedRevenue").GetDouble()));
 
         // The run recorded how far its customers are from the training customers, feature by feature.

@@ -165,11 +165,11 @@ public sealed class ModelBundleTests(SmallSampleBundle sample) : IClassFixture<S
         var trees = LifetimeValueTrainer.Predict(ml, loaded.LifetimeValue!, schema, rows);
         var blender = blend.For(schema);
 
-        Assert.Equal(inMemory, scores.Select(s => s.PredictedProfit!.Value), new ToleranceComparer(1e-4));
+        Assert.Equal(inMemory, scores.Select(s => s.PredictedGrossProfit!.Value), new ToleranceComparer(1e-4));
         for (var i = 0; i < rows.Count; i++)
         {
             var statistical = blender.Statistical(rows[i].Numeric);
-            Assert.Equal((0.5 * trees[i]) + (0.5 * statistical), scores[i].PredictedProfit!.Value, 1e-3);
+            Assert.Equal((0.5 * trees[i]) + (0.5 * statistical), scores[i].PredictedGrossProfit!.Value, 1e-3);
             var reason = scores[i].ValueReasons.Where(r => r.Feature == ValueBlend.ReasonName).ToList();
             Assert.Equal(statistical == 0, reason.Count == 0);
             Assert.Equal(0.5 * statistical, reason.SingleOrDefault().Contribution, 1e-2);
@@ -210,7 +210,7 @@ public sealed class ModelBundleTests(SmallSampleBundle sample) : IClassFixture<S
 
         Assert.Equal(expected, scores.Select(s => s.PredictedRevenue!.Value), new ToleranceComparer(1e-4));
         // Customers spend more than they earn the business: predicted revenue is above predicted profit on average.
-        Assert.True(scores.Average(s => s.PredictedRevenue!.Value) > scores.Average(s => s.PredictedProfit!.Value));
+        Assert.True(scores.Average(s => s.PredictedRevenue!.Value) > scores.Average(s => s.PredictedGrossProfit!.Value));
     }
 
     [Fact]

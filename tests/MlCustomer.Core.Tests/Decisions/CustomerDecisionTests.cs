@@ -20,7 +20,7 @@ public sealed class CustomerDecisionTests
     [InlineData(-120.40, ProfitTier.D)]
     public void TierComesFromProfitInTheLast365DaysAndTheStoredCutOffs(double profit, ProfitTier expected)
     {
-        var decision = Decide(Facts with { ProfitLast365Days = profit });
+        var decision = Decide(Facts with { GrossProfitLast365Days = profit });
 
         Assert.Equal(expected, decision.Tier);
         Assert.Equal(profit < 0, decision.LossMaking);
@@ -31,16 +31,16 @@ public sealed class CustomerDecisionTests
     {
         Assert.Equal(
             "tier D: profit -120.40 in the last 365 days, below the C cut-off 15.00 (bottom 20%)",
-            ReasonOf(Decide(Facts with { ProfitLast365Days = -120.40 }), DecisionRules.Tier));
+            ReasonOf(Decide(Facts with { GrossProfitLast365Days = -120.40 }), DecisionRules.Tier));
         Assert.Equal(
             "tier B: profit 500.00 in the last 365 days ≥ the B cut-off 300.00 (next 30%), below the A cut-off 1,000.00",
             ReasonOf(Decide(Facts), DecisionRules.Tier));
         Assert.Equal(
             "tier A: profit 1,234.50 in the last 365 days ≥ the A cut-off 1,000.00 (top 20%)",
-            ReasonOf(Decide(Facts with { ProfitLast365Days = 1_234.5 }), DecisionRules.Tier));
+            ReasonOf(Decide(Facts with { GrossProfitLast365Days = 1_234.5 }), DecisionRules.Tier));
         Assert.Equal(
             "loss-making: profit -120.40 in the last 365 days is below 0",
-            ReasonOf(Decide(Facts with { ProfitLast365Days = -120.40 }), DecisionRules.LossMaking));
+            ReasonOf(Decide(Facts with { GrossProfitLast365Days = -120.40 }), DecisionRules.LossMaking));
     }
 
     [Theory]
@@ -52,7 +52,7 @@ public sealed class CustomerDecisionTests
     [InlineData(365, -50, ProfitTier.D)]
     public void PredictedTierAppliesTheCutOffsToPredictedProfitScaledTo365Days(int horizonDays, double predictedProfit, ProfitTier expected)
     {
-        var decision = Decide(Facts with { HorizonDays = horizonDays, PredictedProfit = predictedProfit });
+        var decision = Decide(Facts with { HorizonDays = horizonDays, PredictedGrossProfit = predictedProfit });
 
         Assert.Equal(expected, decision.PredictedTier);
     }
@@ -60,7 +60,7 @@ public sealed class CustomerDecisionTests
     [Fact]
     public void PredictedTierReasonSaysHowTheHorizonWasScaled()
     {
-        var decision = Decide(Facts with { HorizonDays = 180, PredictedProfit = 500 });
+        var decision = Decide(Facts with { HorizonDays = 180, PredictedGrossProfit = 500 });
 
         Assert.Equal(
             "predicted tier A: predicted profit 500.00 in the next 180 days (1,013.89 per 365 days) ≥ the A cut-off 1,000.00 (top 20%)",
@@ -80,7 +80,7 @@ public sealed class CustomerDecisionTests
     [InlineData(8_430, double.NaN, 10, true)]
     public void FalseBigCustomerIsBigByRevenueButThinByMarginOrLowByTier(double revenue, double margin, double profit, bool expected)
     {
-        var decision = Decide(Facts with { RevenueLast365Days = revenue, MarginRate = margin, ProfitLast365Days = profit });
+        var decision = Decide(Facts with { RevenueLast365Days = revenue, MarginRate = margin, GrossProfitLast365Days = profit });
 
         Assert.Equal(expected, decision.FalseBigCustomer);
     }
@@ -88,7 +88,7 @@ public sealed class CustomerDecisionTests
     [Fact]
     public void FalseBigCustomerReasonQuotesRevenueCutOffAndMargin()
     {
-        var decision = Decide(Facts with { RevenueLast365Days = 8_430, MarginRate = 0.031, ProfitLast365Days = 2_000 });
+        var decision = Decide(Facts with { RevenueLast365Days = 8_430, MarginRate = 0.031, GrossProfitLast365Days = 2_000 });
 
         Assert.Equal(
             "false big customer: revenue 8,430.00 in the top 20% (≥ 3,120.00) but gross margin 3.1% < 10%",
@@ -162,7 +162,7 @@ public sealed class CustomerDecisionTests
     [InlineData(0.8, -40, 0)]
     public void ValueAtRiskIsChurnProbabilityTimesPositivePredictedProfit(double churnProbability, double predictedProfit, double expected)
     {
-        var decision = Decide(Facts with { ChurnProbability = churnProbability, PredictedProfit = predictedProfit });
+        var decision = Decide(Facts with { ChurnProbability = churnProbability, PredictedGrossProfit = predictedProfit });
 
         Assert.Equal(expected, decision.ValueAtRisk, 10);
     }
@@ -170,7 +170,7 @@ public sealed class CustomerDecisionTests
     [Fact]
     public void NegativePredictedProfitPutsNothingAtRiskAndSaysSo()
     {
-        var decision = Decide(Facts with { ChurnProbability = 0.8, PredictedProfit = -40 });
+        var decision = Decide(Facts with { ChurnProbability = 0.8, PredictedGrossProfit = -40 });
 
         Assert.Equal(
             "value at risk 0.00: predicted profit -40.00 in the next 365 days is not positive, so there is nothing to lose",
@@ -179,21 +179,21 @@ public sealed class CustomerDecisionTests
 
     public static TheoryData<string, CustomerFacts, string> Actions => new()
     {
-        { "healthy A", Facts with { ProfitLast365Days = 2_000 }, ActionNames.LoyaltyCare },
-        { "A with high churn probability", Facts with { ProfitLast365Days = 2_000, ChurnProbability = 0.7 }, ActionNames.VipRetention },
-        { "A pausing longer than usual", Facts with { ProfitLast365Days = 2_000, RecencyDays = 60 }, ActionNames.VipRetention },
-        { "A lapsed", Facts with { ProfitLast365Days = 2_000, RecencyDays = 100 }, ActionNames.VipRetention },
+        { "healthy A", Facts with { GrossProfitLast365Days = 2_000 }, ActionNames.LoyaltyCare },
+        { "A with high churn probability", Facts with { GrossProfitLast365Days = 2_000, ChurnProbability = 0.7 }, ActionNames.VipRetention },
+        { "A pausing longer than usual", Facts with { GrossProfitLast365Days = 2_000, RecencyDays = 60 }, ActionNames.VipRetention },
+        { "A lapsed", Facts with { GrossProfitLast365Days = 2_000, RecencyDays = 100 }, ActionNames.VipRetention },
         { "B at risk", Facts with { RecencyDays = 60 }, ActionNames.TargetedDiscount },
         { "B with high churn probability", Facts with { ChurnProbability = 0.65 }, ActionNames.TargetedDiscount },
         { "healthy B, medium risk", Facts with { ChurnProbability = 0.35 }, ActionNames.LoyaltyCare },
-        { "C at risk", Facts with { ProfitLast365Days = 100, RecencyDays = 60 }, ActionNames.AutomatedNurture },
-        { "C healthy", Facts with { ProfitLast365Days = 100 }, ActionNames.AutomatedNurture },
-        { "D", Facts with { ProfitLast365Days = 10, ChurnProbability = 0.9 }, ActionNames.ReduceCostToServe },
-        { "loss-making", Facts with { ProfitLast365Days = -50 }, ActionNames.LetGo },
-        { "loss-making new customer", Facts with { ProfitLast365Days = -50, TenureDays = 20 }, ActionNames.LetGo },
+        { "C at risk", Facts with { GrossProfitLast365Days = 100, RecencyDays = 60 }, ActionNames.AutomatedNurture },
+        { "C healthy", Facts with { GrossProfitLast365Days = 100 }, ActionNames.AutomatedNurture },
+        { "D", Facts with { GrossProfitLast365Days = 10, ChurnProbability = 0.9 }, ActionNames.ReduceCostToServe },
+        { "loss-making", Facts with { GrossProfitLast365Days = -50 }, ActionNames.LetGo },
+        { "loss-making new customer", Facts with { GrossProfitLast365Days = -50, TenureDays = 20 }, ActionNames.LetGo },
         { "new", Facts with { TenureDays = 30 }, ActionNames.Onboarding },
-        { "new with tier D profit so far", Facts with { TenureDays = 30, ProfitLast365Days = 5 }, ActionNames.Onboarding },
-        { "false big customer at risk", Facts with { RevenueLast365Days = 8_430, MarginRate = 0.03, ProfitLast365Days = 2_000, ChurnProbability = 0.9 }, ActionNames.ReviewTerms },
+        { "new with tier D profit so far", Facts with { TenureDays = 30, GrossProfitLast365Days = 5 }, ActionNames.Onboarding },
+        { "false big customer at risk", Facts with { RevenueLast365Days = 8_430, MarginRate = 0.03, GrossProfitLast365Days = 2_000, ChurnProbability = 0.9 }, ActionNames.ReviewTerms },
     };
 
     [Theory]
@@ -209,7 +209,7 @@ public sealed class CustomerDecisionTests
     [Fact]
     public void ActionReasonNamesTheRowThatMatched()
     {
-        var decision = Decide(Facts with { ProfitLast365Days = 2_000, ChurnProbability = 0.7 });
+        var decision = Decide(Facts with { GrossProfitLast365Days = 2_000, ChurnProbability = 0.7 });
 
         Assert.Equal(
             "action vip-retention (personal contact + VIP retention offer, offer cost 50.00): rule 5 matched tier A, stage AtRisk or Lapsed or Churned",
@@ -267,9 +267,9 @@ public sealed class CustomerDecisionTests
         var facts = CustomerFacts.From(features, 0.2, 700, 365, "Loyal");
 
         Assert.Equal(
-            (features.CustomerId, features.ProfitLast365Days, features.RevenueLast365Days, features.MarginRate, features.RecencyDays, features.MeanDaysBetweenPurchases, features.TenureDays, features.PurchaseDays),
-            (facts.CustomerId, facts.ProfitLast365Days, facts.RevenueLast365Days, facts.MarginRate, facts.RecencyDays, facts.MeanDaysBetweenPurchases, facts.TenureDays, facts.PurchaseDays));
-        Assert.Equal((0.2, 700.0, 365, "Loyal"), (facts.ChurnProbability, facts.PredictedProfit, facts.HorizonDays, facts.Segment));
+            (features.CustomerId, features.GrossProfitLast365Days, features.RevenueLast365Days, features.MarginRate, features.RecencyDays, features.MeanDaysBetweenPurchases, features.TenureDays, features.PurchaseDays),
+            (facts.CustomerId, facts.GrossProfitLast365Days, facts.RevenueLast365Days, facts.MarginRate, facts.RecencyDays, facts.MeanDaysBetweenPurchases, facts.TenureDays, facts.PurchaseDays));
+        Assert.Equal((0.2, 700.0, 365, "Loyal"), (facts.ChurnProbability, facts.PredictedGrossProfit, facts.HorizonDays, facts.Segment));
         Assert.Equal((15.0, 3.0, 340.0), (facts.RecencyDays, facts.PurchaseDays, facts.RevenueLast365Days));
         Assert.Equal(8, Decide(facts).Reasons.Count);
     }
@@ -289,7 +289,7 @@ public sealed class CustomerDecisionTests
             from horizon in Gen.Elements(90, 180, 365, 730)
             select Facts with
             {
-                ProfitLast365Days = profit,
+                GrossProfitLast365Days = profit,
                 RevenueLast365Days = revenue,
                 MarginRate = revenue > 0 ? marginPermille / 1_000.0 : double.NaN,
                 RecencyDays = recency,
@@ -297,7 +297,7 @@ public sealed class CustomerDecisionTests
                 PurchaseDays = rhythm == 0 ? 1 : 5,
                 TenureDays = recency + tenureExtra,
                 ChurnProbability = churnPermille / 1_000.0,
-                PredictedProfit = predicted,
+                PredictedGrossProfit = predicted,
                 HorizonDays = horizon,
             };
         string[] rules = [DecisionRules.Tier, DecisionRules.PredictedTier, DecisionRules.LossMaking, DecisionRules.FalseBigCustomer, DecisionRules.Lifecycle, DecisionRules.RiskBand, DecisionRules.ValueAtRisk, DecisionRules.Action];

@@ -23,7 +23,8 @@ internal static class DecisionSamples
     public static CustomerFacts Facts { get; } = new()
     {
         CustomerId = "C1",
-        ProfitLast365Days = 500,
+        GrossProfitLast365Days = 500,
+        CostToServeLast365Days = 0,
         RevenueLast365Days = 2_000,
         MarginRate = 0.35,
         RecencyDays = 10,
@@ -31,7 +32,7 @@ internal static class DecisionSamples
         TenureDays = 400,
         PurchaseDays = 12,
         ChurnProbability = 0.1,
-        PredictedProfit = 450,
+        PredictedGrossProfit = 450,
         HorizonDays = 365,
     };
 
@@ -56,9 +57,13 @@ internal static class DecisionSamples
     {
         CustomerId = id,
         ProfitLast365Days = profit,
+        GrossProfitLast365Days = profit,
+        CostToServeLast365Days = 0,
         RevenueLast365Days = revenue,
         ChurnProbability = churnProbability,
         PredictedProfit = predictedProfit,
+        PredictedGrossProfit = predictedProfit,
+        ExpectedCostToServe = 0,
         HorizonDays = 365,
         Tier = tier,
         PredictedTier = predictedTier ?? tier,

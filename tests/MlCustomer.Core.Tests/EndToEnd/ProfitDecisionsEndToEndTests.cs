@@ -100,7 +100,7 @@ public sealed class ProfitDecisionsEndToEndTests(SmallSampleBundle sample) : ICl
         var table = Features(asOf);
         var scores = new BundleScorer(new MLContext(seed: 1), bundle).Score(table.Rows, table.AttributeNames);
         return table.Rows.Select((features, i) => CustomerDecision.Decide(
-            CustomerFacts.From(features, scores[i].ChurnProbability, scores[i].PredictedProfit!.Value, bundle.Card.ValueHorizonDays!.Value, scores[i].SegmentName),
+            CustomerFacts.From(features, scores[i].ChurnProbability, scores[i].PredictedGrossProfit!.Value, bundle.Card.ValueHorizonDays!.Value, scores[i].SegmentName),
             bundle.Card.Tiers!,
             bundle.Rules)).ToList();
     }

@@ -1,3 +1,4 @@
+using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Evaluation;
 
 namespace MlCustomer.Core.Tests.Evaluation;
@@ -7,33 +8,48 @@ public sealed class DecisionThresholdTests
     private static readonly double[] Probabilities = [0.9, 0.8, 0.6, 0.4, 0.2, 0.1];
     private static readonly bool[] Churned = [true, true, false, true, false, false];
 
-    [Fact]
-    public void ExpectedCostThresholdPicksTheMostProfitableCut()
-    {
-        // Each saved churner is worth 100 × 0.5 = 50, each offer costs 10. Profit by cut:
-        // 0.9: 50−10=40, 0.8: 100−20=80, 0.6: 100−30=70, 0.4: 150−40=110, 0.2: 150−50=100, 0.1: 150−60=90.
-        var best = BinaryMetrics.ExpectedCostThreshold(Probabilities, Churned, costOfOffer: 10, valueOfSavedCustomer: 100, saveRate: 0.5);
+    private static OfferCase[] Observed(double cost) =>
+        [.. Probabilities.Select((p, i) => new OfferCase(p, Churned[i] ? 1 : 0, ProfitIfKept: 100, OfferCost: cost))];
 
-        Assert.Equal(0.4, best.Threshold);
-        Assert.Equal(4, best.Targeted);
-        Assert.Equal(3, best.PositivesTargeted);
-        Assert.Equal(110, best.ExpectedProfit, 10);
-        Assert.Equal(0.2, best.BreakEvenProbability!.Value, 12); // 10 / 50
+    [Fact]
+    public void TheOfferRulePicksTheMostProfitableCutOnObservedChurn()
+    {
+        // Each saved churner is worth 100 × 0.5 = 50, each offer costs 10. Return by cut:
+        // 0.9: 50−10=40, 0.8: 100−20=80, 0.6: 100−30=70, 0.4: 150−40=110, 0.2: 150−50=100, 0.1: 150−60=90.
+        var best = OfferEconomics.BestThreshold(Observed(10), saveRate: 0.5, "six held-out customers");
+
+        Assert.Equal(0.4, best.ChurnProbability);
+        Assert.Equal(4, best.Customers);
+        Assert.Equal(40, best.Spend, 10);
+        Assert.Equal(110, best.ExpectedReturn, 10);
+        Assert.Equal(6, best.Considered);
+        Assert.Contains("six held-out customers", best.Description, StringComparison.Ordinal);
     }
 
     [Fact]
     public void WhenNoOfferPaysTheAnswerIsToTargetNobody()
     {
-        var best = BinaryMetrics.ExpectedCostThreshold(Probabilities, Churned, costOfOffer: 60, valueOfSavedCustomer: 100, saveRate: 0.5);
+        var best = OfferEconomics.BestThreshold(Observed(60), saveRate: 0.5, "six held-out customers");
 
-        Assert.Null(best.Threshold);
-        Assert.Equal(0, best.Targeted);
-        Assert.Equal(0, best.ExpectedProfit);
+        Assert.Null(best.ChurnProbability);
+        Assert.Equal(0, best.Customers);
+        Assert.Equal(0, best.ExpectedReturn);
+        Assert.StartsWith("no single churn-probability threshold", best.Description, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void ASaveRateOutsideZeroToOneIsRejected() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => BinaryMetrics.ExpectedCostThreshold(Probabilities, Churned, 1, 1, 1.5));
+    public void PredictedChurnAndNegativeProfitsFollowTheSameRule()
+    {
+        // Predicted churn as the weight; a customer expected to lose money is worth 0 if kept, so never pays.
+        OfferCase[] today = [new(0.9, 0.9, -500, 5), new(0.5, 0.5, 200, 5), new(0.1, 0.1, 200, 5)];
+
+        var best = OfferEconomics.BestThreshold(today, saveRate: 0.5, "today");
+
+        Assert.Equal(-5, OfferEconomics.ExpectedReturn(today[0], 0.5), 12);
+        Assert.Equal(45, OfferEconomics.ExpectedReturn(today[1], 0.5), 12); // 0.5 × 0.5 × 200 − 5
+        Assert.Equal(0.1, best.ChurnProbability); // 0.9 alone −5, with 0.5: 40, with 0.1: 40 + 5 = 45
+        Assert.Equal(45, best.ExpectedReturn, 10);
+    }
 
     [Fact]
     public void BestSingleThresholdRuleMaximisesYoudensJ()

@@ -124,6 +124,8 @@ public sealed class ValueBaselinesTests
         MarginRate = grossProfit / 1_000,
         RevenueLast365Days = 1_000,
         ProfitLast365Days = profit,
+        GrossProfitLast365Days = grossProfit,
+        CostToServeLast365Days = grossProfit - profit,
         TenureDays = tenureDays,
         MeanDaysBetweenPurchases = 100,
         SdDaysBetweenPurchases = 10,

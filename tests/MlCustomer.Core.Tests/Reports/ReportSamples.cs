@@ -1,6 +1,7 @@
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Churn;
 using MlCustomer.Core.Data;
+using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
@@ -47,7 +48,8 @@ internal static class ReportSamples
 
         var holdout = BinaryMetrics.Compute(predicted, churned);
         var baseline = BinaryMetrics.BestSingleThresholdRule(recency, churned, "recency_days");
-        var offer = BinaryMetrics.ExpectedCostThreshold(predicted, churned, costOfOffer: 10, valueOfSavedCustomer: 120, saveRate: 0.3);
+        var offer = OfferEconomics.BestThreshold(
+            [.. predicted.Select((p, i) => new OfferCase(p, churned[i] ? 1 : 0, ProfitIfKept: 120, OfferCost: 10))], saveRate: 0.3, $"{predicted.Length:N0} held-out customers, observed churn");
         var value = RegressionMetrics.Compute(predictedValue, actualValue);
         var runRateMetrics = RegressionMetrics.Compute(runRate, actualValue);
         var bgNbdMetrics = RegressionMetrics.Compute(bgNbd, actualValue);

@@ -176,8 +176,8 @@ public sealed class CompiledScoringTests(SmallSampleBundle sample) : IClassFixtu
         Assert.All(concurrent, run =>
         {
             var expected = run.Reasons ? withReasons : withoutReasons;
-            Assert.Equal(expected.Select(s => (s.CustomerId, s.ChurnProbability, s.PredictedProfit, s.PredictedRevenue, s.SegmentId)),
-                run.Scores.Select(s => (s.CustomerId, s.ChurnProbability, s.PredictedProfit, s.PredictedRevenue, s.SegmentId)));
+            Assert.Equal(expected.Select(s => (s.CustomerId, s.ChurnProbability, s.PredictedGrossProfit, s.PredictedRevenue, s.SegmentId)),
+                run.Scores.Select(s => (s.CustomerId, s.ChurnProbability, s.PredictedGrossProfit, s.PredictedRevenue, s.SegmentId)));
             Assert.Equal(expected.SelectMany(s => s.ChurnReasons.Concat(s.ValueReasons)), run.Scores.SelectMany(s => s.ChurnReasons.Concat(s.ValueReasons)));
             Assert.All(run.Scores, s => Assert.Equal(run.Reasons, s.ChurnReasons.Count > 0));
         });
@@ -322,8 +322,8 @@ public sealed class CompiledScoringTests(SmallSampleBundle sample) : IClassFixtu
             var (e, a) = (expected[i], actual[i]);
             Assert.Equal(e.CustomerId, a.CustomerId);
             Assert.True(CompiledBundle.Agrees(a.ChurnProbability, e.ChurnProbability), $"{e.CustomerId}: churn {a.ChurnProbability} against {e.ChurnProbability}");
-            Assert.Equal(e.PredictedProfit is null, a.PredictedProfit is null);
-            Assert.True(e.PredictedProfit is null || CompiledBundle.Agrees(a.PredictedProfit!.Value, e.PredictedProfit.Value), $"{e.CustomerId}: value {a.PredictedProfit} against {e.PredictedProfit}");
+            Assert.Equal(e.PredictedGrossProfit is null, a.PredictedGrossProfit is null);
+            Assert.True(e.PredictedGrossProfit is null || CompiledBundle.Agrees(a.PredictedGrossProfit!.Value, e.PredictedGrossProfit.Value), $"{e.CustomerId}: value {a.PredictedGrossProfit} against {e.PredictedGrossProfit}");
             Assert.Equal(e.PredictedRevenue is null, a.PredictedRevenue is null);
             Assert.True(e.PredictedRevenue is null || CompiledBundle.Agrees(a.PredictedRevenue!.Value, e.PredictedRevenue.Value), $"{e.CustomerId}: revenue {a.PredictedRevenue} against {e.PredictedRevenue}");
             Assert.Equal(e.SegmentId, a.SegmentId);
