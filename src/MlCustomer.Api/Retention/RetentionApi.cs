@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.Security;
@@ -51,11 +52,33 @@ public sealed record LeftOutCounts(int Considered, int WithoutPaidOffer, int Wit
 /// <summary>One customer on the list.</summary>
 /// <param name="CustomerId">The customer.</param>
 /// <param name="ChurnProbability">Stored churn probability.</param>
-/// <param name="PredictedProfit">Stored predicted profit in the value horizon.</param>
+/// <param name="PredictedProfit">Stored predicted profit after expected cost-to-serve in the value horizon.</param>
 /// <param name="Action">The recommended action key.</param>
-/// <param name="OfferCost">What the offer costs.</param>
+/// <param name="OfferCost">What the offer costs (the one cost asked for, or the action's own).</param>
 /// <param name="ExpectedReturn">Churn probability × save rate × predicted profit − offer cost.</param>
-public sealed record TargetResult(string CustomerId, double ChurnProbability, double PredictedProfit, string Action, double OfferCost, double ExpectedReturn);
+/// <param name="Tier">Profit tier today.</param>
+/// <param name="PredictedTier">Tier of the predicted profit.</param>
+/// <param name="Segment">Segment name, when the bundle has segments.</param>
+/// <param name="LifecycleStage">Lifecycle stage.</param>
+/// <param name="ValueAtRisk">Churn probability × predicted profit.</param>
+/// <param name="ExpectedSavedProfit">Churn probability × save rate × predicted profit.</param>
+/// <param name="Reason">The expected return's arithmetic in words, quoting the offer cost used.</param>
+/// <param name="RuleReasons">One reason per rule, as stored with the decision (the action's quotes the offer cost used).</param>
+public sealed record TargetResult(
+    string CustomerId,
+    double ChurnProbability,
+    double PredictedProfit,
+    string Action,
+    double OfferCost,
+    double ExpectedReturn,
+    string Tier,
+    string PredictedTier,
+    string? Segment,
+    string LifecycleStage,
+    double ValueAtRisk,
+    double ExpectedSavedProfit,
+    string Reason,
+    IReadOnlyList<string> RuleReasons);
 
 /// <summary>Retention targets from stored decisions.</summary>
 public static class RetentionApi
@@ -67,14 +90,16 @@ public static class RetentionApi
         var group = api.MapGroup("/retention").WithTags("Retention").RequireAuthorization(ApiRoles.ScorerPolicy);
         group.MapGet("/targets", GetTargets)
             .WithName("GetRetentionTargets")
-            .WithSummary("Whom to give a retention offer within a budget, ranked by expected return, from the latest succeeded scoring run");
+            .WithSummary("Whom to give a retention offer within a budget, ranked by expected return, from the latest succeeded scoring run (JSON, or CSV with Accept: text/csv)")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv");
         return group;
     }
 
     /// <summary>The target list, 400 for invalid settings, or 404 before the first succeeded run.</summary>
-    public static async Task<Results<Ok<RetentionTargetsResponse>, ValidationProblem, ProblemHttpResult>> GetTargets(
-        double? budget, double? offerCost, double? saveRate, int? limit, ScoreStore store, ModelHost host, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RetentionTargetsResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> GetTargets(
+        double? budget, double? offerCost, double? saveRate, int? limit, HttpRequest request, ScoreStore store, ModelHost host, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(host);
         var errors = new Dictionary<string, string[]>();
@@ -123,15 +148,31 @@ public static class RetentionApi
             OfferCost = offerCost,
             SaveRate = saveRate ?? defaultSaveRate,
             Limit = limit,
+            AsOfDate = run.AsOfDate,
         });
+        if (WantsCsv(request))
+        {
+            using var csv = new StringWriter(CultureInfo.InvariantCulture);
+            TargetListCsv.Write(csv, list);
+            return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
+        }
+
         return TypedResults.Ok(new RetentionTargetsResponse(
             run.Id, run.AsOfDate, run.ModelVersion, list.Budget, list.SaveRate, list.OfferCostOverride, list.Targets.Count,
             list.Spend, list.ExpectedSavedProfit, list.ExpectedReturn, list.Roi, list.Threshold,
             new LeftOutCounts(list.Considered, list.WithoutPaidOffer, list.WithoutPositiveReturn, list.LeftOutByBudget, list.LeftOutByLimit),
             list.Rule,
             list.Targets.Select(t => new TargetResult(
-                t.Customer.CustomerId, t.Customer.ChurnProbability, t.Customer.PredictedProfit, t.Customer.Action, t.OfferCost, t.ExpectedReturn)).ToList()));
+                t.Customer.CustomerId, t.Customer.ChurnProbability, t.Customer.PredictedProfit, t.Customer.Action, t.OfferCost, t.ExpectedReturn,
+                t.Customer.Tier.ToString(), t.Customer.PredictedTier.ToString(), t.Customer.Segment, Spelling.Of(t.Customer.Stage),
+                t.Customer.ValueAtRisk, t.ExpectedSavedProfit, t.Reason, [.. t.Customer.Reasons.Select(r => r.Text)])).ToList()));
     }
+
+    // CSV only when the client asks for it and prefers it to JSON (no Accept, */* or application/json keep JSON).
+    private static bool WantsCsv(HttpRequest request) =>
+        request.GetTypedHeaders().Accept is { Count: > 0 } accept &&
+        accept.OrderByDescending(a => a.Quality ?? 1).First() is { } best &&
+        best.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>404 while no scoring run has succeeded: the views over stored decisions have nothing to read.</summary>
     public static ProblemHttpResult NoSucceededRun() => TypedResults.Problem(

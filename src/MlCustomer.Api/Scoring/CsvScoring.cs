@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using Microsoft.AspNetCore.Http.Metadata;
 using MlCustomer.Api.Models;
+using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Scoring;
@@ -26,8 +27,11 @@ public sealed class CsvScoring : IDisposable
     public static readonly string[] OutputColumns =
     [
         FeatureColumns.CustomerId, "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_gross_profit",
-        "predicted_revenue", "churn_reasons", "value_reasons", "warnings", "model_version", "error",
+        "predicted_revenue", "churn_reasons", "value_reasons", .. DecisionCsv.Columns, "warnings", "model_version", "error",
     ];
+
+    // A row without scores: every column between the id and the model version is empty.
+    private static readonly string EmptyScoreCells = new(',', OutputColumns.Length - 2);
 
     private readonly ModelLease lease;
     private readonly ScoringOptions options;
@@ -440,7 +444,7 @@ public sealed class CsvScoring : IDisposable
             var end = Math.Min(chunk.Count, (block + 1) * RowsPerFormatBlock);
             for (var i = block * RowsPerFormatBlock; i < end; i++)
             {
-                FormatRow(text, cell, chunk[i], scoreOf[i] < 0 ? null : scores[scoreOf[i]], generation.Version, options);
+                FormatRow(text, cell, chunk[i], scoreOf[i] < 0 ? null : scores[scoreOf[i]], generation.Version, generation.Decisions, options);
                 text.Append(newLine);
             }
         });
@@ -451,11 +455,11 @@ public sealed class CsvScoring : IDisposable
         }
     }
 
-    private static void FormatRow(StringBuilder text, StringBuilder cell, CsvRow row, CustomerScore? score, string version, ScoringOptions options)
+    private static void FormatRow(StringBuilder text, StringBuilder cell, CsvRow row, CustomerScore? score, string version, BundleDecisions decisions, ScoringOptions options)
     {
         if (row.Customer is null || score is null)
         {
-            Append(text, row.CustomerId).Append(",,,,,,,,,,");
+            Append(text, row.CustomerId).Append(EmptyScoreCells);
             Append(text, version).Append(',');
             Append(text, row.Error ?? "invalid");
             return;
@@ -485,6 +489,17 @@ public sealed class CsvScoring : IDisposable
         text.Append(',');
         AppendReasons(text, cell, score.ChurnReasons).Append(',');
         AppendReasons(text, cell, score.ValueReasons).Append(',');
+
+        // The same decision columns as the console's score file and the JSON's decision (empty without tier cut-offs).
+        if (decisions.Available && decisions.Decide(row.Customer.Row, score) is { } decision)
+        {
+            text.AppendJoin(',', DecisionCsv.Cells(decision)).Append(',');
+        }
+        else
+        {
+            text.Append(',', DecisionCsv.Columns.Count);
+        }
+
         if (row.Customer.Warnings.Count > 0)
         {
             Append(text, string.Join("; ", row.Customer.Warnings));

@@ -30,7 +30,7 @@ internal static class ScoreExamples
           "asOfDate": "2025-12-31",
           "churnHorizonDays": 180,
           "valueHorizonDays": 365,
-          "units": "churnProbability: calibrated probability (0–1) of no purchase in the 180 days after the as-of date; predictedProfit: profit in the 365 days after the as-of date (revenue − cost of goods, returns included), in the currency units of the training data; predictedRevenue: revenue in the 365 days after the as-of date, in the currency units of the training data; churn contributions are in the model's raw score units, value contributions in the predicted profit's units; each is how much the prediction would change had the customer fallen on the other side of the model's splits on that feature, summed over its trees: they rank what drove the prediction and do not add up to it.",
+          "units": "churnProbability: calibrated probability (0–1) of no purchase in the 180 days after the as-of date; predictedGrossProfit: gross profit in the 365 days after the as-of date (revenue − cost of goods, returns included, before cost-to-serve), in the currency units of the training data; decision.predictedProfit: predictedGrossProfit − decision.expectedCostToServe (the trailing cost-to-serve per day × 365 days), the profit after cost-to-serve that tiers, value at risk and offers use, like decision.profitLast365Days; predictedRevenue: revenue in the 365 days after the as-of date, in the currency units of the training data; churn contributions are in the model's raw score units, value contributions in the predicted gross profit's units; each is how much the prediction would change had the customer fallen on the other side of the model's splits on that feature, summed over its trees: they rank what drove the prediction and do not add up to it.",
           "customers": [
             {
               "customerId": "C00002",
@@ -38,7 +38,7 @@ internal static class ScoreExamples
               "riskBand": "medium",
               "segmentId": 3,
               "segmentName": "Promising",
-              "predictedProfit": 182.4,
+              "predictedGrossProfit": 182.4,
               "churnReasons": [ { "feature": "recency_days", "contribution": 0.61 }, { "feature": "purchase_days", "contribution": 0.22 } ],
               "valueReasons": [ { "feature": "bgnbd_gamma_gamma_expectation", "contribution": 41.3 }, { "feature": "profit_last_365_days", "contribution": 28.9 } ],
               "warnings": [],
@@ -50,7 +50,10 @@ internal static class ScoreExamples
 
     public static ApiExamples Csv { get; } = new(
         "customer_id,recency_days,purchase_days,…,main_channel,region\nC00001,12,9,…,web,North\n",
-        "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_profit,predicted_revenue,churn_reasons,value_reasons,warnings,model_version,error\n" +
-        "C00001,0.081,low,1,Champions,412.7,2210.35,recency_days:-0.91;purchase_days:-0.4,revenue_last_365_days:+96.2,,mlc-3f2a9c1d0b7e,\n",
+        "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_gross_profit,predicted_revenue,churn_reasons,value_reasons," +
+        "profit_last_365_days,gross_profit_last_365_days,cost_to_serve_last_365_days,revenue_last_365_days,predicted_profit,expected_cost_to_serve," +
+        "current_tier,predicted_tier,loss_making,false_big_customer,lifecycle_stage,value_at_risk,recommended_action,offer_cost,rule_reasons,warnings,model_version,error\n" +
+        "C00001,0.081,low,1,Champions,412.7,2210.35,recency_days:-0.91;purchase_days:-0.4,revenue_last_365_days:+96.2," +
+        "380.12,402.5,22.38,2100.4,390.32,22.38,A,A,false,false,active,31.62,loyalty-care,5.00,tier A: … | … ,,mlc-3f2a9c1d0b7e,\n",
         "text/csv");
 }

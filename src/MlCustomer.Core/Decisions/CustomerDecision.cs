@@ -156,9 +156,9 @@ public sealed record CustomerDecision
 
         // Predicted profit covers the value horizon; the cut-offs are per trailing window, so scale to it.
         var annualised = predicted * window / facts.HorizonDays;
-        var predictedSubject = $"predicted profit {Show.Amount(predicted)} in the next {facts.HorizonDays} days " +
-            $"(predicted gross profit {Show.Amount(facts.PredictedGrossProfit)} − expected cost-to-serve {Show.Amount(facts.PredictedGrossProfit - predicted)})" +
-            (facts.HorizonDays == window ? "" : $" ({Show.Amount(annualised)} per {window} days)");
+        var predictedSubject = $"predicted profit {Show.Amount(predicted)} in the next {facts.HorizonDays} days (" +
+            (facts.HorizonDays == window ? "" : $"{Show.Amount(annualised)} per {window} days; ") +
+            $"predicted gross profit {Show.Amount(facts.PredictedGrossProfit)} − expected cost-to-serve {Show.Amount(facts.PredictedGrossProfit - predicted)})";
         var (predictedTier, predictedReason) = cutoffs.Explain(annualised, predictedSubject, "predicted tier");
 
         var lossMaking = profit < 0;

@@ -1,21 +1,20 @@
 using MlCustomer.Core.Data;
+using MlCustomer.Core.Decisions;
 
 namespace MlCustomer.Training.Decisions;
 
 /// <summary>The `score` output: one CSV row per customer with the scores, the decisions and their reasons.</summary>
 internal static class ScoreCsv
 {
-    /// <summary>The columns; predicted_revenue is empty for a bundle without a revenue model (customer tables).</summary>
+    /// <summary>The columns: the scores, then the decision's (<see cref="DecisionCsv"/>), then the model reasons.</summary>
     public static readonly string[] Columns =
     [
-        "customer_id", "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_profit",
-        "predicted_revenue", "profit_last_365_days", "revenue_last_365_days", "current_tier", "predicted_tier", "loss_making",
-        "false_big_customer", "lifecycle_stage", "value_at_risk", "recommended_action", "offer_cost",
-        "model_reasons", "rule_reasons",
+        "customer_id", "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_gross_profit",
+        "predicted_revenue", .. DecisionCsv.Columns, "model_reasons",
     ];
 
     /// <summary>Separates rule reasons in one cell; a reason itself may hold commas and semicolons.</summary>
-    public const string ReasonSeparator = " | ";
+    public const string ReasonSeparator = TargetListCsv.ReasonSeparator;
 
     public static void WriteHeader(TextWriter writer) => writer.Write(string.Join(',', Columns) + "\n");
 
@@ -26,23 +25,13 @@ internal static class ScoreCsv
         [
             CsvText.Escape(decision.CustomerId),
             CsvText.Number(decision.ChurnProbability),
-            Labels.Of(decision.RiskBand),
+            Spelling.Of(decision.RiskBand),
             score.SegmentId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
             CsvText.Escape(score.SegmentName ?? ""),
-            CsvText.Number(decision.PredictedProfit, 2),
+            CsvText.Number(decision.PredictedGrossProfit, 2),
             score.PredictedRevenue is { } revenue ? CsvText.Number(revenue, 2) : "",
-            CsvText.Number(decision.ProfitLast365Days, 2),
-            CsvText.Number(decision.RevenueLast365Days, 2),
-            decision.Tier.ToString(),
-            decision.PredictedTier.ToString(),
-            Labels.Of(decision.LossMaking),
-            Labels.Of(decision.FalseBigCustomer),
-            Labels.Of(decision.Stage),
-            CsvText.Number(decision.ValueAtRisk, 2),
-            CsvText.Escape(decision.Action),
-            CsvText.Number(decision.OfferCost, 2),
+            .. DecisionCsv.Cells(decision),
             CsvText.Escape(ModelReasons(customer)),
-            CsvText.Escape(string.Join(ReasonSeparator, decision.Reasons.Select(r => r.Text))),
         ];
         writer.Write(string.Join(',', cells) + "\n");
     }

@@ -10,13 +10,6 @@ namespace MlCustomer.Training.Decisions;
 /// <summary>`targets`: whom to give a retention offer within a budget, ranked by expected return, as CSV and a summary.</summary>
 internal static class TargetsCommand
 {
-    private static readonly string[] Columns =
-    [
-        "rank", "customer_id", "segment_name", "current_tier", "predicted_tier", "risk_band", "lifecycle_stage",
-        "churn_probability", "predicted_profit", "value_at_risk", "recommended_action", "offer_cost",
-        "expected_saved_profit", "expected_return", "break_even_probability", "cumulative_spend", "reason", "rule_reasons",
-    ];
-
     public static Command Create()
     {
         var inputs = new DecisionInputs();
@@ -49,7 +42,7 @@ internal static class TargetsCommand
             // checked here is a placeholder until the rules (and their default save rate) are loaded.
             RetentionTargets.Choose([], options);
             var run = inputs.Prepare(parse);
-            options = options with { SaveRate = parse.GetValue(saveRate) ?? run.Rules.SaveRate };
+            options = options with { SaveRate = parse.GetValue(saveRate) ?? run.Rules.SaveRate, AsOfDate = run.AsOfDate };
             var table = run.Features(run.AsOfDate);
 
             // Only paid-offer customers can be chosen, so only their reasons are worth holding.
@@ -67,36 +60,7 @@ internal static class TargetsCommand
     {
         file.Directory?.Create();
         using var writer = new StreamWriter(file.FullName, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        writer.Write(string.Join(',', Columns) + "\n");
-        var spend = 0.0;
-        for (var i = 0; i < list.Targets.Count; i++)
-        {
-            var target = list.Targets[i];
-            var d = target.Customer;
-            spend += target.OfferCost;
-            string[] cells =
-            [
-                (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                CsvText.Escape(d.CustomerId),
-                CsvText.Escape(d.Segment ?? ""),
-                d.Tier.ToString(),
-                d.PredictedTier.ToString(),
-                Labels.Of(d.RiskBand),
-                Labels.Of(d.Stage),
-                CsvText.Number(d.ChurnProbability),
-                CsvText.Number(d.PredictedProfit, 2),
-                CsvText.Number(d.ValueAtRisk, 2),
-                CsvText.Escape(d.Action),
-                CsvText.Number(target.OfferCost, 2),
-                CsvText.Number(target.ExpectedSavedProfit, 2),
-                CsvText.Number(target.ExpectedReturn, 2),
-                CsvText.Number(target.BreakEvenProbability),
-                CsvText.Number(spend, 2),
-                CsvText.Escape(target.Reason),
-                CsvText.Escape(string.Join(ScoreCsv.ReasonSeparator, d.Reasons.Select(r => r.Text))),
-            ];
-            writer.Write(string.Join(',', cells) + "\n");
-        }
+        TargetListCsv.Write(writer, list);
     }
 
     private static void Print(RetentionTargetList list, int show, FileInfo file)

@@ -458,6 +458,11 @@ internal static class HtmlReport
         }
 
         page.Append("</table>\n");
+        if (card.TierForecast is { } forecast)
+        {
+            TierForecastTable(page, forecast, card.ValueHorizonDays);
+        }
+
         if (movement is null)
         {
             page.Append("<p class=\"missing\">No tier movement: half a churn horizon before the as-of date is before the first order in the data.</p>\n");
@@ -496,6 +501,39 @@ internal static class HtmlReport
         }
 
         page.Append("</table>\n");
+    }
+
+    private static void TierForecastTable(StringBuilder page, TierForecast forecast, int? horizonDays)
+    {
+        page.Append("<h3>Tier today against predicted tier</h3>\n<p class=\"note\">Rows: tier by profit in the last 365 days; columns: tier of the predicted profit in the next ")
+            .Append(horizonDays?.ToString(CultureInfo.InvariantCulture) ?? "365").Append(" days (scaled to 365). Both are profit after cost-to-serve; ")
+            .Append(Html.Text(forecast.Basis)).Append(". Loss-making: ").Append(Html.Count(forecast.LossMaking)).Append(" now, ")
+            .Append(Html.Count(forecast.PredictedLossMaking)).Append(" predicted.</p>\n<table>\n<tr><th>today \\ predicted</th>");
+        var tiers = Enum.GetValues<ProfitTier>();
+        foreach (var predicted in tiers)
+        {
+            page.Append("<th class=\"num\">").Append(Html.Text(predicted.ToString())).Append("</th>");
+        }
+
+        page.Append("<th class=\"num\">all</th></tr>\n");
+        foreach (var today in tiers)
+        {
+            page.Append("<tr><th>").Append(Html.Text(today.ToString())).Append("</th>");
+            foreach (var predicted in tiers)
+            {
+                page.Append("<td class=\"num\">").Append(Html.Count(forecast.Count(today, predicted))).Append("</td>");
+            }
+
+            page.Append("<td class=\"num\">").Append(Html.Count(tiers.Sum(p => forecast.Count(today, p)))).Append("</td></tr>\n");
+        }
+
+        page.Append("<tr><th>all</th>");
+        foreach (var predicted in tiers)
+        {
+            page.Append("<td class=\"num\">").Append(Html.Count(forecast.PredictedIn(predicted))).Append("</td>");
+        }
+
+        page.Append("<td class=\"num\">").Append(Html.Count(forecast.Customers)).Append("</td></tr>\n</table>\n");
     }
 
     private static void ModelCardSection(StringBuilder page, ModelCard card)

@@ -31,6 +31,38 @@ public sealed class StoredDecisionsTests(ApiFactory factory) : IClassFixture<Api
         Assert.Equal(run.GetProperty("customersScored").GetInt64(), list.GetProperty("leftOut").GetProperty("considered").GetInt64());
     }
 
+    [Fact]
+    public async Task TargetsCarryTierSegmentAndReasonsAndComeAsCsvWhenAskedFor()
+    {
+        await RunScoringAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var query = new Uri($"/api/v1/retention/targets?budget={Budget}&offerCost=35", UriKind.Relative);
+
+        var list = await client.GetFromJsonAsync<JsonElement>(query);
+        using var request = new HttpRequestMessage(HttpMethod.Get, query);
+        request.Headers.Accept.ParseAdd("text/csv");
+        using var csv = await client.SendAsync(request);
+
+        var targets = list.GetProperty("targets").EnumerateArray().ToList();
+        Assert.NotEmpty(targets);
+        Assert.All(targets, t =>
+        {
+            Assert.Contains(t.GetProperty("tier").GetString(), new[] { "A", "B", "C" });
+            Assert.False(string.IsNullOrEmpty(t.GetProperty("segment").GetString()));
+            Assert.Contains("offer cost 35.00", t.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            var action = t.GetProperty("ruleReasons").EnumerateArray().Select(r => r.GetString()!).Single(r => r.StartsWith("action ", StringComparison.Ordinal));
+            Assert.Contains("offer cost 35.00 (asked for this list", action, StringComparison.Ordinal);
+        });
+        Assert.Contains("offer cost 35.00 each", list.GetProperty("threshold").GetProperty("basis").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        var lines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(string.Join(',', Core.Decisions.TargetListCsv.Columns), lines[0]);
+        Assert.Equal(targets.Count, lines.Length - 1);
+        Assert.Equal(targets.Select(t => t.GetProperty("customerId").GetString()), lines.Skip(1).Select(l => l.Split(',')[1]));
+    }
+
     [Theory]
     [InlineData("budget=0", "budget")]
     [InlineData("budget=-5", "budget")]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using MlCustomer.Api.Tests.Infrastructure;
 using MlCustomer.Core.Features;
@@ -30,6 +31,47 @@ public sealed class CsvScoresEndpointTests : IDisposable
         var revenueColumn = Array.IndexOf(lines[0].Split(','), "predicted_revenue");
         Assert.Equal(6, revenueColumn);
         Assert.All(lines.Skip(1), l => Assert.True(double.IsFinite(double.Parse(l.Split(',')[revenueColumn], CultureInfo.InvariantCulture))));
+    }
+
+    [Fact]
+    public async Task TheCsvCarriesTheSameDecisionAsTheJsonForTheSameCustomers()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var rows = Requests.Features.Rows.Take(30).ToList();
+
+        using var csvResponse = await PostCsvAsync(client, Csv(rows));
+        using var jsonResponse = await client.ScoreAsync(Requests.FeaturesBody(30));
+
+        Assert.Equal(HttpStatusCode.OK, csvResponse.StatusCode);
+        var json = (await jsonResponse.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!;
+        var lines = Records(await csvResponse.Content.ReadAsStringAsync());
+        var header = lines[0];
+        foreach (var column in Core.Decisions.DecisionCsv.Columns)
+        {
+            Assert.Contains(column, header);
+        }
+
+        string Cell(string[] line, string column) => line[Array.IndexOf(header, column)];
+        double Number(string[] line, string column) => double.Parse(Cell(line, column), CultureInfo.InvariantCulture);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var line = lines[i + 1];
+            var result = json.Customers[i];
+            var decision = result.Decision!;
+            Assert.Equal(result.CustomerId, Cell(line, "customer_id"));
+            Assert.Equal(decision.Tier, Cell(line, "current_tier"));
+            Assert.Equal(decision.PredictedTier, Cell(line, "predicted_tier"));
+            Assert.Equal(decision.LifecycleStage, Cell(line, "lifecycle_stage"));
+            Assert.Equal(decision.RecommendedAction, Cell(line, "recommended_action"));
+            Assert.Equal(decision.LossMaking ? "true" : "false", Cell(line, "loss_making"));
+            Assert.Equal(decision.ProfitLast365Days, Number(line, "profit_last_365_days"), 0.006);
+            Assert.Equal(decision.PredictedProfit, Number(line, "predicted_profit"), 0.006);
+            Assert.Equal(decision.ValueAtRisk, Number(line, "value_at_risk"), 0.006);
+            Assert.Equal(decision.OfferCost, Number(line, "offer_cost"), 0.006);
+            Assert.Equal(result.PredictedGrossProfit!.Value - decision.ExpectedCostToServe, decision.PredictedProfit, 1e-6);
+            Assert.Equal(string.Join(" | ", decision.Reasons), Cell(line, "rule_reasons"));
+        }
     }
 
     [Fact]
@@ -111,6 +153,45 @@ public sealed class CsvScoresEndpointTests : IDisposable
     }
 
     public void Dispose() => factory.Dispose();
+
+    // Every record of a CSV text (one per line here), quoted fields (rule reasons hold commas) unquoted.
+    private static List<string[]> Records(string text)
+    {
+        var records = new List<string[]>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = new List<string>();
+            var field = new StringBuilder();
+            var quoted = false;
+            for (var i = 0; i < line.Length; i++)
+            {
+                var c = line[i];
+                if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = !quoted;
+                }
+                else if (c == ',' && !quoted)
+                {
+                    fields.Add(field.ToString());
+                    field.Clear();
+                }
+                else
+                {
+                    field.Append(c);
+                }
+            }
+
+            fields.Add(field.ToString());
+            records.Add([.. fields]);
+        }
+
+        return records;
+    }
 
     private static Task<HttpResponseMessage> PostCsvAsync(HttpClient client, string csv) =>
         client.PostAsync(new Uri("/api/v1/scores/csv", UriKind.Relative), new StringContent(csv, Encoding.UTF8, "text/csv"));

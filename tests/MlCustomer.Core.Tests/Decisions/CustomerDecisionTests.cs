@@ -30,13 +30,13 @@ public sealed class CustomerDecisionTests
     public void TierReasonsQuoteProfitCutOffAndShare()
     {
         Assert.Equal(
-            "tier D: profit -120.40 in the last 365 days, below the C cut-off 15.00 (bottom 20%)",
+            "tier D: profit -120.40 in the last 365 days (gross profit -120.40 − cost-to-serve 0.00), below the C cut-off 15.00 (bottom 20%)",
             ReasonOf(Decide(Facts with { GrossProfitLast365Days = -120.40 }), DecisionRules.Tier));
         Assert.Equal(
-            "tier B: profit 500.00 in the last 365 days ≥ the B cut-off 300.00 (next 30%), below the A cut-off 1,000.00",
+            "tier B: profit 500.00 in the last 365 days (gross profit 500.00 − cost-to-serve 0.00) ≥ the B cut-off 300.00 (next 30%), below the A cut-off 1,000.00",
             ReasonOf(Decide(Facts), DecisionRules.Tier));
         Assert.Equal(
-            "tier A: profit 1,234.50 in the last 365 days ≥ the A cut-off 1,000.00 (top 20%)",
+            "tier A: profit 1,234.50 in the last 365 days (gross profit 1,234.50 − cost-to-serve 0.00) ≥ the A cut-off 1,000.00 (top 20%)",
             ReasonOf(Decide(Facts with { GrossProfitLast365Days = 1_234.5 }), DecisionRules.Tier));
         Assert.Equal(
             "loss-making: profit -120.40 in the last 365 days is below 0",
@@ -63,7 +63,7 @@ public sealed class CustomerDecisionTests
         var decision = Decide(Facts with { HorizonDays = 180, PredictedGrossProfit = 500 });
 
         Assert.Equal(
-            "predicted tier A: predicted profit 500.00 in the next 180 days (1,013.89 per 365 days) ≥ the A cut-off 1,000.00 (top 20%)",
+            "predicted tier A: predicted profit 500.00 in the next 180 days (1,013.89 per 365 days; predicted gross profit 500.00 − expected cost-to-serve 0.00) ≥ the A cut-off 1,000.00 (top 20%)",
             ReasonOf(decision, DecisionRules.PredictedTier));
     }
 

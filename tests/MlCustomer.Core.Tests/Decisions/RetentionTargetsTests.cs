@@ -38,7 +38,7 @@ public sealed class RetentionTargetsTests
 
         Assert.Equal(50.0 / 300, vip.BreakEvenProbability, 10);
         Assert.Equal(
-            "expected return 190.00 = churn probability 0.80 × save rate 0.30 × predicted profit 1,000.00 − offer 50.00 (targeted discount offer); pays above churn probability 0.17",
+            "expected return 190.00 = churn probability 0.80 × save rate 0.30 × predicted profit 1,000.00 − offer cost 50.00 (targeted discount offer); pays above churn probability 0.17",
             vip.Reason);
     }
 

@@ -31,6 +31,24 @@ public sealed class ProfitDecisionsEndToEndTests(SmallSampleBundle sample) : ICl
     }
 
     [Fact]
+    public void TheCardsTierForecastIsWhatDecidingAtTheTrainingDateGives()
+    {
+        var decisions = DecideAt(bundle.Card.AsOfDate!.Value);
+
+        var forecast = bundle.Card.TierForecast!;
+        var again = TierForecast.Of(decisions, forecast.Basis);
+        Assert.Equal(again.Cells, forecast.Cells);
+        Assert.Equal(decisions.Count(d => d.PredictedProfit < 0), forecast.PredictedLossMaking);
+        Assert.True(forecast.PredictedIn(ProfitTier.D) > 0, "predicted profit after cost-to-serve puts somebody in D");
+
+        // The card's offer figure went through the one offer rule on held-out customers with observed churn.
+        var offer = bundle.Card.Churn.OfferThreshold!;
+        Assert.Contains("held-out customers have a paid offer", offer.Basis, StringComparison.Ordinal);
+        Assert.Contains("observed churn", offer.Basis, StringComparison.Ordinal);
+        Assert.True(offer.Considered <= decisions.Count(d => d.PaidOffer));
+    }
+
+    [Fact]
     public void ScoringNowDecidesEveryCustomerAndThePyramidConcentratesProfitAtTheTop()
     {
         var table = Features(sample.Data.LastOrderDate);

@@ -1,0 +1,60 @@
+using System.Globalization;
+using MlCustomer.Core.Data;
+
+namespace MlCustomer.Core.Decisions;
+
+/// <summary>
+/// The retention target list as CSV, one row per chosen customer: what the console's <c>targets</c> writes and what
+/// <c>GET /retention/targets</c> answers to <c>Accept: text/csv</c>, from this one place.
+/// </summary>
+public static class TargetListCsv
+{
+    /// <summary>The columns, in order.</summary>
+    public static IReadOnlyList<string> Columns { get; } =
+    [
+        "rank", "customer_id", "segment_name", "current_tier", "predicted_tier", "risk_band", "lifecycle_stage",
+        "churn_probability", "profit_last_365_days", "predicted_profit", "value_at_risk", "recommended_action", "offer_cost",
+        "expected_saved_profit", "expected_return", "break_even_probability", "cumulative_spend", "reason", "rule_reasons",
+    ];
+
+    /// <summary>Separates rule reasons in one cell; a reason itself may hold commas and semicolons.</summary>
+    public const string ReasonSeparator = " | ";
+
+    /// <summary>Writes the header and every target, highest expected return first.</summary>
+    public static void Write(TextWriter writer, RetentionTargetList list)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(list);
+        writer.Write(string.Join(',', Columns) + "\n");
+        var spend = 0.0;
+        for (var i = 0; i < list.Targets.Count; i++)
+        {
+            var target = list.Targets[i];
+            var d = target.Customer;
+            spend += target.OfferCost;
+            string[] cells =
+            [
+                (i + 1).ToString(CultureInfo.InvariantCulture),
+                CsvText.Escape(d.CustomerId),
+                CsvText.Escape(d.Segment ?? ""),
+                d.Tier.ToString(),
+                d.PredictedTier.ToString(),
+                Spelling.Of(d.RiskBand),
+                Spelling.Of(d.Stage),
+                CsvText.Number(d.ChurnProbability),
+                CsvText.Number(d.ProfitLast365Days, 2),
+                CsvText.Number(d.PredictedProfit, 2),
+                CsvText.Number(d.ValueAtRisk, 2),
+                CsvText.Escape(d.Action),
+                CsvText.Number(target.OfferCost, 2),
+                CsvText.Number(target.ExpectedSavedProfit, 2),
+                CsvText.Number(target.ExpectedReturn, 2),
+                CsvText.Number(target.BreakEvenProbability),
+                CsvText.Number(spend, 2),
+                CsvText.Escape(target.Reason),
+                CsvText.Escape(string.Join(ReasonSeparator, d.Reasons.Select(r => r.Text))),
+            ];
+            writer.Write(string.Join(',', cells) + "\n");
+        }
+    }
+}
