@@ -31,8 +31,8 @@ public sealed record BundleComparison(
             string.Join(", ", differences.Select(d => $"{d.Metric} by {d.Describe()}"));
         var better = Differences.Where(d => d.Verdict == DifferenceVerdict.Better).ToList();
         var worse = Differences.Where(d => d.Verdict == DifferenceVerdict.Worse).ToList();
-        var noise = Differences.Where(d => d.Verdict == DifferenceVerdict.WithinNoise && !Identical(d)).ToList();
-        var identical = Differences.Where(Identical).ToList();
+        var noise = Differences.Where(d => d.Verdict == DifferenceVerdict.WithinNoise && !d.Identical).ToList();
+        var identical = Differences.Where(d => d.Identical).ToList();
         var parts = new List<string>();
         if (better.Count > 0)
         {
@@ -58,9 +58,6 @@ public sealed record BundleComparison(
 
         return parts.Count == 0 ? "no metric could be compared" : string.Join("; ", parts);
     }
-
-    // Both models gave every customer the same prediction (e.g. the same value model beside a new churn model).
-    private static bool Identical(MetricDifference d) => d.Difference == 0 && d.Lower == 0 && d.Upper == 0;
 }
 
 /// <summary>

@@ -121,7 +121,9 @@ public static class BundleEvaluator
 
         var table = FeatureBuilder.Build(data, window.Features);
         var (basis, rows, description) = Select(card, trainedAt, table);
-        var scores = new BundleScorer(ml, bundle).Score(rows, table.AttributeNames, reasons: 0);
+        // ML.NET's own path, as training measured the card's metrics: the compiled one agrees only to 1e-5, and compare must
+        // see two bundles with the same value model predict exactly alike whichever of them compiles.
+        var scores = new BundleScorer(ml, bundle, compile: false).Score(rows, table.AttributeNames, reasons: 0);
         var hasValue = bundle.LifetimeValue is not null && window.ValueFits;
         var scored = rows.Select((r, i) => new EvaluatedCustomer(
             r.CustomerId,

@@ -36,6 +36,17 @@ public sealed record MetricDifference(string Metric, bool HigherIsBetter, double
         : Upper < 0 ? (HigherIsBetter ? DifferenceVerdict.Worse : DifferenceVerdict.Better)
         : DifferenceVerdict.WithinNoise;
 
+    /// <summary>Both models gave every customer the same prediction (e.g. the same value model beside a new churn model).</summary>
+    public bool Identical => Difference == 0 && Lower == 0 && Upper == 0;
+
+    /// <summary>The verdict in words: "challenger better", "challenger worse", "within noise" or "identical".</summary>
+    public string VerdictText => Identical ? "identical" : Verdict switch
+    {
+        DifferenceVerdict.Better => "challenger better",
+        DifferenceVerdict.Worse => "challenger worse",
+        _ => "within noise",
+    };
+
     /// <summary>How the metric's values and differences are printed (a .NET format with an explicit sign).</summary>
     public string Format { get; init; } = "+0.000;-0.000;0.000";
 

@@ -117,12 +117,7 @@ internal static class EvaluateCommand
                 d.Metric, d.Champion.ToString(plain, CultureInfo.InvariantCulture), d.Challenger.ToString(plain, CultureInfo.InvariantCulture),
                 d.Difference.ToString(d.Format, CultureInfo.InvariantCulture),
                 Markup.Escape($"[{d.Lower.ToString(d.Format, CultureInfo.InvariantCulture)}, {d.Upper.ToString(d.Format, CultureInfo.InvariantCulture)}]"),
-                d.Verdict switch
-                {
-                    DifferenceVerdict.Better => "challenger better",
-                    DifferenceVerdict.Worse => "challenger worse",
-                    _ => "within noise",
-                });
+                d.VerdictText);
         }
 
         AnsiConsole.Write(table);
