@@ -1,7 +1,5 @@
 using System.Reflection;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Microsoft.ML;
 using MlCustomer.Core.Churn;
 using MlCustomer.Core.CustomerTables;
@@ -71,7 +69,7 @@ public static class BundleTrainer
 
         var card = new ModelCard
         {
-            Version = Version(input.Files, features with { IncludeLabels = true }, options),
+            Version = BundleVersion.Pending,
             CreatedAt = DateTimeOffset.UtcNow,
             InputKind = "transactional",
             Data = new DataSummary(Describe(input.Files, input.Data.Report), input.Data.Report.WithFileNamesOnly(), table.Report, table.Rows.Count),
@@ -82,7 +80,7 @@ public static class BundleTrainer
             ExcludedColumns = dataset.ExcludedColumns,
             Seed = options.Seed,
             PackageVersions = PackageVersions(),
-            Split = Summary(train.Count, holdout.Count, options),
+            Split = Summary(train, holdout, options),
             Churn = churn.Card,
             Segments = new SegmentCard
             {
@@ -136,7 +134,7 @@ public static class BundleTrainer
         progress?.Report("deciding the customers at the as-of date");
         var (offer, forecast) = DecideAtAsOf(ml, bundle, table, holdout, options);
         card = card with { Churn = card.Churn with { OfferThreshold = offer }, TierForecast = forecast };
-        bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules, revenue.Model);
+        bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules, revenue.Model).Versioned(ml);
         return new TrainingResult(bundle, profits, scatter);
     }
 
@@ -172,7 +170,7 @@ public static class BundleTrainer
 
         var card = new ModelCard
         {
-            Version = Version([file], new { table.PositiveLabel, Columns = table.Columns.Select(c => c.Describe()) }, options),
+            Version = BundleVersion.Pending,
             CreatedAt = DateTimeOffset.UtcNow,
             InputKind = "customer-table",
             Data = new DataSummary(Describe([file], table.Report), table.Report.WithFileNamesOnly(), null, dataset.Rows.Count),
@@ -180,7 +178,7 @@ public static class BundleTrainer
             ExcludedColumns = dataset.ExcludedColumns,
             Seed = options.Seed,
             PackageVersions = PackageVersions(),
-            Split = Summary(train.Count, holdout.Count, options),
+            Split = Summary(train, holdout, options),
             Churn = churn.Card,
         };
         ITransformer? valueModel = null;
@@ -197,7 +195,7 @@ public static class BundleTrainer
             valueModel = value.Model;
         }
 
-        return new TrainingResult(new ModelBundle(card, churn.Model, segments: null, valueModel, options.Rules), [], []);
+        return new TrainingResult(new ModelBundle(card, churn.Model, segments: null, valueModel, options.Rules).Versioned(ml), [], []);
     }
 
     /// <summary>
@@ -412,13 +410,16 @@ public static class BundleTrainer
     private static string Change(double model, double baseline) =>
         baseline == 0 ? "baseline is 0" : $"{(model - baseline) / Math.Abs(baseline):+0.0%;-0.0%}";
 
-    /// <summary>The split as the card states it.</summary>
-    public static SplitSummary Summary(int train, int holdout, TrainingOptions options)
+    /// <summary>The split as the card states it, with the held-out customers' ids.</summary>
+    public static SplitSummary Summary(IReadOnlyList<ModelRow> train, IReadOnlyList<ModelRow> holdout, TrainingOptions options)
     {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(holdout);
         ArgumentNullException.ThrowIfNull(options);
-        return new SplitSummary(train, holdout, options.HoldoutShare, options.Folds,
+        return new SplitSummary(train.Count, holdout.Count, options.HoldoutShare, options.Folds,
             $"customers split at random, stratified by the churn label, {options.HoldoutShare:P0} held out (seed {options.Seed}); " +
-            $"hyperparameters and calibration chosen by {options.Folds}-fold cross-validation on the rest; every reported metric is on the held-out customers");
+            $"hyperparameters and calibration chosen by {options.Folds}-fold cross-validation on the rest; every reported metric is on the held-out customers",
+            HeldOutCustomers.Of(holdout.Select(r => r.CustomerId)));
     }
 
     /// <summary>Each input file with its SHA-256 and the rows the load report counted.</summary>
@@ -447,25 +448,6 @@ public static class BundleTrainer
             ["Microsoft.Data.Analysis"] = Of(typeof(Microsoft.Data.Analysis.DataFrame).Assembly),
             [".NET"] = Environment.Version.ToString(),
         };
-    }
-
-    /// <summary>A digest of the inputs, settings and seed: same inputs, same version.</summary>
-    public static string Version(IReadOnlyList<string> files, object settings, TrainingOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(files);
-        ArgumentNullException.ThrowIfNull(options);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in files)
-        {
-            using var stream = File.OpenRead(file);
-            hash.AppendData(SHA256.HashData(stream));
-        }
-
-        hash.AppendData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(settings, settings.GetType())));
-        // The features the code computes: a new feature changes the models, so it changes the version.
-        hash.AppendData(Encoding.UTF8.GetBytes(string.Join(',', FeatureColumns.Numeric.Select(n => n.Name))));
-        hash.AppendData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(options with { Exclude = new SortedSet<string>(options.Exclude, StringComparer.Ordinal) })));
-        return "mlc-" + Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
     }
 
     private static (int Feature, double Direction) BestSingleFeature(IReadOnlyList<ModelRow> train, FeatureSchema schema)

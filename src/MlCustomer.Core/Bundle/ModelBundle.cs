@@ -84,26 +84,44 @@ public sealed class ModelBundle
     {
         ArgumentNullException.ThrowIfNull(ml);
         Directory.CreateDirectory(folder);
-        var schema = Card.FeatureContract.Schema;
-        var rowSchema = schema.Load(ml, []).Schema;
-        ml.Model.Save(Churn, rowSchema, Path.Combine(folder, ChurnFile));
-        if (Segments is not null)
+        foreach (var (file, write) in ModelFiles(ml))
         {
-            ml.Model.Save(Segments, ml.Data.LoadFromEnumerable(Array.Empty<SegmentInput>()).Schema, Path.Combine(folder, SegmentsFile));
-        }
-
-        if (LifetimeValue is not null)
-        {
-            ml.Model.Save(LifetimeValue, rowSchema, Path.Combine(folder, ValueFile));
-        }
-
-        if (Revenue is not null)
-        {
-            ml.Model.Save(Revenue, rowSchema, Path.Combine(folder, RevenueFile));
+            using var stream = File.Create(Path.Combine(folder, file));
+            write(stream);
         }
 
         File.WriteAllText(Path.Combine(folder, CardFile), JsonSerializer.Serialize(Card, CardJson));
         File.WriteAllText(Path.Combine(folder, RulesFile), Rules.ToJson());
+    }
+
+    /// <summary>
+    /// This bundle under the version its content gives (<see cref="BundleVersion.Of(MLContext, ModelBundle)"/>):
+    /// what training returns, so that a bundle in memory carries the version its saved folder will show.
+    /// </summary>
+    public ModelBundle Versioned(MLContext ml) =>
+        new(Card with { Version = BundleVersion.Of(ml, this) }, Churn, Segments, LifetimeValue, Rules, Revenue);
+
+    /// <summary>Each model file the bundle has, with how to write it: the one place that decides what a saved model holds.</summary>
+    internal IReadOnlyList<(string File, Action<Stream> Write)> ModelFiles(MLContext ml)
+    {
+        var rowSchema = Card.FeatureContract.Schema.Load(ml, []).Schema;
+        var files = new List<(string, Action<Stream>)> { (ChurnFile, s => ml.Model.Save(Churn, rowSchema, s)) };
+        if (Segments is { } segments)
+        {
+            files.Add((SegmentsFile, s => ml.Model.Save(segments, ml.Data.LoadFromEnumerable(Array.Empty<SegmentInput>()).Schema, s)));
+        }
+
+        if (LifetimeValue is { } value)
+        {
+            files.Add((ValueFile, s => ml.Model.Save(value, rowSchema, s)));
+        }
+
+        if (Revenue is { } revenue)
+        {
+            files.Add((RevenueFile, s => ml.Model.Save(revenue, rowSchema, s)));
+        }
+
+        return files;
     }
 
     /// <summary>Reads a card on its own (for listing and comparing bundles).</summary>
@@ -152,23 +170,50 @@ public sealed class ModelBundle
         var value = card.LifetimeValue is { } valueCard ? LoadValueModel(ml, folder, ValueFile, card, valueCard) : null;
         var revenue = card.Revenue is { } revenueCard ? LoadValueModel(ml, folder, RevenueFile, card, revenueCard) : null;
 
+        var rules = ReadRules(folder);
+        if (card.Tiers?.Mismatch(rules) is { } mismatch)
+        {
+            throw new ModelBundleException($"{Path.Combine(folder, RulesFile)} does not match the tier cut-offs in the card: {mismatch}. Retrain with: {TrainCommand}");
+        }
+
+        return new ModelBundle(card, churn, segments, value, rules, revenue);
+    }
+
+    /// <summary>The bundle's rules.json, or the default rules for a bundle saved without one.</summary>
+    public static RuleSet ReadRules(string folder)
+    {
         var rulesPath = Path.Combine(folder, RulesFile);
-        RuleSet rules;
         try
         {
-            rules = File.Exists(rulesPath) ? RuleSet.Load(rulesPath) : RuleSet.Default;
+            return File.Exists(rulesPath) ? RuleSet.Load(rulesPath) : RuleSet.Default;
         }
         catch (RuleSetException e)
         {
             throw new ModelBundleException($"{e.Message}. Fix the rules or retrain with: {TrainCommand}");
         }
+    }
 
-        if (card.Tiers?.Mismatch(rules) is { } mismatch)
+    /// <summary>The model files a card says its bundle has.</summary>
+    public static IReadOnlyList<string> ModelFilesOf(ModelCard card)
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        var files = new List<string> { ChurnFile };
+        if (card.Segments is not null)
         {
-            throw new ModelBundleException($"{rulesPath} does not match the tier cut-offs in the card: {mismatch}. Retrain with: {TrainCommand}");
+            files.Add(SegmentsFile);
         }
 
-        return new ModelBundle(card, churn, segments, value, rules, revenue);
+        if (card.LifetimeValue is not null)
+        {
+            files.Add(ValueFile);
+        }
+
+        if (card.Revenue is not null)
+        {
+            files.Add(RevenueFile);
+        }
+
+        return files;
     }
 
     private static ITransformer LoadValueModel(MLContext ml, string folder, string file, ModelCard card, ValueCard valueCard)

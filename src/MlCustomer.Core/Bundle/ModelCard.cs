@@ -43,7 +43,10 @@ public sealed record ModelCard
     /// <summary>Card format version.</summary>
     public int Format { get; init; } = CurrentFormat;
 
-    /// <summary>Bundle version: a digest of the data, settings and seed, so the same inputs give the same version.</summary>
+    /// <summary>
+    /// Bundle version: a digest of the models' content, the feature contract, the card's scoring parts and the rules
+    /// (<see cref="BundleVersion"/>), so two bundles share a version exactly when they score alike.
+    /// </summary>
     public required string Version { get; init; }
 
     /// <summary>When training finished (UTC).</summary>
@@ -127,7 +130,9 @@ public sealed record DataFileSummary(string Name, string Sha256, long Rows);
 /// <param name="HoldoutShare">Share held out.</param>
 /// <param name="Folds">Cross-validation folds on the training part.</param>
 /// <param name="Rule">The split rule in words.</param>
-public sealed record SplitSummary(int TrainCustomers, int HoldoutCustomers, double HoldoutShare, int Folds, string Rule);
+/// <param name="HeldOut">Which customers were held out, so that evaluating the bundle later at its training date
+/// measures on them only (null in cards from before it was recorded).</param>
+public sealed record SplitSummary(int TrainCustomers, int HoldoutCustomers, double HoldoutShare, int Folds, string Rule, HeldOutCustomers? HeldOut = null);
 
 /// <summary>Mean and standard deviation over cross-validation folds.</summary>
 /// <param name="Mean">Mean over folds.</param>

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.ML;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Evaluation;
 using MlCustomer.Training.Cli;
 using Spectre.Console;
 
@@ -13,8 +15,12 @@ internal static class EvaluateCommand
     {
         var input = new DataInputOptions();
         var bundle = new Option<DirectoryInfo>("--bundle") { Description = "Bundle folder", DefaultValueFactory = _ => new DirectoryInfo("models") };
-        var asOf = new Option<string?>("--as-of") { Description = "As-of date (yyyy-MM-dd) [default: last order date minus the bundle's longer horizon]" };
-        var command = new Command("evaluate", "Re-score a saved bundle on a data set and print its metrics") { bundle, asOf };
+        var asOf = new Option<string?>("--as-of")
+        {
+            Description = "As-of date (yyyy-MM-dd) [default: last order date minus the bundle's longer horizon]; at or before the training as-of date " +
+                "only the held-out customers count, after it every customer (out-of-time)",
+        };
+        var command = new Command("evaluate", "Re-score a saved bundle on a data set and print its metrics: held-out customers at the training date, everyone out-of-time") { bundle, asOf };
         input.AddTo(command);
         command.SetAction(parse => CliOutput.Run(() =>
         {
@@ -23,6 +29,7 @@ internal static class EvaluateCommand
             var data = input.Load(parse);
             var window = BundleEvaluator.WindowFor(loaded.Card, data, FeatureWindowOptions.ParseDate(parse.GetValue(asOf), "--as-of"));
             var evaluation = CliOutput.Step("Scoring", _ => BundleEvaluator.Evaluate(ml, loaded, data, window));
+            PrintBasis(evaluation);
             Print([evaluation]);
             return 0;
         }));
@@ -34,11 +41,25 @@ internal static class EvaluateCommand
         var input = new DataInputOptions();
         var champion = new Argument<DirectoryInfo>("champion") { Description = "The bundle in service" };
         var challenger = new Argument<DirectoryInfo>("challenger") { Description = "The candidate bundle" };
-        var asOf = new Option<string?>("--as-of") { Description = "As-of date for scoring both on the data (yyyy-MM-dd)" };
-        var command = new Command("compare", "Put two bundles side by side: their cards, and both scored on the same data") { champion, challenger, asOf };
+        var asOf = new Option<string?>("--as-of")
+        {
+            Description = "As-of date for scoring both on the data (yyyy-MM-dd) [default: the champion's evaluate default]; at or before a bundle's " +
+                "training as-of date only its held-out customers count",
+        };
+        var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples of the customers for each difference's 95% interval", DefaultValueFactory = _ => PairedBootstrap.DefaultResamples };
+        var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap resampling", DefaultValueFactory = _ => PairedBootstrap.DefaultSeed };
+        var command = new Command("compare", "Put two bundles side by side: their cards, both scored on the same customers, and each metric's difference with a bootstrap 95% interval")
+        {
+            champion, challenger, asOf, resamples, seed,
+        };
         input.AddTo(command);
         command.SetAction(parse => CliOutput.Run(() =>
         {
+            if (parse.GetValue(resamples) < 1)
+            {
+                throw new ArgumentException("--resamples must be at least 1.");
+            }
+
             var ml = new MLContext(seed: TrainingOptions.DefaultSeed);
             var bundles = new[] { parse.GetValue(champion)!, parse.GetValue(challenger)! }
                 .Select(folder => ModelBundle.Load(ml, folder.FullName))
@@ -46,27 +67,66 @@ internal static class EvaluateCommand
             PrintCards(bundles.Select(b => b.Card).ToList());
             var data = input.Load(parse);
             var date = FeatureWindowOptions.ParseDate(parse.GetValue(asOf), "--as-of");
-            var evaluations = bundles
-                .Select(b => CliOutput.Step($"Scoring with {b.Card.Version}", _ => BundleEvaluator.Evaluate(ml, b, data, BundleEvaluator.WindowFor(b.Card, data, date))))
-                .ToList();
-            Print(evaluations);
+            var comparison = CliOutput.Step("Comparing", status =>
+                BundleComparer.Compare(ml, bundles[0], bundles[1], data, date, parse.GetValue(resamples), parse.GetValue(seed), status));
+            PrintBasis(comparison.Champion);
+            PrintBasis(comparison.Challenger);
+            Print([comparison.Champion, comparison.Challenger]);
+            PrintDifferences(comparison);
             return 0;
         }));
         return command;
     }
 
+    private static void PrintBasis(BundleEvaluation evaluation)
+    {
+        CliOutput.Info($"{evaluation.Version} measured on {evaluation.Description}");
+        foreach (var line in evaluation.NotComputed)
+        {
+            CliOutput.Info($"{evaluation.Version}: {line}");
+        }
+    }
+
     private static void Print(IReadOnlyList<BundleEvaluation> evaluations)
     {
-        var table = new Table().AddColumns("bundle", "as-of", "customers", "churn AUC", "PR-AUC", "log loss", "Brier", "lift@10%", "value MAE", "value Gini", "Spearman");
+        var table = new Table().AddColumns("bundle", "as-of", "basis", "customers", "excluded", "churn AUC", "PR-AUC", "log loss", "Brier", "lift@10%", "value MAE", "value Gini", "Spearman");
         foreach (var e in evaluations)
         {
+            var c = e.Churn;
+            var v = e.Value;
             table.AddRow(
-                e.Version, $"{e.AsOfDate:yyyy-MM-dd}", $"{e.Customers:N0}",
-                $"{e.Churn.Auc:0.000}", $"{e.Churn.PrAuc:0.000}", $"{e.Churn.LogLoss:0.000}", $"{e.Churn.Brier:0.000}", $"{e.Churn.LiftAt10Percent.Lift:0.00}",
-                e.Value is { } v ? $"{v.Mae:N2}" : "–", e.Value is { } g ? $"{g.NormalizedGini:0.000}" : "–", e.Value is { } s ? $"{s.Spearman:0.000}" : "–");
+                e.Version, $"{e.AsOfDate:yyyy-MM-dd}", e.Basis == EvaluationBasis.HeldOut ? "held-out" : "out-of-time", $"{e.Customers:N0}", $"{e.CustomersExcluded:N0}",
+                c is null ? "–" : $"{c.Auc:0.000}", c is null ? "–" : $"{c.PrAuc:0.000}", c is null ? "–" : $"{c.LogLoss:0.000}", c is null ? "–" : $"{c.Brier:0.000}",
+                c is null ? "–" : $"{c.LiftAt10Percent.Lift:0.00}",
+                v is null ? "–" : $"{v.Mae:N2}", v is null ? "–" : $"{v.NormalizedGini:0.000}", v is null ? "–" : $"{v.Spearman:0.000}");
         }
 
         AnsiConsole.Write(table);
+    }
+
+    private static void PrintDifferences(BundleComparison comparison)
+    {
+        CliOutput.Info(
+            $"Differences (challenger − champion) on {comparison.Pairing}, with paired bootstrap 95% intervals " +
+            $"({comparison.Resamples:N0} resamples of the customers, seed {comparison.Seed}):");
+        var table = new Table().AddColumns("metric", "champion", "challenger", "difference", "95% interval", "verdict");
+        foreach (var d in comparison.Differences)
+        {
+            var plain = d.Format.Split(';')[0].TrimStart('+');
+            table.AddRow(
+                d.Metric, d.Champion.ToString(plain, CultureInfo.InvariantCulture), d.Challenger.ToString(plain, CultureInfo.InvariantCulture),
+                d.Difference.ToString(d.Format, CultureInfo.InvariantCulture),
+                Markup.Escape($"[{d.Lower.ToString(d.Format, CultureInfo.InvariantCulture)}, {d.Upper.ToString(d.Format, CultureInfo.InvariantCulture)}]"),
+                d.VerdictText);
+        }
+
+        AnsiConsole.Write(table);
+        if (comparison.Champion.Version == comparison.Challenger.Version)
+        {
+            CliOutput.Info("Both bundles have the same version: their models, contract and rules are identical.");
+        }
+
+        CliOutput.Info($"Verdict: {comparison.Verdict()}");
     }
 
     private static void PrintCards(IReadOnlyList<ModelCard> cards)
@@ -77,6 +137,7 @@ internal static class EvaluateCommand
         Row("created", c => $"{c.CreatedAt:yyyy-MM-dd HH:mm} UTC");
         Row("as-of, horizons", c => c.AsOfDate is { } d ? $"{d:yyyy-MM-dd}, {c.ChurnHorizonDays}/{c.ValueHorizonDays} days" : "customer table");
         Row("customers (train / held out)", c => $"{c.Split.TrainCustomers:N0} / {c.Split.HoldoutCustomers:N0}");
+        Row("held-out list SHA-256", c => c.Split.HeldOut is { } h ? h.Sha256[..12] : "not recorded (retrain)");
         Row("churn held-out AUC (grade)", c => $"{c.Churn.Holdout.Auc:0.000} ({c.Churn.Grade.Letter})");
         Row("churn log loss, Brier", c => $"{c.Churn.Holdout.LogLoss:0.000}, {c.Churn.Holdout.Brier:0.000}");
         Row("value held-out Gini, MAE (grade)", c => c.LifetimeValue is { } v ? $"{v.Holdout.NormalizedGini:0.000}, {v.Holdout.Mae:N2} ({v.Grade.Letter})" : "–");

@@ -1,0 +1,137 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML;
+using MlCustomer.Core.Tiers;
+
+namespace MlCustomer.Core.Bundle;
+
+/// <summary>
+/// A bundle's version: a digest of what turns a customer's features into its outputs and decisions, so two
+/// bundles get the same version exactly when they would score every customer the same. It covers the models'
+/// zip entries (names and contents, not the zip bytes, which carry timestamps), the card's feature contract and
+/// the learned parts the card applies after the models (calibrator, value blends, segment ids and names, tier
+/// cut-offs, horizons), and the rules. Metrics, dates and data hashes are left out: they describe a model, they
+/// do not change what it predicts. Training, the API and scoring runs all take the version from here.
+/// </summary>
+public static class BundleVersion
+{
+    /// <summary>What every version starts with.</summary>
+    public const string Prefix = "mlc-";
+
+    /// <summary>The version of a card being built, before its models are final (<see cref="ModelBundle.Versioned"/> replaces it).</summary>
+    public const string Pending = Prefix + "pending";
+
+    /// <summary>Hex digits of the digest kept in the version.</summary>
+    public const int Digits = 12;
+
+    /// <summary>
+    /// The version of models given as their zip files (file name → zip stream, read from the start), the card
+    /// they were saved with and the rules. The one definition; the overloads only find the streams.
+    /// </summary>
+    public static string Compute(IEnumerable<KeyValuePair<string, Stream>> modelZips, ModelCard card, RuleSet rules)
+    {
+        ArgumentNullException.ThrowIfNull(modelZips);
+        ArgumentNullException.ThrowIfNull(card);
+        ArgumentNullException.ThrowIfNull(rules);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (file, zip) in modelZips.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            Append(hash, file);
+            using var archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: true);
+            foreach (var entry in archive.Entries.OrderBy(e => e.FullName, StringComparer.Ordinal))
+            {
+                Append(hash, entry.FullName);
+                using var content = entry.Open();
+                Append(hash, SHA256.HashData(content));
+            }
+        }
+
+        Append(hash, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(ScoringParts(card), ModelBundle.CardJson)));
+        Append(hash, Encoding.UTF8.GetBytes(rules.ToJson()));
+        return Prefix + Convert.ToHexStringLower(hash.GetHashAndReset())[..Digits];
+    }
+
+    /// <summary>The version of a bundle in memory (its models serialised as <see cref="ModelBundle.Save"/> writes them).</summary>
+    public static string Of(MLContext ml, ModelBundle bundle)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(bundle);
+        var zips = new List<KeyValuePair<string, Stream>>();
+        try
+        {
+            foreach (var (file, write) in bundle.ModelFiles(ml))
+            {
+                var stream = new MemoryStream();
+                zips.Add(new(file, stream));
+                write(stream);
+                stream.Position = 0;
+            }
+
+            return Compute(zips, bundle.Card, bundle.Rules);
+        }
+        finally
+        {
+            zips.ForEach(z => z.Value.Dispose());
+        }
+    }
+
+    /// <summary>
+    /// The version of a saved bundle folder, from its files as they are now (the card's stored version is not read):
+    /// compare it with <see cref="ModelCard.Version"/> to find a bundle whose files were changed after training.
+    /// </summary>
+    /// <exception cref="ModelBundleException">The card or a model file the card names is missing or unreadable.</exception>
+    public static string OfFolder(string folder)
+    {
+        var card = ModelBundle.ReadCard(folder);
+        var rules = ModelBundle.ReadRules(folder);
+        var zips = new List<KeyValuePair<string, Stream>>();
+        try
+        {
+            foreach (var file in ModelBundle.ModelFilesOf(card))
+            {
+                var path = Path.Combine(folder, file);
+                if (!File.Exists(path))
+                {
+                    throw new ModelBundleException($"The card of bundle {card.Version} names {file}, but {path} is missing. Retrain with: {ModelBundle.TrainCommand}");
+                }
+
+                zips.Add(new(file, File.OpenRead(path)));
+            }
+
+            return Compute(zips, card, rules);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelBundleException($"A model file of bundle {card.Version} in {folder} is not a zip file ({e.Message}). Retrain with: {ModelBundle.TrainCommand}");
+        }
+        finally
+        {
+            zips.ForEach(z => z.Value.Dispose());
+        }
+    }
+
+    // Everything in the card that a prediction or a decision depends on, and nothing that only describes the model.
+    private static object ScoringParts(ModelCard card) => new
+    {
+        card.InputKind,
+        card.ChurnHorizonDays,
+        card.ValueHorizonDays,
+        card.FeatureContract,
+        card.Churn.Calibrator,
+        ValueBlend = card.LifetimeValue?.Blend,
+        RevenueBlend = card.Revenue?.Blend,
+        Segments = card.Segments is { } s ? new { s.ClusterToSegment, Names = s.Profiles.Select(p => new { p.Id, p.Name }) } : null,
+        card.Tiers,
+    };
+
+    private static void Append(IncrementalHash hash, string text) => Append(hash, Encoding.UTF8.GetBytes(text));
+
+    // Length-prefixed, so that no two different sequences of parts hash alike.
+    private static void Append(IncrementalHash hash, byte[] bytes)
+    {
+        hash.AppendData(BitConverter.GetBytes((long)bytes.Length));
+        hash.AppendData(bytes);
+    }
+}
