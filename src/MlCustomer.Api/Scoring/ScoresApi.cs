@@ -5,7 +5,6 @@ using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.OpenApi;
 using MlCustomer.Api.Security;
-using System.Text.Json;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Scoring;
 
@@ -116,7 +115,7 @@ public static class ScoresApi
         return new CustomerScoreResult(
             score.CustomerId,
             score.ChurnProbability,
-            decision is null ? options.RiskBand(score.ChurnProbability) : JsonNamingPolicy.CamelCase.ConvertName(decision.RiskBand.ToString()),
+            decision is null ? options.RiskBand(score.ChurnProbability) : WireNames.Of(decision.RiskBand),
             score.SegmentId,
             score.SegmentName,
             score.PredictedProfit,
@@ -124,11 +123,11 @@ public static class ScoresApi
             score.ValueReasons.Select(r => new ScoreReason(r.Feature, r.Contribution)).ToList(),
             warnings,
             decision is null ? null : new DecisionResult(
-                decision.Tier.ToString(),
-                decision.PredictedTier.ToString(),
+                WireNames.Of(decision.Tier),
+                WireNames.Of(decision.PredictedTier),
                 decision.LossMaking,
                 decision.FalseBigCustomer,
-                JsonNamingPolicy.CamelCase.ConvertName(decision.Stage.ToString()),
+                WireNames.Of(decision.Stage),
                 decision.ValueAtRisk,
                 decision.Action,
                 decision.ActionDescription,

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MlCustomer.Core.Decisions;
 
 namespace MlCustomer.Api.Scoring;
 
@@ -45,7 +46,7 @@ public sealed class ScoringOptions : IValidatableObject
 
     /// <summary>The risk band of a churn probability.</summary>
     public string RiskBand(double churnProbability) =>
-        churnProbability >= HighRiskFrom ? "high" : churnProbability >= MediumRiskFrom ? "medium" : "low";
+        WireNames.Of(churnProbability >= HighRiskFrom ? Core.Decisions.RiskBand.High : churnProbability >= MediumRiskFrom ? Core.Decisions.RiskBand.Medium : Core.Decisions.RiskBand.Low);
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

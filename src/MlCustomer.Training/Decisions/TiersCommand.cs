@@ -68,7 +68,7 @@ internal static class TiersCommand
         foreach (var tier in concentration.Tiers)
         {
             table.AddRow(
-                tier.Tier.ToString(), $"{tier.Customers:N0}", Labels.Percent(tier.CustomerShare), $"{tier.Revenue:N2}", $"{tier.Profit:N2}",
+                Labels.Of(tier.Tier), $"{tier.Customers:N0}", Labels.Percent(tier.CustomerShare), $"{tier.Revenue:N2}", $"{tier.Profit:N2}",
                 tier.ProfitShare is { } share ? Labels.Percent(share) : "–",
                 tier.MeanChurnProbability is { } churn ? $"{churn:0.000}" : "–",
                 $"{tier.LossMaking:N0}", $"{tier.FalseBigCustomers:N0}");
@@ -115,16 +115,16 @@ internal static class TiersCommand
         var profit = new Table().AddColumn("from \\ to");
         foreach (var to in tiers)
         {
-            customers.AddColumn(to.ToString());
-            profit.AddColumn(to.ToString());
+            customers.AddColumn(Labels.Of(to));
+            profit.AddColumn(Labels.Of(to));
         }
 
         customers.AddColumn("all");
         foreach (var from in tiers)
         {
             var cells = tiers.Select(to => report.Cell(from, to)).ToList();
-            customers.AddRow([from.ToString(), .. cells.Select(c => $"{c.Customers:N0}"), $"{cells.Sum(c => c.Customers):N0}"]);
-            profit.AddRow([from.ToString(), .. cells.Select(c => c.Customers == 0 ? "–" : $"{c.ProfitBefore:N0} → {c.ProfitAfter:N0}")]);
+            customers.AddRow([Labels.Of(from), .. cells.Select(c => $"{c.Customers:N0}"), $"{cells.Sum(c => c.Customers):N0}"]);
+            profit.AddRow([Labels.Of(from), .. cells.Select(c => c.Customers == 0 ? "–" : $"{c.ProfitBefore:N0} → {c.ProfitAfter:N0}")]);
         }
 
         customers.AddRow(["all", .. tiers.Select(to => $"{tiers.Sum(from => report.Cell(from, to).Customers):N0}"), $"{report.Migration.Sum(c => c.Customers):N0}"]);

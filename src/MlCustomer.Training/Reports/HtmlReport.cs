@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Segments;
@@ -458,7 +459,7 @@ internal static class HtmlReport
             .Append("<th class=\"num\">Share of profit</th><th class=\"num\">Mean churn probability</th><th class=\"num\">Loss-making</th><th class=\"num\">False big</th></tr>\n");
         foreach (var tier in c.Tiers)
         {
-            page.Append("<tr><td>").Append(Html.Text(tier.Tier.ToString())).Append("</td><td class=\"num\">").Append(Html.Count(tier.Customers))
+            page.Append("<tr><td>").Append(Html.Text(WireNames.Of(tier.Tier))).Append("</td><td class=\"num\">").Append(Html.Count(tier.Customers))
                 .Append("</td><td class=\"num\">").Append(Html.Text(tier.Revenue.ToString("N2", CultureInfo.InvariantCulture)))
                 .Append("</td><td class=\"num\">").Append(Html.Text(tier.Profit.ToString("N2", CultureInfo.InvariantCulture)))
                 .Append("</td><td class=\"num\">").Append(Html.Text(tier.ProfitShare is { } share ? share.ToString("P1", CultureInfo.InvariantCulture) : "–"))
@@ -479,7 +480,7 @@ internal static class HtmlReport
             .Append(movement.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append("</h3>\n<table>\n<tr><th>Category</th><th class=\"num\">Customers</th><th>Meaning</th></tr>\n");
         foreach (var count in m.Counts)
         {
-            page.Append("<tr><td>").Append(Html.Text(count.Category.ToString())).Append("</td><td class=\"num\">").Append(Html.Count(count.Customers))
+            page.Append("<tr><td>").Append(Html.Text(WireNames.Of(count.Category))).Append("</td><td class=\"num\">").Append(Html.Count(count.Customers))
                 .Append("</td><td>").Append(Html.Text(count.Meaning)).Append("</td></tr>\n");
         }
 
@@ -487,13 +488,13 @@ internal static class HtmlReport
         var tiersInOrder = new[] { ProfitTier.A, ProfitTier.B, ProfitTier.C, ProfitTier.D };
         foreach (var to in tiersInOrder)
         {
-            page.Append("<th class=\"num\">").Append(Html.Text(to.ToString())).Append("</th>");
+            page.Append("<th class=\"num\">").Append(Html.Text(WireNames.Of(to))).Append("</th>");
         }
 
         page.Append("</tr>\n");
         foreach (var from in tiersInOrder)
         {
-            page.Append("<tr><th>").Append(Html.Text(from.ToString())).Append("</th>");
+            page.Append("<tr><th>").Append(Html.Text(WireNames.Of(from))).Append("</th>");
             foreach (var to in tiersInOrder)
             {
                 var cell = m.Cell(from, to);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using MlCustomer.Api.Tests.Infrastructure;
+using MlCustomer.Core.Decisions;
 
 namespace MlCustomer.Api.Tests.Scoring;
 
@@ -51,6 +52,10 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
             Assert.False(string.IsNullOrWhiteSpace(decision.RecommendedAction));
             Assert.Equal(8, decision.Reasons.Count);
             Assert.Contains(decision.Reasons, r => r.StartsWith($"tier {decision.Tier}", StringComparison.Ordinal));
+            // One spelling (Core's WireNames) in the fields and in the reasons, as the console's CSV writes it.
+            Assert.Contains(decision.Reasons, r => r.StartsWith($"{decision.LifecycleStage}: ", StringComparison.Ordinal));
+            Assert.Contains(decision.Reasons, r => r.StartsWith($"risk {c.RiskBand}: ", StringComparison.Ordinal));
+            Assert.Equal(decision.LifecycleStage, WireNames.Of(WireNames.Parse<LifecycleStage>(decision.LifecycleStage)));
         });
     }
 

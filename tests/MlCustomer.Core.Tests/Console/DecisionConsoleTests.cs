@@ -46,6 +46,10 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
             Assert.Contains(r["current_tier"], new[] { "A", "B", "C", "D" });
             Assert.True(double.IsFinite(double.Parse(r["predicted_revenue"], CultureInfo.InvariantCulture)));
             Assert.Contains(r["risk_band"], new[] { "low", "medium", "high" });
+            // The one spelling (WireNames) in the column and in the reasons, as the API's JSON writes it.
+            Assert.Contains(r["lifecycle_stage"], new[] { "new", "active", "atRisk", "lapsed", "churned" });
+            Assert.Contains($" | {r["lifecycle_stage"]}: ", r["rule_reasons"], StringComparison.Ordinal);
+            Assert.Contains($" | risk {r["risk_band"]}: ", r["rule_reasons"], StringComparison.Ordinal);
             Assert.StartsWith("churn: ", r["model_reasons"], StringComparison.Ordinal);
             Assert.Contains("profit: ", r["model_reasons"], StringComparison.Ordinal);
             Assert.StartsWith("tier ", r["rule_reasons"], StringComparison.Ordinal);
@@ -109,7 +113,7 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
         var result = Run("tiers", "--compare-to", "2025-06-30");
 
         Assert.True(result.ExitCode == 0, result.Error);
-        foreach (var category in new[] { "sleeping", "worth cultivating", "fast-growing", "declining", "loyal", "steady", "new", "gone" })
+        foreach (var category in new[] { "sleeping", "worthCultivating", "fastGrowing", "declining", "loyal", "steady", "new", "gone" })
         {
             Assert.Matches(new Regex($@"^\W*{category}\s+\W\s+[\d,]+\s", RegexOptions.Multiline), result.Output);
         }
