@@ -52,6 +52,7 @@ public static class MlCustomerApiExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiRoles.ScorerPolicy, policy => policy.RequireRole(ApiRoles.Scorer, ApiRoles.Admin))
             .AddPolicy(ApiRoles.AdminPolicy, policy => policy.RequireRole(ApiRoles.Admin));
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ApiKeyProblems>();
         services.AddApiLimits();
 
         services.AddProblemDetails();
