@@ -30,7 +30,7 @@ internal static class ScoreExamples
           "asOfDate": "2025-12-31",
           "churnHorizonDays": 180,
           "valueHorizonDays": 365,
-          "units": "churnProbability: calibrated probability (0–1) of no purchase in the 180 days after the as-of date; predictedProfit: profit in the 365 days after the as-of date (revenue − cost of goods, returns included), in the currency units of the training data; predictedRevenue: revenue in the 365 days after the as-of date, in the currency units of the training data; churn contributions are in the model's raw score units, value contributions in the predicted profit's units; each is how much the prediction would change had the customer fallen on the other side of the model's splits on that feature, summed over its trees: they rank what drove the prediction and do not add up to it.",
+          "units": "churnProbability: calibrated probability (0–1) of no purchase in the 180 days after the as-of date; predictedProfit: profit in the 365 days after the as-of date (revenue − cost of goods, returns included), in EUR; predictedRevenue: revenue in the 365 days after the as-of date, in EUR; churn contributions are in the model's raw score units, value contributions in the predicted profit's units; each is how much the prediction would change had the customer fallen on the other side of the model's splits on that feature, summed over its trees: they rank what drove the prediction and do not add up to it.",
           "customers": [
             {
               "customerId": "C00002",

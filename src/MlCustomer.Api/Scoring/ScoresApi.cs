@@ -75,7 +75,7 @@ public static class ScoresApi
             .ToList();
         return TypedResults.Ok(new ScoreResponse(
             generation.Version, batch.AsOfDate, generation.Card.ChurnHorizonDays, generation.Card.ValueHorizonDays,
-            Units(generation, scoring), results));
+            Units(generation), results));
     }
 
     /// <summary>
@@ -137,15 +137,15 @@ public static class ScoresApi
     }
 
     /// <summary>The units sentence of a response.</summary>
-    public static string Units(ModelGeneration generation, ScoringOptions options)
+    public static string Units(ModelGeneration generation)
     {
         ArgumentNullException.ThrowIfNull(generation);
-        ArgumentNullException.ThrowIfNull(options);
+        var currency = generation.Card.AmountUnits();
         var churn = generation.Card.ChurnHorizonDays is { } c ? $"no purchase in the {c} days after the as-of date" : "the label of the training table";
         var value = generation.Card.ValueHorizonDays is { } v ? $"profit in the {v} days after the as-of date" : "the value label of the training table";
-        var revenue = generation.Card.Revenue is null ? "" : $"predictedRevenue: revenue in the {generation.Card.ValueHorizonDays} days after the as-of date, in {options.Currency}; ";
+        var revenue = generation.Card.Revenue is null ? "" : $"predictedRevenue: revenue in the {generation.Card.ValueHorizonDays} days after the as-of date, in {currency}; ";
         return $"churnProbability: calibrated probability (0–1) of {churn}; predictedProfit: {value} " +
-            $"(revenue − cost of goods, returns included), in {options.Currency}; {revenue}churn contributions are in the model's raw score units, " +
+            $"(revenue − cost of goods, returns included), in {currency}; {revenue}churn contributions are in the model's raw score units, " +
             "value contributions in the predicted profit's units; each is how much the prediction would change had the customer fallen on the " +
             "other side of the model's splits on that feature, summed over its trees: they rank what drove the prediction and do not add up to it.";
     }

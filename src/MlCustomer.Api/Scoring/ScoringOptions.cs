@@ -40,10 +40,6 @@ public sealed class ScoringOptions : IValidatableObject
     [Range(-10.0, 1.0)]
     public double? EstimatedMarginRate { get; set; }
 
-    /// <summary>What amounts are in, said in every response.</summary>
-    [Required]
-    public string Currency { get; set; } = "the currency units of the training data";
-
     /// <summary>The risk band of a churn probability.</summary>
     public string RiskBand(double churnProbability) =>
         WireNames.Of(churnProbability >= HighRiskFrom ? Core.Decisions.RiskBand.High : churnProbability >= MediumRiskFrom ? Core.Decisions.RiskBand.Medium : Core.Decisions.RiskBand.Low);

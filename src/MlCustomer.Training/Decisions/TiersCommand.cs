@@ -43,7 +43,7 @@ internal static class TiersCommand
             static CustomerDecision WithoutReasons(CustomerDecision d) => d with { Reasons = [] };
             var now = run.DecideAll(run.Features(run.AsOfDate), WithoutReasons);
             CliOutput.Info($"bundle {run.Bundle.Card.Version}; cut-offs learned at {(run.Bundle.Card.AsOfDate is { } learned ? CsvText.Date(learned) : "training")}: {run.Cutoffs.Describe()}");
-            PrintPyramid(ProfitConcentration.Compute(now, top), run.AsOfDate);
+            PrintPyramid(ProfitConcentration.Compute(now, top), run.AsOfDate, run.Bundle.Card.Currency);
             if (earlier is { } before)
             {
                 var then = run.DecideAll(run.Features(before), WithoutReasons);
@@ -51,7 +51,8 @@ internal static class TiersCommand
                 PrintMovement(
                     TierMovement.Compare(then.ToDictionary(d => d.CustomerId, StringComparer.Ordinal), now.ToDictionary(d => d.CustomerId, StringComparer.Ordinal)),
                     before,
-                    run.AsOfDate);
+                    run.AsOfDate,
+                    run.Bundle.Card.Currency);
             }
 
             return 0;
@@ -59,12 +60,12 @@ internal static class TiersCommand
         return command;
     }
 
-    private static void PrintPyramid(ProfitConcentration concentration, DateOnly asOf)
+    private static void PrintPyramid(ProfitConcentration concentration, DateOnly asOf, string? currency)
     {
         // Headings are plain lines: a table title wraps to the table's width.
         CliOutput.Info($"Profit pyramid at {CsvText.Date(asOf)} (revenue and profit in the last 365 days; tiers by the cut-offs in the bundle):");
         var table = new Table()
-            .AddColumns("tier", "customers", "share", "revenue", "profit", "share of profit", "mean churn p", "loss-making", "false big");
+            .AddColumns("tier", "customers", "share", Labels.Header("revenue", currency), Labels.Header("profit", currency), "share of profit", "mean churn p", "loss-making", "false big");
         foreach (var tier in concentration.Tiers)
         {
             table.AddRow(
@@ -98,7 +99,7 @@ internal static class TiersCommand
         CliOutput.Info($"false big customers: {falseBig:N0} ({Labels.Percent(customers > 0 ? (double)falseBig / customers : 0)} of customers): big by revenue, thin margin or low profit tier; flag them, do not pamper them");
     }
 
-    private static void PrintMovement(TierMovementReport report, DateOnly before, DateOnly after)
+    private static void PrintMovement(TierMovementReport report, DateOnly before, DateOnly after, string? currency)
     {
         var span = $"{CsvText.Date(before)} → {CsvText.Date(after)}";
         CliOutput.Info($"Movement {span}:");
@@ -112,7 +113,7 @@ internal static class TiersCommand
 
         var tiers = Enum.GetValues<ProfitTier>();
         var customers = new Table().AddColumn("from \\ to");
-        var profit = new Table().AddColumn("from \\ to");
+        var profit = new Table().AddColumn(Labels.Header("from \\ to", currency));
         foreach (var to in tiers)
         {
             customers.AddColumn(Labels.Of(to));

@@ -90,6 +90,11 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
         Assert.Matches(@"customers chosen\s+\W\s+" + rows.Count.ToString("N0", CultureInfo.InvariantCulture) + " of ", result.Output);
         Assert.Contains("ROI", result.Output, StringComparison.Ordinal);
         Assert.Contains("expected saved profit", result.Output, StringComparison.Ordinal);
+        // Amounts carry the bundle's currency (the sample data's default, EUR, recorded in the card).
+        Assert.Equal("EUR", JsonNode.Parse(File.ReadAllText(Path.Combine(sample.BundleFolder, "model-card.json")))!["currency"]!.GetValue<string>());
+        Assert.Matches(@"spend\s+\W\s+[\d,.]+ EUR", result.Output);
+        Assert.Contains("(amounts in EUR)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("every amount is in EUR", File.ReadAllText(Path.Combine(sample.BundleFolder, "report.html")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -145,6 +150,31 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
         Assert.Equal(1, result.ExitCode);
         var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("score")]
+    [InlineData("targets", "--budget", "1000")]
+    [InlineData("tiers")]
+    [InlineData("drift")]
+    public void AnAsOfDateAfterTheLastOrderIsRefusedWithOneLineNamingTheLastDate(params string[] command)
+    {
+        var result = Run([.. command, "--as-of", "2030-01-01"]);
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--as-of 2030-01-01 is after the data's last order date 2025-12-31", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FeaturesWithoutLabelsAfterTheLastOrderAreRefusedAndOnTheLastOrderDateAccepted()
+    {
+        var refused = ConsoleProcess.Run("features", "--data", sample.DataFolder, "--no-labels", "--as-of", "2026-01-01", "--output", Path.Combine(sample.Folder, "late.csv"));
+        var accepted = ConsoleProcess.Run("features", "--data", sample.DataFolder, "--no-labels", "--as-of", "2025-12-31", "--output", Path.Combine(sample.Folder, "last.csv"));
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("2026-01-01 is after the data's last order date 2025-12-31", refused.Error, StringComparison.Ordinal);
+        Assert.True(accepted.ExitCode == 0, accepted.Error);
     }
 
     [Fact]
