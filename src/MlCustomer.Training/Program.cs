@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MlCustomer.Training.Cli;
 using MlCustomer.Training.Decisions;
 using MlCustomer.Training.Drift;
 using MlCustomer.Training.Evaluate;
@@ -30,6 +31,6 @@ internal static class Program
             Spectre.Console.AnsiConsole.Profile.Width = 200;
         }
 
-        return root.Parse(args).Invoke();
+        return CliParsing.Invoke(root, args);
     }
 }

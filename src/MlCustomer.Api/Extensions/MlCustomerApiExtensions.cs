@@ -15,6 +15,8 @@ using MlCustomer.Api.Security;
 using MlCustomer.Api.Segments;
 using MlCustomer.Api.Storage;
 using MlCustomer.Api.Tiers;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Api.Extensions;
 
@@ -50,6 +52,7 @@ public static class MlCustomerApiExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiRoles.ScorerPolicy, policy => policy.RequireRole(ApiRoles.Scorer, ApiRoles.Admin))
             .AddPolicy(ApiRoles.AdminPolicy, policy => policy.RequireRole(ApiRoles.Admin));
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ApiKeyProblems>();
         services.AddApiLimits();
 
         services.AddProblemDetails();
@@ -61,6 +64,11 @@ public static class MlCustomerApiExtensions
             // Numbers must be JSON numbers; "NaN"/"Infinity" strings are read as such and then refused
             // by validation with the field's path, instead of failing the whole body at the first one.
             options.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+            // The decisions' values in the one spelling every surface uses (tiers stay A–D, not "a").
+            options.SerializerOptions.Converters.Add(new WireNameJsonConverter<ProfitTier>());
+            options.SerializerOptions.Converters.Add(new WireNameJsonConverter<RiskBand>());
+            options.SerializerOptions.Converters.Add(new WireNameJsonConverter<LifecycleStage>());
+            options.SerializerOptions.Converters.Add(new WireNameJsonConverter<MovementCategory>());
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         });
 

@@ -27,6 +27,7 @@ public sealed record ReloadResponse(string? FromVersion, ModelInfo Model);
 /// <param name="Segments">Number of segments, when the bundle has a segmentation.</param>
 /// <param name="FeatureContract">Every feature with its training range or categories and missing rule.</param>
 /// <param name="UnseenCategoryRule">What happens to a category not seen in training.</param>
+/// <param name="Currency">ISO 4217 code of every amount the model predicts or its card reports (profit, revenue, MAE, offer costs), from the training data; null for bundles trained before it was recorded.</param>
 public sealed record ModelInfo(
     string Version,
     string Source,
@@ -41,7 +42,8 @@ public sealed record ModelInfo(
     ValueSummary? Value,
     int? Segments,
     IReadOnlyList<FeatureSpec> FeatureContract,
-    string UnseenCategoryRule)
+    string UnseenCategoryRule,
+    string? Currency)
 {
     /// <summary>Describes a loaded generation.</summary>
     public static ModelInfo From(ModelGeneration generation)
@@ -55,7 +57,8 @@ public sealed record ModelInfo(
             card.LifetimeValue is { } value ? ValueSummary.From(value) : null,
             card.Segments?.Profiles.Count,
             card.FeatureContract.Features,
-            Core.Modeling.FeatureContract.UnseenCategoryRule);
+            Core.Modeling.FeatureContract.UnseenCategoryRule,
+            card.Currency);
     }
 }
 

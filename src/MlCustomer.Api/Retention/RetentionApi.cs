@@ -164,7 +164,7 @@ public static class RetentionApi
             list.Rule,
             list.Targets.Select(t => new TargetResult(
                 t.Customer.CustomerId, t.Customer.ChurnProbability, t.Customer.PredictedProfit, t.Customer.Action, t.OfferCost, t.ExpectedReturn,
-                t.Customer.Tier.ToString(), t.Customer.PredictedTier.ToString(), t.Customer.Segment, Spelling.Of(t.Customer.Stage),
+                WireNames.Of(t.Customer.Tier), WireNames.Of(t.Customer.PredictedTier), t.Customer.Segment, WireNames.Of(t.Customer.Stage),
                 t.Customer.ValueAtRisk, t.ExpectedSavedProfit, t.Reason, [.. t.Customer.Reasons.Select(r => r.Text)])).ToList()));
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MlCustomer.Core.Data;
+using MlCustomer.Core.Decisions;
 
 namespace MlCustomer.Api.Scoring;
 
@@ -173,15 +174,15 @@ public sealed record DecisionResult(
     double ExpectedCostToServe)
 {
     /// <summary>The wire form of a decision: the one mapping every endpoint uses.</summary>
-    public static DecisionResult From(MlCustomer.Core.Decisions.CustomerDecision decision)
+    public static DecisionResult From(CustomerDecision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
         return new DecisionResult(
-            decision.Tier.ToString(),
-            decision.PredictedTier.ToString(),
+            WireNames.Of(decision.Tier),
+            WireNames.Of(decision.PredictedTier),
             decision.LossMaking,
             decision.FalseBigCustomer,
-            JsonNamingPolicy.CamelCase.ConvertName(decision.Stage.ToString()),
+            WireNames.Of(decision.Stage),
             decision.ValueAtRisk,
             decision.Action,
             decision.ActionDescription,

@@ -5,7 +5,6 @@ using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.OpenApi;
 using MlCustomer.Api.Security;
-using System.Text.Json;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Scoring;
 
@@ -76,7 +75,7 @@ public static class ScoresApi
             .ToList();
         return TypedResults.Ok(new ScoreResponse(
             generation.Version, batch.AsOfDate, generation.Card.ChurnHorizonDays, generation.Card.ValueHorizonDays,
-            Units(generation, scoring), results));
+            Units(generation), results));
     }
 
     /// <summary>
@@ -116,7 +115,7 @@ public static class ScoresApi
         return new CustomerScoreResult(
             score.CustomerId,
             score.ChurnProbability,
-            decision is null ? options.RiskBand(score.ChurnProbability) : JsonNamingPolicy.CamelCase.ConvertName(decision.RiskBand.ToString()),
+            decision is null ? options.RiskBand(score.ChurnProbability) : WireNames.Of(decision.RiskBand),
             score.SegmentId,
             score.SegmentName,
             score.PredictedGrossProfit,
@@ -128,18 +127,18 @@ public static class ScoresApi
     }
 
     /// <summary>The units sentence of a response.</summary>
-    public static string Units(ModelGeneration generation, ScoringOptions options)
+    public static string Units(ModelGeneration generation)
     {
         ArgumentNullException.ThrowIfNull(generation);
-        ArgumentNullException.ThrowIfNull(options);
+        var currency = generation.Card.AmountUnits();
         var churn = generation.Card.ChurnHorizonDays is { } c ? $"no purchase in the {c} days after the as-of date" : "the label of the training table";
         var value = generation.Card.ValueHorizonDays is { } v ? $"profit in the {v} days after the as-of date" : "the value label of the training table";
-        var revenue = generation.Card.Revenue is null ? "" : $"predictedRevenue: revenue in the {generation.Card.ValueHorizonDays} days after the as-of date, in {options.Currency}; ";
+        var revenue = generation.Card.Revenue is null ? "" : $"predictedRevenue: revenue in the {generation.Card.ValueHorizonDays} days after the as-of date, in {currency}; ";
         var net = generation.Card.Tiers is null ? "" :
             $"decision.predictedProfit: predictedGrossProfit − decision.expectedCostToServe (the trailing cost-to-serve per day × {generation.Card.ValueHorizonDays} days), " +
             $"the profit after cost-to-serve that tiers, value at risk and offers use, like decision.profitLast365Days; ";
         return $"churnProbability: calibrated probability (0–1) of {churn}; predictedGrossProfit: gross {value} " +
-            $"(revenue − cost of goods, returns included, before cost-to-serve), in {options.Currency}; {net}{revenue}churn contributions are in the model's raw score units, " +
+            $"(revenue − cost of goods, returns included, before cost-to-serve), in {currency}; {net}{revenue}churn contributions are in the model's raw score units, " +
             "value contributions in the predicted gross profit's units; each is how much the prediction would change had the customer fallen on the " +
             "other side of the model's splits on that feature, summed over its trees: they rank what drove the prediction and do not add up to it.";
     }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MlCustomer.Core.Decisions;
 
 namespace MlCustomer.Api.Scoring;
 
@@ -39,13 +40,9 @@ public sealed class ScoringOptions : IValidatableObject
     [Range(-10.0, 1.0)]
     public double? EstimatedMarginRate { get; set; }
 
-    /// <summary>What amounts are in, said in every response.</summary>
-    [Required]
-    public string Currency { get; set; } = "the currency units of the training data";
-
     /// <summary>The risk band of a churn probability.</summary>
     public string RiskBand(double churnProbability) =>
-        churnProbability >= HighRiskFrom ? "high" : churnProbability >= MediumRiskFrom ? "medium" : "low";
+        WireNames.Of(churnProbability >= HighRiskFrom ? Core.Decisions.RiskBand.High : churnProbability >= MediumRiskFrom ? Core.Decisions.RiskBand.Medium : Core.Decisions.RiskBand.Low);
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

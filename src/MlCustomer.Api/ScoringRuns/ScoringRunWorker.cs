@@ -71,6 +71,7 @@ internal sealed partial class ScoringRunWorker(
 
         clock.Restart();
         var asOf = run.RequestedAsOfDate ?? dataSet.LastOrderDate;
+        dataSet.CheckAsOfDate(asOf, "asOfDate");
         var table = FeatureBuilder.Build(dataSet, new FeatureOptions
         {
             AsOfDate = asOf,

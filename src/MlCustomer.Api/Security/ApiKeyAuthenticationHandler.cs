@@ -22,6 +22,12 @@ internal sealed class ApiKeyAuthenticationHandler(
     /// <summary>The scheme name.</summary>
     public const string SchemeName = "ApiKey";
 
+    /// <summary>The failure message of a key that matches no configured hash.</summary>
+    public const string UnknownKey = "The API key matches no configured key.";
+
+    /// <summary>The failure message of more than one key, or one too long to be a key.</summary>
+    public const string NotOneKey = "Send exactly one API key of at most 256 characters.";
+
     // Longer headers are not keys anyone was given; refusing them early bounds the hashing work.
     private const int MaxKeyLength = 256;
 
@@ -38,7 +44,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         var presented = values[0]!;
         if (values.Count > 1 || presented.Length > MaxKeyLength)
         {
-            return Task.FromResult(AuthenticateResult.Fail("Send exactly one API key."));
+            return Task.FromResult(AuthenticateResult.Fail(NotOneKey));
         }
 
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
@@ -53,7 +59,7 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         if (match is null)
         {
-            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+            return Task.FromResult(AuthenticateResult.Fail(UnknownKey));
         }
 
         var identity = new ClaimsIdentity(
@@ -63,7 +69,7 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        // The body is left empty: the status code pages write the ProblemDetails.
+        // The body is left empty: ApiKeyProblems writes the ProblemDetails with the reason.
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{ApiKeyOptions.HeaderName}\"";
         return Task.CompletedTask;

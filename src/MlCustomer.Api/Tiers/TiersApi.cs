@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using MlCustomer.Api.Retention;
 using MlCustomer.Api.Security;
 using MlCustomer.Api.Storage;
+using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Api.Tiers;
@@ -70,6 +71,6 @@ public static class TiersApi
             run.Id, run.AsOfDate, run.ModelVersion, concentration.Customers, concentration.TotalProfit, concentration.TopPercent,
             concentration.TopCustomers, concentration.TopProfitShare, concentration.Tiers.Sum(t => t.FalseBigCustomers),
             concentration.Tiers.Select(t => new TierResult(
-                t.Tier.ToString(), t.Customers, t.Revenue, t.Profit, t.ProfitShare, t.MeanChurnProbability, t.LossMaking, t.FalseBigCustomers)).ToList()));
+                WireNames.Of(t.Tier), t.Customers, t.Revenue, t.Profit, t.ProfitShare, t.MeanChurnProbability, t.LossMaking, t.FalseBigCustomers)).ToList()));
     }
 }

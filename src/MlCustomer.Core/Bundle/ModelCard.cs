@@ -52,6 +52,15 @@ public sealed record ModelCard
     /// <summary>When training finished (UTC).</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>
+    /// ISO 4217 code of every amount in the card and in the models' predictions (profit, revenue, tier cut-offs,
+    /// offer costs); null in cards from before it was recorded (see <see cref="AmountUnits"/>).
+    /// </summary>
+    public string? Currency { get; init; }
+
+    /// <summary>What the amounts are in, for a sentence or a column header: the currency code, or words for older cards.</summary>
+    public string AmountUnits() => Currency ?? Currencies.Unknown;
+
     /// <summary>"transactional" (orders + customers) or "customer-table".</summary>
     public required string InputKind { get; init; }
 

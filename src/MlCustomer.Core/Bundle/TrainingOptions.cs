@@ -59,6 +59,9 @@ public sealed record TrainingOptions
     /// </summary>
     public double? SavedCustomerValue { get; init; }
 
+    /// <summary>ISO 4217 code of the data's amounts, recorded in the card (<see cref="Data.Currencies"/>).</summary>
+    public string Currency { get; init; } = Data.Currencies.Default;
+
     /// <summary>Customers to sample for the report's segment scatter.</summary>
     public int ScatterSample { get; init; } = 3000;
 }

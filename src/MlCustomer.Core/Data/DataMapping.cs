@@ -29,6 +29,12 @@ public sealed class DataMapping
     /// <summary>Margin rates used when the transactions have no cost column.</summary>
     public CostEstimate CostEstimate { get; init; } = new();
 
+    /// <summary>
+    /// ISO 4217 code of the export's amounts (e.g. "GBP"); null leaves it to <c>train --currency</c> or
+    /// <see cref="Currencies.Default"/>. Recorded in the model card, shown beside every amount.
+    /// </summary>
+    public string? Currency { get; init; }
+
     /// <summary>Reads and validates a mapping file; errors name the file and what is wrong.</summary>
     public static DataMapping Load(string path)
     {
@@ -66,6 +72,11 @@ public sealed class DataMapping
         Transactions.Validate("transactions", TransactionColumns.All, problems);
         Customers.Validate("customers", CustomerColumns.Known, problems);
         CostEstimate.Validate(problems);
+        if (Currency is not null && !Currencies.IsCode(Currency))
+        {
+            problems.Add($"currency '{Currency}' is not an ISO 4217 code (three capital letters, e.g. EUR, GBP, USD)");
+        }
+
         return problems;
     }
 }

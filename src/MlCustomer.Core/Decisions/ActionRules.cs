@@ -77,7 +77,7 @@ public sealed record ActionRule
     /// <summary>Segment names this row applies to (case-insensitive); customers without a segment never match a row that names segments.</summary>
     public IReadOnlyList<string>? Segments { get; init; }
 
-    /// <summary>The conditions in words, e.g. "tier A, stage AtRisk or Lapsed".</summary>
+    /// <summary>The conditions in words, values spelled as <see cref="WireNames"/> does, e.g. "tier A, stage atRisk or lapsed".</summary>
     public string Describe()
     {
         var parts = new List<string>();
@@ -91,14 +91,14 @@ public sealed record ActionRule
             parts.Add(falseBig ? "false big customer" : "not a false big customer");
         }
 
-        Add("tier", Tiers);
-        Add("predicted tier", PredictedTiers);
-        Add("risk", RiskBands);
-        Add("stage", Stages);
+        Add("tier", Tiers?.Select(WireNames.Of));
+        Add("predicted tier", PredictedTiers?.Select(WireNames.Of));
+        Add("risk", RiskBands?.Select(WireNames.Of));
+        Add("stage", Stages?.Select(WireNames.Of));
         Add("segment", Segments);
         return parts.Count == 0 ? "any customer" : string.Join(", ", parts);
 
-        void Add<T>(string name, IReadOnlyList<T>? values)
+        void Add(string name, IEnumerable<string>? values)
         {
             if (values is not null)
             {

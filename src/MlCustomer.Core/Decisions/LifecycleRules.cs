@@ -58,7 +58,7 @@ public sealed record LifecycleRules
     /// <summary>The rule in words.</summary>
     public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
-        $"new if tenure < {NewTenureDaysBelow:0.##} days; churned if recency > {ChurnedRecencyDaysAbove:0.##} days; lapsed if recency > {LapsedRhythmMultiple:0.##} × rhythm; at risk if recency > {AtRiskRhythmMultiple:0.##} × rhythm or churn probability ≥ {AtRiskChurnProbability:0.##}; otherwise active (rhythm = mean days between purchases, {DefaultRhythmDays:0.##} days with fewer than 2 purchase days)");
+        $"new if tenure < {NewTenureDaysBelow:0.##} days; churned if recency > {ChurnedRecencyDaysAbove:0.##} days; lapsed if recency > {LapsedRhythmMultiple:0.##} × rhythm; atRisk if recency > {AtRiskRhythmMultiple:0.##} × rhythm or churn probability ≥ {AtRiskChurnProbability:0.##}; otherwise active (rhythm = mean days between purchases, {DefaultRhythmDays:0.##} days with fewer than 2 purchase days)");
 
     /// <summary>The stage of one customer, with the reason.</summary>
     public (LifecycleStage Stage, string Reason) Classify(CustomerFacts facts)
@@ -90,9 +90,9 @@ public sealed record LifecycleRules
         var likelyText = $"churn probability {Show.Probability(facts.ChurnProbability)} ≥ {Show.Probability(AtRiskChurnProbability)}";
         return (late, likely) switch
         {
-            (true, true) => (LifecycleStage.AtRisk, $"at risk: {lateText}, and {likelyText}"),
-            (true, false) => (LifecycleStage.AtRisk, $"at risk: {lateText}"),
-            (false, true) => (LifecycleStage.AtRisk, $"at risk: {likelyText}"),
+            (true, true) => (LifecycleStage.AtRisk, $"atRisk: {lateText}, and {likelyText}"),
+            (true, false) => (LifecycleStage.AtRisk, $"atRisk: {lateText}"),
+            (false, true) => (LifecycleStage.AtRisk, $"atRisk: {likelyText}"),
             _ => (LifecycleStage.Active, $"active: {recencyText}, within {Show.Multiple(AtRiskRhythmMultiple)} × {rhythmText} ({Show.Days(atRiskAfter)}), churn probability {Show.Probability(facts.ChurnProbability)} < {Show.Probability(AtRiskChurnProbability)}"),
         };
     }

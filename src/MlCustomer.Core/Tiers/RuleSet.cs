@@ -22,7 +22,13 @@ public sealed record RuleSet
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectNullableAnnotations = true,
-        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
+        Converters =
+        {
+            new WireNameJsonConverter<ProfitTier>(),
+            new WireNameJsonConverter<RiskBand>(),
+            new WireNameJsonConverter<LifecycleStage>(),
+            new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false),
+        },
     };
 
     private static readonly JsonSerializerOptions WriteOptions = new()
@@ -33,7 +39,13 @@ public sealed record RuleSet
 
         // The rules file is edited by people and never embedded in HTML: write "+" and "≥" as themselves.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
+        Converters =
+        {
+            new WireNameJsonConverter<ProfitTier>(),
+            new WireNameJsonConverter<RiskBand>(),
+            new WireNameJsonConverter<LifecycleStage>(),
+            new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false),
+        },
     };
 
     /// <summary>The defaults of the brief (see the property defaults).</summary>

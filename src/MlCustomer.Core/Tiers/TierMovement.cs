@@ -159,8 +159,8 @@ public static class TierMovement
                    now.Stage is LifecycleStage.Lapsed or LifecycleStage.Churned =>
                 (MovementCategory.Sleeping, $"sleeping: was {StageText(was.Stage)}, now {StageText(now.Stage)}; {tiers}"),
             _ when now.Tier is ProfitTier.C or ProfitTier.D && now.PredictedTier is ProfitTier.A or ProfitTier.B =>
-                (MovementCategory.WorthCultivating, $"worth cultivating: tier {now.Tier} now but predicted tier {now.PredictedTier} (predicted profit {Show.Amount(now.PredictedProfit)} in the next {now.HorizonDays} days); {tiers}"),
-            _ when now.Tier < was.Tier => (MovementCategory.FastGrowing, $"fast-growing: {tiers}"),
+                (MovementCategory.WorthCultivating, $"{WireNames.Of(MovementCategory.WorthCultivating)}: tier {now.Tier} now but predicted tier {now.PredictedTier} (predicted profit {Show.Amount(now.PredictedProfit)} in the next {now.HorizonDays} days); {tiers}"),
+            _ when now.Tier < was.Tier => (MovementCategory.FastGrowing, $"{WireNames.Of(MovementCategory.FastGrowing)}: {tiers}"),
             _ when now.Tier > was.Tier => (MovementCategory.Declining, $"declining: {tiers}"),
             _ when now.Tier is ProfitTier.A or ProfitTier.B => (MovementCategory.Loyal, $"loyal: {tiers}"),
             _ => (MovementCategory.Steady, $"steady: {tiers}"),
@@ -168,9 +168,5 @@ public static class TierMovement
         return new(id, category, was.Tier, now.Tier, was.ProfitLast365Days, now.ProfitLast365Days, reason);
     }
 
-    private static string StageText(LifecycleStage stage) => stage switch
-    {
-        LifecycleStage.AtRisk => "at risk",
-        _ => stage.ToString().ToLowerInvariant(),
-    };
+    private static string StageText(LifecycleStage stage) => WireNames.Of(stage);
 }

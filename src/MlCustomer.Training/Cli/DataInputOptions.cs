@@ -55,12 +55,16 @@ internal sealed class DataInputOptions
         return customersPath is null ? [transactionsPath] : [transactionsPath, customersPath];
     }
 
+    /// <summary>The --mapping file, or the contract's own names and formats without one.</summary>
+    public DataMapping Mapping(ParseResult parse) =>
+        parse.GetValue(mapping) is { } mappingFile ? DataMapping.Load(mappingFile.FullName) : DataMapping.Default;
+
     public CustomerDataSet Load(ParseResult parse)
     {
         var (transactionsPath, customersPath) = ResolvePaths(parse);
         var options = new LoadOptions
         {
-            Mapping = parse.GetValue(mapping) is { } mappingFile ? DataMapping.Load(mappingFile.FullName) : DataMapping.Default,
+            Mapping = Mapping(parse),
             SkipBadRows = parse.GetValue(skipBadRows),
         };
         var data = CliOutput.Step($"Loading {Path.GetFileName(transactionsPath)}", status =>

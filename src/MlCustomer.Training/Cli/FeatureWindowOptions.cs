@@ -42,9 +42,15 @@ internal sealed class FeatureWindowOptions
     {
         var churn = parse.GetValue(churnHorizon);
         var value = parse.GetValue(valueHorizon);
+        var date = ParseDate(parse.GetValue(asOf), "--as-of");
+        if (date is { } given)
+        {
+            data.CheckAsOfDate(given, "--as-of");
+        }
+
         return new FeatureOptions
         {
-            AsOfDate = ParseDate(parse.GetValue(asOf), "--as-of") ?? FeatureBuilder.DefaultAsOfDate(data, churn, value),
+            AsOfDate = date ?? FeatureBuilder.DefaultAsOfDate(data, churn, value),
             ChurnHorizonDays = churn,
             ValueHorizonDays = value,
             IncludeLabels = includeLabels,

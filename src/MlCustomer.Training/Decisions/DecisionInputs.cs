@@ -49,6 +49,11 @@ internal sealed class DecisionInputs
         var ruleSet = rulesFile is null ? loaded.Rules : RuleSet.Load(rulesFile.FullName);
         DecisionRun.Check(loaded, ruleSet, rulesFile is null ? $"{ModelBundle.RulesFile} of the bundle" : $"--rules {rulesFile.FullName}");
         var customers = data.Load(parse);
+        if (date is { } given)
+        {
+            customers.CheckAsOfDate(given, "--as-of");
+        }
+
         return new DecisionRun(ml, loaded, ruleSet, customers, date ?? customers.LastOrderDate);
     }
 }

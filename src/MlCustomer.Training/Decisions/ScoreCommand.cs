@@ -70,7 +70,7 @@ internal static class ScoreCommand
                 return counts;
             });
             watch.Stop();
-            Print(tally);
+            Print(tally, run.Bundle.Card.Currency);
             var seconds = watch.Elapsed.TotalSeconds;
             CliOutput.Info(
                 $"wrote {file.FullName}: {tally.Customers:N0} customers at {CsvText.Date(run.AsOfDate)} scored, decided and written in {seconds:0.00} s " +
@@ -80,16 +80,16 @@ internal static class ScoreCommand
         return command;
     }
 
-    private static void Print(Tally tally)
+    private static void Print(Tally tally, string? currency)
     {
         var tiers = new Table().AddColumns("tier now", "customers", "predicted tier", "customers");
         foreach (var tier in Enum.GetValues<ProfitTier>())
         {
-            tiers.AddRow(tier.ToString(), $"{tally.Tiers[(int)tier]:N0}", tier.ToString(), $"{tally.PredictedTiers[(int)tier]:N0}");
+            tiers.AddRow(Labels.Of(tier), $"{tally.Tiers[(int)tier]:N0}", Labels.Of(tier), $"{tally.PredictedTiers[(int)tier]:N0}");
         }
 
         AnsiConsole.Write(tiers);
-        var actions = new Table().AddColumns("recommended action", "customers", "offer cost", "value at risk");
+        var actions = new Table().AddColumns("recommended action", "customers", Labels.Header("offer cost", currency), Labels.Header("value at risk", currency));
         foreach (var (action, (customers, cost, atRisk)) in tally.Actions.OrderByDescending(a => a.Value.Customers))
         {
             actions.AddRow(Markup.Escape(action), $"{customers:N0}", $"{cost:N2}", $"{atRisk:N2}");

@@ -25,7 +25,7 @@ internal static class ScoreCsv
         [
             CsvText.Escape(decision.CustomerId),
             CsvText.Number(decision.ChurnProbability),
-            Spelling.Of(decision.RiskBand),
+            WireNames.Of(decision.RiskBand),
             score.SegmentId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
             CsvText.Escape(score.SegmentName ?? ""),
             CsvText.Number(decision.PredictedGrossProfit, 2),

@@ -50,7 +50,7 @@ internal static class TargetsCommand
             var list = RetentionTargets.Choose(decisions, options);
             var file = parse.GetValue(output)!;
             Write(list, file);
-            Print(list, parse.GetValue(top), file);
+            Print(list, parse.GetValue(top), file, run.Bundle.Card.Currency);
             return 0;
         }));
         return command;
@@ -63,20 +63,20 @@ internal static class TargetsCommand
         TargetListCsv.Write(writer, list);
     }
 
-    private static void Print(RetentionTargetList list, int show, FileInfo file)
+    private static void Print(RetentionTargetList list, int show, FileInfo file, string? currency)
     {
         var summary = new Table().AddColumns("retention targets", "");
         void Row(string name, string value) => summary.AddRow(Markup.Escape(name), Markup.Escape(value));
         Row("customers chosen", $"{list.Targets.Count:N0} of {list.Considered:N0}");
-        Row("budget", $"{list.Budget:N2}");
-        Row("offer cost", list.OfferCostOverride is { } cost ? $"{cost:N2} each" : "each action's own (rules)");
+        Row("budget", Labels.Money(list.Budget, currency));
+        Row("offer cost", list.OfferCostOverride is { } cost ? $"{Labels.Money(cost, currency)} each" : "each action's own (rules)");
         Row("save rate", $"{list.SaveRate:0.###}");
-        Row("spend", $"{list.Spend:N2}");
-        Row("expected saved profit", $"{list.ExpectedSavedProfit:N2}");
-        Row("expected return (saved − spend)", $"{list.ExpectedReturn:N2}");
+        Row("spend", Labels.Money(list.Spend, currency));
+        Row("expected saved profit", Labels.Money(list.ExpectedSavedProfit, currency));
+        Row("expected return (saved − spend)", Labels.Money(list.ExpectedReturn, currency));
         Row("ROI", list.Roi is { } roi ? Labels.Percent(roi) : "undefined (nothing spent)");
         Row("profit-optimal churn threshold", list.Threshold.ChurnProbability is { } p
-            ? $"{p:0.000}: {list.Threshold.Customers:N0} customers, spend {list.Threshold.Spend:N2}, expected return {list.Threshold.ExpectedReturn:N2} (budget aside)"
+            ? $"{p:0.000}: {list.Threshold.Customers:N0} customers, spend {Labels.Money(list.Threshold.Spend, currency)}, expected return {Labels.Money(list.Threshold.ExpectedReturn, currency)} (budget aside)"
             : "none: every threshold loses money for this offer (rank by expected return instead)");
         Row("left out: no paid offer (D, loss-making, false big)", $"{list.WithoutPaidOffer:N0}");
         Row("left out: offer costs more than it is expected to save", $"{list.WithoutPositiveReturn:N0}");
@@ -86,18 +86,18 @@ internal static class TargetsCommand
 
         if (show > 0 && list.Targets.Count > 0)
         {
-            var targets = new Table().AddColumns("#", "customer", "tier", "risk", "stage", "churn p", "predicted profit", "action", "offer", "expected return");
+            var targets = new Table().AddColumns("#", "customer", "tier", "risk", "stage", "churn p", Labels.Header("predicted profit", currency), "action", Labels.Header("offer", currency), Labels.Header("expected return", currency));
             foreach (var (target, i) in list.Targets.Take(show).Select((t, i) => (t, i)))
             {
                 var d = target.Customer;
                 targets.AddRow(
-                    $"{i + 1}", Markup.Escape(d.CustomerId), $"{d.Tier} → {d.PredictedTier}", Labels.Of(d.RiskBand), Labels.Of(d.Stage),
+                    $"{i + 1}", Markup.Escape(d.CustomerId), $"{Labels.Of(d.Tier)} → {Labels.Of(d.PredictedTier)}", Labels.Of(d.RiskBand), Labels.Of(d.Stage),
                     $"{d.ChurnProbability:0.000}", $"{d.PredictedProfit:N2}", Markup.Escape(d.Action), $"{target.OfferCost:N2}", $"{target.ExpectedReturn:N2}");
             }
 
             AnsiConsole.Write(targets);
         }
 
-        CliOutput.Info($"wrote {file.FullName}: {list.Summary()}");
+        CliOutput.Info($"wrote {file.FullName}: {list.Summary()}{(currency is null ? "" : $" (amounts in {currency})")}");
     }
 }

@@ -43,7 +43,7 @@ internal static class TiersCommand
             static CustomerDecision WithoutReasons(CustomerDecision d) => d with { Reasons = [] };
             var now = run.DecideAll(run.Features(run.AsOfDate), WithoutReasons);
             CliOutput.Info($"bundle {run.Bundle.Card.Version}; cut-offs learned at {(run.Bundle.Card.AsOfDate is { } learned ? CsvText.Date(learned) : "training")}: {run.Cutoffs.Describe()}");
-            PrintPyramid(ProfitConcentration.Compute(now, top), run.AsOfDate);
+            PrintPyramid(ProfitConcentration.Compute(now, top), run.AsOfDate, run.Bundle.Card.Currency);
             PrintForecast(TierForecast.Of(now, $"{now.Count:N0} customers at {CsvText.Date(run.AsOfDate)}"), run.ValueHorizonDays);
             if (earlier is { } before)
             {
@@ -52,7 +52,8 @@ internal static class TiersCommand
                 PrintMovement(
                     TierMovement.Compare(then.ToDictionary(d => d.CustomerId, StringComparer.Ordinal), now.ToDictionary(d => d.CustomerId, StringComparer.Ordinal)),
                     before,
-                    run.AsOfDate);
+                    run.AsOfDate,
+                    run.Bundle.Card.Currency);
             }
 
             return 0;
@@ -82,16 +83,16 @@ internal static class TiersCommand
         CliOutput.Info($"loss-making: {forecast.LossMaking:N0} now (profit in the last 365 days below 0), {forecast.PredictedLossMaking:N0} predicted (predicted profit below 0)");
     }
 
-    private static void PrintPyramid(ProfitConcentration concentration, DateOnly asOf)
+    private static void PrintPyramid(ProfitConcentration concentration, DateOnly asOf, string? currency)
     {
         // Headings are plain lines: a table title wraps to the table's width.
         CliOutput.Info($"Profit pyramid at {CsvText.Date(asOf)} (revenue and profit in the last 365 days; tiers by the cut-offs in the bundle):");
         var table = new Table()
-            .AddColumns("tier", "customers", "share", "revenue", "profit", "share of profit", "mean churn p", "loss-making", "false big");
+            .AddColumns("tier", "customers", "share", Labels.Header("revenue", currency), Labels.Header("profit", currency), "share of profit", "mean churn p", "loss-making", "false big");
         foreach (var tier in concentration.Tiers)
         {
             table.AddRow(
-                tier.Tier.ToString(), $"{tier.Customers:N0}", Labels.Percent(tier.CustomerShare), $"{tier.Revenue:N2}", $"{tier.Profit:N2}",
+                Labels.Of(tier.Tier), $"{tier.Customers:N0}", Labels.Percent(tier.CustomerShare), $"{tier.Revenue:N2}", $"{tier.Profit:N2}",
                 tier.ProfitShare is { } share ? Labels.Percent(share) : "–",
                 tier.MeanChurnProbability is { } churn ? $"{churn:0.000}" : "–",
                 $"{tier.LossMaking:N0}", $"{tier.FalseBigCustomers:N0}");
@@ -121,7 +122,7 @@ internal static class TiersCommand
         CliOutput.Info($"false big customers: {falseBig:N0} ({Labels.Percent(customers > 0 ? (double)falseBig / customers : 0)} of customers): big by revenue, thin margin or low profit tier; flag them, do not pamper them");
     }
 
-    private static void PrintMovement(TierMovementReport report, DateOnly before, DateOnly after)
+    private static void PrintMovement(TierMovementReport report, DateOnly before, DateOnly after, string? currency)
     {
         var span = $"{CsvText.Date(before)} → {CsvText.Date(after)}";
         CliOutput.Info($"Movement {span}:");
@@ -135,19 +136,19 @@ internal static class TiersCommand
 
         var tiers = Enum.GetValues<ProfitTier>();
         var customers = new Table().AddColumn("from \\ to");
-        var profit = new Table().AddColumn("from \\ to");
+        var profit = new Table().AddColumn(Labels.Header("from \\ to", currency));
         foreach (var to in tiers)
         {
-            customers.AddColumn(to.ToString());
-            profit.AddColumn(to.ToString());
+            customers.AddColumn(Labels.Of(to));
+            profit.AddColumn(Labels.Of(to));
         }
 
         customers.AddColumn("all");
         foreach (var from in tiers)
         {
             var cells = tiers.Select(to => report.Cell(from, to)).ToList();
-            customers.AddRow([from.ToString(), .. cells.Select(c => $"{c.Customers:N0}"), $"{cells.Sum(c => c.Customers):N0}"]);
-            profit.AddRow([from.ToString(), .. cells.Select(c => c.Customers == 0 ? "–" : $"{c.ProfitBefore:N0} → {c.ProfitAfter:N0}")]);
+            customers.AddRow([Labels.Of(from), .. cells.Select(c => $"{c.Customers:N0}"), $"{cells.Sum(c => c.Customers):N0}"]);
+            profit.AddRow([Labels.Of(from), .. cells.Select(c => c.Customers == 0 ? "–" : $"{c.ProfitBefore:N0} → {c.ProfitAfter:N0}")]);
         }
 
         customers.AddRow(["all", .. tiers.Select(to => $"{tiers.Sum(from => report.Cell(from, to).Customers):N0}"), $"{report.Migration.Sum(c => c.Customers):N0}"]);

@@ -56,6 +56,11 @@ internal static class DriftCommand
             }
 
             var customers = data.Load(parse);
+            if (date is { } given)
+            {
+                customers.CheckAsOfDate(given, "--as-of");
+            }
+
             var options = new FeatureOptions { AsOfDate = date ?? customers.LastOrderDate, IncludeLabels = false };
             var table = CliOutput.Step($"Computing features at {CsvText.Date(options.AsOfDate)}", _ => FeatureBuilder.Build(customers, options));
             var mapper = new FeatureRows(card.FeatureContract, table.AttributeNames);

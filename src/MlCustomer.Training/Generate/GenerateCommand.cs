@@ -17,13 +17,7 @@ internal static class GenerateCommand
         };
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed writes the same files byte for byte", DefaultValueFactory = _ => defaults.Seed };
         var customers = new Option<int>("--customers") { Description = "Number of customers", DefaultValueFactory = _ => defaults.Customers };
-        customers.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--customers must be at least 1");
-            }
-        });
+        CliParsing.AtLeast(customers, 1);
 
         var command = new Command("generate", "Write the sample retailer's data set (deterministic for a seed)") { output, seed, customers };
         command.SetAction(parse => CliOutput.Run(() =>

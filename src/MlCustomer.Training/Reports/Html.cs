@@ -24,10 +24,11 @@ internal static class Html
     /// <summary>A count with thousands separators.</summary>
     public static string Count(long value) => value.ToString("#,##0", CultureInfo.InvariantCulture);
 
-    /// <summary>An amount of money: whole units when large, cents when small.</summary>
-    public static string Money(double? value) =>
+    /// <summary>An amount of money: whole units when large, cents when small; with the currency code after it when known.</summary>
+    public static string Money(double? value, string? currency = null) =>
         value is not { } v || !double.IsFinite(v) ? Missing
-        : WithoutNegativeZero(v.ToString(Math.Abs(v) >= 100 ? "#,##0" : "#,##0.00", CultureInfo.InvariantCulture));
+        : WithoutNegativeZero(v.ToString(Math.Abs(v) >= 100 ? "#,##0" : "#,##0.00", CultureInfo.InvariantCulture))
+            + (currency is null ? "" : "\u00a0" + Text(currency));
 
     /// <summary>"-0" and "-0.00" (a tiny negative rounded away, or IEEE −0) read as a sign error; show them unsigned.</summary>
     private static string WithoutNegativeZero(string text) =>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Data;
+using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Segments;
@@ -63,11 +65,12 @@ internal static class HtmlReport
             .Append("<style>\n").Append(Style).Append("</style>\n</head>\n<body>\n<main>\n");
         Header(page, card);
         Summary(page, card);
-        Churn(page, card.Churn);
-        LifetimeValue(page, card.LifetimeValue);
-        Revenue(page, card.Revenue);
-        Segments(page, card.Segments, data.SegmentScatter);
-        ProfitConcentrationSection(page, data.CustomerProfits);
+        var currency = card.Currency;
+        Churn(page, card.Churn, currency);
+        LifetimeValue(page, card.LifetimeValue, currency);
+        Revenue(page, card.Revenue, currency);
+        Segments(page, card.Segments, data.SegmentScatter, currency);
+        ProfitConcentrationSection(page, data.CustomerProfits, currency);
         TiersSection(page, card, data.Tiers, data.Movement);
         ModelCardSection(page, card);
         page.Append("</main>\n</body>\n</html>\n");
@@ -97,6 +100,7 @@ internal static class HtmlReport
             .Append("<a href=\"#segments\">Segments</a><a href=\"#profit-concentration\">Profit concentration</a><a href=\"#model-card\">Model card</a></nav>\n");
 
         page.Append("<table class=\"kv\">\n");
+        Row(page, "Currency", card.Currency is { } code ? $"every amount is in {Html.Text(code)}" : Html.Text($"not recorded ({Currencies.Unknown})"));
         Row(page, "As-of date", card.AsOfDate is { } asOf ? Html.Text(asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)) : "not applicable (customer table)");
         var horizons = new List<string>();
         if (card.ChurnHorizonDays is { } churnDays)
@@ -140,6 +144,7 @@ internal static class HtmlReport
 
     private static void Summary(StringBuilder page, ModelCard card)
     {
+        var currency = card.Currency;
         page.Append("<h2 id=\"summary\">Summary</h2>\n<table>\n<tr><th>Model</th><th>Algorithm</th><th class=\"num\">Held-out customers</th><th>Key metrics</th><th>Baseline</th><th>Grade</th></tr>\n");
         var churn = card.Churn;
         page.Append("<tr><td>Churn</td><td>").Append(Html.Text(churn.Algorithm)).Append("</td><td class=\"num\">").Append(Html.Count(churn.Holdout.Count))
@@ -157,11 +162,11 @@ internal static class HtmlReport
             var h = value.Holdout;
             page.Append("<tr><td>Lifetime value</td><td>").Append(Html.Text(value.Algorithm)).Append("</td><td class=\"num\">").Append(Html.Count(h.Count))
                 .Append("</td><td>normalized Gini ").Append(Html.Number(h.NormalizedGini))
-                .Append(" · MAE ").Append(Html.Money(h.Mae))
-                .Append(" · RMSE ").Append(Html.Money(h.Rmse))
+                .Append(" · MAE ").Append(Html.Money(h.Mae, currency))
+                .Append(" · RMSE ").Append(Html.Money(h.Rmse, currency))
                 .Append(" · Spearman ").Append(Html.Number(h.Spearman))
                 .Append(" · top-decile capture ").Append(Html.Percent(h.TopDecileCapture)).Append("</td><td>")
-                .Append(string.Join("<br>", value.Baselines.Select(b => $"{Html.Text(b.Key)}: Gini {Html.Number(b.Value.NormalizedGini)}, MAE {Html.Money(b.Value.Mae)}")))
+                .Append(string.Join("<br>", value.Baselines.Select(b => $"{Html.Text(b.Key)}: Gini {Html.Number(b.Value.NormalizedGini)}, MAE {Html.Money(b.Value.Mae, currency)}")))
                 .Append("</td><td>").Append(Grade(value.Grade)).Append("</td></tr>\n");
         }
         else
@@ -191,7 +196,7 @@ internal static class HtmlReport
         page.Append("</p>\n");
     }
 
-    private static void Churn(StringBuilder page, ChurnCard churn)
+    private static void Churn(StringBuilder page, ChurnCard churn, string? currency)
     {
         var h = churn.Holdout;
         page.Append("<h2 id=\"churn\">Churn</h2>\n<p>").Append(Html.Text(churn.Algorithm)).Append(" on ").Append(Html.Count(h.Count))
@@ -247,7 +252,7 @@ internal static class HtmlReport
         page.Append("</p>\n");
     }
 
-    private static void LifetimeValue(StringBuilder page, ValueCard? value)
+    private static void LifetimeValue(StringBuilder page, ValueCard? value, string? currency)
     {
         page.Append("<h2 id=\"lifetime-value\">Lifetime value</h2>\n");
         if (value is null)
@@ -264,8 +269,8 @@ internal static class HtmlReport
             ("normalized Gini", Html.Number(h.NormalizedGini)),
             ("oracle Gini", Html.Number(value.OracleGini)),
             ("CV Gini", $"{Html.Number(value.CrossValidationGini.Mean)} ± {Html.Number(value.CrossValidationGini.StandardDeviation)}"),
-            ("MAE", Html.Money(h.Mae)),
-            ("RMSE", Html.Money(h.Rmse)),
+            ("MAE", Html.Money(h.Mae, currency)),
+            ("RMSE", Html.Money(h.Rmse, currency)),
             ("Spearman", Html.Number(h.Spearman)),
             ("top-decile capture", Html.Percent(h.TopDecileCapture)),
             ("R²", Html.Number(h.RSquared)));
@@ -282,10 +287,10 @@ internal static class HtmlReport
         }
 
         page.Append("</div>\n<h3>Model against baselines (held-out customers)</h3>\n<table>\n<tr><th></th><th class=\"num\">MAE</th><th class=\"num\">RMSE</th><th class=\"num\">Normalized Gini</th><th class=\"num\">Spearman</th><th class=\"num\">Top-decile capture</th><th class=\"num\">Mean predicted</th></tr>\n");
-        ValueRow(page, $"<b>Model: {Html.Text(value.Algorithm)}</b>", h);
+        ValueRow(page, $"<b>Model: {Html.Text(value.Algorithm)}</b>", h, currency);
         foreach (var (name, baseline) in value.Baselines)
         {
-            ValueRow(page, Html.Text(name), baseline);
+            ValueRow(page, Html.Text(name), baseline, currency);
         }
 
         if (value.OracleGini is { } oracle)
@@ -315,7 +320,7 @@ internal static class HtmlReport
         foreach (var d in h.Deciles)
         {
             page.Append("<tr><td class=\"num\">").Append(Html.Count(d.Decile)).Append("</td><td class=\"num\">").Append(Html.Count(d.Count))
-                .Append("</td><td class=\"num\">").Append(Html.Money(d.MeanPredicted)).Append("</td><td class=\"num\">").Append(Html.Money(d.MeanActual))
+                .Append("</td><td class=\"num\">").Append(Html.Money(d.MeanPredicted, currency)).Append("</td><td class=\"num\">").Append(Html.Money(d.MeanActual, currency))
                 .Append("</td><td class=\"num\">").Append(Html.Percent(d.ShareOfActual)).Append("</td></tr>\n");
         }
 
@@ -323,7 +328,7 @@ internal static class HtmlReport
     }
 
     // Revenue is trained like profit; the page shows its quality against the same kind of baselines, not its own charts.
-    private static void Revenue(StringBuilder page, ValueCard? revenue)
+    private static void Revenue(StringBuilder page, ValueCard? revenue, string? currency)
     {
         if (revenue is null)
         {
@@ -333,25 +338,25 @@ internal static class HtmlReport
         page.Append("<h2 id=\"revenue\">Lifetime revenue</h2>\n<p>Predicts ").Append(Html.Text(revenue.Target)).Append(" with ")
             .Append(Html.Text(revenue.Algorithm)).Append(" (grade ").Append(revenue.Grade.Letter).Append(": ").Append(Html.Text(revenue.Grade.Reason)).Append(").</p>\n")
             .Append("<table>\n<tr><th></th><th class=\"num\">MAE</th><th class=\"num\">RMSE</th><th class=\"num\">Normalized Gini</th><th class=\"num\">Spearman</th><th class=\"num\">Top-decile capture</th><th class=\"num\">Mean predicted</th></tr>\n");
-        ValueRow(page, $"<b>Model: {Html.Text(revenue.Algorithm)}</b>", revenue.Holdout);
+        ValueRow(page, $"<b>Model: {Html.Text(revenue.Algorithm)}</b>", revenue.Holdout, currency);
         foreach (var (name, baseline) in revenue.Baselines)
         {
-            ValueRow(page, Html.Text(name), baseline);
+            ValueRow(page, Html.Text(name), baseline, currency);
         }
 
         page.Append("</table>\n<p>").Append(Html.Text(revenue.Comparison)).Append("</p>\n<details><summary>How the algorithm was chosen</summary><p>")
             .Append(Html.Text(revenue.Selection)).Append("</p></details>\n");
     }
 
-    private static void ValueRow(StringBuilder page, string label, RegressionMetricsResult m) =>
-        page.Append("<tr><td>").Append(label).Append("</td><td class=\"num\">").Append(Html.Money(m.Mae))
-            .Append("</td><td class=\"num\">").Append(Html.Money(m.Rmse))
+    private static void ValueRow(StringBuilder page, string label, RegressionMetricsResult m, string? currency) =>
+        page.Append("<tr><td>").Append(label).Append("</td><td class=\"num\">").Append(Html.Money(m.Mae, currency))
+            .Append("</td><td class=\"num\">").Append(Html.Money(m.Rmse, currency))
             .Append("</td><td class=\"num\">").Append(Html.Number(m.NormalizedGini))
             .Append("</td><td class=\"num\">").Append(Html.Number(m.Spearman))
             .Append("</td><td class=\"num\">").Append(Html.Percent(m.TopDecileCapture))
-            .Append("</td><td class=\"num\">").Append(Html.Money(m.MeanPredicted)).Append("</td></tr>\n");
+            .Append("</td><td class=\"num\">").Append(Html.Money(m.MeanPredicted, currency)).Append("</td></tr>\n");
 
-    private static void Segments(StringBuilder page, SegmentCard? segments, IReadOnlyList<SegmentPoint>? scatter)
+    private static void Segments(StringBuilder page, SegmentCard? segments, IReadOnlyList<SegmentPoint>? scatter, string? currency)
     {
         page.Append("<h2 id=\"segments\">Segments</h2>\n");
         if (segments is null || segments.Profiles.Count == 0)
@@ -385,8 +390,8 @@ internal static class HtmlReport
                 .Append("</td><td class=\"num\">").Append(Html.Percent(p.ShareOfProfit))
                 .Append("</td><td class=\"num\">").Append(Html.Number(p.MeanRecencyDays, "0"))
                 .Append("</td><td class=\"num\">").Append(Html.Number(p.MeanPurchaseDays, "0.0"))
-                .Append("</td><td class=\"num\">").Append(Html.Money(p.MeanRevenue))
-                .Append("</td><td class=\"num\">").Append(Html.Money(p.MeanProfit))
+                .Append("</td><td class=\"num\">").Append(Html.Money(p.MeanRevenue, currency))
+                .Append("</td><td class=\"num\">").Append(Html.Money(p.MeanProfit, currency))
                 .Append("</td><td class=\"num\">").Append(Html.Percent(p.MarginRate))
                 .Append("</td><td class=\"num\">").Append(Html.Number(p.MeanTenureDays, "0")).Append("</td></tr>\n");
         }
@@ -407,7 +412,7 @@ internal static class HtmlReport
         }
     }
 
-    private static void ProfitConcentrationSection(StringBuilder page, IReadOnlyList<double> profits)
+    private static void ProfitConcentrationSection(StringBuilder page, IReadOnlyList<double> profits, string? currency)
     {
         page.Append("<h2 id=\"profit-concentration\">Profit concentration</h2>\n");
         var curve = profits is { Count: > 0 } ? ProfitConcentration.Compute(profits) : null;
@@ -422,7 +427,7 @@ internal static class HtmlReport
         var lossMakers = profits!.Count(p => p < 0);
         page.Append("<p>The top ").Append(Html.Percent(curve.TopPercent / 100, "0")).Append(" of customers (").Append(Html.Count(curve.TopCustomers)).Append(" of ")
             .Append(Html.Count(curve.Customers)).Append(") bring <b>").Append(Html.Percent(topShareOfProfit)).Append("</b> of the total profit of ")
-            .Append(Html.Money(curve.TotalProfit)).Append(". ").Append(Html.Count(lossMakers)).Append(" customers lose money")
+            .Append(Html.Money(curve.TotalProfit, currency)).Append(". ").Append(Html.Count(lossMakers)).Append(" customers lose money")
             .Append(lossMakers > 0 ? ", which is why the curve rises above 100% before it comes back down." : ".").Append("</p>\n<div class=\"plots\">\n");
         Figure(page, ReportCharts.ProfitConcentration(curve), "The further the curve bows above the diagonal, the more profit depends on a few customers.");
         page.Append("</div>\n");
@@ -430,6 +435,7 @@ internal static class HtmlReport
 
     private static void TiersSection(StringBuilder page, ModelCard card, TierPicture? tiers, TierMovementPicture? movement)
     {
+        var currency = card.Currency;
         page.Append("<h2 id=\"profit-tiers\">Profit tiers</h2>\n");
         if (card.Tiers is { } cutoffs)
         {
@@ -443,12 +449,13 @@ internal static class HtmlReport
         }
 
         var c = tiers.Concentration;
+        var inCurrency = Html.Text(card.Currency is { } code ? $" ({code})" : "");
         page.Append("<h3>The customer pyramid at ").Append(tiers.AsOfDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
-            .Append("</h3>\n<table>\n<tr><th>Tier</th><th class=\"num\">Customers</th><th class=\"num\">Revenue</th><th class=\"num\">Profit</th>")
+            .Append("</h3>\n<table>\n<tr><th>Tier</th><th class=\"num\">Customers</th><th class=\"num\">Revenue").Append(inCurrency).Append("</th><th class=\"num\">Profit").Append(inCurrency).Append("</th>")
             .Append("<th class=\"num\">Share of profit</th><th class=\"num\">Mean churn probability</th><th class=\"num\">Loss-making</th><th class=\"num\">False big</th></tr>\n");
         foreach (var tier in c.Tiers)
         {
-            page.Append("<tr><td>").Append(Html.Text(tier.Tier.ToString())).Append("</td><td class=\"num\">").Append(Html.Count(tier.Customers))
+            page.Append("<tr><td>").Append(Html.Text(WireNames.Of(tier.Tier))).Append("</td><td class=\"num\">").Append(Html.Count(tier.Customers))
                 .Append("</td><td class=\"num\">").Append(Html.Text(tier.Revenue.ToString("N2", CultureInfo.InvariantCulture)))
                 .Append("</td><td class=\"num\">").Append(Html.Text(tier.Profit.ToString("N2", CultureInfo.InvariantCulture)))
                 .Append("</td><td class=\"num\">").Append(Html.Text(tier.ProfitShare is { } share ? share.ToString("P1", CultureInfo.InvariantCulture) : "–"))
@@ -474,21 +481,21 @@ internal static class HtmlReport
             .Append(movement.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append("</h3>\n<table>\n<tr><th>Category</th><th class=\"num\">Customers</th><th>Meaning</th></tr>\n");
         foreach (var count in m.Counts)
         {
-            page.Append("<tr><td>").Append(Html.Text(count.Category.ToString())).Append("</td><td class=\"num\">").Append(Html.Count(count.Customers))
+            page.Append("<tr><td>").Append(Html.Text(WireNames.Of(count.Category))).Append("</td><td class=\"num\">").Append(Html.Count(count.Customers))
                 .Append("</td><td>").Append(Html.Text(count.Meaning)).Append("</td></tr>\n");
         }
 
-        page.Append("</table>\n<h3>Tier migration matrix</h3>\n<p class=\"note\">Rows: tier at the earlier date; columns: tier at the as-of date. Customers, and profit before → after.</p>\n<table>\n<tr><th>from \\ to</th>");
+        page.Append("</table>\n<h3>Tier migration matrix</h3>\n<p class=\"note\">Rows: tier at the earlier date; columns: tier at the as-of date. Customers, and profit before → after").Append(inCurrency).Append(".</p>\n<table>\n<tr><th>from \\ to</th>");
         var tiersInOrder = new[] { ProfitTier.A, ProfitTier.B, ProfitTier.C, ProfitTier.D };
         foreach (var to in tiersInOrder)
         {
-            page.Append("<th class=\"num\">").Append(Html.Text(to.ToString())).Append("</th>");
+            page.Append("<th class=\"num\">").Append(Html.Text(WireNames.Of(to))).Append("</th>");
         }
 
         page.Append("</tr>\n");
         foreach (var from in tiersInOrder)
         {
-            page.Append("<tr><th>").Append(Html.Text(from.ToString())).Append("</th>");
+            page.Append("<tr><th>").Append(Html.Text(WireNames.Of(from))).Append("</th>");
             foreach (var to in tiersInOrder)
             {
                 var cell = m.Cell(from, to);

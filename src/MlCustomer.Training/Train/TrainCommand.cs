@@ -65,9 +65,13 @@ internal static class TrainCommand
             Description = "The tree library of the churn model: FastTree or LightGbm (same candidates, cross-validation, calibration and explanations)",
             DefaultValueFactory = _ => ChurnAlgorithm.FastTree,
         };
+        var currency = new Option<string?>("--currency")
+        {
+            Description = $"ISO 4217 code of the data's amounts, recorded in the model card [default: the mapping's \"currency\", else {Currencies.Default}]",
+        };
         var command = new Command("train", "Train the churn, segment and lifetime value models and write a model bundle")
         {
-            churnAlgorithm, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
+            churnAlgorithm, currency, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
             tableFile, id, label, positive, valueColumn, delimiter, decimalSeparator,
         };
         input.AddTo(command);
@@ -87,6 +91,7 @@ internal static class TrainCommand
                 SaveRate = parse.GetValue(saveRate),
                 SavedCustomerValue = parse.GetValue(customerValue),
                 PreviousSegments = PreviousSegments(parse.GetValue(previous)?.FullName ?? parse.GetValue(output)!.FullName),
+                Currency = Currencies.Resolve(parse.GetValue(currency), input.Mapping(parse).Currency),
             };
             TrainingResult result;
             CustomerDataSet? transactions = null;

@@ -23,6 +23,7 @@ public sealed class ModelReloadTests : IDisposable
         Assert.Equal(TestBundle.Instance.Version, model.GetProperty("version").GetString());
         Assert.Equal(ApiFactory.ActiveBundle, model.GetProperty("source").GetString());
         Assert.Equal(180, model.GetProperty("churnHorizonDays").GetInt32());
+        Assert.Equal("EUR", model.GetProperty("currency").GetString());
         Assert.InRange(model.GetProperty("churn").GetProperty("auc").GetDouble(), 0.5, 1);
         Assert.Matches("^[ABC]$", model.GetProperty("churn").GetProperty("grade").GetString());
         var recency = model.GetProperty("featureContract").EnumerateArray().Single(f => f.GetProperty("name").GetString() == "recency_days");

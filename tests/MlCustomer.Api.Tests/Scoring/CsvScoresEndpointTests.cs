@@ -75,6 +75,25 @@ public sealed class CsvScoresEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task TheExampleCsvThatTheHttpFilePostsScoresItsTwentyCustomers()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var example = Path.Combine(Requests.RepositoryRoot(), "src", "MlCustomer.Api", "examples", "features-20-customers.csv");
+        Assert.Contains("< examples/features-20-customers.csv", File.ReadAllText(Path.Combine(Requests.RepositoryRoot(), "src", "MlCustomer.Api", "MlCustomer.Api.http")), StringComparison.Ordinal);
+
+        using var response = await PostCsvAsync(client, File.ReadAllText(example));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(21, lines.Length);
+        Assert.EndsWith(",model_version,error", lines[0], StringComparison.Ordinal);
+        Assert.All(lines.Skip(1), l => Assert.InRange(double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture), 0, 1));
+        // Every row scored: the model version, then an empty error column.
+        Assert.All(lines.Skip(1), l => Assert.EndsWith($",{TestBundle.Instance.Version},", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ABadRowInTheFirstChunkRefusesTheWholeCsvBeforeAnythingIsWritten()
     {
         await factory.WaitUntilReadyAsync();

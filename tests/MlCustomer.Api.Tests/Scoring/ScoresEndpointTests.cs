@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using MlCustomer.Api.Tests.Infrastructure;
+using MlCustomer.Core.Decisions;
 
 namespace MlCustomer.Api.Tests.Scoring;
 
@@ -19,7 +20,7 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
         var body = (await response.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!;
         Assert.Equal(TestBundle.Instance.Version, body.ModelVersion);
         Assert.Equal(180, body.ChurnHorizonDays);
-        Assert.Contains("currency", body.Units, StringComparison.Ordinal);
+        Assert.Contains("(revenue − cost of goods, returns included), in EUR;", body.Units, StringComparison.Ordinal);
         var result = Assert.Single(body.Customers);
         Assert.Equal(Requests.Features.Rows[0].CustomerId, result.CustomerId);
         Assert.InRange(result.ChurnProbability, 0, 1);
@@ -51,6 +52,10 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
             Assert.False(string.IsNullOrWhiteSpace(decision.RecommendedAction));
             Assert.Equal(8, decision.Reasons.Count);
             Assert.Contains(decision.Reasons, r => r.StartsWith($"tier {decision.Tier}", StringComparison.Ordinal));
+            // One spelling (Core's WireNames) in the fields and in the reasons, as the console's CSV writes it.
+            Assert.Contains(decision.Reasons, r => r.StartsWith($"{decision.LifecycleStage}: ", StringComparison.Ordinal));
+            Assert.Contains(decision.Reasons, r => r.StartsWith($"risk {c.RiskBand}: ", StringComparison.Ordinal));
+            Assert.Equal(decision.LifecycleStage, WireNames.Of(WireNames.Parse<LifecycleStage>(decision.LifecycleStage)));
         });
     }
 

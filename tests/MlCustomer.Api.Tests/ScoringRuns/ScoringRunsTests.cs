@@ -62,6 +62,21 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
     }
 
     [Fact]
+    public async Task ARunAfterTheDatasLastOrderFailsNamingTheLastOrderDate()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var admin = factory.ClientWith(ApiFactory.AdminKey);
+        var last = TestBundle.Instance.Data.LastOrderDate;
+
+        using var started = await admin.PostAsJsonAsync(new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = last.AddDays(1) });
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var run = await admin.WaitForRunAsync(started.Headers.Location!);
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+        Assert.Contains($"after the data's last order date {last:yyyy-MM-dd}", run.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DriftOfAnUnknownRunIs404AndOfAFailedRun409()
     {
         await factory.WaitUntilReadyAsync();

@@ -24,9 +24,42 @@ public sealed class AuthenticationTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Theory]
+    [InlineData(null, "No API key", "Send an API key in the X-Api-Key header")]
+    [InlineData("not-a-key-but-a-secret-0123", "Unknown API key", "matches no configured key")]
+    public async Task A401SaysWhyWithoutEchoingTheKey(string? key, string title, string detail)
+    {
+        using var client = factory.ClientWith(key);
+
+        using var response = await client.GetAsync(new Uri("/api/v1/models", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("ApiKey header=\"X-Api-Key\"", response.Headers.WwwAuthenticate.ToString());
+        var text = await response.Content.ReadAsStringAsync();
+        var body = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(title, body.GetProperty("title").GetString());
+        Assert.Contains(detail, body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TwoKeysGet401SayingSendExactlyOne()
+    {
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiFactory.AdminKey);
+
+        using var response = await client.GetAsync(new Uri("/api/v1/models", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Send exactly one API key", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiFactory.ScorerKey, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiFactory.AdminKey, text, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("/api/v1/models/reload")]
     [InlineData("/api/v1/scoring-runs")]
-    public async Task AScorerKeyGets403OnAdminEndpoints(string path)
+    public async Task AScorerKeyGets403OnAdminEndpointsNamingTheRoleNeeded(string path)
     {
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
 
@@ -34,6 +67,12 @@ public sealed class AuthenticationTests(ApiFactory factory) : IClassFixture<ApiF
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        var body = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(403, body.GetProperty("status").GetInt32());
+        Assert.Equal("The key's role lacks permission", body.GetProperty("title").GetString());
+        Assert.Equal($"POST {path} needs role admin; this key's role is 'scorer'.", body.GetProperty("detail").GetString());
+        Assert.DoesNotContain(ApiFactory.ScorerKey, text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -46,6 +46,10 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
             Assert.Contains(r["current_tier"], new[] { "A", "B", "C", "D" });
             Assert.True(double.IsFinite(double.Parse(r["predicted_revenue"], CultureInfo.InvariantCulture)));
             Assert.Contains(r["risk_band"], new[] { "low", "medium", "high" });
+            // The one spelling (WireNames) in the column and in the reasons, as the API's JSON writes it.
+            Assert.Contains(r["lifecycle_stage"], new[] { "new", "active", "atRisk", "lapsed", "churned" });
+            Assert.Contains($" | {r["lifecycle_stage"]}: ", r["rule_reasons"], StringComparison.Ordinal);
+            Assert.Contains($" | risk {r["risk_band"]}: ", r["rule_reasons"], StringComparison.Ordinal);
             Assert.StartsWith("churn: ", r["model_reasons"], StringComparison.Ordinal);
             Assert.Contains("profit: ", r["model_reasons"], StringComparison.Ordinal);
             Assert.StartsWith("tier ", r["rule_reasons"], StringComparison.Ordinal);
@@ -86,6 +90,11 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
         Assert.Matches(@"customers chosen\s+\W\s+" + rows.Count.ToString("N0", CultureInfo.InvariantCulture) + " of ", result.Output);
         Assert.Contains("ROI", result.Output, StringComparison.Ordinal);
         Assert.Contains("expected saved profit", result.Output, StringComparison.Ordinal);
+        // Amounts carry the bundle's currency (the sample data's default, EUR, recorded in the card).
+        Assert.Equal("EUR", JsonNode.Parse(File.ReadAllText(Path.Combine(sample.BundleFolder, "model-card.json")))!["currency"]!.GetValue<string>());
+        Assert.Matches(@"spend\s+\W\s+[\d,.]+ EUR", result.Output);
+        Assert.Contains("(amounts in EUR)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("every amount is in EUR", File.ReadAllText(Path.Combine(sample.BundleFolder, "report.html")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -109,7 +118,7 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
         var result = Run("tiers", "--compare-to", "2025-06-30");
 
         Assert.True(result.ExitCode == 0, result.Error);
-        foreach (var category in new[] { "sleeping", "worth cultivating", "fast-growing", "declining", "loyal", "steady", "new", "gone" })
+        foreach (var category in new[] { "sleeping", "worthCultivating", "fastGrowing", "declining", "loyal", "steady", "new", "gone" })
         {
             Assert.Matches(new Regex($@"^\W*{category}\s+\W\s+[\d,]+\s", RegexOptions.Multiline), result.Output);
         }
@@ -141,6 +150,31 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
         Assert.Equal(1, result.ExitCode);
         var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("score")]
+    [InlineData("targets", "--budget", "1000")]
+    [InlineData("tiers")]
+    [InlineData("drift")]
+    public void AnAsOfDateAfterTheLastOrderIsRefusedWithOneLineNamingTheLastDate(params string[] command)
+    {
+        var result = Run([.. command, "--as-of", "2030-01-01"]);
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--as-of 2030-01-01 is after the data's last order date 2025-12-31", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FeaturesWithoutLabelsAfterTheLastOrderAreRefusedAndOnTheLastOrderDateAccepted()
+    {
+        var refused = ConsoleProcess.Run("features", "--data", sample.DataFolder, "--no-labels", "--as-of", "2026-01-01", "--output", Path.Combine(sample.Folder, "late.csv"));
+        var accepted = ConsoleProcess.Run("features", "--data", sample.DataFolder, "--no-labels", "--as-of", "2025-12-31", "--output", Path.Combine(sample.Folder, "last.csv"));
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("2026-01-01 is after the data's last order date 2025-12-31", refused.Error, StringComparison.Ordinal);
+        Assert.True(accepted.ExitCode == 0, accepted.Error);
     }
 
     [Fact]

@@ -117,6 +117,33 @@ public sealed class TrainingConsoleTests : IDisposable
         Assert.Contains("'Churn'", result.Error, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string[], string> BadOptions => new()
+    {
+        { ["generate", "--customers", "abc"], "--customers 'abc' is not a whole number" },
+        { ["generate", "--customers", "0"], "--customers must be at least 1" },
+        { ["targets", "--budget", "1000", "--limit", "x"], "--limit 'x' is not a whole number" },
+        { ["targets", "--budget", "lots"], "--budget 'lots' is not a number" },
+        { ["features", "--churn-horizon", "1.5"], "--churn-horizon '1.5' is not a whole number" },
+        { ["train", "--churn-algorithm", "Forest"], "--churn-algorithm 'Forest' is not one of FastTree, LightGbm" },
+        { ["score", "--chunk-size"], "--chunk-size" },
+        { ["drift", "--as-off", "2025-01-01"], "--as-off" },
+        { ["tiers", "--top-percent", "many"], "--top-percent 'many' is not a number" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public void EveryOptionParseErrorIsOneLineAndExitCode1(string[] args, string expected)
+    {
+        var result = Run(args);
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", error, StringComparison.Ordinal);
+        Assert.Equal("", result.Output);
+    }
+
     [Fact]
     public void AnUnknownOptionFailsWithANonZeroExitCode()
     {

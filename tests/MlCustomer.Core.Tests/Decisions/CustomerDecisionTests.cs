@@ -133,13 +133,13 @@ public sealed class CustomerDecisionTests
             "lapsed: 130 days since the last purchase, more than 3 × their rhythm of 40 days between purchases (120)",
             ReasonOf(Decide(Facts with { RecencyDays = 130, MeanDaysBetweenPurchases = 40 }), DecisionRules.Lifecycle));
         Assert.Equal(
-            "at risk: churn probability 0.62 ≥ 0.50",
+            "atRisk: churn probability 0.62 ≥ 0.50",
             ReasonOf(Decide(Facts with { ChurnProbability = 0.62 }), DecisionRules.Lifecycle));
         Assert.Equal(
             "active: 10 days since the last purchase, within 1.5 × their rhythm of 30 days between purchases (45), churn probability 0.10 < 0.50",
             ReasonOf(Decide(Facts), DecisionRules.Lifecycle));
         Assert.Equal(
-            "at risk: 91 days since the last purchase, more than 1.5 × the default rhythm of 60 days (fewer than 2 purchase days) (90)",
+            "atRisk: 91 days since the last purchase, more than 1.5 × the default rhythm of 60 days (fewer than 2 purchase days) (90)",
             ReasonOf(Decide(Facts with { PurchaseDays = 1, MeanDaysBetweenPurchases = double.NaN, RecencyDays = 91 }), DecisionRules.Lifecycle));
     }
 
@@ -212,7 +212,7 @@ public sealed class CustomerDecisionTests
         var decision = Decide(Facts with { GrossProfitLast365Days = 2_000, ChurnProbability = 0.7 });
 
         Assert.Equal(
-            "action vip-retention (personal contact + VIP retention offer, offer cost 50.00): rule 5 matched tier A, stage AtRisk or Lapsed or Churned",
+            "action vip-retention (personal contact + VIP retention offer, offer cost 50.00): rule 5 matched tier A, stage atRisk or lapsed or churned",
             ReasonOf(decision, DecisionRules.Action));
     }
 

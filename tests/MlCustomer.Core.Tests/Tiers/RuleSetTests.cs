@@ -144,6 +144,6 @@ public sealed class RuleSetTests : IDisposable
         Assert.Equal(4 + RuleSet.Default.ActionMatrix.Count, lines.Count);
         Assert.Equal("percentile tiers by profit in the last 365 days: A top 20%, B next 30%, C next 30%, D bottom 20%", lines[0]);
         Assert.Equal("false big customer: revenue in the top 20% but gross margin < 10% or profit tier C/D", lines[1]);
-        Assert.Contains(lines, l => l == "action rule 5: tier A, stage AtRisk or Lapsed or Churned → vip-retention (personal contact + VIP retention offer, offer cost 50.00)");
+        Assert.Contains(lines, l => l == "action rule 5: tier A, stage atRisk or lapsed or churned → vip-retention (personal contact + VIP retention offer, offer cost 50.00)");
     }
 }

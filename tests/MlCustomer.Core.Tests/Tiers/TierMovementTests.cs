@@ -34,12 +34,7 @@ public sealed class TierMovementTests
         var movement = Compare([before], [after]).Customers.Single();
 
         Assert.True(expected == movement.Category, $"{name}: expected {expected}, got {movement.Category} ({movement.Reason})");
-        Assert.StartsWith(expected switch
-        {
-            MovementCategory.FastGrowing => "fast-growing",
-            MovementCategory.WorthCultivating => "worth cultivating",
-            _ => expected.ToString().ToLowerInvariant(),
-        }, movement.Reason, StringComparison.Ordinal);
+        Assert.StartsWith(WireNames.Of(expected) + ":", movement.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -65,7 +60,7 @@ public sealed class TierMovementTests
         Assert.Equal(new TierMigrationCell(ProfitTier.A, ProfitTier.C, 1, 1_100, 100), report.Cell(ProfitTier.A, ProfitTier.C));
         Assert.Equal(new TierMigrationCell(ProfitTier.D, ProfitTier.B, 1, 10, 400), report.Cell(ProfitTier.D, ProfitTier.B));
         Assert.Equal(0, report.Cell(ProfitTier.B, ProfitTier.B).Customers);
-        Assert.Equal("fast-growing: tier D → B (profit 10.00 → 400.00)", report.Customers.Single(c => c.CustomerId == "3").Reason);
+        Assert.Equal("fastGrowing: tier D → B (profit 10.00 → 400.00)", report.Customers.Single(c => c.CustomerId == "3").Reason);
     }
 
     [Fact]
