@@ -99,6 +99,7 @@ public static class BundleTrainer
                 ClusterToSegment = segments.ClusterToSegment,
                 Features = SegmentFeatures.Names,
                 Base = segments.Base,
+                NamingRule = SegmentNames.Rule,
                 MixRule = segments.MixRule,
             },
         };

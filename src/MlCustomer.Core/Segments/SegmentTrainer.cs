@@ -34,7 +34,8 @@ public sealed record SegmentMixRules(TierCutoffs Tiers, LifecycleRules Lifecycle
 
 /// <summary>
 /// KMeans on standardised log recency, frequency, monetary and profit, with the number of segments
-/// chosen automatically, readable names and ids kept stable against a previous model.
+/// chosen automatically, ids kept stable against a previous model, and profiles (figures, churn label rate,
+/// tier and lifecycle mix) named by <see cref="SegmentNames"/> from what they show against the whole base.
 /// </summary>
 public static class SegmentTrainer
 {
@@ -136,9 +137,6 @@ public static class SegmentTrainer
         var totalProfit = customers.Sum(c => c.ProfitTotal);
         var logMean = Enumerable.Range(0, 4).Select(j => inputs.Average(i => (double)i.Rfm[j])).ToArray();
         var logSd = Enumerable.Range(0, 4).Select(j => StandardDeviation(inputs.Select(i => (double)i.Rfm[j]), logMean[j])).ToArray();
-        var tenureLog = customers.Select(c => (double)SegmentFeatures.SignedLog(c.TenureDays)).ToArray();
-        var tenureMean = tenureLog.Average();
-        var tenureSd = StandardDeviation(tenureLog, tenureMean);
         var tiers = mixes is null ? null : customers.Select(c => mixes.Tiers.Assign(c.ProfitLast365Days)).ToArray();
         var stages = mixes is null ? null : customers.Select((c, i) => mixes.Lifecycle.Classify(LifecycleFacts(c, mixes.ChurnProbabilities[i])).Stage).ToArray();
         var all = new SegmentBase
@@ -161,19 +159,11 @@ public static class SegmentTrainer
         var meanProfit = members.Select(m => m.Average(i => customers[i].ProfitTotal)).ToList();
         var clusterToSegment = AssignIds(centroids, meanProfit, previous);
 
-        var named = members.Select((m, c) =>
-        {
-            var z = Enumerable.Range(0, 4).Select(j => logSd[j] > 0 ? (centroids[c][j] - logMean[j]) / logSd[j] : 0).ToArray();
-            var tenureZ = tenureSd > 0 ? (m.Average(i => tenureLog[i]) - tenureMean) / tenureSd : 0;
-            return SegmentNames.Name(z[0], z[1], z[2], tenureZ, Margin(customers, m), all.MarginRate);
-        }).ToList();
-        var names = SegmentNames.Disambiguate(named.Select(n => n.Name).ToList(), meanProfit);
-
         var profiles = members.Select((m, c) => new SegmentProfile
         {
             Id = clusterToSegment[c + 1],
-            Name = names[c],
-            NameReason = named[c].Reason,
+            Name = "",
+            NameReason = "",
             Customers = m.Count,
             ShareOfCustomers = (double)m.Count / customers.Count,
             ShareOfProfit = totalProfit != 0 ? m.Sum(i => customers[i].ProfitTotal) / totalProfit : 0,
@@ -190,7 +180,7 @@ public static class SegmentTrainer
             LifecycleMix = stages is null ? null : Stages(stages, m),
             Centroid = centroids[c],
         }).OrderBy(p => p.Id).ToList();
-        return (profiles, clusterToSegment, all);
+        return (SegmentNames.NameAll(profiles, all), clusterToSegment, all);
     }
 
     // The lifecycle rule reads recency, rhythm, tenure and the churn probability; the predicted profit and its horizon play no part in it.
