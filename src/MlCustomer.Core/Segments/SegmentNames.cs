@@ -235,8 +235,8 @@ public static class SegmentNames
         {
             ("recency", 0, s => $"median {Days(s.MedianRecencyDays ?? s.MeanRecencyDays)} days since purchase"),
             ("purchase days", 1, s => $"{Number(s.MeanPurchaseDays)} purchase days"),
-            ("revenue", 2, s => $"mean revenue {Money(s.MeanRevenue)}"),
-            ("profit", 3, s => $"mean profit {Money(s.MeanProfit)}"),
+            ("revenue", 2, s => $"mean revenue {Days(s.MeanRevenue)}"),
+            ("profit", 3, s => $"mean profit {Days(s.MeanProfit)}"),
         };
 
         // The smallest gap between neighbours along a dimension, in standard deviations of the base: the larger it
@@ -263,6 +263,7 @@ public static class SegmentNames
 
     private static string Show(double fraction) => (fraction * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
+    // Whole numbers with thousands separators: days, and amounts in a name.
     private static string Days(double days) => days.ToString("#,0", CultureInfo.InvariantCulture);
 
     private static string Number(double value) => value.ToString("#,0.0", CultureInfo.InvariantCulture);

@@ -96,8 +96,8 @@ internal static class SegmentNameAudit
     [
         $"median {p.MedianRecencyDays!.Value.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture)} days since purchase",
         $"{p.MeanPurchaseDays.ToString("#,0.0", System.Globalization.CultureInfo.InvariantCulture)} purchase days",
-        $"mean revenue {p.MeanRevenue.ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture)}",
-        $"mean profit {p.MeanProfit.ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture)}",
+        $"mean revenue {p.MeanRevenue.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture)}",
+        $"mean profit {p.MeanProfit.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture)}",
     ];
 
     private static string BaseName(string name) => name.EndsWith(')') && name.IndexOf(" (", StringComparison.Ordinal) is > 0 and var open ? name[..open] : name;

@@ -99,7 +99,7 @@ public sealed class SegmentNamesTests
 
         var named = SegmentNames.NameAll(segments, Base);
 
-        Assert.Equal(["Typical customers (mean revenue 400.00)", "Typical customers (mean revenue 900.00)"], named.Select(s => s.Name));
+        Assert.Equal(["Typical customers (mean revenue 400)", "Typical customers (mean revenue 900)"], named.Select(s => s.Name));
         SegmentNameAudit.AssertTruthful(named, Base);
     }
 
