@@ -56,15 +56,15 @@ public static class SegmentNames
         CultureInfo.InvariantCulture,
         $"Each figure of a segment is compared with the whole base's (the training customers): recency = median days since the last purchase against the base's median; " +
         $"frequency = mean purchase days, value = mean profit after cost-to-serve, each against the base's mean; churn = the share who churned in the horizon (the label) against the base's share. " +
-        $"A figure is clearly better/higher at ×{ClearRatio:0.##} the base or more (recency: at ÷{ClearRatio:0.##} or less), clearly worse/lower at ÷{ClearRatio:0.##} or less (recency: ×{ClearRatio:0.##} or more), " +
-        $"(a negative base: the same distance from it), churn clearly lower or higher by {ClearChurnPoints * 100:0.#} points; anything between is average and the name says nothing about it. " +
-        $"First match names the segment: \"Never bought\" when at least {MajorityShare:P0} of members have no purchase day; " +
+        $"A figure is clearly higher at ×{ClearRatio:0.##} the base or more and clearly lower at ÷{ClearRatio:0.##} or less (fewer days is the better recency; " +
+        $"against a negative base, the same distance from it); churn is clearly lower or higher by {ClearChurnPoints * 100:0.#} points; anything between is average and the name says nothing about it. " +
+        $"First match names the segment: \"Never bought\" when at least {MajorityShare * 100:0}% of members have no purchase day; " +
         $"\"Champions\" when recency is clearly better, frequency and value clearly higher and churn clearly lower; " +
         $"\"Loyal\" when recency is clearly better, frequency clearly higher and churn clearly lower (with the value word when value is not average); " +
         $"\"Hibernating\" when recency is clearly worse and frequency and value clearly lower (not loss-making); " +
-        $"\"Typical customers\" when no figure differs clearly; otherwise a description: \"New\" when at least {MajorityShare:P0} are lifecycle stage new, " +
+        $"\"Typical customers\" when no figure differs clearly; otherwise a description: \"New\" when at least {MajorityShare * 100:0}% are lifecycle stage new, " +
         $"a value word (\"loss-making\" for a mean profit below 0, \"high-value\", \"low-value\"), a frequency word (\"frequent\", \"occasional\"), \"buyers\" " +
-        $"(\"average buyers\" when neither differs), \"thin margin\" when gross margin is below {ThinMarginShare:P0} of the base's, " +
+        $"(\"average buyers\" when neither differs), \"thin margin\" when gross margin is below {ThinMarginShare * 100:0}% of the base's, " +
         $"then the state: \"active\" (recency clearly better and churn clearly lower), \"recent\" (recency clearly better), \"at risk\" (churn clearly higher, recency not clearly worse), " +
         $"\"lapsing\" (recency clearly worse), \"low churn\" (churn clearly lower). " +
         $"Segments that would get the same name are told apart by the figure where their centres differ most in the units the clustering compares (recency, purchase days, revenue or profit), quoted in brackets.");
