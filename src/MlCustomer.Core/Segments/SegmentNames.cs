@@ -66,7 +66,7 @@ public static class SegmentNames
         $"a value word (\"loss-making\" for a mean profit below 0, \"high-value\", \"low-value\"), a frequency word (\"frequent\", \"occasional\"), \"buyers\" " +
         $"(\"average buyers\" when neither differs), \"thin margin\" when gross margin is below {ThinMarginShare * 100:0}% of the base's, " +
         $"then the state: \"active\" (recency clearly better and churn clearly lower), \"recent\" (recency clearly better), \"at risk\" (churn clearly higher, recency not clearly worse), " +
-        $"\"lapsing\" (recency clearly worse), \"low churn\" (churn clearly lower). " +
+        $"\"lapsing\" (recency clearly worse), \"low churn\" (churn clearly lower), each part after a dash. " +
         $"Segments that would get the same name are told apart by the figure where their centres differ most in the units the clustering compares (recency, purchase days, revenue or profit), quoted in brackets.");
 
     /// <summary>The profile's standing against the base.</summary>
@@ -101,7 +101,7 @@ public static class SegmentNames
             { NeverBought: true } => ("Never bought", $"at least {Show(MajorityShare)} of members have no purchase day ({Show(segment.NoPurchaseShare ?? 0)})"),
             { Frequency: Standing.Above, Value: Standing.Above } when recent && lowChurn => ("Champions", "recency clearly better, frequency and value clearly higher, churn clearly lower"),
             { Frequency: Standing.Above } when recent && lowChurn => (
-                t.Value switch { Standing.Below => t.LossMaking ? "Loyal, loss-making" : "Loyal, low-value", _ => "Loyal" },
+                t.Value switch { Standing.Below => t.LossMaking ? "Loyal – loss-making" : "Loyal – low-value", _ => "Loyal" },
                 "recency clearly better, frequency clearly higher, churn clearly lower"),
             { Recency: Standing.Above, Frequency: Standing.Below, Value: Standing.Below, LossMaking: false } => ("Hibernating", "recency clearly worse, frequency and value clearly lower"),
             _ => Describe(t),
@@ -144,9 +144,9 @@ public static class SegmentNames
         var state = (t.Recency, t.Churn) switch
         {
             (Standing.Below, Standing.Below) => "active",
-            (Standing.Below, Standing.Above) => "recent, at risk",
+            (Standing.Below, Standing.Above) => "recent but at risk",
             (Standing.Below, _) => "recent",
-            (Standing.Above, Standing.Below) => "lapsing, low churn",
+            (Standing.Above, Standing.Below) => "lapsing but low churn",
             (Standing.Above, _) => "lapsing",
             (_, Standing.Above) => "at risk",
             (_, Standing.Below) => "low churn",
@@ -174,12 +174,12 @@ public static class SegmentNames
         name = char.ToUpperInvariant(name[0]) + name[1..];
         if (t.ThinMargin)
         {
-            name += ", thin margin";
+            name += " – thin margin";
         }
 
         if (state is not null)
         {
-            name += $", {state}";
+            name += $" – {state}";
         }
 
         return (name, "described by the figures that differ clearly from the base");
@@ -233,10 +233,10 @@ public static class SegmentNames
     {
         var dimensions = new (string Name, int Slot, Func<SegmentProfile, string> Text)[]
         {
-            ("recency", 0, s => $"median {Days(s.MedianRecencyDays ?? s.MeanRecencyDays)} days since purchase"),
-            ("purchase days", 1, s => $"{Number(s.MeanPurchaseDays)} purchase days"),
-            ("revenue", 2, s => $"mean revenue {Days(s.MeanRevenue)}"),
-            ("profit", 3, s => $"mean profit {Days(s.MeanProfit)}"),
+            ("recency", 0, s => $"median {Whole(s.MedianRecencyDays ?? s.MeanRecencyDays)} days since purchase"),
+            ("purchase days", 1, s => $"{s.MeanPurchaseDays.ToString("0.0", CultureInfo.InvariantCulture)} purchase days"),
+            ("revenue", 2, s => $"mean revenue {Whole(s.MeanRevenue)}"),
+            ("profit", 3, s => $"mean profit {Whole(s.MeanProfit)}"),
         };
 
         // The smallest gap between neighbours along a dimension, in standard deviations of the base: the larger it
@@ -258,13 +258,15 @@ public static class SegmentNames
         }
 
         // Every figure rounds alike: quote them all.
-        return ("every figure", segments.Select(s => string.Join(", ", dimensions.Select(d => d.Text(s)))).ToList());
+        return ("every figure", segments.Select(s => string.Join(" / ", dimensions.Select(d => d.Text(s)))).ToList());
     }
 
     private static string Show(double fraction) => (fraction * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
-    // Whole numbers with thousands separators: days, and amounts in a name.
     private static string Days(double days) => days.ToString("#,0", CultureInfo.InvariantCulture);
+
+    // Names carry no comma (no thousands separator either), so that a CSV column or a list of names needs no quoting.
+    private static string Whole(double value) => value.ToString("0", CultureInfo.InvariantCulture);
 
     private static string Number(double value) => value.ToString("#,0.0", CultureInfo.InvariantCulture);
 

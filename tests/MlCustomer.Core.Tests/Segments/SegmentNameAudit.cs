@@ -24,6 +24,8 @@ internal static class SegmentNameAudit
         foreach (var p in profiles)
         {
             Assert.DoesNotMatch(@"^Segment\b|^\d+$", p.Name);
+            // Names go into CSV columns and lists unquoted.
+            Assert.DoesNotContain(',', p.Name);
             Assert.StartsWith(BaseName(p.Name), p.NameReason, StringComparison.Ordinal);
             foreach (var problem in Problems(p, all))
             {
@@ -94,14 +96,14 @@ internal static class SegmentNameAudit
 
     private static IEnumerable<string> Qualifiers(SegmentProfile p) =>
     [
-        $"median {p.MedianRecencyDays!.Value.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture)} days since purchase",
-        $"{p.MeanPurchaseDays.ToString("#,0.0", System.Globalization.CultureInfo.InvariantCulture)} purchase days",
-        $"mean revenue {p.MeanRevenue.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture)}",
-        $"mean profit {p.MeanProfit.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture)}",
+        $"median {p.MedianRecencyDays!.Value.ToString("0", System.Globalization.CultureInfo.InvariantCulture)} days since purchase",
+        $"{p.MeanPurchaseDays.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} purchase days",
+        $"mean revenue {p.MeanRevenue.ToString("0", System.Globalization.CultureInfo.InvariantCulture)}",
+        $"mean profit {p.MeanProfit.ToString("0", System.Globalization.CultureInfo.InvariantCulture)}",
     ];
 
     private static string BaseName(string name) => name.EndsWith(')') && name.IndexOf(" (", StringComparison.Ordinal) is > 0 and var open ? name[..open] : name;
 
     private static bool Has(string name, string word) =>
-        System.Text.RegularExpressions.Regex.IsMatch(name, $@"(^|[\s,]){System.Text.RegularExpressions.Regex.Escape(word)}($|[\s,])", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        System.Text.RegularExpressions.Regex.IsMatch(name, $@"(^|[\s,–]){System.Text.RegularExpressions.Regex.Escape(word)}($|[\s,–])", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 }

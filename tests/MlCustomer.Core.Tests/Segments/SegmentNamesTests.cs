@@ -21,17 +21,17 @@ public sealed class SegmentNamesTests
     [Theory]
     [InlineData(27, 12.7, 389, 0.33, "Champions")]
     [InlineData(27, 12.7, 130, 0.33, "Loyal")]
-    [InlineData(27, 12.7, 40, 0.33, "Loyal, low-value")]
+    [InlineData(27, 12.7, 40, 0.33, "Loyal – low-value")]
     [InlineData(300, 1.0, 20, 0.90, "Hibernating")]
     [InlineData(85, 5.0, 125, 0.55, "Typical customers")]
-    [InlineData(40, 5.0, 125, 0.45, "Average buyers, active")]
-    [InlineData(80, 5.0, 125, 0.45, "Average buyers, low churn")]
+    [InlineData(40, 5.0, 125, 0.45, "Average buyers – active")]
+    [InlineData(80, 5.0, 125, 0.45, "Average buyers – low churn")]
     [InlineData(98, 2.4, 64, 0.57, "Low-value occasional buyers")]
-    [InlineData(169, 2.5, -52, 0.65, "Loss-making occasional buyers, lapsing")]
+    [InlineData(169, 2.5, -52, 0.65, "Loss-making occasional buyers – lapsing")]
     // Recent, frequent and big, but churning more than the base: no positive word.
-    [InlineData(27, 12.7, 389, 0.62, "High-value frequent buyers, recent, at risk")]
+    [InlineData(27, 12.7, 389, 0.62, "High-value frequent buyers – recent but at risk")]
     // The real retailer's "Champions": 2.5 purchase days, 134 days since the last purchase, 56% churned.
-    [InlineData(134, 2.5, 200, 0.56, "High-value occasional buyers, lapsing")]
+    [InlineData(134, 2.5, 200, 0.56, "High-value occasional buyers – lapsing")]
     public void ASegmentIsNamedOnlyForWhatItsProfileShowsAgainstTheBase(
         double medianRecencyDays, double purchaseDays, double profit, double churn, string expected)
     {
@@ -58,7 +58,7 @@ public sealed class SegmentNamesTests
     {
         var profile = Profile(1, 20, 1.5, 30, 0.55) with { LifecycleMix = new LifecycleMix(0.7, 0.2, 0.1, 0, 0) };
 
-        Assert.Equal("New low-value occasional buyers, recent", SegmentNames.Name(profile, Base).Name);
+        Assert.Equal("New low-value occasional buyers – recent", SegmentNames.Name(profile, Base).Name);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class SegmentNamesTests
     {
         var profile = Profile(1, 27, 12.7, 389, churn: null);
 
-        Assert.Equal("High-value frequent buyers, recent", SegmentNames.Name(profile, Base with { ChurnRate = null }).Name);
+        Assert.Equal("High-value frequent buyers – recent", SegmentNames.Name(profile, Base with { ChurnRate = null }).Name);
     }
 
     [Fact]
