@@ -62,9 +62,17 @@ public static class BundleTrainer
         var churn = TrainChurn(ml, dataset.Schema, train, holdout, options, recencyIndex,
             input.GroundTruth is { } truth ? id => truth.TryGetValue(id, out var t) ? t.TrueChurnProbability : null : null);
 
+        // Cut-offs from every customer at the as-of date (not only the training part): tiers describe
+        // the whole customer base, and scoring one customer later must give the tier the batch gave.
+        var profits = table.Rows.Select(r => Profit.Trailing(r, options.Rules.CostToServe)).ToList();
+        var tiers = ProfitTiers.Learn(profits.Zip(table.Rows, (profit, r) => (profit, r.RevenueLast365Days)).ToList(), options.Rules);
+
         progress?.Report("training segments");
         var trainFeatures = train.Select(r => byId[r.CustomerId]).ToList();
-        var segments = SegmentTrainer.Train(ml, trainFeatures, options.Segments, options.PreviousSegments);
+        // Scored in a context of its own, so that the segmentation draws the same random numbers from ml as without it.
+        var trainProbabilities = churn.Card.Calibrator.Calibrate(ChurnTrainer.RawScores(new MLContext(seed: options.Seed), churn.Model, dataset.Schema, train));
+        var segments = SegmentTrainer.Train(
+            ml, trainFeatures, options.Segments, options.PreviousSegments, new SegmentMixRules(tiers, options.Rules.Lifecycle, trainProbabilities));
         var scatter = Scatter(ml, segments, trainFeatures, options);
 
         var card = new ModelCard
@@ -90,6 +98,9 @@ public static class BundleTrainer
                 Profiles = segments.Profiles,
                 ClusterToSegment = segments.ClusterToSegment,
                 Features = SegmentFeatures.Names,
+                Base = segments.Base,
+                NamingRule = SegmentNames.Rule,
+                MixRule = segments.MixRule,
             },
         };
         progress?.Report("training lifetime value");
@@ -122,10 +133,6 @@ public static class BundleTrainer
             valueBaselineDetails,
             input.GroundTruth is { } valueTruth ? id => valueTruth.TryGetValue(id, out var t) ? t.TrueExpectedProfit : null : null,
             horizonDays: horizon);
-        // Cut-offs from every customer at the as-of date (not only the training part): tiers describe
-        // the whole customer base, and scoring one customer later must give the tier the batch gave.
-        var profits = table.Rows.Select(r => Profit.Trailing(r, options.Rules.CostToServe)).ToList();
-        var tiers = ProfitTiers.Learn(profits.Zip(table.Rows, (profit, r) => (profit, r.RevenueLast365Days)).ToList(), options.Rules);
         progress?.Report("training lifetime revenue");
         var revenue = TrainRevenue(ml, dataset.Schema, train, holdout, options, horizon, id => byId[id]);
         card = card with { LifetimeValue = value.Card, Revenue = revenue.Card, Tiers = tiers };

@@ -232,6 +232,15 @@ public sealed record SegmentCard
 
     /// <summary>The features clustered on.</summary>
     public required IReadOnlyList<string> Features { get; init; }
+
+    /// <summary>The whole base (the training customers) that profiles and names compare with (null in older cards).</summary>
+    public SegmentBase? Base { get; init; }
+
+    /// <summary>The rules that name segments, in words; each profile's <see cref="SegmentProfile.NameReason"/> says which one named it (null in older cards).</summary>
+    public string? NamingRule { get; init; }
+
+    /// <summary>How the profiles' tier and lifecycle mixes were measured (null when they were not).</summary>
+    public string? MixRule { get; init; }
 }
 
 /// <summary>The lifetime value model's card section.</summary>

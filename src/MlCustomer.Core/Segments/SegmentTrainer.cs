@@ -1,9 +1,11 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Evaluation;
 using ClusteringMetrics = MlCustomer.Core.Evaluation.ClusteringMetrics;
 using MlCustomer.Core.Features;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Core.Segments;
 
@@ -13,16 +15,27 @@ namespace MlCustomer.Core.Segments;
 /// <param name="ClusterToSegment">KMeans cluster id (1-based) → segment id: index 0 is unused.</param>
 /// <param name="Candidates">The score of every number of segments tried.</param>
 /// <param name="Criterion">How the number of segments was chosen, in words.</param>
+/// <param name="Base">The whole base the profiles and names compare with.</param>
+/// <param name="MixRule">How tier and lifecycle mixes were measured, in words; null when they were not.</param>
 public sealed record TrainedSegmentModel(
     ITransformer Model,
     IReadOnlyList<SegmentProfile> Profiles,
     IReadOnlyList<int> ClusterToSegment,
     IReadOnlyList<SegmentCountScore> Candidates,
-    string Criterion);
+    string Criterion,
+    SegmentBase Base,
+    string? MixRule);
+
+/// <summary>What segment profiles measure their members' tier and lifecycle stage with, all from the same training run.</summary>
+/// <param name="Tiers">The tier cut-offs learned in the run.</param>
+/// <param name="Lifecycle">The run's lifecycle rule.</param>
+/// <param name="ChurnProbabilities">Each customer's churn probability from the run's churn model, in the order of the customers (the lifecycle rule's at-risk test reads it).</param>
+public sealed record SegmentMixRules(TierCutoffs Tiers, LifecycleRules Lifecycle, IReadOnlyList<double> ChurnProbabilities);
 
 /// <summary>
 /// KMeans on standardised log recency, frequency, monetary and profit, with the number of segments
-/// chosen automatically, readable names and ids kept stable against a previous model.
+/// chosen automatically, ids kept stable against a previous model, and profiles (figures, churn label rate,
+/// tier and lifecycle mix) named by <see cref="SegmentNames"/> from what they show against the whole base.
 /// </summary>
 public static class SegmentTrainer
 {
@@ -45,13 +58,20 @@ public static class SegmentTrainer
 
     /// <summary>
     /// Trains the segmentation. With <paramref name="previous"/> profiles (from the bundle in service),
-    /// each new segment takes the id of the nearest old centre, so ids stay stable across retraining.
+    /// each new segment takes the id of the nearest old centre, so ids stay stable across retraining. With
+    /// <paramref name="mixes"/>, profiles also show each segment's tier and lifecycle mix.
     /// </summary>
-    public static TrainedSegmentModel Train(MLContext ml, IReadOnlyList<CustomerFeatures> customers, SegmentOptions options, IReadOnlyList<SegmentProfile>? previous = null)
+    public static TrainedSegmentModel Train(
+        MLContext ml, IReadOnlyList<CustomerFeatures> customers, SegmentOptions options, IReadOnlyList<SegmentProfile>? previous = null, SegmentMixRules? mixes = null)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(customers);
         ArgumentNullException.ThrowIfNull(options);
+        if (mixes is not null && mixes.ChurnProbabilities.Count != customers.Count)
+        {
+            throw new ArgumentException($"{mixes.ChurnProbabilities.Count} churn probabilities for {customers.Count} customers.", nameof(mixes));
+        }
+
         if (customers.Count < options.MinSegments * 10)
         {
             throw new ArgumentException($"Segmentation needs at least {options.MinSegments * 10} customers, not {customers.Count}.");
@@ -81,8 +101,12 @@ public static class SegmentTrainer
 
         var (chosen, criterion) = Choose(fits.Select(f => f.Score).ToList(), options);
         var fit = fits.Single(f => f.Segments == chosen);
-        var (profiles, clusterToSegment) = Profile(customers, inputs, fit.Clusters, chosen, previous);
-        return new TrainedSegmentModel(fit.Model, profiles, clusterToSegment, fits.Select(f => f.Score).ToList(), criterion);
+        var (profiles, clusterToSegment, all) = Profile(customers, inputs, fit.Clusters, chosen, previous, mixes);
+        var mixRule = mixes is null
+            ? null
+            : $"tier mix: each member's profit in the last {mixes.Tiers.WindowDays} days against this run's tier cut-offs ({mixes.Tiers.Describe()}); " +
+              $"lifecycle mix: this run's lifecycle rule ({mixes.Lifecycle.Describe()}), with each member's churn probability from this run's churn model";
+        return new TrainedSegmentModel(fit.Model, profiles, clusterToSegment, fits.Select(f => f.Score).ToList(), criterion, all, mixRule);
     }
 
     /// <summary>The stated criterion: the largest count within tolerance of the best silhouette whose segments are all big enough.</summary>
@@ -106,51 +130,90 @@ public static class SegmentTrainer
             $"{options.MinSegmentShare:P0} of customers");
     }
 
-    private static (IReadOnlyList<SegmentProfile> Profiles, int[] ClusterToSegment) Profile(
-        IReadOnlyList<CustomerFeatures> customers, List<SegmentInput> inputs, int[] clusters, int k, IReadOnlyList<SegmentProfile>? previous)
+    private static (IReadOnlyList<SegmentProfile> Profiles, int[] ClusterToSegment, SegmentBase Base) Profile(
+        IReadOnlyList<CustomerFeatures> customers, List<SegmentInput> inputs, int[] clusters, int k, IReadOnlyList<SegmentProfile>? previous, SegmentMixRules? mixes)
     {
+        var everyone = Enumerable.Range(0, customers.Count).ToList();
         var totalProfit = customers.Sum(c => c.ProfitTotal);
-        var totalRevenue = customers.Sum(c => c.RevenueTotal);
-        double? overallMargin = totalRevenue > 0 ? customers.Sum(c => c.GrossProfitTotal) / totalRevenue : null;
         var logMean = Enumerable.Range(0, 4).Select(j => inputs.Average(i => (double)i.Rfm[j])).ToArray();
         var logSd = Enumerable.Range(0, 4).Select(j => StandardDeviation(inputs.Select(i => (double)i.Rfm[j]), logMean[j])).ToArray();
-        var tenureLog = customers.Select(c => (double)SegmentFeatures.SignedLog(c.TenureDays)).ToArray();
-        var tenureMean = tenureLog.Average();
-        var tenureSd = StandardDeviation(tenureLog, tenureMean);
+        var tiers = mixes is null ? null : customers.Select(c => mixes.Tiers.Assign(Profit.Trailing(c, mixes.Tiers.CostToServe ?? RuleSet.Default.CostToServe))).ToArray();
+        var stages = mixes is null ? null : customers.Select((c, i) => mixes.Lifecycle.Classify(LifecycleFacts(c, mixes.ChurnProbabilities[i])).Stage).ToArray();
+        var all = new SegmentBase
+        {
+            Customers = customers.Count,
+            MedianRecencyDays = Median(everyone.Select(i => customers[i].RecencyDays)),
+            MeanRecencyDays = everyone.Average(i => customers[i].RecencyDays),
+            MeanPurchaseDays = everyone.Average(i => customers[i].PurchaseDays),
+            MeanRevenue = everyone.Average(i => customers[i].RevenueTotal),
+            MeanProfit = everyone.Average(i => customers[i].ProfitTotal),
+            MarginRate = Margin(customers, everyone),
+            ChurnRate = ChurnRate(customers, everyone),
+            FeatureStandardDeviations = logSd,
+            TierMix = tiers is null ? null : Tiers(tiers, everyone),
+            LifecycleMix = stages is null ? null : Stages(stages, everyone),
+        };
 
         var members = Enumerable.Range(0, k).Select(c => Enumerable.Range(0, clusters.Length).Where(i => clusters[i] == c).ToList()).ToList();
         var centroids = members.Select(m => Enumerable.Range(0, 4).Select(j => m.Average(i => (double)inputs[i].Rfm[j])).ToArray()).ToList();
         var meanProfit = members.Select(m => m.Average(i => customers[i].ProfitTotal)).ToList();
         var clusterToSegment = AssignIds(centroids, meanProfit, previous);
 
-        var named = members.Select((m, c) =>
-        {
-            var revenue = m.Sum(i => customers[i].RevenueTotal);
-            double? margin = revenue > 0 ? m.Sum(i => customers[i].GrossProfitTotal) / revenue : null;
-            var z = Enumerable.Range(0, 4).Select(j => logSd[j] > 0 ? (centroids[c][j] - logMean[j]) / logSd[j] : 0).ToArray();
-            var tenureZ = tenureSd > 0 ? (m.Average(i => tenureLog[i]) - tenureMean) / tenureSd : 0;
-            var (name, reason) = SegmentNames.Name(z[0], z[1], z[2], tenureZ, margin, overallMargin);
-            return (name, reason, margin);
-        }).ToList();
-        var names = SegmentNames.Disambiguate(named.Select(n => n.name).ToList(), meanProfit);
-
         var profiles = members.Select((m, c) => new SegmentProfile
         {
             Id = clusterToSegment[c + 1],
-            Name = names[c],
-            NameReason = named[c].reason,
+            Name = "",
+            NameReason = "",
             Customers = m.Count,
             ShareOfCustomers = (double)m.Count / customers.Count,
             ShareOfProfit = totalProfit != 0 ? m.Sum(i => customers[i].ProfitTotal) / totalProfit : 0,
             MeanRecencyDays = m.Average(i => customers[i].RecencyDays),
+            MedianRecencyDays = Median(m.Select(i => customers[i].RecencyDays)),
             MeanPurchaseDays = m.Average(i => customers[i].PurchaseDays),
             MeanRevenue = m.Average(i => customers[i].RevenueTotal),
             MeanProfit = meanProfit[c],
-            MarginRate = named[c].margin,
+            MarginRate = Margin(customers, m),
             MeanTenureDays = m.Average(i => customers[i].TenureDays),
+            NoPurchaseShare = m.Count(i => customers[i].PurchaseDays == 0) / (double)m.Count,
+            ChurnRate = ChurnRate(customers, m),
+            TierMix = tiers is null ? null : Tiers(tiers, m),
+            LifecycleMix = stages is null ? null : Stages(stages, m),
             Centroid = centroids[c],
         }).OrderBy(p => p.Id).ToList();
-        return (profiles, clusterToSegment);
+        return (SegmentNames.NameAll(profiles, all), clusterToSegment, all);
+    }
+
+    // The lifecycle rule reads recency, rhythm, tenure and the churn probability; the predicted profit and its horizon play no part in it.
+    private static CustomerFacts LifecycleFacts(CustomerFeatures customer, double churnProbability) =>
+        CustomerFacts.From(customer, churnProbability, predictedGrossProfit: 0, horizonDays: 365, segment: null);
+
+    private static double? Margin(IReadOnlyList<CustomerFeatures> customers, List<int> members)
+    {
+        var revenue = members.Sum(i => customers[i].RevenueTotal);
+        return revenue > 0 ? members.Sum(i => customers[i].GrossProfitTotal) / revenue : null;
+    }
+
+    private static double? ChurnRate(IReadOnlyList<CustomerFeatures> customers, List<int> members) =>
+        members.All(i => customers[i].Churned is not null) ? members.Count(i => customers[i].Churned == true) / (double)members.Count : null;
+
+    private static TierMix Tiers(ProfitTier[] tiers, List<int> members)
+    {
+        double Share(ProfitTier tier) => members.Count(i => tiers[i] == tier) / (double)members.Count;
+        return new TierMix(Share(ProfitTier.A), Share(ProfitTier.B), Share(ProfitTier.C), Share(ProfitTier.D));
+    }
+
+    private static LifecycleMix Stages(LifecycleStage[] stages, List<int> members)
+    {
+        double Share(LifecycleStage stage) => members.Count(i => stages[i] == stage) / (double)members.Count;
+        return new LifecycleMix(
+            Share(LifecycleStage.New), Share(LifecycleStage.Active), Share(LifecycleStage.AtRisk), Share(LifecycleStage.Lapsed), Share(LifecycleStage.Churned));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        var middle = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     /// <summary>

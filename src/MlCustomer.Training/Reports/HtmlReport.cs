@@ -378,8 +378,14 @@ internal static class HtmlReport
             page.Append("<p class=\"missing\">No customer sample for the scatter plot.</p>\n");
         }
 
-        page.Append("</div>\n<table>\n<tr><th class=\"num\">Id</th><th>Segment</th><th class=\"num\">Customers</th><th class=\"num\">Share of customers</th><th class=\"num\">Share of profit</th>")
-            .Append("<th class=\"num\">Mean recency (days)</th><th class=\"num\">Mean purchase days</th><th class=\"num\">Mean revenue</th><th class=\"num\">Mean profit</th><th class=\"num\">Margin</th><th class=\"num\">Mean tenure (days)</th></tr>\n");
+        page.Append("</div>\n");
+        if (segments.NamingRule is { } rule)
+        {
+            page.Append("<p>How segments are named: ").Append(Html.Text(rule)).Append("</p>\n");
+        }
+
+        page.Append("<table>\n<tr><th class=\"num\">Id</th><th>Segment, and the rule that named it</th><th class=\"num\">Customers</th><th class=\"num\">Share of customers</th><th class=\"num\">Share of profit</th>")
+            .Append("<th class=\"num\">Median recency (days)</th><th class=\"num\">Mean recency (days)</th><th class=\"num\">Mean purchase days</th><th class=\"num\">Mean revenue</th><th class=\"num\">Mean profit</th><th class=\"num\">Margin</th><th class=\"num\">Churned (label)</th><th class=\"num\">Mean tenure (days)</th></tr>\n");
         for (var i = 0; i < profiles.Count; i++)
         {
             var p = profiles[i];
@@ -388,15 +394,32 @@ internal static class HtmlReport
                 .Append("<div class=\"note\">").Append(Html.Text(p.NameReason)).Append("</div></td><td class=\"num\">").Append(Html.Count(p.Customers))
                 .Append("</td><td class=\"num\">").Append(Html.Percent(p.ShareOfCustomers))
                 .Append("</td><td class=\"num\">").Append(Html.Percent(p.ShareOfProfit))
+                .Append("</td><td class=\"num\">").Append(Html.Number(p.MedianRecencyDays, "0"))
                 .Append("</td><td class=\"num\">").Append(Html.Number(p.MeanRecencyDays, "0"))
                 .Append("</td><td class=\"num\">").Append(Html.Number(p.MeanPurchaseDays, "0.0"))
                 .Append("</td><td class=\"num\">").Append(Html.Money(p.MeanRevenue, currency))
                 .Append("</td><td class=\"num\">").Append(Html.Money(p.MeanProfit, currency))
                 .Append("</td><td class=\"num\">").Append(Html.Percent(p.MarginRate))
+                .Append("</td><td class=\"num\">").Append(Html.Percent(p.ChurnRate))
                 .Append("</td><td class=\"num\">").Append(Html.Number(p.MeanTenureDays, "0")).Append("</td></tr>\n");
         }
 
+        if (segments.Base is { } all)
+        {
+            page.Append("<tr style=\"font-weight:700\"><td></td><td>All customers (the base names compare with)</td><td class=\"num\">").Append(Html.Count(all.Customers))
+                .Append("</td><td class=\"num\">").Append(Html.Percent(1)).Append("</td><td class=\"num\">").Append(Html.Percent(1))
+                .Append("</td><td class=\"num\">").Append(Html.Number(all.MedianRecencyDays, "0"))
+                .Append("</td><td class=\"num\">").Append(Html.Number(all.MeanRecencyDays, "0"))
+                .Append("</td><td class=\"num\">").Append(Html.Number(all.MeanPurchaseDays, "0.0"))
+                .Append("</td><td class=\"num\">").Append(Html.Money(all.MeanRevenue))
+                .Append("</td><td class=\"num\">").Append(Html.Money(all.MeanProfit))
+                .Append("</td><td class=\"num\">").Append(Html.Percent(all.MarginRate))
+                .Append("</td><td class=\"num\">").Append(Html.Percent(all.ChurnRate))
+                .Append("</td><td></td></tr>\n");
+        }
+
         page.Append("</table>\n");
+        MixTable(page, segments);
         if (segments.Candidates.Count > 0)
         {
             page.Append("<details><summary>Numbers of segments tried</summary><table>\n<tr><th class=\"num\">Segments</th><th class=\"num\">Silhouette</th><th class=\"num\">Davies–Bouldin</th><th class=\"num\">Smallest segment</th></tr>\n");
@@ -410,6 +433,42 @@ internal static class HtmlReport
 
             page.Append("</table></details>\n");
         }
+    }
+
+    private static void MixTable(StringBuilder page, SegmentCard segments)
+    {
+        var rows = segments.Profiles.Select(p => (Label: $"{p.Id} {p.Name}", Bold: false, p.TierMix, p.LifecycleMix)).ToList();
+        if (segments.Base is { } all)
+        {
+            rows.Add(("All customers", true, all.TierMix, all.LifecycleMix));
+        }
+
+        if (rows.All(r => r.TierMix is null && r.LifecycleMix is null))
+        {
+            page.Append("<p class=\"missing\">Tier and lifecycle mix not measured in this bundle (trained before they were).</p>\n");
+            return;
+        }
+
+        page.Append("<h3>Tier and lifecycle mix per segment</h3>\n");
+        if (segments.MixRule is { } rule)
+        {
+            page.Append("<p class=\"note\">").Append(Html.Text(rule)).Append("</p>\n");
+        }
+
+        page.Append("<table>\n<tr><th>Segment</th><th class=\"num\">Tier A</th><th class=\"num\">B</th><th class=\"num\">C</th><th class=\"num\">D</th>")
+            .Append("<th class=\"num\">New</th><th class=\"num\">Active</th><th class=\"num\">At risk</th><th class=\"num\">Lapsed</th><th class=\"num\">Churned (lifecycle)</th></tr>\n");
+        foreach (var (label, bold, tiers, stages) in rows)
+        {
+            page.Append(bold ? "<tr style=\"font-weight:700\">" : "<tr>").Append("<td>").Append(Html.Text(label)).Append("</td>");
+            foreach (var share in new double?[] { tiers?.A, tiers?.B, tiers?.C, tiers?.D, stages?.New, stages?.Active, stages?.AtRisk, stages?.Lapsed, stages?.Churned })
+            {
+                page.Append("<td class=\"num\">").Append(Html.Percent(share)).Append("</td>");
+            }
+
+            page.Append("</tr>\n");
+        }
+
+        page.Append("</table>\n");
     }
 
     private static void ProfitConcentrationSection(StringBuilder page, IReadOnlyList<double> profits, string? currency)

@@ -42,5 +42,6 @@ public sealed class BundleTrainerEdgeTests
         Assert.Null(value.Blend);
         Assert.Contains("No blend with BG/NBD", value.Selection, StringComparison.Ordinal);
         Assert.True(double.IsFinite(value.Holdout.Mae));
+        Segments.SegmentNameAudit.AssertTruthful(result.Bundle.Card.Segments!);
     }
 }

@@ -30,6 +30,22 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
     }
 
     [Fact]
+    public void TrainNamesSegmentsTruthfullyAndTheReportShowsEachNamesRuleAndTierAndLifecycleMix()
+    {
+        var segments = MlCustomer.Core.Bundle.ModelBundle.ReadCard(sample.BundleFolder).Segments!;
+        var report = File.ReadAllText(Path.Combine(sample.BundleFolder, "report.html"));
+
+        Segments.SegmentNameAudit.AssertTruthful(segments);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(segments.NamingRule!), report, StringComparison.Ordinal);
+        Assert.Contains("Tier and lifecycle mix per segment", report, StringComparison.Ordinal);
+        Assert.All(segments.Profiles, p =>
+        {
+            Assert.Contains(System.Net.WebUtility.HtmlEncode(p.Name), report, StringComparison.Ordinal);
+            Assert.Contains(System.Net.WebUtility.HtmlEncode(p.NameReason), report, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public void ScoreWritesOneRowPerCustomerWithDecisionsAndReasonsAndPrintsTheRate()
     {
         var output = Path.Combine(sample.Folder, "scores.csv");

@@ -35,6 +35,7 @@ public sealed class TrainingConsoleTests : IDisposable
         var report = File.ReadAllText(Path.Combine(bundle, "report.html"));
         Assert.Contains("The customer pyramid at 2024-12-31", report, StringComparison.Ordinal);
         Assert.Contains("No tier movement", report, StringComparison.Ordinal);
+        Segments.SegmentNameAudit.AssertTruthful(MlCustomer.Core.Bundle.ModelBundle.ReadCard(bundle).Segments!);
     }
 
     [Fact]

@@ -107,6 +107,22 @@ internal static class ReportSamples
                 ],
                 ClusterToSegment = [0, 1, 2, 3],
                 Features = SegmentFeatures.Names,
+                Base = new SegmentBase
+                {
+                    Customers = 3000,
+                    MedianRecencyDays = 90,
+                    MeanRecencyDays = 150,
+                    MeanPurchaseDays = 6,
+                    MeanRevenue = 2400,
+                    MeanProfit = 720,
+                    MarginRate = 0.3,
+                    ChurnRate = 0.4,
+                    FeatureStandardDeviations = [1, 1, 1, 1],
+                    TierMix = new TierMix(0.2, 0.3, 0.3, 0.2),
+                    LifecycleMix = new LifecycleMix(0.1, 0.4, 0.2, 0.2, 0.1),
+                },
+                NamingRule = SegmentNames.Rule,
+                MixRule = "tier mix: this run's cut-offs; lifecycle mix: this run's rules",
             },
             LifetimeValue = new ValueCard
             {
@@ -150,6 +166,10 @@ internal static class ReportSamples
         MeanProfit = revenue * 0.3,
         MarginRate = 0.3,
         MeanTenureDays = 700,
+        MedianRecencyDays = recencyDays * 0.8,
+        ChurnRate = recencyDays / 500,
+        TierMix = new TierMix(0.5, 0.3, 0.15, 0.05),
+        LifecycleMix = new LifecycleMix(0.05, 0.6, 0.2, 0.1, 0.05),
         Centroid = [1, 2, 3, 4],
     };
 }

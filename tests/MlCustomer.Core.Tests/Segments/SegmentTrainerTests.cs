@@ -1,7 +1,11 @@
 using Microsoft.ML;
+using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Features;
+using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Segments;
 using MlCustomer.Core.Tests.Bundle;
+using MlCustomer.Core.Tests.Data;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Core.Tests.Segments;
 
@@ -53,16 +57,60 @@ public sealed class SegmentTrainerTests(SmallSampleBundle sample) : IClassFixtur
         Assert.Contains("70", criterion, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData(-0.5, 1.0, 1.0, 0.0, 0.25, 0.25, "Champions")]
-    [InlineData(0.8, 0.2, 0.5, 0.0, 0.25, 0.25, "At risk")]
-    [InlineData(0.8, -0.8, -0.8, 0.0, 0.25, 0.25, "Hibernating")]
-    [InlineData(-0.5, -0.5, -0.5, -1.0, 0.25, 0.25, "New")]
-    [InlineData(0.0, 0.0, 1.0, 0.0, 0.05, 0.25, "Big spenders, thin margin")]
-    [InlineData(0.0, 0.5, 0.0, 0.0, 0.25, 0.25, "Loyal")]
-    public void SegmentsAreNamedFromWhereTheirCentreSits(
-        double recencyZ, double frequencyZ, double revenueZ, double tenureZ, double margin, double overallMargin, string expected)
+    [Fact]
+    public void EverySegmentOfATrainedBundleIsNamedUniquelyAndOnlyForWhatItsProfileShows()
     {
-        Assert.Equal(expected, SegmentNames.Name(recencyZ, frequencyZ, revenueZ, tenureZ, margin, overallMargin).Name);
+        var card = sample.Result.Bundle.Card.Segments!;
+
+        SegmentNameAudit.AssertTruthful(card);
+        Assert.Equal(SegmentNames.Rule, card.NamingRule);
+    }
+
+    [Fact]
+    public void ManySegmentsOfOneSmallRetailerStillGetUniqueTruthfulNames()
+    {
+        // Ten segments of 1,500 customers: several are bound to look alike.
+        var model = SegmentTrainer.Train(new MLContext(seed: 1), Customers(), new SegmentOptions { Segments = 10 });
+
+        SegmentNameAudit.AssertTruthful(model.Profiles, model.Base);
+    }
+
+    [Fact]
+    public void ProfilesShowTierAndLifecycleMixByTheRunsOwnCutOffsAndRulesAndTheChurnLabelRate()
+    {
+        var card = sample.Result.Bundle.Card;
+        var segments = card.Segments!;
+        var all = segments.Base!;
+        var table = FeatureBuilder.Build(sample.Data, sample.Features);
+        var byId = table.Rows.ToDictionary(r => r.CustomerId, StringComparer.Ordinal);
+        var (train, _) = BundleTrainer.SplitRows(ModelDatasets.FromFeatureTable(table, sample.Options.Exclude).Rows, sample.Options);
+        var members = train.Select(r => byId[r.CustomerId]).ToList();
+
+        Assert.Equal(members.Count, all.Customers);
+        Assert.Equal(members.Count(c => c.Churned == true) / (double)members.Count, all.ChurnRate!.Value, precision: 12);
+        Assert.Equal(members.Count(c => card.Tiers!.Assign(c.ProfitLast365Days) == ProfitTier.D) / (double)members.Count, all.TierMix!.D, precision: 12);
+        Assert.Equal(
+            members.Count(c => c.TenureDays < sample.Options.Rules.Lifecycle.NewTenureDaysBelow) / (double)members.Count, all.LifecycleMix!.New, precision: 12);
+        Assert.Contains(card.Tiers!.Describe(), segments.MixRule, StringComparison.Ordinal);
+        Assert.Contains(sample.Options.Rules.Lifecycle.Describe(), segments.MixRule, StringComparison.Ordinal);
+        foreach (var p in segments.Profiles)
+        {
+            Assert.Equal(1, p.TierMix!.A + p.TierMix.B + p.TierMix.C + p.TierMix.D, precision: 9);
+            var stages = p.LifecycleMix!;
+            Assert.Equal(1, stages.New + stages.Active + stages.AtRisk + stages.Lapsed + stages.Churned, precision: 9);
+        }
+
+        // The segments add up to the base.
+        Assert.Equal(all.ChurnRate.Value, segments.Profiles.Sum(p => p.ShareOfCustomers * p.ChurnRate!.Value), precision: 9);
+        Assert.Equal(all.TierMix.A, segments.Profiles.Sum(p => p.ShareOfCustomers * p.TierMix!.A), precision: 9);
+        Assert.Equal(all.LifecycleMix.Churned, segments.Profiles.Sum(p => p.ShareOfCustomers * p.LifecycleMix!.Churned), precision: 9);
+    }
+
+    [Fact]
+    public void TheCommittedBundlesSegmentsAreNamedUniquelyAndTruthfully()
+    {
+        var card = ModelBundle.ReadCard(Path.Combine(RepositoryFolders.Root, "models"));
+
+        SegmentNameAudit.AssertTruthful(card.Segments!);
     }
 }
