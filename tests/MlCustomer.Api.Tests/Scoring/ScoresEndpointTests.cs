@@ -20,7 +20,8 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
         var body = (await response.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!;
         Assert.Equal(TestBundle.Instance.Version, body.ModelVersion);
         Assert.Equal(180, body.ChurnHorizonDays);
-        Assert.Contains("(revenue − cost of goods, returns included), in EUR;", body.Units, StringComparison.Ordinal);
+        Assert.Contains("predictedGrossProfit: gross profit in the 365 days after the as-of date (revenue − cost of goods, returns included, before cost-to-serve), in EUR;", body.Units, StringComparison.Ordinal);
+        Assert.Contains("decision.predictedProfit: predictedGrossProfit − decision.expectedCostToServe", body.Units, StringComparison.Ordinal);
         var result = Assert.Single(body.Customers);
         Assert.Equal(Requests.Features.Rows[0].CustomerId, result.CustomerId);
         Assert.InRange(result.ChurnProbability, 0, 1);

@@ -11,8 +11,9 @@ namespace MlCustomer.Core.Tests.Console;
 public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFixture<ConsoleSampleBundle>
 {
     private const string ScoreHeader =
-        "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_profit,predicted_revenue,profit_last_365_days,revenue_last_365_days," +
-        "current_tier,predicted_tier,loss_making,false_big_customer,lifecycle_stage,value_at_risk,recommended_action,offer_cost,model_reasons,rule_reasons";
+        "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_gross_profit,predicted_revenue," +
+        "profit_last_365_days,gross_profit_last_365_days,cost_to_serve_last_365_days,revenue_last_365_days,predicted_profit,expected_cost_to_serve," +
+        "current_tier,predicted_tier,loss_making,false_big_customer,lifecycle_stage,value_at_risk,recommended_action,offer_cost,rule_reasons,model_reasons";
 
     [Fact]
     public void TrainWritesABundleWhoseReportShowsThePyramidAndTheMigrationMatrix()
@@ -70,6 +71,11 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
             Assert.Contains("profit: ", r["model_reasons"], StringComparison.Ordinal);
             Assert.StartsWith("tier ", r["rule_reasons"], StringComparison.Ordinal);
             Assert.Contains("action ", r["rule_reasons"], StringComparison.Ordinal);
+
+            // One profit: both sides after cost-to-serve, to the cent of the written numbers.
+            Assert.Equal(Number(r["gross_profit_last_365_days"]) - Number(r["cost_to_serve_last_365_days"]), Number(r["profit_last_365_days"]), 0.011);
+            Assert.Equal(Number(r["predicted_gross_profit"]) - Number(r["expected_cost_to_serve"]), Number(r["predicted_profit"]), 0.011);
+            Assert.Equal(Number(r["profit_last_365_days"]) < 0, r["loss_making"] == "true");
         });
         Assert.Matches(@"\([\d,]+ rows/s\)", result.Output);
     }

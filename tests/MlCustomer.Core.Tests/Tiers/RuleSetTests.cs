@@ -141,9 +141,10 @@ public sealed class RuleSetTests : IDisposable
     {
         var lines = RuleSet.Default.Describe();
 
-        Assert.Equal(4 + RuleSet.Default.ActionMatrix.Count, lines.Count);
+        Assert.Equal(5 + RuleSet.Default.ActionMatrix.Count, lines.Count);
         Assert.Equal("percentile tiers by profit in the last 365 days: A top 20%, B next 30%, C next 30%, D bottom 20%", lines[0]);
-        Assert.Equal("false big customer: revenue in the top 20% but gross margin < 10% or profit tier C/D", lines[1]);
+        Assert.Equal("cost-to-serve: charged to every customer, bought in the window or not", lines[1]);
+        Assert.Equal("false big customer: revenue in the top 20% but gross margin < 10% or profit tier C/D", lines[2]);
         Assert.Contains(lines, l => l == "action rule 5: tier A, stage atRisk or lapsed or churned → vip-retention (personal contact + VIP retention offer, offer cost 50.00)");
     }
 }
