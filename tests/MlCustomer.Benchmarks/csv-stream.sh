@@ -3,12 +3,14 @@
 # rows/s and the server's memory (RSS) sampled every 0.2 s during the run: peak and final, so a flat line
 # shows that memory does not grow with the rows. Makes the CSV from the committed sample customers
 # (features at the last order date, console `features --no-labels`), repeated with fresh ids up to [rows].
-# Usage: bash tests/MlCustomer.Benchmarks/csv-stream.sh [rows] [runs]   (defaults 1000000 and 1)
+# Usage: bash tests/MlCustomer.Benchmarks/csv-stream.sh [rows] [runs] [decisions]   (defaults 1000000, 1 and true;
+# false asks for the scores without the rules' decision columns)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 rows=${1:-1000000}
 runs=${2:-1}
+decisions=${3:-true}
 port=5098
 work=${TMPDIR:-/tmp}/mlcustomer-csv-stream
 mkdir -p "$work"
@@ -33,7 +35,7 @@ echo "server RSS when ready: $(($(rss) / 1024)) MB"
 key="mlc-dev-scorer-0000-do-not-use-in-production"
 post() {
   curl -sS -X POST -T "$1" -H "Content-Type: text/csv" -H "X-Api-Key: $key" -o "$2" \
-    -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$port/api/v1/scores/csv"
+    -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$port/api/v1/scores/csv?decisions=$decisions"
 }
 # Warm-up: 200,000 rows, so that the measured runs see the code the JIT settles on. .NET first compiles a method
 # quickly, then again optimized (with profile data) after ~30 calls: the per-chunk methods (4,096 rows a chunk)

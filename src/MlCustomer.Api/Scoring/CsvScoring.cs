@@ -23,15 +23,17 @@ namespace MlCustomer.Api.Scoring;
 /// </summary>
 public sealed class CsvScoring : IDisposable
 {
-    /// <summary>The output columns.</summary>
-    public static readonly string[] OutputColumns =
+    /// <summary>The output columns; the decision columns (<see cref="DecisionCsv"/>) only when decisions are asked for.</summary>
+    public static string[] OutputColumns(bool decisions) =>
     [
         FeatureColumns.CustomerId, "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_gross_profit",
-        "predicted_revenue", "churn_reasons", "value_reasons", .. DecisionCsv.Columns, "warnings", "model_version", "error",
+        "predicted_revenue", "churn_reasons", "value_reasons", .. decisions ? DecisionCsv.Columns : [], "warnings", "model_version", "error",
     ];
 
+    private readonly bool withDecisions;
+
     // A row without scores: every column between the id and the model version is empty.
-    private static readonly string EmptyScoreCells = new(',', OutputColumns.Length - 2);
+    private readonly string emptyScoreCells;
 
     private readonly ModelLease lease;
     private readonly ScoringOptions options;
@@ -58,10 +60,16 @@ public sealed class CsvScoring : IDisposable
     private StringBuilder?[] formatted = [];
 
     /// <summary>Prepares to read <paramref name="body"/> with the lease's model.</summary>
-    public CsvScoring(ModelLease lease, ScoringOptions options, Stream body)
+    /// <param name="lease">The model generation to score with.</param>
+    /// <param name="options">Scoring settings.</param>
+    /// <param name="body">The request body.</param>
+    /// <param name="decisions">Write the rules' decision columns (they cost about as much as the scoring itself).</param>
+    public CsvScoring(ModelLease lease, ScoringOptions options, Stream body, bool decisions = true)
     {
         this.lease = lease;
         this.options = options;
+        withDecisions = decisions;
+        emptyScoreCells = new(',', OutputColumns(decisions).Length - 2);
         reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
     }
 
@@ -119,7 +127,7 @@ public sealed class CsvScoring : IDisposable
         response.ContentType = "text/csv; charset=utf-8";
         response.Headers["X-Model-Version"] = lease.Generation.Version;
         await using var writer = new StreamWriter(response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024, leaveOpen: true);
-        await writer.WriteLineAsync(string.Join(',', OutputColumns));
+        await writer.WriteLineAsync(string.Join(',', OutputColumns(withDecisions)));
         var chunk = firstChunk;
         firstChunk = [];
         while (chunk.Count > 0)
@@ -444,7 +452,7 @@ public sealed class CsvScoring : IDisposable
             var end = Math.Min(chunk.Count, (block + 1) * RowsPerFormatBlock);
             for (var i = block * RowsPerFormatBlock; i < end; i++)
             {
-                FormatRow(text, cell, chunk[i], scoreOf[i] < 0 ? null : scores[scoreOf[i]], generation.Version, generation.Decisions, options);
+                FormatRow(text, cell, chunk[i], scoreOf[i] < 0 ? null : scores[scoreOf[i]], generation.Version, withDecisions ? generation.Decisions : null, options);
                 text.Append(newLine);
             }
         });
@@ -455,11 +463,11 @@ public sealed class CsvScoring : IDisposable
         }
     }
 
-    private static void FormatRow(StringBuilder text, StringBuilder cell, CsvRow row, CustomerScore? score, string version, BundleDecisions decisions, ScoringOptions options)
+    private void FormatRow(StringBuilder text, StringBuilder cell, CsvRow row, CustomerScore? score, string version, BundleDecisions? decisions, ScoringOptions options)
     {
         if (row.Customer is null || score is null)
         {
-            Append(text, row.CustomerId).Append(EmptyScoreCells);
+            Append(text, row.CustomerId).Append(emptyScoreCells);
             Append(text, version).Append(',');
             Append(text, row.Error ?? "invalid");
             return;
@@ -491,13 +499,16 @@ public sealed class CsvScoring : IDisposable
         AppendReasons(text, cell, score.ValueReasons).Append(',');
 
         // The same decision columns as the console's score file and the JSON's decision (empty without tier cut-offs).
-        if (decisions.Available && decisions.Decide(row.Customer.Row, score) is { } decision)
+        if (decisions is not null)
         {
-            text.AppendJoin(',', DecisionCsv.Cells(decision)).Append(',');
-        }
-        else
-        {
-            text.Append(',', DecisionCsv.Columns.Count);
+            if (decisions.Available && decisions.Decide(row.Customer.Row, score) is { } decision)
+            {
+                text.AppendJoin(',', DecisionCsv.Cells(decision)).Append(',');
+            }
+            else
+            {
+                text.Append(',', DecisionCsv.Columns.Count);
+            }
         }
 
         if (row.Customer.Warnings.Count > 0)

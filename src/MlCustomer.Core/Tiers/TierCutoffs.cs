@@ -145,12 +145,17 @@ public sealed record TierCutoffs
         var tier = Assign(profit);
         if (tier != ProfitTier.D)
         {
-            var above = Enum.GetValues<ProfitTier>().Where(t => t < tier && CutoffOf(t) is not null).Select(t => (ProfitTier?)t).LastOrDefault();
+            ProfitTier? above = null;
+            for (var t = ProfitTier.A; t < tier; t++)
+            {
+                above = CutoffOf(t) is null ? above : t;
+            }
+
             var below = above is { } higher ? $", below the {higher} cut-off {Show.Amount(CutoffOf(higher)!.Value)}" : "";
             return (tier, $"{label} {tier}: {subject} ≥ the {tier} cut-off {Show.Amount(CutoffOf(tier)!.Value)}{Position(tier)}{below}");
         }
 
-        var lowest = new[] { ProfitTier.C, ProfitTier.B, ProfitTier.A }.Where(t => CutoffOf(t) is not null).Select(t => (ProfitTier?)t).FirstOrDefault();
+        ProfitTier? lowest = CutoffOf(ProfitTier.C) is not null ? ProfitTier.C : CutoffOf(ProfitTier.B) is not null ? ProfitTier.B : CutoffOf(ProfitTier.A) is not null ? ProfitTier.A : null;
         return lowest is { } open
             ? (tier, $"{label} D: {subject}, below the {open} cut-off {Show.Amount(CutoffOf(open)!.Value)}{Position(ProfitTier.D)}")
             : (tier, $"{label} D: {subject}; every higher tier is empty (the training customers' profits were all equal or too few)");

@@ -75,6 +75,29 @@ public sealed class CsvScoresEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task DecisionsFalseLeavesTheDecisionColumnsOutAndKeepsTheScores()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(10).ToList());
+
+        using var full = await PostCsvAsync(client, csv);
+        using var scoresOnly = await client.PostAsync(
+            new Uri("/api/v1/scores/csv?decisions=false", UriKind.Relative), new StringContent(csv, Encoding.UTF8, "text/csv"));
+
+        var withDecisions = Records(await full.Content.ReadAsStringAsync());
+        var without = Records(await scoresOnly.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, scoresOnly.StatusCode);
+        Assert.All(Core.Decisions.DecisionCsv.Columns, c => Assert.DoesNotContain(c, without[0]));
+        Assert.Equal(withDecisions[0].Length - Core.Decisions.DecisionCsv.Columns.Count, without[0].Length);
+        for (var i = 1; i < without.Count; i++)
+        {
+            Assert.Equal(withDecisions[i][..9], without[i][..9]); // id, scores, segment, predictions and model reasons
+            Assert.Equal(without[0].Length, without[i].Length);
+        }
+    }
+
+    [Fact]
     public async Task TheExampleCsvThatTheHttpFilePostsScoresItsTwentyCustomers()
     {
         await factory.WaitUntilReadyAsync();
