@@ -71,16 +71,18 @@ public sealed record ModelInfo(
 /// <param name="BaselineAuc">AUC of the single-feature baseline rule.</param>
 /// <param name="Grade">A, B or C.</param>
 /// <param name="GradeReason">Why that grade.</param>
-/// <param name="OfferThreshold">Churn probability from which a retention offer pays, if any.</param>
+/// <param name="OfferThreshold">Churn probability from which a retention offer pays on the held-out customers, if any.</param>
+/// <param name="OfferThresholdDescription">The threshold in words with its basis: on which customers, with which churn and offer costs (the same rule GET /retention/targets applies to today's customers with their predicted churn).</param>
 public sealed record ChurnSummary(
-    string Algorithm, double? Auc, double? PrAuc, double LogLoss, double Brier, double? BaselineAuc, string Grade, string GradeReason, double? OfferThreshold)
+    string Algorithm, double? Auc, double? PrAuc, double LogLoss, double Brier, double? BaselineAuc, string Grade, string GradeReason, double? OfferThreshold,
+    string? OfferThresholdDescription = null)
 {
     /// <summary>Summarises a card section.</summary>
     public static ChurnSummary From(ChurnCard card)
     {
         ArgumentNullException.ThrowIfNull(card);
         return new ChurnSummary(card.Algorithm, card.Holdout.Auc, card.Holdout.PrAuc, card.Holdout.LogLoss, card.Holdout.Brier,
-            card.BaselineAuc, card.Grade.Letter.ToString(), card.Grade.Reason, card.OfferThreshold?.ChurnProbability);
+            card.BaselineAuc, card.Grade.Letter.ToString(), card.Grade.Reason, card.OfferThreshold?.ChurnProbability, card.OfferThreshold?.Description);
     }
 }
 

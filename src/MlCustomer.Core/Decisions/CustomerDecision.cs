@@ -177,7 +177,7 @@ public sealed record CustomerDecision
             : $"value at risk 0.00: predicted profit {Show.Amount(predicted)} {horizonText} is not positive, so there is nothing to lose";
 
         var (row, rule, action) = rules.ChooseAction(new ActionInput(tier, predictedTier, band, stage, lossMaking, falseBig, facts.Segment));
-        var actionReason = $"action {rule.Action} ({action.Description}, offer cost {Show.Amount(action.OfferCost)}): rule {row + 1} matched {rules.DescribeRow(row)}";
+        var actionReason = $"action {rule.Action} ({action.Description}, offer cost {Show.Amount(action.OfferCost)}): rule {row + 1} matched {rule.Describe()}";
 
         return new CustomerDecision
         {

@@ -197,12 +197,6 @@ public sealed record RuleSet
         return lines;
     }
 
-    // The matrix rows in words, made once: every decision quotes the row it matched (the rules are immutable).
-    private string[]? rowDescriptions;
-
-    /// <summary>Matrix row <paramref name="row"/> in words (<see cref="ActionRule.Describe"/>), described once per rule set.</summary>
-    internal string DescribeRow(int row) => (rowDescriptions ??= [.. ActionMatrix.Select(r => r.Describe())])[row];
-
     /// <summary>The action for one customer: the first matching row, its index, and the action's definition.</summary>
     internal (int Row, ActionRule Rule, ActionDefinition Action) ChooseAction(in ActionInput input)
     {

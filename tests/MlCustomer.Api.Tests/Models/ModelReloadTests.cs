@@ -26,6 +26,9 @@ public sealed class ModelReloadTests : IDisposable
         Assert.Equal("EUR", model.GetProperty("currency").GetString());
         Assert.InRange(model.GetProperty("churn").GetProperty("auc").GetDouble(), 0.5, 1);
         Assert.Matches("^[ABC]$", model.GetProperty("churn").GetProperty("grade").GetString());
+        // The offer figure says which customers it was measured on: held-out ones, with their observed churn.
+        Assert.Contains("held-out customers have a paid offer", model.GetProperty("churn").GetProperty("offerThresholdDescription").GetString(), StringComparison.Ordinal);
+        Assert.Contains("observed churn", model.GetProperty("churn").GetProperty("offerThresholdDescription").GetString(), StringComparison.Ordinal);
         var recency = model.GetProperty("featureContract").EnumerateArray().Single(f => f.GetProperty("name").GetString() == "recency_days");
         Assert.Equal("numeric", recency.GetProperty("kind").GetString());
         Assert.True(recency.GetProperty("max").GetDouble() > 0);
