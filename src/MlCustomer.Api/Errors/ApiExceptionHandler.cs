@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -20,7 +21,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
                 httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
                 problem = new HttpValidationProblemDetails(new Dictionary<string, string[]>
                 {
-                    [JsonErrorKey(json.Path)] = [JsonErrorMessage(json)],
+                    [JsonErrorKey(json.Path)] = [JsonErrorMessage(json, JsonErrorKey(json.Path))],
                 })
                 {
                     Title = "The request body is not valid JSON for this endpoint",
@@ -57,22 +58,45 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
     private static string JsonErrorKey(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
 
-    private static string JsonErrorMessage(JsonException json)
+    private static string JsonErrorMessage(JsonException json, string key)
     {
-        // The serializer's message names .NET types ("System.Double"); say it in JSON's words instead.
+        // The serializer's message names .NET types ("System.Double", "IReadOnlyList`1[…CustomerInput]"); say it in JSON's words.
         var message = json.Message;
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         message = cut >= 0 ? message[..cut] : message;
-        message = message
-            .Replace("System.Nullable`1[System.Double]", "a number", StringComparison.Ordinal)
-            .Replace("System.Double", "a number", StringComparison.Ordinal)
-            .Replace("System.Nullable`1[System.DateOnly]", "a date (yyyy-MM-dd)", StringComparison.Ordinal)
-            .Replace("System.DateOnly", "a date (yyyy-MM-dd)", StringComparison.Ordinal)
-            .Replace("System.String", "a string", StringComparison.Ordinal);
+        const string conversion = "The JSON value could not be converted to ";
+        if (message.StartsWith(conversion, StringComparison.Ordinal))
+        {
+            var kind = JsonKind(message[conversion.Length..].TrimEnd('.'));
+            message = key == "body" ? $"the body must be {kind}" : $"'{key}' must be {kind}";
+        }
+        else
+        {
+            message = DotNetTypeName().Replace(message, m => JsonKind(m.Value));
+        }
+
         return json.LineNumber is { } line
             ? $"{message} (line {line + 1}, byte {json.BytePositionInLine + 1})"
             : message;
     }
+
+    // What a .NET type of the contracts is called in JSON.
+    private static string JsonKind(string type) => type switch
+    {
+        _ when type.StartsWith("System.Collections.Generic.Dictionary", StringComparison.Ordinal) => "an object",
+        _ when type.StartsWith("System.Collections.Generic.", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal) => "an array",
+        _ when type.Contains("System.DateOnly", StringComparison.Ordinal) => "a date (yyyy-MM-dd)",
+        _ when type.Contains("System.Double", StringComparison.Ordinal) || type.Contains("System.Int32", StringComparison.Ordinal)
+            || type.Contains("System.Int64", StringComparison.Ordinal) || type.Contains("System.Decimal", StringComparison.Ordinal)
+            || type.Contains("System.Single", StringComparison.Ordinal) => "a number",
+        _ when type.Contains("System.Boolean", StringComparison.Ordinal) => "true or false",
+        "System.String" => "a string",
+        _ when type.Contains("System.Text.Json.JsonElement", StringComparison.Ordinal) => "a JSON value",
+        _ => "an object",
+    };
+
+    [GeneratedRegex(@"(System|MlCustomer)\.[\w.`]+(\[[\w.`\[\], ]*\])?")]
+    private static partial Regex DotNetTypeName();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

@@ -55,7 +55,7 @@ public static class MlCustomerApiExtensions
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ApiKeyProblems>();
         services.AddApiLimits();
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiProblemDetails.Customize);
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Bad bodies throw (in every environment), so the exception handler can name the broken field.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -37,11 +37,12 @@ public sealed class CsvScoring : IDisposable
 
     private readonly ModelLease lease;
     private readonly ScoringOptions options;
-    private readonly StreamReader reader;
+    private readonly CsvLines lines;
     private string[] columns = [];
     private bool[] numericColumn = [];
     private int idColumn = -1;
     private long line;
+    private bool stopped;
     private List<CsvRow> firstChunk = [];
 
     // The plain-line path, set up from the header.
@@ -70,7 +71,7 @@ public sealed class CsvScoring : IDisposable
         this.options = options;
         withDecisions = decisions;
         emptyScoreCells = new(',', OutputColumns(decisions).Length - 2);
-        reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
+        lines = new CsvLines(body, options.CsvMaxLineChars);
     }
 
     private InputContract Contract => lease.Generation.Inputs;
@@ -79,7 +80,17 @@ public sealed class CsvScoring : IDisposable
     public async Task<Dictionary<string, string[]>?> StartAsync(CancellationToken cancellationToken)
     {
         var errors = new Errors();
-        var header = await ReadRecordAsync(cancellationToken);
+        string[]? header;
+        try
+        {
+            header = await ReadHeaderAsync(cancellationToken);
+        }
+        catch (CsvFormatException e)
+        {
+            errors.Add($"line[{e.Line}]", e.Message);
+            return errors.ToDictionary();
+        }
+
         if (header is null)
         {
             errors.Add("body", $"is empty: send a header line ({FeatureColumns.CustomerId} and the feature names) and rows");
@@ -158,7 +169,7 @@ public sealed class CsvScoring : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        reader.Dispose();
+        lines.Dispose();
         lease.Dispose();
     }
 
@@ -166,41 +177,43 @@ public sealed class CsvScoring : IDisposable
     private async Task<List<CsvRow>> ReadChunkAsync(Errors? errors, CancellationToken cancellationToken)
     {
         var rows = new List<CsvRow>(Math.Min(options.CsvChunkRows, 4_096));
-        while (rows.Count < options.CsvChunkRows)
+        while (!stopped && rows.Count < options.CsvChunkRows)
         {
-            var text = await reader.ReadLineAsync(cancellationToken);
-            if (text is null)
-            {
-                break;
-            }
-
-            line++;
-            if (text.Length == 0)
-            {
-                continue; // blank line
-            }
-
-            if (!text.Contains('"', StringComparison.Ordinal))
-            {
-                rows.Add(PlainLine(text) ?? Parse(text.Split(','), errors));
-                continue;
-            }
-
             string[] fields;
             try
             {
+                var text = await lines.ReadLineAsync(cancellationToken);
+                if (text is null)
+                {
+                    break;
+                }
+
+                line = lines.Line;
+                if (text.Length == 0)
+                {
+                    continue; // blank line
+                }
+
+                if (!text.Contains('"', StringComparison.Ordinal))
+                {
+                    rows.Add(PlainLine(text) ?? Parse(text.Split(','), errors));
+                    continue;
+                }
+
                 fields = await ReadQuotedRecordAsync(text, cancellationToken);
             }
-            catch (FormatException e)
+            catch (CsvFormatException e)
             {
-                var key = $"line[{line}]";
+                // Nothing after this point can be read reliably (a quote never closed, a line past the bound, bytes that are not UTF-8).
+                stopped = true;
+                var key = $"line[{e.Line}]";
                 if (errors is not null)
                 {
                     errors.Add(key, e.Message);
                 }
                 else
                 {
-                    rows.Add(new CsvRow(line, "", null, $"{key}: {e.Message}; reading stopped here"));
+                    rows.Add(new CsvRow(e.Line, "", null, $"{key}: {e.Message}; reading stopped here"));
                 }
 
                 break;
@@ -558,48 +571,56 @@ public sealed class CsvScoring : IDisposable
         return text.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
     }
 
-    // One CSV record (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks).
-    private async Task<string[]?> ReadRecordAsync(CancellationToken cancellationToken)
+    // The header record (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks).
+    private async Task<string[]?> ReadHeaderAsync(CancellationToken cancellationToken)
     {
-        var first = await reader.ReadLineAsync(cancellationToken);
+        var first = await lines.ReadLineAsync(cancellationToken);
         if (first is null)
         {
             return null;
         }
 
-        line++;
+        line = lines.Line;
+        if (first.AsSpan().TrimStart() is [ '{' or '[', ..])
+        {
+            throw new CsvFormatException(line,
+                $"looks like JSON: this endpoint reads CSV (a header line of {FeatureColumns.CustomerId} and the feature names, then one line per customer); send JSON to POST /api/v1/scores");
+        }
+
         return await ReadQuotedRecordAsync(first, cancellationToken);
     }
 
-    // The rest of a record whose first line has been read (and counted).
+    // The rest of a record whose first line has been read (and counted). Quotes are counted once per line and the
+    // record is bounded, so a quote that is never closed costs one pass over at most the bound, not a pass per line.
     private async Task<string[]> ReadQuotedRecordAsync(string first, CancellationToken cancellationToken)
     {
         var startLine = line;
-        var record = first;
-        while (CountQuotes(record) % 2 == 1)
+        var quotes = CountQuotes(first);
+        if (quotes % 2 == 0)
         {
-            var more = await reader.ReadLineAsync(cancellationToken)
-                ?? throw new FormatException($"a quoted field opened on line {startLine} is never closed");
-            line++;
-            record += "\n" + more;
+            return Split(first, startLine);
         }
 
-        return Split(record, startLine);
-    }
-
-    private static int CountQuotes(string text)
-    {
-        var count = 0;
-        foreach (var c in text)
+        var record = new StringBuilder(first);
+        while (quotes % 2 == 1)
         {
-            if (c == '"')
+            var more = await lines.ReadLineAsync(cancellationToken)
+                ?? throw new CsvFormatException(startLine, "opens a quoted field that is never closed");
+            line = lines.Line;
+            if (record.Length + 1 + more.Length > options.CsvMaxLineChars)
             {
-                count++;
+                throw new CsvFormatException(startLine,
+                    $"opens a quoted field that is not closed within {options.CsvMaxLineChars:N0} characters (the most a line or a quoted field may hold)");
             }
+
+            quotes += CountQuotes(more);
+            record.Append('\n').Append(more);
         }
 
-        return count;
+        return Split(record.ToString(), startLine);
     }
+
+    private static int CountQuotes(string text) => text.AsSpan().Count('"');
 
     private static string[] Split(string record, long lineNumber)
     {
@@ -636,7 +657,7 @@ public sealed class CsvScoring : IDisposable
             }
             else if (c == '"')
             {
-                throw new FormatException($"line {lineNumber}: a quote inside an unquoted field");
+                throw new CsvFormatException(lineNumber, "has a quote inside an unquoted field (quote the whole field and double the quotes inside it)");
             }
             else if (c == ',')
             {

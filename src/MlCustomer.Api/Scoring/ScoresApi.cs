@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.Extensions.Options;
 using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
@@ -46,10 +47,22 @@ public static class ScoresApi
     /// model: a single customer through the pooled prediction engines, a batch through the batch scorer.
     /// </summary>
     public static Results<Ok<ScoreResponse>, ValidationProblem, ProblemHttpResult> ScoreCustomers(
-        ScoreRequest request, ModelHost host, IOptions<ScoringOptions> options, TimeProvider time)
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] ScoreRequest? request, ModelHost host, IOptions<ScoringOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(options);
+        if (request is null)
+        {
+            // An empty body or the JSON null: said in the product's words rather than the framework's.
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]>
+                {
+                    ["body"] = [$"is empty or null: the body must be a JSON object with 'customers' (1 to {options.Value.MaxCustomersPerRequest:N0}, each with 'customerId' and 'features' or 'history')"],
+                },
+                title: "The request has no customers",
+                detail: "Nothing was scored; an example request is in the OpenAPI document (/swagger).");
+        }
+
         using var lease = host.Acquire();
         if (lease is null)
         {

@@ -34,6 +34,13 @@ public sealed class ScoringOptions : IValidatableObject
     public int CsvChunkRows { get; set; } = 4_096;
 
     /// <summary>
+    /// Longest line, or record whose quoted field spans lines, that <c>POST /scores/csv</c> reads (characters); a
+    /// longer one (a quote never closed, a body without line breaks) stops reading with an error naming its line.
+    /// </summary>
+    [Range(1_024, 16 * 1024 * 1024)]
+    public int CsvMaxLineChars { get; set; } = 64 * 1024;
+
+    /// <summary>
     /// Gross margin rate used to estimate cost of goods for history lines without a cost (cost =
     /// revenue × (1 − rate)); null (the default) means a line without cost is refused.
     /// </summary>

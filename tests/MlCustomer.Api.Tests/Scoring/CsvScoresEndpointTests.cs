@@ -194,6 +194,83 @@ public sealed class CsvScoresEndpointTests : IDisposable
         Assert.Contains("cannot be negative", answer, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AQuoteThatIsNeverClosedIsRefusedNamingTheLineWhereItOpened()
+    {
+        // 300 KB after the quote: read once up to the bound, not once per line (this took minutes when every line re-read the record).
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(2).ToList()) + "C9,\"never closed\n" + string.Concat(Enumerable.Repeat("x,y,z\n", 50_000));
+
+        using var response = await PostCsvAsync(client, csv);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await Requests.ErrorsAsync(response);
+        Assert.Contains("opens a quoted field that is not closed within 65,536 characters", Assert.Single(errors["line[4]"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ALineWithoutLineBreaksIsRefusedAtTheBoundNamingTheLine()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(1).ToList()) + new string('7', 2_000_000);
+
+        using var response = await PostCsvAsync(client, csv);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await Requests.ErrorsAsync(response);
+        Assert.Contains("is longer than 65,536 characters", Assert.Single(errors["line[3]"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AQuoteNeverClosedAfterTheFirstChunkEndsTheAnswerWithAnErrorRowNamingTheLine()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(60).ToList()) + "C9,\"never closed\n" + string.Concat(Enumerable.Repeat("x,y,z\n", 50_000));
+
+        using var response = await PostCsvAsync(client, csv);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(62, lines.Length);
+        Assert.Contains("line[62]: opens a quoted field that is not closed within 65,536 characters", lines[^1], StringComparison.Ordinal);
+        Assert.Contains("reading stopped here", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"customer_id,recency_days\n", "opens a quoted field that is never closed")]
+    [InlineData("customer_id,rec\"en\"cy_days\nC1,3\n", "has a quote inside an unquoted field")]
+    public async Task AHeaderWithAQuoteThatIsNotClosedOrOutOfPlaceIsA400NamingLineOne(string csv, string problem)
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await PostCsvAsync(client, csv);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await Requests.ErrorsAsync(response);
+        Assert.Contains(problem, Assert.Single(errors["line[1]"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AJsonBodySentToTheCsvEndpointIsRefusedSayingWhereJsonGoes()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var json = Requests.FeaturesBody(2).ToJsonString();
+
+        using var asJson = await client.PostAsync(new Uri("/api/v1/scores/csv", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+        using var asCsv = await PostCsvAsync(client, json);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, asJson.StatusCode);
+        var problem = await asJson.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Contains("This endpoint reads CSV: send Content-Type text/csv", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, asCsv.StatusCode);
+        Assert.Contains("looks like JSON", Assert.Single((await Requests.ErrorsAsync(asCsv))["line[1]"]), StringComparison.Ordinal);
+    }
+
     public void Dispose() => factory.Dispose();
 
     // Every record of a CSV text (one per line here), quoted fields (rule reasons hold commas) unquoted.

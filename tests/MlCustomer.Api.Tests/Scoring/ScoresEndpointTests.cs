@@ -249,6 +249,69 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("null")]
+    public async Task AnEmptyOrNullBodyIsRefusedSayingWhatTheBodyMustBe(string json)
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await client.ScoreRawAsync(json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("the body must be a JSON object with 'customers'", Assert.Single((await Requests.ErrorsAsync(response))["body"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABodyWithTheWrongContentTypeIsA415SayingWhichOneToSend()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await client.PostAsync(
+            new Uri("/api/v1/scores", UriKind.Relative), new StringContent(Requests.FeaturesBody(1).ToJsonString(), System.Text.Encoding.UTF8, "text/plain"));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Contains("send Content-Type application/json (it was sent with Content-Type text/plain", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "customers": 5 }""", "customers", "'customers' must be an array")]
+    [InlineData("""{ "customers": [ { "customerId": "a", "features": "x" } ] }""", "customers[0].features", "'customers[0].features' must be an object")]
+    [InlineData("""{ "customers": [ { "customerId": 7, "features": {} } ] }""", "customers[0].customerId", "'customers[0].customerId' must be a string")]
+    [InlineData("""{ "asOfDate": 20240101, "customers": [] }""", "asOfDate", "'asOfDate' must be a date (yyyy-MM-dd)")]
+    [InlineData("""[ 1, 2 ]""", "body", "the body must be an object")]
+    public async Task WrongJsonTypesAreNamedInJsonsWordsNotDotNets(string json, string key, string problem)
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await client.ScoreRawAsync(json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("MlCustomer.", text, StringComparison.Ordinal);
+        Assert.StartsWith(problem, Assert.Single((await Requests.ErrorsAsync(response))[key]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFeatureSentAsTextIsRefusedAsNotANumber()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var body = Requests.FeaturesBody(1);
+        body["customers"]![0]!["features"]!["recency_days"] = "twelve";
+
+        using var response = await client.ScoreAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("must be a number or null", Assert.Single((await Requests.ErrorsAsync(response))["customers[0].features.recency_days"]), StringComparison.Ordinal);
+    }
+
     private sealed class Tolerance(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
