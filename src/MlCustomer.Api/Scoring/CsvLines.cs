@@ -1,4 +1,5 @@
-using System.Text;
+using System.Buffers;
+using System.Text.Unicode;
 
 namespace MlCustomer.Api.Scoring;
 
@@ -12,13 +13,20 @@ public sealed class CsvFormatException(long line, string message) : FormatExcept
 /// <summary>
 /// Reads a UTF-8 body line by line (\n, \r\n or \r end a line, like <see cref="StreamReader.ReadLine"/>) with a
 /// bound on a line's length, so a body without line breaks costs at most the bound in memory, not its size.
-/// Bytes that are not UTF-8 stop reading instead of turning into U+FFFD.
+/// Bytes that are not UTF-8 stop reading at the line that holds them instead of turning into U+FFFD: the body is
+/// decoded here (not by a <see cref="StreamReader"/>, which decodes ahead in blocks) so that line can be named.
 /// </summary>
 public sealed class CsvLines : IDisposable
 {
-    private readonly StreamReader reader;
+    private readonly Stream body;
     private readonly int maxLineChars;
-    private readonly char[] buffer = new char[16 * 1024];
+    private readonly byte[] bytes = new byte[64 * 1024];
+    private int byteStart;
+    private int byteEnd;
+    private bool lastBytesRead;
+    private bool firstBytes = true;
+    private bool invalidAhead;
+    private readonly char[] buffer = new char[64 * 1024];
     private int start;
     private int end;
     private bool endOfBody;
@@ -33,8 +41,7 @@ public sealed class CsvLines : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineChars, 1);
         this.maxLineChars = maxLineChars;
-        reader = new StreamReader(body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true),
-            detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
+        this.body = body;
     }
 
     /// <summary>Physical lines read so far.</summary>
@@ -108,7 +115,10 @@ public sealed class CsvLines : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => reader.Dispose();
+    public void Dispose()
+    {
+        // The body belongs to the request.
+    }
 
     private void Keep(ReadOnlySpan<char> text)
     {
@@ -121,21 +131,74 @@ public sealed class CsvLines : IDisposable
         partialLength += text.Length;
     }
 
+    // Decodes the next characters into the buffer; false at the end of the body.
     private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
     {
-        try
+        start = 0;
+        end = 0;
+        while (true)
         {
-            end = await reader.ReadAsync(buffer.AsMemory(), cancellationToken);
+            if (invalidAhead)
+            {
+                throw new CsvFormatException(Line + 1, "is not valid UTF-8 text; save the CSV as UTF-8");
+            }
+
+            if (byteStart == byteEnd || (!lastBytesRead && byteEnd - byteStart < 4))
+            {
+                if (lastBytesRead && byteStart == byteEnd)
+                {
+                    endOfBody = true;
+                    return false;
+                }
+
+                await ReadBytesAsync(cancellationToken);
+            }
+
+            var status = Utf8.ToUtf16(bytes.AsSpan(byteStart, byteEnd - byteStart), buffer, out var read, out var written,
+                replaceInvalidSequences: false, isFinalBlock: lastBytesRead);
+            byteStart += read;
+            end = written;
+            invalidAhead = status == OperationStatus.InvalidData;
+            if (written > 0)
+            {
+                return true;
+            }
+
+            if (status == OperationStatus.NeedMoreData && !lastBytesRead)
+            {
+                await ReadBytesAsync(cancellationToken);
+            }
         }
-        catch (DecoderFallbackException)
+    }
+
+    // Keeps the bytes not yet decoded (at most an incomplete character) and reads more after them.
+    private async ValueTask ReadBytesAsync(CancellationToken cancellationToken)
+    {
+        var kept = byteEnd - byteStart;
+        bytes.AsSpan(byteStart, kept).CopyTo(bytes);
+        byteStart = 0;
+        byteEnd = kept;
+        while (byteEnd < bytes.Length)
         {
-            // The reader decodes ahead in blocks, so the bad bytes are on this line or within the next 64 KB.
-            throw new CsvFormatException(Line + 1,
-                "the body is not valid UTF-8 from this line or soon after it; save the CSV as UTF-8");
+            var count = await body.ReadAsync(bytes.AsMemory(byteEnd), cancellationToken);
+            if (count == 0)
+            {
+                lastBytesRead = true;
+                break;
+            }
+
+            byteEnd += count;
+            if (byteEnd - kept >= 4096)
+            {
+                break; // enough to go on with; reading on would only delay the first line
+            }
         }
 
-        start = 0;
-        endOfBody = end == 0;
-        return !endOfBody;
+        if (firstBytes && byteEnd >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF)
+        {
+            byteStart = 3; // the UTF-8 byte order mark
+        }
+
+        firstBytes &= byteEnd < 3 && !lastBytesRead;
     }
 }

@@ -289,7 +289,7 @@ public sealed class CsvScoring : IDisposable
         }
 
         var id = span[cells[idColumn]].Trim();
-        if (id.IsEmpty)
+        if (ScoreInputs.IdProblem(id) is not null)
         {
             return null;
         }
@@ -375,15 +375,21 @@ public sealed class CsvScoring : IDisposable
         var errors = chunkErrors ?? new Errors();
         var before = errors.Count;
         var id = idColumn < fields.Length ? fields[idColumn].Trim() : "";
+        var idProblem = ScoreInputs.IdProblem(id);
+        if (idProblem is not null)
+        {
+            id = ""; // not echoed into the answer: it may be huge or hold control characters
+        }
+
         if (fields.Length != columns.Length)
         {
             errors.Add(path, $"has {fields.Length} fields; the header has {columns.Length}");
             return Row(id, null);
         }
 
-        if (id.Length == 0)
+        if (idProblem is not null)
         {
-            errors.Add($"{path}.{FeatureColumns.CustomerId}", "is required");
+            errors.Add($"{path}.{FeatureColumns.CustomerId}", idProblem);
         }
 
         var values = new Dictionary<string, FeatureValue>(columns.Length, StringComparer.Ordinal);

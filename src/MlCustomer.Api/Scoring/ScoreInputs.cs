@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using MlCustomer.Core.Data;
@@ -30,6 +31,30 @@ public static class ScoreInputs
 {
     /// <summary>Longest accepted id, name or category text.</summary>
     public const int MaxTextLength = 200;
+
+    // C0, DEL and C1: never part of an id, and they corrupt logs, CSV exports and pages that show the id.
+    private static readonly SearchValues<char> ControlCharacters =
+        SearchValues.Create([.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)]);
+
+    /// <summary>
+    /// What is wrong with an id (customer or order; already trimmed), or null when it is acceptable: the one rule for
+    /// JSON and CSV. Allocates nothing when the id is acceptable (the CSV's plain-line path calls it per row).
+    /// </summary>
+    public static string? IdProblem(ReadOnlySpan<char> id)
+    {
+        if (id.IsEmpty)
+        {
+            return "is required";
+        }
+
+        if (id.Length > MaxTextLength)
+        {
+            return $"is longer than {MaxTextLength} characters";
+        }
+
+        var control = id.IndexOfAny(ControlCharacters);
+        return control < 0 ? null : $"contains the control character U+{(int)id[control]:X4}; ids must be printable text";
+    }
 
     /// <summary>Validates and prepares a request.</summary>
     public static PreparedBatch Prepare(ScoreRequest request, InputContract contract, ScoringOptions options, DateOnly today)
@@ -64,7 +89,7 @@ public static class ScoreInputs
                 continue;
             }
 
-            var id = CheckText(customer.CustomerId, $"{path}.customerId", required: true, errors);
+            var id = CheckId(customer.CustomerId, $"{path}.customerId", errors);
             if (id is not null && !firstIndexOfId.TryAdd(id, i))
             {
                 errors.Add($"{path}.customerId", $"'{id}' is already used by customers[{firstIndexOfId[id]}]; ids must be unique in a request");
@@ -246,7 +271,7 @@ public static class ScoreInputs
                 continue;
             }
 
-            var orderId = CheckText(t.OrderId, $"{linePath}.{TransactionColumns.OrderId}", required: true, errors);
+            var orderId = CheckId(t.OrderId, $"{linePath}.{TransactionColumns.OrderId}", errors);
             var date = CheckDate(t.OrderDate, $"{linePath}.{TransactionColumns.OrderDate}", required: true, asOf, errors);
             var quantity = CheckAmount(t.Quantity, $"{linePath}.{TransactionColumns.Quantity}", required: true, mayBeNegative: true, errors);
             var revenue = CheckAmount(t.Revenue, $"{linePath}.{TransactionColumns.Revenue}", required: true, mayBeNegative: true, errors);
@@ -366,6 +391,18 @@ public static class ScoreInputs
         }
 
         return result;
+    }
+
+    private static string? CheckId(string? value, string path, Errors errors)
+    {
+        var id = value.AsSpan().Trim();
+        if (IdProblem(id) is { } problem)
+        {
+            errors.Add(path, problem);
+            return null;
+        }
+
+        return id.ToString();
     }
 
     private static string? CheckText(string? value, string path, bool required, Errors errors)

@@ -271,6 +271,83 @@ public sealed class CsvScoresEndpointTests : IDisposable
         Assert.Contains("looks like JSON", Assert.Single((await Requests.ErrorsAsync(asCsv))["line[1]"]), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("C\u00071", "contains the control character U+0007")]
+    [InlineData("C\u009B1", "contains the control character U+009B")]
+    public async Task AnIdWithAControlCharacterIsRefused(string id, string problem)
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(3).ToList()).Split('\n');
+        csv[2] = Replace(csv[2], "customer_id", id);
+
+        using var response = await PostCsvAsync(client, string.Join('\n', csv));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(problem, Assert.Single((await Requests.ErrorsAsync(response))["line[3].customer_id"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnIdLongerThanTheJsonCapIsRefusedInTheCsvToo()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(3).ToList()).Split('\n');
+        csv[1] = Replace(csv[1], "customer_id", new string('c', 201));
+
+        using var response = await PostCsvAsync(client, string.Join('\n', csv));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("is longer than 200 characters", Assert.Single((await Requests.ErrorsAsync(response))["line[2].customer_id"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACsvThatIsNotUtf8IsRefusedNamingTheLineInsteadOfScoringReplacementCharacters()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(5).ToList()).Split('\n');
+        csv[2] = Replace(csv[2], "customer_id", "M\u00fcller"); // written below as Latin-1: ü is the single byte 0xFC
+
+        using var response = await PostCsvBytesAsync(client, Encoding.Latin1.GetBytes(string.Join('\n', csv)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("is not valid UTF-8", Assert.Single((await Requests.ErrorsAsync(response))["line[3]"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BytesThatAreNotUtf8AfterTheFirstChunkEndTheAnswerWithAnErrorRowNamingTheLine()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(60).ToList()).Split('\n');
+        csv[54] = Replace(csv[54], "customer_id", "M\u00fcller");
+
+        using var response = await PostCsvBytesAsync(client, Encoding.Latin1.GetBytes(string.Join('\n', csv)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(55, lines.Length);
+        Assert.Contains("line[55]: is not valid UTF-8", lines[^1], StringComparison.Ordinal);
+        Assert.Contains("reading stopped here", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AUtf8ByteOrderMarkAndNonAsciiIdsAreRead()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(3).ToList()).Split('\n');
+        csv[1] = Replace(csv[1], "customer_id", "M\u00fcller-\u6771\u4eac");
+
+        using var response = await PostCsvBytesAsync(client, [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(string.Join('\n', csv))]);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        Assert.StartsWith("M\u00fcller-\u6771\u4eac,0.", lines[1], StringComparison.Ordinal);
+    }
+
     public void Dispose() => factory.Dispose();
 
     // Every record of a CSV text (one per line here), quoted fields (rule reasons hold commas) unquoted.
@@ -314,6 +391,13 @@ public sealed class CsvScoresEndpointTests : IDisposable
 
     private static Task<HttpResponseMessage> PostCsvAsync(HttpClient client, string csv) =>
         client.PostAsync(new Uri("/api/v1/scores/csv", UriKind.Relative), new StringContent(csv, Encoding.UTF8, "text/csv"));
+
+    private static Task<HttpResponseMessage> PostCsvBytesAsync(HttpClient client, byte[] csv)
+    {
+        var content = new ByteArrayContent(csv);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+        return client.PostAsync(new Uri("/api/v1/scores/csv", UriKind.Relative), content);
+    }
 
     private static string[] Header()
     {

@@ -312,6 +312,23 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Contains("must be a number or null", Assert.Single((await Requests.ErrorsAsync(response))["customers[0].features.recency_days"]), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("C\u00001")]
+    [InlineData("C\u001B[31m1")]
+    [InlineData("C\u007F1")]
+    public async Task AnIdWithAControlCharacterIsRefused(string id)
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var body = Requests.FeaturesBody(1);
+        body["customers"]![0]!["customerId"] = id;
+
+        using var response = await client.ScoreAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("contains the control character U+00", Assert.Single((await Requests.ErrorsAsync(response))["customers[0].customerId"]), StringComparison.Ordinal);
+    }
+
     private sealed class Tolerance(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
