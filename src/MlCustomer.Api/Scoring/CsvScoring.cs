@@ -326,6 +326,11 @@ public sealed class CsvScoring : IDisposable
             }
         }
 
+        if (!Contract.Consistent(numbers))
+        {
+            return null;
+        }
+
         var categories = new string[columnOfCategorical.Length];
         for (var slot = 0; slot < categories.Length; slot++)
         {

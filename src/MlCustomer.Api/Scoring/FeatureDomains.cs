@@ -42,6 +42,21 @@ public static class FeatureDomains
         "categories_bought", "support_tickets", "complaints",
     };
 
+    /// <summary>
+    /// Pairs of features where the first never exceeds the second, by how the feature builder computes them (with why):
+    /// a request that breaks one describes a customer who cannot exist, and would get a plausible-looking score.
+    /// </summary>
+    public static IReadOnlyList<(string Lesser, string Greater, string Why)> Orderings { get; } =
+    [
+        ("purchase_days", "order_count", "every purchase day has at least one order"),
+        ("recency_days", "days_since_first_purchase", "the last purchase cannot come before the first"),
+        ("days_since_first_purchase", "tenure_days", "tenure counts from the first event, signup or purchase"),
+        ("recency_days", "tenure_days", "tenure counts from the first event, signup or purchase"),
+    ];
+
+    /// <summary>The earliest date a request may carry (as-of, order and signup dates): earlier ones are data errors.</summary>
+    public static DateOnly EarliestDate { get; } = new(1900, 1, 1);
+
     /// <summary>The values <paramref name="feature"/> can take, for checking many values without looking the name up each time.</summary>
     public static Domain Of(string feature) =>
         Domains.TryGetValue(feature, out var domain)

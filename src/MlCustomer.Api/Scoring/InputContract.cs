@@ -16,6 +16,7 @@ public sealed class InputContract
     private readonly Dictionary<string, int> categoricalIndex;
     private readonly IReadOnlySet<string>[] known;
     private readonly Domain[] numericDomains;
+    private readonly (int Lesser, int Greater, string Why)[] orderings;
 
     /// <summary>Indexes the contract of <paramref name="card"/>.</summary>
     public InputContract(ModelCard card)
@@ -28,6 +29,10 @@ public sealed class InputContract
         categoricalIndex = Categorical.Select((f, i) => (f.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
         known = Categorical.Select(f => (IReadOnlySet<string>)(f.Categories ?? []).ToHashSet(StringComparer.Ordinal)).ToArray();
         numericDomains = Numeric.Select(f => FeatureDomains.Of(f.Name)).ToArray();
+        orderings = FeatureDomains.Orderings
+            .Where(o => numericIndex.ContainsKey(o.Lesser) && numericIndex.ContainsKey(o.Greater))
+            .Select(o => (numericIndex[o.Lesser], numericIndex[o.Greater], o.Why))
+            .ToArray();
         AttributeNames = Categorical.Select(f => f.Name).Where(n => n != FeatureColumns.MainChannel).ToList();
         SegmentOnly = SegmentFeatures.Names.Where(n => !numericIndex.ContainsKey(n)).ToHashSet(StringComparer.Ordinal);
     }
@@ -52,6 +57,37 @@ public sealed class InputContract
 
     /// <summary>Every name a precomputed-features request may use, for messages.</summary>
     public string DescribeNames() => string.Join(", ", Numeric.Select(f => f.Name).Concat(Categorical.Select(f => f.Name)));
+
+    /// <summary>
+    /// True when no two values of the model row contradict each other (<see cref="FeatureDomains.Orderings"/>, over the
+    /// features this model reads); a missing value (NaN) contradicts nothing. Allocates nothing.
+    /// </summary>
+    public bool Consistent(ReadOnlySpan<float> numbers)
+    {
+        foreach (var (lesser, greater, _) in orderings)
+        {
+            if (numbers[lesser] > numbers[greater])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Adds, for every pair of values that contradict each other, a problem naming both features.</summary>
+    public void CheckConsistency(ReadOnlySpan<float> numbers, string path, Errors errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        foreach (var (lesser, greater, why) in orderings)
+        {
+            if (numbers[lesser] > numbers[greater])
+            {
+                errors.Add($"{path}.{Numeric[lesser].Name}",
+                    $"{FeatureDomains.Show(numbers[lesser])} is more than {Numeric[greater].Name} ({FeatureDomains.Show(numbers[greater])}), which cannot be: {why}");
+            }
+        }
+    }
 
     /// <summary>The slot of a numeric feature, or -1.</summary>
     public int NumericSlot(string name) => numericIndex.GetValueOrDefault(name, -1);

@@ -69,6 +69,11 @@ public static class ScoreInputs
             errors.Add("asOfDate", $"{asOf:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} UTC)");
         }
 
+        if (asOf < FeatureDomains.EarliestDate)
+        {
+            errors.Add("asOfDate", $"{asOf:yyyy-MM-dd} is before {FeatureDomains.EarliestDate:yyyy-MM-dd}, the earliest date accepted");
+        }
+
         var customers = request.Customers ?? [];
         if (customers.Count == 0 || customers.Count > options.MaxCustomersPerRequest)
         {
@@ -228,6 +233,11 @@ public static class ScoreInputs
             {
                 hasSegmentInputs = false;
             }
+        }
+
+        if (errors.Count == before)
+        {
+            contract.CheckConsistency(numbers, path, errors);
         }
 
         if (errors.Count > before)
@@ -447,6 +457,12 @@ public static class ScoreInputs
         if (day > asOf)
         {
             errors.Add(path, $"{day:yyyy-MM-dd} is after the as-of date {asOf:yyyy-MM-dd}");
+            return null;
+        }
+
+        if (day < FeatureDomains.EarliestDate)
+        {
+            errors.Add(path, $"{day:yyyy-MM-dd} is before {FeatureDomains.EarliestDate:yyyy-MM-dd}, the earliest date accepted");
             return null;
         }
 

@@ -175,7 +175,7 @@ public sealed class CsvScoresEndpointTests : IDisposable
         await factory.WaitUntilReadyAsync();
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
         var csv = Csv(Requests.Features.Rows.Take(150).ToList()).Split('\n');
-        csv[5] = Replace(csv[5], "recency_days", "99999");
+        csv[5] = Replace(Replace(Replace(csv[5], "recency_days", "99999"), "days_since_first_purchase", "99999"), "tenure_days", "99999");
         csv[7] = Replace(csv[7], "region", "Atlantis");
         csv[9] = Replace(csv[9], "region", "");
         csv[11] = Replace(csv[11], "sd_days_between_purchases", "");
@@ -346,6 +346,28 @@ public sealed class CsvScoresEndpointTests : IDisposable
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
         Assert.StartsWith("M\u00fcller-\u6771\u4eac,0.", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FeaturesThatContradictEachOtherAreRefusedInTheCsvAsInTheJson()
+    {
+        // Checked on the plain-line path and the general one alike: the plain line falls back to the general path, which words it.
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var csv = Csv(Requests.Features.Rows.Take(80).ToList()).Split('\n');
+        csv[2] = Replace(Replace(csv[2], "purchase_days", "50"), "order_count", "0");
+        csv[61] = Replace(Replace(csv[61], "recency_days", "900"), "tenure_days", "30");
+
+        using var first = await PostCsvAsync(client, string.Join('\n', csv));
+        csv[2] = Csv(Requests.Features.Rows.Take(2).ToList()).Split('\n')[2];
+        using var later = await PostCsvAsync(client, string.Join('\n', csv));
+
+        Assert.Equal(HttpStatusCode.BadRequest, first.StatusCode);
+        Assert.Contains("is more than order_count (0)", Assert.Single((await Requests.ErrorsAsync(first))["line[3].purchase_days"]), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+        var lines = (await later.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("line[62].recency_days: 900 is more than tenure_days (30)", lines[61], StringComparison.Ordinal);
+        Assert.Equal(string.Empty, lines[61].Split(',')[1]);
     }
 
     public void Dispose() => factory.Dispose();

@@ -201,6 +201,8 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
         var body = Requests.FeaturesBody(1);
         body["customers"]![0]!["features"]!["recency_days"] = 50_000;
+        body["customers"]![0]!["features"]!["days_since_first_purchase"] = 50_000; // recency never exceeds these two
+        body["customers"]![0]!["features"]!["tenure_days"] = 50_000;
         body["customers"]![0]!["features"]!["region"] = "Atlantis";
 
         using var response = await client.ScoreAsync(body);
@@ -327,6 +329,52 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("contains the control character U+00", Assert.Single((await Requests.ErrorsAsync(response))["customers[0].customerId"]), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("purchase_days", 50, "order_count", 0, "every purchase day has at least one order")]
+    [InlineData("recency_days", 900, "tenure_days", 30, "tenure counts from the first event")]
+    [InlineData("days_since_first_purchase", 900, "tenure_days", 30, "tenure counts from the first event")]
+    public async Task FeaturesThatContradictEachOtherAreRefusedNamingBoth(string lesser, double lesserValue, string greater, double greaterValue, string why)
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var body = Requests.FeaturesBody(1);
+        var features = body["customers"]![0]!["features"]!;
+        Assert.True(Requests.InContract(lesser) && Requests.InContract(greater));
+        features[lesser] = lesserValue;
+        features[greater] = greaterValue;
+
+        using var response = await client.ScoreAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await Requests.ErrorsAsync(response))[$"customers[0].features.{lesser}"];
+        Assert.Contains(problem, p => p.Contains($"is more than {greater}", StringComparison.Ordinal) && p.Contains(why, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DatesBefore1900AreRefused()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var customer = Requests.Features.Rows.First(r => r.PurchaseDays >= 2);
+        var history = Requests.HistoryOf(customer.CustomerId);
+        history["transactions"]![0]![MlCustomer.Core.Data.TransactionColumns.OrderDate] = "1850-06-01";
+        var body = new JsonObject
+        {
+            ["asOfDate"] = "2024-12-31",
+            ["customers"] = new JsonArray(new JsonObject { ["customerId"] = customer.CustomerId, ["history"] = history }),
+        };
+        var oldAsOf = Requests.FeaturesBody(1);
+        oldAsOf["asOfDate"] = "0001-01-01";
+
+        using var response = await client.ScoreAsync(body);
+        using var oldAsOfResponse = await client.ScoreAsync(oldAsOf);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("is before 1900-01-01", Assert.Single((await Requests.ErrorsAsync(response))["customers[0].history.transactions[0].order_date"]), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, oldAsOfResponse.StatusCode);
+        Assert.Contains("is before 1900-01-01", Assert.Single((await Requests.ErrorsAsync(oldAsOfResponse))["asOfDate"]), StringComparison.Ordinal);
     }
 
     private sealed class Tolerance(double tolerance) : IEqualityComparer<double>
