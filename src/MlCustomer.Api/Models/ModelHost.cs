@@ -150,6 +150,9 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
             // One MLContext per generation: nothing the old models registered is shared with the new ones.
             var ml = new MLContext(seed: TrainingOptions.DefaultSeed);
             var bundle = ModelBundle.Load(ml, folder);
+            // After loading, whose checks name the model file that disagrees with the card: the version is a
+            // digest of the files, so any other change (a zip edited, a rule changed) shows here.
+            BundleVersion.Verify(folder);
             var rules = RulesOverride(bundle);
             next = new ModelGeneration(source, bundle, ml, DateTimeOffset.UtcNow, rules);
             next.WarmUp();

@@ -112,6 +112,25 @@ public static class BundleVersion
         }
     }
 
+    /// <summary>
+    /// Checks that a saved bundle's files give the version its card states, so that a bundle whose models, card
+    /// or rules were changed after training (or whose card came from another bundle) is not served under a
+    /// version that promises other scores.
+    /// </summary>
+    /// <exception cref="ModelBundleException">The files give another version, or a file is missing or unreadable.</exception>
+    public static void Verify(string folder)
+    {
+        var card = ModelBundle.ReadCard(folder);
+        var actual = OfFolder(folder);
+        if (!string.Equals(actual, card.Version, StringComparison.Ordinal))
+        {
+            throw new ModelBundleException(
+                $"{ModelBundle.CardFile} in {Path.GetFullPath(folder)} states version {card.Version}, but the bundle's files give {actual}: " +
+                $"{string.Join(", ", ModelBundle.ModelFilesOf(card))}, the card's feature contract and scoring parts or {ModelBundle.RulesFile} " +
+                $"changed after training, or the card belongs to another bundle. Retrain with: {ModelBundle.TrainCommand}");
+        }
+    }
+
     // Everything in the card that a prediction or a decision depends on, and nothing that only describes the model.
     private static object ScoringParts(ModelCard card) => new
     {

@@ -116,12 +116,8 @@ public class ApiFactory : WebApplicationFactory<Program>
         throw new TimeoutException("The API did not become ready in 15 s.");
     }
 
-    /// <summary>Adds a copy of the test bundle under the bundles root, optionally with another card version.</summary>
-    public string AddBundle(string name, string? version = null)
-    {
-        TestBundle.Instance.CopyTo(Path.Combine(BundlesRoot, name), version);
-        return name;
-    }
+    /// <summary>Adds a copy of the test bundle under the bundles root and returns its version; a variant other than 0 is another, correctly versioned bundle (see <see cref="TestBundle.CopyTo"/>).</summary>
+    public string AddBundle(string name, int variant = 0) => TestBundle.Instance.CopyTo(Path.Combine(BundlesRoot, name), variant);
 
     /// <summary>Adds a bundle folder with only a card: ModelBundle.Load must refuse it.</summary>
     public string AddBrokenBundle(string name)
