@@ -123,7 +123,11 @@ public static class MlCustomerApiExtensions
         ArgumentNullException.ThrowIfNull(app);
         // Liveness runs no check: it answers as soon as the process serves requests.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = ModelsReadyHealthCheck.WriteAsync,
+        });
 
         var api = app.MapGroup(ApiPrefix)
             .RequireRateLimiting(ApiLimits.PerKeyPolicy)

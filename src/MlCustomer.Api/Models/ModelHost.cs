@@ -94,6 +94,9 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
             if (folder is null)
             {
                 result = new ReloadResult(ReloadOutcome.InvalidPath, pathProblem, from, null);
+                // A missing start bundle is said as such (readiness and the 503s give this reason), not "still loading".
+                LastError = pathProblem;
+                LogRefused(logger, name ?? StartupBundle, pathProblem!);
             }
             else
             {
@@ -186,7 +189,8 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
         {
             if (!Directory.Exists(StartupBundle))
             {
-                return (null, $"The configured bundle folder {options.Value.BundlePath} does not exist.");
+                return (null, $"The start bundle folder {options.Value.BundlePath} (MlCustomer:BundlePath) is missing: no model is loaded. " +
+                    $"Put a bundle there (train one with: {ModelBundle.TrainCommand}) and restart, or load one with POST /api/v1/models/reload.");
             }
 
             // The start bundle may be configured outside the root; one named inside it must really be there.
