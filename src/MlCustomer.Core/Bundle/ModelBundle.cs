@@ -100,7 +100,7 @@ public sealed class ModelBundle
     /// what training returns, so that a bundle in memory carries the version its saved folder will show.
     /// </summary>
     public ModelBundle Versioned(MLContext ml) =>
-        new(Card with { Version = BundleVersion.Of(ml, this) }, Churn, Segments, LifetimeValue, Rules, Revenue);
+        new(Card with { Version = BundleVersion.Of(ml, this), ModelHashes = BundleVersion.ModelHashesOf(ml, this) }, Churn, Segments, LifetimeValue, Rules, Revenue);
 
     /// <summary>Each model file the bundle has, with how to write it: the one place that decides what a saved model holds.</summary>
     internal IReadOnlyList<(string File, Action<Stream> Write)> ModelFiles(MLContext ml)

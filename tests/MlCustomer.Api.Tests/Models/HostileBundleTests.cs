@@ -51,8 +51,40 @@ public sealed class HostileBundleTests : IDisposable
 
         var detail = await RefusedDetailAsync("edited");
 
+        Assert.Contains($"churn.zip in edited is not the model {ModelBundle.CardFile} was written with", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AModelZipFromAnotherBundleIsRefusedNamingIt()
+    {
+        factory.AddBundle("mixed");
+        // Another model under the same name: the revenue model saved as the profit model.
+        File.Copy(Path.Combine(factory.BundlesRoot, "mixed", ModelBundle.RevenueFile), Path.Combine(factory.BundlesRoot, "mixed", ModelBundle.ValueFile), overwrite: true);
+
+        var detail = await RefusedDetailAsync("mixed");
+
+        Assert.Contains($"{ModelBundle.ValueFile} in mixed", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACardWithoutModelDigestsStillHasItsVersionChecked()
+    {
+        factory.AddBundle("old-card");
+        var folder = Path.Combine(factory.BundlesRoot, "old-card");
+        var path = Path.Combine(folder, ModelBundle.CardFile);
+        var card = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        card.Remove("modelHashes");
+        File.WriteAllText(path, card.ToJsonString());
+        using (var archive = ZipFile.Open(Path.Combine(folder, ModelBundle.ChurnFile), ZipArchiveMode.Update))
+        using (var writer = new StreamWriter(archive.CreateEntry("extra.txt").Open()))
+        {
+            writer.Write("changed after training");
+        }
+
+        var detail = await RefusedDetailAsync("old-card");
+
+        Assert.Contains($"{ModelBundle.CardFile} in old-card states version {TestBundle.Instance.Version}", detail, StringComparison.Ordinal);
         Assert.Contains("churn.zip", detail, StringComparison.Ordinal);
-        Assert.Contains($"states version {TestBundle.Instance.Version}", detail, StringComparison.Ordinal);
     }
 
     [Fact]
