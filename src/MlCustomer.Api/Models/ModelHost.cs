@@ -154,8 +154,8 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
             var ml = new MLContext(seed: TrainingOptions.DefaultSeed);
             CheckFilesContained(folder);
             var bundle = ModelBundle.Load(ml, folder);
-            // After loading, whose checks name the model file that disagrees with the card: the version is a
-            // digest of the files, so any other change (a zip edited, a rule changed) shows here.
+            // Checked after loading, whose own checks name a model file that disagrees with the card's contract;
+            // the digests and the version then catch any other change (a zip edited or swapped, a rule changed).
             BundleVersion.Verify(folder);
             var rules = RulesOverride(bundle);
             next = new ModelGeneration(source, bundle, ml, DateTimeOffset.UtcNow, rules);
