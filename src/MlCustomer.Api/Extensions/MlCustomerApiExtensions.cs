@@ -36,6 +36,7 @@ public static class MlCustomerApiExtensions
         AddValidatedOptions<DataOptions>(services, DataOptions.SectionName);
         AddValidatedOptions<StorageOptions>(services, StorageOptions.SectionName);
         AddValidatedOptions<ApiKeyOptions>(services, ApiKeyOptions.SectionName);
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiKeyOptions>, ApiKeysRequired>();
         AddValidatedOptions<LimitOptions>(services, LimitOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
@@ -101,14 +102,29 @@ public static class MlCustomerApiExtensions
         return builder;
     }
 
-    /// <summary>The middleware pipeline: errors, status codes, auth, limits, timeouts, Swagger.</summary>
+    /// <summary>Turns the OpenAPI document and Swagger UI on or off; default: on except in Production.</summary>
+    public const string SwaggerSetting = "MlCustomer:Swagger";
+
+    /// <summary>The middleware pipeline: security headers, errors, status codes, auth, limits, timeouts, Swagger.</summary>
     public static WebApplication UseMlCustomerApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseSecurityHeaders();
+        if (!app.Environment.IsDevelopment())
+        {
+            // Only sent on HTTPS requests; plain HTTP behind a TLS-terminating proxy is unaffected.
+            app.UseHsts();
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseSwagger();
-        app.UseSwaggerUI(options => options.DocumentTitle = "MlCustomer API");
+        // In Production the API's description and its try-it page are not published unless asked for.
+        if (app.Configuration.GetValue<bool?>(SwaggerSetting) ?? !app.Environment.IsProduction())
+        {
+            app.UseSwagger();
+            app.UseSwaggerUI(options => options.DocumentTitle = "MlCustomer API");
+        }
+
         app.UseRequestBodyLimits();
         app.UseAuthentication();
         app.UseRateLimiter();
@@ -123,7 +139,11 @@ public static class MlCustomerApiExtensions
         ArgumentNullException.ThrowIfNull(app);
         // Liveness runs no check: it answers as soon as the process serves requests.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = ModelsReadyHealthCheck.WriteAsync,
+        });
 
         var api = app.MapGroup(ApiPrefix)
             .RequireRateLimiting(ApiLimits.PerKeyPolicy)

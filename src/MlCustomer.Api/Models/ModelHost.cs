@@ -94,6 +94,9 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
             if (folder is null)
             {
                 result = new ReloadResult(ReloadOutcome.InvalidPath, pathProblem, from, null);
+                // A missing start bundle is said as such (readiness and the 503s give this reason), not "still loading".
+                LastError = pathProblem;
+                LogRefused(logger, name ?? StartupBundle, pathProblem!);
             }
             else
             {
@@ -149,7 +152,11 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
         {
             // One MLContext per generation: nothing the old models registered is shared with the new ones.
             var ml = new MLContext(seed: TrainingOptions.DefaultSeed);
+            CheckFilesContained(folder);
             var bundle = ModelBundle.Load(ml, folder);
+            // Checked after loading, whose own checks name a model file that disagrees with the card's contract;
+            // the digests and the version then catch any other change (a zip edited or swapped, a rule changed).
+            BundleVersion.Verify(folder);
             var rules = RulesOverride(bundle);
             next = new ModelGeneration(source, bundle, ml, DateTimeOffset.UtcNow, rules);
             next.WarmUp();
@@ -180,9 +187,16 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
     {
         if (name is null)
         {
-            return Directory.Exists(StartupBundle)
-                ? (StartupBundle, null)
-                : (null, $"The configured bundle folder {options.Value.BundlePath} does not exist.");
+            if (!Directory.Exists(StartupBundle))
+            {
+                return (null, $"The start bundle folder {options.Value.BundlePath} (MlCustomer:BundlePath) is missing: no model is loaded. " +
+                    $"Put a bundle there (train one with: {ModelBundle.TrainCommand}) and restart, or load one with POST /api/v1/models/reload.");
+            }
+
+            // The start bundle may be configured outside the root; one named inside it must really be there.
+            return IsInside(StartupBundle, BundlesRoot) && LinksOutOfRoot(StartupBundle)
+                ? (null, $"The configured bundle folder {options.Value.BundlePath} is a symbolic link to a folder outside the bundles root; it is not followed.")
+                : (StartupBundle, null);
         }
 
         if (!BundleName().IsMatch(name) || name.Contains("..", StringComparison.Ordinal))
@@ -192,14 +206,74 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
 
         var root = BundlesRoot;
         var folder = Path.GetFullPath(Path.Combine(root, name));
-        if (!folder.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        if (!IsInside(folder, root))
         {
             return (null, "The bundle folder must be inside the bundles root.");
         }
 
-        return Directory.Exists(folder)
-            ? (folder, null)
-            : (null, $"There is no bundle folder '{name}' under the bundles root.");
+        if (!Directory.Exists(folder))
+        {
+            return (null, $"There is no bundle folder '{name}' under the bundles root.");
+        }
+
+        return LinksOutOfRoot(folder) ? (null, $"The bundle folder '{name}' is a symbolic link to a folder outside the bundles root; it is not followed.") : (folder, null);
+    }
+
+    // A symbolic link under the root could point anywhere: what counts is where the folder really is.
+    private bool LinksOutOfRoot(string folder)
+    {
+        try
+        {
+            return !IsInside(RealPath(folder), RealPath(BundlesRoot));
+        }
+        catch (IOException)
+        {
+            // A loop of links, or one that cannot be read, leads nowhere a bundle can be.
+            return true;
+        }
+    }
+
+    // Every file a load reads must really be inside the bundles root (or, for a start bundle configured outside
+    // the root, inside its own folder): a model file that is a symbolic link out of it is refused, not followed.
+    private void CheckFilesContained(string folder)
+    {
+        try
+        {
+            var realFolder = RealPath(folder);
+            var realRoot = RealPath(BundlesRoot);
+            var boundary = IsInside(realFolder, realRoot) ? realRoot : realFolder;
+            foreach (var file in Directory.EnumerateFileSystemEntries(folder))
+            {
+                if (!IsInside(RealPath(file), boundary))
+                {
+                    throw new ModelBundleException(
+                        $"{Path.GetFileName(file)} in {Path.GetFullPath(folder)} is a symbolic link to a file outside the bundles root; it is not followed.");
+                }
+            }
+        }
+        catch (IOException e)
+        {
+            throw new ModelBundleException($"The files of {Path.GetFullPath(folder)} cannot be resolved ({e.Message}).");
+        }
+    }
+
+    private static bool IsInside(string path, string root) =>
+        path.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    /// <summary>The path with every symbolic link along it resolved (what realpath(3) gives).</summary>
+    internal static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var current = Path.GetPathRoot(full)!;
+        foreach (var part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(current, part);
+            FileSystemInfo entry = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
+            // A link's target may itself lie under links; resolving it again settles those too.
+            current = entry.LinkTarget is null ? next : RealPath(entry.ResolveLinkTarget(returnFinalTarget: true)!.FullName);
+        }
+
+        return current;
     }
 
     /// <inheritdoc />

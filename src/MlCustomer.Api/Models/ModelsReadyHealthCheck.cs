@@ -2,11 +2,23 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace MlCustomer.Api.Models;
 
-/// <summary>Ready once a bundle is loaded and warmed up.</summary>
+/// <summary>Ready once a bundle is loaded and warmed up; otherwise says why not (still loading, missing, refused).</summary>
 internal sealed class ModelsReadyHealthCheck(ModelHost host) : IHealthCheck
 {
+    /// <summary>Writes the status and, when not healthy, the reasons, so an operator sees why without reading logs.</summary>
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(report);
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var reasons = report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy).Select(e => e.Description);
+        return context.Response.WriteAsync(report.Status == HealthStatus.Healthy
+            ? report.Status.ToString()
+            : $"{report.Status}: {string.Join("; ", reasons)}");
+    }
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(host.Current is { } generation
             ? HealthCheckResult.Healthy($"bundle {generation.Version}")
-            : HealthCheckResult.Unhealthy(host.LastError ?? "no model bundle loaded yet"));
+            : HealthCheckResult.Unhealthy(host.LastError ?? "the start bundle is still loading"));
 }

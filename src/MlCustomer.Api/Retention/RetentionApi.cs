@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.Security;
 using MlCustomer.Api.Storage;
@@ -88,6 +89,8 @@ public static class RetentionApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var group = api.MapGroup("/retention").WithTags("Retention").RequireAuthorization(ApiRoles.ScorerPolicy);
+        // It reads a whole run from storage: bounded like every JSON endpoint, so a slow call answers 504.
+        group.WithRequestTimeout(ApiLimits.JsonTimeoutPolicy);
         group.MapGet("/targets", GetTargets)
             .WithName("GetRetentionTargets")
             .WithSummary("Whom to give a retention offer within a budget, ranked by expected return, from the latest succeeded scoring run (JSON, or CSV with Accept: text/csv)")

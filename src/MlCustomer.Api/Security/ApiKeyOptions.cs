@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace MlCustomer.Api.Security;
 
@@ -16,6 +17,12 @@ public sealed class ApiKeyOptions : IValidatableObject
 
     /// <summary>The configured keys.</summary>
     public List<ApiKeyEntry> ApiKeys { get; set; } = [];
+
+    /// <summary>
+    /// Lets the service start outside Development with no keys (it then answers 401 to every API call). Off by
+    /// default: a deployment that forgot its keys refuses to start instead of reporting ready while refusing everyone.
+    /// </summary>
+    public bool AllowNoApiKeys { get; set; }
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -55,4 +62,16 @@ public sealed class ApiKeyEntry
     [Required]
     [RegularExpression("^[0-9a-fA-F]{64}$", ErrorMessage = "Sha256 must be 64 hex characters (the SHA-256 of the key).")]
     public string Sha256 { get; set; } = "";
+}
+
+/// <summary>Outside Development, no keys is a configuration mistake: start-up fails with what to configure.</summary>
+internal sealed class ApiKeysRequired(IHostEnvironment environment) : IValidateOptions<ApiKeyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ApiKeyOptions options) =>
+        options.ApiKeys.Count > 0 || options.AllowNoApiKeys || environment.IsDevelopment()
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(
+                $"No API keys are configured (MlCustomer:ApiKeys) in the {environment.EnvironmentName} environment, so every API call would be refused with 401. " +
+                "Configure at least one key as its SHA-256 hash (MlCustomer__ApiKeys__0__Name, __Role, __Sha256; see the README, \"Running in production\"), " +
+                "or set MlCustomer:AllowNoApiKeys=true to start anyway.");
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using MlCustomer.Api.Limits;
 using MlCustomer.Api.Retention;
 using MlCustomer.Api.Security;
 using MlCustomer.Api.Storage;
@@ -50,6 +51,8 @@ public static class TiersApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var group = api.MapGroup("/tiers").WithTags("Tiers").RequireAuthorization(ApiRoles.ScorerPolicy);
+        // It reads a whole run from storage: bounded like every JSON endpoint, so a slow call answers 504.
+        group.WithRequestTimeout(ApiLimits.JsonTimeoutPolicy);
         group.MapGet("/summary", GetSummary)
             .WithName("GetTiersSummary")
             .WithSummary("The customer pyramid (tiers A–D), the top-20% share of profit and the false-big count, from the latest succeeded scoring run");

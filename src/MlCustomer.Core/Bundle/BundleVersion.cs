@@ -39,13 +39,7 @@ public static class BundleVersion
         foreach (var (file, zip) in modelZips.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
             Append(hash, file);
-            using var archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: true);
-            foreach (var entry in archive.Entries.OrderBy(e => e.FullName, StringComparer.Ordinal))
-            {
-                Append(hash, entry.FullName);
-                using var content = entry.Open();
-                Append(hash, SHA256.HashData(content));
-            }
+            AppendEntries(hash, zip);
         }
 
         Append(hash, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(ScoringParts(card), ModelBundle.CardJson)));
@@ -54,7 +48,25 @@ public static class BundleVersion
     }
 
     /// <summary>The version of a bundle in memory (its models serialised as <see cref="ModelBundle.Save"/> writes them).</summary>
-    public static string Of(MLContext ml, ModelBundle bundle)
+    public static string Of(MLContext ml, ModelBundle bundle) => WithModelStreams(ml, bundle, zips => Compute(zips, bundle.Card, bundle.Rules));
+
+    /// <summary>Each model file's digest (<see cref="OfModel"/>) of a bundle in memory, as the card records them.</summary>
+    public static IReadOnlyDictionary<string, string> ModelHashesOf(MLContext ml, ModelBundle bundle) =>
+        WithModelStreams(ml, bundle, zips => zips.ToDictionary(z => z.Key, z => OfModel(z.Value), StringComparer.Ordinal));
+
+    /// <summary>
+    /// The digest of one model zip (read from the start): SHA-256 of its entries' names and contents in name order,
+    /// the same walk the version makes, so re-zipping the same model keeps it and any change to a model changes it.
+    /// </summary>
+    public static string OfModel(Stream zip)
+    {
+        ArgumentNullException.ThrowIfNull(zip);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        AppendEntries(hash, zip);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static T WithModelStreams<T>(MLContext ml, ModelBundle bundle, Func<List<KeyValuePair<string, Stream>>, T> use)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(bundle);
@@ -69,7 +81,7 @@ public static class BundleVersion
                 stream.Position = 0;
             }
 
-            return Compute(zips, bundle.Card, bundle.Rules);
+            return use(zips);
         }
         finally
         {
@@ -112,6 +124,53 @@ public static class BundleVersion
         }
     }
 
+    /// <summary>
+    /// Checks that a saved bundle's files give the version its card states, so that a bundle whose models, card
+    /// or rules were changed after training (or whose card came from another bundle) is not served under a
+    /// version that promises other scores.
+    /// </summary>
+    /// <exception cref="ModelBundleException">The files give another version, or a file is missing or unreadable.</exception>
+    public static void Verify(string folder)
+    {
+        var card = ModelBundle.ReadCard(folder);
+        // Only the files the card's models are saved in: a card's own list of names could point anywhere.
+        foreach (var file in ModelBundle.ModelFilesOf(card))
+        {
+            if (card.ModelHashes?.GetValueOrDefault(file) is not { } recorded)
+            {
+                continue;
+            }
+
+            var path = Path.Combine(folder, file);
+            string found;
+            try
+            {
+                using var zip = File.OpenRead(path);
+                found = OfModel(zip);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                throw new ModelBundleException($"{file} in {Path.GetFullPath(folder)} cannot be read ({e.Message}). Retrain with: {ModelBundle.TrainCommand}");
+            }
+
+            if (!string.Equals(found, recorded, StringComparison.Ordinal))
+            {
+                throw new ModelBundleException(
+                    $"{file} in {Path.GetFullPath(folder)} is not the model {ModelBundle.CardFile} was written with (content digest {found[..Digits]}, the card records {recorded[..Math.Min(Digits, recorded.Length)]}): " +
+                    $"it was replaced or edited after training, or the card belongs to another bundle. Retrain with: {ModelBundle.TrainCommand}");
+            }
+        }
+
+        var actual = OfFolder(folder);
+        if (!string.Equals(actual, card.Version, StringComparison.Ordinal))
+        {
+            throw new ModelBundleException(
+                $"{ModelBundle.CardFile} in {Path.GetFullPath(folder)} states version {card.Version}, but the bundle's files give {actual}: " +
+                $"{string.Join(", ", ModelBundle.ModelFilesOf(card))}, the card's feature contract and scoring parts or {ModelBundle.RulesFile} " +
+                $"changed after training, or the card belongs to another bundle. Retrain with: {ModelBundle.TrainCommand}");
+        }
+    }
+
     // Everything in the card that a prediction or a decision depends on, and nothing that only describes the model.
     private static object ScoringParts(ModelCard card) => new
     {
@@ -125,6 +184,18 @@ public static class BundleVersion
         Segments = card.Segments is { } s ? new { s.ClusterToSegment, Names = s.Profiles.Select(p => new { p.Id, p.Name }) } : null,
         card.Tiers,
     };
+
+    // A zip's entries, in name order, by name and content digest: not the zip bytes, which carry timestamps.
+    private static void AppendEntries(IncrementalHash hash, Stream zip)
+    {
+        using var archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: true);
+        foreach (var entry in archive.Entries.OrderBy(e => e.FullName, StringComparer.Ordinal))
+        {
+            Append(hash, entry.FullName);
+            using var content = entry.Open();
+            Append(hash, SHA256.HashData(content));
+        }
+    }
 
     private static void Append(IncrementalHash hash, string text) => Append(hash, Encoding.UTF8.GetBytes(text));
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Segments;
 using MlCustomer.Core.Tiers;
@@ -99,7 +100,7 @@ public sealed class ModelBundle
     /// what training returns, so that a bundle in memory carries the version its saved folder will show.
     /// </summary>
     public ModelBundle Versioned(MLContext ml) =>
-        new(Card with { Version = BundleVersion.Of(ml, this) }, Churn, Segments, LifetimeValue, Rules, Revenue);
+        new(Card with { Version = BundleVersion.Of(ml, this), ModelHashes = BundleVersion.ModelHashesOf(ml, this) }, Churn, Segments, LifetimeValue, Rules, Revenue);
 
     /// <summary>Each model file the bundle has, with how to write it: the one place that decides what a saved model holds.</summary>
     internal IReadOnlyList<(string File, Action<Stream> Write)> ModelFiles(MLContext ml)
@@ -159,12 +160,12 @@ public sealed class ModelBundle
     {
         ArgumentNullException.ThrowIfNull(ml);
         var card = ReadCard(folder);
-        var churn = LoadModel(ml, folder, ChurnFile, card);
+        var churn = LoadModel(ml, folder, ChurnFile, card, rowModel: true);
         CheckRowModel(ml, churn, card, ChurnFile, card.Churn.SlotNames.Count);
         ITransformer? segments = null;
         if (card.Segments is not null)
         {
-            segments = LoadModel(ml, folder, SegmentsFile, card);
+            segments = LoadModel(ml, folder, SegmentsFile, card, rowModel: false);
         }
 
         var value = card.LifetimeValue is { } valueCard ? LoadValueModel(ml, folder, ValueFile, card, valueCard) : null;
@@ -218,7 +219,7 @@ public sealed class ModelBundle
 
     private static ITransformer LoadValueModel(MLContext ml, string folder, string file, ModelCard card, ValueCard valueCard)
     {
-        var model = LoadModel(ml, folder, file, card);
+        var model = LoadModel(ml, folder, file, card, rowModel: true);
         // A blend adds one reason slot (the statistical part) after the chain's own.
         CheckRowModel(ml, model, card, file, valueCard.SlotNames.Count - (valueCard.Blend is null ? 0 : 1));
         try
@@ -233,7 +234,7 @@ public sealed class ModelBundle
         return model;
     }
 
-    private static ITransformer LoadModel(MLContext ml, string folder, string file, ModelCard card)
+    private static ITransformer LoadModel(MLContext ml, string folder, string file, ModelCard card, bool rowModel)
     {
         var path = Path.Combine(folder, file);
         if (!File.Exists(path))
@@ -241,14 +242,65 @@ public sealed class ModelBundle
             throw new ModelBundleException($"The card of bundle {card.Version} names {file}, but {path} is missing. Retrain with: {TrainCommand}");
         }
 
+        ITransformer model;
+        DataViewSchema input;
         try
         {
-            return ml.Model.Load(path, out _);
+            model = ml.Model.Load(path, out input);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidDataException or IOException)
         {
             throw new ModelBundleException($"{path} cannot be loaded ({e.Message}). Retrain with: {TrainCommand}");
         }
+
+        if (rowModel)
+        {
+            CheckInputSchema(ml, input, card, file);
+        }
+
+        return model;
+    }
+
+    // ML.NET saves the schema a model was trained on inside its zip: the numeric features' names in vector order
+    // and both vectors' sizes. A card that lists other features, or the same ones in another order (two swapped,
+    // or a card copied from another bundle), would feed every customer's numbers to the wrong trees: refuse it.
+    private static void CheckInputSchema(MLContext ml, DataViewSchema input, ModelCard card, string file)
+    {
+        var expected = card.FeatureContract.Schema.Load(ml, []).Schema;
+        foreach (var name in new[] { nameof(ModelRow.Numeric), nameof(ModelRow.Categorical) })
+        {
+            var want = expected[name];
+            var have = input.GetColumnOrNull(name);
+            if (have is null || !have.Value.Type.Equals(want.Type))
+            {
+                throw new ModelBundleException(
+                    $"{file} was trained on a {name.ToLowerInvariant()} feature column of type {have?.Type.ToString() ?? "none"}, but {CardFile} describes {want.Type} " +
+                    $"(its feature contract does not belong to this model). Retrain with: {TrainCommand}");
+            }
+
+            if (!want.HasSlotNames())
+            {
+                continue;
+            }
+
+            var wantNames = SlotNames(want);
+            var haveNames = have.Value.HasSlotNames() ? SlotNames(have.Value) : [];
+            if (haveNames.Length > 0 && !wantNames.SequenceEqual(haveNames, StringComparer.Ordinal))
+            {
+                var differ = Enumerable.Range(0, wantNames.Length).Where(i => i >= haveNames.Length || haveNames[i] != wantNames[i])
+                    .Take(5).Select(i => $"#{i + 1} {wantNames[i]} in the card, {(i < haveNames.Length ? haveNames[i] : "none")} in the model");
+                throw new ModelBundleException(
+                    $"{file} was trained on the numeric features in another order or on other features than {CardFile} lists ({string.Join("; ", differ)}): " +
+                    $"the card does not belong to this model. Retrain with: {TrainCommand}");
+            }
+        }
+    }
+
+    private static string[] SlotNames(DataViewSchema.Column column)
+    {
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        column.GetSlotNames(ref names);
+        return names.DenseValues().Select(n => n.ToString()).ToArray();
     }
 
     private static void CheckRowModel(MLContext ml, ITransformer model, ModelCard card, string file, int slotCount)

@@ -49,6 +49,13 @@ public sealed record ModelCard
     /// </summary>
     public required string Version { get; init; }
 
+    /// <summary>
+    /// Each model file's content digest (<see cref="BundleVersion.OfModel"/>: its zip entries' names and contents), so a
+    /// model replaced or edited after training is refused by name; null in cards from before it was recorded. Not part
+    /// of the version, which covers the same content.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ModelHashes { get; init; }
+
     /// <summary>When training finished (UTC).</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 

@@ -24,6 +24,24 @@ public sealed class HealthEndpointTests
     }
 
     [Fact]
+    public async Task AMissingStartBundleIsReportedAsMissingNotAsStillLoading()
+    {
+        using var factory = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:BundlePath"] = "/nonexistent/mlcustomer-bundle" });
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        var detail = await Models.HostileBundleTests.NotReadyDetailAsync(client);
+        using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        using var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
+
+        Assert.Contains("/nonexistent/mlcustomer-bundle (MlCustomer:BundlePath) is missing", detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        var body = await ready.Content.ReadAsStringAsync();
+        Assert.StartsWith("Unhealthy: The start bundle folder /nonexistent/mlcustomer-bundle", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("loading", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    [Fact]
     public async Task TheApiBecomesReadyOnceABundleIsLoadedAndWarmedUp()
     {
         using var factory = ApiFactory.With(withBundle: false);

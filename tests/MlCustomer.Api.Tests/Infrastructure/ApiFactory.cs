@@ -28,11 +28,11 @@ public class ApiFactory : WebApplicationFactory<Program>
 
     /// <summary>The factory with the test defaults (the one xunit creates for class fixtures).</summary>
     public ApiFactory()
-        : this(null, withBundle: true, "Testing")
+        : this(null, withBundle: true, "Testing", withKeys: true)
     {
     }
 
-    private ApiFactory(IReadOnlyDictionary<string, string?>? settings, bool withBundle, string environment)
+    private ApiFactory(IReadOnlyDictionary<string, string?>? settings, bool withBundle, string environment, bool withKeys)
     {
         Environment = environment;
         Directory.CreateDirectory(BundlesRoot);
@@ -56,23 +56,33 @@ public class ApiFactory : WebApplicationFactory<Program>
             // Scoring runs read the generated data, not the repository's training-data/.
             ["MlCustomer:TransactionsPath"] = bundle.TransactionsFile,
             ["MlCustomer:CustomersPath"] = bundle.CustomersFile,
-            // Test keys, stored as their hashes like real ones; indices 10 and 11 leave the development keys (0, 1) in place.
-            ["MlCustomer:ApiKeys:10:Name"] = "test-admin",
-            ["MlCustomer:ApiKeys:10:Role"] = "admin",
-            ["MlCustomer:ApiKeys:10:Sha256"] = Hash(AdminKey),
-            ["MlCustomer:ApiKeys:11:Name"] = "test-scorer",
-            ["MlCustomer:ApiKeys:11:Role"] = "scorer",
-            ["MlCustomer:ApiKeys:11:Sha256"] = Hash(ScorerKey),
         };
+        if (withKeys)
+        {
+            foreach (var (key, value) in new Dictionary<string, string?>
+            {
+                // Test keys, stored as their hashes like real ones; indices 10 and 11 leave the development keys (0, 1) in place.
+                ["MlCustomer:ApiKeys:10:Name"] = "test-admin",
+                ["MlCustomer:ApiKeys:10:Role"] = "admin",
+                ["MlCustomer:ApiKeys:10:Sha256"] = Hash(AdminKey),
+                ["MlCustomer:ApiKeys:11:Name"] = "test-scorer",
+                ["MlCustomer:ApiKeys:11:Role"] = "scorer",
+                ["MlCustomer:ApiKeys:11:Sha256"] = Hash(ScorerKey),
+            })
+            {
+                overrides[key] = value;
+            }
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             overrides[key] = value;
         }
     }
 
-    /// <summary>A factory with <paramref name="settings"/> over the test defaults, optionally with an empty start folder or another environment.</summary>
-    public static ApiFactory With(IReadOnlyDictionary<string, string?>? settings = null, bool withBundle = true, string environment = "Testing") =>
-        new(settings, withBundle, environment);
+    /// <summary>A factory with <paramref name="settings"/> over the test defaults, optionally with an empty start folder, another environment or no API keys.</summary>
+    public static ApiFactory With(IReadOnlyDictionary<string, string?>? settings = null, bool withBundle = true, string environment = "Testing", bool withKeys = true) =>
+        new(settings, withBundle, environment, withKeys);
 
     /// <summary>This factory's temporary folder.</summary>
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "mlcustomer-api-tests", "factories", Guid.NewGuid().ToString("N"));
@@ -116,12 +126,8 @@ public class ApiFactory : WebApplicationFactory<Program>
         throw new TimeoutException("The API did not become ready in 15 s.");
     }
 
-    /// <summary>Adds a copy of the test bundle under the bundles root, optionally with another card version.</summary>
-    public string AddBundle(string name, string? version = null)
-    {
-        TestBundle.Instance.CopyTo(Path.Combine(BundlesRoot, name), version);
-        return name;
-    }
+    /// <summary>Adds a copy of the test bundle under the bundles root and returns its version; a variant other than 0 is another, correctly versioned bundle (see <see cref="TestBundle.CopyTo"/>).</summary>
+    public string AddBundle(string name, int variant = 0) => TestBundle.Instance.CopyTo(Path.Combine(BundlesRoot, name), variant);
 
     /// <summary>Adds a bundle folder with only a card: ModelBundle.Load must refuse it.</summary>
     public string AddBrokenBundle(string name)

@@ -57,8 +57,12 @@ public sealed class TestBundle
     /// <summary>The bundle version.</summary>
     public string Version { get; }
 
-    /// <summary>Copies the bundle into <paramref name="folder"/>, optionally under another card version.</summary>
-    public void CopyTo(string folder, string? version = null)
+    /// <summary>
+    /// Copies the bundle into <paramref name="folder"/> and returns its version. A <paramref name="variant"/> other
+    /// than 0 makes a genuinely different bundle: the same models with another save rate in rules.json, under the
+    /// version its files give (as training would write it), so it loads like any other bundle.
+    /// </summary>
+    public string CopyTo(string folder, int variant = 0)
     {
         Directory.CreateDirectory(folder);
         foreach (var file in Directory.GetFiles(BundleFolder))
@@ -66,10 +70,16 @@ public sealed class TestBundle
             File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
         }
 
-        if (version is not null)
+        if (variant == 0)
         {
-            var card = Path.Combine(folder, ModelBundle.CardFile);
-            File.WriteAllText(card, File.ReadAllText(card).Replace(Version, version, StringComparison.Ordinal));
+            return Version;
         }
+
+        var rules = ModelBundle.ReadRules(folder);
+        File.WriteAllText(Path.Combine(folder, ModelBundle.RulesFile), (rules with { SaveRate = Math.Round(rules.SaveRate + 0.01 * variant, 4) }).ToJson());
+        var version = BundleVersion.OfFolder(folder);
+        var card = Path.Combine(folder, ModelBundle.CardFile);
+        File.WriteAllText(card, File.ReadAllText(card).Replace(Version, version, StringComparison.Ordinal));
+        return version;
     }
 }

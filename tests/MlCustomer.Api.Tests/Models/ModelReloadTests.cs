@@ -39,19 +39,19 @@ public sealed class ModelReloadTests : IDisposable
     {
         await factory.WaitUntilReadyAsync();
         using var admin = factory.ClientWith(ApiFactory.AdminKey);
-        factory.AddBundle("next", version: "test-next");
+        var next = factory.AddBundle("next", variant: 1);
 
         using var response = await admin.ReloadAsync("next");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(TestBundle.Instance.Version, body.GetProperty("fromVersion").GetString());
-        Assert.Equal("test-next", body.GetProperty("model").GetProperty("version").GetString());
+        Assert.Equal(next, body.GetProperty("model").GetProperty("version").GetString());
         var audit = await admin.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/models/reloads", UriKind.Relative));
         var latest = audit.EnumerateArray().First();
         Assert.Equal("test-admin", latest.GetProperty("requestedBy").GetString());
         Assert.Equal("succeeded", latest.GetProperty("outcome").GetString());
-        Assert.Equal("test-next", latest.GetProperty("toVersion").GetString());
+        Assert.Equal(next, latest.GetProperty("toVersion").GetString());
         Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("requestedBy").GetString() == "startup");
     }
 
@@ -96,8 +96,8 @@ public sealed class ModelReloadTests : IDisposable
         await factory.WaitUntilReadyAsync();
         using var admin = factory.ClientWith(ApiFactory.AdminKey);
         using var scorer = factory.ClientWith(ApiFactory.ScorerKey);
-        factory.AddBundle("blue", version: "test-blue");
-        factory.AddBundle("green", version: "test-green");
+        var blue = factory.AddBundle("blue", variant: 1);
+        var green = factory.AddBundle("green", variant: 2);
         using var expectedResponse = await scorer.ScoreAsync(Requests.FeaturesBody(10));
         var expected = (await expectedResponse.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!.Customers;
 
@@ -114,8 +114,8 @@ public sealed class ModelReloadTests : IDisposable
         }
 
         var responses = await Task.WhenAll(burst);
-        Assert.All(responses, r => Assert.Contains(r.ModelVersion, new[] { TestBundle.Instance.Version, "test-blue", "test-green" }));
-        // The bundles share their models, so a response mixing engines would still agree; what must hold is
+        Assert.All(responses, r => Assert.Contains(r.ModelVersion, new[] { TestBundle.Instance.Version, blue, green }));
+        // The bundles share their models (only a rule differs), so a response mixing engines would still agree; what must hold is
         // that every answer is complete and equals what its model gives.
         Assert.All(responses, r => Assert.All(r.Customers, (c, i) => Assert.Equal(expected[i].ChurnProbability, c.ChurnProbability, 1e-9)));
     }

@@ -34,6 +34,36 @@ public sealed class BundleVersionTests(SmallSampleBundle sample) : IClassFixture
     }
 
     [Fact]
+    public void ASavedBundleRecordsEachModelsDigestAndPassesVerification()
+    {
+        var card = ModelBundle.ReadCard(sample.BundleFolder);
+
+        Assert.Equal(ModelBundle.ModelFilesOf(card).Order(StringComparer.Ordinal), card.ModelHashes!.Keys.Order(StringComparer.Ordinal));
+        using (var churn = File.OpenRead(Path.Combine(sample.BundleFolder, ModelBundle.ChurnFile)))
+        {
+            Assert.Equal(card.ModelHashes[ModelBundle.ChurnFile], BundleVersion.OfModel(churn));
+        }
+
+        BundleVersion.Verify(sample.BundleFolder);
+    }
+
+    [Fact]
+    public void VerificationNamesAModelFileChangedAfterTrainingAndAChangedRule()
+    {
+        var edited = sample.CopyOfBundle();
+        File.Copy(Path.Combine(edited, ModelBundle.RevenueFile), Path.Combine(edited, ModelBundle.ValueFile), overwrite: true);
+        var changedRules = sample.CopyOfBundle();
+        var rules = ModelBundle.ReadRules(changedRules);
+        File.WriteAllText(Path.Combine(changedRules, ModelBundle.RulesFile), (rules with { SaveRate = rules.SaveRate + 0.05 }).ToJson());
+
+        var model = Assert.Throws<ModelBundleException>(() => BundleVersion.Verify(edited));
+        var rule = Assert.Throws<ModelBundleException>(() => BundleVersion.Verify(changedRules));
+
+        Assert.StartsWith($"{ModelBundle.ValueFile} in ", model.Message, StringComparison.Ordinal);
+        Assert.Contains($"states version {sample.Result.Bundle.Card.Version}, but the bundle's files give {BundleVersion.OfFolder(changedRules)}", rule.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AChangedRuleGivesANewVersion()
     {
         var copy = sample.CopyOfBundle();
