@@ -144,7 +144,7 @@ public sealed record CustomerDecision
         var window = cutoffs.WindowDays;
         var costRule = rules.CostToServe;
         var profit = Profit.Net(facts.GrossProfitLast365Days, facts.CostToServeLast365Days, facts.RevenueLast365Days, costRule);
-        var charged = profit != facts.GrossProfitLast365Days || facts.CostToServeLast365Days == 0
+        var charged = costRule.Charges(facts.RevenueLast365Days)
             ? $"gross profit {Show.Amount(facts.GrossProfitLast365Days)} − cost-to-serve {Show.Amount(facts.CostToServeLast365Days)}"
             : $"gross profit {Show.Amount(facts.GrossProfitLast365Days)}, cost-to-serve {Show.Amount(facts.CostToServeLast365Days)} not charged without a purchase";
         var (tier, tierReason) = cutoffs.Explain(profit, $"profit {Show.Amount(profit)} in the last {window} days ({charged})", "tier");
@@ -177,7 +177,7 @@ public sealed record CustomerDecision
             : $"value at risk 0.00: predicted profit {Show.Amount(predicted)} {horizonText} is not positive, so there is nothing to lose";
 
         var (row, rule, action) = rules.ChooseAction(new ActionInput(tier, predictedTier, band, stage, lossMaking, falseBig, facts.Segment));
-        var actionReason = $"action {rule.Action} ({action.Description}, offer cost {Show.Amount(action.OfferCost)}): rule {row + 1} matched {rule.Describe()}";
+        var actionReason = $"action {rule.Action} ({action.Description}, {OfferCostText(action.OfferCost)}): rule {row + 1} matched {rule.Describe()}";
 
         return new CustomerDecision
         {
@@ -215,6 +215,29 @@ public sealed record CustomerDecision
                 new(DecisionRules.ValueAtRisk, valueReason),
                 new(DecisionRules.Action, actionReason),
             ],
+        };
+    }
+
+    /// <summary>How the action reason quotes an offer cost; <see cref="WithOfferCost"/> finds it there to replace it.</summary>
+    private static string OfferCostText(double cost) => $"offer cost {Show.Amount(cost)}";
+
+    /// <summary>
+    /// This decision with one offer cost asked for instead of the action's own (a target list with one cost for every
+    /// offer): the cost and the action reason quote the cost used, and the reason names the action's own.
+    /// </summary>
+    public CustomerDecision WithOfferCost(double cost)
+    {
+        if (cost == OfferCost)
+        {
+            return this;
+        }
+
+        var own = OfferCostText(OfferCost);
+        var used = $"{OfferCostText(cost)} (asked for this list; the action's own is {Show.Amount(OfferCost)})";
+        return this with
+        {
+            OfferCost = cost,
+            Reasons = [.. Reasons.Select(r => r.Rule == DecisionRules.Action ? r with { Text = r.Text.Replace(own, used, StringComparison.Ordinal) } : r)],
         };
     }
 

@@ -36,7 +36,17 @@ public static class DecisionCsv
             CsvText.Number(decision.ValueAtRisk, 2),
             CsvText.Escape(decision.Action),
             CsvText.Number(decision.OfferCost, 2),
-            CsvText.Escape(string.Join(TargetListCsv.ReasonSeparator, decision.Reasons.Select(r => r.Text))),
+            RuleReasons(decision),
         ];
+    }
+
+    /// <summary>Separates rule reasons in one cell; a reason itself may hold commas and semicolons.</summary>
+    public const string ReasonSeparator = " | ";
+
+    /// <summary>The decision's rule reasons as one CSV-escaped cell.</summary>
+    public static string RuleReasons(CustomerDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return CsvText.Escape(string.Join(ReasonSeparator, decision.Reasons.Select(r => r.Text)));
     }
 }

@@ -248,17 +248,7 @@ public static class RetentionTargets
         var reason = $"expected return {Show.Amount(saved - cost)} = churn probability {Show.Probability(customer.ChurnProbability)} × save rate {Show.Probability(saveRate)} × predicted profit {Show.Amount(customer.PredictedProfit)} − offer cost {Show.Amount(cost)} ({customer.ActionDescription}); pays above churn probability {Show.Probability(breakEven)}";
 
         // One cost for every offer replaces the action's: the customer's own action reason must quote the cost used.
-        if (cost != customer.OfferCost)
-        {
-            var own = $"offer cost {Show.Amount(customer.OfferCost)}";
-            var used = $"offer cost {Show.Amount(cost)} (asked for this list; the action's own is {Show.Amount(customer.OfferCost)})";
-            customer = customer with
-            {
-                OfferCost = cost,
-                Reasons = [.. customer.Reasons.Select(r => r.Rule == DecisionRules.Action ? r with { Text = r.Text.Replace(own, used, StringComparison.Ordinal) } : r)],
-            };
-        }
-
+        customer = customer.WithOfferCost(cost);
         return new RetentionTarget(customer, cost, saved, saved - cost, breakEven, reason);
     }
 }

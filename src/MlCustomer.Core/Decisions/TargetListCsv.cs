@@ -17,9 +17,6 @@ public static class TargetListCsv
         "expected_saved_profit", "expected_return", "break_even_probability", "cumulative_spend", "reason", "rule_reasons",
     ];
 
-    /// <summary>Separates rule reasons in one cell; a reason itself may hold commas and semicolons.</summary>
-    public const string ReasonSeparator = " | ";
-
     /// <summary>Writes the header and every target, highest expected return first.</summary>
     public static void Write(TextWriter writer, RetentionTargetList list)
     {
@@ -52,7 +49,7 @@ public static class TargetListCsv
                 CsvText.Number(target.BreakEvenProbability),
                 CsvText.Number(spend, 2),
                 CsvText.Escape(target.Reason),
-                CsvText.Escape(string.Join(ReasonSeparator, d.Reasons.Select(r => r.Text))),
+                DecisionCsv.RuleReasons(d),
             ];
             writer.Write(string.Join(',', cells) + "\n");
         }

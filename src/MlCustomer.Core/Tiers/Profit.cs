@@ -12,6 +12,9 @@ public sealed record CostToServeRule
     /// <summary>Charge cost-to-serve also to customers without revenue in the window (default true).</summary>
     public bool ChargeWithoutPurchase { get; init; } = true;
 
+    /// <summary>Whether a customer with <paramref name="revenue"/> in the window is charged cost-to-serve.</summary>
+    public bool Charges(double revenue) => ChargeWithoutPurchase || revenue > 0;
+
     /// <summary>The rule in words.</summary>
     public string Describe() => ChargeWithoutPurchase
         ? "cost-to-serve: charged to every customer, bought in the window or not"
@@ -52,7 +55,7 @@ public static class Profit
     public static double Net(double grossProfit, double costToServe, double revenue, CostToServeRule rule)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        return grossProfit - (rule.ChargeWithoutPurchase || revenue > 0 ? costToServe : 0);
+        return grossProfit - (rule.Charges(revenue) ? costToServe : 0);
     }
 
     /// <summary>Profit in the trailing window of a customer's features.</summary>

@@ -13,9 +13,6 @@ internal static class ScoreCsv
         "predicted_revenue", .. DecisionCsv.Columns, "model_reasons",
     ];
 
-    /// <summary>Separates rule reasons in one cell; a reason itself may hold commas and semicolons.</summary>
-    public const string ReasonSeparator = TargetListCsv.ReasonSeparator;
-
     public static void WriteHeader(TextWriter writer) => writer.Write(string.Join(',', Columns) + "\n");
 
     public static void WriteRow(TextWriter writer, ScoredCustomer customer)

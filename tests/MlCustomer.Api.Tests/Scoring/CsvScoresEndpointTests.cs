@@ -126,9 +126,7 @@ public sealed class CsvScoresEndpointTests : IDisposable
 
         using var response = await PostCsvAsync(client, string.Join('\n', csv));
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var errors = await Requests.ErrorsAsync(response);
-        Assert.Contains("not a finite number", Assert.Single(errors["line[4].recency_days"]), StringComparison.Ordinal);
+        await AssertRefusedAsync(response, "line[4].recency_days", "not a finite number");
     }
 
     [Fact]
@@ -204,9 +202,7 @@ public sealed class CsvScoresEndpointTests : IDisposable
 
         using var response = await PostCsvAsync(client, csv);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var errors = await Requests.ErrorsAsync(response);
-        Assert.Contains("opens a quoted field that is not closed within 65,536 characters", Assert.Single(errors["line[4]"]), StringComparison.Ordinal);
+        await AssertRefusedAsync(response, "line[4]", "opens a quoted field that is not closed within 65,536 characters");
     }
 
     [Fact]
@@ -218,9 +214,7 @@ public sealed class CsvScoresEndpointTests : IDisposable
 
         using var response = await PostCsvAsync(client, csv);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var errors = await Requests.ErrorsAsync(response);
-        Assert.Contains("is longer than 65,536 characters", Assert.Single(errors["line[3]"]), StringComparison.Ordinal);
+        await AssertRefusedAsync(response, "line[3]", "is longer than 65,536 characters");
     }
 
     [Fact]
@@ -249,9 +243,7 @@ public sealed class CsvScoresEndpointTests : IDisposable
 
         using var response = await PostCsvAsync(client, csv);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var errors = await Requests.ErrorsAsync(response);
-        Assert.Contains(problem, Assert.Single(errors["line[1]"]), StringComparison.Ordinal);
+        await AssertRefusedAsync(response, "line[1]", problem);
     }
 
     [Fact]
@@ -283,8 +275,7 @@ public sealed class CsvScoresEndpointTests : IDisposable
 
         using var response = await PostCsvAsync(client, string.Join('\n', csv));
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains(problem, Assert.Single((await Requests.ErrorsAsync(response))["line[3].customer_id"]), StringComparison.Ordinal);
+        await AssertRefusedAsync(response, "line[3].customer_id", problem);
     }
 
     [Fact]
@@ -297,8 +288,7 @@ public sealed class CsvScoresEndpointTests : IDisposable
 
         using var response = await PostCsvAsync(client, string.Join('\n', csv));
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("is longer than 200 characters", Assert.Single((await Requests.ErrorsAsync(response))["line[2].customer_id"]), StringComparison.Ordinal);
+        await AssertRefusedAsync(response, "line[2].customer_id", "is longer than 200 characters");
     }
 
     [Fact]
@@ -311,8 +301,7 @@ public sealed class CsvScoresEndpointTests : IDisposable
 
         using var response = await PostCsvBytesAsync(client, Encoding.Latin1.GetBytes(string.Join('\n', csv)));
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("is not valid UTF-8", Assert.Single((await Requests.ErrorsAsync(response))["line[3]"]), StringComparison.Ordinal);
+        await AssertRefusedAsync(response, "line[3]", "is not valid UTF-8");
     }
 
     [Fact]
@@ -409,6 +398,13 @@ public sealed class CsvScoresEndpointTests : IDisposable
         }
 
         return records;
+    }
+
+    // A 400 whose only error under key is the problem named.
+    private static async Task AssertRefusedAsync(HttpResponseMessage response, string key, string problem)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(problem, Assert.Single((await Requests.ErrorsAsync(response))[key]), StringComparison.Ordinal);
     }
 
     private static Task<HttpResponseMessage> PostCsvAsync(HttpClient client, string csv) =>
