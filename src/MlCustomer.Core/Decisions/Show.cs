@@ -6,7 +6,12 @@ namespace MlCustomer.Core.Decisions;
 internal static class Show
 {
     /// <summary>Money: 8,430.00.</summary>
-    public static string Amount(double value) => value.ToString("N2", CultureInfo.InvariantCulture);
+    public static string Amount(double value)
+    {
+        // A tiny negative (−1e-15 left by a subtraction) would read "-0.00".
+        var text = value.ToString("N2", CultureInfo.InvariantCulture);
+        return text == "-0.00" ? "0.00" : text;
+    }
 
     /// <summary>Days: 45 or 12.5.</summary>
     public static string Days(double value) => value.ToString("#,0.#", CultureInfo.InvariantCulture);
