@@ -360,7 +360,11 @@ public static class ScoreInputs
     {
         var data = new CustomerDataSet(
             histories.SelectMany(h => h.Lines).ToList(), histories.Select(h => h.Customer).ToList(),
-            contract.AttributeNames, CostIsEstimated: false, new LoadReport());
+            contract.AttributeNames, CostIsEstimated: false, new LoadReport())
+        {
+            // A request's service figures are the customer's totals at the request's as-of date.
+            CustomersExportDate = asOf,
+        };
         var table = FeatureBuilder.Build(data, new FeatureOptions
         {
             AsOfDate = asOf,

@@ -66,7 +66,8 @@ internal sealed partial class ScoringRunWorker(
         var clock = Stopwatch.StartNew();
         var transactionsPath = Path.GetFullPath(options.TransactionsPath, environment.ContentRootPath);
         var customersPath = string.IsNullOrWhiteSpace(options.CustomersPath) ? null : Path.GetFullPath(options.CustomersPath, environment.ContentRootPath);
-        var dataSet = CustomerDataLoader.Load(transactionsPath, customersPath, new LoadOptions());
+        var serviceEventsPath = string.IsNullOrWhiteSpace(options.ServiceEventsPath) ? null : Path.GetFullPath(options.ServiceEventsPath, environment.ContentRootPath);
+        var dataSet = CustomerDataLoader.Load(transactionsPath, customersPath, new LoadOptions(), serviceEventsPath);
         var loadMs = clock.ElapsedMilliseconds;
 
         clock.Restart();
