@@ -79,6 +79,7 @@ internal sealed partial class ScoringRunWorker(
             ChurnHorizonDays = generation.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
             ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
             IncludeLabels = false,
+            SnapshotAttributesBeforeExport = generation.Card.SnapshotAttributesBeforeExport,
         });
         var featuresMs = clock.ElapsedMilliseconds;
 
