@@ -293,6 +293,7 @@ public static class BundleTrainer
             Importance = importance,
             SlotNames = ModelExplanations.SlotNames(model.Model, schema.Load(ml, []).Schema),
             ProbabilityDistribution = FeatureDrift.LearnOutputs(probabilities),
+            TreeCovers = model.Covers,
         };
         return (model.Model, card, probabilities);
     }
@@ -367,6 +368,7 @@ public static class BundleTrainer
             Blend = model.Blend,
             SlotNames = model.Blend is null ? slotNames : [.. slotNames, ValueBlend.ReasonName],
             PredictionDistribution = FeatureDrift.LearnOutputs(predictions),
+            TreeCovers = model.Covers,
         };
         return (model.Model, card);
     }

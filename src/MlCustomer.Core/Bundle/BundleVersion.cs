@@ -43,6 +43,13 @@ public static class BundleVersion
         }
 
         Append(hash, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(ScoringParts(card), ModelBundle.CardJson)));
+        // The trees' covers decide the explanations; bundles trained before they were counted keep their versions.
+        if (card.Churn.TreeCovers is not null || card.LifetimeValue?.TreeCovers is not null || card.Revenue?.TreeCovers is not null)
+        {
+            Append(hash, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(
+                new { Churn = card.Churn.TreeCovers, Value = card.LifetimeValue?.TreeCovers, Revenue = card.Revenue?.TreeCovers }, ModelBundle.CardJson)));
+        }
+
         Append(hash, Encoding.UTF8.GetBytes(rules.ToJson()));
         return Prefix + Convert.ToHexStringLower(hash.GetHashAndReset())[..Digits];
     }

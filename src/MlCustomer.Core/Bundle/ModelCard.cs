@@ -227,6 +227,12 @@ public sealed record ChurnCard
 
     /// <summary>The calibrated churn probabilities of the held-out customers, for drift checks of the output (null in older cards).</summary>
     public OutputDistribution? ProbabilityDistribution { get; init; }
+
+    /// <summary>
+    /// The trees' covers over the training customers and the expected raw score (TreeSHAP's baseline), counted at
+    /// training because ML.NET's trees do not keep them; null for LightGBM and for bundles trained before.
+    /// </summary>
+    public Explanations.TreeCovers? TreeCovers { get; init; }
 }
 
 /// <summary>The segmentation's card section.</summary>
@@ -310,4 +316,11 @@ public sealed record ValueCard
 
     /// <summary>The held-out customers' predictions, for drift checks of the output (null in older cards).</summary>
     public OutputDistribution? PredictionDistribution { get; init; }
+
+    /// <summary>
+    /// Each tree part's covers over its own fitting rows (the two-part model's purchase part over every training
+    /// customer, its amount part over those with value ≠ 0) and its expected output, for TreeSHAP; null for bundles
+    /// trained before.
+    /// </summary>
+    public IReadOnlyList<Explanations.TreeCovers>? TreeCovers { get; init; }
 }

@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Modeling;
 
 namespace MlCustomer.Core.LifetimeValue;
@@ -18,13 +19,15 @@ namespace MlCustomer.Core.LifetimeValue;
 /// <param name="Hyperparameters">The settings of the trees, by name.</param>
 /// <param name="CrossValidationGini">Normalized Gini of the winner (with its blend) over the cross-validation folds of the training part.</param>
 /// <param name="Blend">The blend with BG/NBD + Gamma-Gamma applied after the chain, or null when the trees stand alone.</param>
+/// <param name="Covers">Each tree part's covers over its own fitting rows, for TreeSHAP (purchase and amount, or regression).</param>
 public sealed record TrainedValueModel(
     ITransformer Model,
     string Algorithm,
     string Selection,
     IReadOnlyDictionary<string, double> Hyperparameters,
     CrossValidated CrossValidationGini,
-    ValueBlend? Blend);
+    ValueBlend? Blend,
+    IReadOnlyList<TreeCovers>? Covers = null);
 
 /// <summary>
 /// Builds and trains the lifetime value model: predicted profit in the value horizon (negative allowed).
@@ -127,9 +130,10 @@ public static class LifetimeValueTrainer
             $"(Ginis within {GiniTieTolerance} are a tie, settled by the lower mean MAE). " +
             $"{Describe(regression)}; {Describe(twoPart)}.");
         var (blend, blendGini, blendSelection) = ChooseBlend(schema, rows, foldOf, winner, options);
-        var model = Fit(ml, schema, rows, options, chooseTwoPart, withContributions: true);
+        var covers = new List<TreeCovers>();
+        var model = Fit(ml, schema, rows, options, chooseTwoPart, withContributions: true, covers);
         var algorithm = blend is null ? winner.Algorithm : $"{winner.Algorithm}, blended with BG/NBD + Gamma-Gamma ({blend.TreeWeight:0.0} × trees)";
-        return new TrainedValueModel(model, algorithm, $"{selection} {blendSelection}", Hyperparameters(options), blendGini ?? winner.Gini, blend);
+        return new TrainedValueModel(model, algorithm, $"{selection} {blendSelection}", Hyperparameters(options), blendGini ?? winner.Gini, blend, covers);
     }
 
     /// <summary>
@@ -259,7 +263,8 @@ public static class LifetimeValueTrainer
     /// kind sums to the prediction; they rank the reasons.)
     /// </summary>
     internal static ITransformer Fit(
-        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, LifetimeValueOptions options, bool twoPart, bool withContributions)
+        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, LifetimeValueOptions options, bool twoPart, bool withContributions,
+        List<TreeCovers>? covers = null)
     {
         var all = schema.Load(ml, rows);
         var featurizer = FeatureSchema.Featurizer(ml).Fit(all);
@@ -269,17 +274,25 @@ public static class LifetimeValueTrainer
         if (twoPart)
         {
             var purchaseRows = rows.Select(r => WithLabel(r, r.Value != 0)).ToList();
-            var purchase = PurchaseTrainer(ml, options).Fit(featurizer.Transform(schema.Load(ml, purchaseRows)));
+            var purchaseData = featurizer.Transform(schema.Load(ml, purchaseRows));
+            var purchase = PurchaseTrainer(ml, options).Fit(purchaseData);
+            covers?.Add(TreeCovers.Count(
+                "purchase", $"the {rows.Count:N0} training customers", purchase.Model.SubModel, purchaseData, FeatureSchema.FeaturesColumn));
             var keepProbability = ml.Transforms.CopyColumns(ProbabilityColumn, BinaryProbabilityColumn).Fit(purchase.Transform(featurizer.Transform(all)));
             parts.Add(purchase);
             parts.Add(keepProbability);
             var buyers = rows.Where(r => r.Value != 0).ToList();
-            amount = RegressionTrainer(ml, options).Fit(featurizer.Transform(schema.Load(ml, buyers)));
+            var buyerData = featurizer.Transform(schema.Load(ml, buyers));
+            amount = RegressionTrainer(ml, options).Fit(buyerData);
+            covers?.Add(TreeCovers.Count(
+                "amount", $"the {buyers.Count:N0} training customers with {options.LabelName} ≠ 0", amount.Model, buyerData, FeatureSchema.FeaturesColumn));
             beforeAmount = keepProbability.Transform(purchase.Transform(featurizer.Transform(all)));
         }
         else
         {
             amount = RegressionTrainer(ml, options).Fit(featurizer.Transform(all));
+            covers?.Add(TreeCovers.Count(
+                "regression", $"the {rows.Count:N0} training customers", amount.Model, featurizer.Transform(all), FeatureSchema.FeaturesColumn));
             beforeAmount = featurizer.Transform(all);
         }
 

@@ -97,16 +97,12 @@ public sealed class CommittedTreesShapTests
         var data = bundle.Card.FeatureContract.Schema.Load(ml, rows);
         var vectors = BundleTrees.FeatureVectors(bundle.Churn, data, model.FeatureColumn);
         var scores = ml.Data.CreateEnumerable<ChurnScore>(bundle.Churn.Transform(data), reuseRowObject: false).Select(s => s.Score).ToList();
-        var trees = ShapTree.FromFastTree(model.Model, slot => slot);
-        foreach (var tree in trees)
-        {
-            foreach (var vector in vectors)
-            {
-                tree.CountCovers(vector);
-            }
-        }
-
+        // The covers the card stores: counted at training over the training customers.
+        var stored = bundle.Card.Churn.TreeCovers!;
+        var trees = stored.Apply(model.Model, slot => slot);
         var baseline = trees.Sum(t => t.ExpectedValue());
+        Assert.Equal(stored.Baseline, baseline, 1e-9);
+        Assert.Equal(bundle.Card.Split.TrainCustomers, stored.Rows);
         for (var i = 0; i < vectors.Count; i += 10)
         {
             var effects = new double[vectors[i].Length];
