@@ -52,10 +52,20 @@ after = f + s + st
 print(f"  customers {n:,}; load {load} ms; features {f} ms; scoring {s} ms; storing {st} ms")
 print(f"  after loading: {after} ms = {n / after * 1000 if after else 0:,.0f} customers/s")'
   echo "  server RSS during the run: start $(($(head -1 "$samples") / 1024)) MB, peak $(($(sort -n "$samples" | tail -1) / 1024)) MB, end $(($(rss) / 1024)) MB"
-  sync
-  size=$(du -cb "$work"/mlcustomer.db* | tail -1 | cut -f1)
-  customers=$(echo "$body" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')
-  echo "  database (with -wal): $((size / 1024 / 1024)) MB after $run run(s) = $((size / customers / run)) bytes per customer per run"
+  grep -F "$id steps" "$api_log" | sed -E 's/.*steps/  steps/' || true
+  # The file after a checkpoint (the WAL folded in), and what the compact rows, their index and the candidates take (dbstat).
+  python3 - "$work/mlcustomer.db" "$(echo "$body" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')" "$run" <<'PY'
+import sqlite3, sys
+db, customers, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+c = sqlite3.connect(db)
+c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+size = c.execute("PRAGMA page_count").fetchone()[0] * c.execute("PRAGMA page_size").fetchone()[0]
+tables = dict(c.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall())
+compact = sum(tables.get(t, 0) for t in ("customer_scores", "ix_customer_scores_customer", "run_target_candidates"))
+legacy = sum(tables.get(t, 0) for t in ("stored_scores", "ix_stored_scores_customer", "sqlite_autoindex_stored_scores_1"))
+print(f"  database file after checkpoint: {size / 2**20:,.0f} MB after {runs} run(s) = {size / customers / runs:,.0f} bytes per customer per run"
+      f" (compact rows + index + candidates {compact / customers / runs:,.0f}, legacy stored_scores {legacy / customers / runs:,.0f})")
+PY
 done
 
 lua="$work/key.lua"

@@ -128,14 +128,19 @@ internal sealed partial class ScoringRunWorker(
         // at most two chunks wait in between, so memory beyond the features is a few chunks, whatever the base.
         var chunks = Channel.CreateBounded<CompactScore[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         await using var writer = await store.BeginRunScoresAsync(run.Id, await store.NextScoreKeyAsync(cancellationToken), cancellationToken);
+        // Where the time goes, for the log: models, rules, encoding, waiting for the writer, and the writer's own time.
+        var (modelTime, ruleTime, encodeTime, waitTime, writeTime) = (new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch());
         var storing = Task.Run(async () =>
         {
             await foreach (var rows in chunks.Reader.ReadAllAsync(cancellationToken))
             {
+                writeTime.Start();
                 foreach (var row in rows)
                 {
                     writer.Add(row);
                 }
+
+                writeTime.Stop();
             }
         }, cancellationToken);
         try
@@ -144,7 +149,10 @@ internal sealed partial class ScoringRunWorker(
             foreach (var chunk in table.Rows.Chunk(ChunkSize))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                modelTime.Start();
                 var scores = generation.Scorer.Score(chunk, table.AttributeNames, settings.Reasons);
+                modelTime.Stop();
+                ruleTime.Start();
                 var decisions = new CustomerDecision?[chunk.Length];
                 Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
                 {
@@ -154,6 +162,8 @@ internal sealed partial class ScoringRunWorker(
                     }
                 });
 
+                ruleTime.Stop();
+                encodeTime.Start();
                 var rows = new CompactScore[chunk.Length];
                 for (var i = 0; i < chunk.Length; i++)
                 {
@@ -183,7 +193,10 @@ internal sealed partial class ScoringRunWorker(
                 }
 
                 offset += chunk.Length;
+                encodeTime.Stop();
+                waitTime.Start();
                 await chunks.Writer.WriteAsync(rows, cancellationToken);
+                waitTime.Stop();
             }
         }
         finally
@@ -194,6 +207,8 @@ internal sealed partial class ScoringRunWorker(
         }
 
         var scoringMs = clock.ElapsedMilliseconds;
+        LogRunSteps(logger, run.Id, modelTime.ElapsedMilliseconds, ruleTime.ElapsedMilliseconds, encodeTime.ElapsedMilliseconds, waitTime.ElapsedMilliseconds,
+            writeTime.ElapsedMilliseconds);
         clock.Restart();
         var drift = new RunDrift(featureDrift, generation.Card.OutputDrift(churnProbabilities, predictedProfits));
         var context = new DecisionContext
@@ -233,6 +248,9 @@ internal sealed partial class ScoringRunWorker(
             return index;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} steps (wall ms): models {ModelMs}, rules {RuleMs}, encoding {EncodeMs}, waiting for the writer {WaitMs}; the writer's own {WriteMs}")]
+    private static partial void LogRunSteps(ILogger logger, string runId, long modelMs, long ruleMs, long encodeMs, long waitMs, long writeMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pruning old scoring runs failed; the next run tries again")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);

@@ -213,35 +213,38 @@ public sealed partial class ScoreStore
         connection.Open();
         var context = Context(run.Id, (string)(ScalarAsync(connection, "SELECT decision_context FROM scoring_runs WHERE id = @id", [("@id", run.Id)], CancellationToken.None)
             .GetAwaiter().GetResult() ?? throw new InvalidOperationException($"Scoring run {run.Id} kept no decision context.")));
+        // One query for every customer asked (a JSON array parameter), not one round trip each.
         using var command = Command(connection, null, """
-            SELECT churn_probability, segment_id, predicted_gross_profit, facts FROM customer_scores WHERE score_key = @key AND customer_id = @customer
-            """, [("@key", run.ScoreKey), ("@customer", null)]);
-        var decisions = new List<CustomerDecision>(customerIds.Count);
-        foreach (var id in customerIds)
+            SELECT customer_id, churn_probability, segment_id, predicted_gross_profit, facts FROM customer_scores
+            WHERE score_key = @key AND customer_id IN (SELECT value FROM json_each(@customers))
+            """, [("@key", run.ScoreKey), ("@customers", JsonSerializer.Serialize(customerIds))]);
+        var found = new Dictionary<string, CustomerDecision>(customerIds.Count, StringComparer.Ordinal);
+        using (var reader = command.ExecuteReader())
         {
-            command.Parameters[1].Value = id;
-            using var reader = command.ExecuteReader();
-            if (!reader.Read() || reader.IsDBNull(3))
+            while (reader.Read())
             {
-                continue;
-            }
+                if (reader.IsDBNull(4))
+                {
+                    continue;
+                }
 
-            var segment = reader.IsDBNull(1) ? null : context.SegmentNames.GetValueOrDefault(reader.GetInt32(1));
-            var decision = context.Decide(id, reader.GetDouble(0), reader.IsDBNull(2) ? null : reader.GetDouble(2), segment, (byte[])reader.GetValue(3));
-            if (decision is not null)
-            {
-                decisions.Add(decision);
+                var id = reader.GetString(0);
+                var segment = reader.IsDBNull(2) ? null : context.SegmentNames.GetValueOrDefault(reader.GetInt32(2));
+                if (context.Decide(id, reader.GetDouble(1), reader.IsDBNull(3) ? null : reader.GetDouble(3), segment, (byte[])reader.GetValue(4)) is { } decision)
+                {
+                    found[id] = decision;
+                }
             }
         }
 
-        return decisions;
+        return [.. customerIds.Where(found.ContainsKey).Select(id => found[id])];
     }
 
     private DecisionContext Context(string runId, string json) => contexts.GetOrAdd(runId, _ => DecisionContext.FromJson(json));
 
     /// <summary>
-    /// Deletes the scores, decisions and candidates of succeeded runs beyond the <paramref name="keep"/> latest finished
-    /// (never the current run), marks them pruned and compacts the file. Returns the pruned run ids.
+    /// Keeps the current run and the latest finished others up to <paramref name="keep"/> runs; deletes the scores,
+    /// decisions and candidates of the rest, marks them pruned and compacts the file. Returns the pruned run ids.
     /// </summary>
     public async Task<IReadOnlyList<string>> PruneAsync(int keep, CancellationToken cancellationToken)
     {
@@ -258,7 +261,8 @@ public sealed partial class ScoreStore
             }
         }
 
-        var pruned = runs.Skip(keep).Where(r => r.Id != current).ToList();
+        // The current run counts as one of the kept, whatever its finish; the others by finish, latest first.
+        var pruned = runs.OrderBy(r => r.Id == current ? 0 : 1).Skip(keep).ToList();
         foreach (var (id, key) in pruned)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -15,7 +15,8 @@ public sealed class StorageOptions
     /// <summary>
     /// Succeeded scoring runs whose scores are kept (<c>MlCustomer:KeepScoringRuns</c>): after each run the older ones'
     /// scores, decisions and target candidates are deleted and the file is compacted; their run records and summaries
-    /// stay (status <c>pruned</c>). The current run (latest as-of date, then latest finish) is always kept.
+    /// stay (status <c>pruned</c>). The current run (latest as-of date, then latest finish) is always one of those kept,
+    /// the others are the latest finished.
     /// </summary>
     [Range(1, 1_000)]
     public int KeepScoringRuns { get; set; } = 3;
