@@ -16,6 +16,8 @@ public sealed partial class ScoreStore
     // Parsed once per run: every read of a stored decision needs its run's rules, cut-offs and names.
     private readonly ConcurrentDictionary<string, DecisionContext> contexts = new(StringComparer.Ordinal);
 
+    private readonly ConcurrentDictionary<string, ProfitConcentration?> summaries = new(StringComparer.Ordinal);
+
     // The target candidates of the runs asked for lately (in practice the current one): a million customers' candidates
     // are ~50 MB in memory, read once from their blob and shared by every concurrent call.
     private readonly ConcurrentDictionary<string, Lazy<Task<TargetCandidates?>>> candidates = new(StringComparer.Ordinal);
@@ -110,7 +112,8 @@ public sealed partial class ScoreStore
             }
 
             await transaction.CommitAsync(cancellationToken);
-            store.candidates.TryRemove(runId, out _);
+            // The first target list of a new run should not pay for reading back what the run has in hand.
+            store.candidates[runId] = new Lazy<Task<TargetCandidates?>>(Task.FromResult(targetCandidates));
         }
 
         /// <inheritdoc />
@@ -174,10 +177,17 @@ public sealed partial class ScoreStore
     /// <summary>The pyramid a run stored when it ended; null for runs stored before migration 7 and runs without decisions.</summary>
     public async Task<ProfitConcentration?> GetSummaryAsync(string runId, CancellationToken cancellationToken)
     {
+        // A run's summary never changes once stored (erasure keeps the totals): read and parsed once per run.
+        if (summaries.TryGetValue(runId, out var cached))
+        {
+            return cached;
+        }
+
         await using var connection = await OpenAsync(cancellationToken);
-        return await ScalarAsync(connection, "SELECT summary FROM scoring_runs WHERE id = @id", [("@id", runId)], cancellationToken) is string json
+        var summary = await ScalarAsync(connection, "SELECT summary FROM scoring_runs WHERE id = @id", [("@id", runId)], cancellationToken) is string json
             ? JsonSerializer.Deserialize<ProfitConcentration>(json, SummaryJson)
             : null;
+        return summaries.GetOrAdd(runId, summary);
     }
 
     /// <summary>
