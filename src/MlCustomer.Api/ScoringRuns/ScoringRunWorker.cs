@@ -19,8 +19,8 @@ namespace MlCustomer.Api.ScoringRuns;
 /// Scores the whole customer base, one queued run at a time: loads the configured data files, builds
 /// features at the run's as-of date with the trainer's builder, scores with the model generation current
 /// when the run starts (kept for the whole run), decides each customer's tier, flags and action with that
-/// generation's rules, and stores every customer's compact scores (the decision as the facts it was made on), the
-/// run's pyramid and its target candidates in one transaction; then prunes runs beyond the retention policy.
+/// generation's rules, and stores every customer's compact scores (the decision as the facts it was made on) chunk by
+/// chunk, then the run's pyramid and its target candidates, which make the rows visible; then prunes runs beyond the retention policy.
 /// </summary>
 internal sealed partial class ScoringRunWorker(
     QueuedScoringRuns queue,
@@ -56,6 +56,8 @@ internal sealed partial class ScoringRunWorker(
                 // These carry messages written for the person who started the run (file, line, what to do).
                 run = run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message };
                 LogRunFailed(logger, e, run.Id);
+                // Chunks are committed as they are written: a failed run's rows go (no view ever read them).
+                await store.DeleteUnfinishedScoresAsync(CancellationToken.None);
             }
 
             await store.UpdateRunAsync(run, CancellationToken.None);
@@ -142,6 +144,7 @@ internal sealed partial class ScoringRunWorker(
                     writer.Add(row);
                 }
 
+                writer.CommitChunk();
                 writeTime.Stop();
             }
         }, cancellationToken);

@@ -26,11 +26,30 @@ public sealed partial class ScoreStore
     public async Task<long> NextScoreKeyAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return Convert.ToInt64(await ScalarAsync(connection, "SELECT COALESCE(MAX(score_key), 0) + 1 FROM scoring_runs", [], cancellationToken),
-            CultureInfo.InvariantCulture);
+        // Also past any rows a failed run may have left behind, so a new run can never collide with them.
+        return Convert.ToInt64(await ScalarAsync(connection, """
+            SELECT COALESCE(MAX(k), 0) + 1 FROM (SELECT MAX(score_key) AS k FROM scoring_runs UNION ALL SELECT MAX(score_key) FROM customer_scores)
+            """, [], cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Opens the one transaction a run's scores are written in; nothing is visible until <see cref="RunScoresWriter.CompleteAsync"/>.</summary>
+    /// <summary>
+    /// Deletes compact rows that no run records (a run that failed or was interrupted while writing: its number is above
+    /// every recorded one; a range of the key, not a scan). Only when no run is writing: at start, and by the worker after
+    /// its run failed.
+    /// </summary>
+    public async Task DeleteUnfinishedScoresAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            DELETE FROM customer_scores WHERE score_key > (SELECT COALESCE(MAX(score_key), 0) FROM scoring_runs)
+            """, [], cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts writing a run's scores. Each chunk is committed on its own (<see cref="RunScoresWriter.CommitChunk"/>), so a
+    /// run of minutes never holds the database's write lock for long (erasures, audits and new runs go on); the rows stay
+    /// invisible to every view until <see cref="RunScoresWriter.CompleteAsync"/> records the run's number with it.
+    /// </summary>
     public async Task<RunScoresWriter> BeginRunScoresAsync(string runId, long scoreKey, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken);
@@ -46,8 +65,8 @@ public sealed partial class ScoreStore
     {
         private readonly ScoreStore store;
         private readonly DbConnection connection;
-        private readonly DbTransaction transaction;
         private readonly DbCommand insert;
+        private DbTransaction transaction;
         private readonly string runId;
         private readonly long scoreKey;
 
@@ -81,6 +100,15 @@ public sealed partial class ScoreStore
             p[7].Value = score.Reasons;
             p[8].Value = (object?)score.Facts ?? DBNull.Value;
             insert.ExecuteNonQuery();
+        }
+
+        /// <summary>Commits the rows added so far and starts the next chunk's transaction.</summary>
+        public void CommitChunk()
+        {
+            transaction.Commit();
+            transaction.Dispose();
+            transaction = connection.BeginTransaction();
+            insert.Transaction = transaction;
         }
 
         /// <summary>Stores the drift, the context the decisions are rebuilt with, the summary and the candidates, and commits.</summary>

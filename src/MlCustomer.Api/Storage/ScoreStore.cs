@@ -72,6 +72,8 @@ public sealed partial class ScoreStore
             LogMigrated(logger, version, description, DatabaseFile);
         }
 
+        // A run interrupted while writing left committed chunks that no run records.
+        await DeleteUnfinishedScoresAsync(cancellationToken);
         await ExecuteAsync(connection, null,
             "UPDATE scoring_runs SET status = @failed, error = @error, finished_at = @now WHERE status IN (@queued, @running)",
             [("@failed", RunStatus.Failed), ("@error", "interrupted: the API stopped before the run finished; start a new run"),
