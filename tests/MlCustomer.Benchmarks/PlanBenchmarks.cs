@@ -31,7 +31,8 @@ public class PlanBenchmarks
         scorer = new BundleScorer(ml, bundle);
         plans = CompiledBundle.TryCreate(ml, bundle, out var reason) ?? throw new InvalidOperationException($"The committed bundle did not compile: {reason}");
         var data = CustomerDataLoader.Load(
-            Path.Combine(root, "training-data", "transactions.csv"), Path.Combine(root, "training-data", "customers.csv"), new LoadOptions());
+            Path.Combine(root, "training-data", "transactions.csv"), Path.Combine(root, "training-data", "customers.csv"), new LoadOptions(),
+            Path.Combine(root, "training-data", "service-events.csv"));
         var table = FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = data.LastOrderDate, IncludeLabels = false });
         customers = Enumerable.Range(0, Customers).Select(i => table.Rows[i % table.Rows.Count]).ToList();
         mapper = new FeatureRows(bundle.Card.FeatureContract, table.AttributeNames);

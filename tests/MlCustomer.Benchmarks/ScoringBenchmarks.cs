@@ -45,7 +45,8 @@ public class ScoringBenchmarks
 
         mlNetScorer = new BundleScorer(ml, bundle, compile: false);
         data = CustomerDataLoader.Load(
-            Path.Combine(root, "training-data", "transactions.csv"), Path.Combine(root, "training-data", "customers.csv"), new LoadOptions());
+            Path.Combine(root, "training-data", "transactions.csv"), Path.Combine(root, "training-data", "customers.csv"), new LoadOptions(),
+            Path.Combine(root, "training-data", "service-events.csv"));
         table = FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = data.LastOrderDate, IncludeLabels = false });
         batch = Enumerable.Range(0, BatchSize).Select(i => table.Rows[i % table.Rows.Count]).ToList();
         churnEngine = ml.Model.CreatePredictionEngine<ModelRow, ChurnScore>(

@@ -32,6 +32,7 @@ public static class FeatureDomains
         ["complaints"] = (0, double.PositiveInfinity),
         ["satisfaction"] = (1, 5),
         ["service_cost"] = (0, double.PositiveInfinity),
+        ["cost_to_serve_last_365_days"] = (0, double.PositiveInfinity),
     };
 
     // Counted by the feature builder in whole days or whole events; the lifetime-value blend reads the first
@@ -52,6 +53,7 @@ public static class FeatureDomains
         ("recency_days", "days_since_first_purchase", "the last purchase cannot come before the first"),
         ("days_since_first_purchase", "tenure_days", "tenure counts from the first event, signup or purchase"),
         ("recency_days", "tenure_days", "tenure counts from the first event, signup or purchase"),
+        ("cost_to_serve_last_365_days", "service_cost", "the last 365 days' cost-to-serve is part of the cost to date"),
     ];
 
     /// <summary>The earliest date a request may carry (as-of, order and signup dates): earlier ones are data errors.</summary>

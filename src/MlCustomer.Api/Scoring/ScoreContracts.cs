@@ -64,6 +64,40 @@ public sealed record CustomerHistory
     /// <summary>Signup day (yyyy-MM-dd).</summary>
     [JsonPropertyName(CustomerColumns.SignupDate)]
     public string? SignupDate { get; init; }
+
+    /// <summary>
+    /// Dated service history on or before the as-of date, as in the service events file, instead of the four totals
+    /// above (send one or the other): the features sum the events (satisfaction is the latest answer) and the
+    /// cost-to-serve profit subtracts is the sum of the costs in the 365 days up to the as-of date, exactly as training
+    /// computed them from the file. Totals are the customer's figures at the as-of date; the trailing cost-to-serve is
+    /// then their share of the tenure.
+    /// </summary>
+    [JsonPropertyName("service_events")]
+    public IReadOnlyList<ServiceEventInput>? ServiceEvents { get; init; }
+}
+
+/// <summary>One day of service history.</summary>
+public sealed record ServiceEventInput
+{
+    /// <summary>The day (yyyy-MM-dd), on or before the as-of date.</summary>
+    [JsonPropertyName(ServiceEventColumns.EventDate)]
+    public string? EventDate { get; init; }
+
+    /// <summary>Support tickets opened that day; null or absent for none.</summary>
+    [JsonPropertyName(ServiceEventColumns.SupportTickets)]
+    public double? SupportTickets { get; init; }
+
+    /// <summary>Complaints made that day; null or absent for none.</summary>
+    [JsonPropertyName(ServiceEventColumns.Complaints)]
+    public double? Complaints { get; init; }
+
+    /// <summary>Cost to serve incurred that day, in currency units; null or absent for none.</summary>
+    [JsonPropertyName(ServiceEventColumns.ServiceCost)]
+    public double? ServiceCost { get; init; }
+
+    /// <summary>A satisfaction answer 1–5 given that day; null or absent for none.</summary>
+    [JsonPropertyName(ServiceEventColumns.Satisfaction)]
+    public double? Satisfaction { get; init; }
 }
 
 /// <summary>One order line.</summary>

@@ -18,7 +18,8 @@ internal static class ScoreExamples
                   { "order_id": "O2", "order_date": "2025-11-02", "category": "Beauty", "quantity": 1, "revenue": 24.10, "cost": 9.40, "channel": "web" }
                 ],
                 "attributes": { "region": "East", "acquisition_channel": "search", "loyalty_member": "false", "age_band": "45-54" },
-                "support_tickets": 1, "complaints": 0, "service_cost": 12.5, "satisfaction": 4, "signup_date": "2024-06-01"
+                "service_events": [ { "event_date": "2025-04-02", "support_tickets": 1, "service_cost": 12.5 }, { "event_date": "2025-11-20", "satisfaction": 4 } ],
+                "signup_date": "2024-06-01"
               }
             }
           ]

@@ -82,7 +82,7 @@ public static class ScoreInputs
         }
 
         var prepared = new PreparedCustomer?[customers.Count];
-        var histories = new List<(int Index, Customer Customer, List<Transaction> Lines, List<string> Warnings)>();
+        var histories = new List<History>();
         var firstIndexOfId = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < customers.Count; i++)
         {
@@ -114,7 +114,7 @@ public static class ScoreInputs
                 default:
                     if (CheckHistory(id ?? "", customer.History!, contract, options, asOf, $"{path}.history", errors) is { } history)
                     {
-                        histories.Add((i, history.Customer, history.Lines, history.Warnings));
+                        histories.Add(new History(i, history.Customer, history.Lines, history.ServiceEvents, history.Warnings));
                     }
 
                     break;
@@ -252,7 +252,7 @@ public static class ScoreInputs
     private static PreparedCustomer? FromFeatures(string id, Dictionary<string, JsonElement> features, InputContract contract, string path, Errors errors) =>
         FromValues(id, features.ToDictionary(f => f.Key, f => FeatureValue.FromJson(f.Value), StringComparer.Ordinal), contract, path, errors);
 
-    private static (Customer Customer, List<Transaction> Lines, List<string> Warnings)? CheckHistory(
+    private static (Customer Customer, List<Transaction> Lines, List<ServiceEvent>? ServiceEvents, List<string> Warnings)? CheckHistory(
         string id, CustomerHistory history, InputContract contract, ScoringOptions options, DateOnly asOf, string path, Errors errors)
     {
         var before = errors.Count;
@@ -345,33 +345,97 @@ public static class ScoreInputs
         var serviceCost = CheckService(history.ServiceCost, CustomerColumns.ServiceCost, path, errors);
         var satisfaction = CheckService(history.Satisfaction, CustomerColumns.Satisfaction, path, errors);
         var signup = CheckDate(history.SignupDate, $"{path}.{CustomerColumns.SignupDate}", required: false, asOf, errors);
+        var serviceEvents = CheckServiceEvents(id, history, options, asOf, path, errors);
         if (errors.Count > before)
         {
             return null;
         }
 
-        return (new Customer(id, signup, values, tickets, complaints, serviceCost, satisfaction), lines, warnings);
+        return (new Customer(id, signup, values, tickets, complaints, serviceCost, satisfaction), lines, serviceEvents, warnings);
     }
+
+    private static List<ServiceEvent>? CheckServiceEvents(
+        string id, CustomerHistory history, ScoringOptions options, DateOnly asOf, string path, Errors errors)
+    {
+        if (history.ServiceEvents is not { } events)
+        {
+            return null;
+        }
+
+        if (history.SupportTickets is not null || history.Complaints is not null || history.ServiceCost is not null || history.Satisfaction is not null)
+        {
+            errors.Add($"{path}.service_events",
+                $"send either service_events or the totals ({CustomerColumns.SupportTickets}, {CustomerColumns.Complaints}, " +
+                $"{CustomerColumns.ServiceCost}, {CustomerColumns.Satisfaction}), not both: they would count the same service twice");
+            return null;
+        }
+
+        if (events.Count > options.MaxTransactionsPerCustomer)
+        {
+            errors.Add($"{path}.service_events", $"send at most {options.MaxTransactionsPerCustomer:N0} service events (got {events.Count:N0})");
+            return null;
+        }
+
+        var result = new List<ServiceEvent>(events.Count);
+        for (var j = 0; j < events.Count; j++)
+        {
+            var eventPath = $"{path}.service_events[{j}]";
+            if (events[j] is not { } e)
+            {
+                errors.Add(eventPath, "is null");
+                continue;
+            }
+
+            var date = CheckDate(e.EventDate, $"{eventPath}.{ServiceEventColumns.EventDate}", required: true, asOf, errors);
+            var tickets = CheckService(e.SupportTickets, ServiceEventColumns.SupportTickets, eventPath, errors);
+            var complaints = CheckService(e.Complaints, ServiceEventColumns.Complaints, eventPath, errors);
+            var cost = CheckService(e.ServiceCost, ServiceEventColumns.ServiceCost, eventPath, errors);
+            var satisfaction = CheckService(e.Satisfaction, ServiceEventColumns.Satisfaction, eventPath, errors);
+            if (date is { } day)
+            {
+                result.Add(new ServiceEvent(id, day, tickets, complaints, cost, satisfaction));
+            }
+        }
+
+        return result;
+    }
+
+    private sealed record History(int Index, Customer Customer, List<Transaction> Lines, List<ServiceEvent>? ServiceEvents, List<string> Warnings);
 
     // All history customers of a request go through one FeatureBuilder.Build, exactly as a training file does.
     private static IEnumerable<(int Index, PreparedCustomer Customer)> FromHistories(
-        List<(int Index, Customer Customer, List<Transaction> Lines, List<string> Warnings)> histories,
-        InputContract contract, DateOnly asOf, Errors errors)
+        List<History> histories, InputContract contract, DateOnly asOf, Errors errors)
     {
-        var data = new CustomerDataSet(
-            histories.SelectMany(h => h.Lines).ToList(), histories.Select(h => h.Customer).ToList(),
-            contract.AttributeNames, CostIsEstimated: false, new LoadReport());
-        var table = FeatureBuilder.Build(data, new FeatureOptions
+        // Customers who sent dated service events and customers who sent totals are two data sets, as a service events
+        // file and a customers file are: each through the one feature builder.
+        var byId = new Dictionary<string, CustomerFeatures>(StringComparer.Ordinal);
+        foreach (var group in histories.GroupBy(h => h.ServiceEvents is not null))
         {
-            AsOfDate = asOf,
-            ChurnHorizonDays = contract.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
-            ValueHorizonDays = contract.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
-            IncludeLabels = false,
-        });
-        var byId = table.Rows.ToDictionary(r => r.CustomerId, StringComparer.Ordinal);
+            var data = new CustomerDataSet(
+                group.SelectMany(h => h.Lines).ToList(), group.Select(h => h.Customer).ToList(),
+                contract.AttributeNames, CostIsEstimated: false, new LoadReport())
+            {
+                // A request's service totals are the customer's figures at the request's as-of date.
+                CustomersExportDate = asOf,
+                ServiceEvents = group.Key ? group.SelectMany(h => h.ServiceEvents!).ToList() : null,
+                ServiceEventMeasures = group.Key ? ServiceEventColumns.Measures.ToHashSet(StringComparer.Ordinal) : new HashSet<string>(StringComparer.Ordinal),
+            };
+            var table = FeatureBuilder.Build(data, new FeatureOptions
+            {
+                AsOfDate = asOf,
+                ChurnHorizonDays = contract.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
+                ValueHorizonDays = contract.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
+                IncludeLabels = false,
+            });
+            foreach (var row in table.Rows)
+            {
+                byId.Add(row.CustomerId, row);
+            }
+        }
+
         var rows = new FeatureRows(contract.Card.FeatureContract, contract.AttributeNames);
         var result = new List<(int, PreparedCustomer)>(histories.Count);
-        foreach (var (index, customer, _, warnings) in histories)
+        foreach (var (index, customer, _, _, warnings) in histories)
         {
             var features = byId[customer.CustomerId];
             var row = rows.From(features);

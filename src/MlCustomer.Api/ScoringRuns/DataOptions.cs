@@ -5,7 +5,7 @@ namespace MlCustomer.Api.ScoringRuns;
 /// <summary>The business's data files that scoring runs read. Relative paths are relative to the content root.</summary>
 public sealed class DataOptions
 {
-    /// <summary>Configuration section (keys <c>MlCustomer:TransactionsPath</c>, <c>MlCustomer:CustomersPath</c>).</summary>
+    /// <summary>Configuration section (keys <c>MlCustomer:TransactionsPath</c>, <c>MlCustomer:CustomersPath</c>, <c>MlCustomer:ServiceEventsPath</c>).</summary>
     public const string SectionName = "MlCustomer";
 
     /// <summary>The transactions file; the default is the repository's committed sample data.</summary>
@@ -14,6 +14,12 @@ public sealed class DataOptions
 
     /// <summary>The customers file; empty for none.</summary>
     public string? CustomersPath { get; set; } = "../../training-data/customers.csv";
+
+    /// <summary>
+    /// The dated service events file; empty for none. When given, service features and cost-to-serve come from the
+    /// events up to the run's as-of date; otherwise from the customers file's totals, at its export date only.
+    /// </summary>
+    public string? ServiceEventsPath { get; set; } = "../../training-data/service-events.csv";
 
     /// <summary>Runs waiting for the worker at most; more are refused with 503.</summary>
     [Range(1, 1_000)]

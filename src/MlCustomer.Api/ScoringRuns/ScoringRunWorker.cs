@@ -89,7 +89,8 @@ internal sealed partial class ScoringRunWorker(
         var clock = Stopwatch.StartNew();
         var transactionsPath = Path.GetFullPath(options.TransactionsPath, environment.ContentRootPath);
         var customersPath = string.IsNullOrWhiteSpace(options.CustomersPath) ? null : Path.GetFullPath(options.CustomersPath, environment.ContentRootPath);
-        var dataSet = CustomerDataLoader.Load(transactionsPath, customersPath, new LoadOptions());
+        var serviceEventsPath = string.IsNullOrWhiteSpace(options.ServiceEventsPath) ? null : Path.GetFullPath(options.ServiceEventsPath, environment.ContentRootPath);
+        var dataSet = CustomerDataLoader.Load(transactionsPath, customersPath, new LoadOptions(), serviceEventsPath);
         var loadMs = clock.ElapsedMilliseconds;
         // CPU time of the whole process after loading: on a shared machine wall time says more about the neighbours.
         var cpuAfterLoad = Environment.CpuUsage.TotalTime;
@@ -103,6 +104,7 @@ internal sealed partial class ScoringRunWorker(
             ChurnHorizonDays = generation.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
             ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
             IncludeLabels = false,
+            SnapshotAttributesBeforeExport = generation.Card.SnapshotAttributesBeforeExport,
         });
         var featuresMs = clock.ElapsedMilliseconds;
 

@@ -48,7 +48,11 @@ public sealed record EvaluationWindow(DateOnly AsOfDate, int ChurnHorizonDays, i
         ChurnHorizonDays = ChurnFits ? ChurnHorizonDays : ValueHorizonDays,
         ValueHorizonDays = ValueFits ? ValueHorizonDays : ChurnHorizonDays,
         IncludeLabels = true,
+        SnapshotAttributesBeforeExport = SnapshotAttributesBeforeExport,
     };
+
+    /// <summary>Features as the bundle was trained: with the customers file's totals before their export date only when it was (<see cref="ModelCard.SnapshotAttributesBeforeExport"/>).</summary>
+    public bool SnapshotAttributesBeforeExport { get; init; }
 
     private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
@@ -153,7 +157,10 @@ public static class BundleEvaluator
         TrainingAsOf(card);
         var churn = card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays;
         var value = card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays;
-        return new EvaluationWindow(asOf ?? FeatureBuilder.DefaultAsOfDate(data, churn, value), churn, value, data.LastOrderDate);
+        return new EvaluationWindow(asOf ?? FeatureBuilder.DefaultAsOfDate(data, churn, value), churn, value, data.LastOrderDate)
+        {
+            SnapshotAttributesBeforeExport = card.SnapshotAttributesBeforeExport,
+        };
     }
 
     private static DateOnly TrainingAsOf(ModelCard card) =>

@@ -83,6 +83,7 @@ public static class BundleTrainer
             Currency = options.Currency,
             Data = new DataSummary(Describe(input.Files, input.Data.Report), input.Data.Report.WithFileNamesOnly(), table.Report, table.Rows.Count),
             AsOfDate = table.AsOfDate,
+            SnapshotAttributesBeforeExport = table.Report.Leaks.Count > 0,
             ChurnHorizonDays = table.ChurnHorizonDays,
             ValueHorizonDays = table.ValueHorizonDays,
             FeatureContract = contract,

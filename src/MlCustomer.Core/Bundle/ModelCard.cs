@@ -77,6 +77,13 @@ public sealed record ModelCard
     /// <summary>Features use events on or before this day (transactional input).</summary>
     public DateOnly? AsOfDate { get; init; }
 
+    /// <summary>
+    /// True when training used the customers file's service totals at an as-of date before they were taken
+    /// (<c>train --snapshot-attributes</c>): the features leak events after the as-of date, and
+    /// <see cref="DataSummary.Features"/> lists how. Evaluations of this bundle compute features the same way.
+    /// </summary>
+    public bool SnapshotAttributesBeforeExport { get; init; }
+
     /// <summary>Churn label window in days (transactional input).</summary>
     public int? ChurnHorizonDays { get; init; }
 

@@ -56,3 +56,33 @@ public static class CustomerColumns
         CustomerId, SignupDate, SupportTickets, Complaints, ServiceCost, Satisfaction,
     };
 }
+
+/// <summary>
+/// Column names of the optional service events file: one row per customer and day with what the service desk
+/// recorded that day. Features and cost-to-serve are computed from the events up to the as-of date only, so
+/// training at an earlier date does not read what happened after it (the customers file's totals would).
+/// </summary>
+public static class ServiceEventColumns
+{
+    /// <summary>Required: the customer.</summary>
+    public const string CustomerId = "customer_id";
+    /// <summary>Required: the day of the event (ISO 8601 by default).</summary>
+    public const string EventDate = "event_date";
+    /// <summary>Support tickets opened that day (a whole number, 0 or more).</summary>
+    public const string SupportTickets = CustomerColumns.SupportTickets;
+    /// <summary>Complaints made that day (a whole number, 0 or more).</summary>
+    public const string Complaints = CustomerColumns.Complaints;
+    /// <summary>Cost to serve incurred that day in currency units (0 or more).</summary>
+    public const string ServiceCost = CustomerColumns.ServiceCost;
+    /// <summary>A satisfaction answer given that day, 1 (worst) to 5 (best); empty when none.</summary>
+    public const string Satisfaction = CustomerColumns.Satisfaction;
+
+    /// <summary>The columns that carry a measure; a file needs at least one of them.</summary>
+    public static readonly IReadOnlyList<string> Measures = [SupportTickets, Complaints, ServiceCost, Satisfaction];
+
+    /// <summary>Every column of the service events contract.</summary>
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        CustomerId, EventDate, SupportTickets, Complaints, ServiceCost, Satisfaction,
+    };
+}

@@ -16,11 +16,12 @@ public static class CustomerDataLoader
     private const string None = "(none)";
 
     /// <summary>
-    /// Reads <paramref name="transactionsPath"/> and, when given, <paramref name="customersPath"/>.
+    /// Reads <paramref name="transactionsPath"/> and, when given, <paramref name="customersPath"/> and
+    /// <paramref name="serviceEventsPath"/>.
     /// Throws <see cref="DataFileException"/> for a problem with a whole file, and for the first bad row
     /// unless <see cref="LoadOptions.SkipBadRows"/> is set; skipped rows are counted in the report.
     /// </summary>
-    public static CustomerDataSet Load(string transactionsPath, string? customersPath, LoadOptions options)
+    public static CustomerDataSet Load(string transactionsPath, string? customersPath, LoadOptions options, string? serviceEventsPath = null)
     {
         ArgumentNullException.ThrowIfNull(transactionsPath);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,12 +41,84 @@ public static class CustomerDataLoader
         }
 
         var (transactions, costIsEstimated) = LoadTransactions(transactionsPath, options, strings, report, customers);
+        (List<ServiceEvent> Rows, HashSet<string> Measures)? events = serviceEventsPath is null ? null : LoadServiceEvents(serviceEventsPath, options, strings, report, customers);
         return new CustomerDataSet(
             transactions,
             customers?.Rows,
             customers?.AttributeNames ?? [],
             costIsEstimated,
-            report);
+            report)
+        {
+            ServiceEvents = events?.Rows,
+            ServiceEventMeasures = events?.Measures ?? new HashSet<string>(StringComparer.Ordinal),
+            CustomersExportDate = options.Mapping.CustomersExportDate,
+        };
+    }
+
+    private static (List<ServiceEvent> Rows, HashSet<string> Measures) LoadServiceEvents(
+        string path, LoadOptions options, StringPool strings, LoadReport report, CustomersFile? customers)
+    {
+        var format = options.Mapping.ServiceEvents;
+        using var file = DataFileReader.Open(path, format, options, strings, 0);
+        var idColumn = file.Find(ServiceEventColumns.CustomerId);
+        var dateColumn = file.Find(ServiceEventColumns.EventDate);
+        var missing = new[] { (idColumn, ServiceEventColumns.CustomerId), (dateColumn, ServiceEventColumns.EventDate) }
+            .Where(c => c.Item1 is null).Select(c => c.Item2).ToList();
+        if (missing.Count > 0)
+        {
+            throw file.MissingColumns(missing.Select(file.Describe).ToList(), format.SourceName(missing[0]));
+        }
+
+        var ticketsColumn = file.Find(ServiceEventColumns.SupportTickets);
+        var complaintsColumn = file.Find(ServiceEventColumns.Complaints);
+        var costColumn = file.Find(ServiceEventColumns.ServiceCost);
+        var satisfactionColumn = file.Find(ServiceEventColumns.Satisfaction);
+        var measures = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (column, name) in new[]
+        {
+            (ticketsColumn, ServiceEventColumns.SupportTickets), (complaintsColumn, ServiceEventColumns.Complaints),
+            (costColumn, ServiceEventColumns.ServiceCost), (satisfactionColumn, ServiceEventColumns.Satisfaction),
+        })
+        {
+            if (column is not null)
+            {
+                measures.Add(name);
+            }
+        }
+
+        if (measures.Count == 0)
+        {
+            throw file.MissingColumns(
+                [string.Join(", ", ServiceEventColumns.Measures.Take(3).Select(file.Describe)) + " or " + file.Describe(ServiceEventColumns.Satisfaction)],
+                format.SourceName(ServiceEventColumns.SupportTickets));
+        }
+
+        var rows = new List<ServiceEvent>();
+        while (file.ReadRow())
+        {
+            if (!file.TryText(idColumn!.Value, out var customerId)
+                || !file.TryDate(dateColumn, required: true, out var eventDate)
+                || !TryCount(file, ticketsColumn, out var tickets)
+                || !TryCount(file, complaintsColumn, out var complaints)
+                || !TryServiceCost(file, costColumn, out var cost)
+                || !TrySatisfaction(file, satisfactionColumn, out var satisfaction))
+            {
+                continue;
+            }
+
+            if (customers is not null && !customers.Ids.Contains(customerId))
+            {
+                file.Fail("unknown customer", idColumn, $"customer '{customerId}' is not in {customers.FileName}");
+                continue;
+            }
+
+            rows.Add(new ServiceEvent(customerId, eventDate!.Value, tickets, complaints, cost, satisfaction));
+            file.Loaded();
+        }
+
+        report.Files.Add(file.Finish());
+        NoteUnusedColumns(file, report);
+        return (rows, measures);
     }
 
     private static (List<Transaction> Rows, bool CostIsEstimated) LoadTransactions(
@@ -273,7 +346,7 @@ public static class CustomerDataLoader
         }
 
         return serviceCost is not < 0
-            || file.Fail($"invalid {CustomerColumns.ServiceCost}", column,
+            || file.Fail($"invalid {column!.Value.ContractName}", column,
                 $"{CellText.Show(file.Cell(column!.Value))} is negative (a cost to serve is 0 or more)");
     }
 
@@ -285,7 +358,7 @@ public static class CustomerDataLoader
         }
 
         return satisfaction is not { } s || s is >= 1 and <= 5
-            || file.Fail($"invalid {CustomerColumns.Satisfaction}", column,
+            || file.Fail($"invalid {column!.Value.ContractName}", column,
                 $"{CellText.Show(file.Cell(column!.Value))} is outside the satisfaction scale 1–5");
     }
 

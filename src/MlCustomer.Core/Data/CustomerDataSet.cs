@@ -15,6 +15,28 @@ public sealed record CustomerDataSet(
     bool CostIsEstimated,
     LoadReport Report)
 {
+    /// <summary>
+    /// The dated service history (tickets, complaints, cost, satisfaction per customer and day), or null when no
+    /// service events file was given. When present it is the only source of service features and cost-to-serve.
+    /// </summary>
+    public IReadOnlyList<ServiceEvent>? ServiceEvents { get; init; }
+
+    /// <summary>Which measures the service events file has (<see cref="ServiceEventColumns.Measures"/>); the others are unknown.</summary>
+    public IReadOnlySet<string> ServiceEventMeasures { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The day the customers file's service totals were taken; null means the data's last order date (a CRM export
+    /// taken at the end of the data). Totals up to that day hold events after any earlier as-of date.
+    /// </summary>
+    public DateOnly? CustomersExportDate { get; init; }
+
+    /// <summary>The day the customers file's service totals describe: <see cref="CustomersExportDate"/> or the last order date.</summary>
+    public DateOnly ServiceSnapshotDate => CustomersExportDate ?? LastOrderDate;
+
+    /// <summary>True when the customers file carries any service total (tickets, complaints, cost or satisfaction).</summary>
+    public bool HasServiceSnapshot => Customers is { } customers && customers.Any(c =>
+        c.SupportTickets is not null || c.Complaints is not null || c.ServiceCostAmount is not null || c.Satisfaction is not null);
+
     /// <summary>The last order date in the data.</summary>
     public DateOnly LastOrderDate => Transactions.Count == 0
         ? throw new InvalidOperationException("The data set has no transactions.")

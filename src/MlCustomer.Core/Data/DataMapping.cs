@@ -26,6 +26,16 @@ public sealed class DataMapping
     /// <summary>Format of the customers file.</summary>
     public FileFormat Customers { get; init; } = new();
 
+    /// <summary>Format of the service events file.</summary>
+    public FileFormat ServiceEvents { get; init; } = new();
+
+    /// <summary>
+    /// The day the customers file was exported, when it is not the data's last order date. Its service columns
+    /// (tickets, complaints, cost, satisfaction) are totals up to that day, so they are used as features only at
+    /// that as-of date (see <see cref="CustomerDataSet.CustomersExportDate"/>).
+    /// </summary>
+    public DateOnly? CustomersExportDate { get; init; }
+
     /// <summary>Margin rates used when the transactions have no cost column.</summary>
     public CostEstimate CostEstimate { get; init; } = new();
 
@@ -71,6 +81,7 @@ public sealed class DataMapping
         var problems = new List<string>();
         Transactions.Validate("transactions", TransactionColumns.All, problems);
         Customers.Validate("customers", CustomerColumns.Known, problems);
+        ServiceEvents.Validate("serviceEvents", ServiceEventColumns.All, problems);
         CostEstimate.Validate(problems);
         if (Currency is not null && !Currencies.IsCode(Currency))
         {

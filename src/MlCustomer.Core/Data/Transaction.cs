@@ -48,3 +48,21 @@ public sealed record Customer(
     double? Complaints,
     double? ServiceCostAmount,
     double? Satisfaction);
+
+/// <summary>
+/// One day of a customer's service history from the service events file. A measure is null when the file has no
+/// such column or the cell is empty (nothing recorded).
+/// </summary>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="EventDate">The day.</param>
+/// <param name="SupportTickets">Support tickets opened that day.</param>
+/// <param name="Complaints">Complaints made that day.</param>
+/// <param name="ServiceCost">Cost to serve incurred that day, in currency units.</param>
+/// <param name="Satisfaction">A satisfaction answer 1–5 given that day.</param>
+public sealed record ServiceEvent(
+    string CustomerId,
+    DateOnly EventDate,
+    double? SupportTickets,
+    double? Complaints,
+    double? ServiceCost,
+    double? Satisfaction);

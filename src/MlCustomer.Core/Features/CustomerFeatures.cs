@@ -50,7 +50,11 @@ public sealed record CustomerFeatures
     /// <summary>Gross profit (revenue − cost of goods, returns included) in the 365 days up to the as-of date (not a model feature).</summary>
     public required double GrossProfitLast365Days { get; init; }
 
-    /// <summary>Cost-to-serve in the 365 days up to the as-of date (<see cref="Tiers.Profit.TrailingCostToServe"/>; not a model feature).</summary>
+    /// <summary>
+    /// Cost-to-serve in the 365 days up to the as-of date (<see cref="Tiers.Profit.TrailingCostToServe(double, double, int)"/>):
+    /// the exact sum of the window's dated costs, or the window's share of a cost-to-date total. A model feature, so that a
+    /// request with precomputed features carries the figure the rules charge.
+    /// </summary>
     public required double CostToServeLast365Days { get; init; }
 
     /// <summary>Days from the first event (signup or first purchase, whichever is earlier) to the as-of date.</summary>

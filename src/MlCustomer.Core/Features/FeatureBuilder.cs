@@ -27,6 +27,14 @@ public sealed record FeatureOptions
     /// </summary>
     public bool IncludeLabels { get; init; } = true;
 
+    /// <summary>
+    /// Use the customers file's service totals (tickets, complaints, cost, satisfaction) at an as-of date before the
+    /// day they were taken. They count events after the as-of date, so the features leak the future: the feature
+    /// report and the model card say so. Without it such totals are left out (unknown) at earlier as-of dates; dated
+    /// service events never need it.
+    /// </summary>
+    public bool SnapshotAttributesBeforeExport { get; init; }
+
     /// <summary>The longer of the two label windows.</summary>
     public int LabelWindowDays => Math.Max(ChurnHorizonDays, ValueHorizonDays);
 }
@@ -74,6 +82,10 @@ public static class FeatureBuilder
             .ToList();
         var emptyHistory = new List<Transaction>();
         var report = new FeatureReport();
+        var service = ChooseServiceSource(data, options, report);
+        var eventsByCustomer = service == ServiceSource.Events ? GroupByCustomer(data.ServiceEvents!) : null;
+        var measures = data.ServiceEventMeasures;
+        List<ServiceEvent> noEvents = [];
         var rows = new List<CustomerFeatures>(customers.Count);
 
         foreach (var customer in customers.OrderBy(c => c.CustomerId, StringComparer.Ordinal))
@@ -88,7 +100,13 @@ public static class FeatureBuilder
             }
 
             CountUnused(report, history, options, reasonForIncluded: null);
-            rows.Add(BuildRow(customer, history, options));
+            var serviceAtAsOf = service switch
+            {
+                ServiceSource.Events => ServiceAtAsOf.FromEvents(eventsByCustomer!.GetValueOrDefault(customer.CustomerId, noEvents), measures, options.AsOfDate),
+                ServiceSource.Snapshot => ServiceAtAsOf.FromTotals(customer),
+                _ => ServiceAtAsOf.Unknown,
+            };
+            rows.Add(BuildRow(customer, history, serviceAtAsOf, options));
         }
 
         report.CustomersWithFeatures = rows.Count;
@@ -150,6 +168,77 @@ public static class FeatureBuilder
         return byCustomer;
     }
 
+    private static Dictionary<string, List<ServiceEvent>> GroupByCustomer(IReadOnlyList<ServiceEvent> events)
+    {
+        var byCustomer = new Dictionary<string, List<ServiceEvent>>(StringComparer.Ordinal);
+        foreach (var serviceEvent in events)
+        {
+            if (!byCustomer.TryGetValue(serviceEvent.CustomerId, out var list))
+            {
+                list = [];
+                byCustomer[serviceEvent.CustomerId] = list;
+            }
+
+            list.Add(serviceEvent);
+        }
+
+        return byCustomer;
+    }
+
+    private enum ServiceSource
+    {
+        None,
+        Events,
+        Snapshot,
+    }
+
+    // Where the service features come from at this as-of date. The customers file's totals were taken on one day
+    // (its export, by default the end of the data): at an earlier as-of date they hold the tickets, complaints and
+    // cost of the days after it, which a model must not learn from (a customer who stays collects more of them).
+    private static ServiceSource ChooseServiceSource(CustomerDataSet data, FeatureOptions options, FeatureReport report)
+    {
+        var asOf = options.AsOfDate;
+        if (data.ServiceEvents is not null)
+        {
+            var measures = ServiceEventColumns.Measures.Where(data.ServiceEventMeasures.Contains).ToList();
+            report.ServiceHistory = $"dated service events on or before {CsvText.Date(asOf)} ({string.Join(", ", measures)})";
+            if (data.HasServiceSnapshot)
+            {
+                report.Notes.Add("the customers file's service totals are not used: the dated service events replace them");
+            }
+
+            return ServiceSource.Events;
+        }
+
+        if (!data.HasServiceSnapshot)
+        {
+            report.ServiceHistory = "none: no service events file and no service columns in the customers file (cost-to-serve 0)";
+            return ServiceSource.None;
+        }
+
+        var taken = data.ServiceSnapshotDate;
+        if (asOf >= taken)
+        {
+            report.ServiceHistory = $"the customers file's service totals, taken {CsvText.Date(taken)}";
+            return ServiceSource.Snapshot;
+        }
+
+        if (options.SnapshotAttributesBeforeExport)
+        {
+            report.ServiceHistory = $"the customers file's service totals, taken {CsvText.Date(taken)}, after the as-of date (opted in)";
+            report.Leaks.Add(
+                $"service features (support_tickets, complaints, service_cost, satisfaction, cost_to_serve_last_365_days) are the customers " +
+                $"file's totals taken {CsvText.Date(taken)}, after the as-of date {CsvText.Date(asOf)}: they count events after the as-of " +
+                "date, so they leak the future and held-out metrics overstate what the models will do (--snapshot-attributes)");
+            return ServiceSource.Snapshot;
+        }
+
+        report.ServiceHistory =
+            $"not used: the customers file's service totals were taken {CsvText.Date(taken)}, after the as-of date {CsvText.Date(asOf)}, " +
+            "and would leak the events after it (features unknown, cost-to-serve 0); give dated service events or opt in with --snapshot-attributes";
+        return ServiceSource.None;
+    }
+
     private static string? ExclusionReason(Customer customer, List<Transaction> history, DateOnly asOf)
     {
         if (customer.SignupDate is { } signup)
@@ -185,7 +274,7 @@ public static class FeatureBuilder
         }
     }
 
-    private static CustomerFeatures BuildRow(Customer customer, List<Transaction> history, FeatureOptions options)
+    private static CustomerFeatures BuildRow(Customer customer, List<Transaction> history, ServiceAtAsOf service, FeatureOptions options)
     {
         var asOf = options.AsOfDate;
         var trailingStart = asOf.AddDays(-TrailingWindowDays);
@@ -250,8 +339,9 @@ public static class FeatureBuilder
         var tenureDays = (double)(asOf.DayNumber - firstEvent!.Value.DayNumber);
         var (meanGap, sdGap) = GapStatistics(purchaseDays);
         var daysSinceFirstPurchase = purchaseDays.Count > 0 ? asOf.DayNumber - purchaseDays.Min.DayNumber : double.NaN;
-        var serviceCost = customer.ServiceCostAmount ?? 0;
-        var trailingServiceCost = Profit.TrailingCostToServe(serviceCost, tenureDays);
+        // Unknown cost counts as 0: nothing is charged that is not known.
+        var serviceCost = double.IsFinite(service.CostToDate) ? service.CostToDate : 0;
+        var trailingServiceCost = service.CostLast365Days ?? Profit.TrailingCostToServe(serviceCost, tenureDays);
 
         return new CustomerFeatures
         {
@@ -281,10 +371,10 @@ public static class FeatureBuilder
             CategoriesBought = categories.Count,
             ReturnRate = purchaseRevenue > 0 ? Math.Min(1, returnedRevenue / purchaseRevenue) : hasReturns ? 1 : 0,
             DiscountShare = purchaseRevenue + discount > 0 ? discount / (purchaseRevenue + discount) : 0,
-            SupportTickets = customer.SupportTickets ?? double.NaN,
-            Complaints = customer.Complaints ?? double.NaN,
-            Satisfaction = customer.Satisfaction ?? double.NaN,
-            ServiceCost = customer.ServiceCostAmount ?? double.NaN,
+            SupportTickets = service.Tickets,
+            Complaints = service.Complaints,
+            Satisfaction = service.Satisfaction,
+            ServiceCost = service.CostToDate,
             MainChannel = MainChannel(revenueByChannel),
             Attributes = customer.Attributes,
             Churned = options.IncludeLabels ? !HasPurchaseIn(history, asOf, options.ChurnHorizonDays) : null,
@@ -349,5 +439,56 @@ public static class FeatureBuilder
         }
 
         return sum;
+    }
+}
+
+/// <summary>A customer's service history at the as-of date; NaN where it is unknown.</summary>
+/// <param name="Tickets">Support tickets to date.</param>
+/// <param name="Complaints">Complaints to date.</param>
+/// <param name="CostToDate">Cost to serve to date.</param>
+/// <param name="CostLast365Days">Cost to serve in the trailing window when dated costs give it exactly; null to prorate the total.</param>
+/// <param name="Satisfaction">The latest satisfaction answer on or before the as-of date.</param>
+internal readonly record struct ServiceAtAsOf(double Tickets, double Complaints, double CostToDate, double? CostLast365Days, double Satisfaction)
+{
+    public static ServiceAtAsOf Unknown { get; } = new(double.NaN, double.NaN, double.NaN, null, double.NaN);
+
+    public static ServiceAtAsOf FromTotals(Customer customer) => new(
+        customer.SupportTickets ?? double.NaN,
+        customer.Complaints ?? double.NaN,
+        customer.ServiceCostAmount ?? double.NaN,
+        null,
+        customer.Satisfaction ?? double.NaN);
+
+    /// <summary>
+    /// Sums of the events on or before <paramref name="asOf"/>; a measure the file does not have is unknown, a
+    /// customer without events has none (0) of the measures it has.
+    /// </summary>
+    public static ServiceAtAsOf FromEvents(List<ServiceEvent> events, IReadOnlySet<string> measures, DateOnly asOf)
+    {
+        double tickets = 0, complaints = 0, cost = 0, satisfaction = double.NaN;
+        var answered = DateOnly.MinValue;
+        foreach (var e in events)
+        {
+            if (e.EventDate > asOf)
+            {
+                continue;
+            }
+
+            tickets += e.SupportTickets ?? 0;
+            complaints += e.Complaints ?? 0;
+            cost += e.ServiceCost ?? 0;
+            if (e.Satisfaction is { } answer && e.EventDate >= answered)
+            {
+                (satisfaction, answered) = (answer, e.EventDate);
+            }
+        }
+
+        var hasCost = measures.Contains(ServiceEventColumns.ServiceCost);
+        return new ServiceAtAsOf(
+            measures.Contains(ServiceEventColumns.SupportTickets) ? tickets : double.NaN,
+            measures.Contains(ServiceEventColumns.Complaints) ? complaints : double.NaN,
+            hasCost ? cost : double.NaN,
+            hasCost ? Profit.TrailingCostToServe(events, asOf) : 0,
+            satisfaction);
     }
 }

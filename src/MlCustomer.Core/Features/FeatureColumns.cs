@@ -59,6 +59,7 @@ public static class FeatureColumns
         new("complaints", f => f.Complaints),
         new("satisfaction", f => f.Satisfaction),
         new("service_cost", f => f.ServiceCost),
+        new("cost_to_serve_last_365_days", f => f.CostToServeLast365Days),
     ];
 
     private static readonly HashSet<string> Reserved = new(

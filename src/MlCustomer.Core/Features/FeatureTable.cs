@@ -34,10 +34,29 @@ public sealed class FeatureReport
     /// <summary>Order lines not used for features or labels, by reason (e.g. "after the label window").</summary>
     public SortedDictionary<string, long> TransactionsNotUsed { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>Where the service features and cost-to-serve came from (dated events, the customers file's totals, or none).</summary>
+    public string ServiceHistory { get; set; } = "";
+
+    /// <summary>Other things worth knowing about how the features were computed.</summary>
+    public List<string> Notes { get; init; } = [];
+
+    /// <summary>
+    /// Ways in which the features hold information from after the as-of date (only when the user opted in); a model
+    /// trained on them is judged too kindly on held-out customers. Empty when the features are point-in-time.
+    /// </summary>
+    public List<string> Leaks { get; init; } = [];
+
     /// <summary>Human-readable summary for the console.</summary>
     public string ToText()
     {
         var lines = new List<string> { $"{CustomersWithFeatures:N0} customers with features" };
+        if (ServiceHistory.Length > 0)
+        {
+            lines.Add($"  service history: {ServiceHistory}");
+        }
+
+        lines.AddRange(Notes.Select(n => $"  note: {n}"));
+        lines.AddRange(Leaks.Select(l => $"  LEAK: {l}"));
         lines.AddRange(CustomersExcluded.Select(e => $"  {e.Value:N0} customers left out: {e.Key}"));
         lines.AddRange(TransactionsNotUsed.Select(e => $"  {e.Value:N0} order lines not used: {e.Key}"));
         return string.Join(Environment.NewLine, lines);

@@ -103,7 +103,7 @@ internal static class Baskets
                 {
                     returnDay = day2;
                     returnCostCents = Cents(costCents / 100.0 * product.CostRecoveredOnReturn);
-                    customer.ReturnedLines++;
+                    customer.ReturnDays.Add(day2);
                 }
             }
 
@@ -112,7 +112,7 @@ internal static class Baskets
 
         if (channel == Retailer.Phone)
         {
-            customer.PhoneOrders++;
+            customer.PhoneOrderDays.Add(day);
         }
 
         return new OrderRecord(day, customerIndex, firstLine, lineCount, channel);

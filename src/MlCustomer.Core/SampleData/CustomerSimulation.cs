@@ -149,44 +149,104 @@ internal static class CustomerSimulation
     }
 
     /// <summary>
-    /// Service history up to the last day, as a CRM export would show it: tickets grow with friction,
-    /// tenure and returns; friction escalates tickets into complaints; satisfaction falls with both.
+    /// Dated service history up to the last day, as a service desk records it: tickets come at a rate that grows with
+    /// friction while the customer buys (and a quarter of it after they stop), and after some returns; friction
+    /// escalates tickets into complaints; phone orders cost an agent's time; satisfaction surveys, answered at
+    /// random days while the customer is active, fall with friction and the complaints made so far. The totals
+    /// (the customers file's columns, a CRM export at the last day) are the sums of the days and the latest answer.
     /// </summary>
     public static void SimulateService(SampleDataOptions options, SimulatedCustomer customer, int lastDay, SampleRandom random)
     {
-        var years = (lastDay - customer.SignupDay + 1) / 365.0;
-        var tickets = random.Poisson(customer.Friction * Retailer.TicketsPerYear * years);
-        for (var i = 0; i < customer.ReturnedLines; i++)
+        var signup = customer.SignupDay;
+        var activeEnd = customer.NeverBuys ? signup + Retailer.ContactDaysAfterLastPurchase
+            : customer.DropoutDay != SimulatedCustomer.NoDay ? customer.DropoutDay + Retailer.ContactDaysAfterLastPurchase
+            : lastDay;
+        activeEnd = Math.Min(activeEnd, lastDay);
+        var ticketsPerDay = customer.Friction * Retailer.TicketsPerYear / 365.0;
+        var complaintShare = Math.Min(Retailer.MaxComplaintShare, Retailer.ComplaintShare * customer.Friction);
+        var days = new List<(int Day, int Tickets, int Complaints, long CostCents, int? Satisfaction)>();
+
+        void Ticket(int day)
         {
-            tickets += random.Chance(Retailer.TicketsPerReturn) ? 1 : 0;
+            var cost = random.Uniform(5, 15);
+            var complaint = random.Chance(complaintShare);
+            if (complaint)
+            {
+                cost += random.Uniform(20, 45);
+            }
+
+            days.Add((day, 1, complaint ? 1 : 0, Baskets.Cents(cost), null));
         }
 
-        var complaintShare = Math.Min(Retailer.MaxComplaintShare, Retailer.ComplaintShare * customer.Friction);
-        var complaints = 0;
-        var serviceCost = 0.0;
-        for (var i = 0; i < tickets; i++)
+        var activeDays = activeEnd - signup + 1;
+        for (var n = random.Poisson(ticketsPerDay * activeDays); n > 0; n--)
         {
-            serviceCost += random.Uniform(5, 15);
-            if (random.Chance(complaintShare))
+            Ticket(signup + (int)(random.NextDouble() * activeDays));
+        }
+
+        var lapsedDays = lastDay - activeEnd;
+        for (var n = lapsedDays > 0 ? random.Poisson(ticketsPerDay * Retailer.LapsedContactShare * lapsedDays) : 0; n > 0; n--)
+        {
+            Ticket(activeEnd + 1 + (int)(random.NextDouble() * lapsedDays));
+        }
+
+        foreach (var returnDay in customer.ReturnDays)
+        {
+            if (random.Chance(Retailer.TicketsPerReturn))
             {
-                complaints++;
-                serviceCost += random.Uniform(20, 45);
+                Ticket(returnDay);
             }
         }
 
-        // Phone orders are taken by an agent.
-        serviceCost += customer.PhoneOrders * 2.0;
+        foreach (var phoneDay in customer.PhoneOrderDays)
+        {
+            days.Add((phoneDay, 0, 0, Baskets.Cents(Retailer.PhoneOrderServiceCost), null));
+        }
 
-        var score = 4.3 - 0.5 * (customer.Friction - 1) - 0.35 * complaints
-            + (customer.LoyaltyMember ? 0.2 : 0) - (customer.NeverBuys ? 0.3 : 0) + 0.7 * random.Normal();
         var missingChance = customer.NeverBuys
             ? Math.Min(1, options.SatisfactionMissingShare * 3)
             : options.SatisfactionMissingShare * 0.8;
+        if (!random.Chance(missingChance))
+        {
+            var surveys = 1 + random.Poisson(Retailer.SurveysPerYear * activeDays / 365.0);
+            for (var i = 0; i < surveys; i++)
+            {
+                days.Add((signup + (int)(random.NextDouble() * activeDays), 0, 0, 0, 0));
+            }
+        }
 
-        customer.SupportTickets = tickets;
+        // In day order (tickets before a survey on the same day), answers scored on the complaints made so far.
+        days.Sort((a, b) => (a.Day, a.Satisfaction is null ? 0 : 1).CompareTo((b.Day, b.Satisfaction is null ? 0 : 1)));
+        var complaints = 0;
+        int? lastAnswer = null;
+        foreach (var (day, tickets, dayComplaints, costCents, survey) in days)
+        {
+            complaints += dayComplaints;
+            int? answer = null;
+            if (survey is not null)
+            {
+                var score = 4.3 - 0.5 * (customer.Friction - 1) - 0.35 * complaints
+                    + (customer.LoyaltyMember ? 0.2 : 0) - (customer.NeverBuys ? 0.3 : 0) + 0.7 * random.Normal();
+                answer = (int)Math.Clamp(Math.Round(score, MidpointRounding.AwayFromZero), 1, 5);
+                lastAnswer = answer;
+            }
+
+            var previous = customer.ServiceDays.Count > 0 ? customer.ServiceDays[^1] : null;
+            if (previous is not null && previous.Day == day)
+            {
+                customer.ServiceDays[^1] = new ServiceDay(day, previous.Tickets + tickets, previous.Complaints + dayComplaints,
+                    previous.CostCents + costCents, answer ?? previous.Satisfaction);
+            }
+            else
+            {
+                customer.ServiceDays.Add(new ServiceDay(day, tickets, dayComplaints, costCents, answer));
+            }
+        }
+
+        customer.SupportTickets = customer.ServiceDays.Sum(d => d.Tickets);
         customer.Complaints = complaints;
-        customer.ServiceCost = Math.Round(serviceCost, 2, MidpointRounding.AwayFromZero);
-        customer.Satisfaction = random.Chance(missingChance) ? null : (int)Math.Clamp(Math.Round(score, MidpointRounding.AwayFromZero), 1, 5);
+        customer.ServiceCost = customer.ServiceDays.Sum(d => d.CostCents) / 100.0;
+        customer.Satisfaction = lastAnswer;
     }
 
     private static Persona DrawPersona(SampleDataOptions options, AcquisitionChannel acquisition, int ageIndex, SampleRandom random)

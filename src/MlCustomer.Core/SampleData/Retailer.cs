@@ -213,6 +213,10 @@ internal static class Retailer
     public const double TicketsPerReturn = 0.2;
     public const double ComplaintShare = 0.12;       // share of tickets escalated, × friction, capped
     public const double MaxComplaintShare = 0.7;
+    public const double LapsedContactShare = 0.25;   // ticket rate after a customer stops buying, × the active rate
+    public const int ContactDaysAfterLastPurchase = 60; // how long a leaving customer still contacts the desk at the full rate
+    public const double SurveysPerYear = 0.6;        // satisfaction surveys answered per active year (at least one)
+    public const double PhoneOrderServiceCost = 2.0; // an agent's time per phone order
 
     // Loyalty programme: members buy more, stay longer and get member prices.
     public const double LoyaltyRateFactor = 1.35;

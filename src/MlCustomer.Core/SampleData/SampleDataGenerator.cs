@@ -17,6 +17,9 @@ public static class SampleDataGenerator
     /// <summary>File name of the order lines file.</summary>
     public const string TransactionsFile = "transactions.csv";
 
+    /// <summary>File name of the dated service events.</summary>
+    public const string ServiceEventsFile = "service-events.csv";
+
     /// <summary>File name of the latent truth.</summary>
     public const string GroundTruthFile = "ground-truth.csv";
 
@@ -59,9 +62,13 @@ public static class SampleDataGenerator
         var customersPath = Path.GetFullPath(Path.Combine(outputDirectory, CustomersFile));
         var transactionsPath = Path.GetFullPath(Path.Combine(outputDirectory, TransactionsFile));
         var truthPath = Path.GetFullPath(Path.Combine(outputDirectory, GroundTruthFile));
+        var serviceEventsPath = Path.GetFullPath(Path.Combine(outputDirectory, ServiceEventsFile));
 
         WriteCustomers(customersPath, customers, calendar);
         progress?.Report($"Wrote {CustomersFile}: {customers.Length:N0} customers");
+
+        var serviceDays = WriteServiceEvents(serviceEventsPath, customers, calendar);
+        progress?.Report($"Wrote {ServiceEventsFile}: {serviceDays:N0} customer-days of service history");
 
         var (orderLines, revenueCents, profitCents) = WriteTransactions(transactionsPath, customers, orders, lines, calendar);
         progress?.Report($"Wrote {TransactionsFile}: {orderLines:N0} order lines in {orders.Count:N0} orders");
@@ -75,7 +82,7 @@ public static class SampleDataGenerator
             orders.Count,
             revenueCents / 100.0,
             profitCents / 100.0,
-            [customersPath, transactionsPath, truthPath]);
+            [customersPath, transactionsPath, serviceEventsPath, truthPath]);
     }
 
     private static void Validate(SampleDataOptions options)
@@ -177,6 +184,43 @@ public static class SampleDataGenerator
 
             writer.Write('\n');
         }
+    }
+
+    /// <summary>Writes the dated service history: one row per customer and day with anything recorded, by customer then day.</summary>
+    private static long WriteServiceEvents(string path, SimulatedCustomer[] customers, RetailCalendar calendar)
+    {
+        using var writer = CreateWriter(path);
+        writer.Write(string.Join(',',
+            ServiceEventColumns.CustomerId, ServiceEventColumns.EventDate, ServiceEventColumns.SupportTickets,
+            ServiceEventColumns.Complaints, ServiceEventColumns.ServiceCost, ServiceEventColumns.Satisfaction));
+        writer.Write('\n');
+        var dates = new string[calendar.Days];
+        long rows = 0;
+        foreach (var c in customers)
+        {
+            foreach (var day in c.ServiceDays)
+            {
+                writer.Write(c.Id);
+                writer.Write(',');
+                writer.Write(dates[day.Day] ??= IsoDate(calendar, day.Day));
+                writer.Write(',');
+                writer.Write(day.Tickets.ToString(CultureInfo.InvariantCulture));
+                writer.Write(',');
+                writer.Write(day.Complaints.ToString(CultureInfo.InvariantCulture));
+                writer.Write(',');
+                WriteCents(writer, day.CostCents);
+                writer.Write(',');
+                if (day.Satisfaction is { } answer)
+                {
+                    writer.Write(answer.ToString(CultureInfo.InvariantCulture));
+                }
+
+                writer.Write('\n');
+                rows++;
+            }
+        }
+
+        return rows;
     }
 
     /// <summary>Writes order lines and returns sorted by date, order id, line; order ids follow order date.</summary>

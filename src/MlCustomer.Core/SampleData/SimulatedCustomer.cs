@@ -55,9 +55,14 @@ internal sealed class SimulatedCustomer
     /// <summary>Day after whose purchase the customer dropped out, or <see cref="NoDay"/> while active.</summary>
     public int DropoutDay { get; set; } = NoDay;
 
-    public int ReturnedLines { get; set; }
+    /// <summary>The day of each returned line (a ticket may follow it).</summary>
+    public List<int> ReturnDays { get; } = [];
 
-    public int PhoneOrders { get; set; }
+    /// <summary>The day of each order taken by phone (an agent's time is a cost to serve).</summary>
+    public List<int> PhoneOrderDays { get; } = [];
+
+    /// <summary>The service history, one entry per day with anything recorded, in day order.</summary>
+    public List<ServiceDay> ServiceDays { get; } = [];
 
     public int SupportTickets { get; set; }
 
@@ -74,3 +79,11 @@ internal sealed class SimulatedCustomer
     public double DailyIntensity(double season, bool promotion) =>
         PurchaseRatePerYear / 365.0 * season * (promotion ? PromotionFactor : OffPromotionFactor);
 }
+
+/// <summary>One day of a simulated customer's service history.</summary>
+/// <param name="Day">Calendar index of the day.</param>
+/// <param name="Tickets">Support tickets opened.</param>
+/// <param name="Complaints">Tickets escalated to complaints.</param>
+/// <param name="CostCents">Cost to serve in cents.</param>
+/// <param name="Satisfaction">A survey answer 1–5 given that day, or null.</param>
+internal sealed record ServiceDay(int Day, int Tickets, int Complaints, long CostCents, int? Satisfaction);

@@ -68,11 +68,22 @@ public sealed class BundleDecisions
         double Value(string name) => row.Numeric[index[name]];
 
         // The row carries the model features: profit after cost-to-serve (the feature charges every customer, the
-        // default rule) and the service cost to date; the feature builder derived the one from the other with the
-        // same functions, so gross profit and cost-to-serve come back and the rules charge as they say.
-        var serviceCost = index.TryGetValue("service_cost", out var serviceCostSlot) ? row.Numeric[serviceCostSlot] : double.NaN;
+        // default rule) and the trailing cost-to-serve itself, so gross profit and cost-to-serve come back and the
+        // rules charge as they say. Bundles from before that feature carry only the service cost to date, from which
+        // the feature builder prorated the trailing cost with the same function.
         var revenue = Value("revenue_last_365_days");
-        var costToServe = Profit.TrailingCostToServe(serviceCost, Value("tenure_days"));
+        double costToServe;
+        if (index.TryGetValue("cost_to_serve_last_365_days", out var trailingSlot))
+        {
+            var trailing = row.Numeric[trailingSlot];
+            costToServe = float.IsFinite(trailing) ? trailing : 0;
+        }
+        else
+        {
+            var serviceCost = index.TryGetValue("service_cost", out var serviceCostSlot) ? row.Numeric[serviceCostSlot] : double.NaN;
+            costToServe = Profit.TrailingCostToServe(serviceCost, Value("tenure_days"));
+        }
+
         var facts = new CustomerFacts
         {
             CustomerId = row.CustomerId,

@@ -1,3 +1,4 @@
+using MlCustomer.Core.Data;
 using MlCustomer.Core.Features;
 
 namespace MlCustomer.Core.Tiers;
@@ -36,7 +37,8 @@ public static class Profit
 {
     /// <summary>
     /// Cost-to-serve in the trailing window from a cost-to-date total: the whole total when the customer is younger than
-    /// the window, otherwise the window's share of the tenure (the customers file gives a total, not dated costs).
+    /// the window, otherwise the window's share of the tenure (a customers file gives a total, not dated costs; with
+    /// a service events file the other overload sums the window exactly).
     /// </summary>
     /// <param name="serviceCostToDate">Cost to serve to date (unknown counts as 0: nothing is charged that is not known).</param>
     /// <param name="tenureDays">Days since signup or the first order.</param>
@@ -45,6 +47,29 @@ public static class Profit
     {
         var cost = double.IsFinite(serviceCostToDate) ? serviceCostToDate : 0;
         return tenureDays <= windowDays ? cost : cost * windowDays / tenureDays;
+    }
+
+    /// <summary>
+    /// Cost-to-serve in the trailing window from dated costs (the service events file): the exact sum of the costs
+    /// on the days in (as-of − window, as-of].
+    /// </summary>
+    /// <param name="events">One customer's service events (any order; later ones are ignored).</param>
+    /// <param name="asOfDate">The last day of the window.</param>
+    /// <param name="windowDays">The trailing window's length in days.</param>
+    public static double TrailingCostToServe(IReadOnlyList<ServiceEvent> events, DateOnly asOfDate, int windowDays = FeatureBuilder.TrailingWindowDays)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var start = asOfDate.AddDays(-windowDays);
+        double cost = 0;
+        foreach (var e in events)
+        {
+            if (e.EventDate > start && e.EventDate <= asOfDate)
+            {
+                cost += e.ServiceCost ?? 0;
+            }
+        }
+
+        return cost;
     }
 
     /// <summary>Profit over a window: gross profit − cost-to-serve (charged as <paramref name="rule"/> says).</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MlCustomer.Core.Data;
+using MlCustomer.Core.SampleData;
 
 namespace MlCustomer.Training.Cli;
 
@@ -11,7 +12,7 @@ internal sealed class DataInputOptions
 {
     private readonly Option<DirectoryInfo> dataDirectory = new("--data")
     {
-        Description = "Folder with transactions.csv and, if present, customers.csv",
+        Description = "Folder with transactions.csv and, if present, customers.csv and service-events.csv",
         DefaultValueFactory = _ => new DirectoryInfo("training-data"),
     };
 
@@ -21,6 +22,12 @@ internal sealed class DataInputOptions
     };
 
     private readonly Option<FileInfo?> customers = new("--customers") { Description = "Customers file (optional)" };
+
+    private readonly Option<FileInfo?> serviceEvents = new("--service-events")
+    {
+        Description = "Dated service events (customer_id, event_date, support_tickets, complaints, service_cost, satisfaction; optional): " +
+            "service features and cost-to-serve are computed from the events up to the as-of date",
+    };
 
     private readonly Option<FileInfo?> mapping = new("--mapping")
     {
@@ -37,6 +44,7 @@ internal sealed class DataInputOptions
         command.Options.Add(dataDirectory);
         command.Options.Add(transactions);
         command.Options.Add(customers);
+        command.Options.Add(serviceEvents);
         command.Options.Add(mapping);
         command.Options.Add(skipBadRows);
     }
@@ -51,8 +59,8 @@ internal sealed class DataInputOptions
     /// <summary>The paths of the files that <see cref="Load"/> reads.</summary>
     public IReadOnlyList<string> Files(ParseResult parse)
     {
-        var (transactionsPath, customersPath) = ResolvePaths(parse);
-        return customersPath is null ? [transactionsPath] : [transactionsPath, customersPath];
+        var (transactionsPath, customersPath, serviceEventsPath) = ResolvePaths(parse);
+        return new[] { transactionsPath, customersPath, serviceEventsPath }.OfType<string>().ToList();
     }
 
     /// <summary>The --mapping file, or the contract's own names and formats without one.</summary>
@@ -61,7 +69,7 @@ internal sealed class DataInputOptions
 
     public CustomerDataSet Load(ParseResult parse)
     {
-        var (transactionsPath, customersPath) = ResolvePaths(parse);
+        var (transactionsPath, customersPath, serviceEventsPath) = ResolvePaths(parse);
         var options = new LoadOptions
         {
             Mapping = Mapping(parse),
@@ -71,20 +79,23 @@ internal sealed class DataInputOptions
             CustomerDataLoader.Load(transactionsPath, customersPath, options with
             {
                 RowsReadProgress = new Progress<long>(rows => status($"{rows:N0} rows")),
-            }));
+            }, serviceEventsPath));
         CliOutput.Info(data.Report.ToText());
         return data;
     }
 
-    private (string Transactions, string? Customers) ResolvePaths(ParseResult parse)
+    private (string Transactions, string? Customers, string? ServiceEvents) ResolvePaths(ParseResult parse)
     {
         if (parse.GetValue(transactions) is { } explicitTransactions)
         {
-            return (explicitTransactions.FullName, parse.GetValue(customers)?.FullName);
+            return (explicitTransactions.FullName, parse.GetValue(customers)?.FullName, parse.GetValue(serviceEvents)?.FullName);
         }
 
         var folder = parse.GetValue(dataDirectory)!.FullName;
         var customersPath = parse.GetValue(customers)?.FullName ?? Path.Combine(folder, "customers.csv");
-        return (Path.Combine(folder, "transactions.csv"), File.Exists(customersPath) ? customersPath : null);
+        var serviceEventsPath = parse.GetValue(serviceEvents)?.FullName ?? Path.Combine(folder, SampleDataGenerator.ServiceEventsFile);
+        return (Path.Combine(folder, "transactions.csv"),
+            File.Exists(customersPath) ? customersPath : null,
+            File.Exists(serviceEventsPath) ? serviceEventsPath : null);
     }
 }

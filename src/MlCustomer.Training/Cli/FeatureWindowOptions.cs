@@ -25,9 +25,17 @@ internal sealed class FeatureWindowOptions
         DefaultValueFactory = _ => FeatureOptions.DefaultValueHorizonDays,
     };
 
+    private readonly Option<bool> snapshotAttributes = new("--snapshot-attributes")
+    {
+        Description = "Use the customers file's service totals (tickets, complaints, cost, satisfaction) at an as-of date before its export. " +
+            "They count events after the as-of date: the features leak the future, and the model card says so. " +
+            "Without it they are left out there; dated service events (--service-events) need no opt-in",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(asOf);
+        command.Options.Add(snapshotAttributes);
         command.Options.Add(churnHorizon);
         command.Options.Add(valueHorizon);
     }
@@ -54,6 +62,7 @@ internal sealed class FeatureWindowOptions
             ChurnHorizonDays = churn,
             ValueHorizonDays = value,
             IncludeLabels = includeLabels,
+            SnapshotAttributesBeforeExport = parse.GetValue(snapshotAttributes),
         };
     }
 

@@ -90,6 +90,8 @@ internal sealed class DecisionRun
             ChurnHorizonDays = ChurnHorizonDays,
             ValueHorizonDays = ValueHorizonDays,
             IncludeLabels = false,
+            // As the bundle was trained: a bundle that opted in to the customers file's totals reads them at any date.
+            SnapshotAttributesBeforeExport = Bundle.Card.SnapshotAttributesBeforeExport,
         };
         var table = CliOutput.Step($"Computing features at {CsvText.Date(asOf)}", _ => FeatureBuilder.Build(Data, options));
         CliOutput.Info(table.Report.ToText());

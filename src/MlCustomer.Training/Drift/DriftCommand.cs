@@ -61,7 +61,12 @@ internal static class DriftCommand
                 customers.CheckAsOfDate(given, "--as-of");
             }
 
-            var options = new FeatureOptions { AsOfDate = date ?? customers.LastOrderDate, IncludeLabels = false };
+            var options = new FeatureOptions
+            {
+                AsOfDate = date ?? customers.LastOrderDate,
+                IncludeLabels = false,
+                SnapshotAttributesBeforeExport = card.SnapshotAttributesBeforeExport,
+            };
             var table = CliOutput.Step($"Computing features at {CsvText.Date(options.AsOfDate)}", _ => FeatureBuilder.Build(customers, options));
             var mapper = new FeatureRows(card.FeatureContract, table.AttributeNames);
             var rows = table.Rows.Select(mapper.From).ToList();

@@ -12,7 +12,7 @@ internal static class GenerateCommand
         var defaults = new SampleDataOptions();
         var output = new Option<DirectoryInfo>("--output", "-o")
         {
-            Description = "Folder to write customers.csv, transactions.csv and ground-truth.csv to",
+            Description = "Folder to write customers.csv, transactions.csv, service-events.csv and ground-truth.csv to",
             DefaultValueFactory = _ => new DirectoryInfo("training-data"),
         };
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed writes the same files byte for byte", DefaultValueFactory = _ => defaults.Seed };

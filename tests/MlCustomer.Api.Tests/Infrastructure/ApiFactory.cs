@@ -56,6 +56,7 @@ public class ApiFactory : WebApplicationFactory<Program>
             // Scoring runs read the generated data, not the repository's training-data/.
             ["MlCustomer:TransactionsPath"] = bundle.TransactionsFile,
             ["MlCustomer:CustomersPath"] = bundle.CustomersFile,
+            ["MlCustomer:ServiceEventsPath"] = bundle.ServiceEventsFile,
         };
         if (withKeys)
         {

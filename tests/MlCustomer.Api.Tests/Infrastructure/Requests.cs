@@ -79,16 +79,44 @@ public static class Requests
                 [TransactionColumns.Channel] = t.Channel,
             })
             .ToArray();
+        // The dated service history up to the as-of date, as the service events file holds it (the customers file's
+        // totals were taken at the end of the data, after the as-of date).
+        var serviceEvents = data.ServiceEvents!
+            .Where(e => e.CustomerId == customerId && e.EventDate <= asOf)
+            .Select(e => (JsonNode)new JsonObject
+            {
+                [ServiceEventColumns.EventDate] = e.EventDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                [ServiceEventColumns.SupportTickets] = e.SupportTickets,
+                [ServiceEventColumns.Complaints] = e.Complaints,
+                [ServiceEventColumns.ServiceCost] = e.ServiceCost,
+                [ServiceEventColumns.Satisfaction] = e.Satisfaction,
+            })
+            .ToArray();
         return new JsonObject
         {
             ["transactions"] = new JsonArray(transactions),
             ["attributes"] = attributes,
-            [CustomerColumns.SupportTickets] = customer.SupportTickets,
-            [CustomerColumns.Complaints] = customer.Complaints,
-            [CustomerColumns.ServiceCost] = customer.ServiceCostAmount,
-            [CustomerColumns.Satisfaction] = customer.Satisfaction,
+            ["service_events"] = new JsonArray(serviceEvents),
             [CustomerColumns.SignupDate] = customer.SignupDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         };
+    }
+
+    /// <summary>
+    /// A customer's raw history with the service history as totals at the as-of date (the sums of the events up to it)
+    /// instead of the dated events.
+    /// </summary>
+    public static JsonObject HistoryWithServiceTotalsOf(string customerId)
+    {
+        var features = Features.Rows.Single(r => r.CustomerId == customerId);
+        var history = HistoryOf(customerId);
+        history.Remove("service_events");
+        history[CustomerColumns.SupportTickets] = Number(features.SupportTickets);
+        history[CustomerColumns.Complaints] = Number(features.Complaints);
+        history[CustomerColumns.ServiceCost] = Number(features.ServiceCost);
+        history[CustomerColumns.Satisfaction] = Number(features.Satisfaction);
+        return history;
+
+        static JsonNode? Number(double value) => double.IsNaN(value) ? null : JsonValue.Create(value);
     }
 
     /// <summary>Posts a JSON body to /api/v1/scores.</summary>

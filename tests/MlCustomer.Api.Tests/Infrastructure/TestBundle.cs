@@ -21,11 +21,12 @@ public sealed class TestBundle
         SampleDataGenerator.Write(new SampleDataOptions { Customers = 1_500, Seed = 7 }, DataFolder);
         TransactionsFile = Path.Combine(DataFolder, SampleDataGenerator.TransactionsFile);
         CustomersFile = Path.Combine(DataFolder, SampleDataGenerator.CustomersFile);
-        Data = CustomerDataLoader.Load(TransactionsFile, CustomersFile, new LoadOptions());
+        ServiceEventsFile = Path.Combine(DataFolder, SampleDataGenerator.ServiceEventsFile);
+        Data = CustomerDataLoader.Load(TransactionsFile, CustomersFile, new LoadOptions(), ServiceEventsFile);
         Features = new FeatureOptions { AsOfDate = FeatureBuilder.DefaultAsOfDate(Data, 180, 365) };
         // One churn candidate and two folds: the tests need a real bundle, not the best one.
         var options = new TrainingOptions { Folds = 2, ChurnCandidates = [ChurnOptions.DefaultCandidates[0]] };
-        var result = BundleTrainer.TrainTransactional(new TransactionalInput(Data, [TransactionsFile, CustomersFile], null), Features, options);
+        var result = BundleTrainer.TrainTransactional(new TransactionalInput(Data, [TransactionsFile, CustomersFile, ServiceEventsFile], null), Features, options);
         result.Bundle.Save(new MLContext(options.Seed), BundleFolder);
         Version = result.Bundle.Card.Version;
     }
@@ -47,6 +48,9 @@ public sealed class TestBundle
 
     /// <summary>customers.csv.</summary>
     public string CustomersFile { get; }
+
+    /// <summary>service-events.csv.</summary>
+    public string ServiceEventsFile { get; }
 
     /// <summary>The loaded data.</summary>
     public CustomerDataSet Data { get; }

@@ -128,6 +128,57 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(f.Select(c => c.ChurnProbability), h.Select(c => c.ChurnProbability), new Tolerance(1e-9));
         Assert.Equal(f.Select(c => c.SegmentId), h.Select(c => c.SegmentId));
         Assert.All(h, c => Assert.NotNull(c.SegmentId));
+        // The dated service events give the trailing cost-to-serve the feature builder computed from the file.
+        Assert.Equal(customers.Select(c => c.CostToServeLast365Days), h.Select(c => c.Decision!.CostToServeLast365Days), new Tolerance(1e-6));
+        Assert.Equal(f.Select(c => c.Decision!.CostToServeLast365Days), h.Select(c => c.Decision!.CostToServeLast365Days), new Tolerance(1e-3));
+    }
+
+    [Fact]
+    public async Task ServiceTotalsAtTheAsOfDateScoreLikeTheEventsExceptTheProratedCostToServe()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var customer = Requests.Features.Rows.First(r => r.PurchaseDays >= 3 && r.ServiceCost > 0 && r.TenureDays > 365);
+        var body = new JsonObject
+        {
+            ["asOfDate"] = Requests.Features.AsOfDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            ["customers"] = new JsonArray(new JsonObject { ["customerId"] = customer.CustomerId, ["history"] = Requests.HistoryWithServiceTotalsOf(customer.CustomerId) }),
+        };
+
+        using var response = await client.ScoreAsync(body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var scored = Assert.Single((await response.Content.ReadFromJsonAsync<ScoreResponseBody>(Requests.Json))!.Customers);
+        Assert.Equal(MlCustomer.Core.Tiers.Profit.TrailingCostToServe(customer.ServiceCost, customer.TenureDays), scored.Decision!.CostToServeLast365Days, 1e-6);
+    }
+
+    [Fact]
+    public async Task ServiceEventsWithTotalsOrAfterTheAsOfDateAreRefusedByField()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var customer = Requests.Features.Rows.First(r => r.PurchaseDays >= 2);
+        var both = Requests.HistoryOf(customer.CustomerId);
+        both[MlCustomer.Core.Data.CustomerColumns.ServiceCost] = 10;
+        var late = Requests.HistoryOf(customer.CustomerId);
+        late["service_events"] = new JsonArray(
+            new JsonObject { ["event_date"] = "2999-01-01", ["service_cost"] = 5 },
+            new JsonObject { ["event_date"] = "2024-01-01", ["satisfaction"] = 9 });
+        var body = new JsonObject
+        {
+            ["asOfDate"] = "2024-12-31",
+            ["customers"] = new JsonArray(
+                new JsonObject { ["customerId"] = customer.CustomerId, ["history"] = both },
+                new JsonObject { ["customerId"] = customer.CustomerId + "-2", ["history"] = late }),
+        };
+
+        using var response = await client.ScoreAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await Requests.ErrorsAsync(response);
+        Assert.Contains("not both", Assert.Single(errors["customers[0].history.service_events"]), StringComparison.Ordinal);
+        Assert.Contains("after the as-of date", Assert.Single(errors["customers[1].history.service_events[0].event_date"]), StringComparison.Ordinal);
+        Assert.Single(errors["customers[1].history.service_events[1].satisfaction"]);
     }
 
     [Fact]
@@ -335,6 +386,7 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
     [InlineData("purchase_days", 50, "order_count", 0, "every purchase day has at least one order")]
     [InlineData("recency_days", 900, "tenure_days", 30, "tenure counts from the first event")]
     [InlineData("days_since_first_purchase", 900, "tenure_days", 30, "tenure counts from the first event")]
+    [InlineData("cost_to_serve_last_365_days", 80, "service_cost", 20, "part of the cost to date")]
     public async Task FeaturesThatContradictEachOtherAreRefusedNamingBoth(string lesser, double lesserValue, string greater, double greaterValue, string why)
     {
         await factory.WaitUntilReadyAsync();

@@ -41,7 +41,8 @@ public sealed class FeatureBuilderTests
             Person("D", "2024-01-10", "East"),
             Person("E", "2024-07-05", "West"),
         ];
-        return new CustomerDataSet(lines, customers, ["region"], false, new LoadReport());
+        // The customers file of this example was exported at the as-of date, so its service totals are point-in-time.
+        return new CustomerDataSet(lines, customers, ["region"], false, new LoadReport()) { CustomersExportDate = AsOf };
     }
 
     private static CustomerFeatures Row(FeatureTable table, string id) => table.Rows.Single(r => r.CustomerId == id);

@@ -8,7 +8,7 @@ namespace MlCustomer.Core.Tests.SampleData;
 public sealed class SampleDataGeneratorTests(SampleFiles sample) : IClassFixture<SampleFiles>
 {
     private static readonly string[] FileNames =
-        [SampleDataGenerator.CustomersFile, SampleDataGenerator.TransactionsFile, SampleDataGenerator.GroundTruthFile];
+        [SampleDataGenerator.CustomersFile, SampleDataGenerator.TransactionsFile, SampleDataGenerator.ServiceEventsFile, SampleDataGenerator.GroundTruthFile];
 
     [Fact]
     public void SameSeedWritesIdenticalFiles()
@@ -66,6 +66,42 @@ public sealed class SampleDataGeneratorTests(SampleFiles sample) : IClassFixture
             "customer_id,signed_up_by_as_of,alive_at_as_of,true_churn_probability,true_expected_profit,true_expected_revenue,"
                 + "purchase_rate_per_year,dropout_probability,mean_order_value,persona",
             HeaderOf(Path.Combine(sample.Folder, SampleDataGenerator.GroundTruthFile)));
+        Assert.Equal(
+            "customer_id,event_date,support_tickets,complaints,service_cost,satisfaction",
+            HeaderOf(Path.Combine(sample.Folder, SampleDataGenerator.ServiceEventsFile)));
+    }
+
+    [Fact]
+    public void TheCustomersFileTotalsAreTheServiceEventsUpToTheLastDay()
+    {
+        var eventsByCustomer = sample.ServiceEvents.GroupBy(e => e["customer_id"]).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.True(eventsByCustomer.Count > sample.Customers.Count / 2, $"only {eventsByCustomer.Count} customers have service events");
+        foreach (var customer in sample.Customers)
+        {
+            var events = eventsByCustomer.GetValueOrDefault(customer["customer_id"], []);
+            Assert.Equal(Number(customer, "support_tickets"), events.Sum(e => Number(e, "support_tickets")));
+            Assert.Equal(Number(customer, "complaints"), events.Sum(e => Number(e, "complaints")));
+            Assert.Equal(Number(customer, "service_cost"), events.Sum(e => Number(e, "service_cost")), 1e-6);
+            var answers = events.Where(e => e["satisfaction"].Length > 0).ToList();
+            Assert.Equal(customer["satisfaction"], answers.Count > 0 ? answers[^1]["satisfaction"] : "");
+        }
+    }
+
+    [Fact]
+    public void ServiceEventsAreOneRowPerCustomerAndDayBetweenSignupAndTheLastDay()
+    {
+        var signup = sample.Customers.ToDictionary(c => c["customer_id"], c => c["signup_date"]);
+        var last = sample.Options.EndDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        string? previous = null;
+        foreach (var e in sample.ServiceEvents)
+        {
+            var key = e["customer_id"] + " " + e["event_date"];
+            Assert.True(previous is null || string.CompareOrdinal(previous, key) < 0, $"{key} follows {previous}: not sorted by customer and day, or a day repeats");
+            Assert.InRange(string.CompareOrdinal(e["event_date"], signup[e["customer_id"]]), 0, int.MaxValue);
+            Assert.InRange(string.CompareOrdinal(e["event_date"], last), int.MinValue, 0);
+            Assert.Matches("^[0-9]+\\.[0-9]{2}$", e["service_cost"]);
+            previous = key;
+        }
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public sealed class SampleFiles : IDisposable
         Transactions = ReadRows(Path.Combine(Folder, SampleDataGenerator.TransactionsFile));
         Customers = ReadRows(Path.Combine(Folder, SampleDataGenerator.CustomersFile));
         GroundTruth = ReadRows(Path.Combine(Folder, SampleDataGenerator.GroundTruthFile));
+        ServiceEvents = ReadRows(Path.Combine(Folder, SampleDataGenerator.ServiceEventsFile));
     }
 
     public string Folder { get; }
@@ -27,6 +28,8 @@ public sealed class SampleFiles : IDisposable
     public IReadOnlyList<Dictionary<string, string>> Customers { get; }
 
     public IReadOnlyList<Dictionary<string, string>> GroundTruth { get; }
+
+    public IReadOnlyList<Dictionary<string, string>> ServiceEvents { get; }
 
     public static string NewTempFolder() =>
         Path.Combine(Path.GetTempPath(), "mlcustomer-tests", "sample-" + Guid.NewGuid().ToString("N"));

@@ -1,0 +1,134 @@
+using MlCustomer.Core.Explanations;
+
+namespace MlCustomer.Core.Tests.Explanations;
+
+public sealed class TreeShapTests
+{
+    // A random tree of up to maxSplits splits over units 0..units-1 (units repeat along paths), with random leaf
+    // values, covers and a random row's decisions.
+    private static (ShapTree Tree, bool[] Decisions) RandomTree(Random random, int maxSplits, int units)
+    {
+        var splits = random.Next(1, maxSplits + 1);
+        var left = new int[splits];
+        var right = new int[splits];
+        var unit = new int[splits];
+        // Grow: each new split replaces a random open leaf slot of an existing split.
+        var open = new List<(int Node, bool Right)> { (0, false), (0, true) };
+        for (var n = 0; n < splits; n++)
+        {
+            unit[n] = random.Next(units);
+            if (n > 0)
+            {
+                var k = random.Next(open.Count);
+                var (parent, isRight) = open[k];
+                open.RemoveAt(k);
+                if (isRight)
+                {
+                    right[parent] = n;
+                }
+                else
+                {
+                    left[parent] = n;
+                }
+
+                open.Add((n, false));
+                open.Add((n, true));
+            }
+        }
+
+        for (var leaf = 0; leaf < open.Count; leaf++)
+        {
+            var (parent, isRight) = open[leaf];
+            if (isRight)
+            {
+                right[parent] = ~leaf;
+            }
+            else
+            {
+                left[parent] = ~leaf;
+            }
+        }
+
+        var leaves = Enumerable.Range(0, open.Count).Select(_ => random.NextDouble() * 20 - 10).ToArray();
+        var tree = new ShapTree(unit, new int[splits], null, new float[splits], left, right, leaves);
+        var leafCovers = Enumerable.Range(0, open.Count).Select(_ => (double)random.Next(1, 50)).ToArray();
+        var nodeCovers = new double[splits];
+        for (var n = splits - 1; n >= 0; n--)
+        {
+            nodeCovers[n] = CoverOf(left[n]) + CoverOf(right[n]);
+        }
+
+        tree.SetCovers(nodeCovers, leafCovers);
+        var decisions = Enumerable.Range(0, splits).Select(_ => random.Next(2) == 1).ToArray();
+        return (tree, decisions);
+
+        double CoverOf(int child) => child < 0 ? leafCovers[~child] : nodeCovers[child];
+    }
+
+    private static double[] Effects(ShapTree tree, bool[] decisions, int units)
+    {
+        var effects = new double[units];
+        TreeShap.AddEffects(tree, decisions, effects);
+        return effects;
+    }
+
+    [Fact]
+    public void RandomTreesAgreeWithTheBruteForceShapleyValuesAndAddUpToTheOutput()
+    {
+        var random = new Random(20261203);
+        for (var trial = 0; trial < 2_000; trial++)
+        {
+            var units = random.Next(1, 6);
+            var (tree, decisions) = RandomTree(random, maxSplits: 12, units);
+            var effects = Effects(tree, decisions, units);
+            var expected = BruteForceShapley.Effects(tree, decisions);
+
+            for (var u = 0; u < units; u++)
+            {
+                Assert.Equal(expected.GetValueOrDefault(u), effects[u], 1e-9);
+            }
+
+            Assert.Equal(tree.LeafValue(tree.Leaf(decisions)), tree.ExpectedValue() + effects.Sum(), 1e-9);
+        }
+    }
+
+    [Fact]
+    public void AUnitTheTreeDoesNotSplitOnAndASplitThatChangesNothingGetNoEffect()
+    {
+        // Root on unit 0; both children split on unit 1 with equal leaves either side: unit 1 changes nothing.
+        var dummy = new ShapTree([0, 1, 1], new int[3], null, new float[3], [1, ~0, ~2], [2, ~1, ~3], [5, 5, 7, 7]);
+        dummy.SetCovers([10, 4, 6], [1, 3, 2, 4]);
+        foreach (var decisions in new[] { new[] { false, false, true }, new[] { true, true, false }, new[] { true, false, true } })
+        {
+            var effects = Effects(dummy, decisions, 3);
+            Assert.Equal(0, effects[1], 12);
+            Assert.Equal(0, effects[2], 12);
+        }
+    }
+
+    [Fact]
+    public void TwoUnitsThatPlayTheSameRoleGetTheSameEffect()
+    {
+        // f = 1 when both units go right (an AND), built both ways round with equal covers: symmetric in 0 and 1.
+        var tree = new ShapTree([0, 1, 1], new int[3], null, new float[3], [1, ~0, ~2], [2, ~1, ~3], [0, 0, 0, 1]);
+        tree.SetCovers([100, 50, 50], [25, 25, 25, 25]);
+
+        var effects = Effects(tree, [true, false, true], 2);
+
+        Assert.Equal(0.25, tree.ExpectedValue(), 12);
+        Assert.Equal(effects[0], effects[1], 12);
+        Assert.Equal(0.375, effects[0], 12);
+    }
+
+    [Fact]
+    public void ASplitNoFittingRowTookDoesNotDivideByZero()
+    {
+        var tree = new ShapTree([0, 1], new int[2], null, new float[2], [1, ~0], [~2, ~1], [1, 9, 3]);
+        tree.SetCovers([10, 10], [10, 0, 0]);
+
+        var effects = Effects(tree, [false, true], 2);
+
+        Assert.All(effects, e => Assert.True(double.IsFinite(e)));
+        Assert.Equal(9, tree.ExpectedValue() + effects.Sum(), 6);
+    }
+}
