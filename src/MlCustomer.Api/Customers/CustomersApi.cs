@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Security;
@@ -6,12 +6,12 @@ using MlCustomer.Api.Storage;
 
 namespace MlCustomer.Api.Customers;
 
-/// <summary>A customer's latest stored scores and decision.</summary>
+/// <summary>A customer's current stored scores and decision.</summary>
 /// <param name="CustomerId">The customer.</param>
-/// <param name="RunId">The scoring run that produced them.</param>
+/// <param name="RunId">The scoring run they were read from: the current run that scored the customer.</param>
 /// <param name="ScoredAt">When that run finished.</param>
 /// <param name="ModelVersion">The bundle that scored them.</param>
-/// <param name="AsOfDate">The as-of date of the features.</param>
+/// <param name="AsOfDate">The as-of date of the features (that run's).</param>
 /// <param name="ChurnProbability">Calibrated churn probability.</param>
 /// <param name="RiskBand">low, medium or high.</param>
 /// <param name="SegmentId">Segment id.</param>
@@ -37,11 +37,17 @@ public sealed record CustomerScoresResponse(
     DecisionResult? Decision,
     double? PredictedRevenue);
 
+/// <summary>What <c>DELETE /customers/{id}</c> erased.</summary>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="RowsErased">Stored rows removed: one per run that scored them, plus each run's target candidates that held them.</param>
+/// <param name="ErasedAt">When.</param>
+/// <param name="ErasedBy">The API key name, as the audit records it.</param>
+/// <param name="AuditId">The personal-data audit entry.</param>
+public sealed record CustomerErasureResponse(string CustomerId, long RowsErased, DateTimeOffset ErasedAt, string ErasedBy, string AuditId);
+
 /// <summary>Stored scores by customer.</summary>
 public static class CustomersApi
 {
-    private static readonly JsonSerializerOptions ReasonsJson = new(JsonSerializerDefaults.Web);
-
     /// <summary>Maps <c>/customers/{id}</c>.</summary>
     public static RouteGroupBuilder MapCustomersApi(this RouteGroupBuilder api)
     {
@@ -49,35 +55,56 @@ public static class CustomersApi
         var group = api.MapGroup("/customers").WithTags("Customers").RequireAuthorization(ApiRoles.ScorerPolicy);
         group.MapGet("/{id}", GetCustomer)
             .WithName("GetCustomer")
-            .WithSummary("The latest stored scores and decision of one customer (from the latest succeeded scoring run that scored them)")
+            .WithSummary("The stored scores and decision of one customer from the current scoring run that scored them (latest as-of date, then latest finish: a backfill never replaces them); says which run")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{id}", EraseCustomer)
+            .WithName("EraseCustomer")
+            .WithSummary("Erase one customer's stored scores and decisions from every scoring run (admin); audited: who, when, how many rows")
+            .RequireAuthorization(ApiRoles.AdminPolicy)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
-    /// <summary>The customer's latest stored scores, or 404.</summary>
+    /// <summary>The customer's current stored scores, or 404.</summary>
     public static async Task<Results<Ok<CustomerScoresResponse>, ProblemHttpResult>> GetCustomer(
         string id, ScoreStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var score = await store.GetLatestScoreAsync(id, cancellationToken);
+        var score = await store.GetCurrentCustomerAsync(id, cancellationToken);
         if (score is null)
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound,
                 title: "No stored scores for this customer",
-                detail: $"Customer '{id}' was not scored by any succeeded scoring run. Start one with POST /api/v1/scoring-runs, " +
+                detail: $"Customer '{id}' was not scored by any succeeded scoring run (or was erased). Start one with POST /api/v1/scoring-runs, " +
                     "or score the customer now with POST /api/v1/scores.");
         }
 
         return TypedResults.Ok(new CustomerScoresResponse(
             score.CustomerId, score.RunId, score.ScoredAt, score.ModelVersion, score.AsOfDate, score.ChurnProbability, score.RiskBand,
             score.SegmentId, score.SegmentName, score.PredictedGrossProfit,
-            JsonSerializer.Deserialize<List<ScoreReason>>(score.ChurnReasonsJson, ReasonsJson) ?? [],
-            JsonSerializer.Deserialize<List<ScoreReason>>(score.ValueReasonsJson, ReasonsJson) ?? [],
-            score.Decision is { } d ? DecisionResult.From(d.ToCustomerDecision(score)) : null,
+            [.. score.ChurnReasons.Select(r => new ScoreReason(r.Feature, r.Contribution))],
+            [.. score.ValueReasons.Select(r => new ScoreReason(r.Feature, r.Contribution))],
+            score.Decision is { } d ? DecisionResult.From(d) : null,
             score.PredictedRevenue));
     }
 
-    /// <summary>Reasons as stored.</summary>
-    public static string ToJson(IEnumerable<ScoreReason> reasons) => JsonSerializer.Serialize(reasons, ReasonsJson);
+    /// <summary>Erases the customer from every run and audits it; 404 (also audited) when nothing was stored about them.</summary>
+    public static async Task<Results<Ok<CustomerErasureResponse>, ProblemHttpResult>> EraseCustomer(
+        string id, ScoreStore store, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(time);
+        var audit = await store.EraseCustomerAsync(id, user.Identity?.Name ?? "unknown", time.GetUtcNow(), cancellationToken);
+        if (audit.Rows == 0)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Nothing stored about this customer",
+                detail: $"No scoring run holds scores of customer '{id}'; the request was recorded in the personal-data audit ({audit.Id}).");
+        }
+
+        return TypedResults.Ok(new CustomerErasureResponse(id, audit.Rows, audit.HappenedAt, audit.RequestedBy, audit.Id));
+    }
 }

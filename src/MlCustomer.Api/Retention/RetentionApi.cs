@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
@@ -9,8 +10,8 @@ using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Api.Retention;
 
-/// <summary>The retention target list of the latest succeeded scoring run.</summary>
-/// <param name="RunId">The scoring run whose stored decisions were used.</param>
+/// <summary>The retention target list of the current scoring run (latest as-of date, then latest finish).</summary>
+/// <param name="RunId">The scoring run whose stored decisions were used: the current one (a backfill never is).</param>
 /// <param name="AsOfDate">Its as-of date.</param>
 /// <param name="ModelVersion">The bundle that scored it.</param>
 /// <param name="Budget">The budget asked for.</param>
@@ -43,7 +44,7 @@ public sealed record RetentionTargetsResponse(
     IReadOnlyList<TargetResult> Targets);
 
 /// <summary>Customers not on the list, by reason.</summary>
-/// <param name="Considered">Customers with a stored decision in the run.</param>
+/// <param name="Considered">Customers with a stored decision in the run that the filters keep.</param>
 /// <param name="WithoutPaidOffer">Their action has no paid offer (tier D, loss-making, false big).</param>
 /// <param name="WithoutPositiveReturn">The offer is expected to cost more than it saves.</param>
 /// <param name="ByBudget">Worth an offer but beyond the budget.</param>
@@ -93,18 +94,35 @@ public static class RetentionApi
         group.WithRequestTimeout(ApiLimits.JsonTimeoutPolicy);
         group.MapGet("/targets", GetTargets)
             .WithName("GetRetentionTargets")
-            .WithSummary("Whom to give a retention offer within a budget, ranked by expected return, from the latest succeeded scoring run (JSON, or CSV with Accept: text/csv)")
+            .WithSummary("Whom to give a retention offer within a budget, ranked by expected return, from the current scoring run, optionally only one tier, stage, segment or action (JSON, or CSV with Accept: text/csv; every CSV download is audited)")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv");
         return group;
     }
 
     /// <summary>The target list, 400 for invalid settings, or 404 before the first succeeded run.</summary>
+    /// <param name="budget">Total money for offers (required, above 0).</param>
+    /// <param name="offerCost">One cost for every offer instead of each action's own.</param>
+    /// <param name="saveRate">Share of targeted churners an offer keeps (default: the rules').</param>
+    /// <param name="limit">At most this many customers.</param>
+    /// <param name="tier">Only customers in this profit tier now (A–D).</param>
+    /// <param name="stage">Only customers in this lifecycle stage (new, active, atRisk, lapsed, churned).</param>
+    /// <param name="segment">Only customers in this segment (its name).</param>
+    /// <param name="action">Only customers with this recommended action key.</param>
+    /// <param name="request">The request (its Accept header chooses CSV).</param>
+    /// <param name="store">Storage.</param>
+    /// <param name="host">The models (for the rules' default save rate).</param>
+    /// <param name="user">Who asks (a CSV export is audited under this name).</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="cancellationToken">Aborted request.</param>
     public static async Task<Results<Ok<RetentionTargetsResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> GetTargets(
-        double? budget, double? offerCost, double? saveRate, int? limit, HttpRequest request, ScoreStore store, ModelHost host, CancellationToken cancellationToken)
+        double? budget, double? offerCost, double? saveRate, int? limit, string? tier, string? stage, string? segment, string? action,
+        HttpRequest request, ScoreStore store, ModelHost host, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(time);
         var errors = new Dictionary<string, string[]>();
         if (budget is not { } b || !double.IsFinite(b) || b <= 0)
         {
@@ -127,36 +145,82 @@ public static class RetentionApi
             errors[nameof(limit)] = ["limit must be at least 1; leave it out for no limit."];
         }
 
+        ProfitTier? tierFilter = null;
+        if (tier is not null)
+        {
+            if (WireNames.TryParse<ProfitTier>(tier, out var parsed))
+            {
+                tierFilter = parsed;
+            }
+            else
+            {
+                errors[nameof(tier)] = [$"tier must be one of {string.Join(", ", Enum.GetValues<ProfitTier>().Select(WireNames.Canonical))}."];
+            }
+        }
+
+        LifecycleStage? stageFilter = null;
+        if (stage is not null)
+        {
+            if (WireNames.TryParse<LifecycleStage>(stage, out var parsed))
+            {
+                stageFilter = parsed;
+            }
+            else
+            {
+                errors[nameof(stage)] = [$"stage must be one of {string.Join(", ", Enum.GetValues<LifecycleStage>().Select(WireNames.Canonical))}."];
+            }
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "Invalid target list settings");
         }
 
-        var run = await store.GetLatestSucceededRunAsync(cancellationToken);
+        var run = await store.GetCurrentRunAsync(cancellationToken);
         if (run is null)
         {
             return NoSucceededRun();
         }
 
-        var decisions = await store.GetDecisionsAsync(run.Id, cancellationToken);
         double defaultSaveRate;
         using (var lease = host.Acquire())
         {
             defaultSaveRate = lease?.Generation.Decisions.Rules.SaveRate ?? RuleSet.Default.SaveRate;
         }
 
-        var list = RetentionTargets.Choose(decisions, new TargetOptions
+        var options = new TargetOptions
         {
             Budget = budget!.Value,
             OfferCost = offerCost,
             SaveRate = saveRate ?? defaultSaveRate,
             Limit = limit,
             AsOfDate = run.AsOfDate,
-        });
+            Filter = tierFilter is null && stageFilter is null && segment is null && action is null
+                ? null
+                : new TargetFilter { Tier = tierFilter, Stage = stageFilter, Segment = segment, Action = action },
+        };
+
+        // Runs since migration 7 stored their candidates when they ended: the list is a merge over them and only the
+        // chosen customers' decisions are read. Older runs are chosen from all their stored decisions, as before.
+        var candidates = run.ScoreKey is null ? null : await store.GetCandidatesAsync(run.Id, cancellationToken);
+        var list = candidates is not null
+            ? RetentionTargets.Choose(candidates, options, ids => store.GetDecisions(run, ids))
+            : RetentionTargets.Choose(run.ScoreKey is null ? await store.GetLegacyDecisionsAsync(run.Id, cancellationToken) : [], options);
         if (WantsCsv(request))
         {
             using var csv = new StringWriter(CultureInfo.InvariantCulture);
             TargetListCsv.Write(csv, list);
+            // A target list names customers: every download is recorded (who, when, which run, how many rows, which settings).
+            await store.AddPersonalDataAuditAsync(new PersonalDataAudit
+            {
+                Id = Guid.NewGuid().ToString("N"),
+                HappenedAt = time.GetUtcNow(),
+                RequestedBy = user.Identity?.Name ?? "unknown",
+                Action = PersonalDataActions.ExportTargets,
+                RunId = run.Id,
+                Rows = list.Targets.Count,
+                Detail = request.QueryString.Value,
+            }, CancellationToken.None);
             return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
         }
 

@@ -1,6 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using MlCustomer.Api.Customers;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Storage;
@@ -10,6 +11,7 @@ using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Scoring;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Api.ScoringRuns;
 
@@ -17,7 +19,8 @@ namespace MlCustomer.Api.ScoringRuns;
 /// Scores the whole customer base, one queued run at a time: loads the configured data files, builds
 /// features at the run's as-of date with the trainer's builder, scores with the model generation current
 /// when the run starts (kept for the whole run), decides each customer's tier, flags and action with that
-/// generation's rules, and stores every score and decision in one transaction.
+/// generation's rules, and stores every customer's compact scores (the decision as the facts it was made on) chunk by
+/// chunk, then the run's pyramid and its target candidates, which make the rows visible; then prunes runs beyond the retention policy.
 /// </summary>
 internal sealed partial class ScoringRunWorker(
     QueuedScoringRuns queue,
@@ -25,6 +28,7 @@ internal sealed partial class ScoringRunWorker(
     ModelHost host,
     IOptions<DataOptions> data,
     IOptions<ScoringOptions> scoring,
+    IOptions<StorageOptions> storage,
     IHostEnvironment environment,
     ILogger<ScoringRunWorker> logger) : BackgroundService
 {
@@ -52,9 +56,28 @@ internal sealed partial class ScoringRunWorker(
                 // These carry messages written for the person who started the run (file, line, what to do).
                 run = run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message };
                 LogRunFailed(logger, e, run.Id);
+                // Chunks are committed as they are written: a failed run's rows go (no view ever read them).
+                await store.DeleteUnfinishedScoresAsync(CancellationToken.None);
             }
 
             await store.UpdateRunAsync(run, CancellationToken.None);
+            if (run.Status == RunStatus.Succeeded)
+            {
+                await PruneAsync(stoppingToken);
+            }
+        }
+    }
+
+    // The retention policy runs after each succeeded run; a failure to prune leaves old runs for the next one.
+    private async Task PruneAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.PruneAsync(storage.Value.KeepScoringRuns, cancellationToken);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            LogPruneFailed(logger, e);
         }
     }
 
@@ -69,6 +92,8 @@ internal sealed partial class ScoringRunWorker(
         var serviceEventsPath = string.IsNullOrWhiteSpace(options.ServiceEventsPath) ? null : Path.GetFullPath(options.ServiceEventsPath, environment.ContentRootPath);
         var dataSet = CustomerDataLoader.Load(transactionsPath, customersPath, new LoadOptions(), serviceEventsPath);
         var loadMs = clock.ElapsedMilliseconds;
+        // CPU time of the whole process after loading: on a shared machine wall time says more about the neighbours.
+        var cpuAfterLoad = Environment.CpuUsage.TotalTime;
 
         clock.Restart();
         var asOf = run.RequestedAsOfDate ?? dataSet.LastOrderDate;
@@ -95,42 +120,115 @@ internal sealed partial class ScoringRunWorker(
 
         clock.Restart();
         var settings = scoring.Value;
-        var stored = new List<StoredScore>(table.Rows.Count);
-        foreach (var chunk in table.Rows.Chunk(ChunkSize))
+        var count = table.Rows.Count;
+        var decides = generation.Card.Tiers is not null;
+        var reasonNames = new List<string>();
+        var reasonIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var segmentNames = new Dictionary<int, string>();
+        var members = new List<TierMember>(decides ? count : 0);
+        var candidates = new TargetCandidates.Builder();
+        var churnProbabilities = new double[count];
+        var predictedProfits = new double[count];
+
+        // Scoring and deciding one chunk (both cores) overlaps with writing the one before (SQLite writes on one thread):
+        // at most two chunks wait in between, so memory beyond the features is a few chunks, whatever the base.
+        var chunks = Channel.CreateBounded<CompactScore[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        await using var writer = await store.BeginRunScoresAsync(run.Id, await store.NextScoreKeyAsync(cancellationToken), cancellationToken);
+        // Where the time goes, for the log: models, rules, encoding, waiting for the writer, and the writer's own time.
+        var (modelTime, ruleTime, encodeTime, waitTime, writeTime) = (new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch());
+        var storing = Task.Run(async () =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var scores = generation.Scorer.Score(chunk, table.AttributeNames, settings.Reasons);
-            for (var i = 0; i < scores.Count; i++)
+            await foreach (var rows in chunks.Reader.ReadAllAsync(cancellationToken))
             {
-                var score = scores[i];
-                var decision = generation.Decisions.Decide(chunk[i], score);
-                var result = ScoresApi.ToResult(score, [], settings, decision);
-                stored.Add(new StoredScore
+                writeTime.Start();
+                foreach (var row in rows)
                 {
-                    RunId = run.Id,
-                    CustomerId = score.CustomerId,
-                    ChurnProbability = score.ChurnProbability,
-                    RiskBand = result.RiskBand,
-                    SegmentId = score.SegmentId,
-                    SegmentName = score.SegmentName,
-                    PredictedGrossProfit = score.PredictedGrossProfit,
-                    PredictedRevenue = score.PredictedRevenue,
-                    ChurnReasonsJson = CustomersApi.ToJson(result.ChurnReasons),
-                    ValueReasonsJson = CustomersApi.ToJson(result.ValueReasons),
-                    ModelVersion = generation.Version,
-                    AsOfDate = asOf,
-                    Decision = decision is null ? null : StoredDecision.From(decision),
-                });
+                    writer.Add(row);
+                }
+
+                writer.CommitChunk();
+                writeTime.Stop();
             }
+        }, cancellationToken);
+        try
+        {
+            var offset = 0;
+            foreach (var chunk in table.Rows.Chunk(ChunkSize))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                modelTime.Start();
+                var scores = generation.Scorer.Score(chunk, table.AttributeNames, settings.Reasons);
+                modelTime.Stop();
+                ruleTime.Start();
+                var decisions = new CustomerDecision?[chunk.Length];
+                Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
+                {
+                    for (var i = range.Item1; i < range.Item2; i++)
+                    {
+                        decisions[i] = generation.Decisions.Decide(chunk[i], scores[i]);
+                    }
+                });
+
+                ruleTime.Stop();
+                encodeTime.Start();
+                var rows = new CompactScore[chunk.Length];
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var score = scores[i];
+                    var decision = decisions[i];
+                    if (score.SegmentId is { } segmentId && score.SegmentName is { } segmentName)
+                    {
+                        segmentNames.TryAdd(segmentId, segmentName);
+                    }
+
+                    rows[i] = new CompactScore(
+                        score.CustomerId,
+                        score.ChurnProbability,
+                        decision is null ? settings.RiskBand(score.ChurnProbability) : WireNames.Of(decision.RiskBand),
+                        score.SegmentId,
+                        score.PredictedGrossProfit,
+                        score.PredictedRevenue,
+                        CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, ReasonIndex),
+                        decision is null ? null : CompactEncoding.WriteFacts(chunk[i]));
+                    churnProbabilities[offset + i] = score.ChurnProbability;
+                    predictedProfits[offset + i] = score.PredictedGrossProfit ?? double.NaN;
+                    if (decision is not null)
+                    {
+                        members.Add(TierMember.Of(decision));
+                        candidates.Add(decision);
+                    }
+                }
+
+                offset += chunk.Length;
+                encodeTime.Stop();
+                waitTime.Start();
+                await chunks.Writer.WriteAsync(rows, cancellationToken);
+                waitTime.Stop();
+            }
+        }
+        finally
+        {
+            chunks.Writer.TryComplete();
+            // The writer must be idle before it is committed or disposed; a failure here is the run's failure.
+            await storing;
         }
 
         var scoringMs = clock.ElapsedMilliseconds;
+        LogRunSteps(logger, run.Id, modelTime.ElapsedMilliseconds, ruleTime.ElapsedMilliseconds, encodeTime.ElapsedMilliseconds, waitTime.ElapsedMilliseconds,
+            writeTime.ElapsedMilliseconds);
         clock.Restart();
-        var drift = new RunDrift(
-            featureDrift,
-            generation.Card.OutputDrift([.. stored.Select(s => s.ChurnProbability)], [.. stored.Select(s => s.PredictedGrossProfit ?? double.NaN)]));
-        await store.InsertScoresAsync(stored, run.Id, drift, cancellationToken);
-        LogRunSucceeded(logger, run.Id, stored.Count, generation.Version);
+        var drift = new RunDrift(featureDrift, generation.Card.OutputDrift(churnProbabilities, predictedProfits));
+        var context = new DecisionContext
+        {
+            ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
+            RulesJson = decides ? generation.Decisions.Rules.ToJson() : null,
+            TierCutoffs = generation.Card.Tiers,
+            ReasonFeatures = reasonNames,
+            SegmentNames = segmentNames,
+        };
+        await writer.CompleteAsync(
+            drift, context, decides ? ProfitConcentration.Compute(members) : null, decides ? candidates.Build() : null, cancellationToken);
+        LogRunSucceeded(logger, run.Id, count, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
         return run with
         {
             Status = RunStatus.Succeeded,
@@ -138,17 +236,35 @@ internal sealed partial class ScoringRunWorker(
             ModelVersion = generation.Version,
             FinishedAt = DateTimeOffset.UtcNow,
             TransactionsRead = dataSet.Transactions.Count,
-            CustomersScored = stored.Count,
+            CustomersScored = count,
             LoadMilliseconds = loadMs,
             FeaturesMilliseconds = featuresMs,
             ScoringMilliseconds = scoringMs,
             StoringMilliseconds = clock.ElapsedMilliseconds,
         };
+
+        int ReasonIndex(string feature)
+        {
+            if (!reasonIndex.TryGetValue(feature, out var index))
+            {
+                index = reasonNames.Count;
+                reasonIndex[feature] = index;
+                reasonNames.Add(feature);
+            }
+
+            return index;
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} steps (wall ms): models {ModelMs}, rules {RuleMs}, encoding {EncodeMs}, waiting for the writer {WaitMs}; the writer's own {WriteMs}")]
+    private static partial void LogRunSteps(ILogger logger, string runId, long modelMs, long ruleMs, long encodeMs, long waitMs, long writeMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pruning old scoring runs failed; the next run tries again")]
+    private static partial void LogPruneFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} failed")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string runId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} stored {Customers} scores from model {Version}")]
-    private static partial void LogRunSucceeded(ILogger logger, string runId, int customers, string version);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} stored {Customers} scores from model {Version}; CPU after loading {CpuMs} ms")]
+    private static partial void LogRunSucceeded(ILogger logger, string runId, int customers, string version, long cpuMs);
 }

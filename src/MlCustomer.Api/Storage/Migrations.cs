@@ -115,5 +115,50 @@ internal static class Migrations
             "ALTER TABLE stored_scores ADD COLUMN predicted_net_profit DOUBLE PRECISION NULL",
             "ALTER TABLE stored_scores ADD COLUMN expected_cost_to_serve DOUBLE PRECISION NULL",
         ]),
+        // Runs from here store one compact row per customer (customer_scores: ~200 bytes instead of ~2 KB of JSON text and
+        // repeated run columns), keyed by a small per-run number; the rule decision is not stored as words but rebuilt
+        // from the customer's facts with the rules and cut-offs the run kept (decision_context), by the same Core function.
+        // The summaries and target candidates are computed once when a run ends. stored_scores keeps the runs before.
+        // SQLite-only: WITHOUT ROWID (the key is the table, no second copy of it) and BLOB (BYTEA in PostgreSQL).
+        (7, "compact per-customer scores, each run's decision context, summary and target candidates, pruning, personal-data audit",
+        [
+            "ALTER TABLE scoring_runs ADD COLUMN score_key INTEGER NULL",
+            "ALTER TABLE scoring_runs ADD COLUMN decision_context TEXT NULL",
+            "ALTER TABLE scoring_runs ADD COLUMN summary TEXT NULL",
+            "ALTER TABLE scoring_runs ADD COLUMN pruned_at TEXT NULL",
+            """
+            CREATE TABLE customer_scores (
+                score_key INTEGER NOT NULL,
+                customer_id TEXT NOT NULL,
+                churn_probability DOUBLE PRECISION NOT NULL,
+                risk_band TEXT NOT NULL,
+                segment_id INTEGER NULL,
+                predicted_gross_profit DOUBLE PRECISION NULL,
+                predicted_revenue DOUBLE PRECISION NULL,
+                reasons BLOB NOT NULL,
+                facts BLOB NULL,
+                PRIMARY KEY (score_key, customer_id)
+            ) WITHOUT ROWID
+            """,
+            "CREATE INDEX ix_customer_scores_customer ON customer_scores (customer_id)",
+            """
+            CREATE TABLE run_target_candidates (
+                run_id TEXT NOT NULL PRIMARY KEY REFERENCES scoring_runs (id),
+                candidates BLOB NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE personal_data_audit (
+                id TEXT NOT NULL PRIMARY KEY,
+                happened_at TEXT NOT NULL,
+                requested_by TEXT NOT NULL,
+                action TEXT NOT NULL,
+                customer_id TEXT NULL,
+                run_id TEXT NULL,
+                row_count BIGINT NOT NULL,
+                detail TEXT NULL
+            )
+            """,
+        ]),
     ];
 }

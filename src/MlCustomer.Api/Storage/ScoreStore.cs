@@ -18,7 +18,7 @@ public sealed partial class ScoreStore
     private const string DateFormat = "yyyy-MM-dd";
     private const string RunColumns =
         "id, status, requested_by, requested_at, requested_as_of_date, as_of_date, model_version, started_at, finished_at, " +
-        "transactions_read, customers_scored, load_ms, features_ms, scoring_ms, storing_ms, error";
+        "transactions_read, customers_scored, load_ms, features_ms, scoring_ms, storing_ms, error, score_key, pruned_at";
 
     private const string ScoreColumns =
         "s.run_id, s.customer_id, s.churn_probability, s.risk_band, s.segment_id, s.segment_name, s.predicted_profit, " +
@@ -72,6 +72,8 @@ public sealed partial class ScoreStore
             LogMigrated(logger, version, description, DatabaseFile);
         }
 
+        // A run interrupted while writing left committed chunks that no run records.
+        await DeleteUnfinishedScoresAsync(cancellationToken);
         await ExecuteAsync(connection, null,
             "UPDATE scoring_runs SET status = @failed, error = @error, finished_at = @now WHERE status IN (@queued, @running)",
             [("@failed", RunStatus.Failed), ("@error", "interrupted: the API stopped before the run finished; start a new run"),
@@ -124,83 +126,6 @@ public sealed partial class ScoreStore
         return await reader.ReadAsync(cancellationToken) ? ReadRun(reader) : null;
     }
 
-    /// <summary>Stores a run's scores and the drift of its customers' features in one transaction (all or nothing).</summary>
-    public async Task InsertScoresAsync(IEnumerable<StoredScore> scores, string runId, RunDrift drift, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(scores);
-        ArgumentNullException.ThrowIfNull(drift);
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var (result, output) in drift.Features.Select(f => (f, false)).Concat(drift.Outputs.Select(o => (o, true))))
-        {
-            await ExecuteAsync(connection, transaction, """
-                INSERT INTO run_drift (run_id, feature, psi, level, training_missing_share, missing_share, largest_move, model_output)
-                VALUES (@run, @feature, @psi, @level, @training_missing, @missing, @move, @output)
-                """,
-                [("@run", runId), ("@feature", result.Feature), ("@psi", result.Psi), ("@level", DriftLevelName(result.Level)),
-                 ("@training_missing", result.TrainingMissingShare), ("@missing", result.MissingShare), ("@move", result.LargestMove),
-                 ("@output", Flag(output))],
-                cancellationToken);
-        }
-
-        await using var command = Command(connection, transaction, """
-            INSERT INTO stored_scores (run_id, customer_id, churn_probability, risk_band, segment_id, segment_name,
-                predicted_profit, churn_reasons, value_reasons, model_version, as_of_date,
-                tier, predicted_tier, loss_making, false_big_customer, lifecycle_stage, value_at_risk, recommended_action,
-                action_description, offer_cost, paid_offer, profit_last_365_days, revenue_last_365_days, rule_reasons, value_horizon_days,
-                predicted_revenue, gross_profit_last_365_days, cost_to_serve_last_365_days, predicted_net_profit, expected_cost_to_serve)
-            VALUES (@run, @customer, @churn, @band, @segment_id, @segment_name, @profit, @churn_reasons, @value_reasons, @version, @as_of,
-                @tier, @predicted_tier, @loss_making, @false_big, @stage, @value_at_risk, @action,
-                @action_description, @offer_cost, @paid_offer, @profit_365, @revenue_365, @rule_reasons, @horizon,
-                @revenue, @gross_365, @cost_365, @predicted_net, @expected_cost)
-            """,
-            [("@run", null), ("@customer", null), ("@churn", null), ("@band", null), ("@segment_id", null), ("@segment_name", null),
-             ("@profit", null), ("@churn_reasons", null), ("@value_reasons", null), ("@version", null), ("@as_of", null),
-             ("@tier", null), ("@predicted_tier", null), ("@loss_making", null), ("@false_big", null), ("@stage", null),
-             ("@value_at_risk", null), ("@action", null), ("@action_description", null), ("@offer_cost", null), ("@paid_offer", null),
-             ("@profit_365", null), ("@revenue_365", null), ("@rule_reasons", null), ("@horizon", null),
-             ("@revenue", null), ("@gross_365", null), ("@cost_365", null), ("@predicted_net", null), ("@expected_cost", null)]);
-        await command.PrepareAsync(cancellationToken);
-        var p = command.Parameters;
-        foreach (var score in scores)
-        {
-            p[0].Value = score.RunId;
-            p[1].Value = score.CustomerId;
-            p[2].Value = score.ChurnProbability;
-            p[3].Value = score.RiskBand;
-            p[4].Value = (object?)score.SegmentId ?? DBNull.Value;
-            p[5].Value = (object?)score.SegmentName ?? DBNull.Value;
-            p[6].Value = (object?)score.PredictedGrossProfit ?? DBNull.Value;
-            p[7].Value = score.ChurnReasonsJson;
-            p[8].Value = score.ValueReasonsJson;
-            p[9].Value = score.ModelVersion;
-            p[10].Value = Format(score.AsOfDate);
-            var d = score.Decision;
-            p[11].Value = (object?)d?.Tier ?? DBNull.Value;
-            p[12].Value = (object?)d?.PredictedTier ?? DBNull.Value;
-            p[13].Value = d is null ? DBNull.Value : Flag(d.LossMaking);
-            p[14].Value = d is null ? DBNull.Value : Flag(d.FalseBigCustomer);
-            p[15].Value = (object?)d?.LifecycleStage ?? DBNull.Value;
-            p[16].Value = (object?)d?.ValueAtRisk ?? DBNull.Value;
-            p[17].Value = (object?)d?.RecommendedAction ?? DBNull.Value;
-            p[18].Value = (object?)d?.ActionDescription ?? DBNull.Value;
-            p[19].Value = (object?)d?.OfferCost ?? DBNull.Value;
-            p[20].Value = d is null ? DBNull.Value : Flag(d.PaidOffer);
-            p[21].Value = (object?)d?.ProfitLast365Days ?? DBNull.Value;
-            p[22].Value = (object?)d?.RevenueLast365Days ?? DBNull.Value;
-            p[23].Value = (object?)d?.RuleReasonsJson ?? DBNull.Value;
-            p[24].Value = (object?)d?.ValueHorizonDays ?? DBNull.Value;
-            p[25].Value = (object?)score.PredictedRevenue ?? DBNull.Value;
-            p[26].Value = (object?)d?.GrossProfitLast365Days ?? DBNull.Value;
-            p[27].Value = (object?)d?.CostToServeLast365Days ?? DBNull.Value;
-            p[28].Value = (object?)d?.PredictedProfit ?? DBNull.Value;
-            p[29].Value = (object?)d?.ExpectedCostToServe ?? DBNull.Value;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-    }
-
     /// <summary>The drift a run recorded, most moved first (empty for runs before drift checks or of bundles without distributions).</summary>
     public async Task<RunDrift> GetDriftAsync(string runId, CancellationToken cancellationToken)
     {
@@ -226,34 +151,39 @@ public sealed partial class ScoreStore
     /// <summary>How a drift level is written in the database and on the wire: stable, moderate, shifted.</summary>
     public static string DriftLevelName(DriftLevel level) => level.ToString().ToLowerInvariant();
 
-    /// <summary>The customer's scores from the latest succeeded run that scored them, or null.</summary>
-    public async Task<StoredScore?> GetLatestScoreAsync(string customerId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The customer's scores from a run stored before migration 7 (stored_scores): the current such run that scored them
+    /// (latest as-of date, then latest finish), or null.
+    /// </summary>
+    private static async Task<StoredScore?> GetLegacyScoreAsync(DbConnection connection, string customerId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, null, $"""
             SELECT {ScoreColumns}
             FROM stored_scores s JOIN scoring_runs r ON r.id = s.run_id
             WHERE s.customer_id = @customer AND r.status = @succeeded
-            ORDER BY r.finished_at DESC
+            ORDER BY r.as_of_date DESC, r.finished_at DESC
             LIMIT 1
             """, [("@customer", customerId), ("@succeeded", RunStatus.Succeeded)]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadScore(reader) : null;
     }
 
-    /// <summary>The latest succeeded run, or null when none has succeeded yet.</summary>
-    public async Task<ScoringRun?> GetLatestSucceededRunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The current run: of the succeeded runs, the latest as-of date, then the latest finish. A backfill (a run at an
+    /// earlier as-of date than one already stored) never becomes current, however late it finishes. Null before any.
+    /// </summary>
+    public async Task<ScoringRun?> GetCurrentRunAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, null,
-            $"SELECT {RunColumns} FROM scoring_runs WHERE status = @succeeded ORDER BY finished_at DESC LIMIT 1",
+            $"SELECT {RunColumns} FROM scoring_runs WHERE status = @succeeded ORDER BY as_of_date DESC, finished_at DESC LIMIT 1",
             [("@succeeded", RunStatus.Succeeded)]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadRun(reader) : null;
     }
 
-    /// <summary>The rule decisions a run stored, rebuilt (customers without a stored decision are skipped).</summary>
-    public async Task<IReadOnlyList<CustomerDecision>> GetDecisionsAsync(string runId, CancellationToken cancellationToken)
+    /// <summary>The rule decisions a run stored before migration 7, rebuilt (customers without a stored decision are skipped).</summary>
+    public async Task<IReadOnlyList<CustomerDecision>> GetLegacyDecisionsAsync(string runId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, null, $"""
@@ -347,9 +277,10 @@ public sealed partial class ScoreStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<object?> ScalarAsync(DbConnection connection, string sql, (string, object?)[] parameters, CancellationToken cancellationToken)
+    private static async Task<object?> ScalarAsync(
+        DbConnection connection, string sql, (string, object?)[] parameters, CancellationToken cancellationToken, DbTransaction? transaction = null)
     {
-        await using var command = Command(connection, null, sql, parameters);
+        await using var command = Command(connection, transaction, sql, parameters);
         return await command.ExecuteScalarAsync(cancellationToken);
     }
 
@@ -411,6 +342,8 @@ public sealed partial class ScoreStore
         ScoringMilliseconds = reader.IsDBNull(13) ? null : reader.GetInt64(13),
         StoringMilliseconds = reader.IsDBNull(14) ? null : reader.GetInt64(14),
         Error = reader.IsDBNull(15) ? null : reader.GetString(15),
+        ScoreKey = reader.IsDBNull(16) ? null : reader.GetInt64(16),
+        PrunedAt = ParseTimestamp(reader, 17),
     };
 
     private static string Now() => Format(DateTimeOffset.UtcNow);

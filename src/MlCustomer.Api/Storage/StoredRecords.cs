@@ -17,6 +17,9 @@ public static class RunStatus
     /// <summary>Scores stored.</summary>
     public const string Succeeded = "succeeded";
 
+    /// <summary>Succeeded once; its scores were deleted by the retention policy (the run record and its summary stay).</summary>
+    public const string Pruned = "pruned";
+
     /// <summary>Stopped with an error (see the run's error).</summary>
     public const string Failed = "failed";
 }
@@ -71,6 +74,12 @@ public sealed record ScoringRun
 
     /// <summary>Why it failed.</summary>
     public string? Error { get; init; }
+
+    /// <summary>The run's number in customer_scores; null for runs stored before migration 7 (their scores are in stored_scores).</summary>
+    public long? ScoreKey { get; init; }
+
+    /// <summary>When the retention policy deleted its scores.</summary>
+    public DateTimeOffset? PrunedAt { get; init; }
 }
 
 /// <summary>One customer's scores from one run as stored.</summary>

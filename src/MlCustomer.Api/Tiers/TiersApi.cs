@@ -8,7 +8,7 @@ using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Api.Tiers;
 
-/// <summary>The customer pyramid and profit concentration of the latest succeeded scoring run.</summary>
+/// <summary>The customer pyramid and profit concentration of the current scoring run (latest as-of date, then latest finish).</summary>
 /// <param name="RunId">The scoring run whose stored decisions were used.</param>
 /// <param name="AsOfDate">Its as-of date.</param>
 /// <param name="ModelVersion">The bundle that scored it.</param>
@@ -55,7 +55,7 @@ public static class TiersApi
         group.WithRequestTimeout(ApiLimits.JsonTimeoutPolicy);
         group.MapGet("/summary", GetSummary)
             .WithName("GetTiersSummary")
-            .WithSummary("The customer pyramid (tiers A–D), the top-20% share of profit and the false-big count, from the latest succeeded scoring run");
+            .WithSummary("The customer pyramid (tiers A–D), the top-20% share of profit and the false-big count, from the current scoring run (latest as-of date, then latest finish), stored when the run ended");
         return group;
     }
 
@@ -63,13 +63,17 @@ public static class TiersApi
     public static async Task<Results<Ok<TiersSummaryResponse>, ProblemHttpResult>> GetSummary(ScoreStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var run = await store.GetLatestSucceededRunAsync(cancellationToken);
+        var run = await store.GetCurrentRunAsync(cancellationToken);
         if (run is null)
         {
             return RetentionApi.NoSucceededRun();
         }
 
-        var concentration = ProfitConcentration.Compute(await store.GetDecisionsAsync(run.Id, cancellationToken));
+        // Runs since migration 7 stored their pyramid when they ended (Core's figures over every decided customer);
+        // older runs are summed from their stored decisions here, with the same function.
+        var concentration = run.ScoreKey is null
+            ? ProfitConcentration.Compute(await store.GetLegacyDecisionsAsync(run.Id, cancellationToken))
+            : await store.GetSummaryAsync(run.Id, cancellationToken) ?? ProfitConcentration.Compute((IReadOnlyList<TierMember>)[]);
         return TypedResults.Ok(new TiersSummaryResponse(
             run.Id, run.AsOfDate, run.ModelVersion, concentration.Customers, concentration.TotalProfit, concentration.TopPercent,
             concentration.TopCustomers, concentration.TopProfitShare, concentration.Tiers.Sum(t => t.FalseBigCustomers),

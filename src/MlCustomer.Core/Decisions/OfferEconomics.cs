@@ -51,15 +51,32 @@ public static class OfferEconomics
         ArgumentNullException.ThrowIfNull(basis);
         var order = Enumerable.Range(0, customers.Count).ToArray();
         Array.Sort(order, (x, y) => customers[y].ChurnProbability.CompareTo(customers[x].ChurnProbability));
+        return BestThreshold(order.Length, i => customers[order[i]], saveRate, basis);
+    }
+
+    /// <summary>
+    /// The same threshold over customers already in order of churn probability, highest first (a stored target list's
+    /// candidates): <paramref name="byChurnDescending"/> gives the i-th of <paramref name="count"/>.
+    /// </summary>
+    public static ProfitOptimalThreshold BestThreshold(int count, Func<int, OfferCase> byChurnDescending, double saveRate, string basis)
+    {
+        ArgumentNullException.ThrowIfNull(byChurnDescending);
+        ArgumentNullException.ThrowIfNull(basis);
         double? best = null;
         var (bestCount, bestSpend, bestReturn) = (0, 0.0, 0.0);
         var (spend, net) = (0.0, 0.0);
-        for (var i = 0; i < order.Length; i++)
+        var next = count > 0 ? byChurnDescending(0) : default;
+        for (var i = 0; i < count; i++)
         {
-            var customer = customers[order[i]];
+            var customer = next;
+            if (i + 1 < count)
+            {
+                next = byChurnDescending(i + 1);
+            }
+
             spend += customer.OfferCost;
             net += ExpectedReturn(customer, saveRate);
-            var endOfTies = i + 1 == order.Length || customers[order[i + 1]].ChurnProbability != customer.ChurnProbability;
+            var endOfTies = i + 1 == count || next.ChurnProbability != customer.ChurnProbability;
             if (endOfTies && net > bestReturn)
             {
                 (best, bestCount, bestSpend, bestReturn) = (customer.ChurnProbability, i + 1, spend, net);
@@ -67,8 +84,8 @@ public static class OfferEconomics
         }
 
         var description = best is { } threshold
-            ? $"budget aside, offering to every paid-offer customer with churn probability ≥ {Show.Probability(threshold)} ({bestCount:N0} of {customers.Count:N0} customers, spend {Show.Amount(bestSpend)}) returns {Show.Amount(bestReturn)}, the most of any single threshold ({basis})"
+            ? $"budget aside, offering to every paid-offer customer with churn probability ≥ {Show.Probability(threshold)} ({bestCount:N0} of {count:N0} customers, spend {Show.Amount(bestSpend)}) returns {Show.Amount(bestReturn)}, the most of any single threshold ({basis})"
             : $"no single churn-probability threshold has a positive return for this offer ({basis})";
-        return new ProfitOptimalThreshold(best, bestCount, bestSpend, bestReturn, customers.Count, saveRate, basis, description);
+        return new ProfitOptimalThreshold(best, bestCount, bestSpend, bestReturn, count, saveRate, basis, description);
     }
 }

@@ -20,6 +20,9 @@ public sealed record TargetOptions
     /// <summary>The as-of date of the customers' scores, named in the threshold's basis; null when not known.</summary>
     public DateOnly? AsOfDate { get; init; }
 
+    /// <summary>Only customers it matches are considered (list, counts and threshold); null considers everyone.</summary>
+    public TargetFilter? Filter { get; init; }
+
     /// <summary>Options with the save rate of <paramref name="rules"/>.</summary>
     public static TargetOptions From(RuleSet rules, double budget)
     {
@@ -49,6 +52,38 @@ public sealed record TargetOptions
             throw new ArgumentException($"Limit is {Limit}; it must be ≥ 0.");
         }
     }
+}
+
+/// <summary>Which customers a target list considers: each given criterion must match (null matches all).</summary>
+public sealed record TargetFilter
+{
+    /// <summary>Profit tier now.</summary>
+    public ProfitTier? Tier { get; init; }
+
+    /// <summary>Lifecycle stage.</summary>
+    public LifecycleStage? Stage { get; init; }
+
+    /// <summary>Segment name.</summary>
+    public string? Segment { get; init; }
+
+    /// <summary>Recommended action key.</summary>
+    public string? Action { get; init; }
+
+    /// <summary>True when a customer with these values is considered.</summary>
+    public bool Matches(ProfitTier tier, LifecycleStage stage, string? segment, string action) =>
+        (Tier is not { } t || t == tier) &&
+        (Stage is not { } s || s == stage) &&
+        (Segment is null || string.Equals(Segment, segment, StringComparison.Ordinal)) &&
+        (Action is null || string.Equals(Action, action, StringComparison.Ordinal));
+
+    /// <summary>The filter in words, for the threshold's basis ("tier A, action vip-retention").</summary>
+    public string Describe() => string.Join(", ", new[]
+    {
+        Tier is { } t ? $"tier {WireNames.Of(t)}" : null,
+        Stage is { } s ? $"stage {WireNames.Of(s)}" : null,
+        Segment is { } g ? $"segment {g}" : null,
+        Action is { } a ? $"action {a}" : null,
+    }.Where(x => x is not null));
 }
 
 /// <summary>One customer on the retention list.</summary>
@@ -127,7 +162,7 @@ public sealed record RetentionTargetList(
 /// <para>Guarantees (tested as properties): spend ≤ budget; every chosen return &gt; 0; no action without a paid
 /// offer; the list is ordered by expected return, highest first.</para>
 /// </remarks>
-public static class RetentionTargets
+public static partial class RetentionTargets
 {
     /// <summary>The selection rule in words.</summary>
     public const string Rule = "the better of two greedy passes within the budget and limit, by expected return per unit of offer cost and by expected return; expected return = churn probability × save rate × predicted profit − offer cost; never a customer without a paid offer or with an expected return ≤ 0; listed by expected return, highest first";
@@ -146,6 +181,11 @@ public static class RetentionTargets
         var candidates = new List<RetentionTarget>();
         foreach (var customer in customers)
         {
+            if (options.Filter is { } filter && !filter.Matches(customer.Tier, customer.Stage, customer.Segment, customer.Action))
+            {
+                continue;
+            }
+
             considered++;
             if (!customer.PaidOffer)
             {
@@ -188,7 +228,7 @@ public static class RetentionTargets
             Rule);
     }
 
-    private static readonly Comparison<RetentionTarget> ReturnOrder = (x, y) =>
+    internal static readonly Comparison<RetentionTarget> ReturnOrder = (x, y) =>
     {
         var byReturn = y.ExpectedReturn.CompareTo(x.ExpectedReturn);
         return byReturn != 0 ? byReturn : string.CompareOrdinal(x.Customer.CustomerId, y.Customer.CustomerId);
@@ -236,11 +276,11 @@ public static class RetentionTargets
         return new OfferCase(customer.ChurnProbability, customer.ChurnProbability, customer.PredictedProfit, offerCostOverride ?? customer.OfferCost);
     }
 
-    private static string Basis(int paidOffers, TargetOptions options) =>
-        $"{paidOffers:N0} customers with a paid offer{(options.AsOfDate is { } date ? $" at {date:yyyy-MM-dd}" : "")}, their predicted churn and profit, " +
+    internal static string Basis(int paidOffers, TargetOptions options) =>
+        $"{paidOffers:N0} customers with a paid offer{(options.Filter?.Describe() is { Length: > 0 } only ? $" ({only})" : "")}{(options.AsOfDate is { } date ? $" at {date:yyyy-MM-dd}" : "")}, their predicted churn and profit, " +
         (options.OfferCost is { } cost ? $"offer cost {Show.Amount(cost)} each" : "each action's own offer cost");
 
-    private static RetentionTarget Target(CustomerDecision customer, OfferCase offer, double saveRate)
+    internal static RetentionTarget Target(CustomerDecision customer, OfferCase offer, double saveRate)
     {
         var cost = offer.OfferCost;
         var saved = OfferEconomics.SavedProfit(offer, saveRate);

@@ -29,6 +29,24 @@ public sealed record TierSummary(
     int LossMaking,
     int FalseBigCustomers);
 
+/// <summary>What the pyramid needs of one decided customer.</summary>
+/// <param name="Tier">Profit tier now.</param>
+/// <param name="ProfitLast365Days">Profit in the last 365 days (after cost-to-serve).</param>
+/// <param name="RevenueLast365Days">Revenue in the last 365 days.</param>
+/// <param name="ChurnProbability">Churn probability.</param>
+/// <param name="LossMaking">Negative profit in the last 365 days.</param>
+/// <param name="FalseBigCustomer">Big by revenue, small by margin or tier.</param>
+public readonly record struct TierMember(
+    ProfitTier Tier, double ProfitLast365Days, double RevenueLast365Days, double ChurnProbability, bool LossMaking, bool FalseBigCustomer)
+{
+    /// <summary>The pyramid facts of a decision.</summary>
+    public static TierMember Of(CustomerDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return new(decision.Tier, decision.ProfitLast365Days, decision.RevenueLast365Days, decision.ChurnProbability, decision.LossMaking, decision.FalseBigCustomer);
+    }
+}
+
 /// <summary>
 /// The Pareto view: how concentrated profit is. The top share counts the top round(n × share) customers
 /// (a half rounds up); shares of profit are of the total profit, so with loss-makers the top can bring
@@ -99,22 +117,48 @@ public sealed record ProfitConcentration(
     public static ProfitConcentration Compute(IEnumerable<CustomerDecision> decisions, double topPercent = 20)
     {
         ArgumentNullException.ThrowIfNull(decisions);
-        var list = decisions.ToList();
-        var result = Compute(list.Select(d => d.ProfitLast365Days), topPercent);
+        return Compute([.. decisions.Select(TierMember.Of)], topPercent);
+    }
+
+    /// <summary>
+    /// The same figures from each decided customer's pyramid facts alone: what a scoring run of a million customers
+    /// keeps in memory instead of their whole decisions (reasons and all), so that the stored summary is this one function's.
+    /// </summary>
+    public static ProfitConcentration Compute(IReadOnlyList<TierMember> members, double topPercent = 20)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var result = Compute(members.Select(d => d.ProfitLast365Days), topPercent);
+        var counts = new int[Enum.GetValues<ProfitTier>().Length];
+        var revenue = new double[counts.Length];
+        var profit = new double[counts.Length];
+        var churn = new double[counts.Length];
+        var lossMaking = new int[counts.Length];
+        var falseBig = new int[counts.Length];
+        // One pass in customer order per figure and tier: the same sums, in the same order, as summing each tier's members.
+        foreach (var d in members)
+        {
+            var t = (int)d.Tier;
+            counts[t]++;
+            revenue[t] += d.RevenueLast365Days;
+            profit[t] += d.ProfitLast365Days;
+            churn[t] += d.ChurnProbability;
+            lossMaking[t] += d.LossMaking ? 1 : 0;
+            falseBig[t] += d.FalseBigCustomer ? 1 : 0;
+        }
+
         var tiers = Enum.GetValues<ProfitTier>().Select(tier =>
         {
-            var members = list.Where(d => d.Tier == tier).ToList();
-            var profit = members.Sum(d => d.ProfitLast365Days);
+            var t = (int)tier;
             return new TierSummary(
                 tier,
-                members.Count,
-                list.Count == 0 ? 0 : (double)members.Count / list.Count,
-                members.Sum(d => d.RevenueLast365Days),
-                profit,
-                result.TotalProfit > 0 ? profit / result.TotalProfit : null,
-                members.Count == 0 ? null : members.Average(d => d.ChurnProbability),
-                members.Count(d => d.LossMaking),
-                members.Count(d => d.FalseBigCustomer));
+                counts[t],
+                members.Count == 0 ? 0 : (double)counts[t] / members.Count,
+                revenue[t],
+                profit[t],
+                result.TotalProfit > 0 ? profit[t] / result.TotalProfit : null,
+                counts[t] == 0 ? null : churn[t] / counts[t],
+                lossMaking[t],
+                falseBig[t]);
         }).ToList();
         return result with { Tiers = tiers };
     }

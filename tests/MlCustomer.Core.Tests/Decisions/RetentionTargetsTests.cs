@@ -197,6 +197,49 @@ public sealed class RetentionTargetsTests
         });
     }
 
+    [FsCheck.Xunit.Property(MaxTest = 300)]
+    public Property FromStoredCandidatesTheListCountsAndThresholdAreThoseFromTheDecisions()
+    {
+        // Coarse probabilities and profits make ties in value at risk and expected return common; several actions,
+        // segments, tiers and stages, and costs that differ within an action, exercise the merge and the filters.
+        var gen =
+            from customers in Customers(80)
+            from labels in Gen.ArrayOf(
+                from action in Gen.Elements("vip", "discount", "call")
+                from segment in Gen.Elements<string?>(null, "Champions", "At risk")
+                from tier in Gen.Elements(Core.Tiers.ProfitTier.A, Core.Tiers.ProfitTier.B, Core.Tiers.ProfitTier.C)
+                from stage in Gen.Elements(LifecycleStage.Active, LifecycleStage.AtRisk)
+                select (action, segment, tier, stage),
+                80)
+            from options in OptionsGen
+            from filter in Gen.Elements<TargetFilter?>(
+                null, new TargetFilter { Tier = Core.Tiers.ProfitTier.A }, new TargetFilter { Action = "discount" },
+                new TargetFilter { Segment = "Champions", Stage = LifecycleStage.AtRisk }, new TargetFilter { Action = "nobody" })
+            select (customers: customers.Select((c, i) => c with
+            {
+                Action = labels[i].action, Segment = labels[i].segment, Tier = labels[i].tier, Stage = labels[i].stage,
+            }).ToArray(), options: options with { Filter = filter });
+        return Prop.ForAll(gen.ToArbitrary(), c =>
+        {
+            var expected = RetentionTargets.Choose(c.customers, c.options);
+            var byId = c.customers.ToDictionary(d => d.CustomerId);
+            var candidates = TargetCandidates.From(c.customers.Reverse());
+            var actual = RetentionTargets.Choose(candidates, c.options, ids => [.. ids.Select(id => byId[id])]);
+            return expected.Targets.Select(t => (t.Customer.CustomerId, t.OfferCost, t.ExpectedReturn, t.Reason))
+                    .SequenceEqual(actual.Targets.Select(t => (t.Customer.CustomerId, t.OfferCost, t.ExpectedReturn, t.Reason))) &&
+                (expected.Spend, expected.ExpectedSavedProfit, expected.Considered, expected.WithoutPaidOffer, expected.WithoutPositiveReturn,
+                    expected.LeftOutByBudget, expected.LeftOutByLimit) ==
+                (actual.Spend, actual.ExpectedSavedProfit, actual.Considered, actual.WithoutPaidOffer, actual.WithoutPositiveReturn,
+                    actual.LeftOutByBudget, actual.LeftOutByLimit) &&
+                // The threshold's sums run over equal probabilities in another order (Core's sort is not stable): equal but for
+                // rounding, which can also move a half cent in the description (these amounts are often exact half cents).
+                (expected.Threshold.ChurnProbability, expected.Threshold.Customers, expected.Threshold.Basis) ==
+                    (actual.Threshold.ChurnProbability, actual.Threshold.Customers, actual.Threshold.Basis) &&
+                Math.Abs(expected.Threshold.ExpectedReturn - actual.Threshold.ExpectedReturn) <= 1e-9 * Math.Max(1, Math.Abs(expected.Threshold.ExpectedReturn)) &&
+                Math.Abs(expected.Threshold.Spend - actual.Threshold.Spend) <= 1e-9 * Math.Max(1, expected.Threshold.Spend);
+        });
+    }
+
     private static List<(double Cost, double Return)> Worthwhile(CustomerDecision[] customers, TargetOptions options) =>
         [.. customers
             .Where(d => d.PaidOffer)

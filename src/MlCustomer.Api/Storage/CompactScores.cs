@@ -1,0 +1,301 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Features;
+using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Tiers;
+
+namespace MlCustomer.Api.Storage;
+
+/// <summary>
+/// What a scoring run keeps once to rebuild every stored customer's reasons and rule decision: the names its reasons
+/// point at, its segments' names, the value horizon, and the rules and tier cut-offs it decided with. A stored
+/// decision is the same Core function (<see cref="CustomerDecision.Decide"/>) on the same facts with the same rules,
+/// so it reads exactly as it was decided, words included, without storing ~1 KB of words per customer.
+/// </summary>
+public sealed record DecisionContext
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private RuleSet? rules;
+
+    /// <summary>The value horizon of the predicted profit, in days.</summary>
+    public required int ValueHorizonDays { get; init; }
+
+    /// <summary>The rules as <see cref="RuleSet.ToJson"/> wrote them; null when the bundle makes no decisions.</summary>
+    public string? RulesJson { get; init; }
+
+    /// <summary>The bundle's tier cut-offs; null when the bundle makes no decisions.</summary>
+    public TierCutoffs? TierCutoffs { get; init; }
+
+    /// <summary>Feature names the stored reasons point at by position.</summary>
+    public required IReadOnlyList<string> ReasonFeatures { get; init; }
+
+    /// <summary>Segment names by id.</summary>
+    public required IReadOnlyDictionary<int, string> SegmentNames { get; init; }
+
+    /// <summary>The context as stored.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>A stored context.</summary>
+    public static DecisionContext FromJson(string json) =>
+        JsonSerializer.Deserialize<DecisionContext>(json, Json) ?? throw new InvalidOperationException("A scoring run's decision context is empty.");
+
+    /// <summary>The customer's decision rebuilt from the stored facts and scores, or null when the run made none.</summary>
+    public CustomerDecision? Decide(string customerId, double churnProbability, double? predictedGrossProfit, string? segment, byte[]? facts)
+    {
+        if (facts is null || RulesJson is null || TierCutoffs is null)
+        {
+            return null;
+        }
+
+        rules ??= RuleSet.FromJson(RulesJson, "a scoring run's stored rules");
+        var f = CompactEncoding.ReadFacts(facts);
+        return CustomerDecision.Decide(
+            new CustomerFacts
+            {
+                CustomerId = customerId,
+                GrossProfitLast365Days = f[0],
+                CostToServeLast365Days = f[1],
+                RevenueLast365Days = f[2],
+                MarginRate = f[3],
+                RecencyDays = f[4],
+                MeanDaysBetweenPurchases = f[5],
+                TenureDays = f[6],
+                PurchaseDays = f[7],
+                ChurnProbability = churnProbability,
+                PredictedGrossProfit = predictedGrossProfit ?? 0,
+                HorizonDays = ValueHorizonDays,
+                Segment = segment,
+            },
+            TierCutoffs,
+            rules);
+    }
+}
+
+/// <summary>One customer's scores from one run, as written to <c>customer_scores</c>.</summary>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="ChurnProbability">Calibrated churn probability.</param>
+/// <param name="RiskBand">low, medium or high.</param>
+/// <param name="SegmentId">Segment id, if any.</param>
+/// <param name="PredictedGrossProfit">The value model's predicted gross profit, if any.</param>
+/// <param name="PredictedRevenue">Predicted revenue, if any.</param>
+/// <param name="Reasons">The model reasons, encoded (<see cref="CompactEncoding.WriteReasons"/>).</param>
+/// <param name="Facts">What the rules decided on, encoded (<see cref="CompactEncoding.WriteFacts"/>); null without decisions.</param>
+public readonly record struct CompactScore(
+    string CustomerId, double ChurnProbability, string RiskBand, int? SegmentId, double? PredictedGrossProfit, double? PredictedRevenue, byte[] Reasons, byte[]? Facts);
+
+/// <summary>One customer's scores and decision as read back, from either storage format.</summary>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="RunId">The run that stored them.</param>
+/// <param name="ScoredAt">When that run finished.</param>
+/// <param name="ModelVersion">The bundle that scored them.</param>
+/// <param name="AsOfDate">The as-of date of the features.</param>
+/// <param name="ChurnProbability">Calibrated churn probability.</param>
+/// <param name="RiskBand">low, medium or high.</param>
+/// <param name="SegmentId">Segment id.</param>
+/// <param name="SegmentName">Segment name.</param>
+/// <param name="PredictedGrossProfit">Predicted gross profit.</param>
+/// <param name="PredictedRevenue">Predicted revenue.</param>
+/// <param name="ChurnReasons">Top churn reasons.</param>
+/// <param name="ValueReasons">Top value reasons.</param>
+/// <param name="Decision">The rule decision, if the run made one.</param>
+public sealed record StoredCustomer(
+    string CustomerId, string RunId, DateTimeOffset? ScoredAt, string ModelVersion, DateOnly AsOfDate, double ChurnProbability, string RiskBand,
+    int? SegmentId, string? SegmentName, double? PredictedGrossProfit, double? PredictedRevenue, IReadOnlyList<Reason> ChurnReasons,
+    IReadOnlyList<Reason> ValueReasons, CustomerDecision? Decision);
+
+/// <summary>
+/// The binary forms of the compact columns. Reasons: per model a count byte, then per reason the feature's position in
+/// the run's <see cref="DecisionContext.ReasonFeatures"/> (2 bytes) and the contribution (8 bytes, exact): 62 bytes for
+/// three reasons of two models, against ~250 bytes of JSON. Facts: the eight numbers the rules read besides the scores,
+/// as doubles (exact, NaN kept), in <see cref="WriteFacts"/>' order.
+/// </summary>
+public static class CompactEncoding
+{
+    private const int FactCount = 8;
+
+    /// <summary>Both models' reasons; <paramref name="featureIndex"/> gives a name's position, adding it when new.</summary>
+    public static byte[] WriteReasons(IReadOnlyList<Reason> churn, IReadOnlyList<Reason> value, Func<string, int> featureIndex)
+    {
+        ArgumentNullException.ThrowIfNull(churn);
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(featureIndex);
+        var bytes = new byte[2 + (10 * (churn.Count + value.Count))];
+        var at = Write(bytes, 0, churn, featureIndex);
+        Write(bytes, at, value, featureIndex);
+        return bytes;
+
+        static int Write(byte[] bytes, int at, IReadOnlyList<Reason> reasons, Func<string, int> featureIndex)
+        {
+            bytes[at++] = checked((byte)reasons.Count);
+            foreach (var reason in reasons)
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(at), checked((ushort)featureIndex(reason.Feature)));
+                BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(at + 2), reason.Contribution);
+                at += 10;
+            }
+
+            return at;
+        }
+    }
+
+    /// <summary>The churn and value reasons back, with their feature names.</summary>
+    public static (IReadOnlyList<Reason> Churn, IReadOnlyList<Reason> Value) ReadReasons(byte[] bytes, IReadOnlyList<string> features)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(features);
+        var at = 0;
+        var churn = Read(bytes, ref at, features);
+        var value = Read(bytes, ref at, features);
+        return (churn, value);
+
+        static List<Reason> Read(byte[] bytes, ref int at, IReadOnlyList<string> features)
+        {
+            var count = bytes[at++];
+            var reasons = new List<Reason>(count);
+            for (var i = 0; i < count; i++)
+            {
+                reasons.Add(new Reason(
+                    features[BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(at))], BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at + 2))));
+                at += 10;
+            }
+
+            return reasons;
+        }
+    }
+
+    /// <summary>The facts the rules read from a customer's features (as <see cref="CustomerFacts.From"/> takes them).</summary>
+    public static byte[] WriteFacts(CustomerFeatures f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var bytes = new byte[FactCount * 8];
+        ReadOnlySpan<double> values =
+        [
+            f.GrossProfitLast365Days, f.CostToServeLast365Days, f.RevenueLast365Days, f.MarginRate, f.RecencyDays, f.MeanDaysBetweenPurchases,
+            f.TenureDays, f.PurchaseDays,
+        ];
+        for (var i = 0; i < FactCount; i++)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(i * 8), values[i]);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>The facts back, in <see cref="WriteFacts"/>' order.</summary>
+    public static double[] ReadFacts(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var values = new double[FactCount];
+        for (var i = 0; i < FactCount; i++)
+        {
+            values[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(i * 8));
+        }
+
+        return values;
+    }
+
+    /// <summary>A run's target candidates as one blob.</summary>
+    public static byte[] WriteCandidates(TargetCandidates candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write(1); // format version
+            WriteNames(writer, candidates.Actions);
+            WriteNames(writer, candidates.Segments);
+            writer.Write(candidates.Unpaid.Count);
+            foreach (var u in candidates.Unpaid)
+            {
+                writer.Write((byte)u.Tier);
+                writer.Write((byte)u.Stage);
+                writer.Write(u.Segment);
+                writer.Write(u.Action);
+                writer.Write(u.Customers);
+            }
+
+            writer.Write(candidates.Candidates.Length);
+            foreach (var c in candidates.Candidates)
+            {
+                writer.Write(c.CustomerId);
+                writer.Write(c.ChurnProbability);
+                writer.Write(c.PredictedProfit);
+                writer.Write(c.ValueAtRisk);
+                writer.Write(c.OfferCost);
+                writer.Write(c.Action);
+                writer.Write((byte)c.Tier);
+                writer.Write((byte)c.Stage);
+                writer.Write(c.Segment);
+            }
+
+            foreach (var i in candidates.ByChurn)
+            {
+                writer.Write(i);
+            }
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>Target candidates from their blob.</summary>
+    public static TargetCandidates ReadCandidates(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        using var reader = new BinaryReader(new MemoryStream(bytes));
+        var version = reader.ReadInt32();
+        if (version != 1)
+        {
+            throw new InvalidOperationException($"Stored target candidates have format {version}; this version reads format 1.");
+        }
+
+        var actions = ReadNames(reader);
+        var segments = ReadNames(reader);
+        var unpaid = new UnpaidGroup[reader.ReadInt32()];
+        for (var i = 0; i < unpaid.Length; i++)
+        {
+            unpaid[i] = new UnpaidGroup((ProfitTier)reader.ReadByte(), (LifecycleStage)reader.ReadByte(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
+        }
+
+        var candidates = new TargetCandidate[reader.ReadInt32()];
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            candidates[i] = new TargetCandidate(
+                reader.ReadString(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(),
+                (ProfitTier)reader.ReadByte(), (LifecycleStage)reader.ReadByte(), reader.ReadInt32());
+        }
+
+        var byChurn = new int[candidates.Length];
+        for (var i = 0; i < byChurn.Length; i++)
+        {
+            byChurn[i] = reader.ReadInt32();
+        }
+
+        return new TargetCandidates(actions, segments, candidates, byChurn, unpaid);
+    }
+
+    private static void WriteNames(BinaryWriter writer, IReadOnlyList<string> names)
+    {
+        writer.Write(names.Count);
+        foreach (var name in names)
+        {
+            writer.Write(name);
+        }
+    }
+
+    private static string[] ReadNames(BinaryReader reader)
+    {
+        var names = new string[reader.ReadInt32()];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = reader.ReadString();
+        }
+
+        return names;
+    }
+}

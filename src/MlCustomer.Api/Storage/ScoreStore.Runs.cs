@@ -1,0 +1,488 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Tiers;
+
+namespace MlCustomer.Api.Storage;
+
+/// <summary>Compact scores, run summaries and target candidates, pruning, erasure and the personal-data audit.</summary>
+public sealed partial class ScoreStore
+{
+    private static readonly JsonSerializerOptions SummaryJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    // Parsed once per run: every read of a stored decision needs its run's rules, cut-offs and names.
+    private readonly ConcurrentDictionary<string, DecisionContext> contexts = new(StringComparer.Ordinal);
+
+    private readonly ConcurrentDictionary<string, ProfitConcentration?> summaries = new(StringComparer.Ordinal);
+
+    // The target candidates of the runs asked for lately (in practice the current one): a million customers' candidates
+    // are ~50 MB in memory, read once from their blob and shared by every concurrent call.
+    private readonly ConcurrentDictionary<string, Lazy<Task<TargetCandidates?>>> candidates = new(StringComparer.Ordinal);
+
+    /// <summary>The next free run number of customer_scores.</summary>
+    public async Task<long> NextScoreKeyAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // Also past any rows a failed run may have left behind, so a new run can never collide with them.
+        return Convert.ToInt64(await ScalarAsync(connection, """
+            SELECT COALESCE(MAX(k), 0) + 1 FROM (SELECT MAX(score_key) AS k FROM scoring_runs UNION ALL SELECT MAX(score_key) FROM customer_scores)
+            """, [], cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Deletes compact rows that no run records (a run that failed or was interrupted while writing: its number is above
+    /// every recorded one; a range of the key, not a scan). Only when no run is writing: at start, and by the worker after
+    /// its run failed.
+    /// </summary>
+    public async Task DeleteUnfinishedScoresAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            DELETE FROM customer_scores WHERE score_key > (SELECT COALESCE(MAX(score_key), 0) FROM scoring_runs)
+            """, [], cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts writing a run's scores. Each chunk is committed on its own (<see cref="RunScoresWriter.CommitChunk"/>), so a
+    /// run of minutes never holds the database's write lock for long (erasures, audits and new runs go on); the rows stay
+    /// invisible to every view until <see cref="RunScoresWriter.CompleteAsync"/> records the run's number with it.
+    /// </summary>
+    public async Task<RunScoresWriter> BeginRunScoresAsync(string runId, long scoreKey, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken);
+        // A larger page cache for the run's one writer (64 MB, a fixed bound): the customer_id index takes a page from
+        // anywhere in the file for every row of a second run, and SQLite's default 2 MB cache re-reads most of them.
+        await ExecuteAsync(connection, null, "PRAGMA cache_size = -65536", [], cancellationToken);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        return new RunScoresWriter(this, connection, transaction, runId, scoreKey);
+    }
+
+    /// <summary>Writes one run's compact scores chunk by chunk, then its drift, context, summary and candidates, all or nothing.</summary>
+    public sealed class RunScoresWriter : IAsyncDisposable
+    {
+        private readonly ScoreStore store;
+        private readonly DbConnection connection;
+        private readonly DbCommand insert;
+        private DbTransaction transaction;
+        private readonly string runId;
+        private readonly long scoreKey;
+
+        internal RunScoresWriter(ScoreStore store, DbConnection connection, DbTransaction transaction, string runId, long scoreKey)
+        {
+            this.store = store;
+            this.connection = connection;
+            this.transaction = transaction;
+            this.runId = runId;
+            this.scoreKey = scoreKey;
+            insert = Command(connection, transaction, """
+                INSERT INTO customer_scores (score_key, customer_id, churn_probability, risk_band, segment_id, predicted_gross_profit,
+                    predicted_revenue, reasons, facts)
+                VALUES (@key, @customer, @churn, @band, @segment, @profit, @revenue, @reasons, @facts)
+                """,
+                [("@key", scoreKey), ("@customer", null), ("@churn", null), ("@band", null), ("@segment", null), ("@profit", null),
+                 ("@revenue", null), ("@reasons", null), ("@facts", null)]);
+            insert.Prepare();
+        }
+
+        /// <summary>Adds one customer's row (synchronous: SQLite's writes are, and this runs on the run's own thread).</summary>
+        public void Add(in CompactScore score)
+        {
+            var p = insert.Parameters;
+            p[1].Value = score.CustomerId;
+            p[2].Value = score.ChurnProbability;
+            p[3].Value = score.RiskBand;
+            p[4].Value = (object?)score.SegmentId ?? DBNull.Value;
+            p[5].Value = (object?)score.PredictedGrossProfit ?? DBNull.Value;
+            p[6].Value = (object?)score.PredictedRevenue ?? DBNull.Value;
+            p[7].Value = score.Reasons;
+            p[8].Value = (object?)score.Facts ?? DBNull.Value;
+            insert.ExecuteNonQuery();
+        }
+
+        /// <summary>Commits the rows added so far and starts the next chunk's transaction.</summary>
+        public void CommitChunk()
+        {
+            transaction.Commit();
+            transaction.Dispose();
+            transaction = connection.BeginTransaction();
+            insert.Transaction = transaction;
+        }
+
+        /// <summary>Stores the drift, the context the decisions are rebuilt with, the summary and the candidates, and commits.</summary>
+        public async Task CompleteAsync(
+            RunDrift drift, DecisionContext context, ProfitConcentration? summary, TargetCandidates? targetCandidates, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(drift);
+            ArgumentNullException.ThrowIfNull(context);
+            foreach (var (result, output) in drift.Features.Select(f => (f, false)).Concat(drift.Outputs.Select(o => (o, true))))
+            {
+                await ExecuteAsync(connection, transaction, """
+                    INSERT INTO run_drift (run_id, feature, psi, level, training_missing_share, missing_share, largest_move, model_output)
+                    VALUES (@run, @feature, @psi, @level, @training_missing, @missing, @move, @output)
+                    """,
+                    [("@run", runId), ("@feature", result.Feature), ("@psi", result.Psi), ("@level", DriftLevelName(result.Level)),
+                     ("@training_missing", result.TrainingMissingShare), ("@missing", result.MissingShare), ("@move", result.LargestMove),
+                     ("@output", Flag(output))],
+                    cancellationToken);
+            }
+
+            await ExecuteAsync(connection, transaction,
+                "UPDATE scoring_runs SET score_key = @key, decision_context = @context, summary = @summary WHERE id = @id",
+                [("@key", scoreKey), ("@context", context.ToJson()), ("@summary", summary is null ? null : JsonSerializer.Serialize(summary, SummaryJson)),
+                 ("@id", runId)], cancellationToken);
+            if (targetCandidates is not null)
+            {
+                await ExecuteAsync(connection, transaction, "INSERT INTO run_target_candidates (run_id, candidates) VALUES (@id, @candidates)",
+                    [("@id", runId), ("@candidates", CompactEncoding.WriteCandidates(targetCandidates))], cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            // The first target list of a new run should not pay for reading back what the run has in hand.
+            store.candidates[runId] = new Lazy<Task<TargetCandidates?>>(Task.FromResult(targetCandidates));
+        }
+
+        /// <inheritdoc />
+        public async ValueTask DisposeAsync()
+        {
+            await insert.DisposeAsync();
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// The customer's scores and decision from the current run that scored them (latest as-of date, then latest finish;
+    /// a backfill at an earlier date never wins), in either storage format, or null.
+    /// </summary>
+    public async Task<StoredCustomer?> GetCurrentCustomerAsync(string customerId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        StoredCustomer? compact = null;
+        await using (var command = Command(connection, null, """
+            SELECT r.id, r.finished_at, r.model_version, r.as_of_date, r.decision_context,
+                c.churn_probability, c.risk_band, c.segment_id, c.predicted_gross_profit, c.predicted_revenue, c.reasons, c.facts
+            FROM customer_scores c JOIN scoring_runs r ON r.score_key = c.score_key
+            WHERE c.customer_id = @customer AND r.status = @succeeded
+            ORDER BY r.as_of_date DESC, r.finished_at DESC
+            LIMIT 1
+            """, [("@customer", customerId), ("@succeeded", RunStatus.Succeeded)]))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                var runId = reader.GetString(0);
+                var context = Context(runId, reader.GetString(4));
+                var churn = reader.GetDouble(5);
+                int? segmentId = reader.IsDBNull(7) ? null : reader.GetInt32(7);
+                double? profit = reader.IsDBNull(8) ? null : reader.GetDouble(8);
+                var segment = segmentId is { } id && context.SegmentNames.TryGetValue(id, out var name) ? name : null;
+                var (churnReasons, valueReasons) = CompactEncoding.ReadReasons((byte[])reader.GetValue(10), context.ReasonFeatures);
+                compact = new StoredCustomer(
+                    customerId, runId, ParseTimestamp(reader, 1), reader.GetString(2), ParseDate(reader, 3)!.Value, churn, reader.GetString(6),
+                    segmentId, segment, profit, reader.IsDBNull(9) ? null : reader.GetDouble(9), churnReasons, valueReasons,
+                    context.Decide(customerId, churn, profit, segment, reader.IsDBNull(11) ? null : (byte[])reader.GetValue(11)));
+            }
+        }
+
+        var legacy = await GetLegacyScoreAsync(connection, customerId, cancellationToken);
+        if (legacy is null || (compact is not null && (compact.AsOfDate, compact.ScoredAt) .CompareTo((legacy.AsOfDate, legacy.ScoredAt)) >= 0))
+        {
+            return compact;
+        }
+
+        var reasons = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        return new StoredCustomer(
+            legacy.CustomerId, legacy.RunId, legacy.ScoredAt, legacy.ModelVersion, legacy.AsOfDate, legacy.ChurnProbability, legacy.RiskBand,
+            legacy.SegmentId, legacy.SegmentName, legacy.PredictedGrossProfit, legacy.PredictedRevenue,
+            JsonSerializer.Deserialize<List<Core.Modeling.Reason>>(legacy.ChurnReasonsJson, reasons) ?? [],
+            JsonSerializer.Deserialize<List<Core.Modeling.Reason>>(legacy.ValueReasonsJson, reasons) ?? [],
+            legacy.Decision?.ToCustomerDecision(legacy));
+    }
+
+    /// <summary>The pyramid a run stored when it ended; null for runs stored before migration 7 and runs without decisions.</summary>
+    public async Task<ProfitConcentration?> GetSummaryAsync(string runId, CancellationToken cancellationToken)
+    {
+        // A run's summary never changes once stored (erasure keeps the totals): read and parsed once per run.
+        if (summaries.TryGetValue(runId, out var cached))
+        {
+            return cached;
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        var summary = await ScalarAsync(connection, "SELECT summary FROM scoring_runs WHERE id = @id", [("@id", runId)], cancellationToken) is string json
+            ? JsonSerializer.Deserialize<ProfitConcentration>(json, SummaryJson)
+            : null;
+        return summaries.GetOrAdd(runId, summary);
+    }
+
+    /// <summary>
+    /// The target candidates a run stored, read once and shared (only the runs asked for last stay in memory); null for
+    /// runs stored before migration 7 and runs without decisions.
+    /// </summary>
+    public Task<TargetCandidates?> GetCandidatesAsync(string runId, CancellationToken cancellationToken)
+    {
+        foreach (var other in candidates.Keys.Where(k => k != runId).ToList())
+        {
+            candidates.TryRemove(other, out _);
+        }
+
+        var lazy = candidates.GetOrAdd(runId, id => new Lazy<Task<TargetCandidates?>>(() => LoadCandidatesAsync(id)));
+        return lazy.Value.WaitAsync(cancellationToken);
+    }
+
+    // Not cancelled by the first caller: the load is shared by every caller waiting for it.
+    private async Task<TargetCandidates?> LoadCandidatesAsync(string runId)
+    {
+        await using var connection = await OpenAsync(CancellationToken.None);
+        var blob = await ScalarAsync(connection, "SELECT candidates FROM run_target_candidates WHERE run_id = @id", [("@id", runId)], CancellationToken.None);
+        return blob is byte[] bytes ? CompactEncoding.ReadCandidates(bytes) : null;
+    }
+
+    /// <summary>
+    /// The decisions of <paramref name="customerIds"/> in run <paramref name="run"/>, in the order asked, rebuilt from
+    /// their stored facts (customers the run did not decide are left out). Synchronous: target lists ask for them from
+    /// inside Core's choice, a few hundred point reads.
+    /// </summary>
+    public IReadOnlyList<CustomerDecision> GetDecisions(ScoringRun run, IReadOnlyList<string> customerIds)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(customerIds);
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        connection.Open();
+        var context = Context(run.Id, (string)(ScalarAsync(connection, "SELECT decision_context FROM scoring_runs WHERE id = @id", [("@id", run.Id)], CancellationToken.None)
+            .GetAwaiter().GetResult() ?? throw new InvalidOperationException($"Scoring run {run.Id} kept no decision context.")));
+        // One query for every customer asked (a JSON array parameter), not one round trip each.
+        using var command = Command(connection, null, """
+            SELECT customer_id, churn_probability, segment_id, predicted_gross_profit, facts FROM customer_scores
+            WHERE score_key = @key AND customer_id IN (SELECT value FROM json_each(@customers))
+            """, [("@key", run.ScoreKey), ("@customers", JsonSerializer.Serialize(customerIds))]);
+        var rows = new List<(string Id, double Churn, string? Segment, double? Profit, byte[] Facts)>(customerIds.Count);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                if (!reader.IsDBNull(4))
+                {
+                    rows.Add((reader.GetString(0), reader.GetDouble(1), reader.IsDBNull(2) ? null : context.SegmentNames.GetValueOrDefault(reader.GetInt32(2)),
+                        reader.IsDBNull(3) ? null : reader.GetDouble(3), (byte[])reader.GetValue(4)));
+                }
+            }
+        }
+
+        // Rebuilding a decision writes its eight reasons (~10 µs); a long list uses both cores.
+        var decided = new CustomerDecision?[rows.Count];
+        Parallel.For(0, rows.Count, i => decided[i] = context.Decide(rows[i].Id, rows[i].Churn, rows[i].Profit, rows[i].Segment, rows[i].Facts));
+        var found = new Dictionary<string, CustomerDecision>(rows.Count, StringComparer.Ordinal);
+        foreach (var decision in decided)
+        {
+            if (decision is not null)
+            {
+                found[decision.CustomerId] = decision;
+            }
+        }
+
+        return [.. customerIds.Where(found.ContainsKey).Select(id => found[id])];
+    }
+
+    private DecisionContext Context(string runId, string json) => contexts.GetOrAdd(runId, _ => DecisionContext.FromJson(json));
+
+    /// <summary>
+    /// Keeps the current run and the latest finished others up to <paramref name="keep"/> runs; deletes the scores,
+    /// decisions and candidates of the rest, marks them pruned and compacts the file. Returns the pruned run ids.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PruneAsync(int keep, CancellationToken cancellationToken)
+    {
+        var current = (await GetCurrentRunAsync(cancellationToken))?.Id;
+        await using var connection = await OpenAsync(cancellationToken);
+        var runs = new List<(string Id, long? Key)>();
+        await using (var command = Command(connection, null,
+            "SELECT id, score_key FROM scoring_runs WHERE status = @succeeded ORDER BY finished_at DESC", [("@succeeded", RunStatus.Succeeded)]))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                runs.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt64(1)));
+            }
+        }
+
+        // The current run counts as one of the kept, whatever its finish; the others by finish, latest first.
+        var pruned = runs.OrderBy(r => r.Id == current ? 0 : 1).Skip(keep).ToList();
+        foreach (var (id, key) in pruned)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await ExecuteAsync(connection, transaction, "DELETE FROM customer_scores WHERE score_key = @key", [("@key", key ?? -1)], cancellationToken);
+            await ExecuteAsync(connection, transaction, "DELETE FROM stored_scores WHERE run_id = @id", [("@id", id)], cancellationToken);
+            await ExecuteAsync(connection, transaction, "DELETE FROM run_target_candidates WHERE run_id = @id", [("@id", id)], cancellationToken);
+            await ExecuteAsync(connection, transaction, "UPDATE scoring_runs SET status = @pruned, pruned_at = @now WHERE id = @id",
+                [("@pruned", RunStatus.Pruned), ("@now", Now()), ("@id", id)], cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            candidates.TryRemove(id, out _);
+            LogPruned(logger, id);
+        }
+
+        if (pruned.Count > 0)
+        {
+            // Deleted pages are reused by the next run anyway; VACUUM gives them back to the file system (it rewrites the file:
+            // seconds per million rows kept, while readers go on reading under WAL).
+            await ExecuteAsync(connection, null, "PRAGMA wal_checkpoint(TRUNCATE)", [], cancellationToken);
+            await ExecuteAsync(connection, null, "VACUUM", [], cancellationToken);
+        }
+
+        return [.. pruned.Select(p => p.Id)];
+    }
+
+    /// <summary>
+    /// Erases one customer's stored scores and decisions from every run (both storage formats) and from the runs'
+    /// target candidates, and records the erasure in the personal-data audit, in one transaction. The run summaries keep
+    /// their totals (counts and sums over all customers, which name nobody).
+    /// </summary>
+    public async Task<PersonalDataAudit> EraseCustomerAsync(string customerId, string requestedBy, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var rows = 0L;
+        var runs = new SortedSet<string>(StringComparer.Ordinal);
+        await using (var command = Command(connection, transaction, """
+            SELECT r.id FROM customer_scores c JOIN scoring_runs r ON r.score_key = c.score_key WHERE c.customer_id = @customer
+            UNION SELECT run_id FROM stored_scores WHERE customer_id = @customer
+            """, [("@customer", customerId)]))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                runs.Add(reader.GetString(0));
+            }
+        }
+
+        rows += await ExecuteCountAsync(connection, transaction, "DELETE FROM customer_scores WHERE customer_id = @customer", [("@customer", customerId)], cancellationToken);
+        rows += await ExecuteCountAsync(connection, transaction, "DELETE FROM stored_scores WHERE customer_id = @customer", [("@customer", customerId)], cancellationToken);
+        foreach (var runId in runs)
+        {
+            var blob = await ScalarAsync(connection, "SELECT candidates FROM run_target_candidates WHERE run_id = @id", [("@id", runId)], cancellationToken, transaction);
+            if (blob is byte[] bytes)
+            {
+                var before = CompactEncoding.ReadCandidates(bytes);
+                var after = before.Without(customerId);
+                if (!ReferenceEquals(before, after))
+                {
+                    await ExecuteAsync(connection, transaction, "UPDATE run_target_candidates SET candidates = @candidates WHERE run_id = @id",
+                        [("@candidates", CompactEncoding.WriteCandidates(after)), ("@id", runId)], cancellationToken);
+                    rows++;
+                }
+            }
+        }
+
+        var audit = new PersonalDataAudit
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            HappenedAt = now,
+            RequestedBy = requestedBy,
+            Action = PersonalDataActions.Erase,
+            CustomerId = customerId,
+            Rows = rows,
+            Detail = runs.Count == 0 ? "nothing stored" : $"runs {string.Join(", ", runs)}",
+        };
+        await InsertAuditAsync(connection, transaction, audit, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var runId in runs)
+        {
+            candidates.TryRemove(runId, out _);
+        }
+
+        return audit;
+    }
+
+    /// <summary>Records an access to personal data (an export of a target list).</summary>
+    public async Task AddPersonalDataAuditAsync(PersonalDataAudit audit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        await using var connection = await OpenAsync(cancellationToken);
+        await InsertAuditAsync(connection, null, audit, cancellationToken);
+    }
+
+    /// <summary>The latest personal-data audit entries, newest first.</summary>
+    public async Task<IReadOnlyList<PersonalDataAudit>> GetPersonalDataAuditsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT id, happened_at, requested_by, action, customer_id, run_id, row_count, detail
+            FROM personal_data_audit ORDER BY happened_at DESC LIMIT @limit
+            """, [("@limit", limit)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var audits = new List<PersonalDataAudit>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            audits.Add(new PersonalDataAudit
+            {
+                Id = reader.GetString(0),
+                HappenedAt = ParseTimestamp(reader, 1)!.Value,
+                RequestedBy = reader.GetString(2),
+                Action = reader.GetString(3),
+                CustomerId = reader.IsDBNull(4) ? null : reader.GetString(4),
+                RunId = reader.IsDBNull(5) ? null : reader.GetString(5),
+                Rows = reader.GetInt64(6),
+                Detail = reader.IsDBNull(7) ? null : reader.GetString(7),
+            });
+        }
+
+        return audits;
+    }
+
+    private static Task InsertAuditAsync(DbConnection connection, DbTransaction? transaction, PersonalDataAudit audit, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction, """
+            INSERT INTO personal_data_audit (id, happened_at, requested_by, action, customer_id, run_id, row_count, detail)
+            VALUES (@id, @at, @by, @action, @customer, @run, @rows, @detail)
+            """,
+            [("@id", audit.Id), ("@at", Format(audit.HappenedAt)), ("@by", audit.RequestedBy), ("@action", audit.Action),
+             ("@customer", audit.CustomerId), ("@run", audit.RunId), ("@rows", audit.Rows), ("@detail", audit.Detail)], cancellationToken);
+
+    private static async Task<long> ExecuteCountAsync(DbConnection connection, DbTransaction? transaction, string sql, (string, object?)[] parameters, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} pruned: its scores were deleted by the retention policy")]
+    private static partial void LogPruned(ILogger logger, string runId);
+}
+
+/// <summary>What was done with personal data.</summary>
+public static class PersonalDataActions
+{
+    /// <summary>A customer's stored scores and decisions erased.</summary>
+    public const string Erase = "erase";
+
+    /// <summary>A retention target list downloaded as CSV.</summary>
+    public const string ExportTargets = "export-targets";
+}
+
+/// <summary>One access to or erasure of personal data: who, when, what, which run, how many rows.</summary>
+public sealed record PersonalDataAudit
+{
+    /// <summary>Audit id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>When.</summary>
+    public required DateTimeOffset HappenedAt { get; init; }
+
+    /// <summary>The API key name.</summary>
+    public required string RequestedBy { get; init; }
+
+    /// <summary>erase or export-targets.</summary>
+    public required string Action { get; init; }
+
+    /// <summary>The customer erased (an erasure is kept as proof that it was done).</summary>
+    public string? CustomerId { get; init; }
+
+    /// <summary>The run exported.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>Rows erased or exported.</summary>
+    public required long Rows { get; init; }
+
+    /// <summary>Which runs, which settings.</summary>
+    public string? Detail { get; init; }
+}

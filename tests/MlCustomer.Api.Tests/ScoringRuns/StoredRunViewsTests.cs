@@ -1,0 +1,267 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.ML;
+using MlCustomer.Api.Tests.Infrastructure;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Features;
+using MlCustomer.Core.Scoring;
+using MlCustomer.Core.Tiers;
+
+namespace MlCustomer.Api.Tests.ScoringRuns;
+
+/// <summary>
+/// What a scoring run stores for the views (pyramid, target candidates) agrees with Core's functions over the same
+/// customers' decisions, computed here from the test bundle the way the run computes them; the current run is the
+/// latest as-of date; pruning, erasure and the personal-data audit.
+/// </summary>
+public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private static readonly DateOnly AsOf = new(2025, 6, 30);
+
+    // Every test customer's decision at the run's as-of date, by the bundle's scorer and rules: what the run decided.
+    private static readonly Lazy<IReadOnlyList<CustomerDecision>> Decisions = new(() =>
+    {
+        var ml = new MLContext(seed: 1);
+        var bundle = ModelBundle.Load(ml, TestBundle.Instance.BundleFolder);
+        var table = FeatureBuilder.Build(TestBundle.Instance.Data, new FeatureOptions
+        {
+            AsOfDate = AsOf,
+            ChurnHorizonDays = bundle.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
+            ValueHorizonDays = bundle.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
+            IncludeLabels = false,
+        });
+        var scores = new BundleScorer(ml, bundle).Score(table.Rows, table.AttributeNames);
+        var decide = new BundleDecisions(bundle);
+        return [.. table.Rows.Select((row, i) => decide.Decide(row, scores[i])!)];
+    });
+
+    [Fact]
+    public async Task TheStoredPyramidIsCoresPyramidOfTheRunsDecisions()
+    {
+        var run = await RunAsync(factory, AsOf);
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        var summary = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/tiers/summary", UriKind.Relative));
+
+        var expected = ProfitConcentration.Compute(Decisions.Value);
+        Assert.Equal(run.GetProperty("id").GetString(), summary.GetProperty("runId").GetString());
+        Assert.Equal(expected.Customers, summary.GetProperty("customers").GetInt32());
+        Assert.Equal(expected.TotalProfit, summary.GetProperty("totalProfit").GetDouble(), 6);
+        Assert.Equal(expected.TopCustomers, summary.GetProperty("topCustomers").GetInt32());
+        Assert.Equal(expected.TopProfitShare!.Value, summary.GetProperty("topProfitShare").GetDouble(), 9);
+        var tiers = summary.GetProperty("tiers").EnumerateArray().ToList();
+        Assert.Equal(expected.Tiers.Count, tiers.Count);
+        foreach (var (want, got) in expected.Tiers.Zip(tiers))
+        {
+            Assert.Equal(WireNames.Of(want.Tier), got.GetProperty("tier").GetString());
+            Assert.Equal(want.Customers, got.GetProperty("customers").GetInt32());
+            Assert.Equal(want.Profit, got.GetProperty("profit").GetDouble(), 6);
+            Assert.Equal(want.Revenue, got.GetProperty("revenue").GetDouble(), 6);
+            Assert.Equal(want.LossMaking, got.GetProperty("lossMaking").GetInt32());
+            Assert.Equal(want.FalseBigCustomers, got.GetProperty("falseBigCustomers").GetInt32());
+        }
+    }
+
+    [Theory]
+    [InlineData("budget=500&saveRate=0.3")]
+    [InlineData("budget=2000&offerCost=35")]
+    [InlineData("budget=1000000")]
+    [InlineData("budget=800&limit=25")]
+    [InlineData("budget=1000&tier=A")]
+    [InlineData("budget=3000&stage=atRisk&saveRate=0.5")]
+    [InlineData("budget=3000&offerCost=12&tier=B&limit=40")]
+    [InlineData("budget=1500&segment=FIRST")]
+    [InlineData("budget=1500&action=FIRST")]
+    public async Task TargetsFromStoredCandidatesAreCoresListOverTheRunsDecisions(string query)
+    {
+        var run = await RunAsync(factory, AsOf);
+        query = query
+            .Replace("segment=FIRST", $"segment={Uri.EscapeDataString(Decisions.Value.First(d => d.PaidOffer && d.Segment is not null).Segment!)}", StringComparison.Ordinal)
+            .Replace("action=FIRST", $"action={Uri.EscapeDataString(Decisions.Value.First(d => d.PaidOffer).Action)}", StringComparison.Ordinal);
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        var list = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/retention/targets?{query}", UriKind.Relative));
+
+        var expected = RetentionTargets.Choose(Decisions.Value, OptionsOf(query, run));
+        Assert.Equal(run.GetProperty("id").GetString(), list.GetProperty("runId").GetString());
+        Assert.Equal(
+            expected.Targets.Select(t => (t.Customer.CustomerId, t.OfferCost, t.Reason)),
+            list.GetProperty("targets").EnumerateArray().Select(t =>
+                (t.GetProperty("customerId").GetString()!, t.GetProperty("offerCost").GetDouble(), t.GetProperty("reason").GetString()!)));
+        Assert.Equal(
+            expected.Targets.Select(t => t.Customer.Reasons.Select(r => r.Text).ToList()),
+            list.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("ruleReasons").EnumerateArray().Select(r => r.GetString()!).ToList()));
+        Assert.Equal(expected.Spend, list.GetProperty("spend").GetDouble(), 9);
+        Assert.Equal(expected.ExpectedSavedProfit, list.GetProperty("expectedSavedProfit").GetDouble(), 9);
+        var leftOut = list.GetProperty("leftOut");
+        Assert.Equal(
+            (expected.Considered, expected.WithoutPaidOffer, expected.WithoutPositiveReturn, expected.LeftOutByBudget, expected.LeftOutByLimit),
+            (leftOut.GetProperty("considered").GetInt32(), leftOut.GetProperty("withoutPaidOffer").GetInt32(),
+             leftOut.GetProperty("withoutPositiveReturn").GetInt32(), leftOut.GetProperty("byBudget").GetInt32(), leftOut.GetProperty("byLimit").GetInt32()));
+        var threshold = list.GetProperty("threshold");
+        // Equal churn probabilities are summed in another order (Core's sort is not stable): the same threshold, sums equal but for rounding.
+        Assert.Equal(expected.Threshold.Customers, threshold.GetProperty("customers").GetInt32());
+        Assert.Equal(
+            expected.Threshold.ChurnProbability,
+            threshold.GetProperty("churnProbability").ValueKind == JsonValueKind.Null ? null : threshold.GetProperty("churnProbability").GetDouble());
+        Assert.Equal(expected.Threshold.ExpectedReturn, threshold.GetProperty("expectedReturn").GetDouble(), 6);
+        Assert.Equal(expected.Threshold.Basis, threshold.GetProperty("basis").GetString());
+    }
+
+    [Fact]
+    public async Task ABackfillRunAtAnEarlierAsOfDateDoesNotReplaceTheCurrentScores()
+    {
+        using var fresh = ApiFactory.With();
+        var current = await RunAsync(fresh, AsOf);
+        var backfill = await RunAsync(fresh, new DateOnly(2025, 3, 31));
+        Assert.True(backfill.GetProperty("finishedAt").GetDateTimeOffset() > current.GetProperty("finishedAt").GetDateTimeOffset());
+        using var client = fresh.ClientWith(ApiFactory.ScorerKey);
+        var customerId = Decisions.Value[0].CustomerId;
+
+        var customer = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
+        var summary = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/tiers/summary", UriKind.Relative));
+        var targets = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/retention/targets?budget=100", UriKind.Relative));
+
+        var id = current.GetProperty("id").GetString();
+        Assert.Equal((id, "2025-06-30"), (customer.GetProperty("runId").GetString(), customer.GetProperty("asOfDate").GetString()));
+        Assert.Equal((id, "2025-06-30"), (summary.GetProperty("runId").GetString(), summary.GetProperty("asOfDate").GetString()));
+        Assert.Equal((id, "2025-06-30"), (targets.GetProperty("runId").GetString(), targets.GetProperty("asOfDate").GetString()));
+        var stored = Decisions.Value[0];
+        Assert.Equal(stored.ChurnProbability, customer.GetProperty("churnProbability").GetDouble());
+        Assert.Equal(stored.Reasons.Select(r => r.Text), customer.GetProperty("decision").GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
+    public async Task PruningKeepsTheConfiguredNumberOfRunsAndTheCurrentOne()
+    {
+        using var fresh = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:KeepScoringRuns"] = "2" });
+        var first = await RunAsync(fresh, AsOf);
+        var second = await RunAsync(fresh, new DateOnly(2025, 3, 31));
+        var third = await RunAsync(fresh, new DateOnly(2025, 4, 30));
+        using var client = fresh.ClientWith(ApiFactory.ScorerKey);
+
+        // The first run is current (latest as-of date) although it finished first: it is kept, the second is pruned.
+        var pruned = await WaitUntilPrunedAsync(client, second);
+        var runs = new[] { await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/scoring-runs/{first.GetProperty("id").GetString()}", UriKind.Relative)), pruned,
+            await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/scoring-runs/{third.GetProperty("id").GetString()}", UriKind.Relative)) };
+
+        Assert.Equal(["succeeded", "pruned", "succeeded"], runs.Select(r => r.GetProperty("status").GetString()));
+        Assert.Equal(2, Scalar(fresh, "SELECT COUNT(DISTINCT score_key) FROM customer_scores"));
+        Assert.Equal(0, Scalar(fresh, $"SELECT COUNT(*) FROM run_target_candidates WHERE run_id = '{second.GetProperty("id").GetString()}'"));
+        Assert.Equal(first.GetProperty("id").GetString(),
+            (await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/tiers/summary", UriKind.Relative))).GetProperty("runId").GetString());
+    }
+
+    [Fact]
+    public async Task ErasingACustomerRemovesTheirRowsInEveryRunAndIsAudited()
+    {
+        using var fresh = ApiFactory.With();
+        await RunAsync(fresh, AsOf);
+        await RunAsync(fresh, new DateOnly(2025, 3, 31));
+        var customerId = Decisions.Value.First(d => d.PaidOffer).CustomerId;
+        using var admin = fresh.ClientWith(ApiFactory.AdminKey);
+        using var scorer = fresh.ClientWith(ApiFactory.ScorerKey);
+
+        using var refused = await scorer.DeleteAsync(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
+        using var erased = await admin.DeleteAsync(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
+        using var after = await scorer.GetAsync(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
+        using var again = await admin.DeleteAsync(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
+        var targets = await scorer.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/retention/targets?budget=1000000", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
+        var body = await erased.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(body.GetProperty("rowsErased").GetInt64() >= 2, "one row per run, plus the runs' target candidates");
+        Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal(0, Scalar(fresh, $"SELECT COUNT(*) FROM customer_scores WHERE customer_id = '{customerId}'"));
+        Assert.DoesNotContain(targets.GetProperty("targets").EnumerateArray(), t => t.GetProperty("customerId").GetString() == customerId);
+        Assert.Equal(1, Scalar(fresh,
+            $"SELECT COUNT(*) FROM personal_data_audit WHERE action = 'erase' AND customer_id = '{customerId}' AND requested_by = 'test-admin' AND row_count = {body.GetProperty("rowsErased").GetInt64()}"));
+        Assert.Equal(2, Scalar(fresh, $"SELECT COUNT(*) FROM personal_data_audit WHERE action = 'erase' AND customer_id = '{customerId}'"));
+    }
+
+    [Fact]
+    public async Task EveryCsvExportOfATargetListIsAuditedWithItsRunAndRows()
+    {
+        using var fresh = ApiFactory.With();
+        var run = await RunAsync(fresh, AsOf);
+        using var client = fresh.ClientWith(ApiFactory.ScorerKey);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/v1/retention/targets?budget=700&offerCost=20", UriKind.Relative));
+        request.Headers.Accept.ParseAdd("text/csv");
+
+        using var csv = await client.SendAsync(request);
+        await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/retention/targets?budget=700", UriKind.Relative));
+
+        var rows = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1;
+        Assert.True(rows > 0);
+        Assert.Equal(1, Scalar(fresh, "SELECT COUNT(*) FROM personal_data_audit"));
+        Assert.Equal(1, Scalar(fresh,
+            $"SELECT COUNT(*) FROM personal_data_audit WHERE action = 'export-targets' AND requested_by = 'test-scorer' AND run_id = '{run.GetProperty("id").GetString()}' AND row_count = {rows}"));
+    }
+
+    private static TargetOptions OptionsOf(string query, JsonElement run)
+    {
+        var q = query.Split('&').Select(p => p.Split('=')).ToDictionary(p => p[0], p => Uri.UnescapeDataString(p[1]));
+        double? Number(string key) => q.TryGetValue(key, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : null;
+        var filter = new TargetFilter
+        {
+            Tier = q.TryGetValue("tier", out var tier) ? WireNames.Parse<ProfitTier>(tier) : null,
+            Stage = q.TryGetValue("stage", out var stage) ? WireNames.Parse<LifecycleStage>(stage) : null,
+            Segment = q.GetValueOrDefault("segment"),
+            Action = q.GetValueOrDefault("action"),
+        };
+        return new TargetOptions
+        {
+            Budget = Number("budget")!.Value,
+            OfferCost = Number("offerCost"),
+            SaveRate = Number("saveRate") ?? RulesSaveRate(),
+            Limit = (int?)Number("limit"),
+            AsOfDate = DateOnly.Parse(run.GetProperty("asOfDate").GetString()!, CultureInfo.InvariantCulture),
+            Filter = filter == new TargetFilter() ? null : filter,
+        };
+    }
+
+    private static double RulesSaveRate() => ModelBundle.Load(new MLContext(seed: 1), TestBundle.Instance.BundleFolder).Rules.SaveRate;
+
+    private static async Task<JsonElement> RunAsync(ApiFactory api, DateOnly asOf)
+    {
+        await api.WaitUntilReadyAsync();
+        using var admin = api.ClientWith(ApiFactory.AdminKey);
+        using var started = await admin.PostAsJsonAsync(
+            new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) });
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var run = await admin.WaitForRunAsync(started.Headers.Location!);
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        return run;
+    }
+
+    // Pruning runs right after a run succeeds: wait until the worker has pruned the run (or 10 s have passed).
+    private static async Task<JsonElement> WaitUntilPrunedAsync(HttpClient client, JsonElement run)
+    {
+        var location = new Uri($"/api/v1/scoring-runs/{run.GetProperty("id").GetString()}", UriKind.Relative);
+        var latest = run;
+        for (var attempt = 0; attempt < 200 && latest.GetProperty("status").GetString() != "pruned"; attempt++)
+        {
+            await Task.Delay(50);
+            latest = await client.GetFromJsonAsync<JsonElement>(location);
+        }
+
+        return latest;
+    }
+
+    private static long Scalar(ApiFactory api, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(api.Root, "api.db"), Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+#pragma warning disable CA2100 // Test SQL built from the test's own values.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# A whole scoring run of a generated customer base through the Release API, then the views over it under load.
+# Starts the API on a fresh database with MlCustomer:TransactionsPath/CustomersPath pointing at [data] (a folder
+# written by the console's `generate --customers N -o DATA`), starts [runs] scoring runs one after the other and
+# prints each run's timings (load, features, scoring, storing; customers/s after loading = customers ÷ (features +
+# scoring + storing)), the server's peak RSS during the run, the database size and bytes per customer, then
+# GET /tiers/summary and GET /retention/targets (budget 10,000) under [callers] concurrent callers with wrk.
+# Usage: bash tests/MlCustomer.Benchmarks/scoring-run.sh DATA [runs] [callers] [seconds]   (defaults 1, 8, 10)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+data=$(realpath "$1")
+runs=${2:-1}
+callers=${3:-8}
+seconds=${4:-10}
+port=5097
+work=${TMPDIR:-/tmp}/mlcustomer-scoring-run
+rm -rf "$work" && mkdir -p "$work"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores); data: $data"
+
+export MlCustomer__TransactionsPath="$data/transactions.csv" MlCustomer__CustomersPath="$data/customers.csv"
+# The data set's own service events when it has them (generators since point-in-time service history write them), else none:
+# never the repository's sample events, which belong to other customers.
+if [ -f "$data/service-events.csv" ]; then export MlCustomer__ServiceEventsPath="$data/service-events.csv"; else export MlCustomer__ServiceEventsPath=""; fi
+export MlCustomer__DatabasePath="$work/mlcustomer.db"
+# The per-key rate limit is raised so the load measures the views, not 429s; long runs are not cut by the timeout.
+export MlCustomer__Limits__RequestsPerKeyPerSecond=1000000 MlCustomer__Limits__RequestsPerKeyBurst=1000000
+api_log="$work/api.log"
+source tests/MlCustomer.Benchmarks/start-api.sh
+admin="mlc-dev-admin-0000-do-not-use-in-production"
+scorer="mlc-dev-scorer-0000-do-not-use-in-production"
+base="http://127.0.0.1:$port/api/v1"
+rss() { ps -o rss= -p "$api" | tr -d ' '; }
+echo "server RSS when ready: $(($(rss) / 1024)) MB"
+
+for run in $(seq 1 "$runs"); do
+  samples="$work/rss-$run.txt"
+  : >"$samples"
+  (while kill -0 "$api" 2>/dev/null; do rss >>"$samples"; sleep 0.2; done) &
+  sampler=$!
+  id=$(curl -sS -X POST -H "X-Api-Key: $admin" -H "Content-Type: application/json" -d '{}' "$base/scoring-runs" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  while :; do
+    body=$(curl -sS -H "X-Api-Key: $scorer" "$base/scoring-runs/$id")
+    case "$body" in *'"status":"succeeded"'*|*'"status":"failed"'*) break ;; esac
+    sleep 0.5
+  done
+  kill "$sampler" 2>/dev/null || true
+  wait "$sampler" 2>/dev/null || true
+  echo "run $run: $body" | sed -E 's/"driftShifted":\[[^]]*\],?//' | cut -c1-900
+  echo "$body" | python3 -c '
+import json, sys
+r = json.load(sys.stdin); t = r["timings"]; n = r["customersScored"] or 0
+load, f, s, st = (t.get(k) or 0 for k in ("loadMilliseconds", "featuresMilliseconds", "scoringMilliseconds", "storingMilliseconds"))
+after = f + s + st
+print(f"  customers {n:,}; load {load} ms; features {f} ms; scoring {s} ms; storing {st} ms")
+print(f"  after loading: {after} ms = {n / after * 1000 if after else 0:,.0f} customers/s")'
+  echo "  server RSS during the run: start $(($(head -1 "$samples") / 1024)) MB, peak $(($(sort -n "$samples" | tail -1) / 1024)) MB, end $(($(rss) / 1024)) MB"
+  grep -F "$id steps" "$api_log" | sed -E 's/.*steps/  steps/' || true
+  grep -F "$id stored" "$api_log" | sed -E 's/.*CPU after loading ([0-9]+) ms.*/  process CPU after loading: \1 ms/' || true
+  # The file after a checkpoint (the WAL folded in), and what the compact rows, their index and the candidates take (dbstat).
+  python3 - "$work/mlcustomer.db" "$(echo "$body" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')" "$run" <<'PY'
+import sqlite3, sys
+db, customers, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+c = sqlite3.connect(db)
+c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+size = c.execute("PRAGMA page_count").fetchone()[0] * c.execute("PRAGMA page_size").fetchone()[0]
+tables = dict(c.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall())
+compact = sum(tables.get(t, 0) for t in ("customer_scores", "ix_customer_scores_customer", "run_target_candidates"))
+legacy = sum(tables.get(t, 0) for t in ("stored_scores", "ix_stored_scores_customer", "sqlite_autoindex_stored_scores_1"))
+print(f"  database file after checkpoint: {size / 2**20:,.0f} MB after {runs} run(s) = {size / customers / runs:,.0f} bytes per customer per run"
+      f" (compact rows + index + candidates {compact / customers / runs:,.0f}, legacy stored_scores {legacy / customers / runs:,.0f})")
+PY
+done
+
+lua="$work/key.lua"
+printf 'wrk.headers["X-Api-Key"] = "%s"\n' "$scorer" >"$lua"
+for path in "/tiers/summary" "/retention/targets?budget=10000" "/retention/targets?budget=10000&offerCost=20&saveRate=0.4"; do
+  curl -sS -o "$work/once.json" -w "  one call $path: %{http_code} in %{time_total} s, %{size_download} bytes\n" -H "X-Api-Key: $scorer" "$base$path"
+  before=$(rss)
+  echo "GET $path, $callers concurrent callers, ${seconds}s (RSS before $((before / 1024)) MB):"
+  wrk -t2 -c"$callers" -d"${seconds}s" --timeout 30s --latency -s "$lua" "$base$path" | grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx|Socket'
+  echo "  RSS after: $(($(rss) / 1024)) MB"
+done
