@@ -110,6 +110,8 @@ public static class MlCustomerApiExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseSecurityHeaders();
+        // First after the headers: an overloaded service refuses before it spends anything on the request.
+        app.UseOverloadShedding();
         if (!app.Environment.IsDevelopment())
         {
             // Only sent on HTTPS requests; plain HTTP behind a TLS-terminating proxy is unaffected.
