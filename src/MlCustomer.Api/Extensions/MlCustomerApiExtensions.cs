@@ -37,6 +37,7 @@ public static class MlCustomerApiExtensions
         AddValidatedOptions<StorageOptions>(services, StorageOptions.SectionName);
         AddValidatedOptions<ApiKeyOptions>(services, ApiKeyOptions.SectionName);
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiKeyOptions>, ApiKeysRequired>();
+        AddValidatedOptions<BrowserAccessOptions>(services, BrowserAccessOptions.SectionName);
         AddValidatedOptions<LimitOptions>(services, LimitOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
@@ -55,6 +56,7 @@ public static class MlCustomerApiExtensions
             .AddPolicy(ApiRoles.AdminPolicy, policy => policy.RequireRole(ApiRoles.Admin));
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ApiKeyProblems>();
         services.AddApiLimits();
+        services.AddBrowserAccess();
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiProblemDetails.Customize);
         services.AddExceptionHandler<ApiExceptionHandler>();
@@ -105,21 +107,17 @@ public static class MlCustomerApiExtensions
     /// <summary>Turns the OpenAPI document and Swagger UI on or off; default: on except in Production.</summary>
     public const string SwaggerSetting = "MlCustomer:Swagger";
 
-    /// <summary>The middleware pipeline: security headers, errors, status codes, auth, limits, timeouts, Swagger.</summary>
+    /// <summary>The middleware pipeline: security headers, overload, errors, status codes, HTTPS and CORS, Swagger, auth, limits, timeouts.</summary>
     public static WebApplication UseMlCustomerApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseSecurityHeaders();
         // First after the headers: an overloaded service refuses before it spends anything on the request.
         app.UseOverloadShedding();
-        if (!app.Environment.IsDevelopment())
-        {
-            // Only sent on HTTPS requests; plain HTTP behind a TLS-terminating proxy is unaffected.
-            app.UseHsts();
-        }
-
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before authentication: a browser's preflight carries no API key and is answered here.
+        app.UseBrowserAccess();
         // In Production the API's description and its try-it page are not published unless asked for.
         if (app.Configuration.GetValue<bool?>(SwaggerSetting) ?? !app.Environment.IsProduction())
         {

@@ -118,8 +118,10 @@ public sealed class LimitsTests
     [Fact]
     public async Task ASaturatedMachineRefusesNewRequestsWith503ButStillAnswersHealthChecks()
     {
-        // Stands in a thread pool whose queue holds work for 10 s (the limit is 100 ms).
-        using var factory = ApiFactory.With(services: services => services.Replace(ServiceDescriptor.Singleton<QueueDelay>(new Saturated())));
+        // Stands in a thread pool whose queue holds work for 10 s (the limit is 100 ms, the default the tests switch off).
+        using var factory = ApiFactory.With(
+            new Dictionary<string, string?> { ["MlCustomer:Limits:MaxQueueDelayMilliseconds"] = "100" },
+            services: services => services.Replace(ServiceDescriptor.Singleton<QueueDelay>(new Saturated())));
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
 
         using var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
