@@ -59,19 +59,20 @@ public static class ApiLimits
         services.AddRequestTimeouts(_ => { });
         services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<LimitOptions>>((options, limits) =>
         {
-            options.AddPolicy(JsonTimeoutPolicy, new RequestTimeoutPolicy
-            {
-                Timeout = TimeSpan.FromSeconds(limits.Value.RequestTimeoutSeconds),
-                TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
-            });
-            options.AddPolicy(CsvTimeoutPolicy, new RequestTimeoutPolicy
-            {
-                Timeout = TimeSpan.FromSeconds(limits.Value.CsvTimeoutSeconds),
-                TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
-            });
+            options.AddPolicy(JsonTimeoutPolicy, TimeoutPolicy(limits.Value.RequestTimeoutSeconds, nameof(LimitOptions.RequestTimeoutSeconds)));
+            options.AddPolicy(CsvTimeoutPolicy, TimeoutPolicy(limits.Value.CsvTimeoutSeconds, nameof(LimitOptions.CsvTimeoutSeconds)));
         });
         return services;
     }
+
+    // A 504 whose problem says which limit was reached, so an operator knows what to raise.
+    private static RequestTimeoutPolicy TimeoutPolicy(int seconds, string setting) => new()
+    {
+        Timeout = TimeSpan.FromSeconds(seconds),
+        TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
+        WriteTimeoutResponse = context => WriteProblemAsync(context, "The request took too long",
+            $"The request was stopped after {seconds:N0} s (MlCustomer:Limits:{setting}); nothing was changed. Retry later or ask for less."),
+    };
 
     /// <summary>
     /// Refuses a request whose declared length is over its endpoint's limit with 413 before the body
