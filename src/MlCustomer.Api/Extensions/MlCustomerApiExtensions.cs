@@ -98,7 +98,20 @@ public static class MlCustomerApiExtensions
             {
                 [new OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, document)] = [],
             });
+            // Descriptions of operations, parameters and properties come from the XML comments of the API and of
+            // Core, whose types some answers carry.
+            foreach (var assembly in new[] { typeof(MlCustomerApiExtensions).Assembly, typeof(RuleSet).Assembly })
+            {
+                var xml = Path.Combine(AppContext.BaseDirectory, assembly.GetName().Name + ".xml");
+                if (File.Exists(xml))
+                {
+                    options.IncludeXmlComments(xml, includeControllerXmlComments: false);
+                }
+            }
+
             options.OperationFilter<ApiExamplesOperationFilter>();
+            options.OperationFilter<ApiContractOperationFilter>();
+            options.DocumentFilter<ApiContractDocumentFilter>();
             options.SupportNonNullableReferenceTypes();
         });
         return builder;
@@ -155,8 +168,9 @@ public static class MlCustomerApiExtensions
         api.MapScoringRunsApi();
         api.MapCustomersApi();
         api.MapSegmentsApi();
-        api.MapRetentionApi();
-        api.MapTiersApi();
+        // The views over stored decisions answer 404 until a scoring run has succeeded (RetentionApi.NoSucceededRun).
+        api.MapRetentionApi().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapTiersApi().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
