@@ -127,6 +127,7 @@ public static class MlCustomerApiExtensions
         app.UseSecurityHeaders();
         // First after the headers: an overloaded service refuses before it spends anything on the request.
         app.UseOverloadShedding();
+        app.UseRetryAfterOnUnavailable();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // Before authentication: a browser's preflight carries no API key and is answered here.

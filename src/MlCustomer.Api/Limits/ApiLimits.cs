@@ -125,6 +125,29 @@ public static class ApiLimits
         });
     }
 
+    /// <summary>
+    /// Gives every 503 a Retry-After (the overload and queue refusals set their own): the endpoints' "no model is
+    /// loaded yet" answers too, so a client has one rule for every 503.
+    /// </summary>
+    public static IApplicationBuilder UseRetryAfterOnUnavailable(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var response = (HttpResponse)state;
+                if (response.StatusCode == StatusCodes.Status503ServiceUnavailable && !response.Headers.ContainsKey("Retry-After"))
+                {
+                    response.Headers.RetryAfter = NotReadyRetryAfterSeconds;
+                }
+
+                return Task.CompletedTask;
+            }, context.Response);
+            return next(context);
+        });
+
+    // A bundle loads and warms up in a few seconds.
+    private const string NotReadyRetryAfterSeconds = "5";
+
     // The per-key token bucket knows when a token is next free (its lease carries RetryAfter): that is the
     // client's own rate, a 429. The concurrency limiter's lease carries none: the service as a whole is full, a 503.
     private static async ValueTask OnRejectedAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
