@@ -181,6 +181,37 @@ public sealed class OpenApiContractTests(ApiFactory factory) : IClassFixture<Api
         Assert.Equal(["A", "B", "C", "D"], schemas.GetProperty("TierResult").GetProperty("properties").GetProperty("tier").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
     }
 
+    /// <summary>The committed contract; a change to it is a reviewed diff of this file.</summary>
+    public static string SnapshotPath => Path.Combine(Requests.RepositoryRoot(), "src", "MlCustomer.Api", "OpenApi", "openapi.v1.json");
+
+    [Fact]
+    public async Task TheServedDocumentIsTheCommittedSnapshot()
+    {
+        using var client = factory.CreateClient();
+        var served = Indented(await client.GetStringAsync(new Uri("/swagger/v1/swagger.json", UriKind.Relative)));
+        // MLCUSTOMER_UPDATE_OPENAPI=1 dotnet test --filter TheServedDocumentIsTheCommittedSnapshot rewrites the snapshot.
+        if (Environment.GetEnvironmentVariable("MLCUSTOMER_UPDATE_OPENAPI") == "1")
+        {
+            await File.WriteAllTextAsync(SnapshotPath, served);
+        }
+
+        var committed = File.Exists(SnapshotPath) ? Indented(await File.ReadAllTextAsync(SnapshotPath)) : "";
+
+        Assert.True(committed == served,
+            $"The served OpenAPI document differs from {SnapshotPath}: if the change is meant, rewrite it with " +
+            "MLCUSTOMER_UPDATE_OPENAPI=1 dotnet test tests/MlCustomer.Api.Tests --filter TheServedDocumentIsTheCommittedSnapshot and review the diff.");
+    }
+
+    private static readonly JsonSerializerOptions SnapshotFormat = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static string Indented(string json) =>
+        JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement, SnapshotFormat)
+            .ReplaceLineEndings("\n") + "\n";
+
     private async Task<JsonElement> DocumentAsync()
     {
         using var client = factory.CreateClient();
