@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
+using Microsoft.Extensions.Options;
+using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Storage;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Modeling;
@@ -14,7 +16,7 @@ namespace MlCustomer.Api.OpenApi;
 /// <c>nullable</c>), the closed sets as enums (spelled as Core's <see cref="WireNames"/> writes them), and a server.
 /// Schemas only sent in requests keep the required list their types declare.
 /// </summary>
-internal sealed class ApiContractDocumentFilter : IDocumentFilter
+internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring) : IDocumentFilter
 {
     // Property name → the values it can take, wherever an answer carries it. Actions are not here: their keys come
     // from the rules file and are an open set.
@@ -38,6 +40,21 @@ internal sealed class ApiContractDocumentFilter : IDocumentFilter
         if (schemas is null)
         {
             return;
+        }
+
+        // The request's sizes as configured (the handler refuses others with a 400 naming them).
+        if (schemas.TryGetValue("ScoreRequest", out var request) && request.Properties?.TryGetValue("customers", out var customers) == true
+            && customers is OpenApiSchema customerList)
+        {
+            customerList.MinItems = 1;
+            customerList.MaxItems = scoring.Value.MaxCustomersPerRequest;
+        }
+
+        if (schemas.TryGetValue("CustomerHistory", out var history) && history.Properties?.TryGetValue("transactions", out var lines) == true
+            && lines is OpenApiSchema lineList)
+        {
+            lineList.MinItems = 1;
+            lineList.MaxItems = scoring.Value.MaxTransactionsPerCustomer;
         }
 
         var requestOnly = RequestSchemas(swaggerDoc, schemas);

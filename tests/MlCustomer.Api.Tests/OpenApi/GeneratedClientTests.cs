@@ -43,15 +43,24 @@ public sealed class GeneratedClientTests(ApiFactory factory) : IClassFixture<Api
 
         var notFound = await Assert.ThrowsAnyAsync<Exception>(() => CallAsync(api, "GetTiersSummaryAsync"));
         var unauthorized = await Assert.ThrowsAnyAsync<Exception>(() => CallAsync(anonymous, "GetModelAsync"));
+        var forbidden = await Assert.ThrowsAnyAsync<Exception>(() => CallAsync(api, "GetModelReloadsAsync", (int?)5));
+        var invalid = await Assert.ThrowsAnyAsync<Exception>(() => CallAsync(api, "GetRetentionTargetsAsync", -1.0, null, 2.0, null));
 
-        foreach (var (refused, status) in new[] { (notFound, 404), (unauthorized, 401) })
+        foreach (var (refused, status, schema) in new[]
+        {
+            (notFound, 404, "ProblemDetails"), (unauthorized, 401, "ProblemDetails"), (forbidden, 403, "ProblemDetails"),
+            (invalid, 400, "HttpValidationProblemDetails"),
+        })
         {
             Assert.Equal("ApiException`1", refused.GetType().Name);
             Assert.Equal(status, (int)Property(refused, "StatusCode")!);
             var problem = Property(refused, "Result")!;
-            Assert.Equal("ProblemDetails", problem.GetType().Name);
+            Assert.Equal(schema, problem.GetType().Name);
             Assert.False(string.IsNullOrEmpty((string?)Property(problem, "Title")));
         }
+
+        var errors = (IDictionary)Property(Property(invalid, "Result")!, "Errors")!;
+        Assert.True(errors.Contains("budget") && errors.Contains("saveRate"));
 
         Assert.Contains("POST /api/v1/scoring-runs", (string)Property(Property(notFound, "Result")!, "Detail")!, StringComparison.Ordinal);
     }

@@ -139,6 +139,16 @@ public sealed class OpenApiContractTests(ApiFactory factory) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task AScoreRequestDeclaresHowManyCustomersItMayCarry()
+    {
+        var document = await DocumentAsync();
+
+        var customers = document.GetProperty("components").GetProperty("schemas").GetProperty("ScoreRequest").GetProperty("properties").GetProperty("customers");
+
+        Assert.Equal((1, 1000), (customers.GetProperty("minItems").GetInt32(), customers.GetProperty("maxItems").GetInt32()));
+    }
+
+    [Fact]
     public async Task EveryPropertyOfAnAnswerIsRequiredDatesAreDatesAndClosedSetsAreEnums()
     {
         var document = await DocumentAsync();
