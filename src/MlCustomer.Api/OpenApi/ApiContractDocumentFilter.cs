@@ -33,9 +33,26 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
         ["inputKind"] = ["transactional", "customer-table"],
     };
 
+    private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Scores"] = "Score customers now: churn probability, segment, predicted profit and revenue with reasons, and the profit rules' decision.",
+        ["Models"] = "The active model bundle (version, metrics, feature contract) and its safe reload.",
+        ["Scoring runs"] = "Score every customer in the configured data at an as-of date in the background, store the results, check drift.",
+        ["Customers"] = "What the latest succeeded scoring run stored about one customer.",
+        ["Segments"] = "The active bundle's customer segments with their names and profiles.",
+        ["Retention"] = "Whom to give a retention offer within a budget, from the latest succeeded scoring run.",
+        ["Tiers"] = "The customer pyramid (profit tiers A–D) from the latest succeeded scoring run.",
+    };
+
     public void Apply(OpenApiDocument swaggerDoc, DocumentFilterContext context)
     {
         swaggerDoc.Servers = [new OpenApiServer { Url = "/", Description = "This service (paths start with /api/v1)." }];
+        foreach (var tag in swaggerDoc.Tags ?? new HashSet<OpenApiTag>())
+        {
+            tag.Description ??= TagDescriptions.GetValueOrDefault(tag.Name ?? "");
+        }
+
+        AddHealth(swaggerDoc);
         var schemas = swaggerDoc.Components?.Schemas;
         if (schemas is null)
         {
@@ -87,6 +104,55 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
             }
         }
     }
+
+    // The health endpoints are mapped by the health-check middleware, which API Explorer does not see; an orchestrator
+    // or a client polling readiness needs them documented as much as the API. No key is needed for either.
+    private static void AddHealth(OpenApiDocument document)
+    {
+        OpenApiPathItem Path(string operationId, string summary, string description, bool canBeUnhealthy)
+        {
+            var responses = new OpenApiResponses
+            {
+                ["200"] = PlainText("Healthy."),
+            };
+            if (canBeUnhealthy)
+            {
+                responses["503"] = PlainText("Unhealthy: <reason> (no bundle loaded yet, or the start bundle is missing or refused).");
+            }
+
+            return new OpenApiPathItem
+            {
+                Operations = new Dictionary<HttpMethod, OpenApiOperation>
+                {
+                    [HttpMethod.Get] = new()
+                    {
+                        OperationId = operationId,
+                        Summary = summary,
+                        Description = description,
+                        Tags = new HashSet<OpenApiTagReference> { new("Health", document) },
+                        Security = [],
+                        Responses = responses,
+                    },
+                },
+            };
+        }
+
+        document.Tags ??= new HashSet<OpenApiTag>();
+        document.Tags.Add(new OpenApiTag { Name = "Health", Description = "Liveness and readiness, without a key; never rate-limited or shed." });
+        document.Paths.Add("/health/live", Path("GetLiveness", "Whether the process serves requests",
+            "Answers 200 'Healthy' as soon as the process serves requests; runs no check.", canBeUnhealthy: false));
+        document.Paths.Add("/health/ready", Path("GetReadiness", "Whether a model bundle is loaded and warmed up",
+            "200 'Healthy' once the start bundle is loaded and warmed up; 503 with the reason until then.", canBeUnhealthy: true));
+    }
+
+    private static OpenApiResponse PlainText(string description) => new()
+    {
+        Description = description,
+        Content = new Dictionary<string, IOpenApiMediaType>
+        {
+            ["text/plain"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+        },
+    };
 
     private static string[] Names<T>()
         where T : struct, Enum => [.. Enum.GetValues<T>().Select(v => WireNames.Canonical(v))];
