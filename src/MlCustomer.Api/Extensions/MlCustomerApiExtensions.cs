@@ -113,6 +113,10 @@ public static class MlCustomerApiExtensions
             options.OperationFilter<ApiContractOperationFilter>();
             options.DocumentFilter<ApiContractDocumentFilter>();
             options.SupportNonNullableReferenceTypes();
+            // A property that refers to another schema is wrapped in allOf, so it can say that it may be null (a
+            // decision without rules, a bundle without a value model) and carry its own description; a bare $ref can
+            // do neither in OpenAPI 3.0, and generated clients then refuse the null the API sends.
+            options.UseAllOfToExtendReferenceSchemas();
         });
         return builder;
     }

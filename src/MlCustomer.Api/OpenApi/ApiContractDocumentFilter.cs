@@ -33,6 +33,16 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
         ["inputKind"] = ["transactional", "customer-table"],
     };
 
+    private static readonly Dictionary<string, string> ProblemMembers = new(StringComparer.Ordinal)
+    {
+        ["type"] = "A URI that identifies the kind of problem (the HTTP status's section of its RFC).",
+        ["title"] = "What went wrong, in a short sentence that is the same for every occurrence.",
+        ["status"] = "The HTTP status code.",
+        ["detail"] = "What went wrong this time and what to do about it.",
+        ["instance"] = "The request the problem is about, when given.",
+        ["errors"] = "Each problem by field: the JSON path (customers[0].features.recency_days), the query parameter or, for CSV, line[n] and line[n].column.",
+    };
+
     private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
     {
         ["Scores"] = "Score customers now: churn probability, segment, predicted profit and revenue with reasons, and the profit rules' decision.",
@@ -86,6 +96,15 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
             if (name is "ProblemDetails" or "HttpValidationProblemDetails")
             {
                 concrete.Required = new HashSet<string>(StringComparer.Ordinal) { "type", "title", "status" };
+                concrete.Description ??= "A problem (RFC 9457) in the API's words; extra members such as traceId may follow.";
+                foreach (var (property, propertySchema) in properties)
+                {
+                    if (propertySchema is OpenApiSchema member && ProblemMembers.TryGetValue(property, out var words))
+                    {
+                        member.Description ??= words;
+                    }
+                }
+
                 continue;
             }
 

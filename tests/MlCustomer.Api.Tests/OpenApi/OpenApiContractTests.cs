@@ -150,6 +150,22 @@ public sealed class OpenApiContractTests(ApiFactory factory) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task EveryPropertyIsDescribedAndAReferenceThatCanBeNullSaysSo()
+    {
+        var document = await DocumentAsync();
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+
+        var undescribed = schemas.EnumerateObject()
+            .SelectMany(s => s.Value.TryGetProperty("properties", out var properties) ? properties.EnumerateObject().Select(p => (Schema: s.Name, Property: p)) : [])
+            .Where(p => !p.Property.Value.TryGetProperty("description", out var d) || string.IsNullOrWhiteSpace(d.GetString()))
+            .Select(p => $"{p.Schema}.{p.Property.Name}");
+        var decision = schemas.GetProperty("CustomerScoresResponse").GetProperty("properties").GetProperty("decision");
+
+        Assert.Empty(undescribed);
+        Assert.True(decision.GetProperty("nullable").GetBoolean());
+    }
+
+    [Fact]
     public async Task AScoreRequestDeclaresHowManyCustomersItMayCarry()
     {
         var document = await DocumentAsync();
