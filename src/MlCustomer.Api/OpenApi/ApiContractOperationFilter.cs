@@ -120,6 +120,16 @@ internal sealed class ApiContractOperationFilter : IOperationFilter
             Problem(operation, 504, "The request took longer than its time limit and was stopped.", problem);
         }
 
+        // The problems an endpoint declares itself (404, 409, 422) get an example too.
+        foreach (var (key, declared) in operation.Responses)
+        {
+            if (key[0] is '4' or '5' && int.TryParse(key, System.Globalization.CultureInfo.InvariantCulture, out var status)
+                && declared.Content?.TryGetValue(ProblemJson, out var media) == true && media is OpenApiMediaType { Example: null } concrete)
+            {
+                concrete.Example = Example(status, declared.Description);
+            }
+        }
+
         if (operation.Responses.TryGetValue("202", out var accepted) && accepted is OpenApiResponse acceptedResponse)
         {
             acceptedResponse.Headers ??= new Dictionary<string, IOpenApiHeader>();
@@ -150,12 +160,36 @@ internal sealed class ApiContractOperationFilter : IOperationFilter
 
         response.Content ??= new Dictionary<string, IOpenApiMediaType>();
         response.Content.Clear();
-        response.Content[ProblemJson] = new OpenApiMediaType { Schema = schema };
+        response.Content[ProblemJson] = new OpenApiMediaType { Schema = schema, Example = Example(status, response.Description) };
         foreach (var (name, header) in headers)
         {
             response.Headers ??= new Dictionary<string, IOpenApiHeader>();
             response.Headers[name] = header;
         }
+    }
+
+    // What such a problem looks like (an error example beside the success examples); the detail is the declared meaning.
+    private static JsonObject Example(int status, string? detail)
+    {
+        var example = new JsonObject
+        {
+            ["type"] = status switch
+            {
+                413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+                429 => "https://tools.ietf.org/html/rfc6585#section-4",
+                >= 500 => $"https://tools.ietf.org/html/rfc9110#section-15.6.{status - 499}",
+                _ => $"https://tools.ietf.org/html/rfc9110#section-15.5.{status - 399}",
+            },
+            ["title"] = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
+            ["status"] = status,
+            ["detail"] = detail,
+        };
+        if (status == 400)
+        {
+            example["errors"] = new JsonObject { ["<field, parameter or line[n]>"] = new JsonArray("what is wrong with it, in the API's words") };
+        }
+
+        return example;
     }
 
     // CSV bodies are streams of bytes: declared as a string, generators send a JSON string (NSwag) or JSON (openapi-fetch).

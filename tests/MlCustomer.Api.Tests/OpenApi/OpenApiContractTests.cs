@@ -59,12 +59,17 @@ public sealed class OpenApiContractTests(ApiFactory factory) : IClassFixture<Api
 
             foreach (var response in responses.EnumerateObject().Where(r => r.Name[0] is '4' or '5'))
             {
-                var reference = response.Value.TryGetProperty("content", out var content) && content.TryGetProperty("application/problem+json", out var problem)
-                    ? problem.GetProperty("schema").GetProperty("$ref").GetString()
-                    : null;
+                var problem = response.Value.TryGetProperty("content", out var content) && content.TryGetProperty("application/problem+json", out var media)
+                    ? media
+                    : default;
+                var reference = problem.ValueKind == JsonValueKind.Object ? problem.GetProperty("schema").GetProperty("$ref").GetString() : null;
                 if (!ProblemSchemas.Contains(reference))
                 {
                     failures.Add($"{name}: {response.Name} has no application/problem+json ProblemDetails body");
+                }
+                else if (!problem.TryGetProperty("example", out var example) || example.GetProperty("status").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) != response.Name)
+                {
+                    failures.Add($"{name}: {response.Name} has no example problem");
                 }
             }
         }
