@@ -1,5 +1,13 @@
 using BenchmarkDotNet.Running;
+using MlCustomer.Benchmarks;
 
 // The benchmarks read the committed models/ and training-data/ (found above the build folder):
 //   dotnet run -c Release --project tests/MlCustomer.Benchmarks -- --filter '*' --job short
-BenchmarkSwitcher.FromAssembly(typeof(MlCustomer.Benchmarks.ScoringBenchmarks).Assembly).Run(args);
+// "shed" is not a BenchmarkDotNet run but an HTTP load against a running API (see shed-load.sh).
+if (args is ["shed", .. var rest])
+{
+    return await LoadShedding.RunAsync(rest);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(ScoringBenchmarks).Assembly).Run(args);
+return 0;

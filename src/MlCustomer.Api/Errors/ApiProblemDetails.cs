@@ -2,13 +2,26 @@ namespace MlCustomer.Api.Errors;
 
 /// <summary>
 /// Words for the problems the framework answers on its own before an endpoint runs (today the 415 of a body
-/// sent with the wrong Content-Type, which would otherwise carry only a title).
+/// sent with the wrong Content-Type, which would otherwise carry only a title), and a type for every status.
 /// </summary>
 internal static class ApiProblemDetails
 {
+    // The framework's defaults give a type to most statuses but not to these two, which the API answers too:
+    // every problem carries a type, so a client can tell problems apart without parsing titles.
+    private static readonly Dictionary<int, string> TypesTheFrameworkLacks = new()
+    {
+        [StatusCodes.Status413PayloadTooLarge] = "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+        [StatusCodes.Status429TooManyRequests] = "https://tools.ietf.org/html/rfc6585#section-4",
+    };
+
     public static void Customize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
+        if (problem.Type is null && problem.Status is { } status && TypesTheFrameworkLacks.TryGetValue(status, out var type))
+        {
+            problem.Type = type;
+        }
+
         if (problem.Status == StatusCodes.Status415UnsupportedMediaType && problem.Detail is null)
         {
             var request = context.HttpContext.Request;

@@ -37,6 +37,7 @@ public static class MlCustomerApiExtensions
         AddValidatedOptions<StorageOptions>(services, StorageOptions.SectionName);
         AddValidatedOptions<ApiKeyOptions>(services, ApiKeyOptions.SectionName);
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiKeyOptions>, ApiKeysRequired>();
+        AddValidatedOptions<BrowserAccessOptions>(services, BrowserAccessOptions.SectionName);
         AddValidatedOptions<LimitOptions>(services, LimitOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
@@ -55,6 +56,7 @@ public static class MlCustomerApiExtensions
             .AddPolicy(ApiRoles.AdminPolicy, policy => policy.RequireRole(ApiRoles.Admin));
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ApiKeyProblems>();
         services.AddApiLimits();
+        services.AddBrowserAccess();
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiProblemDetails.Customize);
         services.AddExceptionHandler<ApiExceptionHandler>();
@@ -96,8 +98,25 @@ public static class MlCustomerApiExtensions
             {
                 [new OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, document)] = [],
             });
+            // Descriptions of operations, parameters and properties come from the XML comments of the API and of
+            // Core, whose types some answers carry.
+            foreach (var assembly in new[] { typeof(MlCustomerApiExtensions).Assembly, typeof(RuleSet).Assembly })
+            {
+                var xml = Path.Combine(AppContext.BaseDirectory, assembly.GetName().Name + ".xml");
+                if (File.Exists(xml))
+                {
+                    options.IncludeXmlComments(xml, includeControllerXmlComments: false);
+                }
+            }
+
             options.OperationFilter<ApiExamplesOperationFilter>();
+            options.OperationFilter<ApiContractOperationFilter>();
+            options.DocumentFilter<ApiContractDocumentFilter>();
             options.SupportNonNullableReferenceTypes();
+            // A property that refers to another schema is wrapped in allOf, so it can say that it may be null (a
+            // decision without rules, a bundle without a value model) and carry its own description; a bare $ref can
+            // do neither in OpenAPI 3.0, and generated clients then refuse the null the API sends.
+            options.UseAllOfToExtendReferenceSchemas();
         });
         return builder;
     }
@@ -105,19 +124,18 @@ public static class MlCustomerApiExtensions
     /// <summary>Turns the OpenAPI document and Swagger UI on or off; default: on except in Production.</summary>
     public const string SwaggerSetting = "MlCustomer:Swagger";
 
-    /// <summary>The middleware pipeline: security headers, errors, status codes, auth, limits, timeouts, Swagger.</summary>
+    /// <summary>The middleware pipeline: security headers, overload, errors, status codes, HTTPS and CORS, Swagger, auth, limits, timeouts.</summary>
     public static WebApplication UseMlCustomerApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseSecurityHeaders();
-        if (!app.Environment.IsDevelopment())
-        {
-            // Only sent on HTTPS requests; plain HTTP behind a TLS-terminating proxy is unaffected.
-            app.UseHsts();
-        }
-
+        // First after the headers: an overloaded service refuses before it spends anything on the request.
+        app.UseOverloadShedding();
+        app.UseRetryAfterOnUnavailable();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before authentication: a browser's preflight carries no API key and is answered here.
+        app.UseBrowserAccess();
         // In Production the API's description and its try-it page are not published unless asked for.
         if (app.Configuration.GetValue<bool?>(SwaggerSetting) ?? !app.Environment.IsProduction())
         {
@@ -155,8 +173,9 @@ public static class MlCustomerApiExtensions
         api.MapScoringRunsApi();
         api.MapCustomersApi();
         api.MapSegmentsApi();
-        api.MapRetentionApi();
-        api.MapTiersApi();
+        // The views over stored decisions answer 404 until a scoring run has succeeded (RetentionApi.NoSucceededRun).
+        api.MapRetentionApi().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapTiersApi().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -19,9 +19,10 @@ public static class ApiLimits
     /// <summary>Timeout policy for the streamed CSV endpoint.</summary>
     public const string CsvTimeoutPolicy = "csv";
 
-    /// <summary>Registers the rate limiter and the request timeouts.</summary>
+    /// <summary>Registers the rate limiter, the overload shedding and the request timeouts.</summary>
     public static IServiceCollection AddApiLimits(this IServiceCollection services)
     {
+        services.AddSingleton<QueueDelay>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitOptions>>((options, limits) =>
         {
@@ -58,19 +59,20 @@ public static class ApiLimits
         services.AddRequestTimeouts(_ => { });
         services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<LimitOptions>>((options, limits) =>
         {
-            options.AddPolicy(JsonTimeoutPolicy, new RequestTimeoutPolicy
-            {
-                Timeout = TimeSpan.FromSeconds(limits.Value.RequestTimeoutSeconds),
-                TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
-            });
-            options.AddPolicy(CsvTimeoutPolicy, new RequestTimeoutPolicy
-            {
-                Timeout = TimeSpan.FromSeconds(limits.Value.CsvTimeoutSeconds),
-                TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
-            });
+            options.AddPolicy(JsonTimeoutPolicy, TimeoutPolicy(limits.Value.RequestTimeoutSeconds, nameof(LimitOptions.RequestTimeoutSeconds)));
+            options.AddPolicy(CsvTimeoutPolicy, TimeoutPolicy(limits.Value.CsvTimeoutSeconds, nameof(LimitOptions.CsvTimeoutSeconds)));
         });
         return services;
     }
+
+    // A 504 whose problem says which limit was reached, so an operator knows what to raise.
+    private static RequestTimeoutPolicy TimeoutPolicy(int seconds, string setting) => new()
+    {
+        Timeout = TimeSpan.FromSeconds(seconds),
+        TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
+        WriteTimeoutResponse = context => WriteProblemAsync(context, "The request took too long",
+            $"The request was stopped after {seconds:N0} s (MlCustomer:Limits:{setting}); nothing was changed. Retry later or ask for less."),
+    };
 
     /// <summary>
     /// Refuses a request whose declared length is over its endpoint's limit with 413 before the body
@@ -91,15 +93,86 @@ public static class ApiLimits
             await next(context);
         });
 
+    /// <summary>
+    /// Refuses new requests with 503 and Retry-After while work waits longer than
+    /// <see cref="LimitOptions.MaxQueueDelayMilliseconds"/> in the thread pool's queue (see <see cref="QueueDelay"/>):
+    /// a refusal costs a few microseconds, so the requests already accepted get the machine. Health checks are
+    /// always answered, so an orchestrator does not restart a service for being busy.
+    /// </summary>
+    public static IApplicationBuilder UseOverloadShedding(this IApplicationBuilder app)
+    {
+        var limits = app.ApplicationServices.GetRequiredService<IOptions<LimitOptions>>().Value;
+        if (limits.MaxQueueDelayMilliseconds == 0)
+        {
+            return app;
+        }
+
+        var delay = app.ApplicationServices.GetRequiredService<QueueDelay>();
+        var limit = TimeSpan.FromMilliseconds(limits.MaxQueueDelayMilliseconds);
+        return app.Use(async (context, next) =>
+        {
+            // Refuse a share that grows with the excess (all at twice the limit): refusing everything the moment
+            // the limit is passed made the delay swing and let through a fifth of what the machine can serve.
+            var excess = (delay.Current - limit) / limit;
+            if (excess <= 0 || Random.Shared.NextDouble() >= excess || context.Request.Path.StartsWithSegments("/health"))
+            {
+                await next(context);
+                return;
+            }
+
+            await WriteOverloadedAsync(context, limits.OverloadRetryAfterSeconds,
+                $"The service is overloaded (requests wait over {limits.MaxQueueDelayMilliseconds} ms before they run); retry after {limits.OverloadRetryAfterSeconds} s.");
+        });
+    }
+
+    /// <summary>
+    /// Gives every 503 a Retry-After (the overload and queue refusals set their own): the endpoints' "no model is
+    /// loaded yet" answers too, so a client has one rule for every 503.
+    /// </summary>
+    public static IApplicationBuilder UseRetryAfterOnUnavailable(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var response = (HttpResponse)state;
+                if (response.StatusCode == StatusCodes.Status503ServiceUnavailable && !response.Headers.ContainsKey("Retry-After"))
+                {
+                    response.Headers.RetryAfter = NotReadyRetryAfterSeconds;
+                }
+
+                return Task.CompletedTask;
+            }, context.Response);
+            return next(context);
+        });
+
+    // A bundle loads and warms up in a few seconds.
+    private const string NotReadyRetryAfterSeconds = "5";
+
+    // The per-key token bucket knows when a token is next free (its lease carries RetryAfter): that is the
+    // client's own rate, a 429. The concurrency limiter's lease carries none: the service as a whole is full, a 503.
     private static async ValueTask OnRejectedAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
         var context = rejected.HttpContext;
-        // The concurrency limiter has no retry hint; one second is when a slot is likely free again.
-        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        var limits = context.RequestServices.GetRequiredService<IOptions<LimitOptions>>().Value;
+        if (!rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+        {
+            await WriteOverloadedAsync(context, limits.OverloadRetryAfterSeconds,
+                $"The service is handling as many requests as it can and its queue is full; retry after {limits.OverloadRetryAfterSeconds} s.");
+            return;
+        }
+
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await WriteProblemAsync(context, "Too many requests", $"The request limit is reached; retry after {seconds} s.");
+        await WriteProblemAsync(context, "Too many requests",
+            $"This API key's request rate is reached ({limits.RequestsPerKeyPerSecond:N0} per second, bursts of {limits.RequestsPerKeyBurst:N0}); retry after {seconds} s.");
+    }
+
+    private static async Task WriteOverloadedAsync(HttpContext context, int retryAfterSeconds, string detail)
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        await WriteProblemAsync(context, "The service is overloaded", detail);
     }
 
     private static async Task WriteProblemAsync(HttpContext context, string title, string detail)

@@ -16,13 +16,28 @@ public sealed class LimitOptions
     [Range(1, 1_000_000)]
     public int RequestsPerKeyPerSecond { get; set; } = 4_000;
 
-    /// <summary>Requests processed at the same time over all keys; more wait in the queue.</summary>
+    /// <summary>
+    /// Requests processed at the same time over all keys; more wait in the queue. What holds a slot for long is
+    /// waiting (a CSV stream, the database), since a scoring request's CPU is well under a millisecond.
+    /// </summary>
     [Range(1, 100_000)]
-    public int ConcurrentRequests { get; set; } = 256;
+    public int ConcurrentRequests { get; set; } = 64;
 
-    /// <summary>Requests that may wait for a free slot; beyond this they get 429.</summary>
+    /// <summary>Requests that may wait for a free slot; beyond this they get 503 with Retry-After.</summary>
     [Range(0, 100_000)]
-    public int QueuedRequests { get; set; } = 1_024;
+    public int QueuedRequests { get; set; } = 128;
+
+    /// <summary>
+    /// The longest work may wait in the thread pool's queue before new requests are refused with 503 and
+    /// Retry-After (the machine is saturated: what is accepted then waits at least this long before it runs).
+    /// 0 turns this off.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int MaxQueueDelayMilliseconds { get; set; } = 100;
+
+    /// <summary>Seconds a refused client is told to wait (Retry-After) when the service is overloaded.</summary>
+    [Range(1, 3_600)]
+    public int OverloadRetryAfterSeconds { get; set; } = 1;
 
     /// <summary>Largest body of <c>POST /scores</c> (one to 1,000 customers, with history).</summary>
     [Range(1_024, long.MaxValue)]

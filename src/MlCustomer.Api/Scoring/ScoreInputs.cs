@@ -299,6 +299,13 @@ public static class ScoreInputs
                 continue;
             }
 
+            // The loader's rule, so a history sent here is refused where the same line in a file would be.
+            if (Transaction.SignProblem(quantity.Value, revenue.Value) is { } signProblem)
+            {
+                errors.Add($"{linePath}.{TransactionColumns.Revenue}", $"{FeatureDomains.Show(revenue.Value)} with quantity {FeatureDomains.Show(quantity.Value)}: {signProblem}");
+                continue;
+            }
+
             if (cost is null && options.EstimatedMarginRate is { } margin)
             {
                 cost = revenue * (1 - margin);

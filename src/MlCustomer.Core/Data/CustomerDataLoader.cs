@@ -189,6 +189,14 @@ public static class CustomerDataLoader
                 continue;
             }
 
+            // Only a revenue column can contradict the quantity: quantity × a non-negative unit price cannot.
+            if (revenueColumn is { } revenueCell && Transaction.SignProblem(quantity, revenue) is { } signProblem)
+            {
+                file.Fail("quantity and revenue of opposite signs", revenueCell,
+                    $"{CellText.Show(file.Cell(quantities))} units for {CellText.Show(file.Cell(revenueCell))}: {signProblem}");
+                continue;
+            }
+
             var category = file.Text(categoryColumn, None);
             var channel = file.Text(channelColumn, None);
             double cost;

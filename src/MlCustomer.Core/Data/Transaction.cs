@@ -28,6 +28,20 @@ public sealed record Transaction(
 
     /// <summary>True for returns and refunds (negative revenue).</summary>
     public bool IsReturn => Revenue < 0;
+
+    /// <summary>
+    /// Why a line's quantity and revenue contradict each other, or null. A sale has both positive and a return
+    /// both negative; zero on either side is allowed (free goods, a refund or fee without goods). A line with
+    /// goods going one way and money the other would be counted as a return of goods sold, or a sale of goods
+    /// taken back, and both make plausible-looking features from an impossible customer.
+    /// </summary>
+    public static string? SignProblem(double quantity, double revenue) =>
+        (quantity, revenue) switch
+        {
+            ( > 0, < 0) => "positive quantity with negative revenue (a return has a negative quantity and negative revenue)",
+            ( < 0, > 0) => "negative quantity with positive revenue (a sale has a positive quantity and positive revenue)",
+            _ => null,
+        };
 }
 
 /// <summary>

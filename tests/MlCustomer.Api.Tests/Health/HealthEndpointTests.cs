@@ -21,6 +21,8 @@ public sealed class HealthEndpointTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, score.StatusCode);
         Assert.Equal("application/problem+json", score.Content.Headers.ContentType?.MediaType);
+        // Every 503 says when to retry, as the OpenAPI document declares.
+        Assert.Equal(TimeSpan.FromSeconds(5), score.Headers.RetryAfter?.Delta);
     }
 
     [Fact]

@@ -429,6 +429,28 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Contains("is before 1900-01-01", Assert.Single((await Requests.ErrorsAsync(oldAsOfResponse))["asOfDate"]), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AnOrderLineWithPositiveQuantityAndNegativeRevenueIsRefusedAsInAFile()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var customer = Requests.Features.Rows.First(r => r.PurchaseDays >= 2);
+        var history = Requests.HistoryOf(customer.CustomerId);
+        history["transactions"]![0]![MlCustomer.Core.Data.TransactionColumns.Quantity] = 2;
+        history["transactions"]![0]![MlCustomer.Core.Data.TransactionColumns.Revenue] = -25.5;
+        var body = new JsonObject
+        {
+            ["asOfDate"] = "2024-12-31",
+            ["customers"] = new JsonArray(new JsonObject { ["customerId"] = customer.CustomerId, ["history"] = history }),
+        };
+
+        using var response = await client.ScoreAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("positive quantity with negative revenue",
+            Assert.Single((await Requests.ErrorsAsync(response))["customers[0].history.transactions[0].revenue"]), StringComparison.Ordinal);
+    }
+
     private sealed class Tolerance(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;

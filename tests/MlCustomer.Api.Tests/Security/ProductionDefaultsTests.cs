@@ -117,4 +117,22 @@ public sealed class ProductionDefaultsTests
 
         Assert.Equal(ApiLimits.JsonTimeoutPolicy, endpoint.Metadata.GetMetadata<RequestTimeoutAttribute>()?.PolicyName);
     }
+
+    [Fact]
+    public async Task ATimedOutRequestIsA504ProblemNamingTheLimit()
+    {
+        using var app = new ApiFactory();
+        var policy = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RequestTimeoutOptions>>().Value.Policies[ApiLimits.JsonTimeoutPolicy];
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = app.Services };
+        context.Response.Body = new MemoryStream();
+        context.Response.StatusCode = policy.TimeoutStatusCode!.Value;
+
+        await policy.WriteTimeoutResponse!(context);
+
+        context.Response.Body.Position = 0;
+        using var problem = await System.Text.Json.JsonDocument.ParseAsync(context.Response.Body);
+        Assert.Equal(504, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("https://tools.ietf.org/html/rfc9110#section-15.6.5", problem.RootElement.GetProperty("type").GetString());
+        Assert.Contains("stopped after 30 s (MlCustomer:Limits:RequestTimeoutSeconds)", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
 }

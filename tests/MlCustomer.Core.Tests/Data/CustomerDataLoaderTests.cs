@@ -71,7 +71,7 @@ public sealed class CustomerDataLoaderTests : IDisposable
         var path = _files.WriteLines("export.csv",
             "Kunde;Beleg;Datum;Warengruppe;Menge;Umsatz;Kosten;Land",
             "K-1;B1;31.01.2024;Bücher;2;1234,56;1000,5;DE",
-            "K-2;B2;01.02.2024;Spiele;1;-0,5;-0,25;AT");
+            "K-2;B2;01.02.2024;Spiele;-1;-0,5;-0,25;AT");
         var mapping = new DataMapping
         {
             Transactions = new FileFormat
@@ -139,6 +139,35 @@ public sealed class CustomerDataLoaderTests : IDisposable
 
         Assert.Equal((2L, "unit_price"), (error.Line, error.Column));
         Assert.Contains("'-11062.06' is a negative price", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("3", "-29.85", "'3' units for '-29.85': positive quantity with negative revenue")]
+    [InlineData("-1", "9.95", "'-1' units for '9.95': negative quantity with positive revenue")]
+    public void ALineWhoseQuantityAndRevenueHaveOppositeSignsIsRefusedNamingFileLineAndColumn(string quantity, string revenue, string expected)
+    {
+        var path = Transactions("c1,o1,2024-03-01,Books,1,10,5,0,web", $"c1,o2,2024-03-02,Books,{quantity},{revenue},-3,0,web");
+
+        var error = LoadFails(path);
+
+        Assert.Equal((path, 3L, "revenue"), (error.File, error.Line, error.Column));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReturnsFreeGoodsAndRefundsWithoutGoodsLoadAndOppositeSignsAreSkippedWhenAsked()
+    {
+        var path = Transactions(
+            "c1,o1,2024-03-01,Books,2,20,10,0,web",
+            "c1,o2,2024-03-02,Books,-1,-10,-5,0,web",
+            "c1,o3,2024-03-03,Books,1,0,2,0,web",
+            "c1,o4,2024-03-04,Books,0,-4,0,0,web",
+            "c1,o5,2024-03-05,Books,1,-10,5,0,web");
+
+        var data = CustomerDataLoader.Load(path, null, Skipping);
+
+        Assert.Equal(["o1", "o2", "o3", "o4"], data.Transactions.Select(t => t.OrderId));
+        Assert.Equal(1, data.Report.Files[0].SkippedByReason["quantity and revenue of opposite signs"]);
     }
 
     [Theory]
