@@ -46,7 +46,7 @@ public static class CustomersApi
     public static RouteGroupBuilder MapCustomersApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        var group = api.MapGroup("/customers").WithTags("Customers").RequireAuthorization(ApiRoles.ScorerPolicy);
+        var group = api.MapGroup("/customers").WithTags("Customers").RequireAuthorization(ApiRoles.ReaderPolicy);
         group.MapGet("/{id}", GetCustomer)
             .WithName("GetCustomer")
             .WithSummary("The latest stored scores and decision of one customer (from the latest succeeded scoring run that scored them)")

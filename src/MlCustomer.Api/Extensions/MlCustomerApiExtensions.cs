@@ -48,11 +48,13 @@ public static class MlCustomerApiExtensions
         services.AddHostedService<ModelLoader>();
         services.AddHostedService<ScoringRunWorker>();
 
+        services.AddSingleton<ApiKeyRing>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiRoles.ScorerPolicy, policy => policy.RequireRole(ApiRoles.Scorer, ApiRoles.Admin))
-            .AddPolicy(ApiRoles.AdminPolicy, policy => policy.RequireRole(ApiRoles.Admin));
+            .AddPolicy(ApiRoles.AdminPolicy, policy => policy.RequireRole(ApiRoles.Admin))
+            .AddPolicy(ApiRoles.ReaderPolicy, policy => policy.RequireRole(ApiRoles.Scorer, ApiRoles.Admin, ApiRoles.Marketing));
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ApiKeyProblems>();
         services.AddApiLimits();
 
@@ -157,6 +159,7 @@ public static class MlCustomerApiExtensions
         api.MapSegmentsApi();
         api.MapRetentionApi();
         api.MapTiersApi();
+        api.MapParetoApi();
         return app;
     }
 

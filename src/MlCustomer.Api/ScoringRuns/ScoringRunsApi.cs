@@ -32,14 +32,14 @@ public static class ScoringRunsApi
             .WithName("GetScoringRun")
             .WithSummary("A scoring run's status, counts, timings, error, and once it succeeded the features and outputs that drifted")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(ApiRoles.ScorerPolicy);
+            .RequireAuthorization(ApiRoles.ReaderPolicy);
 
         group.MapGet("/{id}/drift", GetDrift)
             .WithName("GetScoringRunDrift")
             .WithSummary("How far a run's customers have drifted from the training customers: PSI of every feature, most moved first")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(ApiRoles.ScorerPolicy);
+            .RequireAuthorization(ApiRoles.ReaderPolicy);
         return group;
     }
 

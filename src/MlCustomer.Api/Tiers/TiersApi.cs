@@ -50,7 +50,7 @@ public static class TiersApi
     public static RouteGroupBuilder MapTiersApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        var group = api.MapGroup("/tiers").WithTags("Tiers").RequireAuthorization(ApiRoles.ScorerPolicy);
+        var group = api.MapGroup("/tiers").WithTags("Tiers").RequireAuthorization(ApiRoles.ReaderPolicy);
         // It reads a whole run from storage: bounded like every JSON endpoint, so a slow call answers 504.
         group.WithRequestTimeout(ApiLimits.JsonTimeoutPolicy);
         group.MapGet("/summary", GetSummary)
