@@ -11,6 +11,9 @@ public static class Figures
     /// <summary>1,234.</summary>
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
+    /// <summary>1,234.5.</summary>
+    public static string OneDecimal(double value) => value.ToString("N1", CultureInfo.InvariantCulture);
+
     /// <summary>12,345 GBP (whole units: the pages compare, they do not account).</summary>
     public static string Amount(double value, string? currency)
     {
