@@ -30,6 +30,12 @@ public static class Figures
     /// <summary>A day: 2025-06-30.</summary>
     public static string Date(DateOnly? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? None;
 
+    /// <summary>A day for a date field's value: 2025-06-30, or empty.</summary>
+    public static string DateOrEmpty(DateOnly? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
+
+    /// <summary>A moment in UTC to the minute: 2026-12-03 23:15 UTC.</summary>
+    public static string Moment(DateTimeOffset moment) => moment.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
+
     /// <summary>An SVG coordinate.</summary>
     public static string Coordinate(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
 }
