@@ -61,6 +61,7 @@ public static class WorkspaceExtensions
             options.Cookie.SameSite = SameSiteMode.Strict;
             options.Cookie.HttpOnly = true;
         });
+        services.AddHostedService<StartupScoringRun>();
         services.AddRazorPages(options =>
         {
             // One folder per page under Workspace/, each page with its model beside it.

@@ -15,6 +15,12 @@ public sealed class WorkspaceOptions
     /// </summary>
     public string KeysPath { get; set; } = "";
 
+    /// <summary>
+    /// Starts a scoring run of the whole base once the model is ready when no run has succeeded and none is queued or
+    /// running, so a fresh start shows a pyramid instead of nothing. Null (the default) means on in Development, off elsewhere.
+    /// </summary>
+    public bool? ScoreOnStart { get; set; }
+
     /// <summary>How long a session lasts without use (sliding), in hours.</summary>
     [Range(1, 24 * 30)]
     public int SessionHours { get; set; } = 8;

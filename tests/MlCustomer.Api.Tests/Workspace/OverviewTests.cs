@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
 using MlCustomer.Api.Tests.Infrastructure;
@@ -110,5 +111,54 @@ public sealed class FreshStartTests(FreshWorkspace app) : IClassFixture<FreshWor
         await Chromium.ScreenshotAsync(page, "overview-fresh-start");
     }
 
+    [SkippableFact]
+    public async Task WhileNoRunHasSucceededTheOverviewSaysWhyTheLatestFailed()
+    {
+        using var admin = app.Client(ApiFactory.AdminKey);
+        var last = TestBundle.Instance.Data.LastOrderDate;
+        using var started = await admin.PostAsJsonAsync(new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = last.AddDays(1) });
+        var run = await admin.WaitForRunAsync(started.Headers.Location!);
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+
+        var page = await app.NewPageAsync();
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+
+        await Expect(page.Locator("[data-state=run-failed]")).ToContainTextAsync(run.GetProperty("error").GetString()!);
+        await Expect(page.Locator("[data-state=no-run]")).ToBeVisibleAsync();
+    }
+
     private static ILocator Figure(IPage page) => page.Locator("[data-figure=model-version]");
+}
+
+[Trait("Category", "Browser")]
+public sealed class StartupScoringTests
+{
+    [SkippableFact]
+    public async Task WithScoreOnStartAFreshStartScoresTheBaseOnceAndTheOverviewShowsItsPyramid()
+    {
+        await using var app = new WorkspaceApp(scored: false, new Dictionary<string, string?> { ["MlCustomer:Workspace:ScoreOnStart"] = "true" });
+        await app.InitializeAsync();
+        using var marketing = app.Client(ApiFactory.MarketingKey);
+        JsonElement runs = default;
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            runs = await marketing.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/scoring-runs", UriKind.Relative));
+            if (runs.GetArrayLength() == 1 && runs[0].GetProperty("status").GetString() is "succeeded" or "failed")
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        var run = Assert.Single(runs.EnumerateArray());
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        Assert.Equal("startup", run.GetProperty("requestedBy").GetString());
+
+        var page = await app.NewPageAsync();
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+
+        await Expect(page.Locator("[data-table=pyramid]")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-figure=as-of-date]")).ToHaveTextAsync(run.GetProperty("asOfDate").GetString()!);
+    }
 }

@@ -28,6 +28,9 @@ public sealed class OverviewModel(ScoreStore store, ModelHost host) : PageModel
     /// <summary>The run itself (drift).</summary>
     public ScoringRunResponse? Run { get; private set; }
 
+    /// <summary>The latest run of any status, read only when none has succeeded.</summary>
+    public ScoringRunResponse? Latest { get; private set; }
+
     /// <summary>What the API says when no run has succeeded yet.</summary>
     public string? NoRun { get; private set; }
 
@@ -54,6 +57,8 @@ public sealed class OverviewModel(ScoreStore store, ModelHost host) : PageModel
                 break;
             case ProblemHttpResult problem:
                 NoRun = problem.ProblemDetails.Title;
+                // Say what is happening: a run queued or running (e.g. the start-up run), or why the last one failed.
+                Latest = (await ScoringRunsApi.ListRuns(store, cancellationToken, limit: 1)).Value?.FirstOrDefault();
                 return;
         }
 
