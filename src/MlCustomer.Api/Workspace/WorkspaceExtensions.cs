@@ -69,7 +69,7 @@ public static class WorkspaceExtensions
             options.Conventions.AuthorizeFolder("/", ApiRoles.WorkspacePolicy);
             options.Conventions.AllowAnonymousToPage("/SignIn/SignIn");
             options.Conventions.AllowAnonymousToPage("/Forbidden/Forbidden");
-        });
+        }).AddMvcOptions(options => options.Filters.Add(new WorkspaceContentSecurityPolicy()));
         return builder;
     }
 

@@ -35,6 +35,29 @@ public sealed class SignInTests(ScoredWorkspace app) : IClassFixture<ScoredWorks
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/sign-in"));
     }
 
+    [SkippableFact]
+    public async Task EveryPageRunsUnderAStrictContentSecurityPolicyWithoutViolations()
+    {
+        var page = await app.NewPageAsync();
+        var violations = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                violations.Add(message.Text);
+            }
+        };
+
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+        foreach (var path in new[] { "/", "/segments", "/scoring-runs", "/sign-in" })
+        {
+            var response = await page.GotoAsync(path);
+            Assert.Contains("default-src 'none'", response!.Headers["content-security-policy"], StringComparison.Ordinal);
+        }
+
+        Assert.Empty(violations);
+    }
+
     [SkippableTheory]
     [InlineData("not-a-key", "This key matches no configured key.")]
     [InlineData(ApiFactory.ScorerKey, "This key has the role 'scorer', which is for API clients")]
