@@ -23,6 +23,20 @@ public sealed class RoleTests(ScoredWorkspace app) : IClassFixture<ScoredWorkspa
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task AMarketingKeyDownloadsTheTargetListAsCsv()
+    {
+        using var marketing = app.Client(ApiFactory.MarketingKey);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/v1/retention/targets?budget=1000", UriKind.Relative));
+        request.Headers.Accept.ParseAdd("text/csv");
+
+        using var response = await marketing.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith("rank,customer_id,", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("/api/v1/scores", "scorer or admin")]
     [InlineData("/api/v1/models/reload", "admin")]
