@@ -1,13 +1,12 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Extensions.Options;
 using MlCustomer.Api.Security;
 
 namespace MlCustomer.Api.Workspace.SignIn;
 
 /// <summary>Exchanges an API key for a cookie session.</summary>
-public sealed class SignInModel(ApiKeyRing keys, IOptions<WorkspaceOptions> options) : PageModel
+public sealed class SignInModel(ApiKeyRing keys) : PageModel
 {
     /// <summary>The key typed in; never stored, never shown again.</summary>
     [BindProperty]
@@ -42,11 +41,8 @@ public sealed class SignInModel(ApiKeyRing keys, IOptions<WorkspaceOptions> opti
             return Page();
         }
 
-        await HttpContext.SignInAsync(WorkspaceSession.SchemeName, WorkspaceExtensions.SessionFor(key), new AuthenticationProperties
-        {
-            IsPersistent = true,
-            ExpiresUtc = DateTimeOffset.UtcNow.AddHours(options.Value.SessionHours),
-        });
+        // Persistent, so closing the browser does not end the session; it lasts MlCustomer:Workspace:SessionHours, sliding.
+        await HttpContext.SignInAsync(WorkspaceSession.SchemeName, WorkspaceExtensions.SessionFor(key), new AuthenticationProperties { IsPersistent = true });
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
     }
 }
