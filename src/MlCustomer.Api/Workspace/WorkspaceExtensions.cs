@@ -45,7 +45,7 @@ public static class WorkspaceExtensions
                 // Only pages use this scheme; should an /api endpoint ever name it, a JSON client still gets a status, not a page.
                 OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized),
                 OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden),
-                OnValidatePrincipal = EndSessionOfRemovedKey,
+                OnValidatePrincipal = EndSessionOfRemovedKeyOrSignedOut,
             };
         });
         services.AddOptions<CookieAuthenticationOptions>(WorkspaceSession.SchemeName)
@@ -61,6 +61,7 @@ public static class WorkspaceExtensions
             options.Cookie.SameSite = SameSiteMode.Strict;
             options.Cookie.HttpOnly = true;
         });
+        services.AddSingleton<EndedSessions>();
         services.AddHostedService<StartupScoringRun>();
         services.AddRazorPages(options =>
         {
@@ -101,7 +102,8 @@ public static class WorkspaceExtensions
     {
         ArgumentNullException.ThrowIfNull(key);
         return new ClaimsPrincipal(new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, key.Name), new Claim(ClaimTypes.Role, key.Role)], WorkspaceSession.SchemeName));
+            [new Claim(ClaimTypes.Name, key.Name), new Claim(ClaimTypes.Role, key.Role), new Claim(EndedSessions.SessionIdClaim, Guid.NewGuid().ToString("N"))],
+            WorkspaceSession.SchemeName));
     }
 
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
@@ -118,12 +120,15 @@ public static class WorkspaceExtensions
         return Task.CompletedTask;
     }
 
-    // A session lives on in its cookie; removing the key from the configuration ends every session made with it.
-    private static async Task EndSessionOfRemovedKey(CookieValidatePrincipalContext context)
+    // A session lives on in its cookie: signing out ends it (EndedSessions), and so does removing its key from the configuration.
+    private static async Task EndSessionOfRemovedKeyOrSignedOut(CookieValidatePrincipalContext context)
     {
         var ring = context.HttpContext.RequestServices.GetRequiredService<ApiKeyRing>();
+        var ended = context.HttpContext.RequestServices.GetRequiredService<EndedSessions>();
         var principal = context.Principal;
-        if (principal is null || !ring.StillConfigured(principal.Identity?.Name, principal.FindFirst(ClaimTypes.Role)?.Value))
+        if (principal is null
+            || !ring.StillConfigured(principal.Identity?.Name, principal.FindFirst(ClaimTypes.Role)?.Value)
+            || ended.HasEnded(principal.FindFirst(EndedSessions.SessionIdClaim)?.Value))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(WorkspaceSession.SchemeName);

@@ -27,12 +27,23 @@ public sealed class SignInTests(ScoredWorkspace app) : IClassFixture<ScoredWorks
         Assert.True(session.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, session.SameSite);
 
+        var copied = await page.Context.CookiesAsync();
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
 
         await Expect(page.GetByText("You are signed out.")).ToBeVisibleAsync();
         Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == "mlcustomer-session");
         await page.GotoAsync("/");
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/sign-in"));
+
+        // A copy of the signed-out session's cookie does not work either.
+        var other = await app.NewPageAsync();
+        await other.Context.AddCookiesAsync(copied.Select(c => new Microsoft.Playwright.Cookie
+        {
+            Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, HttpOnly = c.HttpOnly, SameSite = c.SameSite, Expires = c.Expires,
+        }));
+        await other.GotoAsync("/");
+        await Expect(other).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/sign-in"));
     }
 
     [SkippableFact]
