@@ -1,11 +1,14 @@
 using MlCustomer.Api.Extensions;
+using MlCustomer.Api.Workspace;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddMlCustomerApi();
+builder.AddMarketingWorkspace();
 
 var app = builder.Build();
 app.UseMlCustomerApi();
 app.MapMlCustomerApi();
+app.MapMarketingWorkspace();
 
 app.Run();
 

@@ -52,7 +52,7 @@ public static class CustomersApi
     public static RouteGroupBuilder MapCustomersApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        var group = api.MapGroup("/customers").WithTags("Customers").RequireAuthorization(ApiRoles.ScorerPolicy);
+        var group = api.MapGroup("/customers").WithTags("Customers").RequireAuthorization(ApiRoles.ReaderPolicy);
         group.MapGet("/{id}", GetCustomer)
             .WithName("GetCustomer")
             .WithSummary("The stored scores and decision of one customer from the current scoring run that scored them (latest as-of date, then latest finish: a backfill never replaces them); says which run")

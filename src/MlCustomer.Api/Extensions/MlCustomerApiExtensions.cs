@@ -49,11 +49,13 @@ public static class MlCustomerApiExtensions
         services.AddHostedService<ModelLoader>();
         services.AddHostedService<ScoringRunWorker>();
 
+        services.AddSingleton<ApiKeyRing>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiRoles.ScorerPolicy, policy => policy.RequireRole(ApiRoles.Scorer, ApiRoles.Admin))
-            .AddPolicy(ApiRoles.AdminPolicy, policy => policy.RequireRole(ApiRoles.Admin));
+            .AddPolicy(ApiRoles.AdminPolicy, policy => policy.RequireRole(ApiRoles.Admin))
+            .AddPolicy(ApiRoles.ReaderPolicy, policy => policy.RequireRole(ApiRoles.Scorer, ApiRoles.Admin, ApiRoles.Marketing));
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ApiKeyProblems>();
         services.AddApiLimits();
         services.AddBrowserAccess();
@@ -176,6 +178,7 @@ public static class MlCustomerApiExtensions
         // The views over stored decisions answer 404 until a scoring run has succeeded (RetentionApi.NoSucceededRun).
         api.MapRetentionApi().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapTiersApi().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapParetoApi().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

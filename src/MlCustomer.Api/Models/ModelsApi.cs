@@ -23,7 +23,7 @@ public static class ModelsApi
             .WithName("GetModel")
             .WithSummary("The active bundle: version, dates, horizons, metrics, grades and feature contract")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .RequireAuthorization(ApiRoles.ScorerPolicy);
+            .RequireAuthorization(ApiRoles.ReaderPolicy);
 
         group.MapPost("/reload", Reload)
             .WithName("ReloadModel")

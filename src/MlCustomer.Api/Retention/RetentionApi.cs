@@ -89,7 +89,7 @@ public static class RetentionApi
     public static RouteGroupBuilder MapRetentionApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        var group = api.MapGroup("/retention").WithTags("Retention").RequireAuthorization(ApiRoles.ScorerPolicy);
+        var group = api.MapGroup("/retention").WithTags("Retention").RequireAuthorization(ApiRoles.ReaderPolicy);
         // It reads a whole run from storage: bounded like every JSON endpoint, so a slow call answers 504.
         group.WithRequestTimeout(ApiLimits.JsonTimeoutPolicy);
         group.MapGet("/targets", GetTargets)

@@ -28,18 +28,23 @@ public static class ScoringRunsApi
             .WithMetadata(new RequestSizeLimitAttribute(limits.AdminBodyBytes))
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
+        group.MapGet("/", ListRuns)
+            .WithName("ListScoringRuns")
+            .WithSummary("The latest scoring runs, newest first: status, as-of date, counts, error, and the drift of the succeeded ones")
+            .RequireAuthorization(ApiRoles.ReaderPolicy);
+
         group.MapGet("/{id}", GetRun)
             .WithName("GetScoringRun")
             .WithSummary("A scoring run's status, counts, timings, error, and once it succeeded the features and outputs that drifted")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(ApiRoles.ScorerPolicy);
+            .RequireAuthorization(ApiRoles.ReaderPolicy);
 
         group.MapGet("/{id}/drift", GetDrift)
             .WithName("GetScoringRunDrift")
             .WithSummary("How far a run's customers have drifted from the training customers: PSI of every feature, most moved first")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(ApiRoles.ScorerPolicy);
+            .RequireAuthorization(ApiRoles.ReaderPolicy);
         return group;
     }
 
@@ -82,6 +87,21 @@ public static class ScoringRunsApi
         }
 
         return TypedResults.Accepted($"/api/v1/scoring-runs/{run.Id}", ScoringRunResponse.From(run));
+    }
+
+    /// <summary>The latest <paramref name="limit"/> runs (1–200, default 50), newest first.</summary>
+    public static async Task<Ok<List<ScoringRunResponse>>> ListRuns(ScoreStore store, CancellationToken cancellationToken, int limit = 50)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var runs = await store.GetRunsAsync(Math.Clamp(limit, 1, 200), cancellationToken);
+        var list = new List<ScoringRunResponse>(runs.Count);
+        foreach (var run in runs)
+        {
+            var drift = run.Status == RunStatus.Succeeded ? await store.GetDriftAsync(run.Id, cancellationToken) : null;
+            list.Add(ScoringRunResponse.From(run, drift));
+        }
+
+        return TypedResults.Ok(list);
     }
 
     /// <summary>A run's state, or 404.</summary>

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -8,15 +6,13 @@ using Microsoft.Extensions.Options;
 namespace MlCustomer.Api.Security;
 
 /// <summary>
-/// Authenticates the <c>X-Api-Key</c> header against the configured SHA-256 hashes. Every configured
-/// hash is compared, each in constant time, so neither the comparison nor the position of the matching
-/// key leaks through timing.
+/// Authenticates the <c>X-Api-Key</c> header against the configured SHA-256 hashes (<see cref="ApiKeyRing"/>).
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptions<ApiKeyOptions> keys)
+    ApiKeyRing keyRing)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     /// <summary>The scheme name.</summary>
@@ -28,12 +24,6 @@ internal sealed class ApiKeyAuthenticationHandler(
     /// <summary>The failure message of more than one key, or one too long to be a key.</summary>
     public const string NotOneKey = "Send exactly one API key of at most 256 characters.";
 
-    // Longer headers are not keys anyone was given; refusing them early bounds the hashing work.
-    private const int MaxKeyLength = 256;
-
-    private readonly (ApiKeyEntry Entry, byte[] Hash)[] ring =
-        keys.Value.ApiKeys.Select(k => (k, Convert.FromHexString(k.Sha256))).ToArray();
-
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!Request.Headers.TryGetValue(ApiKeyOptions.HeaderName, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
@@ -42,21 +32,12 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         var presented = values[0]!;
-        if (values.Count > 1 || presented.Length > MaxKeyLength)
+        if (values.Count > 1 || presented.Length > ApiKeyRing.MaxKeyLength)
         {
             return Task.FromResult(AuthenticateResult.Fail(NotOneKey));
         }
 
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        ApiKeyEntry? match = null;
-        foreach (var (entry, expected) in ring)
-        {
-            if (CryptographicOperations.FixedTimeEquals(hash, expected))
-            {
-                match ??= entry;
-            }
-        }
-
+        var match = keyRing.Match(presented);
         if (match is null)
         {
             return Task.FromResult(AuthenticateResult.Fail(UnknownKey));

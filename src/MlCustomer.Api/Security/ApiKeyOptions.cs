@@ -53,9 +53,9 @@ public sealed class ApiKeyEntry
     [Required]
     public string Name { get; set; } = "";
 
-    /// <summary><c>scorer</c> or <c>admin</c> (admin may also score).</summary>
+    /// <summary><c>scorer</c>, <c>admin</c> (may also score) or <c>marketing</c> (reads results, uses the workspace, never scores).</summary>
     [Required]
-    [RegularExpression("^(scorer|admin)$", ErrorMessage = "Role must be 'scorer' or 'admin'.")]
+    [RegularExpression("^(scorer|admin|marketing)$", ErrorMessage = "Role must be 'scorer', 'admin' or 'marketing'.")]
     public string Role { get; set; } = "";
 
     /// <summary>Lower- or upper-case hex SHA-256 of the key's UTF-8 bytes (64 characters).</summary>

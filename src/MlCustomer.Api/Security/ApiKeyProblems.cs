@@ -19,6 +19,14 @@ internal sealed class ApiKeyProblems(IProblemDetailsService problems) : IAuthori
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(authorizeResult);
+        ArgumentNullException.ThrowIfNull(policy);
+        // The workspace's pages answer a person in a browser: the cookie scheme redirects to the sign-in page instead.
+        if (policy.AuthenticationSchemes.Contains(WorkspaceSession.SchemeName, StringComparer.Ordinal))
+        {
+            await fallback.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+
         if (authorizeResult.Challenged)
         {
             // The handler caches its result per request, so this reads what UseAuthentication found.
@@ -29,7 +37,7 @@ internal sealed class ApiKeyProblems(IProblemDetailsService problems) : IAuthori
                     ? "Unknown API key"
                     : "Malformed API key header",
                    $"{failure.Message} Keys are issued by the API's operator and configured as SHA-256 hashes under MlCustomer:ApiKeys.")
-                : ("No API key", $"Send an API key in the {ApiKeyOptions.HeaderName} header (role {ApiRoles.Scorer} or {ApiRoles.Admin}).");
+                : ("No API key", $"Send an API key in the {ApiKeyOptions.HeaderName} header (role {ApiRoles.Scorer}, {ApiRoles.Admin} or {ApiRoles.Marketing}).");
             await Write(context, StatusCodes.Status401Unauthorized, title, detail);
             return;
         }

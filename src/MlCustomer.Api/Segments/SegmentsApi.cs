@@ -19,7 +19,7 @@ public static class SegmentsApi
     public static RouteGroupBuilder MapSegmentsApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        var group = api.MapGroup("/segments").WithTags("Segments").RequireAuthorization(ApiRoles.ScorerPolicy);
+        var group = api.MapGroup("/segments").WithTags("Segments").RequireAuthorization(ApiRoles.ReaderPolicy);
         group.MapGet("/", GetSegments)
             .WithName("GetSegments")
             .WithSummary("Segment profiles of the active bundle: size, value, centre and name")

@@ -182,6 +182,22 @@ public sealed partial class ScoreStore
         return await reader.ReadAsync(cancellationToken) ? ReadRun(reader) : null;
     }
 
+    /// <summary>The latest <paramref name="limit"/> runs, newest request first, whatever their status.</summary>
+    public async Task<IReadOnlyList<ScoringRun>> GetRunsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            $"SELECT {RunColumns} FROM scoring_runs ORDER BY requested_at DESC, id LIMIT @limit", [("@limit", limit)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var runs = new List<ScoringRun>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            runs.Add(ReadRun(reader));
+        }
+
+        return runs;
+    }
+
     /// <summary>The rule decisions a run stored before migration 7, rebuilt (customers without a stored decision are skipped).</summary>
     public async Task<IReadOnlyList<CustomerDecision>> GetLegacyDecisionsAsync(string runId, CancellationToken cancellationToken)
     {

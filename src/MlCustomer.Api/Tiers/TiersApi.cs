@@ -50,7 +50,7 @@ public static class TiersApi
     public static RouteGroupBuilder MapTiersApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        var group = api.MapGroup("/tiers").WithTags("Tiers").RequireAuthorization(ApiRoles.ScorerPolicy);
+        var group = api.MapGroup("/tiers").WithTags("Tiers").RequireAuthorization(ApiRoles.ReaderPolicy);
         // It reads a whole run from storage: bounded like every JSON endpoint, so a slow call answers 504.
         group.WithRequestTimeout(ApiLimits.JsonTimeoutPolicy);
         group.MapGet("/summary", GetSummary)
@@ -69,15 +69,20 @@ public static class TiersApi
             return RetentionApi.NoSucceededRun();
         }
 
-        // Runs since migration 7 stored their pyramid when they ended (Core's figures over every decided customer);
-        // older runs are summed from their stored decisions here, with the same function.
-        var concentration = run.ScoreKey is null
-            ? ProfitConcentration.Compute(await store.GetLegacyDecisionsAsync(run.Id, cancellationToken))
-            : await store.GetSummaryAsync(run.Id, cancellationToken) ?? ProfitConcentration.Compute((IReadOnlyList<TierMember>)[]);
+        var concentration = await ConcentrationOf(store, run, cancellationToken);
         return TypedResults.Ok(new TiersSummaryResponse(
             run.Id, run.AsOfDate, run.ModelVersion, concentration.Customers, concentration.TotalProfit, concentration.TopPercent,
             concentration.TopCustomers, concentration.TopProfitShare, concentration.Tiers.Sum(t => t.FalseBigCustomers),
             concentration.Tiers.Select(t => new TierResult(
                 WireNames.Of(t.Tier), t.Customers, t.Revenue, t.Profit, t.ProfitShare, t.MeanChurnProbability, t.LossMaking, t.FalseBigCustomers)).ToList()));
     }
+
+    /// <summary>
+    /// A run's pyramid and concentration curve. Runs since migration 7 stored them when they ended (Core's figures over
+    /// every decided customer); older runs are summed from their stored decisions here, with the same function.
+    /// </summary>
+    internal static async Task<ProfitConcentration> ConcentrationOf(ScoreStore store, ScoringRun run, CancellationToken cancellationToken) =>
+        run.ScoreKey is null
+            ? ProfitConcentration.Compute(await store.GetLegacyDecisionsAsync(run.Id, cancellationToken))
+            : await store.GetSummaryAsync(run.Id, cancellationToken) ?? ProfitConcentration.Compute((IReadOnlyList<TierMember>)[]);
 }

@@ -23,6 +23,9 @@ public class ApiFactory : WebApplicationFactory<Program>
     /// <summary>Scorer key of the tests.</summary>
     public const string ScorerKey = "test-scorer-key";
 
+    /// <summary>Marketing key of the tests (reads results, uses the workspace, never scores).</summary>
+    public const string MarketingKey = "test-marketing-key";
+
     /// <summary>Name of the folder (under <see cref="BundlesRoot"/>) loaded at start.</summary>
     public const string ActiveBundle = "active";
 
@@ -70,13 +73,16 @@ public class ApiFactory : WebApplicationFactory<Program>
         {
             foreach (var (key, value) in new Dictionary<string, string?>
             {
-                // Test keys, stored as their hashes like real ones; indices 10 and 11 leave the development keys (0, 1) in place.
+                // Test keys, stored as their hashes like real ones; indices 10 to 12 leave the development keys (0, 1) in place.
                 ["MlCustomer:ApiKeys:10:Name"] = "test-admin",
                 ["MlCustomer:ApiKeys:10:Role"] = "admin",
                 ["MlCustomer:ApiKeys:10:Sha256"] = Hash(AdminKey),
                 ["MlCustomer:ApiKeys:11:Name"] = "test-scorer",
                 ["MlCustomer:ApiKeys:11:Role"] = "scorer",
                 ["MlCustomer:ApiKeys:11:Sha256"] = Hash(ScorerKey),
+                ["MlCustomer:ApiKeys:12:Name"] = "test-marketing",
+                ["MlCustomer:ApiKeys:12:Role"] = "marketing",
+                ["MlCustomer:ApiKeys:12:Sha256"] = Hash(MarketingKey),
             })
             {
                 overrides[key] = value;

@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MlCustomer.Api.Workspace;
+
+/// <summary>The marketing workspace's sessions (section <c>MlCustomer:Workspace</c>).</summary>
+public sealed class WorkspaceOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "MlCustomer:Workspace";
+
+    /// <summary>
+    /// Folder of the Data Protection keys that sign and encrypt session and antiforgery cookies, relative to the content
+    /// root unless absolute; empty means <c>data-protection-keys</c> beside the database. Kept on disk, not in memory, so
+    /// sessions survive a restart; several instances behind one address must share it.
+    /// </summary>
+    public string KeysPath { get; set; } = "";
+
+    /// <summary>
+    /// Starts a scoring run of the whole base once the model is ready when no run has succeeded and none is queued or
+    /// running, so a fresh start shows a pyramid instead of nothing. Null (the default) means on in Development, off elsewhere.
+    /// </summary>
+    public bool? ScoreOnStart { get; set; }
+
+    /// <summary>How long a session lasts without use (sliding), in hours.</summary>
+    [Range(1, 24 * 30)]
+    public int SessionHours { get; set; } = 8;
+}
