@@ -64,18 +64,10 @@ public static class MlCustomerApiExtensions
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Bad bodies throw (in every environment), so the exception handler can name the broken field.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.Configure<JsonOptions>(options =>
-        {
-            // Numbers must be JSON numbers; "NaN"/"Infinity" strings are read as such and then refused
-            // by validation with the field's path, instead of failing the whole body at the first one.
-            options.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
-            // The decisions' values in the one spelling every surface uses (tiers stay A–D, not "a").
-            options.SerializerOptions.Converters.Add(new WireNameJsonConverter<ProfitTier>());
-            options.SerializerOptions.Converters.Add(new WireNameJsonConverter<RiskBand>());
-            options.SerializerOptions.Converters.Add(new WireNameJsonConverter<LifecycleStage>());
-            options.SerializerOptions.Converters.Add(new WireNameJsonConverter<MovementCategory>());
-            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
-        });
+        services.Configure<JsonOptions>(options => ConfigureJson(options.SerializerOptions));
+        // Razor Pages (the workspace) register MVC's JSON options, which Swashbuckle then reads to describe the schemas:
+        // the same settings there, so the document keeps saying what the endpoints write (enums as names).
+        services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(options => ConfigureJson(options.JsonSerializerOptions));
 
         services.AddHealthChecks().AddCheck<ModelsReadyHealthCheck>("models", tags: ["ready"]);
 
@@ -185,4 +177,18 @@ public static class MlCustomerApiExtensions
     private static void AddValidatedOptions<TOptions>(IServiceCollection services, string section)
         where TOptions : class =>
         services.AddOptions<TOptions>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+
+    // How every JSON body of the API is read and written.
+    private static void ConfigureJson(JsonSerializerOptions json)
+    {
+        // Numbers must be JSON numbers; "NaN"/"Infinity" strings are read as such and then refused
+        // by validation with the field's path, instead of failing the whole body at the first one.
+        json.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        // The decisions' values in the one spelling every surface uses (tiers stay A–D, not "a").
+        json.Converters.Add(new WireNameJsonConverter<ProfitTier>());
+        json.Converters.Add(new WireNameJsonConverter<RiskBand>());
+        json.Converters.Add(new WireNameJsonConverter<LifecycleStage>());
+        json.Converters.Add(new WireNameJsonConverter<MovementCategory>());
+        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+    }
 }

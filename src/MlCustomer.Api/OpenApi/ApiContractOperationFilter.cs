@@ -27,6 +27,8 @@ internal sealed class ApiContractOperationFilter : IOperationFilter
         new(StringComparer.Ordinal)
         {
             ["GetCustomer.id"] = ("The customer's id, as in the data files (1–200 characters).", true, null, null, false),
+            ["EraseCustomer.id"] = ("The customer's id, as in the data files (1–200 characters).", true, null, null, false),
+            ["ListScoringRuns.limit"] = ("How many runs to return, newest first (1–200; default 50).", false, "1", "200", false),
             ["GetScoringRun.id"] = ("The scoring run's id, from the Location of POST /api/v1/scoring-runs.", true, null, null, false),
             ["GetScoringRunDrift.id"] = ("The scoring run's id, from the Location of POST /api/v1/scoring-runs.", true, null, null, false),
             ["GetModelReloads.limit"] = ("How many audit entries to return, newest first (1–1,000; default 50).", false, "1", "1000", false),

@@ -120,8 +120,11 @@ public sealed class GeneratedClientTests(ApiFactory factory) : IClassFixture<Api
 
     private static async Task<object> CallAsync(object api, string name, params object?[] arguments)
     {
-        var method = api.GetType().GetMethods().Single(m => m.Name == name && m.GetParameters().Length == arguments.Length);
-        var task = (Task)method.Invoke(api, arguments)!;
+        // The overload without a CancellationToken; parameters after the ones given (optional filters) are sent as null.
+        var method = api.GetType().GetMethods()
+            .Single(m => m.Name == name && m.GetParameters().Length >= arguments.Length && m.GetParameters().All(p => p.ParameterType != typeof(CancellationToken)));
+        var all = arguments.Concat(Enumerable.Repeat<object?>(null, method.GetParameters().Length - arguments.Length)).ToArray();
+        var task = (Task)method.Invoke(api, all)!;
         await task;
         return task.GetType().GetProperty("Result")!.GetValue(task)!;
     }
