@@ -170,7 +170,6 @@ public static class MlCustomerApiExtensions
         // The views over stored decisions answer 404 until a scoring run has succeeded (RetentionApi.NoSucceededRun).
         api.MapRetentionApi().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapTiersApi().ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapParetoApi().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

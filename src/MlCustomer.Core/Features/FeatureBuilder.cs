@@ -76,14 +76,14 @@ public static class FeatureBuilder
         Validate(data, options);
 
         var attributeNames = data.AttributeNames;
-        var historyByCustomer = GroupByCustomer(data.Transactions);
+        var historyByCustomer = GroupByCustomer(data.Transactions, t => t.CustomerId);
         var customers = data.Customers ?? historyByCustomer.Keys
             .Select(id => new Customer(id, null, [], null, null, null, null))
             .ToList();
         var emptyHistory = new List<Transaction>();
         var report = new FeatureReport();
         var service = ChooseServiceSource(data, options, report);
-        var eventsByCustomer = service == ServiceSource.Events ? GroupByCustomer(data.ServiceEvents!) : null;
+        var eventsByCustomer = service == ServiceSource.Events ? GroupByCustomer(data.ServiceEvents!, e => e.CustomerId) : null;
         var measures = data.ServiceEventMeasures;
         List<ServiceEvent> noEvents = [];
         var rows = new List<CustomerFeatures>(customers.Count);
@@ -151,35 +151,20 @@ public static class FeatureBuilder
         }
     }
 
-    private static Dictionary<string, List<Transaction>> GroupByCustomer(IReadOnlyList<Transaction> transactions)
+    // Order lines or service events by customer, each customer's in file order.
+    private static Dictionary<string, List<T>> GroupByCustomer<T>(IReadOnlyList<T> rows, Func<T, string> customerOf)
     {
-        var byCustomer = new Dictionary<string, List<Transaction>>(StringComparer.Ordinal);
-        foreach (var transaction in transactions)
+        var byCustomer = new Dictionary<string, List<T>>(StringComparer.Ordinal);
+        foreach (var row in rows)
         {
-            if (!byCustomer.TryGetValue(transaction.CustomerId, out var list))
+            var id = customerOf(row);
+            if (!byCustomer.TryGetValue(id, out var list))
             {
                 list = [];
-                byCustomer[transaction.CustomerId] = list;
+                byCustomer[id] = list;
             }
 
-            list.Add(transaction);
-        }
-
-        return byCustomer;
-    }
-
-    private static Dictionary<string, List<ServiceEvent>> GroupByCustomer(IReadOnlyList<ServiceEvent> events)
-    {
-        var byCustomer = new Dictionary<string, List<ServiceEvent>>(StringComparer.Ordinal);
-        foreach (var serviceEvent in events)
-        {
-            if (!byCustomer.TryGetValue(serviceEvent.CustomerId, out var list))
-            {
-                list = [];
-                byCustomer[serviceEvent.CustomerId] = list;
-            }
-
-            list.Add(serviceEvent);
+            list.Add(row);
         }
 
         return byCustomer;

@@ -134,7 +134,7 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
-    public async Task ServiceTotalsAtTheAsOfDateScoreLikeTheEventsExceptTheProratedCostToServe()
+    public async Task ServiceTotalsAtTheAsOfDateAreChargedTheirShareOfTheTenureAsCostToServe()
     {
         await factory.WaitUntilReadyAsync();
         using var client = factory.ClientWith(ApiFactory.ScorerKey);

@@ -62,7 +62,7 @@ public sealed class OverviewModel(ScoreStore store, ModelHost host) : PageModel
                 return;
         }
 
-        if ((await ParetoApi.GetPareto(store, cancellationToken)).Result is Ok<ParetoResponse> pareto)
+        if ((await TiersApi.GetPareto(store, cancellationToken)).Result is Ok<ParetoResponse> pareto)
         {
             Pareto = pareto.Value;
         }
