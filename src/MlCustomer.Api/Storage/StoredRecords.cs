@@ -30,7 +30,7 @@ public sealed record ScoringRun
     /// <summary>Run id.</summary>
     public required string Id { get; init; }
 
-    /// <summary>queued, running, succeeded or failed.</summary>
+    /// <summary>queued, running, succeeded, failed or pruned (see <see cref="RunStatus"/>).</summary>
     public required string Status { get; init; }
 
     /// <summary>The API key name that started it.</summary>
