@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
 
@@ -7,7 +8,8 @@ namespace MlCustomer.Core.Explanations;
 /// <summary>A tree ensemble inside a model chain, with the column of feature vectors it reads.</summary>
 /// <param name="FeatureColumn">The column the predictor reads.</param>
 /// <param name="Model">The trees.</param>
-public sealed record TreeModel(string FeatureColumn, TreeEnsembleModelParametersBasedOnRegressionTree Model);
+/// <param name="Calibrator">For a calibrated classifier, what turns the trees' raw score into its probability; else null.</param>
+public sealed record TreeModel(string FeatureColumn, TreeEnsembleModelParametersBasedOnRegressionTree Model, ICalibrator? Calibrator = null);
 
 /// <summary>Finds the tree ensembles of a model chain, in chain order (a two-part value model has two).</summary>
 public static class BundleTrees
@@ -46,7 +48,7 @@ public static class BundleTrees
                     .FirstOrDefault();
             if (trees is not null)
             {
-                found.Add(new TreeModel(predictor.FeatureColumnName, trees));
+                found.Add(new TreeModel(predictor.FeatureColumnName, trees, (model as CalibratedModelParametersBase)?.Calibrator));
             }
         }
     }

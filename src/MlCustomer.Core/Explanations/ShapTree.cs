@@ -72,6 +72,9 @@ public sealed class ShapTree
     /// <summary>Rows that passed through a child (≥ 0 node, &lt; 0 ~leaf).</summary>
     public double Cover(int child) => child >= 0 ? nodeCover[child] : leafCover[~child];
 
+    /// <summary>What internal node <paramref name="node"/> tests: a numeric slot and threshold, or the slots of a categorical split (else null).</summary>
+    public (int Slot, float Threshold, int[]? CategoricalSlots) Split(int node) => (slot[node], threshold[node], categoricalSlots?[node]);
+
     /// <summary>True when the row goes right ("greater", missing, or category present) at internal node <paramref name="node"/>.</summary>
     public bool GoesRight(int node, ReadOnlySpan<float> features)
     {

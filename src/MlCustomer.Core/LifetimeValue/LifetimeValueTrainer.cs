@@ -188,12 +188,13 @@ public static class LifetimeValueTrainer
 
             // Served rows are like the training rows: a blend that cannot evaluate one of them is not served.
             var check = blend.For(schema);
+            var statisticalTotal = 0.0;
             foreach (var row in rows)
             {
-                Evaluated(check, row);
+                statisticalTotal += Evaluated(check, row);
             }
 
-            return (blend, chosen.Result.Gini, rule);
+            return (blend with { StatisticalBaseline = statisticalTotal / rows.Count }, chosen.Result.Gini, rule);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {

@@ -63,6 +63,13 @@ public sealed record ValueBlend
     /// <summary>Gamma-Gamma v, in currency units.</summary>
     public required double V { get; init; }
 
+    /// <summary>
+    /// The mean BG/NBD + Gamma-Gamma expectation over the training customers, in currency units over the horizon: where
+    /// explanations start the statistical part from, so that its reason is how far this customer's expectation lies
+    /// from the typical one. Null in bundles trained before it was stored (their explanations start it from 0).
+    /// </summary>
+    public double? StatisticalBaseline { get; init; }
+
     /// <summary>True when <paramref name="numericNames"/> has every feature the statistical part reads.</summary>
     public static bool CanUse(IReadOnlyList<string> numericNames, string valueTotalFeature)
     {

@@ -3,10 +3,26 @@ using Microsoft.ML.Data;
 
 namespace MlCustomer.Core.Modeling;
 
-/// <summary>One reason behind a prediction: a feature slot and how much it moved the score.</summary>
-/// <param name="Feature">The slot name: a numeric feature, or "name=value" for a category.</param>
-/// <param name="Contribution">Change in the model's raw score attributed to it (positive raises the score).</param>
-public readonly record struct Reason(string Feature, double Contribution);
+/// <summary>One reason behind a prediction: a feature and how much it moved the prediction.</summary>
+/// <param name="Feature">
+/// The feature: a numeric feature or a whole categorical attribute (its one-hot slots are one reason). Bundles without
+/// stored tree covers explain by ML.NET's contributions, per slot ("name=value" for a category).
+/// </param>
+/// <param name="Contribution">
+/// Its effect: with TreeSHAP (<see cref="Explanations.BundleExplainer"/>) in the prediction's own unit — probability
+/// (0–1) for churn, currency over the value horizon for predicted profit — so that baseline + the effects of every
+/// feature = the prediction; with ML.NET's contributions a change in the model's raw score. Positive raises it.
+/// </param>
+public readonly record struct Reason(string Feature, double Contribution)
+{
+    /// <summary>The customer's value of the feature as the model read it (a number, a category, or "unknown" when missing); null when not recorded.</summary>
+    public string? Value { get; init; }
+}
+
+/// <summary>Where a prediction's explanation starts and what the features not among its top reasons add.</summary>
+/// <param name="Baseline">The prediction for a typical training customer (the expected output the effects start from).</param>
+/// <param name="AllOther">The summed effect of every feature not among the shown reasons: baseline + shown effects + this = prediction.</param>
+public readonly record struct ExplanationTotals(double Baseline, double AllOther);
 
 /// <summary>
 /// Per-customer explanations that survive saving: ML.NET cannot build a contribution calculator for a

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.ML;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
@@ -31,6 +32,7 @@ public sealed class BundleScorer
     private readonly CompiledBundle? compiled;
     private readonly ValueBlender? valueBlender;
     private readonly ValueBlender? revenueBlender;
+    private readonly BundleExplainer? explainer;
 
     // Workspaces of finished batches, for the next (by whether reasons are computed: the plans differ). A set is
     // ~0.4 MB, which a CSV stream would otherwise allocate for every chunk of a few thousand rows.
@@ -54,6 +56,8 @@ public sealed class BundleScorer
         segmentsById = bundle.Card.Segments?.Profiles.ToDictionary(p => p.Id) ?? [];
         valueBlender = bundle.Card.LifetimeValue?.Blend?.For(schema);
         revenueBlender = bundle.Card.Revenue?.Blend?.For(schema);
+        explainer = BundleExplainer.TryCreate(bundle, out var notExplained);
+        NotExplainedReason = notExplained;
         if (compile)
         {
             compiled = CompiledBundle.TryCreate(ml, bundle, out var reason);
@@ -73,6 +77,15 @@ public sealed class BundleScorer
 
     /// <summary>Why batches are scored with ML.NET's Transform (a transformer the compiler does not know, …); null when compiled.</summary>
     public string? NotCompiledReason { get; }
+
+    /// <summary>
+    /// The TreeSHAP explainer whose additive effects are served as reasons, or null when the bundle cannot be explained
+    /// that way (<see cref="NotExplainedReason"/>); then reasons are ML.NET's per-slot contributions to the raw score.
+    /// </summary>
+    public BundleExplainer? Explainer => explainer;
+
+    /// <summary>Why reasons are ML.NET's contributions rather than TreeSHAP effects; null when explained by TreeSHAP.</summary>
+    public string? NotExplainedReason { get; }
 
     /// <summary>Scores customers from their computed features (transactional bundles).</summary>
     public IReadOnlyList<CustomerScore> Score(IReadOnlyList<CustomerFeatures> customers, IReadOnlyList<string> attributeNames, int reasons = DefaultReasons)
@@ -189,8 +202,11 @@ public sealed class BundleScorer
     private CustomerScore[] ScoreRowsCompiled(CompiledBundle plans, int count, Func<int, ModelRow> rowAt, int[]? segments, int reasons)
     {
         const int blockRows = FlatTreeEnsemble.BlockRows;
-        var churnPlan = reasons > 0 ? plans.ChurnExplained : plans.Churn;
-        var valuePlan = reasons > 0 ? plans.ValueExplained : plans.Value;
+        // TreeSHAP reads the feature vector the trees read; ML.NET's contributions are the fallback's.
+        var shap = reasons > 0 && explainer is not null && plans.ChurnWithFeatures is not null
+            && (plans.Value is null || (plans.ValueWithFeatures is not null && explainer.ExplainsValue));
+        var churnPlan = reasons <= 0 ? plans.Churn : shap ? plans.ChurnWithFeatures! : plans.ChurnExplained;
+        var valuePlan = reasons <= 0 ? plans.Value : shap ? plans.ValueWithFeatures : plans.ValueExplained;
         var revenuePlan = plans.Revenue;
         var churnSlots = bundle.Card.Churn.SlotNames;
         var calibrator = bundle.Card.Churn.Calibrator;
@@ -199,11 +215,12 @@ public sealed class BundleScorer
         // One set of workspaces per thread, reused for every work item it runs, and kept for the next batch.
         var idle = reasons > 0 ? idleExplainedWorkspaces : idleWorkspaces;
         BlockWorkspaces RentWorkspaces() => idle.TryTake(out var kept) ? kept : new(
-            Workspaces(churnPlan), valuePlan is null ? null : Workspaces(valuePlan), revenuePlan is null ? null : Workspaces(revenuePlan), new ModelRow[blockRows]);
+            Workspaces(churnPlan), valuePlan is null ? null : Workspaces(valuePlan), revenuePlan is null ? null : Workspaces(revenuePlan), new ModelRow[blockRows],
+            explainer?.CreateEffects() ?? []);
 
         void ScoreBlock(int block, BlockWorkspaces workspaces)
         {
-            var (churnWorkspaces, valueWorkspaces, revenueWorkspaces, rows) = workspaces;
+            var (churnWorkspaces, valueWorkspaces, revenueWorkspaces, rows, effects) = workspaces;
             var end = Math.Min(count, (block + 1) * RowsPerWorkItem);
             for (var first = block * RowsPerWorkItem; first < end; first += blockRows)
             {
@@ -218,7 +235,7 @@ public sealed class BundleScorer
                 revenuePlan?.RunBlock(rows.AsSpan(0, n), revenueWorkspaces!);
                 for (var k = 0; k < n; k++)
                 {
-                    scores[first + k] = Collect(first + k, rows[k], churnWorkspaces[k], valueWorkspaces?[k], revenueWorkspaces?[k]);
+                    scores[first + k] = Collect(first + k, rows[k], churnWorkspaces[k], valueWorkspaces?[k], revenueWorkspaces?[k], effects);
                 }
             }
         }
@@ -226,13 +243,33 @@ public sealed class BundleScorer
         static ChainWorkspace[] Workspaces(ChainPlan<ModelRow> plan) => [.. Enumerable.Range(0, blockRows).Select(_ => plan.CreateWorkspace())];
 
         // One row's score from the plans' outputs in its workspaces.
-        CustomerScore Collect(int i, ModelRow row, ChainWorkspace churnWorkspace, ChainWorkspace? valueWorkspace, ChainWorkspace? revenueWorkspace)
+        CustomerScore Collect(int i, ModelRow row, ChainWorkspace churnWorkspace, ChainWorkspace? valueWorkspace, ChainWorkspace? revenueWorkspace, double[] effects)
         {
             var probability = calibrator.Calibrate(churnPlan.Output(churnWorkspace, 0)[0]);
-            var churnReasons = reasons > 0 ? ModelExplanations.TopReasons(churnPlan.Output(churnWorkspace, 1), churnSlots, reasons) : [];
+            IReadOnlyList<Reason> churnReasons = [];
+            ExplanationTotals? churnTotals = null;
+            if (shap)
+            {
+                (churnReasons, var totals) = explainer!.Churn(churnPlan.Output(churnWorkspace, 1), row, probability, reasons, effects);
+                churnTotals = totals;
+            }
+            else if (reasons > 0)
+            {
+                churnReasons = ModelExplanations.TopReasons(churnPlan.Output(churnWorkspace, 1), churnSlots, reasons);
+            }
+
             double? value = null;
             IReadOnlyList<Reason> valueReasons = [];
-            if (valuePlan is not null)
+            ExplanationTotals? valueTotals = null;
+            if (valuePlan is not null && shap)
+            {
+                var statistical = valueBlender?.Statistical(row.Numeric) ?? double.NaN;
+                var trees = valuePlan.Output(valueWorkspace!, 0)[0];
+                value = valueBlender?.Value(trees, statistical) ?? trees;
+                (valueReasons, var totals) = explainer!.Value(valuePlan.Output(valueWorkspace!, 1), row, value.Value, statistical, reasons, effects);
+                valueTotals = totals;
+            }
+            else if (valuePlan is not null)
             {
                 (value, valueReasons) = Value(
                     valuePlan.Output(valueWorkspace!, 0)[0], reasons > 0 ? valuePlan.Output(valueWorkspace!, 1) : [], row.Numeric, reasons);
@@ -253,7 +290,11 @@ public sealed class BundleScorer
                 segment is { } id && segmentsById.TryGetValue(id, out var profile) ? profile.Name : null,
                 value,
                 valueReasons,
-                revenue);
+                revenue)
+            {
+                ChurnTotals = churnTotals,
+                ValueTotals = valueTotals,
+            };
         }
 
         var blocks = (count + RowsPerWorkItem - 1) / RowsPerWorkItem;
@@ -279,8 +320,8 @@ public sealed class BundleScorer
         return scores;
     }
 
-    // A thread's workspaces for the three plans (8 rows each) and the block's rows.
-    private sealed record BlockWorkspaces(ChainWorkspace[] Churn, ChainWorkspace[]? Value, ChainWorkspace[]? Revenue, ModelRow[] Rows);
+    // A thread's workspaces for the three plans (8 rows each), the block's rows, and a buffer for a row's effects.
+    private sealed record BlockWorkspaces(ChainWorkspace[] Churn, ChainWorkspace[]? Value, ChainWorkspace[]? Revenue, ModelRow[] Rows, double[] Effects);
 
     private List<CustomerScore> ScoreRowsWithMlNet(IReadOnlyList<ModelRow> rows, int[]? segments, int reasons)
     {
@@ -307,6 +348,21 @@ public sealed class BundleScorer
                 .ToArray();
         }
 
+        // TreeSHAP from the feature vectors the trees read, as the compiled path does.
+        List<(IReadOnlyList<Reason> Reasons, ExplanationTotals Totals)>? churnExplained = null, valueExplained = null;
+        if (reasons > 0 && explainer is not null && (bundle.LifetimeValue is null || explainer.ExplainsValue))
+        {
+            var effects = explainer.CreateEffects();
+            var churnFeatures = BundleTrees.FeatureVectors(bundle.Churn, data, FeatureSchema.FeaturesColumn);
+            churnExplained = [.. churnFeatures.Select((f, i) => explainer.Churn(f, rows[i], churn[i].Probability, reasons, effects))];
+            if (bundle.LifetimeValue is not null)
+            {
+                var valueFeatures = BundleTrees.FeatureVectors(bundle.LifetimeValue, data, FeatureSchema.FeaturesColumn);
+                valueExplained = [.. valueFeatures.Select((f, i) => explainer.Value(
+                    f, rows[i], value![i].Value, valueBlender?.Statistical(rows[i].Numeric) ?? double.NaN, reasons, effects))];
+            }
+        }
+
         var scores = new List<CustomerScore>(rows.Count);
         for (var i = 0; i < rows.Count; i++)
         {
@@ -314,12 +370,16 @@ public sealed class BundleScorer
             scores.Add(new CustomerScore(
                 rows[i].CustomerId,
                 churn[i].Probability,
-                churn[i].Reasons,
+                churnExplained?[i].Reasons ?? churn[i].Reasons,
                 segment,
                 segment is { } id && segmentsById.TryGetValue(id, out var profile) ? profile.Name : null,
                 value?[i].Value,
-                value?[i].Reasons ?? [],
-                revenue?[i]));
+                valueExplained?[i].Reasons ?? value?[i].Reasons ?? [],
+                revenue?[i])
+            {
+                ChurnTotals = churnExplained?[i].Totals,
+                ValueTotals = valueExplained?[i].Totals,
+            });
         }
 
         return scores;

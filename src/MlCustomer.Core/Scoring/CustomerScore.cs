@@ -23,4 +23,15 @@ public sealed record CustomerScore(
     string? SegmentName,
     double? PredictedGrossProfit,
     IReadOnlyList<Reason> ValueReasons,
-    double? PredictedRevenue = null);
+    double? PredictedRevenue = null)
+{
+    /// <summary>
+    /// With TreeSHAP reasons: the churn baseline (probability of a typical training customer) and the effect of every
+    /// feature not among <see cref="ChurnReasons"/>, so that baseline + reasons + all other = <see cref="ChurnProbability"/>.
+    /// Null when the reasons are ML.NET's contributions (bundles without tree covers) or none were asked for.
+    /// </summary>
+    public ExplanationTotals? ChurnTotals { get; init; }
+
+    /// <summary>The same for <see cref="PredictedGrossProfit"/> and <see cref="ValueReasons"/>.</summary>
+    public ExplanationTotals? ValueTotals { get; init; }
+}

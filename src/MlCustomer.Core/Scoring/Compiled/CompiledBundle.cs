@@ -59,6 +59,12 @@ public sealed class CompiledBundle
     /// <summary>KMeans cluster, 1-based (output 0), or null without a segmentation.</summary>
     public ChainPlan<SegmentInput>? Segments { get; }
 
+    /// <summary>Raw churn score (output 0) and the feature vector the trees read (output 1), for TreeSHAP.</summary>
+    public ChainPlan<ModelRow>? ChurnWithFeatures { get; private init; }
+
+    /// <summary>Predicted value (output 0) and the feature vector the trees read (output 1), or null without a value model.</summary>
+    public ChainPlan<ModelRow>? ValueWithFeatures { get; private init; }
+
     /// <summary>Compiles <paramref name="bundle"/> and checks it against ML.NET, or returns null and why not.</summary>
     public static CompiledBundle? TryCreate(MLContext ml, ModelBundle bundle, out string? unsupportedReason)
     {
@@ -76,10 +82,11 @@ public sealed class CompiledBundle
             return null;
         }
 
-        ChainPlan<ModelRow>? value = null, valueExplained = null;
+        ChainPlan<ModelRow>? value = null, valueExplained = null, valueWithFeatures = null;
         if (bundle.LifetimeValue is not null)
         {
             var valueChain = CompiledChain<ModelRow>.Compile(bundle.LifetimeValue, rowSchema, RowInputs);
+            valueWithFeatures = valueChain.Plan([ValueScore.PredictedValueColumn, FeatureSchema.FeaturesColumn], out _);
             value = valueChain.Plan([ValueScore.PredictedValueColumn], out unsupportedReason);
             valueExplained = valueChain.Plan([ValueScore.PredictedValueColumn, ModelExplanations.ContributionsColumn], out explainedReason);
             unsupportedReason ??= explainedReason;
@@ -113,7 +120,12 @@ public sealed class CompiledBundle
             }
         }
 
-        var compiled = new CompiledBundle(churn, churnExplained, value, valueExplained, segments, revenue);
+        var compiled = new CompiledBundle(churn, churnExplained, value, valueExplained, segments, revenue)
+        {
+            // The featurizer's output is computed on the way to every score, so these compile whenever the scores do.
+            ChurnWithFeatures = churnChain.Plan([ScoreColumn, FeatureSchema.FeaturesColumn], out _),
+            ValueWithFeatures = valueWithFeatures,
+        };
         unsupportedReason = compiled.Disagreement(ml, bundle);
         return unsupportedReason is null ? compiled : null;
     }

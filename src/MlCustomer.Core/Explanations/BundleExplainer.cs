@@ -1,0 +1,318 @@
+using System.Globalization;
+using Microsoft.ML.Calibrators;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Evaluation;
+using MlCustomer.Core.LifetimeValue;
+using MlCustomer.Core.Modeling;
+
+namespace MlCustomer.Core.Explanations;
+
+/// <summary>
+/// Exact, additive explanations of a bundle's served predictions: for every customer
+/// <c>baseline + Σ effects = prediction</c>, in the prediction's own unit, from TreeSHAP on the bundle's trees with the
+/// covers its card stores (<see cref="TreeCovers"/>). The effects are per feature: a categorical attribute's one-hot
+/// slots are one unit, so "main_channel: web" is one reason. Built once per loaded bundle; thread-safe.
+/// </summary>
+/// <remarks>
+/// Where a served prediction is not a plain sum of trees, the attribution of the composite stays additive by rules
+/// that keep each feature's share of the trees' effect:
+/// <list type="bullet">
+/// <item>Churn probability p = calibrator(s), s the trees' raw score with expectation E. Baseline p₀ = calibrator(E); each
+/// feature's raw-score effect φ is mapped proportionally, φ·(p − p₀)/(s − E), so the effects add to p − p₀ and keep
+/// their signs (the calibrator is monotone). A flat step of the isotonic calibrator maps many scores to one
+/// probability: then p = p₀ may hold with s ≠ E and every effect is 0, which is the truth about that customer's
+/// probability. At s = E exactly the calibrator's local slope is used.</item>
+/// <item>Two-part value v = g·h, g = P(buy) (the purchase trees' calibrated score, mapped as above) and h the amount
+/// trees: baseline v₀ = g₀·h₀ and a feature's effect is φg·(h + h₀)/2 + φh·(g + g₀)/2 (the symmetric product rule:
+/// exactly v − v₀ when summed, and each part weighted by the average of the other part at the two ends).</item>
+/// <item>The blend with BG/NBD + Gamma-Gamma, w·trees + (1 − w)·S: baseline w·v₀ + (1 − w)·S₀ (S₀ the mean of S over the
+/// training customers, stored in the card), tree effects times w, and the statistical term as one reason named
+/// <see cref="ValueBlend.ReasonName"/> with effect (1 − w)·(S − S₀).</item>
+/// </list>
+/// Served numbers are single precision: baseline + effects equals the served prediction to within ~1e-6 of its size;
+/// <see cref="ExplanationTotals.AllOther"/> is computed from the served prediction, so the shown numbers add exactly.
+/// </remarks>
+public sealed class BundleExplainer
+{
+    private readonly string[] units;
+    private readonly bool[] isCategorical;
+    private readonly int[] inputIndex;
+    private readonly int statisticalUnit;
+    private readonly Part churn;
+    private readonly IProbabilityCalibrator churnCalibrator;
+    private readonly ValuePart? value;
+
+    private BundleExplainer(string[] units, bool[] isCategorical, int[] inputIndex, Part churn, IProbabilityCalibrator churnCalibrator, ValuePart? value)
+    {
+        this.units = units;
+        this.isCategorical = isCategorical;
+        this.inputIndex = inputIndex;
+        statisticalUnit = units.Length - 1;
+        this.churn = churn;
+        this.churnCalibrator = churnCalibrator;
+        this.value = value;
+        ChurnBaseline = churnCalibrator.Calibrate(churn.Trees.Baseline);
+    }
+
+    /// <summary>The attribution units (features; the last is the BG/NBD term), as effects are indexed.</summary>
+    public IReadOnlyList<string> Units => units;
+
+    /// <summary>The churn probability of a typical training customer: where churn explanations start.</summary>
+    public double ChurnBaseline { get; }
+
+    /// <summary>The predicted value (gross profit over the horizon) of a typical training customer, or null without a value model.</summary>
+    public double? ValueBaseline => value?.Baseline;
+
+    /// <summary>True when the bundle's value model is explained too.</summary>
+    public bool ExplainsValue => value is not null;
+
+    /// <summary>
+    /// The explainer of <paramref name="bundle"/>, or null and why not: a bundle trained before covers were stored,
+    /// or trees TreeSHAP does not read yet (LightGBM's learned missing-value directions).
+    /// </summary>
+    public static BundleExplainer? TryCreate(ModelBundle bundle, out string? notExplained)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        var card = bundle.Card;
+        if (card.Churn.TreeCovers is not { } churnCovers)
+        {
+            notExplained = "the bundle stores no tree covers (trained before TreeSHAP, or a LightGBM churn model)";
+            return null;
+        }
+
+        var schema = card.FeatureContract.Schema;
+        var names = schema.NumericNames.Concat(schema.CategoricalNames).Append(ValueBlend.ReasonName).ToArray();
+        var categorical = names.Select((_, i) => i >= schema.NumericNames.Count && i < names.Length - 1).ToArray();
+        var index = names.Select((_, i) => i < schema.NumericNames.Count ? i : i - schema.NumericNames.Count).ToArray();
+        var unitOf = names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
+        try
+        {
+            var churnModel = BundleTrees.Find(bundle.Churn).Single();
+            var churn = new Part(new TreeExplainer(churnCovers.Apply(churnModel.Model, UnitOfSlot(card.Churn.SlotNames, unitOf)), names.Length), null);
+            ValuePart? value = null;
+            if (bundle.LifetimeValue is not null && card.LifetimeValue is { TreeCovers: { } valueCovers } valueCard)
+            {
+                var unitOfSlot = UnitOfSlot(valueCard.SlotNames, unitOf);
+                var models = BundleTrees.Find(bundle.LifetimeValue);
+                if (models.Count != valueCovers.Count)
+                {
+                    throw new InvalidOperationException($"the value model has {models.Count} tree ensembles and {valueCovers.Count} stored covers");
+                }
+
+                var parts = models.Select((m, i) => new Part(new TreeExplainer(valueCovers[i].Apply(m.Model, unitOfSlot), names.Length), m.Calibrator)).ToList();
+                value = new ValuePart(parts.Count == 2 ? parts[0] : null, parts[^1], valueCard.Blend);
+            }
+
+            notExplained = null;
+            return new BundleExplainer(names, categorical, index, churn, card.Churn.Calibrator, value);
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or KeyNotFoundException)
+        {
+            notExplained = $"the stored tree covers do not fit the models: {e.Message}";
+            return null;
+        }
+    }
+
+    // Numeric slots are named by their feature, one-hot slots "attribute=level": both map to the feature's unit.
+    private static Func<int, int> UnitOfSlot(IReadOnlyList<string> slotNames, Dictionary<string, int> unitOf)
+    {
+        var map = slotNames.Select(name => unitOf.TryGetValue(name, out var unit) ? unit
+            : name.IndexOf('=', StringComparison.Ordinal) is > 0 and var at && unitOf.TryGetValue(name[..at], out unit) ? unit
+            : throw new KeyNotFoundException($"slot '{name}' belongs to no feature of the contract")).ToArray();
+        return slot => map[slot];
+    }
+
+    /// <summary>A buffer for one row's effects (reuse it across rows of one thread).</summary>
+    public double[] CreateEffects() => new double[units.Length];
+
+    /// <summary>
+    /// Explains a served churn probability: <paramref name="features"/> is the vector the churn trees read (the chain's
+    /// Features column), <paramref name="row"/> the model row (for the customer's values).
+    /// </summary>
+    public (IReadOnlyList<Reason> Reasons, ExplanationTotals Totals) Churn(
+        ReadOnlySpan<float> features, ModelRow row, double probability, int count, double[] effects)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(effects);
+        Array.Clear(effects);
+        var score = churn.Trees.Explain(features, effects);
+        var factor = ProbabilityFactor(churnCalibrator.Calibrate, churn.Trees.Baseline, score, probability, ChurnBaseline);
+        for (var u = 0; u < effects.Length; u++)
+        {
+            effects[u] *= factor;
+        }
+
+        return Top(effects, row, probability, ChurnBaseline, count, statistical: double.NaN);
+    }
+
+    /// <summary>
+    /// Explains a served predicted value (before cost-to-serve): <paramref name="features"/> is the vector the value
+    /// trees read; <paramref name="statistical"/> the row's BG/NBD + Gamma-Gamma expectation when the card blends (else NaN).
+    /// </summary>
+    public (IReadOnlyList<Reason> Reasons, ExplanationTotals Totals) Value(
+        ReadOnlySpan<float> features, ModelRow row, double servedValue, double statistical, int count, double[] effects)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(effects);
+        var part = value ?? throw new InvalidOperationException("The bundle's value model is not explained.");
+        Array.Clear(effects);
+        part.Explain(features, statistical, effects, statisticalUnit);
+        return Top(effects, row, servedValue, part.Baseline, count, statistical);
+    }
+
+    // The effects' top reasons by size (ties by feature name), with the customer's values, and the totals.
+    private (IReadOnlyList<Reason> Reasons, ExplanationTotals Totals) Top(
+        double[] effects, ModelRow row, double prediction, double baseline, int count, double statistical)
+    {
+        var best = count <= 64 ? stackalloc int[Math.Max(count, 0)] : new int[count];
+        var found = 0;
+        for (var u = 0; u < effects.Length; u++)
+        {
+            if (effects[u] == 0)
+            {
+                continue;
+            }
+
+            var position = found;
+            while (position > 0 && Ranks(effects, u, best[position - 1]))
+            {
+                position--;
+            }
+
+            if (position >= count)
+            {
+                continue;
+            }
+
+            for (var k = Math.Min(found, count - 1); k > position; k--)
+            {
+                best[k] = best[k - 1];
+            }
+
+            best[position] = u;
+            found = Math.Min(found + 1, count);
+        }
+
+        var reasons = new Reason[found];
+        var shown = 0.0;
+        for (var k = 0; k < found; k++)
+        {
+            var u = best[k];
+            reasons[k] = new Reason(units[u], effects[u]) { Value = ValueOf(u, row, statistical) };
+            shown += effects[u];
+        }
+
+        return (reasons, new ExplanationTotals(baseline, prediction - baseline - shown));
+    }
+
+    private bool Ranks(double[] effects, int a, int b)
+    {
+        var bySize = Math.Abs(effects[a]).CompareTo(Math.Abs(effects[b]));
+        return bySize != 0 ? bySize > 0 : string.CompareOrdinal(units[a], units[b]) < 0;
+    }
+
+    // The customer's value of a unit as the model read it; a missing number (NaN, which the featurizer reads as 0)
+    // or a missing category is "unknown", never the 0 the trees saw.
+    private string ValueOf(int unit, ModelRow row, double statistical)
+    {
+        if (unit == statisticalUnit)
+        {
+            return double.IsNaN(statistical) ? Unknown : statistical.ToString("0.##", CultureInfo.InvariantCulture);
+        }
+
+        if (isCategorical[unit])
+        {
+            var term = inputIndex[unit] < row.Categorical.Length ? row.Categorical[inputIndex[unit]] : "";
+            var level = term.IndexOf('=', StringComparison.Ordinal) is >= 0 and var at ? term[(at + 1)..] : term;
+            return level is "" or ModelDatasets.MissingCategory ? Unknown : level;
+        }
+
+        var number = inputIndex[unit] < row.Numeric.Length ? row.Numeric[inputIndex[unit]] : float.NaN;
+        return float.IsNaN(number) ? Unknown : number.ToString("0.####", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>What a reason's value says when the customer's value was missing.</summary>
+    public const string Unknown = "unknown";
+
+    // The factor that maps raw-score effects to probability points: (p − p₀)/(s − E); at s = E the local slope.
+    private static double ProbabilityFactor(Func<double, double> calibrate, double expected, double score, double probability, double baseline)
+    {
+        var gap = score - expected;
+        if (Math.Abs(gap) > 1e-9 * Math.Max(1, Math.Abs(score)))
+        {
+            return (probability - baseline) / gap;
+        }
+
+        const double step = 1e-4;
+        return (calibrate(score + step) - calibrate(score - step)) / (2 * step);
+    }
+
+    // One tree ensemble and, for a calibrated classifier, ML.NET's calibrator that makes its probability.
+    private sealed record Part(TreeExplainer Trees, ICalibrator? Calibrator)
+    {
+        public double Probability(double score) => Calibrator!.PredictProbability((float)score);
+    }
+
+    // The value model: optional purchase part (g = P(value ≠ 0)), the amount or one-part regression (h), the blend.
+    private sealed class ValuePart
+    {
+        private readonly Part? purchase;
+        private readonly Part amount;
+        private readonly ValueBlend? blend;
+        private readonly double purchaseBaseline;
+        private readonly double treesBaseline;
+        [ThreadStatic]
+        private static double[]? purchaseEffects;
+
+        public ValuePart(Part? purchase, Part amount, ValueBlend? blend)
+        {
+            this.purchase = purchase;
+            this.amount = amount;
+            this.blend = blend;
+            purchaseBaseline = purchase is null ? 1 : purchase.Probability(purchase.Trees.Baseline);
+            treesBaseline = purchaseBaseline * amount.Trees.Baseline;
+            Baseline = blend is null ? treesBaseline : (blend.TreeWeight * treesBaseline) + ((1 - blend.TreeWeight) * (blend.StatisticalBaseline ?? 0));
+        }
+
+        public double Baseline { get; }
+
+        public void Explain(ReadOnlySpan<float> features, double statistical, double[] effects, int statisticalUnit)
+        {
+            var h = amount.Trees.Explain(features, effects);
+            var h0 = amount.Trees.Baseline;
+            var trees = h;
+            if (purchase is not null)
+            {
+                var g0 = purchaseBaseline;
+                var buffer = purchaseEffects is { } kept && kept.Length == effects.Length ? kept : purchaseEffects = new double[effects.Length];
+                Array.Clear(buffer);
+                var s = purchase.Trees.Explain(features, buffer);
+                var g = purchase.Probability(s);
+                var toProbability = ProbabilityFactor(purchase.Probability, purchase.Trees.Baseline, s, g, g0);
+                for (var u = 0; u < effects.Length; u++)
+                {
+                    effects[u] = (buffer[u] * toProbability * (h + h0) / 2) + (effects[u] * (g + g0) / 2);
+                }
+
+                trees = g * h;
+            }
+
+            if (blend is null)
+            {
+                return;
+            }
+
+            // Without a statistical value the trees alone make the served value (ValueBlender.Value).
+            var weight = double.IsNaN(statistical) ? 1 : blend.TreeWeight;
+            var treeEffects = 0.0;
+            for (var u = 0; u < effects.Length; u++)
+            {
+                effects[u] *= weight;
+                treeEffects += effects[u];
+            }
+
+            var served = double.IsNaN(statistical) ? trees : (blend.TreeWeight * trees) + ((1 - blend.TreeWeight) * statistical);
+            effects[statisticalUnit] = served - Baseline - treeEffects;
+        }
+    }
+}
