@@ -35,7 +35,14 @@ public sealed record CustomerScoresResponse(
     IReadOnlyList<ScoreReason> ChurnReasons,
     IReadOnlyList<ScoreReason> ValueReasons,
     DecisionResult? Decision,
-    double? PredictedRevenue);
+    double? PredictedRevenue)
+{
+    /// <summary>Baseline and the effect of all features not among the churn reasons; null for runs whose reasons do not add up.</summary>
+    public ExplanationResult? ChurnExplanation { get; init; }
+
+    /// <summary>Baseline and the effect of all features not among the value reasons; null for runs whose reasons do not add up.</summary>
+    public ExplanationResult? ValueExplanation { get; init; }
+}
 
 /// <summary>What <c>DELETE /customers/{id}</c> erased.</summary>
 /// <param name="CustomerId">The customer.</param>
@@ -83,10 +90,14 @@ public static class CustomersApi
         return TypedResults.Ok(new CustomerScoresResponse(
             score.CustomerId, score.RunId, score.ScoredAt, score.ModelVersion, score.AsOfDate, score.ChurnProbability, score.RiskBand,
             score.SegmentId, score.SegmentName, score.PredictedGrossProfit,
-            [.. score.ChurnReasons.Select(r => new ScoreReason(r.Feature, r.Contribution))],
-            [.. score.ValueReasons.Select(r => new ScoreReason(r.Feature, r.Contribution))],
+            ServedReasons.Churn(score.ChurnReasons),
+            ServedReasons.Value(score.ValueReasons, score.Currency),
             score.Decision is { } d ? DecisionResult.From(d) : null,
-            score.PredictedRevenue));
+            score.PredictedRevenue)
+        {
+            ChurnExplanation = ExplanationResult.From(score.ChurnTotals),
+            ValueExplanation = ExplanationResult.From(score.ValueTotals),
+        });
     }
 
     /// <summary>Erases the customer from every run and audits it; 404 (also audited) when nothing was stored about them.</summary>

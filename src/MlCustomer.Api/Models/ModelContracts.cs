@@ -82,8 +82,24 @@ public sealed record ChurnSummary(
     {
         ArgumentNullException.ThrowIfNull(card);
         return new ChurnSummary(card.Algorithm, card.Holdout.Auc, card.Holdout.PrAuc, card.Holdout.LogLoss, card.Holdout.Brier,
-            card.BaselineAuc, card.Grade.Letter.ToString(), card.Grade.Reason, card.OfferThreshold?.ChurnProbability, card.OfferThreshold?.Description);
+            card.BaselineAuc, card.Grade.Letter.ToString(), card.Grade.Reason, card.OfferThreshold?.ChurnProbability, card.OfferThreshold?.Description)
+        {
+            MeanEffects = FeatureEffect.From(card.MeanEffects),
+        };
     }
+
+    /// <summary>Global importance: mean |TreeSHAP effect| per feature on held-out customers, in probability, largest first; null for bundles without it.</summary>
+    public IReadOnlyList<FeatureEffect>? MeanEffects { get; init; }
+}
+
+/// <summary>A feature's global importance as the reasons measure it.</summary>
+/// <param name="Feature">The feature (a categorical attribute counts once; the value blend's statistical term is one feature).</param>
+/// <param name="MeanAbsoluteEffect">Mean |effect| over the held-out customers, in the prediction's unit (probability for churn, currency over the value horizon for value).</param>
+public sealed record FeatureEffect(string Feature, double MeanAbsoluteEffect)
+{
+    /// <summary>The card's mean effects as served; null when the card has none.</summary>
+    public static IReadOnlyList<FeatureEffect>? From(IReadOnlyList<Core.Explanations.MeanEffect>? effects) =>
+        effects is null ? null : [.. effects.Select(e => new FeatureEffect(e.Feature, e.MeanAbsoluteEffect))];
 }
 
 /// <summary>The lifetime value model in numbers, on held-out customers.</summary>
@@ -101,8 +117,14 @@ public sealed record ValueSummary(string Algorithm, string Target, double? Norma
     {
         ArgumentNullException.ThrowIfNull(card);
         return new ValueSummary(card.Algorithm, card.Target, card.Holdout.NormalizedGini, card.Holdout.Mae, card.Holdout.Spearman,
-            card.Grade.Letter.ToString(), card.Grade.Reason);
+            card.Grade.Letter.ToString(), card.Grade.Reason)
+        {
+            MeanEffects = FeatureEffect.From(card.MeanEffects),
+        };
     }
+
+    /// <summary>Global importance: mean |TreeSHAP effect| per feature on held-out customers, in currency over the value horizon, largest first; null for bundles without it.</summary>
+    public IReadOnlyList<FeatureEffect>? MeanEffects { get; init; }
 }
 
 /// <summary>One audited load or reload.</summary>

@@ -89,6 +89,12 @@ public sealed class ModelGeneration
     public CustomerScore PredictOne(ModelRow row, float[]? segmentVector, int reasons)
     {
         ArgumentNullException.ThrowIfNull(row);
+        if (reasons > 0 && Scorer.Explainer is not null)
+        {
+            // TreeSHAP reads the trees' feature vector, which the prediction engines do not give: the batch scorer's
+            // one-row path explains exactly as a batch does.
+            return PredictMany([row], [segmentVector], reasons)[0];
+        }
 
         // The row as the engines read it (a model without categorical features still has one constant slot).
         var input = FeatureSchema.WithConstantSlots(row);

@@ -27,7 +27,7 @@ public sealed class CsvScoring : IDisposable
     public static string[] OutputColumns(bool decisions) =>
     [
         FeatureColumns.CustomerId, "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_gross_profit",
-        "predicted_revenue", "churn_reasons", "value_reasons", .. decisions ? DecisionCsv.Columns : [], "warnings", "model_version", "error",
+        "predicted_revenue", "churn_baseline", "churn_reasons", "churn_all_other", "value_baseline", "value_reasons", "value_all_other", .. decisions ? DecisionCsv.Columns : [], "warnings", "model_version", "error",
     ];
 
     private readonly bool withDecisions;
@@ -519,8 +519,8 @@ public sealed class CsvScoring : IDisposable
         }
 
         text.Append(',');
-        AppendReasons(text, cell, score.ChurnReasons).Append(',');
-        AppendReasons(text, cell, score.ValueReasons).Append(',');
+        AppendExplanation(text, cell, score.ChurnReasons, score.ChurnTotals, 6);
+        AppendExplanation(text, cell, score.ValueReasons, score.ValueTotals, 4);
 
         // The same decision columns as the console's score file and the JSON's decision (empty without tier cut-offs).
         if (decisions is not null)
@@ -544,8 +544,27 @@ public sealed class CsvScoring : IDisposable
         Append(text, version).Append(',');
     }
 
-    // "feature:+0.1234;…", quoted like any other cell when a feature name needs it.
-    private static StringBuilder AppendReasons(StringBuilder text, StringBuilder cell, IReadOnlyList<Reason> reasons)
+    // Baseline, reasons and all other (empty totals when the reasons do not add up), each followed by a comma; with
+    // TreeSHAP baseline + the reasons' effects + all other = the prediction, to the decimals written.
+    private static void AppendExplanation(StringBuilder text, StringBuilder cell, IReadOnlyList<Reason> reasons, ExplanationTotals? totals, int decimals)
+    {
+        if (totals is { } t)
+        {
+            text.AppendFixed(t.Baseline, decimals);
+        }
+
+        text.Append(',');
+        AppendReasons(text, cell, reasons, decimals).Append(',');
+        if (totals is { } u)
+        {
+            text.AppendFixed(u.AllOther, decimals, plusSign: true);
+        }
+
+        text.Append(',');
+    }
+
+    // "feature=value:+0.123456;…" ("feature:+0.1234" for reasons without values), quoted like any other cell when needed.
+    private static StringBuilder AppendReasons(StringBuilder text, StringBuilder cell, IReadOnlyList<Reason> reasons, int decimals)
     {
         cell.Clear();
         for (var k = 0; k < reasons.Count; k++)
@@ -555,7 +574,13 @@ public sealed class CsvScoring : IDisposable
                 cell.Append(';');
             }
 
-            cell.Append(reasons[k].Feature).Append(':').AppendFixed(reasons[k].Contribution, 4, plusSign: true);
+            cell.Append(reasons[k].Feature);
+            if (reasons[k].Value is { } value)
+            {
+                cell.Append('=').Append(value);
+            }
+
+            cell.Append(':').AppendFixed(reasons[k].Contribution, reasons[k].Value is null ? 4 : decimals, plusSign: true);
         }
 
         var needsQuotes = false;

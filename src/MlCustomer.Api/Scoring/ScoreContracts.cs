@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Explanations;
+using MlCustomer.Core.Modeling;
 
 namespace MlCustomer.Api.Scoring;
 
@@ -174,7 +176,14 @@ public sealed record CustomerScoreResult(
     IReadOnlyList<ScoreReason> ValueReasons,
     IReadOnlyList<string> Warnings,
     DecisionResult? Decision = null,
-    double? PredictedRevenue = null);
+    double? PredictedRevenue = null)
+{
+    /// <summary>Baseline and the effect of all features not among <see cref="ChurnReasons"/>; null from bundles without TreeSHAP covers.</summary>
+    public ExplanationResult? ChurnExplanation { get; init; }
+
+    /// <summary>Baseline and the effect of all features not among <see cref="ValueReasons"/>; null without a value model or TreeSHAP covers.</summary>
+    public ExplanationResult? ValueExplanation { get; init; }
+}
 
 /// <summary>What the profit rules decide for one customer.</summary>
 /// <param name="Tier">Profit tier A–D by profit in the trailing 365 days (cut-offs from training).</param>
@@ -230,6 +239,33 @@ public sealed record DecisionResult(
 }
 
 /// <summary>One reason behind a prediction.</summary>
-/// <param name="Feature">A numeric feature, or "name=value" for a category.</param>
-/// <param name="Contribution">Change in the model's raw score attributed to it.</param>
-public sealed record ScoreReason(string Feature, double Contribution);
+/// <param name="Feature">The feature: a numeric feature or a categorical attribute (one reason for all its levels); "name=value" only from bundles without TreeSHAP covers.</param>
+/// <param name="Contribution">
+/// Its effect (TreeSHAP): churn reasons in probability (0.05 = 5 percentage points), value reasons in the currency over
+/// the value horizon; positive raises the prediction. The explanation's baseline + every feature's effect = the
+/// prediction. From bundles without TreeSHAP covers: a change in the model's raw score, which does not add up.
+/// </param>
+/// <param name="Value">The customer's value of the feature as the model read it (a number, a category, or "unknown" when missing); null from bundles without TreeSHAP covers.</param>
+/// <param name="Sentence">The reason in words, e.g. "last purchase 412 days ago raises churn risk by 18.2 points"; null when <paramref name="Value"/> is.</param>
+public sealed record ScoreReason(string Feature, double Contribution, string? Value = null, string? Sentence = null);
+
+/// <summary>Core's reasons as every JSON surface serves them, sentences included (the one place that maps them).</summary>
+public static class ServedReasons
+{
+    /// <summary>Churn reasons as served (sentences in probability points).</summary>
+    public static IReadOnlyList<ScoreReason> Churn(IReadOnlyList<Reason> reasons) =>
+        [.. reasons.Select(r => new ScoreReason(r.Feature, r.Contribution, r.Value, r.Value is null ? null : ReasonSentences.Churn(r)))];
+
+    /// <summary>Predicted-profit reasons as served (sentences in <paramref name="currency"/>).</summary>
+    public static IReadOnlyList<ScoreReason> Value(IReadOnlyList<Reason> reasons, string currency) =>
+        [.. reasons.Select(r => new ScoreReason(r.Feature, r.Contribution, r.Value, r.Value is null ? null : ReasonSentences.Value(r, currency)))];
+}
+
+/// <summary>Where an additive explanation starts and what the features not among the shown reasons add.</summary>
+/// <param name="Baseline">The prediction for a typical training customer, in the prediction's unit.</param>
+/// <param name="AllOther">The summed effect of every feature not shown: baseline + the shown reasons' contributions + allOther = the prediction, exactly.</param>
+public sealed record ExplanationResult(double Baseline, double AllOther)
+{
+    /// <summary>The served form of Core's totals; null when the reasons do not add up (bundles without TreeSHAP covers).</summary>
+    public static ExplanationResult? From(ExplanationTotals? totals) => totals is { } t ? new(t.Baseline, t.AllOther) : null;
+}

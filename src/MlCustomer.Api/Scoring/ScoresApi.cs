@@ -84,7 +84,7 @@ public static class ScoresApi
             ? [generation.PredictOne(customers[0].Row, customers[0].SegmentVector, scoring.Reasons)]
             : generation.PredictMany(customers.Select(c => c.Row).ToList(), customers.Select(c => c.SegmentVector).ToList(), scoring.Reasons);
         var results = scores
-            .Select((s, i) => ToResult(s, customers[i].Warnings, scoring, generation.Decisions.Decide(customers[i].Row, s)))
+            .Select((s, i) => ToResult(s, customers[i].Warnings, scoring, generation.Card.AmountUnits(), generation.Decisions.Decide(customers[i].Row, s)))
             .ToList();
         return TypedResults.Ok(new ScoreResponse(
             generation.Version, batch.AsOfDate, generation.Card.ChurnHorizonDays, generation.Card.ValueHorizonDays,
@@ -121,7 +121,8 @@ public static class ScoresApi
     }
 
     /// <summary>The JSON result of one score.</summary>
-    public static CustomerScoreResult ToResult(CustomerScore score, IReadOnlyList<string> warnings, ScoringOptions options, CustomerDecision? decision = null)
+    public static CustomerScoreResult ToResult(
+        CustomerScore score, IReadOnlyList<string> warnings, ScoringOptions options, string currency, CustomerDecision? decision = null)
     {
         ArgumentNullException.ThrowIfNull(score);
         ArgumentNullException.ThrowIfNull(options);
@@ -132,11 +133,15 @@ public static class ScoresApi
             score.SegmentId,
             score.SegmentName,
             score.PredictedGrossProfit,
-            score.ChurnReasons.Select(r => new ScoreReason(r.Feature, r.Contribution)).ToList(),
-            score.ValueReasons.Select(r => new ScoreReason(r.Feature, r.Contribution)).ToList(),
+            ServedReasons.Churn(score.ChurnReasons),
+            ServedReasons.Value(score.ValueReasons, currency),
             warnings,
             decision is null ? null : DecisionResult.From(decision),
-            score.PredictedRevenue);
+            score.PredictedRevenue)
+        {
+            ChurnExplanation = ExplanationResult.From(score.ChurnTotals),
+            ValueExplanation = ExplanationResult.From(score.ValueTotals),
+        };
     }
 
     /// <summary>The units sentence of a response.</summary>
@@ -151,9 +156,14 @@ public static class ScoresApi
             $"decision.predictedProfit: predictedGrossProfit − decision.expectedCostToServe (the trailing cost-to-serve per day × {generation.Card.ValueHorizonDays} days), " +
             $"the profit after cost-to-serve that tiers, value at risk and offers use, like decision.profitLast365Days; ";
         return $"churnProbability: calibrated probability (0–1) of {churn}; predictedGrossProfit: gross {value} " +
-            $"(revenue − cost of goods, returns included, before cost-to-serve), in {currency}; {net}{revenue}churn contributions are in the model's raw score units, " +
-            "value contributions in the predicted gross profit's units; each is how much the prediction would change had the customer fallen on the " +
-            "other side of the model's splits on that feature, summed over its trees: they rank what drove the prediction and do not add up to it.";
+            $"(revenue − cost of goods, returns included, before cost-to-serve), in {currency}; {net}{revenue}" +
+            (generation.Scorer.Explainer is null
+                ? "churn contributions are in the model's raw score units, value contributions in the predicted gross profit's units; each is how much " +
+                    "the prediction would change had the customer fallen on the other side of the model's splits on that feature, summed over its trees: " +
+                    "they rank what drove the prediction and do not add up to it."
+                : "reasons are exact additive effects (TreeSHAP): churn contributions in probability (0.05 = 5 percentage points), value contributions " +
+                    $"in {currency} over the value horizon; churnExplanation.baseline + the churn contributions + churnExplanation.allOther = churnProbability, " +
+                    "and the same for valueExplanation and predictedGrossProfit.");
     }
 
     /// <summary>503 while no model is loaded.</summary>

@@ -225,6 +225,9 @@ internal sealed partial class ScoringRunWorker(
             TierCutoffs = generation.Card.Tiers,
             ReasonFeatures = reasonNames,
             SegmentNames = segmentNames,
+            Currency = generation.Card.AmountUnits(),
+            ChurnBaseline = generation.Scorer.Explainer?.ChurnBaseline,
+            ValueBaseline = generation.Scorer.Explainer?.ValueBaseline,
         };
         await writer.CompleteAsync(
             drift, context, decides ? ProfitConcentration.Compute(members) : null, decides ? candidates.Build() : null, cancellationToken);

@@ -1,7 +1,10 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Tiers;
@@ -37,6 +40,15 @@ public sealed record DecisionContext
 
     /// <summary>Segment names by id.</summary>
     public required IReadOnlyDictionary<int, string> SegmentNames { get; init; }
+
+    /// <summary>The currency amounts are in (the bundle's).</summary>
+    public string? Currency { get; init; }
+
+    /// <summary>The churn explanations' baseline (TreeSHAP); null when the run's reasons do not add up.</summary>
+    public double? ChurnBaseline { get; init; }
+
+    /// <summary>The value explanations' baseline (TreeSHAP); null when the run's reasons do not add up.</summary>
+    public double? ValueBaseline { get; init; }
 
     /// <summary>The context as stored.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -107,17 +119,34 @@ public readonly record struct CompactScore(
 public sealed record StoredCustomer(
     string CustomerId, string RunId, DateTimeOffset? ScoredAt, string ModelVersion, DateOnly AsOfDate, double ChurnProbability, string RiskBand,
     int? SegmentId, string? SegmentName, double? PredictedGrossProfit, double? PredictedRevenue, IReadOnlyList<Reason> ChurnReasons,
-    IReadOnlyList<Reason> ValueReasons, CustomerDecision? Decision);
+    IReadOnlyList<Reason> ValueReasons, CustomerDecision? Decision)
+{
+    /// <summary>The currency amounts are in.</summary>
+    public string Currency { get; init; } = Currencies.Unknown;
+
+    /// <summary>The churn explanation's baseline and all-other effect, when the run's reasons are TreeSHAP's.</summary>
+    public ExplanationTotals? ChurnTotals { get; init; }
+
+    /// <summary>The value explanation's baseline and all-other effect, when the run's reasons are TreeSHAP's.</summary>
+    public ExplanationTotals? ValueTotals { get; init; }
+
+    /// <summary>The totals of an additive explanation: what the shown reasons leave of prediction − baseline.</summary>
+    public static ExplanationTotals? Totals(double? baseline, double? prediction, IReadOnlyList<Reason> reasons) =>
+        baseline is { } b && prediction is { } p ? new ExplanationTotals(b, p - b - reasons.Sum(r => r.Contribution)) : null;
+}
 
 /// <summary>
 /// The binary forms of the compact columns. Reasons: per model a count byte, then per reason the feature's position in
 /// the run's <see cref="DecisionContext.ReasonFeatures"/> (2 bytes) and the contribution (8 bytes, exact): 62 bytes for
-/// three reasons of two models, against ~250 bytes of JSON. Facts: the eight numbers the rules read besides the scores,
+/// three reasons of two models, against ~250 bytes of JSON. TreeSHAP reasons also keep the customer's value (the count
+/// byte's high bit says so): a number as a 4-byte float (NaN = unknown) after the contribution, a category as the
+/// name's "feature=level" entry — 86 bytes for six reasons. Facts: the eight numbers the rules read besides the scores,
 /// as doubles (exact, NaN kept), in <see cref="WriteFacts"/>' order.
 /// </summary>
 public static class CompactEncoding
 {
     private const int FactCount = 8;
+    private const byte WithValues = 0x80;
 
     /// <summary>Both models' reasons; <paramref name="featureIndex"/> gives a name's position, adding it when new.</summary>
     public static byte[] WriteReasons(IReadOnlyList<Reason> churn, IReadOnlyList<Reason> value, Func<string, int> featureIndex)
@@ -125,26 +154,48 @@ public static class CompactEncoding
         ArgumentNullException.ThrowIfNull(churn);
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(featureIndex);
-        var bytes = new byte[2 + (10 * (churn.Count + value.Count))];
-        var at = Write(bytes, 0, churn, featureIndex);
-        Write(bytes, at, value, featureIndex);
+        var withValues = churn.Any(r => r.Value is not null) || value.Any(r => r.Value is not null);
+        var size = withValues ? 14 : 10;
+        var bytes = new byte[2 + (size * (churn.Count + value.Count))];
+        var at = Write(bytes, 0, churn, featureIndex, withValues);
+        Write(bytes, at, value, featureIndex, withValues);
         return bytes;
 
-        static int Write(byte[] bytes, int at, IReadOnlyList<Reason> reasons, Func<string, int> featureIndex)
+        static int Write(byte[] bytes, int at, IReadOnlyList<Reason> reasons, Func<string, int> featureIndex, bool withValues)
         {
-            bytes[at++] = checked((byte)reasons.Count);
+            if (reasons.Count >= WithValues)
+            {
+                throw new ArgumentException($"At most {WithValues - 1} reasons per model are stored; {reasons.Count} given.", nameof(reasons));
+            }
+
+            bytes[at++] = (byte)(reasons.Count | (withValues ? WithValues : 0));
+
             foreach (var reason in reasons)
             {
-                BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(at), checked((ushort)featureIndex(reason.Feature)));
+                var number = float.NaN;
+                var name = reason.Feature;
+                if (withValues && reason.Value is { } text && text != BundleExplainer.Unknown
+                    && !float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number))
+                {
+                    name = FeatureSchema.Term(reason.Feature, text);
+                    number = float.NaN;
+                }
+
+                BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(at), checked((ushort)featureIndex(name)));
                 BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(at + 2), reason.Contribution);
-                at += 10;
+                if (withValues)
+                {
+                    BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(at + 10), number);
+                }
+
+                at += withValues ? 14 : 10;
             }
 
             return at;
         }
     }
 
-    /// <summary>The churn and value reasons back, with their feature names.</summary>
+    /// <summary>The churn and value reasons back, with their feature names (and values, when stored).</summary>
     public static (IReadOnlyList<Reason> Churn, IReadOnlyList<Reason> Value) ReadReasons(byte[] bytes, IReadOnlyList<string> features)
     {
         ArgumentNullException.ThrowIfNull(bytes);
@@ -156,13 +207,26 @@ public static class CompactEncoding
 
         static List<Reason> Read(byte[] bytes, ref int at, IReadOnlyList<string> features)
         {
-            var count = bytes[at++];
+            var withValues = (bytes[at] & WithValues) != 0;
+            var count = bytes[at++] & ~WithValues;
             var reasons = new List<Reason>(count);
             for (var i = 0; i < count; i++)
             {
-                reasons.Add(new Reason(
-                    features[BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(at))], BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at + 2))));
-                at += 10;
+                var name = features[BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(at))];
+                var contribution = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at + 2));
+                if (!withValues)
+                {
+                    reasons.Add(new Reason(name, contribution));
+                    at += 10;
+                    continue;
+                }
+
+                var number = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at + 10));
+                var level = name.IndexOf('=', StringComparison.Ordinal);
+                reasons.Add(level > 0
+                    ? new Reason(name[..level], contribution) { Value = name[(level + 1)..] }
+                    : new Reason(name, contribution) { Value = BundleExplainer.FormatValue(number) });
+                at += 14;
             }
 
             return reasons;

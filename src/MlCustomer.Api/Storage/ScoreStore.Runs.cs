@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Tiers;
 
@@ -183,7 +184,12 @@ public sealed partial class ScoreStore
                 compact = new StoredCustomer(
                     customerId, runId, ParseTimestamp(reader, 1), reader.GetString(2), ParseDate(reader, 3)!.Value, churn, reader.GetString(6),
                     segmentId, segment, profit, reader.IsDBNull(9) ? null : reader.GetDouble(9), churnReasons, valueReasons,
-                    context.Decide(customerId, churn, profit, segment, reader.IsDBNull(11) ? null : (byte[])reader.GetValue(11)));
+                    context.Decide(customerId, churn, profit, segment, reader.IsDBNull(11) ? null : (byte[])reader.GetValue(11)))
+                {
+                    Currency = context.Currency ?? Currencies.Unknown,
+                    ChurnTotals = StoredCustomer.Totals(context.ChurnBaseline, churn, churnReasons),
+                    ValueTotals = StoredCustomer.Totals(context.ValueBaseline, profit, valueReasons),
+                };
             }
         }
 

@@ -6,11 +6,12 @@ using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Evaluation;
+using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
-using MlCustomer.Core.Scoring;
 using MlCustomer.Core.SampleData;
+using MlCustomer.Core.Scoring;
 using MlCustomer.Core.Segments;
 using MlCustomer.Core.Tiers;
 
@@ -143,6 +144,20 @@ public static class BundleTrainer
         progress?.Report("deciding the customers at the as-of date");
         var (offer, forecast) = DecideAtAsOf(ml, bundle, table, holdout, options);
         card = card with { Churn = card.Churn with { OfferThreshold = offer }, TierForecast = forecast };
+
+        // Global importance as the reasons measure it: mean |TreeSHAP effect| over the held-out customers.
+        var scorer = new BundleScorer(ml, bundle);
+        if (scorer.Explainer is { } explainer)
+        {
+            var explained = scorer.Score(holdout, reasons: explainer.Units.Count);
+            card = card with
+            {
+                Churn = card.Churn with { MeanEffects = MeanEffect.Of(explained, churn: true) },
+                LifetimeValue = card.LifetimeValue is null || !explainer.ExplainsValue ? card.LifetimeValue
+                    : card.LifetimeValue with { MeanEffects = MeanEffect.Of(explained, churn: false) },
+            };
+        }
+
         bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules, revenue.Model).Versioned(ml);
         return new TrainingResult(bundle, profits, scatter);
     }

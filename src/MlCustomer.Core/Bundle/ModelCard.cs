@@ -233,6 +233,9 @@ public sealed record ChurnCard
     /// training because ML.NET's trees do not keep them; null for LightGBM and for bundles trained before.
     /// </summary>
     public Explanations.TreeCovers? TreeCovers { get; init; }
+
+    /// <summary>Mean |TreeSHAP effect| per feature over the held-out customers, in probability (largest first); null when not explained.</summary>
+    public IReadOnlyList<Explanations.MeanEffect>? MeanEffects { get; init; }
 }
 
 /// <summary>The segmentation's card section.</summary>
@@ -323,4 +326,7 @@ public sealed record ValueCard
     /// trained before.
     /// </summary>
     public IReadOnlyList<Explanations.TreeCovers>? TreeCovers { get; init; }
+
+    /// <summary>Mean |TreeSHAP effect| per feature over the held-out customers, in currency over the horizon (largest first); null when not explained.</summary>
+    public IReadOnlyList<Explanations.MeanEffect>? MeanEffects { get; init; }
 }

@@ -217,7 +217,7 @@ public sealed class BundleExplainer
     {
         if (unit == statisticalUnit)
         {
-            return double.IsNaN(statistical) ? Unknown : statistical.ToString("0.##", CultureInfo.InvariantCulture);
+            return FormatValue((float)statistical);
         }
 
         if (isCategorical[unit])
@@ -227,9 +227,11 @@ public sealed class BundleExplainer
             return level is "" or ModelDatasets.MissingCategory ? Unknown : level;
         }
 
-        var number = inputIndex[unit] < row.Numeric.Length ? row.Numeric[inputIndex[unit]] : float.NaN;
-        return float.IsNaN(number) ? Unknown : number.ToString("0.####", CultureInfo.InvariantCulture);
+        return FormatValue(inputIndex[unit] < row.Numeric.Length ? row.Numeric[inputIndex[unit]] : float.NaN);
     }
+
+    /// <summary>A numeric value of a reason as text (invariant, up to 4 decimals); NaN is <see cref="Unknown"/>.</summary>
+    public static string FormatValue(float number) => float.IsNaN(number) ? Unknown : number.ToString("0.####", CultureInfo.InvariantCulture);
 
     /// <summary>What a reason's value says when the customer's value was missing.</summary>
     public const string Unknown = "unknown";

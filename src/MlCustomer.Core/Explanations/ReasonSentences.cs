@@ -57,6 +57,30 @@ public static class ReasonSentences
         return $"{Subject(reason)} {Verb(reason.Contribution)} predicted profit by {amount} {currency}";
     }
 
+    /// <summary>
+    /// A prediction's explanation in one line: "from a typical 23.4%: last purchase 412 days ago raises churn risk by
+    /// 18.2 points, …; all other features raise it by 1.3 points". Reasons without values (ML.NET's raw-score
+    /// contributions of bundles without tree covers) read "recency_days (+0.412), …".
+    /// </summary>
+    public static string Summary(IReadOnlyList<Reason> reasons, ExplanationTotals? totals, bool churn, string currency)
+    {
+        ArgumentNullException.ThrowIfNull(reasons);
+        if (totals is not { } t || reasons.Any(r => r.Value is null))
+        {
+            var format = churn ? "+0.000;-0.000;0.000" : "+0.00;-0.00;0.00";
+            return string.Join(", ", reasons.Select(r => $"{r.Feature} ({r.Contribution.ToString(format, CultureInfo.InvariantCulture)})"));
+        }
+
+        var start = churn
+            ? $"from a typical {(t.Baseline * 100).ToString("0.0", CultureInfo.InvariantCulture)}%"
+            : $"from a typical {t.Baseline.ToString("N2", CultureInfo.InvariantCulture)} {currency}";
+        var rest = churn
+            ? $"{(Math.Abs(t.AllOther) * 100).ToString("0.#", CultureInfo.InvariantCulture)} points"
+            : $"{Math.Abs(t.AllOther).ToString("N2", CultureInfo.InvariantCulture)} {currency}";
+        var shown = reasons.Select(r => churn ? Churn(r) : Value(r, currency));
+        return $"{start}: {string.Join(", ", shown)}; all other features {(t.AllOther >= 0 ? "raise" : "lower")} it by {rest}";
+    }
+
     private static string Verb(double effect) => effect > 0 ? "raises" : effect < 0 ? "lowers" : "does not change";
 
     // The feature with the customer's value: "last purchase 412 days ago", "main channel: web", "satisfaction unknown".

@@ -60,7 +60,7 @@ internal static class ScoreCommand
                 {
                     foreach (var customer in scored)
                     {
-                        ScoreCsv.WriteRow(writer, customer);
+                        ScoreCsv.WriteRow(writer, customer, run.Bundle.Card.AmountUnits());
                         counts.Add(customer.Decision);
                     }
 

@@ -1,5 +1,6 @@
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Explanations;
 
 namespace MlCustomer.Training.Decisions;
 
@@ -15,7 +16,7 @@ internal static class ScoreCsv
 
     public static void WriteHeader(TextWriter writer) => writer.Write(string.Join(',', Columns) + "\n");
 
-    public static void WriteRow(TextWriter writer, ScoredCustomer customer)
+    public static void WriteRow(TextWriter writer, ScoredCustomer customer, string currency)
     {
         var (score, decision) = (customer.Score, customer.Decision);
         string[] cells =
@@ -28,23 +29,27 @@ internal static class ScoreCsv
             CsvText.Number(decision.PredictedGrossProfit, 2),
             score.PredictedRevenue is { } revenue ? CsvText.Number(revenue, 2) : "",
             .. DecisionCsv.Cells(decision),
-            CsvText.Escape(ModelReasons(customer)),
+            CsvText.Escape(ModelReasons(customer, currency)),
         ];
         writer.Write(string.Join(',', cells) + "\n");
     }
 
-    /// <summary>"churn: recency_days (+0.412), …; profit: revenue_last_365_days (+85.10), …".</summary>
-    public static string ModelReasons(ScoredCustomer customer)
+    /// <summary>
+    /// "churn from a typical 23.4%: last purchase 412 days ago raises churn risk by 18.2 points, …; profit from a typical
+    /// 85.00 EUR: …" — the same sentences the API serves (<see cref="ReasonSentences"/>).
+    /// </summary>
+    public static string ModelReasons(ScoredCustomer customer, string currency)
     {
         var parts = new List<string>(2);
-        if (customer.Score.ChurnReasons.Count > 0)
+        var score = customer.Score;
+        if (score.ChurnReasons.Count > 0)
         {
-            parts.Add("churn: " + Labels.Of(customer.Score.ChurnReasons, Labels.ChurnContribution));
+            parts.Add("churn " + ReasonSentences.Summary(score.ChurnReasons, score.ChurnTotals, churn: true, currency));
         }
 
-        if (customer.Score.ValueReasons.Count > 0)
+        if (score.ValueReasons.Count > 0)
         {
-            parts.Add("profit: " + Labels.Of(customer.Score.ValueReasons, Labels.ProfitContribution));
+            parts.Add("profit " + ReasonSentences.Summary(score.ValueReasons, score.ValueTotals, churn: false, currency));
         }
 
         return string.Join("; ", parts);

@@ -4,6 +4,7 @@ using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Evaluation;
+using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Segments;
 using MlCustomer.Core.Tiers;
@@ -238,6 +239,12 @@ internal static class HtmlReport
 
         page.Append("</div>\n");
         Importance(page, "churn-importance", churn.Importance, "What drives the churn score", "Drop in AUC when the feature is shuffled");
+        if (churn.MeanEffects is { Count: > 0 } churnEffects)
+        {
+            page.Append("<div class=\"plots\">\n");
+            Figure(page, ReportCharts.MeanEffects("churn-shap", churnEffects, "How much each feature moves churn probability", "Mean |effect| (probability)"), "Mean size of each feature's TreeSHAP effect on the held-out customers' churn probability: the reasons' global view (top 15). Permutation importance above says how much ranking needs the feature; this says how far it moves individual predictions.");
+            page.Append("</div>\n");
+        }
 
         page.Append("<h3>Retention offer threshold</h3>\n<p>");
         page.Append(churn.OfferThreshold is { } offer
@@ -284,6 +291,11 @@ internal static class HtmlReport
         if (value.Importance.Count > 0)
         {
             Figure(page, ReportCharts.Importance("value-importance", value.Importance, "What drives the value prediction", "Drop in normalized Gini when the feature is shuffled"), "Permutation importance on held-out customers; error bars show the spread over shuffles.");
+        }
+
+        if (value.MeanEffects is { Count: > 0 } valueEffects)
+        {
+            Figure(page, ReportCharts.MeanEffects("value-shap", valueEffects, "How much each feature moves predicted profit", $"Mean |effect| ({currency})"), "Mean size of each feature's TreeSHAP effect on the held-out customers' predicted profit (top 15); the BG/NBD + Gamma-Gamma term of the blend counts as one feature.");
         }
 
         page.Append("</div>\n<h3>Model against baselines (held-out customers)</h3>\n<table>\n<tr><th></th><th class=\"num\">MAE</th><th class=\"num\">RMSE</th><th class=\"num\">Normalized Gini</th><th class=\"num\">Spearman</th><th class=\"num\">Top-decile capture</th><th class=\"num\">Mean predicted</th></tr>\n");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Evaluation;
+using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Segments;
 using MlCustomer.Core.Tiers;
 using ScottPlot;
@@ -164,6 +165,21 @@ internal static partial class ReportCharts
         var plottable = plot.Add.Bars(bars);
         plottable.Horizontal = true;
         plot.Axes.Left.SetTicks(bars.Select(b => b.Position).ToArray(), top.Select(f => f.Name).ToArray());
+        plot.Axes.Left.MajorTickStyle.Length = 0;
+        plot.Grid.YAxisStyle.IsVisible = false;
+        plot.Add.VerticalLine(0, 1, Colors.Black);
+        return ToSvg(plot, id, Width, Math.Max(220, 60 + (24 * top.Count)));
+    }
+
+    /// <summary>Mean |TreeSHAP effect| per feature (top 15), horizontal bars.</summary>
+    public static string MeanEffects(string id, IReadOnlyList<MeanEffect> effects, string title, string valueLabel)
+    {
+        var top = effects.Take(MaxImportanceBars).ToList();
+        var plot = NewPlot(title, valueLabel, "");
+        var bars = top.Select((f, i) => new Bar { Position = top.Count - 1 - i, Value = f.MeanAbsoluteEffect, FillColor = ModelColor, Size = 0.7 }).ToList();
+        var plottable = plot.Add.Bars(bars);
+        plottable.Horizontal = true;
+        plot.Axes.Left.SetTicks(bars.Select(b => b.Position).ToArray(), top.Select(f => f.Feature).ToArray());
         plot.Axes.Left.MajorTickStyle.Length = 0;
         plot.Grid.YAxisStyle.IsVisible = false;
         plot.Add.VerticalLine(0, 1, Colors.Black);
