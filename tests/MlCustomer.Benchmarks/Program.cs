@@ -4,6 +4,11 @@ using MlCustomer.Benchmarks;
 // The benchmarks read the committed models/ and training-data/ (found above the build folder):
 //   dotnet run -c Release --project tests/MlCustomer.Benchmarks -- --filter '*' --job short
 // "shed" is not a BenchmarkDotNet run but an HTTP load against a running API (see shed-load.sh).
+if (args is ["explain-cpu"])
+{
+    return ExplanationCpu.Run();
+}
+
 if (args is ["shed", .. var rest])
 {
     return await LoadShedding.RunAsync(rest);

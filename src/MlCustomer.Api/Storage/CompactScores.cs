@@ -172,14 +172,8 @@ public static class CompactEncoding
 
             foreach (var reason in reasons)
             {
-                var number = float.NaN;
-                var name = reason.Feature;
-                if (withValues && reason.Value is { } text && text != BundleExplainer.Unknown
-                    && !float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number))
-                {
-                    name = FeatureSchema.Term(reason.Feature, text);
-                    number = float.NaN;
-                }
+                var number = reason.Number ?? float.NaN;
+                var name = withValues && reason.Level is { } level ? FeatureSchema.Term(reason.Feature, level) : reason.Feature;
 
                 BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(at), checked((ushort)featureIndex(name)));
                 BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(at + 2), reason.Contribution);
@@ -224,8 +218,8 @@ public static class CompactEncoding
                 var number = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at + 10));
                 var level = name.IndexOf('=', StringComparison.Ordinal);
                 reasons.Add(level > 0
-                    ? new Reason(name[..level], contribution) { Value = name[(level + 1)..] }
-                    : new Reason(name, contribution) { Value = BundleExplainer.FormatValue(number) });
+                    ? new Reason(name[..level], contribution) { Level = name[(level + 1)..] }
+                    : new Reason(name, contribution) { Number = number });
                 at += 14;
             }
 

@@ -156,7 +156,7 @@ public sealed class BundleExplainer
         ArgumentNullException.ThrowIfNull(effects);
         var part = value ?? throw new InvalidOperationException("The bundle's value model is not explained.");
         Array.Clear(effects);
-        part.Explain(features, statistical, effects, statisticalUnit);
+        part.Explain(features, servedValue, statistical, effects, statisticalUnit);
         return Top(effects, row, servedValue, part.Baseline, count, statistical);
     }
 
@@ -198,7 +198,7 @@ public sealed class BundleExplainer
         for (var k = 0; k < found; k++)
         {
             var u = best[k];
-            reasons[k] = new Reason(units[u], effects[u]) { Value = ValueOf(u, row, statistical) };
+            reasons[k] = WithValue(new Reason(units[u], effects[u]), u, row, statistical);
             shown += effects[u];
         }
 
@@ -213,21 +213,21 @@ public sealed class BundleExplainer
 
     // The customer's value of a unit as the model read it; a missing number (NaN, which the featurizer reads as 0)
     // or a missing category is "unknown", never the 0 the trees saw.
-    private string ValueOf(int unit, ModelRow row, double statistical)
+    private Reason WithValue(Reason reason, int unit, ModelRow row, double statistical)
     {
         if (unit == statisticalUnit)
         {
-            return FormatValue((float)statistical);
+            return reason with { Number = (float)statistical };
         }
 
         if (isCategorical[unit])
         {
             var term = inputIndex[unit] < row.Categorical.Length ? row.Categorical[inputIndex[unit]] : "";
             var level = term.IndexOf('=', StringComparison.Ordinal) is >= 0 and var at ? term[(at + 1)..] : term;
-            return level is "" or ModelDatasets.MissingCategory ? Unknown : level;
+            return reason with { Level = level is "" or ModelDatasets.MissingCategory ? Unknown : level };
         }
 
-        return FormatValue(inputIndex[unit] < row.Numeric.Length ? row.Numeric[inputIndex[unit]] : float.NaN);
+        return reason with { Number = inputIndex[unit] < row.Numeric.Length ? row.Numeric[inputIndex[unit]] : float.NaN };
     }
 
     /// <summary>A numeric value of a reason as text (invariant, up to 4 decimals); NaN is <see cref="Unknown"/>.</summary>
@@ -278,11 +278,10 @@ public sealed class BundleExplainer
 
         public double Baseline { get; }
 
-        public void Explain(ReadOnlySpan<float> features, double statistical, double[] effects, int statisticalUnit)
+        public void Explain(ReadOnlySpan<float> features, double served, double statistical, double[] effects, int statisticalUnit)
         {
             var h = amount.Trees.Explain(features, effects);
             var h0 = amount.Trees.Baseline;
-            var trees = h;
             if (purchase is not null)
             {
                 var g0 = purchaseBaseline;
@@ -296,7 +295,6 @@ public sealed class BundleExplainer
                     effects[u] = (buffer[u] * toProbability * (h + h0) / 2) + (effects[u] * (g + g0) / 2);
                 }
 
-                trees = g * h;
             }
 
             if (blend is null)
@@ -313,7 +311,8 @@ public sealed class BundleExplainer
                 treeEffects += effects[u];
             }
 
-            var served = double.IsNaN(statistical) ? trees : (blend.TreeWeight * trees) + ((1 - blend.TreeWeight) * statistical);
+            // The statistical term is what the served value holds beyond the baseline and the trees' effects: exactly
+            // (1 − w)·(S − S₀) up to rounding, which it absorbs so that the effects add up to the served value.
             effects[statisticalUnit] = served - Baseline - treeEffects;
         }
     }

@@ -92,20 +92,20 @@ public static class ReasonSentences
             return name;
         }
 
-        if (reason.Value == BundleExplainer.Unknown)
+        if (reason.Level is { } level)
+        {
+            return level == BundleExplainer.Unknown ? $"{name} unknown" : $"{name}: {level}";
+        }
+
+        if (reason.Number is not { } value || float.IsNaN(value))
         {
             return $"{name} unknown";
         }
 
-        if (!double.TryParse(reason.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-        {
-            return $"{name}: {reason.Value}";
-        }
-
-        var shown = Math.Abs(number) >= 1000 || (reason.Feature.Contains("revenue", StringComparison.Ordinal) || reason.Feature.Contains("profit", StringComparison.Ordinal)
-            || reason.Feature == ValueBlend.ReasonName || reason.Feature == "average_order_value" || reason.Feature.Contains("cost", StringComparison.Ordinal))
-            ? number.ToString("N2", CultureInfo.InvariantCulture)
-            : number.ToString("0.##", CultureInfo.InvariantCulture);
+        var number = (double)value;
+        var money = reason.Feature.Contains("revenue", StringComparison.Ordinal) || reason.Feature.Contains("profit", StringComparison.Ordinal)
+            || reason.Feature.Contains("cost", StringComparison.Ordinal) || reason.Feature is ValueBlend.ReasonName or "average_order_value";
+        var shown = number.ToString(money ? "N2" : "#,0.##", CultureInfo.InvariantCulture);
         return Phrases.TryGetValue(reason.Feature, out var phrase) ? string.Format(CultureInfo.InvariantCulture, phrase, shown) : $"{name} {shown}";
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace MlCustomer.Core.Explanations;
 
 /// <summary>
@@ -13,7 +16,7 @@ public sealed class TreeExplainer
     public const int MaxTableSplits = 7;
 
     // Tabulated trees, in ensemble order: their splits (slot and threshold, or categorical slots), their distinct
-    // units, and per entry (the decisions as bits, split j's in bit j) the leaf value and each unit's effect.
+    // units, and per entry (the decisions as bits, split j's in bit j) each unit's effect.
     private readonly int[] splitStart;
     private readonly int[] splitSlot;
     private readonly float[] splitThreshold;
@@ -21,9 +24,9 @@ public sealed class TreeExplainer
     private readonly int[] unitStart;
     private readonly int[] treeUnit;
     private readonly int[] entryStart;
-    private readonly double[] entryOutput;
     private readonly int[] effectStart;
-    private readonly double[] entryEffect;
+    private readonly float[] entryEffect;
+    private readonly bool[] hasCategorical;
     private readonly ShapTree[] deepTrees;
 
     /// <summary>Prepares the trees (with their covers) for attribution to <paramref name="unitCount"/> units.</summary>
@@ -42,8 +45,9 @@ public sealed class TreeExplainer
         var thresholds = new List<float>();
         var categorical = new List<int[]?>();
         var units = new List<int>();
-        var outputs = new List<double>();
-        var effects = new List<double>();
+        var entries = 0;
+        var effects = new List<float>();
+        hasCategorical = new bool[tabulated.Count];
         var scratch = new double[unitCount];
         var goesRight = new bool[MaxTableSplits];
         for (var t = 0; t < tabulated.Count; t++)
@@ -51,7 +55,7 @@ public sealed class TreeExplainer
             var tree = tabulated[t];
             splitStart[t] = slots.Count;
             unitStart[t] = units.Count;
-            entryStart[t] = outputs.Count;
+            entryStart[t] = entries;
             effectStart[t] = effects.Count;
             for (var n = 0; n < tree.SplitCount; n++)
             {
@@ -59,6 +63,7 @@ public sealed class TreeExplainer
                 slots.Add(slot);
                 thresholds.Add(threshold);
                 categorical.Add(categories);
+                hasCategorical[t] |= categories is not null;
             }
 
             var distinct = tree.DistinctUnits();
@@ -71,20 +76,22 @@ public sealed class TreeExplainer
                 }
 
                 var decisions = goesRight.AsSpan(0, tree.SplitCount);
-                outputs.Add(tree.LeafValue(tree.Leaf(decisions)));
+                entries++;
                 Array.Clear(scratch);
                 TreeShap.AddEffects(tree, decisions, scratch);
+                // Single precision halves the tables (200 trees of 128 entries stay in cache); summed in double, the
+                // rounding of each effect (~1e-7 of it) stays far below the served prediction's own.
                 foreach (var unit in distinct)
                 {
-                    effects.Add(scratch[unit]);
+                    effects.Add((float)scratch[unit]);
                 }
             }
         }
 
         var count = tabulated.Count;
-        (splitStart[count], unitStart[count], entryStart[count], effectStart[count]) = (slots.Count, units.Count, outputs.Count, effects.Count);
-        (splitSlot, splitThreshold, splitCategorical, treeUnit, entryOutput, entryEffect) =
-            (slots.ToArray(), thresholds.ToArray(), categorical.ToArray(), units.ToArray(), outputs.ToArray(), effects.ToArray());
+        (splitStart[count], unitStart[count], entryStart[count], effectStart[count]) = (slots.Count, units.Count, entries, effects.Count);
+        (splitSlot, splitThreshold, splitCategorical, treeUnit, entryEffect) =
+            (slots.ToArray(), thresholds.ToArray(), categorical.ToArray(), units.ToArray(), effects.ToArray());
     }
 
     /// <summary>How many attribution units the effects are indexed by.</summary>
@@ -95,8 +102,8 @@ public sealed class TreeExplainer
 
     /// <summary>
     /// Adds each unit's effect on the raw output for the row with feature vector <paramref name="features"/> to
-    /// <paramref name="effects"/> and returns the raw output (the sum of the leaves it reaches):
-    /// <c>Baseline + Σ effects = output</c> up to rounding in double.
+    /// <paramref name="effects"/> and returns the raw output, <c>Baseline + Σ effects</c> (the sum of the leaves the row
+    /// reaches, up to the single-precision rounding of the tabulated effects: ~1e-7 of each).
     /// </summary>
     public double Explain(ReadOnlySpan<float> features, Span<double> effects)
     {
@@ -105,35 +112,67 @@ public sealed class TreeExplainer
             throw new ArgumentException($"The effects span has {effects.Length} units; the explainer attributes to {UnitCount}.", nameof(effects));
         }
 
-        double output = 0;
+        Span<double> before = UnitCount <= 256 ? stackalloc double[UnitCount] : new double[UnitCount];
+        effects[..UnitCount].CopyTo(before);
+        ref var effect = ref MemoryMarshal.GetReference(effects);
         for (var t = 0; t < entryStart.Length - 1; t++)
         {
             var first = splitStart[t];
-            var bits = 0;
-            for (var j = first; j < splitStart[t + 1]; j++)
+            var count = splitStart[t + 1] - first;
+            int bits;
+            if (hasCategorical[t])
             {
-                var right = splitCategorical[j] is { } categories ? AnyPresent(features, categories) : !(features[splitSlot[j]] <= splitThreshold[j]);
-                bits |= (right ? 1 : 0) << (j - first);
+                bits = 0;
+                for (var j = 0; j < count; j++)
+                {
+                    var right = splitCategorical[first + j] is { } categories
+                        ? AnyPresent(features, categories)
+                        : !(features[splitSlot[first + j]] <= splitThreshold[first + j]);
+                    bits |= (right ? 1 : 0) << j;
+                }
+            }
+            else if (count == 3)
+            {
+                // FastTree's 4-leaf trees: three independent comparisons, no loop.
+                bits = Right(features, first) | (Right(features, first + 1) << 1) | (Right(features, first + 2) << 2);
+            }
+            else
+            {
+                bits = 0;
+                for (var j = 0; j < count; j++)
+                {
+                    bits |= Right(features, first + j) << j;
+                }
             }
 
-            output += entryOutput[entryStart[t] + bits];
             var unitsFirst = unitStart[t];
             var width = unitStart[t + 1] - unitsFirst;
             var at = effectStart[t] + (bits * width);
             for (var u = 0; u < width; u++)
             {
-                effects[treeUnit[unitsFirst + u]] += entryEffect[at + u];
+                Unsafe.Add(ref effect, treeUnit[unitsFirst + u]) += entryEffect[at + u];
             }
         }
 
         foreach (var tree in deepTrees)
         {
-            output += tree.Output(features);
             TreeShap.AddEffects(tree, features, effects);
+        }
+
+        // The output is the baseline plus the effects (TreeSHAP's local accuracy), summed over the few units rather than
+        // looked up in every tree: it is what the effects must add up to, the leaves' sum up to float rounding.
+        var output = Baseline;
+        for (var u = 0; u < UnitCount; u++)
+        {
+            output += effects[u] - before[u];
         }
 
         return output;
     }
+
+    // 1 when split j sends the row right (greater, or NaN), as ML.NET's walk decides; a flag, not a branch.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Right(ReadOnlySpan<float> features, int j) => Unsafe.BitCast<bool, byte>(!(features[splitSlot[j]] <= splitThreshold[j]));
 
     private static bool AnyPresent(ReadOnlySpan<float> features, int[] slots)
     {

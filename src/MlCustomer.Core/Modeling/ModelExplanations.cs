@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -15,8 +16,18 @@ namespace MlCustomer.Core.Modeling;
 /// </param>
 public readonly record struct Reason(string Feature, double Contribution)
 {
-    /// <summary>The customer's value of the feature as the model read it (a number, a category, or "unknown" when missing); null when not recorded.</summary>
-    public string? Value { get; init; }
+    /// <summary>The customer's number for a numeric feature as the model read it (NaN = missing); null for a category or when not recorded.</summary>
+    public float? Number { get; init; }
+
+    /// <summary>The customer's level of a categorical attribute ("unknown" when missing); null for a number or when not recorded.</summary>
+    public string? Level { get; init; }
+
+    /// <summary>
+    /// The customer's value as text (a number, a category, or "unknown" when missing); null when not recorded (ML.NET's
+    /// contributions). Formatted when read: batch scoring keeps the number and pays for the text only where it is shown.
+    /// </summary>
+    [JsonIgnore]
+    public string? Value => Level ?? (Number is { } number ? Explanations.BundleExplainer.FormatValue(number) : null);
 }
 
 /// <summary>Where a prediction's explanation starts and what the features not among its top reasons add.</summary>

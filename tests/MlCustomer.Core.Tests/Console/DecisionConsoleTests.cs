@@ -67,8 +67,9 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
             Assert.Contains(r["lifecycle_stage"], new[] { "new", "active", "atRisk", "lapsed", "churned" });
             Assert.Contains($" | {r["lifecycle_stage"]}: ", r["rule_reasons"], StringComparison.Ordinal);
             Assert.Contains($" | risk {r["risk_band"]}: ", r["rule_reasons"], StringComparison.Ordinal);
-            Assert.StartsWith("churn: ", r["model_reasons"], StringComparison.Ordinal);
-            Assert.Contains("profit: ", r["model_reasons"], StringComparison.Ordinal);
+            // The reasons in words, each explanation from its baseline to the prediction (TreeSHAP).
+            Assert.Matches(@"^churn from a typical \d+\.\d%: .+ (raises|lowers) churn risk by .+; all other features (raise|lower) it by ", r["model_reasons"]);
+            Assert.Matches(@"; profit from a typical [\d,.]+ \w+: .+ (raises|lowers) predicted profit by ", r["model_reasons"]);
             Assert.StartsWith("tier ", r["rule_reasons"], StringComparison.Ordinal);
             Assert.Contains("action ", r["rule_reasons"], StringComparison.Ordinal);
 

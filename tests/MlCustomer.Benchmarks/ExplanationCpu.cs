@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Data;
+using MlCustomer.Core.Features;
+using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Scoring;
+
+namespace MlCustomer.Benchmarks;
+
+/// <summary>
+/// The CPU cost of reasons per 10,000 customers, measured as process CPU time rather than wall time so that it holds
+/// on a shared machine: batch scoring without reasons, with ML.NET's contributions (the card's tree covers removed)
+/// and with TreeSHAP. Customers/s on two free cores ≈ 2 × 10,000 ÷ CPU seconds per call.
+/// Run: <c>dotnet run -c Release --project tests/MlCustomer.Benchmarks -- explain-cpu</c>.
+/// </summary>
+internal static class ExplanationCpu
+{
+    public static int Run()
+    {
+        var ml = new MLContext(seed: 1);
+        var root = ScoringBenchmarks.RepositoryRoot();
+        var bundle = ModelBundle.Load(ml, Path.Combine(root, "models"));
+        var data = CustomerDataLoader.Load(
+            Path.Combine(root, "training-data", "transactions.csv"), Path.Combine(root, "training-data", "customers.csv"), new LoadOptions(),
+            Path.Combine(root, "training-data", "service-events.csv"));
+        var table = FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = data.LastOrderDate, IncludeLabels = false });
+        var batch = Enumerable.Range(0, 10_000).Select(i => table.Rows[i % table.Rows.Count]).ToList();
+        var card = bundle.Card with
+        {
+            Churn = bundle.Card.Churn with { TreeCovers = null },
+            LifetimeValue = bundle.Card.LifetimeValue is null ? null : bundle.Card.LifetimeValue with { TreeCovers = null },
+        };
+        var contributions = new BundleScorer(ml, new ModelBundle(card, bundle.Churn, bundle.Segments, bundle.LifetimeValue, bundle.Rules, bundle.Revenue));
+        var shap = new BundleScorer(ml, bundle);
+        Console.WriteLine($"compiled: {shap.IsCompiled}; TreeSHAP: {shap.Explainer is not null}; contributions path explainer: {contributions.Explainer is not null}");
+        foreach (var (name, score) in new (string, Func<int>)[]
+        {
+            ("no reasons", () => shap.Score(batch, table.AttributeNames, reasons: 0).Count),
+            ("3 reasons, ML.NET contributions (before)", () => contributions.Score(batch, table.AttributeNames).Count),
+            ("3 reasons, TreeSHAP (served)", () => shap.Score(batch, table.AttributeNames).Count),
+        })
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                score();
+            }
+
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
+            const int calls = 40;
+            for (var i = 0; i < calls; i++)
+            {
+                score();
+            }
+
+            var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / calls;
+            var wallMs = wall.Elapsed.TotalMilliseconds / calls;
+            Console.WriteLine($"{name}: {cpuMs:0.0} ms CPU and {wallMs:0.0} ms wall per 10,000 → {2 * 10_000 / (cpuMs / 1000):N0} customers/s on two free cores");
+        }
+
+        // One thread, the explainer alone, on the feature vectors the trees read.
+        var explainer = shap.Explainer!;
+        var rows = batch.Take(2_000).Select(new FeatureRows(bundle.Card.FeatureContract, table.AttributeNames).From).ToList();
+        var modelData = bundle.Card.FeatureContract.Schema.Load(ml, rows);
+        var churnVectors = Core.Explanations.BundleTrees.FeatureVectors(bundle.Churn, modelData, FeatureSchema.FeaturesColumn);
+        var valueVectors = Core.Explanations.BundleTrees.FeatureVectors(bundle.LifetimeValue!, modelData, FeatureSchema.FeaturesColumn);
+        var effects = explainer.CreateEffects();
+        foreach (var (name, explain) in new (string, Action<int>)[]
+        {
+            ("churn explanation", i => explainer.Churn(churnVectors[i], rows[i], 0.5, 3, effects)),
+            ("value explanation", i => explainer.Value(valueVectors[i], rows[i], 100, 50, 3, effects)),
+            ("churn explanation, no reasons kept", i => explainer.Churn(churnVectors[i], rows[i], 0.5, 0, effects)),
+        })
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                explain(i);
+            }
+
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            for (var pass = 0; pass < 5; pass++)
+            {
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    explain(i);
+                }
+            }
+
+            var perCustomer = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / (5 * rows.Count);
+            Console.WriteLine($"{name}: {perCustomer:0.00} µs CPU per customer (one thread)");
+        }
+
+        return 0;
+    }
+}
