@@ -98,7 +98,8 @@ public static class RetentionApi
         group.MapGet("/targets", GetTargets)
             .WithName("GetRetentionTargets")
             .WithSummary("Whom to give a retention offer within a budget, ranked by expected return, from the current scoring run, optionally only one tier, stage, segment or action (JSON, or CSV with Accept: text/csv; every CSV download is audited)")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv");
+            // JSON by default, the same list as CSV with Accept: text/csv (declared as bytes by the contract filter).
+            .Produces<RetentionTargetsResponse>(StatusCodes.Status200OK, "application/json", "text/csv");
         return group;
     }
 
