@@ -132,13 +132,13 @@ internal sealed class ApiContractOperationFilter(IOptions<AuthorizationOptions> 
         operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
         operation.Extensions["x-required-roles"] = new JsonNodeExtension(new JsonArray([.. roles.Select(r => JsonValue.Create(r))]));
         operation.Description ??= operation.Summary;
-        operation.Description += $" Needs a key with the role {string.Join(" or ", roles)} (X-Api-Key).";
+        operation.Description += $" Needs a key with the role {Either(roles)} (X-Api-Key).";
 
         Problem(operation, 401, "No API key, or one that is not known.", problem,
             ("WWW-Authenticate", new OpenApiHeader { Description = "The scheme to authenticate with: ApiKey, header X-Api-Key.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } }));
         if (roles.Count < ApiKeyRoles.Length)
         {
-            Problem(operation, 403, $"The key's role may not call this operation (it needs {string.Join(" or ", roles)}).", problem);
+            Problem(operation, 403, $"The key's role may not call this operation (it needs {Either(roles)}).", problem);
         }
         else
         {
@@ -188,6 +188,10 @@ internal sealed class ApiContractOperationFilter(IOptions<AuthorizationOptions> 
             };
         }
     }
+
+    // "scorer", "scorer or admin", "scorer, admin or marketing".
+    private static string Either(IReadOnlyList<string> roles) =>
+        roles.Count <= 1 ? string.Concat(roles) : $"{string.Join(", ", roles.Take(roles.Count - 1))} or {roles[^1]}";
 
     // Every problem this operation can answer, with the body it carries; one already declared keeps its description.
     private static void Problem(OpenApiOperation operation, int status, string description, IOpenApiSchema schema, params (string Name, OpenApiHeader Header)[] headers)
