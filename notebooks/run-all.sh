@@ -4,6 +4,8 @@
 # `dotnet tool restore` (the pinned dotnet-repl). Executed copies, with their outputs, go to $NOTEBOOK_OUTPUT
 # (default: a temporary folder).
 set -euo pipefail
+# No telemetry from the kernel or the CLI (CI runs on a closed network).
+export DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 cd "$(dirname "$0")"
 out="${NOTEBOOK_OUTPUT:-$(mktemp -d)}"
 mkdir -p "$out"
