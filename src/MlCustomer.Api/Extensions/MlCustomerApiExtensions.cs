@@ -86,7 +86,7 @@ public static class MlCustomerApiExtensions
                 Type = SecuritySchemeType.ApiKey,
                 In = ParameterLocation.Header,
                 Name = ApiKeyOptions.HeaderName,
-                Description = "An API key (role scorer or admin). In Development: see MlCustomer.Api.http.",
+                Description = "An API key with the role scorer, admin or marketing (each operation's x-required-roles lists the roles it accepts). In Development: see MlCustomer.Api.http.",
             });
             options.AddSecurityRequirement(document => new OpenApiSecurityRequirement
             {

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using MlCustomer.Api.Extensions;
 using MlCustomer.Api.Limits;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Security;
@@ -70,12 +72,42 @@ public static class ModelsApi
         };
     }
 
-    /// <summary>The reload audit.</summary>
-    public static async Task<Ok<List<ReloadAuditEntry>>> GetReloads(ScoreStore store, CancellationToken cancellationToken, int limit = 50)
+    /// <summary>
+    /// One page of the reload audit, newest first; when more follow, the Link header (rel="next") holds the next page's
+    /// address; 400 for a cursor this list did not hand out.
+    /// </summary>
+    /// <param name="store">Storage.</param>
+    /// <param name="context">The request (for the next page's link).</param>
+    /// <param name="cancellationToken">Aborted request.</param>
+    /// <param name="limit">How many entries on a page.</param>
+    /// <param name="cursor">Where the page starts: the cursor in the previous page's Link header.</param>
+    public static async Task<Results<Ok<List<ReloadAuditEntry>>, ValidationProblem>> GetReloads(
+        ScoreStore store, HttpContext context, CancellationToken cancellationToken, int limit = 50, string? cursor = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var audits = await store.GetReloadAuditsAsync(Math.Clamp(limit, 1, 1_000), cancellationToken);
-        return TypedResults.Ok(audits.Select(a => new ReloadAuditEntry(
+        ArgumentNullException.ThrowIfNull(context);
+        (DateTimeOffset, string)? after = null;
+        if (cursor is not null)
+        {
+            if (Paging.Decode(cursor, 2) is not [var at, var id]
+                || !DateTimeOffset.TryParseExact(at, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var requestedAt))
+            {
+                return TypedResults.ValidationProblem(Paging.BadCursor(), title: "Invalid cursor");
+            }
+
+            after = (requestedAt, id);
+        }
+
+        var pageSize = Math.Clamp(limit, 1, 1_000);
+        // One more than the page tells whether another page follows, without a count.
+        var audits = await store.GetReloadAuditsAsync(pageSize + 1, after, cancellationToken);
+        if (audits.Count > pageSize)
+        {
+            var last = audits[pageSize - 1];
+            Paging.SetNextLink(context, Paging.Encode(last.RequestedAt.ToString("O", CultureInfo.InvariantCulture), last.Id));
+        }
+
+        return TypedResults.Ok(audits.Take(pageSize).Select(a => new ReloadAuditEntry(
             a.RequestedBy, a.RequestedAt, a.Source, a.FromVersion, a.ToVersion, a.Outcome, a.Detail, a.DurationMilliseconds)).ToList());
     }
 }

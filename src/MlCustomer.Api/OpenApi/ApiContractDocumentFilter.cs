@@ -33,6 +33,17 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
         ["inputKind"] = ["transactional", "customer-table"],
     };
 
+    // What a request must carry, as the handlers refuse it without (ScoreInputs names the missing field in a 400).
+    // ReloadRequest and ScoringRunRequest have only optional members.
+    private static readonly Dictionary<string, string[]> RequestRequired = new(StringComparer.Ordinal)
+    {
+        ["ScoreRequest"] = ["customers"],
+        ["CustomerInput"] = ["customerId"],
+        ["CustomerHistory"] = ["transactions"],
+        ["TransactionInput"] = ["order_id", "order_date", "quantity", "revenue"],
+        ["ServiceEventInput"] = ["event_date"],
+    };
+
     private static readonly Dictionary<string, string> ProblemMembers = new(StringComparer.Ordinal)
     {
         ["type"] = "A URI that identifies the kind of problem (the HTTP status's section of its RFC).",
@@ -57,6 +68,13 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
     public void Apply(OpenApiDocument swaggerDoc, DocumentFilterContext context)
     {
         swaggerDoc.Servers = [new OpenApiServer { Url = "/", Description = "This service (paths start with /api/v1)." }];
+        swaggerDoc.Info.Contact ??= new OpenApiContact { Name = "The team that runs this MlCustomer service" };
+        // The service has no public licence: its terms are the operator's, published where the service lives.
+        swaggerDoc.Info.License ??= new OpenApiLicense
+        {
+            Name = "Proprietary: the terms of the business that runs this service",
+            Url = new Uri("/", UriKind.Relative),
+        };
         foreach (var tag in swaggerDoc.Tags ?? new HashSet<OpenApiTag>())
         {
             tag.Description ??= TagDescriptions.GetValueOrDefault(tag.Name ?? "");
@@ -87,6 +105,20 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
         var requestOnly = RequestSchemas(swaggerDoc, schemas);
         foreach (var (name, schema) in schemas)
         {
+            // A property wrapped in allOf (to carry nullable and a description) is an object: OpenAPI 3.0 lets nullable
+            // stand only beside a type, and linters and generators read it only then.
+            foreach (var wrapped in (schema.Properties?.Values.AsEnumerable() ?? []).OfType<OpenApiSchema>()
+                .Where(p => p.AllOf is { Count: > 0 } && ((p.Type ?? 0) & ~JsonSchemaType.Null) == 0
+                    && p.AllOf.All(a => Target(a, schemas)?.Type is JsonSchemaType.Object)))
+            {
+                wrapped.Type = JsonSchemaType.Object | (wrapped.Type ?? 0);
+            }
+
+            if (requestOnly.Contains(name) && schema is OpenApiSchema sent && RequestRequired.TryGetValue(name, out var must))
+            {
+                sent.Required = new HashSet<string>(must, StringComparer.Ordinal);
+            }
+
             if (schema is not OpenApiSchema concrete || concrete.Properties is not { Count: > 0 } properties || requestOnly.Contains(name))
             {
                 continue;
@@ -133,6 +165,8 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
             var responses = new OpenApiResponses
             {
                 ["200"] = PlainText("Healthy."),
+                // The only refusal a health check can meet: the web server's own, before any endpoint runs.
+                ["400"] = new OpenApiResponse { Description = "A malformed HTTP request, refused by the web server before the check runs (no body)." },
             };
             if (canBeUnhealthy)
             {
@@ -163,6 +197,9 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
         document.Paths.Add("/health/ready", Path("GetReadiness", "Whether a model bundle is loaded and warmed up",
             "200 'Healthy' once the start bundle is loaded and warmed up; 503 with the reason until then.", canBeUnhealthy: true));
     }
+
+    private static IOpenApiSchema? Target(IOpenApiSchema schema, IDictionary<string, IOpenApiSchema> schemas) =>
+        schema is OpenApiSchemaReference { Reference.Id: { } id } ? (schemas.TryGetValue(id, out var target) ? target : null) : schema;
 
     private static OpenApiResponse PlainText(string description) => new()
     {

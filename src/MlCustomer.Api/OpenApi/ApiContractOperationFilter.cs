@@ -1,11 +1,15 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using MlCustomer.Api.Extensions;
 using MlCustomer.Api.Security;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Tiers;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace MlCustomer.Api.OpenApi;
@@ -17,8 +21,11 @@ namespace MlCustomer.Api.OpenApi;
 /// body or a parameter to refuse, 504 where a request timeout applies, Location on 202; CSV as a binary stream.
 /// A new endpoint gets all of it from the metadata it already needs to work (authorization, limits, timeouts).
 /// </summary>
-internal sealed class ApiContractOperationFilter : IOperationFilter
+internal sealed class ApiContractOperationFilter(IOptions<AuthorizationOptions> authorization) : IOperationFilter
 {
+    // Every role an API key can have, in the order the document lists them.
+    private static readonly string[] ApiKeyRoles = [ApiRoles.Scorer, ApiRoles.Admin, ApiRoles.Marketing];
+
     private const string ProblemJson = "application/problem+json";
     private const string Csv = "text/csv";
 
@@ -28,16 +35,32 @@ internal sealed class ApiContractOperationFilter : IOperationFilter
         {
             ["GetCustomer.id"] = ("The customer's id, as in the data files (1–200 characters).", true, null, null, false),
             ["EraseCustomer.id"] = ("The customer's id, as in the data files (1–200 characters).", true, null, null, false),
-            ["ListScoringRuns.limit"] = ("How many runs to return, newest first (1–200; default 50).", false, "1", "200", false),
+            ["ListScoringRuns.limit"] = ("How many runs on a page, newest first (1–200; default 50).", false, "1", "200", false),
+            ["ListScoringRuns.cursor"] = (CursorWords, false, null, null, false),
             ["GetScoringRun.id"] = ("The scoring run's id, from the Location of POST /api/v1/scoring-runs.", true, null, null, false),
             ["GetScoringRunDrift.id"] = ("The scoring run's id, from the Location of POST /api/v1/scoring-runs.", true, null, null, false),
-            ["GetModelReloads.limit"] = ("How many audit entries to return, newest first (1–1,000; default 50).", false, "1", "1000", false),
+            ["GetModelReloads.limit"] = ("How many audit entries on a page, newest first (1–1,000; default 50).", false, "1", "1000", false),
+            ["GetModelReloads.cursor"] = (CursorWords, false, null, null, false),
             ["GetRetentionTargets.budget"] = ("The most the offers on the list may cost in total, in the bundle's currency (above 0).", true, "0", null, true),
             ["GetRetentionTargets.offerCost"] = ("One offer cost for every customer, in the bundle's currency (above 0); left out, each action's own cost from the rules.", false, "0", null, true),
             ["GetRetentionTargets.saveRate"] = ("The share of targeted churners an offer keeps, above 0 and at most 1; left out, the rules' save rate.", false, "0", "1", true),
             ["GetRetentionTargets.limit"] = ("The most customers on the list (at least 1); left out, no limit but the budget.", false, "1", null, false),
+            ["GetRetentionTargets.pageSize"] = ("Customers per page of the JSON list (1–10,000); left out, the whole list in one answer. The totals always describe the whole list; the CSV download is never paged.", false, "1", "10000", false),
+            ["GetRetentionTargets.cursor"] = ("Where the page starts: the previous page's nextCursor (also in its Link header). It is only valid for the same settings and while the same scoring run is current; otherwise 400.", false, null, null, false),
             ["ScoreCsv.decisions"] = ("Whether to write the rules' decision columns (default true); false is about 3× faster.", false, null, null, false),
         };
+
+    private const string CursorWords = "Where the page starts: the cursor in the previous page's Link header (rel=\"next\"); left out, the first page. A cursor this list did not hand out is a 400.";
+
+    // Query parameters that take a closed set (the handler refuses other values with a 400 listing them).
+    private static readonly Dictionary<string, string[]> ParameterSets = new(StringComparer.Ordinal)
+    {
+        ["GetRetentionTargets.tier"] = [.. Enum.GetValues<ProfitTier>().Select(v => WireNames.Canonical(v))],
+        ["GetRetentionTargets.stage"] = [.. Enum.GetValues<LifecycleStage>().Select(v => WireNames.Canonical(v))],
+    };
+
+    // The lists that page: their 200 carries the next page's address.
+    private static readonly HashSet<string> PagedLists = new(StringComparer.Ordinal) { "ListScoringRuns", "GetModelReloads", "GetRetentionTargets" };
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
@@ -66,6 +89,21 @@ internal sealed class ApiContractOperationFilter : IOperationFilter
                     schema.Maximum = words.Maximum;
                 }
             }
+
+            if (ParameterSets.TryGetValue($"{operation.OperationId}.{parameter.Name}", out var values) && parameter.Schema is OpenApiSchema closed)
+            {
+                closed.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+            }
+        }
+
+        if (PagedLists.Contains(operation.OperationId ?? "") && operation.Responses.TryGetValue("200", out var listed) && listed is OpenApiResponse listResponse)
+        {
+            listResponse.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            listResponse.Headers["Link"] = new OpenApiHeader
+            {
+                Description = "The next page's address, as <path?…&cursor=…>; rel=\"next\" (RFC 8288); absent on the last page.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            };
         }
 
         if (!path.StartsWith(MlCustomerApiExtensions.ApiPrefix, StringComparison.Ordinal))
@@ -81,19 +119,26 @@ internal sealed class ApiContractOperationFilter : IOperationFilter
             Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
         };
 
-        var policies = metadata.OfType<IAuthorizeData>().Select(a => a.Policy).ToHashSet();
-        var roles = policies.Contains(ApiRoles.AdminPolicy) ? new[] { ApiRoles.Admin } : [ApiRoles.Scorer, ApiRoles.Admin];
+        // The roles come from the policies the endpoint is authorized with (every one must pass, so their allowed roles
+        // intersect): what the document says is what the authorization middleware enforces.
+        var roles = ApiKeyRoles.ToList();
+        foreach (var policyName in metadata.OfType<IAuthorizeData>().Select(a => a.Policy).OfType<string>().Distinct())
+        {
+            var allowed = authorization.Value.GetPolicy(policyName)?.Requirements.OfType<RolesAuthorizationRequirement>()
+                .SelectMany(r => r.AllowedRoles) ?? [];
+            roles.RemoveAll(role => !allowed.Contains(role, StringComparer.Ordinal));
+        }
+
         operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
         operation.Extensions["x-required-roles"] = new JsonNodeExtension(new JsonArray([.. roles.Select(r => JsonValue.Create(r))]));
-        var needs = policies.Contains(ApiRoles.AdminPolicy) ? "an admin key" : "a scorer or admin key";
         operation.Description ??= operation.Summary;
-        operation.Description += $" Needs {needs} (X-Api-Key).";
+        operation.Description += $" Needs a key with the role {Either(roles)} (X-Api-Key).";
 
         Problem(operation, 401, "No API key, or one that is not known.", problem,
             ("WWW-Authenticate", new OpenApiHeader { Description = "The scheme to authenticate with: ApiKey, header X-Api-Key.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } }));
-        if (policies.Contains(ApiRoles.AdminPolicy))
+        if (roles.Count < ApiKeyRoles.Length)
         {
-            Problem(operation, 403, "The key's role may not call this operation (it needs admin).", problem);
+            Problem(operation, 403, $"The key's role may not call this operation (it needs {Either(roles)}).", problem);
         }
         else
         {
@@ -143,6 +188,10 @@ internal sealed class ApiContractOperationFilter : IOperationFilter
             };
         }
     }
+
+    // "scorer", "scorer or admin", "scorer, admin or marketing".
+    private static string Either(IReadOnlyList<string> roles) =>
+        roles.Count <= 1 ? string.Concat(roles) : $"{string.Join(", ", roles.Take(roles.Count - 1))} or {roles[^1]}";
 
     // Every problem this operation can answer, with the body it carries; one already declared keeps its description.
     private static void Problem(OpenApiOperation operation, int status, string description, IOpenApiSchema schema, params (string Name, OpenApiHeader Header)[] headers)

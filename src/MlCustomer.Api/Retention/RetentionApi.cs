@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MlCustomer.Api.Extensions;
 using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.Security;
@@ -25,7 +26,8 @@ namespace MlCustomer.Api.Retention;
 /// <param name="Threshold">The churn-probability threshold that pays most, budget aside.</param>
 /// <param name="LeftOut">Who was left out and why.</param>
 /// <param name="Rule">How the list was chosen, in words.</param>
-/// <param name="Targets">The list, highest expected return first.</param>
+/// <param name="Targets">The list, highest expected return first (ties by customer id): all of it, or the page asked for with pageSize and cursor.</param>
+/// <param name="NextCursor">The cursor of the next page (also in the Link header, rel="next"); null on the last page and when the list is not paged.</param>
 public sealed record RetentionTargetsResponse(
     string RunId,
     DateOnly? AsOfDate,
@@ -41,7 +43,8 @@ public sealed record RetentionTargetsResponse(
     ProfitOptimalThreshold Threshold,
     LeftOutCounts LeftOut,
     string Rule,
-    IReadOnlyList<TargetResult> Targets);
+    IReadOnlyList<TargetResult> Targets,
+    string? NextCursor);
 
 /// <summary>Customers not on the list, by reason.</summary>
 /// <param name="Considered">Customers with a stored decision in the run that the filters keep.</param>
@@ -95,7 +98,8 @@ public static class RetentionApi
         group.MapGet("/targets", GetTargets)
             .WithName("GetRetentionTargets")
             .WithSummary("Whom to give a retention offer within a budget, ranked by expected return, from the current scoring run, optionally only one tier, stage, segment or action (JSON, or CSV with Accept: text/csv; every CSV download is audited)")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv");
+            // JSON by default, the same list as CSV with Accept: text/csv (declared as bytes by the contract filter).
+            .Produces<RetentionTargetsResponse>(StatusCodes.Status200OK, "application/json", "text/csv");
         return group;
     }
 
@@ -108,6 +112,8 @@ public static class RetentionApi
     /// <param name="stage">Only customers in this lifecycle stage (new, active, atRisk, lapsed, churned).</param>
     /// <param name="segment">Only customers in this segment (its name).</param>
     /// <param name="action">Only customers with this recommended action key.</param>
+    /// <param name="pageSize">Customers per page of the JSON list; left out, the whole list in one answer.</param>
+    /// <param name="cursor">Where the page starts: the previous page's nextCursor.</param>
     /// <param name="request">The request (its Accept header chooses CSV).</param>
     /// <param name="store">Storage.</param>
     /// <param name="host">The models (for the rules' default save rate).</param>
@@ -116,7 +122,7 @@ public static class RetentionApi
     /// <param name="cancellationToken">Aborted request.</param>
     public static async Task<Results<Ok<RetentionTargetsResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> GetTargets(
         double? budget, double? offerCost, double? saveRate, int? limit, string? tier, string? stage, string? segment, string? action,
-        HttpRequest request, ScoreStore store, ModelHost host, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+        int? pageSize, string? cursor, HttpRequest request, ScoreStore store, ModelHost host, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(store);
@@ -171,6 +177,17 @@ public static class RetentionApi
             }
         }
 
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            errors[nameof(pageSize)] = [$"pageSize must be 1 to {MaxPageSize:N0}; leave it out for the whole list."];
+        }
+
+        var wantsCsv = WantsCsv(request);
+        if (wantsCsv && (pageSize is not null || cursor is not null))
+        {
+            errors[pageSize is not null ? nameof(pageSize) : nameof(cursor)] = ["The CSV download is always the whole list: page only the JSON list."];
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "Invalid target list settings");
@@ -180,6 +197,27 @@ public static class RetentionApi
         if (run is null)
         {
             return NoSucceededRun();
+        }
+
+        // A cursor holds the run, the settings and where the next page starts: the list is chosen again for every page
+        // (the same run and settings give the same list, in one total order), so a page never repeats or skips a
+        // customer; a cursor from another run or other settings is refused rather than mixing two lists.
+        var settings = Settings(request);
+        var offset = 0;
+        if (cursor is not null)
+        {
+            if (Paging.Decode(cursor, 3) is not [var cursorRun, var cursorOffset, var cursorSettings]
+                || !int.TryParse(cursorOffset, NumberStyles.None, CultureInfo.InvariantCulture, out offset)
+                || cursorSettings != settings)
+            {
+                return TypedResults.ValidationProblem(Paging.BadCursor("was not handed out for these settings"), title: "Invalid cursor");
+            }
+
+            if (cursorRun != run.Id)
+            {
+                return TypedResults.ValidationProblem(
+                    Paging.BadCursor($"belongs to scoring run {cursorRun}, but the current run is now {run.Id}"), title: "Invalid cursor");
+            }
         }
 
         double defaultSaveRate;
@@ -206,7 +244,7 @@ public static class RetentionApi
         var list = candidates is not null
             ? RetentionTargets.Choose(candidates, options, ids => store.GetDecisions(run, ids))
             : RetentionTargets.Choose(run.ScoreKey is null ? await store.GetLegacyDecisionsAsync(run.Id, cancellationToken) : [], options);
-        if (WantsCsv(request))
+        if (wantsCsv)
         {
             using var csv = new StringWriter(CultureInfo.InvariantCulture);
             TargetListCsv.Write(csv, list);
@@ -224,16 +262,34 @@ public static class RetentionApi
             return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
         }
 
+        var page = list.Targets.Skip(offset).Take(pageSize ?? int.MaxValue).ToList();
+        string? nextCursor = null;
+        if (pageSize is { } size && offset + size < list.Targets.Count)
+        {
+            nextCursor = Paging.Encode(run.Id, (offset + size).ToString(CultureInfo.InvariantCulture), settings);
+            Paging.SetNextLink(request.HttpContext, nextCursor);
+        }
+
         return TypedResults.Ok(new RetentionTargetsResponse(
             run.Id, run.AsOfDate, run.ModelVersion, list.Budget, list.SaveRate, list.OfferCostOverride, list.Targets.Count,
             list.Spend, list.ExpectedSavedProfit, list.ExpectedReturn, list.Roi, list.Threshold,
             new LeftOutCounts(list.Considered, list.WithoutPaidOffer, list.WithoutPositiveReturn, list.LeftOutByBudget, list.LeftOutByLimit),
             list.Rule,
-            list.Targets.Select(t => new TargetResult(
+            page.Select(t => new TargetResult(
                 t.Customer.CustomerId, t.Customer.ChurnProbability, t.Customer.PredictedProfit, t.Customer.Action, t.OfferCost, t.ExpectedReturn,
                 WireNames.Of(t.Customer.Tier), WireNames.Of(t.Customer.PredictedTier), t.Customer.Segment, WireNames.Of(t.Customer.Stage),
-                t.Customer.ValueAtRisk, t.ExpectedSavedProfit, t.Reason, [.. t.Customer.Reasons.Select(r => r.Text)])).ToList()));
+                t.Customer.ValueAtRisk, t.ExpectedSavedProfit, t.Reason, [.. t.Customer.Reasons.Select(r => r.Text)])).ToList(),
+            nextCursor));
     }
+
+    /// <summary>The largest page of the JSON list.</summary>
+    public const int MaxPageSize = 10_000;
+
+    // The settings that choose the list, in one spelling, so that a cursor only continues the list it came from.
+    private static string Settings(HttpRequest request) => string.Join('&', request.Query
+        .Where(q => !q.Key.Equals("pageSize", StringComparison.OrdinalIgnoreCase) && !q.Key.Equals(Paging.CursorParameter, StringComparison.OrdinalIgnoreCase))
+        .OrderBy(q => q.Key, StringComparer.OrdinalIgnoreCase)
+        .Select(q => $"{q.Key.ToLowerInvariant()}={q.Value}"));
 
     // CSV only when the client asks for it and prefers it to JSON (no Accept, */* or application/json keep JSON).
     private static bool WantsCsv(HttpRequest request) =>

@@ -43,6 +43,22 @@ internal static class ScoreExamples
               "churnReasons": [ { "feature": "recency_days", "contribution": 0.61 }, { "feature": "purchase_days", "contribution": 0.22 } ],
               "valueReasons": [ { "feature": "bgnbd_gamma_gamma_expectation", "contribution": 41.3 }, { "feature": "profit_last_365_days", "contribution": 28.9 } ],
               "warnings": [],
+              "decision": {
+                "tier": "B",
+                "predictedTier": "B",
+                "lossMaking": false,
+                "falseBigCustomer": false,
+                "lifecycleStage": "active",
+                "valueAtRisk": 67.74,
+                "recommendedAction": "targeted-discount",
+                "actionDescription": "targeted discount offer",
+                "offerCost": 20,
+                "reasons": [ "tier B: profit 150.20 in the last 365 days", "predicted tier B: predicted profit 164.15" ],
+                "profitLast365Days": 150.2,
+                "costToServeLast365Days": 18.25,
+                "predictedProfit": 164.15,
+                "expectedCostToServe": 18.25
+              },
               "predictedRevenue": 1240.5
             }
           ]

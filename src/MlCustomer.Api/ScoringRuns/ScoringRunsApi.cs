@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using MlCustomer.Api.Extensions;
 using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.Scoring;
@@ -89,13 +91,42 @@ public static class ScoringRunsApi
         return TypedResults.Accepted($"/api/v1/scoring-runs/{run.Id}", ScoringRunResponse.From(run));
     }
 
-    /// <summary>The latest <paramref name="limit"/> runs (1–200, default 50), newest first.</summary>
-    public static async Task<Ok<List<ScoringRunResponse>>> ListRuns(ScoreStore store, CancellationToken cancellationToken, int limit = 50)
+    /// <summary>
+    /// One page of <paramref name="limit"/> runs (1–200, default 50), newest first; when more follow, the Link header
+    /// (rel="next") holds the next page's address; 400 for a cursor this list did not hand out.
+    /// </summary>
+    /// <param name="store">Storage.</param>
+    /// <param name="context">The request (for the next page's link).</param>
+    /// <param name="cancellationToken">Aborted request.</param>
+    /// <param name="limit">How many runs on a page.</param>
+    /// <param name="cursor">Where the page starts: the cursor in the previous page's Link header.</param>
+    public static async Task<Results<Ok<List<ScoringRunResponse>>, ValidationProblem>> ListRuns(
+        ScoreStore store, HttpContext? context, CancellationToken cancellationToken, int limit = 50, string? cursor = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var runs = await store.GetRunsAsync(Math.Clamp(limit, 1, 200), cancellationToken);
-        var list = new List<ScoringRunResponse>(runs.Count);
-        foreach (var run in runs)
+        (DateTimeOffset, string)? after = null;
+        if (cursor is not null)
+        {
+            if (Paging.Decode(cursor, 2) is not [var at, var id]
+                || !DateTimeOffset.TryParseExact(at, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var requestedAt))
+            {
+                return TypedResults.ValidationProblem(Paging.BadCursor(), title: "Invalid cursor");
+            }
+
+            after = (requestedAt, id);
+        }
+
+        var pageSize = Math.Clamp(limit, 1, 200);
+        // One more than the page tells whether another page follows, without a count.
+        var runs = await store.GetRunsAsync(pageSize + 1, after, cancellationToken);
+        if (runs.Count > pageSize && context is not null)
+        {
+            var last = runs[pageSize - 1];
+            Paging.SetNextLink(context, Paging.Encode(last.RequestedAt.ToString("O", CultureInfo.InvariantCulture), last.Id));
+        }
+
+        var list = new List<ScoringRunResponse>(Math.Min(runs.Count, pageSize));
+        foreach (var run in runs.Take(pageSize))
         {
             var drift = run.Status == RunStatus.Succeeded ? await store.GetDriftAsync(run.Id, cancellationToken) : null;
             list.Add(ScoringRunResponse.From(run, drift));

@@ -183,11 +183,23 @@ public sealed partial class ScoreStore
     }
 
     /// <summary>The latest <paramref name="limit"/> runs, newest request first, whatever their status.</summary>
-    public async Task<IReadOnlyList<ScoringRun>> GetRunsAsync(int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ScoringRun>> GetRunsAsync(int limit, CancellationToken cancellationToken) =>
+        GetRunsAsync(limit, after: null, cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> runs in the list's one order (newest request first, then id), starting after the
+    /// run whose request time and id are <paramref name="after"/> (a page's last), or from the start when null.
+    /// </summary>
+    public async Task<IReadOnlyList<ScoringRun>> GetRunsAsync(int limit, (DateTimeOffset RequestedAt, string Id)? after, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null,
-            $"SELECT {RunColumns} FROM scoring_runs ORDER BY requested_at DESC, id LIMIT @limit", [("@limit", limit)]);
+        await using var command = after is { } last
+            ? Command(connection, null, $"""
+                SELECT {RunColumns} FROM scoring_runs
+                WHERE requested_at < @at OR (requested_at = @at AND id > @id)
+                ORDER BY requested_at DESC, id LIMIT @limit
+                """, [("@limit", limit), ("@at", Format(last.RequestedAt)), ("@id", last.Id)])
+            : Command(connection, null, $"SELECT {RunColumns} FROM scoring_runs ORDER BY requested_at DESC, id LIMIT @limit", [("@limit", limit)]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var runs = new List<ScoringRun>();
         while (await reader.ReadAsync(cancellationToken))
@@ -234,13 +246,24 @@ public sealed partial class ScoreStore
     }
 
     /// <summary>The latest loads and reloads, newest first.</summary>
-    public async Task<IReadOnlyList<ReloadAudit>> GetReloadAuditsAsync(int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ReloadAudit>> GetReloadAuditsAsync(int limit, CancellationToken cancellationToken) =>
+        GetReloadAuditsAsync(limit, after: null, cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> loads and reloads in the audit's one order (newest first, then id), starting after
+    /// the entry whose time and id are <paramref name="after"/> (a page's last), or from the start when null.
+    /// </summary>
+    public async Task<IReadOnlyList<ReloadAudit>> GetReloadAuditsAsync(int limit, (DateTimeOffset RequestedAt, string Id)? after, CancellationToken cancellationToken)
     {
+        const string Columns = "id, requested_by, requested_at, source, from_version, to_version, outcome, detail, duration_ms";
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, """
-            SELECT id, requested_by, requested_at, source, from_version, to_version, outcome, detail, duration_ms
-            FROM model_reloads ORDER BY requested_at DESC LIMIT @limit
-            """, [("@limit", limit)]);
+        await using var command = after is { } last
+            ? Command(connection, null, $"""
+                SELECT {Columns} FROM model_reloads
+                WHERE requested_at < @at OR (requested_at = @at AND id > @id)
+                ORDER BY requested_at DESC, id LIMIT @limit
+                """, [("@limit", limit), ("@at", Format(last.RequestedAt)), ("@id", last.Id)])
+            : Command(connection, null, $"SELECT {Columns} FROM model_reloads ORDER BY requested_at DESC, id LIMIT @limit", [("@limit", limit)]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var audits = new List<ReloadAudit>();
         while (await reader.ReadAsync(cancellationToken))

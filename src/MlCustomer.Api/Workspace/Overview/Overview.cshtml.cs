@@ -58,7 +58,7 @@ public sealed class OverviewModel(ScoreStore store, ModelHost host) : PageModel
             case ProblemHttpResult problem:
                 NoRun = problem.ProblemDetails.Title;
                 // Say what is happening: a run queued or running (e.g. the start-up run), or why the last one failed.
-                Latest = (await ScoringRunsApi.ListRuns(store, cancellationToken, limit: 1)).Value?.FirstOrDefault();
+                Latest = ((await ScoringRunsApi.ListRuns(store, context: null, cancellationToken, limit: 1)).Result as Ok<List<ScoringRunResponse>>)?.Value?.FirstOrDefault();
                 return;
         }
 

@@ -76,7 +76,8 @@ public sealed class ScoringRunsModel(
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         MayStart = (await authorization.AuthorizeAsync(User, ApiRoles.WorkspaceAdminPolicy)).Succeeded;
-        Runs = (await ScoringRunsApi.ListRuns(store, cancellationToken)).Value!;
+        // The page shows the first page of the list, as the API answers it without a cursor.
+        Runs = ((Ok<List<ScoringRunResponse>>)(await ScoringRunsApi.ListRuns(store, context: null, cancellationToken)).Result).Value!;
     }
 
     /// <summary>The drift column in words.</summary>
