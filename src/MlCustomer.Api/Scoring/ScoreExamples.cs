@@ -31,7 +31,7 @@ internal static class ScoreExamples
           "asOfDate": "2025-12-31",
           "churnHorizonDays": 180,
           "valueHorizonDays": 365,
-          "units": "churnProbability: calibrated probability (0–1) of no purchase in the 180 days after the as-of date; predictedGrossProfit: gross profit in the 365 days after the as-of date (revenue − cost of goods, returns included, before cost-to-serve), in EUR; decision.predictedProfit: predictedGrossProfit − decision.expectedCostToServe (the trailing cost-to-serve per day × 365 days), the profit after cost-to-serve that tiers, value at risk and offers use, like decision.profitLast365Days; predictedRevenue: revenue in the 365 days after the as-of date, in EUR; churn contributions are in the model's raw score units, value contributions in the predicted gross profit's units; each is how much the prediction would change had the customer fallen on the other side of the model's splits on that feature, summed over its trees: they rank what drove the prediction and do not add up to it.",
+          "units": "churnProbability: calibrated probability (0–1) of no purchase in the 180 days after the as-of date; predictedGrossProfit: gross profit in the 365 days after the as-of date (revenue − cost of goods, returns included, before cost-to-serve), in EUR; decision.predictedProfit: predictedGrossProfit − decision.expectedCostToServe (the trailing cost-to-serve per day × 365 days), the profit after cost-to-serve that tiers, value at risk and offers use, like decision.profitLast365Days; predictedRevenue: revenue in the 365 days after the as-of date, in EUR; reasons are exact additive effects (TreeSHAP): churn contributions in probability (0.05 = 5 percentage points), value contributions in EUR over the value horizon; churnExplanation.baseline + the churn contributions + churnExplanation.allOther = churnProbability, and the same for valueExplanation and predictedGrossProfit.",
           "customers": [
             {
               "customerId": "C00002",
@@ -40,8 +40,16 @@ internal static class ScoreExamples
               "segmentId": 3,
               "segmentName": "Promising",
               "predictedGrossProfit": 182.4,
-              "churnReasons": [ { "feature": "recency_days", "contribution": 0.61 }, { "feature": "purchase_days", "contribution": 0.22 } ],
-              "valueReasons": [ { "feature": "bgnbd_gamma_gamma_expectation", "contribution": 41.3 }, { "feature": "profit_last_365_days", "contribution": 28.9 } ],
+              "churnReasons": [
+                { "feature": "recency_days", "contribution": -0.0821, "value": "95", "sentence": "last purchase 95 days ago lowers churn risk by 8.2 points" },
+                { "feature": "purchase_days", "contribution": -0.0312, "value": "6", "sentence": "6 purchase days lowers churn risk by 3.1 points" }
+              ],
+              "valueReasons": [
+                { "feature": "bgnbd_gamma_gamma_expectation", "contribution": 41.3, "value": "315.2", "sentence": "a BG/NBD + Gamma-Gamma expectation of 315.20 raises predicted profit by 41.30 EUR" },
+                { "feature": "profit_last_365_days", "contribution": 28.9, "value": "150.2", "sentence": "profit 150.20 in the last 365 days raises predicted profit by 28.90 EUR" }
+              ],
+              "churnExplanation": { "baseline": 0.542, "allOther": -0.016 },
+              "valueExplanation": { "baseline": 109.0, "allOther": 3.2 },
               "warnings": [],
               "decision": {
                 "tier": "B",
