@@ -27,6 +27,9 @@ internal sealed class ApiContractOperationFilter : IOperationFilter
         new(StringComparer.Ordinal)
         {
             ["GetCustomer.id"] = ("The customer's id, as in the data files (1–200 characters).", true, null, null, false),
+            ["SearchCustomers.prefix"] = ("The start of the customer id, case-sensitive (at most 200 characters); empty or left out lists every customer.", false, null, null, false),
+            ["SearchCustomers.page"] = ("The page, from 1 (default 1).", false, "1", null, false),
+            ["SearchCustomers.pageSize"] = ("Customers per page, 1–100 (default 20).", false, "1", "100", false),
             ["EraseCustomer.id"] = ("The customer's id, as in the data files (1–200 characters).", true, null, null, false),
             ["ListScoringRuns.limit"] = ("How many runs to return, newest first (1–200; default 50).", false, "1", "200", false),
             ["GetScoringRun.id"] = ("The scoring run's id, from the Location of POST /api/v1/scoring-runs.", true, null, null, false),

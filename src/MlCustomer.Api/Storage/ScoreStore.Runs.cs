@@ -183,7 +183,8 @@ public sealed partial class ScoreStore
                 compact = new StoredCustomer(
                     customerId, runId, ParseTimestamp(reader, 1), reader.GetString(2), ParseDate(reader, 3)!.Value, churn, reader.GetString(6),
                     segmentId, segment, profit, reader.IsDBNull(9) ? null : reader.GetDouble(9), churnReasons, valueReasons,
-                    context.Decide(customerId, churn, profit, segment, reader.IsDBNull(11) ? null : (byte[])reader.GetValue(11)));
+                    context.Decide(customerId, churn, profit, segment, reader.IsDBNull(11) ? null : (byte[])reader.GetValue(11)),
+                    reader.IsDBNull(11) ? null : CompactEncoding.ReadHistory((byte[])reader.GetValue(11)));
             }
         }
 
