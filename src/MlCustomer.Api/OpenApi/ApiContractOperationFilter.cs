@@ -38,6 +38,7 @@ internal sealed class ApiContractOperationFilter : IOperationFilter
             ["GetRetentionTargets.budget"] = ("The most the offers on the list may cost in total, in the bundle's currency (above 0).", true, "0", null, true),
             ["GetRetentionTargets.offerCost"] = ("One offer cost for every customer, in the bundle's currency (above 0); left out, each action's own cost from the rules.", false, "0", null, true),
             ["GetRetentionTargets.saveRate"] = ("The share of targeted churners an offer keeps, above 0 and at most 1; left out, the rules' save rate.", false, "0", "1", true),
+            ["GetRetentionTargets.actionCost"] = ("The offer cost of one action instead of its own, as action:amount in the bundle's currency (e.g. vip-retention:40, above 0); repeat for several actions; offerCost wins over it.", false, null, null, false),
             ["GetRetentionTargets.limit"] = ("The most customers on the list (at least 1); left out, no limit but the budget.", false, "1", null, false),
             ["ScoreCsv.decisions"] = ("Whether to write the rules' decision columns (default true); false is about 3× faster.", false, null, null, false),
         };

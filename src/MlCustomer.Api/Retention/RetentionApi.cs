@@ -26,6 +26,8 @@ namespace MlCustomer.Api.Retention;
 /// <param name="LeftOut">Who was left out and why.</param>
 /// <param name="Rule">How the list was chosen, in words.</param>
 /// <param name="Targets">The list, highest expected return first.</param>
+/// <param name="OfferCosts">The offer cost used for each action with a paid offer in the loaded rules: asked for, or the action's own.</param>
+/// <param name="SpendReturnCurve">Spend and expected return down the list, from nothing to the totals (at most about 100 points).</param>
 public sealed record RetentionTargetsResponse(
     string RunId,
     DateOnly? AsOfDate,
@@ -41,7 +43,23 @@ public sealed record RetentionTargetsResponse(
     ProfitOptimalThreshold Threshold,
     LeftOutCounts LeftOut,
     string Rule,
-    IReadOnlyList<TargetResult> Targets);
+    IReadOnlyList<TargetResult> Targets,
+    IReadOnlyList<ActionOfferCost> OfferCosts,
+    IReadOnlyList<SpendReturnPoint> SpendReturnCurve);
+
+/// <summary>The offer cost a target list used for one action.</summary>
+/// <param name="Action">The action key.</param>
+/// <param name="Description">The action in words.</param>
+/// <param name="OfferCost">The cost used for each of its offers.</param>
+/// <param name="RulesOfferCost">The action's own cost in the rules.</param>
+/// <param name="Asked">Whether the cost was asked for (actionCost or offerCost) rather than the rules' own.</param>
+public sealed record ActionOfferCost(string Action, string Description, double OfferCost, double RulesOfferCost, bool Asked);
+
+/// <summary>A target list chosen from the current run, with what the surfaces show beside it.</summary>
+/// <param name="Run">The run it was chosen from.</param>
+/// <param name="List">Core's list.</param>
+/// <param name="OfferCosts">The cost used per paid action.</param>
+public sealed record TargetPlan(ScoringRun Run, RetentionTargetList List, IReadOnlyList<ActionOfferCost> OfferCosts);
 
 /// <summary>Customers not on the list, by reason.</summary>
 /// <param name="Considered">Customers with a stored decision in the run that the filters keep.</param>
@@ -108,6 +126,7 @@ public static class RetentionApi
     /// <param name="stage">Only customers in this lifecycle stage (new, active, atRisk, lapsed, churned).</param>
     /// <param name="segment">Only customers in this segment (its name).</param>
     /// <param name="action">Only customers with this recommended action key.</param>
+    /// <param name="actionCost">The offer cost of one action instead of its own, as key:amount (e.g. vip-retention:40); repeat for several actions.</param>
     /// <param name="request">The request (its Accept header chooses CSV).</param>
     /// <param name="store">Storage.</param>
     /// <param name="host">The models (for the rules' default save rate).</param>
@@ -115,14 +134,87 @@ public static class RetentionApi
     /// <param name="time">The clock.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     public static async Task<Results<Ok<RetentionTargetsResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> GetTargets(
-        double? budget, double? offerCost, double? saveRate, int? limit, string? tier, string? stage, string? segment, string? action,
+        double? budget, double? offerCost, double? saveRate, int? limit, string? tier, string? stage, string? segment, string? action, string[]? actionCost,
         HttpRequest request, ScoreStore store, ModelHost host, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(time);
+        var (plan, refused) = await PlanAsync(budget, offerCost, saveRate, limit, tier, stage, segment, action, actionCost, store, host, cancellationToken);
+        if (refused is not null)
+        {
+            return refused.Result switch
+            {
+                ValidationProblem invalid => invalid,
+                ProblemHttpResult problem => problem,
+                _ => throw new InvalidOperationException("A plan is refused with a validation problem or a problem."),
+            };
+        }
+
+        if (WantsCsv(request))
+        {
+            using var csv = new StringWriter(CultureInfo.InvariantCulture);
+            TargetListCsv.Write(csv, plan!.List);
+            await AuditExportAsync(store, plan, user, time, request.QueryString.Value);
+            return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
+        }
+
+        return TypedResults.Ok(Response(plan!));
+    }
+
+    /// <summary>The JSON form of a plan: the one mapping the API and the workspace's planner use.</summary>
+    public static RetentionTargetsResponse Response(TargetPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var (run, list) = (plan.Run, plan.List);
+        return new RetentionTargetsResponse(
+            run.Id, run.AsOfDate, run.ModelVersion, list.Budget, list.SaveRate, list.OfferCostOverride, list.Targets.Count,
+            list.Spend, list.ExpectedSavedProfit, list.ExpectedReturn, list.Roi, list.Threshold,
+            new LeftOutCounts(list.Considered, list.WithoutPaidOffer, list.WithoutPositiveReturn, list.LeftOutByBudget, list.LeftOutByLimit),
+            list.Rule,
+            list.Targets.Select(t => new TargetResult(
+                t.Customer.CustomerId, t.Customer.ChurnProbability, t.Customer.PredictedProfit, t.Customer.Action, t.OfferCost, t.ExpectedReturn,
+                WireNames.Of(t.Customer.Tier), WireNames.Of(t.Customer.PredictedTier), t.Customer.Segment, WireNames.Of(t.Customer.Stage),
+                t.Customer.ValueAtRisk, t.ExpectedSavedProfit, t.Reason, [.. t.Customer.Reasons.Select(r => r.Text)])).ToList(),
+            plan.OfferCosts,
+            RetentionTargets.SpendReturnCurve(list));
+    }
+
+    /// <summary>A target list names customers: every download is recorded (who, when, which run, how many rows, which settings).</summary>
+    public static Task AuditExportAsync(ScoreStore store, TargetPlan plan, ClaimsPrincipal user, TimeProvider time, string? settings)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(time);
+        return store.AddPersonalDataAuditAsync(new PersonalDataAudit
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            HappenedAt = time.GetUtcNow(),
+            RequestedBy = user.Identity?.Name ?? "unknown",
+            Action = PersonalDataActions.ExportTargets,
+            RunId = plan.Run.Id,
+            Rows = plan.List.Targets.Count,
+            Detail = settings,
+        }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Checks the settings and chooses the list from the current run: the plan, or why not (a validation problem naming
+    /// each field, or 404 before the first succeeded run). The API's JSON and CSV and the workspace's planner all come from here.
+    /// </summary>
+    public static async Task<(TargetPlan? Plan, Results<ValidationProblem, ProblemHttpResult>? Refused)> PlanAsync(
+        double? budget, double? offerCost, double? saveRate, int? limit, string? tier, string? stage, string? segment, string? action, string[]? actionCost,
+        ScoreStore store, ModelHost host, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(host);
+        RuleSet rules;
+        using (var lease = host.Acquire())
+        {
+            rules = lease?.Generation.Decisions.Rules ?? RuleSet.Default;
+        }
+
         var errors = new Dictionary<string, string[]>();
         if (budget is not { } b || !double.IsFinite(b) || b <= 0)
         {
@@ -171,27 +263,47 @@ public static class RetentionApi
             }
         }
 
+        var costByAction = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var asked in actionCost ?? [])
+        {
+            var colon = asked?.LastIndexOf(':') ?? -1;
+            var key = colon > 0 ? asked![..colon] : null;
+            if (key is null || !double.TryParse(asked![(colon + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
+            {
+                errors[nameof(actionCost)] = [$"actionCost '{asked}' must be action:amount, e.g. {ActionNames.VipRetention}:40."];
+            }
+            else if (!rules.Actions.TryGetValue(key, out var definition) || !definition.PaidOffer)
+            {
+                errors[nameof(actionCost)] = [$"actionCost names '{key}', which is no action with a paid offer; those are {string.Join(", ", PaidActions(rules).Select(a => a.Key))}."];
+            }
+            else if (!double.IsFinite(amount) || amount <= 0)
+            {
+                errors[nameof(actionCost)] = [$"The offer cost of {key} must be a number above 0."];
+            }
+            else
+            {
+                costByAction[key] = amount;
+            }
+        }
+
         if (errors.Count > 0)
         {
-            return TypedResults.ValidationProblem(errors, title: "Invalid target list settings");
+            return (null, TypedResults.ValidationProblem(errors, title: "Invalid target list settings"));
         }
 
         var run = await store.GetCurrentRunAsync(cancellationToken);
         if (run is null)
         {
-            return NoSucceededRun();
+            return (null, NoSucceededRun());
         }
 
-        double defaultSaveRate;
-        using (var lease = host.Acquire())
-        {
-            defaultSaveRate = lease?.Generation.Decisions.Rules.SaveRate ?? RuleSet.Default.SaveRate;
-        }
+        var defaultSaveRate = rules.SaveRate;
 
         var options = new TargetOptions
         {
             Budget = budget!.Value,
             OfferCost = offerCost,
+            OfferCostByAction = costByAction.Count == 0 ? null : costByAction,
             SaveRate = saveRate ?? defaultSaveRate,
             Limit = limit,
             AsOfDate = run.AsOfDate,
@@ -206,34 +318,15 @@ public static class RetentionApi
         var list = candidates is not null
             ? RetentionTargets.Choose(candidates, options, ids => store.GetDecisions(run, ids))
             : RetentionTargets.Choose(run.ScoreKey is null ? await store.GetLegacyDecisionsAsync(run.Id, cancellationToken) : [], options);
-        if (WantsCsv(request))
-        {
-            using var csv = new StringWriter(CultureInfo.InvariantCulture);
-            TargetListCsv.Write(csv, list);
-            // A target list names customers: every download is recorded (who, when, which run, how many rows, which settings).
-            await store.AddPersonalDataAuditAsync(new PersonalDataAudit
-            {
-                Id = Guid.NewGuid().ToString("N"),
-                HappenedAt = time.GetUtcNow(),
-                RequestedBy = user.Identity?.Name ?? "unknown",
-                Action = PersonalDataActions.ExportTargets,
-                RunId = run.Id,
-                Rows = list.Targets.Count,
-                Detail = request.QueryString.Value,
-            }, CancellationToken.None);
-            return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
-        }
-
-        return TypedResults.Ok(new RetentionTargetsResponse(
-            run.Id, run.AsOfDate, run.ModelVersion, list.Budget, list.SaveRate, list.OfferCostOverride, list.Targets.Count,
-            list.Spend, list.ExpectedSavedProfit, list.ExpectedReturn, list.Roi, list.Threshold,
-            new LeftOutCounts(list.Considered, list.WithoutPaidOffer, list.WithoutPositiveReturn, list.LeftOutByBudget, list.LeftOutByLimit),
-            list.Rule,
-            list.Targets.Select(t => new TargetResult(
-                t.Customer.CustomerId, t.Customer.ChurnProbability, t.Customer.PredictedProfit, t.Customer.Action, t.OfferCost, t.ExpectedReturn,
-                WireNames.Of(t.Customer.Tier), WireNames.Of(t.Customer.PredictedTier), t.Customer.Segment, WireNames.Of(t.Customer.Stage),
-                t.Customer.ValueAtRisk, t.ExpectedSavedProfit, t.Reason, [.. t.Customer.Reasons.Select(r => r.Text)])).ToList()));
+        var costs = PaidActions(rules)
+            .Select(a => new ActionOfferCost(a.Key, a.Value.Description, options.CostOf(a.Key, a.Value.OfferCost), a.Value.OfferCost,
+                offerCost is not null || costByAction.ContainsKey(a.Key)))
+            .ToList();
+        return (new TargetPlan(run, list, costs), null);
     }
+
+    private static IEnumerable<KeyValuePair<string, ActionDefinition>> PaidActions(RuleSet rules) =>
+        rules.Actions.Where(a => a.Value.PaidOffer).OrderBy(a => a.Key, StringComparer.Ordinal);
 
     // CSV only when the client asks for it and prefers it to JSON (no Accept, */* or application/json keep JSON).
     private static bool WantsCsv(HttpRequest request) =>
