@@ -100,7 +100,8 @@ public static class CustomersApi
         var group = api.MapGroup("/customers").WithTags("Customers").RequireAuthorization(ApiRoles.ReaderPolicy);
         group.MapGet("", SearchCustomers)
             .WithName("SearchCustomers")
-            .WithSummary("Customers of the current scoring run whose id starts with a prefix, in id order, one page at a time (the workspace's customer search)");
+            .WithSummary("Customers of the current scoring run whose id starts with a prefix, in id order, one page at a time (the workspace's customer search)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id}", GetCustomer)
             .WithName("GetCustomer")
             .WithSummary("The stored scores and decision of one customer from the current scoring run that scored them (latest as-of date, then latest finish: a backfill never replaces them); says which run")

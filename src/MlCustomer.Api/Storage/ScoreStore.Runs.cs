@@ -393,6 +393,7 @@ public sealed partial class ScoreStore
             candidates.TryRemove(runId, out _);
         }
 
+        ForgetMovements();
         return audit;
     }
 

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Api.Storage;
 
@@ -12,6 +14,10 @@ public sealed record CustomerMatch(string CustomerId, double ChurnProbability, s
 /// <summary>What the workspace's lists read: id searches and a whole run's decisions.</summary>
 public sealed partial class ScoreStore
 {
+    // Movement between two runs rebuilds both runs' decisions (~1 s per 100,000 customers): the pairs asked for lately are
+    // kept (runs never change once stored; an erasure drops them), so paging through a category's list reads memory.
+    private readonly ConcurrentDictionary<(string From, string To), Lazy<Task<TierMovementReport>>> movements = new();
+
     // Above every character a customer id can continue with: "12" ≤ id < "12" + this finds the ids that start with "12"
     // through the primary key's order (SQLite compares text bytewise; U+10FFFF is the largest UTF-8 sequence).
     private const string AfterEveryCharacter = "\U0010FFFF";
@@ -103,4 +109,32 @@ public sealed partial class ScoreStore
 
         return byId;
     }
+
+    /// <summary>
+    /// How the customers moved from run <paramref name="from"/> to run <paramref name="to"/> (Core's
+    /// <see cref="TierMovement.Compare"/> on both runs' stored decisions), computed once per pair and shared.
+    /// </summary>
+    public Task<TierMovementReport> GetMovementAsync(ScoringRun from, ScoringRun to, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        var key = (from.Id, to.Id);
+        foreach (var other in movements.Keys.Where(k => k != key).Skip(3).ToList())
+        {
+            movements.TryRemove(other, out _);
+        }
+
+        var lazy = movements.GetOrAdd(key, _ => new Lazy<Task<TierMovementReport>>(async () =>
+            TierMovement.Compare(await GetAllDecisionsAsync(from, CancellationToken.None), await GetAllDecisionsAsync(to, CancellationToken.None))));
+        var task = lazy.Value;
+        if (task.IsFaulted)
+        {
+            // A failed comparison (e.g. a run pruned meanwhile) is not kept: the next call tries again.
+            movements.TryRemove(key, out _);
+        }
+
+        return task.WaitAsync(cancellationToken);
+    }
+
+    private void ForgetMovements() => movements.Clear();
 }
