@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Security;
 using MlCustomer.Api.Storage;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Api.Customers;
 
@@ -21,6 +23,7 @@ namespace MlCustomer.Api.Customers;
 /// <param name="ValueReasons">Top value reasons.</param>
 /// <param name="Decision">The stored rule decision (tier, flags, lifecycle, action); null for bundles without tier cut-offs.</param>
 /// <param name="PredictedRevenue">Predicted revenue in the value horizon; null for bundles without a revenue model.</param>
+/// <param name="History">The customer's recent history as the rules read it at the as-of date; null for runs stored before migration 7 and bundles without decisions.</param>
 public sealed record CustomerScoresResponse(
     string CustomerId,
     string RunId,
@@ -35,7 +38,8 @@ public sealed record CustomerScoresResponse(
     IReadOnlyList<ScoreReason> ChurnReasons,
     IReadOnlyList<ScoreReason> ValueReasons,
     DecisionResult? Decision,
-    double? PredictedRevenue)
+    double? PredictedRevenue,
+    CustomerRecentHistory? History)
 {
     /// <summary>Baseline and the effect of all features not among the churn reasons; null for runs whose reasons do not add up.</summary>
     public ExplanationResult? ChurnExplanation { get; init; }
@@ -43,6 +47,47 @@ public sealed record CustomerScoresResponse(
     /// <summary>Baseline and the effect of all features not among the value reasons; null for runs whose reasons do not add up.</summary>
     public ExplanationResult? ValueExplanation { get; init; }
 }
+
+/// <summary>A customer's recent history at the run's as-of date: the facts the rules decided on.</summary>
+/// <param name="RevenueLast365Days">Revenue in the 365 days up to the as-of date.</param>
+/// <param name="GrossProfitLast365Days">Gross profit (revenue − cost of goods, discounts and returns) in those days.</param>
+/// <param name="CostToServeLast365Days">Cost-to-serve (support, complaints, service) in those days.</param>
+/// <param name="MarginRate">Gross profit ÷ revenue; null when revenue is not positive.</param>
+/// <param name="RecencyDays">Days from the last purchase to the as-of date (for a customer who never bought, days since signup).</param>
+/// <param name="PurchaseDays">Distinct days with a purchase up to the as-of date.</param>
+/// <param name="TenureDays">Days from the first event (signup or first purchase) to the as-of date.</param>
+/// <param name="MeanDaysBetweenPurchases">Mean days between purchase days; null with fewer than two.</param>
+public sealed record CustomerRecentHistory(
+    double RevenueLast365Days,
+    double GrossProfitLast365Days,
+    double CostToServeLast365Days,
+    double? MarginRate,
+    double? RecencyDays,
+    double PurchaseDays,
+    double? TenureDays,
+    double? MeanDaysBetweenPurchases);
+
+/// <summary>One page of the customers whose id starts with a prefix, in the current scoring run.</summary>
+/// <param name="RunId">The scoring run searched: the current one.</param>
+/// <param name="AsOfDate">Its as-of date.</param>
+/// <param name="Prefix">The id prefix searched (empty: every customer).</param>
+/// <param name="Page">The page number, from 1.</param>
+/// <param name="PageSize">Customers per page.</param>
+/// <param name="HasMore">Whether a next page exists.</param>
+/// <param name="Customers">The customers on this page, in id order (ordinal).</param>
+public sealed record CustomerSearchResponse(
+    string RunId, DateOnly? AsOfDate, string Prefix, int Page, int PageSize, bool HasMore, IReadOnlyList<CustomerSearchResult> Customers);
+
+/// <summary>One customer found.</summary>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="ChurnProbability">Calibrated churn probability.</param>
+/// <param name="SegmentName">Segment name; null when the bundle has no segments.</param>
+/// <param name="Tier">Profit tier now (A–D); null when the run made no decisions.</param>
+/// <param name="LifecycleStage">Lifecycle stage; null when the run made no decisions.</param>
+/// <param name="PredictedProfit">Predicted profit after cost-to-serve in the value horizon; null when the run made no decisions.</param>
+/// <param name="RecommendedAction">The recommended action key; null when the run made no decisions.</param>
+public sealed record CustomerSearchResult(
+    string CustomerId, double ChurnProbability, string? SegmentName, string? Tier, string? LifecycleStage, double? PredictedProfit, string? RecommendedAction);
 
 /// <summary>What <c>DELETE /customers/{id}</c> erased.</summary>
 /// <param name="CustomerId">The customer.</param>
@@ -60,6 +105,10 @@ public static class CustomersApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var group = api.MapGroup("/customers").WithTags("Customers").RequireAuthorization(ApiRoles.ReaderPolicy);
+        group.MapGet("", SearchCustomers)
+            .WithName("SearchCustomers")
+            .WithSummary("Customers of the current scoring run whose id starts with a prefix, in id order, one page at a time (the workspace's customer search)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id}", GetCustomer)
             .WithName("GetCustomer")
             .WithSummary("The stored scores and decision of one customer from the current scoring run that scored them (latest as-of date, then latest finish: a backfill never replaces them); says which run")
@@ -93,11 +142,62 @@ public static class CustomersApi
             ServedReasons.Churn(score.ChurnReasons),
             ServedReasons.Value(score.ValueReasons, score.Currency),
             score.Decision is { } d ? DecisionResult.From(d) : null,
-            score.PredictedRevenue)
+            score.PredictedRevenue,
+            score.History)
         {
             ChurnExplanation = ExplanationResult.From(score.ChurnTotals),
             ValueExplanation = ExplanationResult.From(score.ValueTotals),
         });
+    }
+
+    /// <summary>Most customers on one search page.</summary>
+    public const int MaxPageSize = 100;
+
+    /// <summary>One page of the customers whose id starts with <paramref name="prefix"/>, 400 for a bad page, or 404 before the first succeeded run.</summary>
+    /// <param name="prefix">The start of the customer id (case-sensitive); empty or left out lists every customer.</param>
+    /// <param name="page">The page, from 1 (default 1).</param>
+    /// <param name="pageSize">Customers per page, 1–100 (default 20).</param>
+    /// <param name="store">Storage.</param>
+    /// <param name="cancellationToken">Aborted request.</param>
+    public static async Task<Results<Ok<CustomerSearchResponse>, ValidationProblem, ProblemHttpResult>> SearchCustomers(
+        string? prefix, int? page, int? pageSize, ScoreStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var errors = new Dictionary<string, string[]>();
+        if (page is < 1)
+        {
+            errors[nameof(page)] = ["page must be at least 1."];
+        }
+
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            errors[nameof(pageSize)] = [$"pageSize must be between 1 and {MaxPageSize}."];
+        }
+
+        if (prefix is { Length: > 200 })
+        {
+            errors[nameof(prefix)] = ["prefix must be at most 200 characters (the longest customer id)."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid customer search");
+        }
+
+        var run = await store.GetCurrentRunAsync(cancellationToken);
+        if (run is null)
+        {
+            return Retention.RetentionApi.NoSucceededRun();
+        }
+
+        var (number, size) = (page ?? 1, pageSize ?? 20);
+        // One more than the page tells whether a next page exists without counting every match.
+        var found = await store.SearchCustomersAsync(run, prefix ?? "", (int)Math.Min(int.MaxValue, ((long)number - 1) * size), size + 1, cancellationToken);
+        return TypedResults.Ok(new CustomerSearchResponse(
+            run.Id, run.AsOfDate, prefix ?? "", number, size, found.Count > size,
+            [.. found.Take(size).Select(c => new CustomerSearchResult(
+                c.CustomerId, c.ChurnProbability, c.SegmentName, c.Decision is { } d ? WireNames.Of(d.Tier) : null,
+                c.Decision is { } s ? WireNames.Of(s.Stage) : null, c.Decision?.PredictedProfit, c.Decision?.Action))]));
     }
 
     /// <summary>Erases the customer from every run and audits it; 404 (also audited) when nothing was stored about them.</summary>

@@ -7,6 +7,7 @@ using MlCustomer.Api.Customers;
 using MlCustomer.Api.Errors;
 using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
+using MlCustomer.Api.Movement;
 using MlCustomer.Api.OpenApi;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.ScoringRuns;
@@ -170,6 +171,7 @@ public static class MlCustomerApiExtensions
         // The views over stored decisions answer 404 until a scoring run has succeeded (RetentionApi.NoSucceededRun).
         api.MapRetentionApi().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapTiersApi().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapMovementApi();
         return app;
     }
 

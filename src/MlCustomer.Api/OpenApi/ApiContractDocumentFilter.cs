@@ -63,6 +63,7 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
         ["Segments"] = "The active bundle's customer segments with their names and profiles.",
         ["Retention"] = "Whom to give a retention offer within a budget, from the latest succeeded scoring run.",
         ["Tiers"] = "The customer pyramid (profit tiers A–D) from the latest succeeded scoring run.",
+        ["Movement"] = "How customers moved between two stored scoring runs: the tier migration matrix and the movement categories with their customers.",
     };
 
     public void Apply(OpenApiDocument swaggerDoc, DocumentFilterContext context)

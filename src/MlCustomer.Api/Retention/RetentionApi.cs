@@ -28,6 +28,8 @@ namespace MlCustomer.Api.Retention;
 /// <param name="Rule">How the list was chosen, in words.</param>
 /// <param name="Targets">The list, highest expected return first (ties by customer id): all of it, or the page asked for with pageSize and cursor.</param>
 /// <param name="NextCursor">The cursor of the next page (also in the Link header, rel="next"); null on the last page and when the list is not paged.</param>
+/// <param name="OfferCosts">The offer cost used for each action with a paid offer in the loaded rules: asked for, or the action's own.</param>
+/// <param name="SpendReturnCurve">Spend and expected return down the list, from nothing to the totals (at most about 100 points).</param>
 public sealed record RetentionTargetsResponse(
     string RunId,
     DateOnly? AsOfDate,
@@ -44,7 +46,23 @@ public sealed record RetentionTargetsResponse(
     LeftOutCounts LeftOut,
     string Rule,
     IReadOnlyList<TargetResult> Targets,
-    string? NextCursor);
+    string? NextCursor,
+    IReadOnlyList<ActionOfferCost> OfferCosts,
+    IReadOnlyList<SpendReturnPoint> SpendReturnCurve);
+
+/// <summary>The offer cost a target list used for one action.</summary>
+/// <param name="Action">The action key.</param>
+/// <param name="Description">The action in words.</param>
+/// <param name="OfferCost">The cost used for each of its offers.</param>
+/// <param name="RulesOfferCost">The action's own cost in the rules.</param>
+/// <param name="Asked">Whether the cost was asked for (actionCost or offerCost) rather than the rules' own.</param>
+public sealed record ActionOfferCost(string Action, string Description, double OfferCost, double RulesOfferCost, bool Asked);
+
+/// <summary>A target list chosen from the current run, with what the surfaces show beside it.</summary>
+/// <param name="Run">The run it was chosen from.</param>
+/// <param name="List">Core's list.</param>
+/// <param name="OfferCosts">The cost used per paid action.</param>
+public sealed record TargetPlan(ScoringRun Run, RetentionTargetList List, IReadOnlyList<ActionOfferCost> OfferCosts);
 
 /// <summary>Customers not on the list, by reason.</summary>
 /// <param name="Considered">Customers with a stored decision in the run that the filters keep.</param>
@@ -112,6 +130,7 @@ public static class RetentionApi
     /// <param name="stage">Only customers in this lifecycle stage (new, active, atRisk, lapsed, churned).</param>
     /// <param name="segment">Only customers in this segment (its name).</param>
     /// <param name="action">Only customers with this recommended action key.</param>
+    /// <param name="actionCost">The offer cost of one action instead of its own, as key:amount (e.g. vip-retention:40); repeat for several actions.</param>
     /// <param name="pageSize">Customers per page of the JSON list; left out, the whole list in one answer.</param>
     /// <param name="cursor">Where the page starts: the previous page's nextCursor.</param>
     /// <param name="request">The request (its Accept header chooses CSV).</param>
@@ -121,14 +140,147 @@ public static class RetentionApi
     /// <param name="time">The clock.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     public static async Task<Results<Ok<RetentionTargetsResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> GetTargets(
-        double? budget, double? offerCost, double? saveRate, int? limit, string? tier, string? stage, string? segment, string? action,
-        int? pageSize, string? cursor, HttpRequest request, ScoreStore store, ModelHost host, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+        double? budget, double? offerCost, double? saveRate, int? limit, string? tier, string? stage, string? segment, string? action, string[]? actionCost,
+        int? pageSize, string? cursor, HttpRequest request, ScoreStore store, ModelHost host, ClaimsPrincipal user, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(time);
+        var pagingErrors = new Dictionary<string, string[]>();
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            pagingErrors[nameof(pageSize)] = [$"pageSize must be 1 to {MaxPageSize:N0}; leave it out for the whole list."];
+        }
+
+        var wantsCsv = WantsCsv(request);
+        if (wantsCsv && (pageSize is not null || cursor is not null))
+        {
+            pagingErrors[pageSize is not null ? nameof(pageSize) : nameof(cursor)] = ["The CSV download is always the whole list: page only the JSON list."];
+        }
+
+        if (pagingErrors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(pagingErrors, title: "Invalid target list settings");
+        }
+
+        var (plan, refused) = await PlanAsync(budget, offerCost, saveRate, limit, tier, stage, segment, action, actionCost, store, host, cancellationToken);
+        if (refused is not null)
+        {
+            return refused.Result switch
+            {
+                ValidationProblem invalid => invalid,
+                ProblemHttpResult problem => problem,
+                _ => throw new InvalidOperationException("A plan is refused with a validation problem or a problem."),
+            };
+        }
+
+        if (wantsCsv)
+        {
+            using var csv = new StringWriter(CultureInfo.InvariantCulture);
+            TargetListCsv.Write(csv, plan!.List);
+            await AuditExportAsync(store, plan, user, time, request.QueryString.Value);
+            return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
+        }
+
+        // A cursor holds the run, the settings and where the next page starts: the list is chosen again for every page
+        // (the same run and settings give the same list, in one total order), so a page never repeats or skips a
+        // customer; a cursor from another run or other settings is refused rather than mixing two lists.
+        var run = plan!.Run;
+        var settings = Settings(request);
+        var offset = 0;
+        if (cursor is not null)
+        {
+            if (Paging.Decode(cursor, 3) is not [var cursorRun, var cursorOffset, var cursorSettings]
+                || !int.TryParse(cursorOffset, NumberStyles.None, CultureInfo.InvariantCulture, out offset)
+                || cursorSettings != settings)
+            {
+                return TypedResults.ValidationProblem(Paging.BadCursor("was not handed out for these settings"), title: "Invalid cursor");
+            }
+
+            if (cursorRun != run.Id)
+            {
+                return TypedResults.ValidationProblem(
+                    Paging.BadCursor($"belongs to scoring run {cursorRun}, but the current run is now {run.Id}"), title: "Invalid cursor");
+            }
+        }
+
+        string? nextCursor = null;
+        if (pageSize is { } size && offset + size < plan.List.Targets.Count)
+        {
+            nextCursor = Paging.Encode(run.Id, (offset + size).ToString(CultureInfo.InvariantCulture), settings);
+            Paging.SetNextLink(request.HttpContext, nextCursor);
+        }
+
+        return TypedResults.Ok(Response(plan, offset, pageSize, nextCursor));
+    }
+
+    /// <summary>The largest page of the JSON list.</summary>
+    public const int MaxPageSize = 10_000;
+
+    // The settings that choose the list, in one spelling, so that a cursor only continues the list it came from.
+    private static string Settings(HttpRequest request) => string.Join('&', request.Query
+        .Where(q => !q.Key.Equals("pageSize", StringComparison.OrdinalIgnoreCase) && !q.Key.Equals(Paging.CursorParameter, StringComparison.OrdinalIgnoreCase))
+        .OrderBy(q => q.Key, StringComparer.OrdinalIgnoreCase)
+        .Select(q => $"{q.Key.ToLowerInvariant()}={q.Value}"));
+
+    /// <summary>
+    /// The JSON form of a plan, or of the page of its list from <paramref name="offset"/> (<paramref name="pageSize"/>
+    /// customers; null: the rest): the one mapping the API and the workspace's planner use. Totals describe the whole list.
+    /// </summary>
+    public static RetentionTargetsResponse Response(TargetPlan plan, int offset = 0, int? pageSize = null, string? nextCursor = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var (run, list) = (plan.Run, plan.List);
+        return new RetentionTargetsResponse(
+            run.Id, run.AsOfDate, run.ModelVersion, list.Budget, list.SaveRate, list.OfferCostOverride, list.Targets.Count,
+            list.Spend, list.ExpectedSavedProfit, list.ExpectedReturn, list.Roi, list.Threshold,
+            new LeftOutCounts(list.Considered, list.WithoutPaidOffer, list.WithoutPositiveReturn, list.LeftOutByBudget, list.LeftOutByLimit),
+            list.Rule,
+            list.Targets.Skip(offset).Take(pageSize ?? int.MaxValue).Select(t => new TargetResult(
+                t.Customer.CustomerId, t.Customer.ChurnProbability, t.Customer.PredictedProfit, t.Customer.Action, t.OfferCost, t.ExpectedReturn,
+                WireNames.Of(t.Customer.Tier), WireNames.Of(t.Customer.PredictedTier), t.Customer.Segment, WireNames.Of(t.Customer.Stage),
+                t.Customer.ValueAtRisk, t.ExpectedSavedProfit, t.Reason, [.. t.Customer.Reasons.Select(r => r.Text)])).ToList(),
+            nextCursor,
+            plan.OfferCosts,
+            RetentionTargets.SpendReturnCurve(list));
+    }
+
+    /// <summary>A target list names customers: every download is recorded (who, when, which run, how many rows, which settings).</summary>
+    public static Task AuditExportAsync(ScoreStore store, TargetPlan plan, ClaimsPrincipal user, TimeProvider time, string? settings)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(time);
+        return store.AddPersonalDataAuditAsync(new PersonalDataAudit
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            HappenedAt = time.GetUtcNow(),
+            RequestedBy = user.Identity?.Name ?? "unknown",
+            Action = PersonalDataActions.ExportTargets,
+            RunId = plan.Run.Id,
+            Rows = plan.List.Targets.Count,
+            Detail = settings,
+        }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Checks the settings and chooses the list from the current run: the plan, or why not (a validation problem naming
+    /// each field, or 404 before the first succeeded run). The API's JSON and CSV and the workspace's planner all come from here.
+    /// </summary>
+    public static async Task<(TargetPlan? Plan, Results<ValidationProblem, ProblemHttpResult>? Refused)> PlanAsync(
+        double? budget, double? offerCost, double? saveRate, int? limit, string? tier, string? stage, string? segment, string? action, string[]? actionCost,
+        ScoreStore store, ModelHost host, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(host);
+        RuleSet rules;
+        using (var lease = host.Acquire())
+        {
+            rules = lease?.Generation.Decisions.Rules ?? RuleSet.Default;
+        }
+
         var errors = new Dictionary<string, string[]>();
         if (budget is not { } b || !double.IsFinite(b) || b <= 0)
         {
@@ -177,59 +329,47 @@ public static class RetentionApi
             }
         }
 
-        if (pageSize is < 1 or > MaxPageSize)
+        var costByAction = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var asked in actionCost ?? [])
         {
-            errors[nameof(pageSize)] = [$"pageSize must be 1 to {MaxPageSize:N0}; leave it out for the whole list."];
-        }
-
-        var wantsCsv = WantsCsv(request);
-        if (wantsCsv && (pageSize is not null || cursor is not null))
-        {
-            errors[pageSize is not null ? nameof(pageSize) : nameof(cursor)] = ["The CSV download is always the whole list: page only the JSON list."];
+            var colon = asked?.LastIndexOf(':') ?? -1;
+            var key = colon > 0 ? asked![..colon] : null;
+            if (key is null || !double.TryParse(asked![(colon + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
+            {
+                errors[nameof(actionCost)] = [$"actionCost '{asked}' must be action:amount, e.g. {ActionNames.VipRetention}:40."];
+            }
+            else if (!rules.Actions.TryGetValue(key, out var definition) || !definition.PaidOffer)
+            {
+                errors[nameof(actionCost)] = [$"actionCost names '{key}', which is no action with a paid offer; those are {string.Join(", ", PaidActions(rules).Select(a => a.Key))}."];
+            }
+            else if (!double.IsFinite(amount) || amount <= 0)
+            {
+                errors[nameof(actionCost)] = [$"The offer cost of {key} must be a number above 0."];
+            }
+            else
+            {
+                costByAction[key] = amount;
+            }
         }
 
         if (errors.Count > 0)
         {
-            return TypedResults.ValidationProblem(errors, title: "Invalid target list settings");
+            return (null, TypedResults.ValidationProblem(errors, title: "Invalid target list settings"));
         }
 
         var run = await store.GetCurrentRunAsync(cancellationToken);
         if (run is null)
         {
-            return NoSucceededRun();
+            return (null, NoSucceededRun());
         }
 
-        // A cursor holds the run, the settings and where the next page starts: the list is chosen again for every page
-        // (the same run and settings give the same list, in one total order), so a page never repeats or skips a
-        // customer; a cursor from another run or other settings is refused rather than mixing two lists.
-        var settings = Settings(request);
-        var offset = 0;
-        if (cursor is not null)
-        {
-            if (Paging.Decode(cursor, 3) is not [var cursorRun, var cursorOffset, var cursorSettings]
-                || !int.TryParse(cursorOffset, NumberStyles.None, CultureInfo.InvariantCulture, out offset)
-                || cursorSettings != settings)
-            {
-                return TypedResults.ValidationProblem(Paging.BadCursor("was not handed out for these settings"), title: "Invalid cursor");
-            }
-
-            if (cursorRun != run.Id)
-            {
-                return TypedResults.ValidationProblem(
-                    Paging.BadCursor($"belongs to scoring run {cursorRun}, but the current run is now {run.Id}"), title: "Invalid cursor");
-            }
-        }
-
-        double defaultSaveRate;
-        using (var lease = host.Acquire())
-        {
-            defaultSaveRate = lease?.Generation.Decisions.Rules.SaveRate ?? RuleSet.Default.SaveRate;
-        }
+        var defaultSaveRate = rules.SaveRate;
 
         var options = new TargetOptions
         {
             Budget = budget!.Value,
             OfferCost = offerCost,
+            OfferCostByAction = costByAction.Count == 0 ? null : costByAction,
             SaveRate = saveRate ?? defaultSaveRate,
             Limit = limit,
             AsOfDate = run.AsOfDate,
@@ -244,52 +384,15 @@ public static class RetentionApi
         var list = candidates is not null
             ? RetentionTargets.Choose(candidates, options, ids => store.GetDecisions(run, ids))
             : RetentionTargets.Choose(run.ScoreKey is null ? await store.GetLegacyDecisionsAsync(run.Id, cancellationToken) : [], options);
-        if (wantsCsv)
-        {
-            using var csv = new StringWriter(CultureInfo.InvariantCulture);
-            TargetListCsv.Write(csv, list);
-            // A target list names customers: every download is recorded (who, when, which run, how many rows, which settings).
-            await store.AddPersonalDataAuditAsync(new PersonalDataAudit
-            {
-                Id = Guid.NewGuid().ToString("N"),
-                HappenedAt = time.GetUtcNow(),
-                RequestedBy = user.Identity?.Name ?? "unknown",
-                Action = PersonalDataActions.ExportTargets,
-                RunId = run.Id,
-                Rows = list.Targets.Count,
-                Detail = request.QueryString.Value,
-            }, CancellationToken.None);
-            return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
-        }
-
-        var page = list.Targets.Skip(offset).Take(pageSize ?? int.MaxValue).ToList();
-        string? nextCursor = null;
-        if (pageSize is { } size && offset + size < list.Targets.Count)
-        {
-            nextCursor = Paging.Encode(run.Id, (offset + size).ToString(CultureInfo.InvariantCulture), settings);
-            Paging.SetNextLink(request.HttpContext, nextCursor);
-        }
-
-        return TypedResults.Ok(new RetentionTargetsResponse(
-            run.Id, run.AsOfDate, run.ModelVersion, list.Budget, list.SaveRate, list.OfferCostOverride, list.Targets.Count,
-            list.Spend, list.ExpectedSavedProfit, list.ExpectedReturn, list.Roi, list.Threshold,
-            new LeftOutCounts(list.Considered, list.WithoutPaidOffer, list.WithoutPositiveReturn, list.LeftOutByBudget, list.LeftOutByLimit),
-            list.Rule,
-            page.Select(t => new TargetResult(
-                t.Customer.CustomerId, t.Customer.ChurnProbability, t.Customer.PredictedProfit, t.Customer.Action, t.OfferCost, t.ExpectedReturn,
-                WireNames.Of(t.Customer.Tier), WireNames.Of(t.Customer.PredictedTier), t.Customer.Segment, WireNames.Of(t.Customer.Stage),
-                t.Customer.ValueAtRisk, t.ExpectedSavedProfit, t.Reason, [.. t.Customer.Reasons.Select(r => r.Text)])).ToList(),
-            nextCursor));
+        var costs = PaidActions(rules)
+            .Select(a => new ActionOfferCost(a.Key, a.Value.Description, options.CostOf(a.Key, a.Value.OfferCost), a.Value.OfferCost,
+                offerCost is not null || costByAction.ContainsKey(a.Key)))
+            .ToList();
+        return (new TargetPlan(run, list, costs), null);
     }
 
-    /// <summary>The largest page of the JSON list.</summary>
-    public const int MaxPageSize = 10_000;
-
-    // The settings that choose the list, in one spelling, so that a cursor only continues the list it came from.
-    private static string Settings(HttpRequest request) => string.Join('&', request.Query
-        .Where(q => !q.Key.Equals("pageSize", StringComparison.OrdinalIgnoreCase) && !q.Key.Equals(Paging.CursorParameter, StringComparison.OrdinalIgnoreCase))
-        .OrderBy(q => q.Key, StringComparer.OrdinalIgnoreCase)
-        .Select(q => $"{q.Key.ToLowerInvariant()}={q.Value}"));
+    private static IEnumerable<KeyValuePair<string, ActionDefinition>> PaidActions(RuleSet rules) =>
+        rules.Actions.Where(a => a.Value.PaidOffer).OrderBy(a => a.Key, StringComparer.Ordinal);
 
     // CSV only when the client asks for it and prefers it to JSON (no Accept, */* or application/json keep JSON).
     private static bool WantsCsv(HttpRequest request) =>

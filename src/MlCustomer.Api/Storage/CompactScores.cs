@@ -116,10 +116,11 @@ public readonly record struct CompactScore(
 /// <param name="ChurnReasons">Top churn reasons.</param>
 /// <param name="ValueReasons">Top value reasons.</param>
 /// <param name="Decision">The rule decision, if the run made one.</param>
+/// <param name="History">The recent history the rules read (the stored facts); null for runs stored before migration 7 and runs without decisions.</param>
 public sealed record StoredCustomer(
     string CustomerId, string RunId, DateTimeOffset? ScoredAt, string ModelVersion, DateOnly AsOfDate, double ChurnProbability, string RiskBand,
     int? SegmentId, string? SegmentName, double? PredictedGrossProfit, double? PredictedRevenue, IReadOnlyList<Reason> ChurnReasons,
-    IReadOnlyList<Reason> ValueReasons, CustomerDecision? Decision)
+    IReadOnlyList<Reason> ValueReasons, CustomerDecision? Decision, Customers.CustomerRecentHistory? History = null)
 {
     /// <summary>The currency amounts are in.</summary>
     public string Currency { get; init; } = Currencies.Unknown;
@@ -256,6 +257,17 @@ public static class CompactEncoding
         }
 
         return values;
+    }
+
+    /// <summary>The stored facts as the customer card's recent history (a NaN, e.g. the margin of a customer without revenue, reads as null).</summary>
+    public static Customers.CustomerRecentHistory ReadHistory(byte[] bytes)
+    {
+        var f = ReadFacts(bytes);
+        return new Customers.CustomerRecentHistory(
+            RevenueLast365Days: f[2], GrossProfitLast365Days: f[0], CostToServeLast365Days: f[1], MarginRate: Finite(f[3]), RecencyDays: Finite(f[4]),
+            PurchaseDays: f[7], TenureDays: Finite(f[6]), MeanDaysBetweenPurchases: Finite(f[5]));
+
+        static double? Finite(double value) => double.IsFinite(value) ? value : null;
     }
 
     /// <summary>A run's target candidates as one blob.</summary>

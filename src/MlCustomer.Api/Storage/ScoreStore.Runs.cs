@@ -184,7 +184,8 @@ public sealed partial class ScoreStore
                 compact = new StoredCustomer(
                     customerId, runId, ParseTimestamp(reader, 1), reader.GetString(2), ParseDate(reader, 3)!.Value, churn, reader.GetString(6),
                     segmentId, segment, profit, reader.IsDBNull(9) ? null : reader.GetDouble(9), churnReasons, valueReasons,
-                    context.Decide(customerId, churn, profit, segment, reader.IsDBNull(11) ? null : (byte[])reader.GetValue(11)))
+                    context.Decide(customerId, churn, profit, segment, reader.IsDBNull(11) ? null : (byte[])reader.GetValue(11)),
+                    reader.IsDBNull(11) ? null : CompactEncoding.ReadHistory((byte[])reader.GetValue(11)))
                 {
                     Currency = context.Currency ?? Currencies.Unknown,
                     ChurnTotals = StoredCustomer.Totals(context.ChurnBaseline, churn, churnReasons),
@@ -398,6 +399,7 @@ public sealed partial class ScoreStore
             candidates.TryRemove(runId, out _);
         }
 
+        ForgetMovements();
         return audit;
     }
 

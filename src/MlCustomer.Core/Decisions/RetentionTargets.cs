@@ -11,6 +11,12 @@ public sealed record TargetOptions
     /// <summary>One cost for every offer, overriding each action's own offer cost; null keeps the actions' costs.</summary>
     public double? OfferCost { get; init; }
 
+    /// <summary>
+    /// The offer cost of some actions (by action key), overriding those actions' own costs; actions not named keep theirs.
+    /// <see cref="OfferCost"/>, when given, wins over both. Null keeps every action's own cost.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? OfferCostByAction { get; init; }
+
     /// <summary>Share of targeted churners an offer keeps (default: the default rules' save rate).</summary>
     public double SaveRate { get; init; } = RuleSet.Default.SaveRate;
 
@@ -30,6 +36,10 @@ public sealed record TargetOptions
         return new TargetOptions { Budget = budget, SaveRate = rules.SaveRate };
     }
 
+    /// <summary>The offer cost used for a customer whose action is <paramref name="action"/> and whose own offer cost is <paramref name="ownCost"/>.</summary>
+    public double CostOf(string action, double ownCost) =>
+        OfferCost ?? (OfferCostByAction is { } byAction && byAction.TryGetValue(action, out var cost) ? cost : ownCost);
+
     internal void Check()
     {
         if (!double.IsFinite(Budget) || Budget < 0)
@@ -40,6 +50,14 @@ public sealed record TargetOptions
         if (OfferCost is { } cost && (!double.IsFinite(cost) || cost <= 0))
         {
             throw new ArgumentException($"OfferCost is {cost}; an offer must cost more than 0.");
+        }
+
+        foreach (var (action, actionCost) in OfferCostByAction ?? new Dictionary<string, double>())
+        {
+            if (!double.IsFinite(actionCost) || actionCost <= 0)
+            {
+                throw new ArgumentException($"The offer cost of action '{action}' is {actionCost}; an offer must cost more than 0.");
+            }
         }
 
         if (!(SaveRate is >= 0 and <= 1))
@@ -140,6 +158,13 @@ public sealed record RetentionTargetList(
         $"expected return {Show.Amount(ExpectedReturn)}; ROI {(Roi is { } roi ? Show.Percent(roi) : "undefined (nothing spent)")}; {Threshold.Description}";
 }
 
+/// <summary>The list's totals after its first <paramref name="Customers"/> customers, highest expected return first.</summary>
+/// <param name="Customers">Customers from the top of the list.</param>
+/// <param name="Spend">Their offer costs.</param>
+/// <param name="ExpectedSavedProfit">Their expected saved profit.</param>
+/// <param name="ExpectedReturn">Expected saved profit − spend.</param>
+public sealed record SpendReturnPoint(int Customers, double Spend, double ExpectedSavedProfit, double ExpectedReturn);
+
 /// <summary>Chooses whom to give a retention offer within a budget.</summary>
 /// <remarks>
 /// <para>Expected return of an offer = churn probability × save rate × max(predicted profit, 0) − offer cost.
@@ -193,7 +218,7 @@ public static partial class RetentionTargets
                 continue;
             }
 
-            var offer = Case(customer, options.OfferCost);
+            var offer = Case(customer, options.CostOf(customer.Action, customer.OfferCost));
             paid.Add(offer);
             if (OfferEconomics.ExpectedReturn(offer, options.SaveRate) <= 0)
             {
@@ -226,6 +251,31 @@ public static partial class RetentionTargets
             byLimit,
             OfferEconomics.BestThreshold(paid, options.SaveRate, Basis(paid.Count, options)),
             Rule);
+    }
+
+    /// <summary>
+    /// How the expected return grows with the spend down the list: from nothing to the list's totals, a point every
+    /// ⌈n ÷ <paramref name="maxPoints"/>⌉ customers and always the last (so the curve ends at the totals). Each offer
+    /// on the list adds its expected return, highest first, so the curve rises and flattens.
+    /// </summary>
+    public static IReadOnlyList<SpendReturnPoint> SpendReturnCurve(RetentionTargetList list, int maxPoints = 100)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPoints, 1);
+        var step = Math.Max(1, (int)Math.Ceiling(list.Targets.Count / (double)maxPoints));
+        var points = new List<SpendReturnPoint>(Math.Min(list.Targets.Count, maxPoints) + 2) { new(0, 0, 0, 0) };
+        var (spend, saved) = (0.0, 0.0);
+        for (var i = 0; i < list.Targets.Count; i++)
+        {
+            spend += list.Targets[i].OfferCost;
+            saved += list.Targets[i].ExpectedSavedProfit;
+            if ((i + 1) % step == 0 || i == list.Targets.Count - 1)
+            {
+                points.Add(new SpendReturnPoint(i + 1, spend, saved, saved - spend));
+            }
+        }
+
+        return points;
     }
 
     internal static readonly Comparison<RetentionTarget> ReturnOrder = (x, y) =>
@@ -278,7 +328,9 @@ public static partial class RetentionTargets
 
     internal static string Basis(int paidOffers, TargetOptions options) =>
         $"{paidOffers:N0} customers with a paid offer{(options.Filter?.Describe() is { Length: > 0 } only ? $" ({only})" : "")}{(options.AsOfDate is { } date ? $" at {date:yyyy-MM-dd}" : "")}, their predicted churn and profit, " +
-        (options.OfferCost is { } cost ? $"offer cost {Show.Amount(cost)} each" : "each action's own offer cost");
+        (options.OfferCost is { } cost ? $"offer cost {Show.Amount(cost)} each"
+            : options.OfferCostByAction is { Count: > 0 } byAction ? $"offer cost {string.Join(", ", byAction.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{Show.Amount(a.Value)} for {a.Key}"))}, each other action's own"
+            : "each action's own offer cost");
 
     internal static RetentionTarget Target(CustomerDecision customer, OfferCase offer, double saveRate)
     {

@@ -263,6 +263,8 @@ public static partial class RetentionTargets
         var index = ArrayPool<int>.Shared.Rent(Math.Max(all.Length, 1));
         var returns = ArrayPool<double>.Shared.Rent(Math.Max(all.Length, 1));
         var runStarts = new int[candidates.Runs + 1];
+        // The cost each action's offers carry in this list (the one cost asked, the action's asked cost, or null: each candidate's own).
+        var actionCosts = candidates.Actions.Select(a => options.OfferCost ?? (options.OfferCostByAction?.TryGetValue(a, out var c) == true ? c : (double?)null)).ToArray();
         try
         {
             var (paid, withoutReturn, n) = (0, 0, 0);
@@ -277,7 +279,7 @@ public static partial class RetentionTargets
                     }
 
                     paid++;
-                    var expected = OfferEconomics.ExpectedReturn(Case(all[i], options.OfferCost), saveRate);
+                    var expected = OfferEconomics.ExpectedReturn(Case(all[i], actionCosts[all[i].Action]), saveRate);
                     if (expected <= 0)
                     {
                         withoutReturn++;
@@ -293,8 +295,8 @@ public static partial class RetentionTargets
 
             runStarts[^1] = n;
             considered += paid;
-            var byRatio = Merge(all, index, returns, runStarts, options, byRatio: true);
-            var byReturn = Merge(all, index, returns, runStarts, options, byRatio: false);
+            var byRatio = Merge(all, index, returns, runStarts, options, actionCosts, byRatio: true);
+            var byReturn = Merge(all, index, returns, runStarts, options, actionCosts, byRatio: false);
             var (chosen, spend, byBudget, byLimit, _) = byReturn.Total > byRatio.Total ? byReturn : byRatio;
 
             var ids = chosen.Select(c => all[c].CustomerId).ToList();
@@ -304,11 +306,11 @@ public static partial class RetentionTargets
                 throw new ArgumentException("decisionsOf must return one decision per customer asked, in the order asked.", nameof(decisionsOf));
             }
 
-            var targets = decisions.Select(d => Target(d, Case(d, options.OfferCost), saveRate)).ToList();
+            var targets = decisions.Select(d => Target(d, Case(d, options.CostOf(d.Action, d.OfferCost)), saveRate)).ToList();
             targets.Sort(ReturnOrder);
             var savedTotal = targets.Sum(t => t.ExpectedSavedProfit);
             var threshold = OfferEconomics.BestThreshold(
-                paid, ThresholdCases(candidates, filter, options.OfferCost, paid), saveRate, Basis(paid, options));
+                paid, ThresholdCases(candidates, filter, actionCosts, paid), saveRate, Basis(paid, options));
             return new RetentionTargetList(
                 targets, options.Budget, saveRate, options.OfferCost, spend, savedTotal, savedTotal - spend,
                 spend > 0 ? (savedTotal - spend) / spend : null, considered, withoutPaidOffer, withoutReturn, byBudget, byLimit, threshold, Rule);
@@ -324,12 +326,12 @@ public static partial class RetentionTargets
         new(c.ChurnProbability, c.ChurnProbability, c.PredictedProfit, offerCostOverride ?? c.OfferCost);
 
     // The candidates in churn order that the filter keeps, as offer cases (a filtered walk, no copy of the list).
-    private static Func<int, OfferCase> ThresholdCases(TargetCandidates candidates, TargetFilter? filter, double? offerCost, int count)
+    private static Func<int, OfferCase> ThresholdCases(TargetCandidates candidates, TargetFilter? filter, double?[] actionCosts, int count)
     {
         var cases = candidates.ByChurnCases;
         if (filter is null)
         {
-            return i => Case(cases[i], offerCost);
+            return i => Case(cases[i], actionCosts[cases[i].Action]);
         }
 
         var kept = new int[count];
@@ -342,7 +344,7 @@ public static partial class RetentionTargets
             }
         }
 
-        return i => Case(cases[kept[i]], offerCost);
+        return i => Case(cases[kept[i]], actionCosts[cases[kept[i]].Action]);
     }
 
     private static OfferCase Case(in TargetCandidates.ChurnOrdered c, double? offerCostOverride) =>
@@ -374,7 +376,7 @@ public static partial class RetentionTargets
 
     /// <summary>One greedy pass (by expected return per unit of offer cost, or by expected return) as a merge of the runs.</summary>
     private static (List<int> Chosen, double Spend, int ByBudget, int ByLimit, double Total) Merge(
-        TargetCandidate[] all, int[] index, double[] returns, int[] runStarts, TargetOptions options, bool byRatio)
+        TargetCandidate[] all, int[] index, double[] returns, int[] runStarts, TargetOptions options, double?[] actionCosts, bool byRatio)
     {
         var runs = runStarts.Length - 1;
         var heads = new int[runs];
@@ -405,7 +407,7 @@ public static partial class RetentionTargets
                 for (var a = 0; a < runs; a++)
                 {
                     var left = runStarts[a + 1] - heads[a];
-                    if (left > 0 && spend + (options.OfferCost ?? all[index[heads[a]]].OfferCost) > options.Budget)
+                    if (left > 0 && spend + (CostAt(heads[a])) > options.Budget)
                     {
                         byBudget += left;
                     }
@@ -419,7 +421,7 @@ public static partial class RetentionTargets
             }
 
             var at = heads[best]++;
-            var cost = options.OfferCost ?? all[index[at]].OfferCost;
+            var cost = CostAt(at);
             if (spend + cost > options.Budget)
             {
                 byBudget++;
@@ -447,7 +449,7 @@ public static partial class RetentionTargets
 
             for (var a = 0; a < runs; a++)
             {
-                if (heads[a] < runStarts[a + 1] && spend + (options.OfferCost ?? all[index[heads[a]]].OfferCost) <= options.Budget)
+                if (heads[a] < runStarts[a + 1] && spend + (CostAt(heads[a])) <= options.Budget)
                 {
                     return false;
                 }
@@ -456,13 +458,15 @@ public static partial class RetentionTargets
             return true;
         }
 
+        double CostAt(int at) => actionCosts[all[index[at]].Action] ?? all[index[at]].OfferCost;
+
         // The pass's comparison (RatioOrder or ReturnOrder) on two runs' heads.
         bool First(int x, int y)
         {
             if (byRatio)
             {
-                var ratioX = returns[x] / (options.OfferCost ?? all[index[x]].OfferCost);
-                var ratioY = returns[y] / (options.OfferCost ?? all[index[y]].OfferCost);
+                var ratioX = returns[x] / CostAt(x);
+                var ratioY = returns[y] / CostAt(y);
                 if (ratioX != ratioY)
                 {
                     return ratioX > ratioY;

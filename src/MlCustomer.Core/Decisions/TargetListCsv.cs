@@ -22,7 +22,17 @@ public static class TargetListCsv
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(list);
-        writer.Write(string.Join(',', Columns) + "\n");
+        foreach (var line in Lines(list))
+        {
+            writer.Write(line);
+        }
+    }
+
+    /// <summary>The header and one line per target, each ending in a line feed: for a writer that streams them asynchronously.</summary>
+    public static IEnumerable<string> Lines(RetentionTargetList list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        yield return string.Join(',', Columns) + "\n";
         var spend = 0.0;
         for (var i = 0; i < list.Targets.Count; i++)
         {
@@ -51,7 +61,7 @@ public static class TargetListCsv
                 CsvText.Escape(target.Reason),
                 DecisionCsv.RuleReasons(d),
             ];
-            writer.Write(string.Join(',', cells) + "\n");
+            yield return string.Join(',', cells) + "\n";
         }
     }
 }

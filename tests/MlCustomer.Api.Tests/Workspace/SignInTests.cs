@@ -102,13 +102,13 @@ public sealed class SignInTests(ScoredWorkspace app) : IClassFixture<ScoredWorks
 
         // From the top of the page: the skip link, the navigation, then sign out.
         var focused = new List<string>();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 8; i++)
         {
             await page.Keyboard.PressAsync("Tab");
             focused.Add(await page.EvaluateAsync<string>("document.activeElement.textContent.trim()"));
         }
 
-        Assert.Equal(["Skip to content", "Overview", "Segments", "Scoring runs", "Sign out"], focused);
+        Assert.Equal(["Skip to content", "Overview", "Movement", "Segments", "Campaign planner", "Customers", "Scoring runs", "Sign out"], focused);
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.GetByText("You are signed out.")).ToBeVisibleAsync();
     }

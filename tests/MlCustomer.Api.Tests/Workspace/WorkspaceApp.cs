@@ -27,7 +27,7 @@ public class WorkspaceApp(bool scored, IReadOnlyDictionary<string, string?>? set
     public string? RunId { get; private set; }
 
     /// <inheritdoc />
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Factory.UseKestrel(0);
         Factory.StartServer();

@@ -74,6 +74,42 @@ public sealed class RetentionTargetsTests
     }
 
     [Fact]
+    public void AnActionsOwnAskedCostReplacesItsCostAndLeavesTheOtherActionsAlone()
+    {
+        var customers = new[]
+        {
+            Decision("vip", churnProbability: 0.8, predictedProfit: 1_000, offerCost: 50) with { Action = "vip-retention" },
+            Decision("disc", churnProbability: 0.6, predictedProfit: 500, offerCost: 20) with { Action = "targeted-discount" },
+        };
+
+        var list = RetentionTargets.Choose(customers, new TargetOptions
+        {
+            Budget = 1_000, SaveRate = 0.3, OfferCostByAction = new Dictionary<string, double> { ["vip-retention"] = 100 },
+        });
+
+        Assert.Equal([("vip", 100.0), ("disc", 20.0)], list.Targets.Select(t => (t.Customer.CustomerId, t.OfferCost)));
+        Assert.Equal(140, list.Targets[0].ExpectedReturn, 10);
+        Assert.Contains("offer cost 100.00 for vip-retention", list.Threshold.Basis, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => RetentionTargets.Choose(customers, new TargetOptions
+        {
+            Budget = 1, OfferCostByAction = new Dictionary<string, double> { ["vip-retention"] = 0 },
+        }));
+    }
+
+    [Fact]
+    public void TheSpendReturnCurveRisesDownTheListAndEndsAtItsTotals()
+    {
+        var list = RetentionTargets.Choose(Hand, new TargetOptions { Budget = 80, SaveRate = 0.3 });
+
+        var curve = RetentionTargets.SpendReturnCurve(list);
+        Assert.Equal([0, 1, 2, 3], curve.Select(p => p.Customers));
+        Assert.Equal([0, 50, 70, 72], curve.Select(p => p.Spend));
+        Assert.Equal((list.Spend, list.ExpectedSavedProfit, list.ExpectedReturn), (curve[^1].Spend, curve[^1].ExpectedSavedProfit, curve[^1].ExpectedReturn));
+        var sampled = RetentionTargets.SpendReturnCurve(list, maxPoints: 2);
+        Assert.Equal([0, 2, 3], sampled.Select(p => p.Customers));
+    }
+
+    [Fact]
     public void ALimitKeepsTheCustomersWithTheLargestReturnNotTheCheapest()
     {
         var list = RetentionTargets.Choose(Hand, new TargetOptions { Budget = 1_000, SaveRate = 0.3, Limit = 1 });
@@ -212,13 +248,15 @@ public sealed class RetentionTargetsTests
                 select (action, segment, tier, stage),
                 80)
             from options in OptionsGen
+            from costs in Gen.Elements<IReadOnlyDictionary<string, double>?>(
+                null, new Dictionary<string, double> { ["discount"] = 7 }, new Dictionary<string, double> { ["vip"] = 3, ["call"] = 50 })
             from filter in Gen.Elements<TargetFilter?>(
                 null, new TargetFilter { Tier = Core.Tiers.ProfitTier.A }, new TargetFilter { Action = "discount" },
                 new TargetFilter { Segment = "Champions", Stage = LifecycleStage.AtRisk }, new TargetFilter { Action = "nobody" })
             select (customers: customers.Select((c, i) => c with
             {
                 Action = labels[i].action, Segment = labels[i].segment, Tier = labels[i].tier, Stage = labels[i].stage,
-            }).ToArray(), options: options with { Filter = filter });
+            }).ToArray(), options: options with { Filter = filter, OfferCostByAction = costs });
         return Prop.ForAll(gen.ToArbitrary(), c =>
         {
             var expected = RetentionTargets.Choose(c.customers, c.options);

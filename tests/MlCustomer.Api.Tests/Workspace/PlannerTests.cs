@@ -1,0 +1,265 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Playwright;
+using MlCustomer.Api.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace MlCustomer.Api.Tests.Workspace;
+
+[Trait("Category", "Browser")]
+public sealed class PlannerTests(ScoredWorkspace app) : IClassFixture<ScoredWorkspace>
+{
+    // A budget that chooses more customers than one page shows; vip-retention's offer at 60 instead of the rules' 50.
+    private const string PageQuery = "budget=1500&saveRate=0.4&cost-vip-retention=60&tier=&segment=&stage=";
+    private const string ApiQuery = "budget=1500&saveRate=0.4&actionCost=vip-retention:60";
+
+    [SkippableFact]
+    public async Task ThePlansTotalsListAndCurveAreTheJsonApisForTheSameSettings()
+    {
+        var json = await app.GetJsonAsync($"/api/v1/retention/targets?{ApiQuery}", ApiFactory.MarketingKey);
+        var currency = (await app.GetJsonAsync("/api/v1/models", ApiFactory.MarketingKey)).GetProperty("currency").GetString();
+        var targets = json.GetProperty("targets").EnumerateArray().ToList();
+        Assert.True(targets.Count > 50, $"the settings choose {targets.Count} customers; the test needs more than a page");
+        var vip = json.GetProperty("offerCosts").EnumerateArray().Single(c => c.GetProperty("action").GetString() == "vip-retention");
+        Assert.Equal(60, vip.GetProperty("offerCost").GetDouble());
+        Assert.True(vip.GetProperty("asked").GetBoolean());
+
+        var page = await app.NewPageAsync();
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+        await page.GotoAsync($"/planner?{PageQuery}");
+
+        await Expect(Figure(page, "customers-chosen")).ToHaveTextAsync(Count(json.GetProperty("customersChosen").GetInt32()));
+        await Expect(Figure(page, "spend")).ToHaveTextAsync(Amount(json.GetProperty("spend").GetDouble(), currency));
+        await Expect(Figure(page, "expected-saved-profit")).ToHaveTextAsync(Amount(json.GetProperty("expectedSavedProfit").GetDouble(), currency));
+        await Expect(Figure(page, "expected-return")).ToHaveTextAsync(Amount(json.GetProperty("expectedReturn").GetDouble(), currency));
+        await Expect(Figure(page, "roi")).ToHaveTextAsync(Percent(json.GetProperty("roi").GetDouble()));
+        await Expect(Figure(page, "threshold")).ToHaveTextAsync(json.GetProperty("threshold").GetProperty("description").GetString()!);
+
+        var rows = page.Locator("[data-table=targets] tbody tr");
+        await Expect(rows).ToHaveCountAsync(50);
+        for (var i = 0; i < 50; i++)
+        {
+            var t = targets[i];
+            var cells = (await rows.Nth(i).Locator("td, th").AllInnerTextsAsync()).Select(c => c.Trim()).ToList();
+            Assert.Equal(Count(i + 1), cells[0]);
+            Assert.Equal(t.GetProperty("customerId").GetString(), cells[1]);
+            Assert.Equal(t.GetProperty("tier").GetString(), cells[2]);
+            Assert.Equal(Percent(t.GetProperty("churnProbability").GetDouble()), cells[4]);
+            Assert.Equal(Amount(t.GetProperty("predictedProfit").GetDouble(), currency), cells[5]);
+            Assert.Equal(Amount(t.GetProperty("valueAtRisk").GetDouble(), currency), cells[6]);
+            Assert.Equal(t.GetProperty("action").GetString(), cells[7]);
+            Assert.Equal(Amount(t.GetProperty("offerCost").GetDouble(), currency), cells[8]);
+            Assert.Equal(Amount(t.GetProperty("expectedReturn").GetDouble(), currency), cells[9]);
+            Assert.StartsWith(t.GetProperty("reason").GetString()!, cells[10], StringComparison.Ordinal);
+        }
+
+        var points = (await page.Locator("[data-chart=spend-return]").GetAttributeAsync("points"))!.Split(' ');
+        Assert.Equal(json.GetProperty("spendReturnCurve").GetArrayLength(), points.Length);
+        await Chromium.ScreenshotAsync(page, "planner");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Next page" }).ClickAsync();
+        await Expect(rows.First.Locator("th")).ToHaveTextAsync(targets[50].GetProperty("customerId").GetString()!);
+        await Expect(Figure(page, "spend")).ToHaveTextAsync(Amount(json.GetProperty("spend").GetDouble(), currency));
+    }
+
+    [SkippableFact]
+    public async Task AFilterGivesTheJsonApisListForTheSameFilter()
+    {
+        var json = await app.GetJsonAsync("/api/v1/retention/targets?budget=800&tier=B&stage=active", ApiFactory.MarketingKey);
+        var page = await app.NewPageAsync();
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+        await page.GotoAsync("/planner");
+
+        await page.GetByLabel("Budget").FillAsync("800");
+        await page.GetByLabel("Profit tier now").SelectOptionAsync("B");
+        await page.GetByLabel("Lifecycle stage").SelectOptionAsync("active");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Plan" }).ClickAsync();
+
+        await Expect(Figure(page, "customers-chosen")).ToHaveTextAsync(Count(json.GetProperty("customersChosen").GetInt32()));
+        var ids = (await page.Locator("[data-table=targets] tbody th").AllInnerTextsAsync()).Select(t => t.Trim());
+        Assert.Equal(json.GetProperty("targets").EnumerateArray().Take(50).Select(t => t.GetProperty("customerId").GetString()), ids);
+        Assert.All(json.GetProperty("targets").EnumerateArray(), t => Assert.Equal("B", t.GetProperty("tier").GetString()));
+    }
+
+    [SkippableFact]
+    public async Task TheCsvExportIsTheApisCsvForTheSameSettingsRowByRow()
+    {
+        var json = await app.GetJsonAsync($"/api/v1/retention/targets?{ApiQuery}", ApiFactory.MarketingKey);
+        using var marketing = app.Client(ApiFactory.MarketingKey);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/v1/retention/targets?{ApiQuery}", UriKind.Relative));
+        request.Headers.Accept.ParseAdd("text/csv");
+        using var apiCsv = await marketing.SendAsync(request);
+        var apiText = await apiCsv.Content.ReadAsStringAsync();
+
+        var page = await app.NewPageAsync();
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+        await page.GotoAsync($"/planner?{PageQuery}");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
+        var text = await File.ReadAllTextAsync((await download.PathAsync())!, Encoding.UTF8);
+
+        var rows = ParseCsv(text);
+        var header = rows[0];
+        var targets = json.GetProperty("targets").EnumerateArray().ToList();
+        Assert.Equal(targets.Count, rows.Count - 1);
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var row = header.Zip(rows[i + 1]).ToDictionary(p => p.First, p => p.Second);
+            var t = targets[i];
+            Assert.Equal((i + 1).ToString(CultureInfo.InvariantCulture), row["rank"]);
+            Assert.Equal(t.GetProperty("customerId").GetString(), row["customer_id"]);
+            Assert.Equal(t.GetProperty("action").GetString(), row["recommended_action"]);
+            Assert.Equal(t.GetProperty("tier").GetString(), row["current_tier"]);
+            Assert.Equal(t.GetProperty("offerCost").GetDouble(), double.Parse(row["offer_cost"], CultureInfo.InvariantCulture), 2);
+            Assert.Equal(t.GetProperty("expectedReturn").GetDouble(), double.Parse(row["expected_return"], CultureInfo.InvariantCulture), 2);
+            Assert.Equal(t.GetProperty("churnProbability").GetDouble(), double.Parse(row["churn_probability"], CultureInfo.InvariantCulture), 4);
+            Assert.Equal(t.GetProperty("reason").GetString(), row["reason"]);
+        }
+
+        Assert.Equal(json.GetProperty("spend").GetDouble(), double.Parse(rows[^1][header.IndexOf("cumulative_spend")], CultureInfo.InvariantCulture), 2);
+        // The same lines as the API writes for the same settings.
+        Assert.Equal(apiText, text);
+    }
+
+    [SkippableTheory]
+    [InlineData("budget=-5", "budget", "budget is required and must be a number above 0")]
+    [InlineData("budget=abc", "budget", "Budget must be a number")]
+    [InlineData("budget=", "budget", "Budget is required")]
+    [InlineData("budget=1000&saveRate=1.5", "saveRate", "saveRate must be above 0 and at most 1")]
+    [InlineData("budget=1000&saveRate=0", "saveRate", "saveRate must be above 0 and at most 1")]
+    [InlineData("budget=1000&saveRate=lots", "saveRate", "Save rate must be a number")]
+    [InlineData("budget=1000&cost-vip-retention=-1", "cost-vip-retention", "must be above 0")]
+    public async Task ABadInputGetsAMessageNextToItsFieldNeverAnError(string query, string field, string message)
+    {
+        var page = await app.NewPageAsync();
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+
+        var response = await page.GotoAsync($"/planner?{query}");
+        Assert.Equal(200, response!.Status);
+        var error = page.Locator($"#{field}-error");
+        await Expect(error).ToContainTextAsync(message);
+        var describedBy = await page.Locator($"#{field}").GetAttributeAsync("aria-describedby");
+        Assert.Contains($"{field}-error", describedBy!.Split(' '));
+        await Expect(page.Locator($"#{field}")).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(page.Locator("[data-table=targets]")).ToHaveCountAsync(0);
+        if (field == "saveRate" && query.EndsWith("1.5", StringComparison.Ordinal))
+        {
+            await Chromium.ScreenshotAsync(page, "planner-bad-input");
+        }
+    }
+
+    [SkippableFact]
+    public async Task AKeyboardAloneTabsToTheFieldsTypesAndSubmitsWithEnter()
+    {
+        var page = await app.NewPageAsync();
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+        await page.GotoAsync("/planner");
+
+        // From the top of the page, Tab until the budget field has the focus (skip link, navigation, sign-out come first).
+        for (var i = 0; i < 30 && await FocusedId(page) != "budget"; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+        }
+
+        Assert.Equal("budget", await FocusedId(page));
+        await page.Keyboard.TypeAsync("1200");
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("saveRate", await FocusedId(page));
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.TypeAsync("0.35");
+        await page.Keyboard.PressAsync("Enter");
+
+        var json = await app.GetJsonAsync("/api/v1/retention/targets?budget=1200&saveRate=0.35", ApiFactory.MarketingKey);
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("budget=1200.*saveRate=0.35"));
+        await Expect(Figure(page, "customers-chosen")).ToHaveTextAsync(Count(json.GetProperty("customersChosen").GetInt32()));
+        await Expect(Figure(page, "expected-return")).ToContainTextAsync(json.GetProperty("expectedReturn").GetDouble().ToString("N0", CultureInfo.InvariantCulture));
+    }
+
+    [SkippableFact]
+    public async Task ThePlannerIsReadableAtTabletWidthAndTheApiRefusesABadActionCost()
+    {
+        var page = await app.NewPageAsync(width: 768, height: 1024);
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+        await page.GotoAsync($"/planner?{PageQuery}");
+        await Expect(page.Locator("[data-table=targets]")).ToBeVisibleAsync();
+        var pageWidth = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+        Assert.True(pageWidth <= 768, $"The page is {pageWidth} px wide at a 768 px window.");
+        await Chromium.ScreenshotAsync(page, "planner-tablet");
+
+        using var marketing = app.Client(ApiFactory.MarketingKey);
+        foreach (var bad in new[] { "let-go:5", "vip-retention:0", "vip-retention", "nobody:3" })
+        {
+            using var refused = await marketing.GetAsync(new Uri($"/api/v1/retention/targets?budget=100&actionCost={bad}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var errors = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+            Assert.True(errors.TryGetProperty("actionCost", out _), bad);
+        }
+    }
+
+    private static async Task<string?> FocusedId(IPage page) => await page.EvaluateAsync<string?>("document.activeElement && document.activeElement.id");
+
+    private static ILocator Figure(IPage page, string name) => page.Locator($"[data-figure={name}]");
+
+    private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Percent(double fraction) => (fraction * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    private static string Amount(double value, string? currency)
+    {
+        var text = value.ToString("N0", CultureInfo.InvariantCulture);
+        text = text == "-0" ? "0" : text;
+        return currency is null ? text : $"{text} {currency}";
+    }
+
+    /// <summary>RFC 4180: quoted fields may hold commas, quotes (doubled) and line breaks.</summary>
+    private static List<List<string>> ParseCsv(string text)
+    {
+        var rows = new List<List<string>>();
+        var row = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    field.Append(c);
+                }
+            }
+            else if (c == '"')
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                row.Add(field.ToString());
+                field.Clear();
+            }
+            else if (c == '\n')
+            {
+                row.Add(field.ToString());
+                field.Clear();
+                rows.Add(row);
+                row = [];
+            }
+            else if (c != '\r')
+            {
+                field.Append(c);
+            }
+        }
+
+        return rows;
+    }
+}

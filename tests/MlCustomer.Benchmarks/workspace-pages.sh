@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Page timings of the marketing workspace on a generated customer base, through the Release API.
+# Starts the API on a fresh database whose data files are [data] (a folder written by the console's
+# `generate --customers N -o DATA`), stores two scoring runs (the data's end, and 90 days earlier, for the movement page),
+# signs in with the Development marketing key (cookie session, antiforgery token from the sign-in form) and GETs every
+# page [calls] times one after the other: for each page the first call (which may fill a cache: the run's target
+# candidates, the movement between the two runs) and then the median and worst wall time of the next calls, and the
+# server's CPU time per call (utime + stime of the API process from /proc over those calls: the fair figure on a shared box).
+# Usage: bash tests/MlCustomer.Benchmarks/workspace-pages.sh DATA [calls]   (default 10)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+data=$(realpath "$1")
+calls=${2:-10}
+port=5098
+work=${TMPDIR:-/tmp}/mlcustomer-workspace-pages
+rm -rf "$work" && mkdir -p "$work"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores); data: $data"
+
+export MlCustomer__TransactionsPath="$data/transactions.csv" MlCustomer__CustomersPath="$data/customers.csv"
+if [ -f "$data/service-events.csv" ]; then export MlCustomer__ServiceEventsPath="$data/service-events.csv"; else export MlCustomer__ServiceEventsPath=""; fi
+export MlCustomer__DatabasePath="$work/mlcustomer.db"
+# No start-up run (this script starts its own two) and no rate limit in the way of the timings.
+export MlCustomer__Workspace__ScoreOnStart=false
+export MlCustomer__Limits__RequestsPerKeyPerSecond=1000000 MlCustomer__Limits__RequestsPerKeyBurst=1000000
+api_log="$work/api.log"
+source tests/MlCustomer.Benchmarks/start-api.sh
+admin="mlc-dev-admin-0000-do-not-use-in-production"
+marketing="mlc-dev-marketing-0000-do-not-use-in-production"
+site="http://127.0.0.1:$port"
+base="$site/api/v1"
+
+run() {
+  local id body
+  id=$(curl -sS -X POST -H "X-Api-Key: $admin" -H "Content-Type: application/json" -d "$1" "$base/scoring-runs" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  while :; do
+    body=$(curl -sS -H "X-Api-Key: $admin" "$base/scoring-runs/$id")
+    case "$body" in *'"status":"succeeded"'*|*'"status":"failed"'*) break ;; esac
+    sleep 1
+  done
+  echo "$body"
+}
+latest=$(run '{}')
+as_of=$(echo "$latest" | sed -E 's/.*"asOfDate":"([0-9-]+)".*/\1/')
+customers=$(echo "$latest" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')
+earlier=$(date -d "$as_of -90 days" +%F)
+echo "run 1: as of $as_of, $customers customers: $(echo "$latest" | grep -o '"status":"[a-z]*"')"
+echo "run 2: as of $earlier: $(run "{\"asOfDate\":\"$earlier\"}" | grep -o '"status":"[a-z]*"')"
+
+# Sign in as a person would: the form's antiforgery token and cookie, then the key exchanged for the session cookie.
+jar="$work/cookies.txt"
+token=$(curl -sS -c "$jar" "$site/sign-in" | grep -o 'name="__RequestVerificationToken" type="hidden" value="[^"]*"' | sed -E 's/.*value="([^"]*)"/\1/')
+curl -sS -b "$jar" -c "$jar" -o /dev/null -w "sign-in: %{http_code}\n" --data-urlencode "Key=$marketing" --data-urlencode "__RequestVerificationToken=$token" "$site/sign-in"
+customer=$(curl -sS -H "X-Api-Key: $marketing" "$base/customers?pageSize=1" | sed -E 's/.*"customerId":"([^"]+)".*/\1/')
+prefix=${customer:0:4}
+
+cpu_ms() { awk '{ print ($14 + $15) * 1000 / '"$(getconf CLK_TCK)"' }' "/proc/$api/stat"; }
+printf '| page | status | bytes | first call (ms) | median (ms) | worst (ms) | server CPU per call (ms) |\n|---|---|---|---|---|---|---|\n'
+for path in "/" "/segments" "/scoring-runs" "/customers?id=$prefix" "/customers/$customer" \
+  "/planner?budget=10000" "/planner?budget=10000&saveRate=0.4&tier=B" "/planner?budget=10000&pageNumber=20" "/planner?handler=csv&budget=10000" \
+  "/movement" "/movement/customers?category=loyal" "/movement/customers?category=loyal&pageNumber=10"; do
+  first=$(curl -sS -b "$jar" -o "$work/page.html" -w '%{http_code} %{size_download} %{time_total}' "$site$path")
+  before=$(cpu_ms)
+  times=()
+  for _ in $(seq 1 "$calls"); do
+    times+=("$(curl -sS -b "$jar" -o /dev/null -w '%{time_total}' "$site$path")")
+  done
+  after=$(cpu_ms)
+  printf '%s\n' "${times[@]}" | sort -n >"$work/times.txt"
+  read -r status bytes first_s <<<"$first"
+  median=$(awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] * 1000 }' "$work/times.txt")
+  worst=$(tail -1 "$work/times.txt" | awk '{ print $1 * 1000 }')
+  cpu=$(awk "BEGIN { printf \"%.1f\", ($after - $before) / $calls }")
+  printf '| `%s` | %s | %s | %.0f | %.0f | %.0f | %s |\n' "$path" "$status" "$bytes" "$(awk "BEGIN { print $first_s * 1000 }")" "$median" "$worst" "$cpu"
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); server RSS: $(($(ps -o rss= -p "$api" | tr -d ' ') / 1024)) MB"
