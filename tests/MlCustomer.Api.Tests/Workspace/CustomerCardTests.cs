@@ -81,6 +81,17 @@ public sealed class CustomerCardTests(ScoredWorkspace app) : IClassFixture<Score
         Assert.Equal(
             json.GetProperty("valueReasons").EnumerateArray().Select(r => r.GetProperty("feature").GetString()),
             (await page.Locator("[data-table=value-reasons] tbody th").AllInnerTextsAsync()).Select(t => t.Trim()));
+
+        // The reasons in words and the explanation's ends, as the JSON serves them (TreeSHAP: they add up).
+        Assert.Equal(
+            json.GetProperty("churnReasons").EnumerateArray().Select(r => r.GetProperty("sentence").GetString()),
+            (await page.Locator("[data-table=churn-reasons] tbody [data-sentence]").AllInnerTextsAsync()).Select(t => t.Trim()));
+        var churnExplanation = json.GetProperty("churnExplanation");
+        await Expect(Figure(page, "churn-reasons-baseline")).ToHaveTextAsync(
+            (churnExplanation.GetProperty("baseline").GetDouble() * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%");
+        var churnSum = churnExplanation.GetProperty("baseline").GetDouble() + churnExplanation.GetProperty("allOther").GetDouble()
+            + json.GetProperty("churnReasons").EnumerateArray().Sum(r => r.GetProperty("contribution").GetDouble());
+        Assert.Equal(json.GetProperty("churnProbability").GetDouble(), churnSum, 9);
         await Chromium.ScreenshotAsync(page, "customer-card");
 
         // Tablet width: nothing wider than the window.

@@ -46,6 +46,16 @@ public sealed class CustomerCardModel(ScoreStore store, ModelHost host) : PageMo
     public static string Contribution(double value) =>
         (value >= 0 ? "+" : "−") + Math.Abs(value).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>An effect in its unit: churn in percentage points ("+18.2 points"), value in the currency ("−12.40 EUR").</summary>
+    public static string Effect(double value, string unit) => unit == "points"
+        ? (value >= 0 ? "+" : "−") + Math.Abs(value * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " points"
+        : (value >= 0 ? "+" : "−") + Math.Abs(value).ToString("N2", System.Globalization.CultureInfo.InvariantCulture) + " " + unit;
+
+    /// <summary>A baseline in its unit: churn as a percentage, value as an amount.</summary>
+    public static string Level(double value, string unit) => unit == "points"
+        ? (value * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%"
+        : value.ToString("N2", System.Globalization.CultureInfo.InvariantCulture) + " " + unit;
+
     /// <summary>A count of days, or none.</summary>
     public static string Days(double? days) => days is { } d ? Figures.Count((long)Math.Round(d)) + " days" : Figures.None;
 }
