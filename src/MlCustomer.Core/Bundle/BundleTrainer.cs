@@ -181,7 +181,8 @@ public static class BundleTrainer
         {
             Version = BundleVersion.Pending,
             CreatedAt = DateTimeOffset.UtcNow,
-            InputKind = "customer-table",
+            InputKind = ModelCard.CustomerTableInput,
+            Table = table.Encoding,
             Currency = options.Currency,
             Data = new DataSummary(Describe([file], table.Report), table.Report.WithFileNamesOnly(), null, dataset.Rows.Count),
             FeatureContract = contract,
