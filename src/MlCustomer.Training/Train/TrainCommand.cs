@@ -53,7 +53,7 @@ internal static class TrainCommand
         {
             Description = "Train from a customer table (one row per customer with a churn label column) instead of transactions",
         };
-        var id = new Option<string?>("--id") { Description = "Customer table: the id column" };
+        var id = new Option<string?>("--id") { Description = "Customer table: the id column [default: none, each row's number (1 = the first data row) is its id]" };
         var label = new Option<string?>("--label") { Description = "Customer table: the churn label column" };
         var positive = new Option<string?>("--positive") { Description = "Customer table: the label value that means churned [default: inferred, e.g. Yes/True/1]" };
         var valueColumn = new Option<string?>("--value-column") { Description = "Customer table: a numeric value label (profit in the horizon) to train lifetime value on" };
@@ -99,7 +99,7 @@ internal static class TrainCommand
             {
                 var tableOptions = new CustomerTableOptions
                 {
-                    IdColumn = parse.GetValue(id) ?? throw new ArgumentException("--table needs --id: the name of the customer id column"),
+                    IdColumn = parse.GetValue(id),
                     LabelColumn = parse.GetValue(label) ?? throw new ArgumentException("--table needs --label: the name of the churn label column"),
                     PositiveLabel = parse.GetValue(positive),
                     ValueColumn = parse.GetValue(valueColumn),
@@ -107,6 +107,11 @@ internal static class TrainCommand
                     Format = new FileFormat { Delimiter = parse.GetValue(delimiter)!, DecimalSeparator = parse.GetValue(decimalSeparator)! },
                     SkipBadRows = input.SkipBadRows(parse),
                 };
+                if (tableOptions.IdColumn is null)
+                {
+                    CliOutput.Info($"warning: no --id: each row's number (1 = the first data row) is its id, so scoring must get the rows in the same order to match them");
+                }
+
                 var table = CliOutput.Step($"Loading {tablePath.Name}", _ => CustomerTableLoader.Load(tablePath.FullName, tableOptions));
                 CliOutput.Info(table.Report.ToText());
                 CliOutput.Info(string.Join(Environment.NewLine, table.Describe()));
@@ -217,5 +222,9 @@ internal static class TrainCommand
 
         AnsiConsole.Write(table);
         CliOutput.Info($"{card.Summary()} — {elapsed.TotalSeconds:0} s");
+        if (card.Table is not null)
+        {
+            CliOutput.Info($"note: {TableEncoding.NoSegmentsOrTiers}. Score a table in this file's format with: score --bundle <folder> --table <file>");
+        }
     }
 }
