@@ -138,7 +138,7 @@ public sealed record ModelCard
 
     /// <summary>One line per model for the console summary.</summary>
     public string Summary() =>
-        $"bundle {Version}: churn {Churn.Algorithm} AUC {Churn.Holdout.Auc:0.000} (grade {Churn.Grade.Letter})" +
+        $"bundle {Version}: churn {Churn.Algorithm} AUC {Churn.Holdout.Auc:0.000}{(Split.HoldoutCustomers == 0 ? " out-of-fold, nothing held out" : "")} (grade {Churn.Grade.Letter})" +
         (LifetimeValue is { } v ? $", value {v.Algorithm} Gini {v.Holdout.NormalizedGini:0.000} (grade {v.Grade.Letter})" : "") +
         (Revenue is { } r ? $", revenue Gini {r.Holdout.NormalizedGini:0.000} (grade {r.Grade.Letter})" : "") +
         (Segments is { } s ? $", {s.Profiles.Count} segments" : "");

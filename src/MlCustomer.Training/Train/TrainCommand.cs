@@ -29,7 +29,11 @@ internal static class TrainCommand
             DefaultValueFactory = _ => new DirectoryInfo("models"),
         };
         var seed = new Option<int>("--seed") { Description = "Seed of the split, folds, trees and KMeans", DefaultValueFactory = _ => defaults.Seed };
-        var holdout = new Option<double>("--holdout") { Description = "Share of customers held out for evaluation", DefaultValueFactory = _ => defaults.HoldoutShare };
+        var holdout = new Option<double>("--holdout")
+        {
+            Description = "Share of customers held out for evaluation; 0 (customer tables, churn only) fits on every row, and the card then has out-of-fold metrics, no held-out ones",
+            DefaultValueFactory = _ => defaults.HoldoutShare,
+        };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds on the training part", DefaultValueFactory = _ => defaults.Folds };
         var segments = new Option<int?>("--segments") { Description = "Number of segments [default: chosen automatically over 2..10]" };
         var exclude = new Option<string[]>("--exclude")
@@ -128,12 +132,22 @@ internal static class TrainCommand
             CliOutput.Step($"Writing {bundleFolder}", _ =>
             {
                 result.Bundle.Save(new MLContext(options.Seed), bundleFolder);
+                if (result.Predictions.Count > 0)
+                {
+                    PredictionsCsv.Write(Path.Combine(bundleFolder, PredictionsCsv.FileName), result.Predictions);
+                }
+
                 HtmlReport.Write(
                     new ReportData(result.Bundle.Card, result.CustomerProfits, result.SegmentScatter, tiers, movement),
                     Path.Combine(bundleFolder, ModelBundle.ReportFile));
                 return 0;
             });
             PrintSummary(result.Bundle.Card, watch.Elapsed);
+            foreach (var warning in result.Warnings)
+            {
+                CliOutput.Info($"warning: {warning}");
+            }
+
             return 0;
         }));
         return command;

@@ -26,6 +26,16 @@ public sealed class TableConsoleTests : IDisposable
         var train = Run("train", "--table", table, "--id", "customer", "--label", "Churn", "--value-column", "Value", "--folds", "3", "--output", bundle);
         Assert.True(train.ExitCode == 0, train.Error + train.Output);
         Assert.Contains("no segments and no profit tiers", train.Output, StringComparison.Ordinal);
+        // 80 held-out rows hold fewer than 50 churners: the metrics come with a warning and the CV spread.
+        Assert.Contains("warning: small data: the held-out set has", train.Output, StringComparison.Ordinal);
+        Assert.Contains("3-fold cross-validated AUC", train.Output, StringComparison.Ordinal);
+        var predictions = File.ReadAllLines(Path.Combine(bundle, "predictions.csv"));
+        Assert.Equal("customer_id,fold,label,churn_probability,predicted_value", predictions[0]);
+        var folds = predictions.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(SmallTableBundle.Rows, folds.Count);
+        Assert.Equal(80, folds.Count(f => f[1] == "holdout"));
+        Assert.All(folds.Where(f => f[1] == "holdout"), f => Assert.NotEqual("", f[4]));
+        Assert.Equal(["1", "2", "3"], folds.Where(f => f[1] != "holdout").Select(f => f[1]).Distinct().Order());
 
         // Score the training file itself, without its label and with a column training never saw.
         var scoringFile = files.WriteLines("to-score.csv", File.ReadAllLines(table).Select((l, i) => string.Join(",", l.Split(',').Where((_, k) => k != 6)) + (i == 0 ? ",Region" : ",North")));
@@ -72,6 +82,26 @@ public sealed class TableConsoleTests : IDisposable
         var unlabeled = Run("evaluate", "--bundle", bundle, "--table", scoringFile);
         Assert.Equal(1, unlabeled.ExitCode);
         Assert.Contains("the label column 'Churn' is missing", unlabeled.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HoldoutZeroFitsOnEveryRowAndSaysThatNoHeldOutMetricsExist()
+    {
+        var table = files.Write("contracts.csv", SmallTableBundle.Write(withId: true));
+        var bundle = files.PathOf("bundle");
+
+        var train = Run("train", "--table", table, "--id", "customer", "--label", "Churn", "--folds", "3", "--holdout", "0", "--output", bundle);
+
+        Assert.True(train.ExitCode == 0, train.Error + train.Output);
+        Assert.Contains("warning: no rows held out (--holdout 0): the served model saw every row and no held-out metrics exist", train.Output, StringComparison.Ordinal);
+        Assert.Contains("out-of-fold, nothing held out", train.Output, StringComparison.Ordinal);
+        var card = ModelBundle.ReadCard(bundle);
+        Assert.Equal((SmallTableBundle.Rows, 0), (card.Split.TrainCustomers, card.Split.HoldoutCustomers));
+        Assert.Contains("out-of-fold predictions, not held-out customers", card.Split.Rule, StringComparison.Ordinal);
+        Assert.Equal(SmallTableBundle.Rows, File.ReadAllLines(Path.Combine(bundle, "predictions.csv")).Length - 1);
+        var evaluate = Run("evaluate", "--bundle", bundle, "--table", table);
+        Assert.Equal(1, evaluate.ExitCode);
+        Assert.Contains("no held-out metrics", evaluate.Error, StringComparison.Ordinal);
     }
 
     [Fact]
