@@ -67,7 +67,7 @@ public static class TableScoring
         var card = bundle.Card;
         var encoder = new TableRowEncoder(card);
         var table = TableFile.Read(path, encoder, labelsRequired: true);
-        var (rows, description, excluded) = Select(card, path, table);
+        var (basis, rows, description, excluded) = Select(card, path, table);
         // ML.NET's own path, as training measured the card's metrics (BundleEvaluator does the same).
         var scores = new BundleScorer(ml, bundle, compile: false).Score(rows.Select(i => table.Rows[i]).ToList(), reasons: 0);
         var scored = rows.Select((r, k) => new EvaluatedCustomer(
@@ -84,11 +84,10 @@ public static class TableScoring
             notComputed.Add($"value not computed: the file has no value column '{card.Table!.ValueColumn}'");
         }
 
-        return new BundleEvaluation(card.Version, null, null, description.StartsWith("held-out", StringComparison.Ordinal) ? EvaluationBasis.HeldOut : EvaluationBasis.NewRows,
-            rows.Count, excluded, description, churn, value, notComputed, scored);
+        return new BundleEvaluation(card.Version, null, null, basis, rows.Count, excluded, description, churn, value, notComputed, scored);
     }
 
-    private static (List<int> Rows, string Description, int Excluded) Select(ModelCard card, string path, TableRows table)
+    private static (EvaluationBasis Basis, List<int> Rows, string Description, int Excluded) Select(ModelCard card, string path, TableRows table)
     {
         var all = Enumerable.Range(0, table.Rows.Count).ToList();
         var heldOut = card.Split.HeldOut;
@@ -98,7 +97,7 @@ public static class TableScoring
         var reExport = card.Table?.IdColumn is not null && ids.Count > 0 && present.Count * 2 >= ids.Count;
         if (!trainingFile && !reExport)
         {
-            return (all, $"every row of {Path.GetFileName(path)} ({all.Count:N0}): not the training file, so none was fitted on (rows of training customers would flatter the metrics)", 0);
+            return (EvaluationBasis.NewRows, all, $"every row of {Path.GetFileName(path)} ({all.Count:N0}): not the training file, so none was fitted on (rows of training customers would flatter the metrics)", 0);
         }
 
         if (card.Split.HoldoutCustomers == 0 || present.Count == 0)
@@ -108,7 +107,7 @@ public static class TableScoring
                 "so there are no held-out metrics. Evaluate it on a new labelled table.");
         }
 
-        return (present, $"held-out rows only: {present.Count:N0} held out, {all.Count - present.Count:N0} training rows excluded " +
+        return (EvaluationBasis.HeldOut, present, $"held-out rows only: {present.Count:N0} held out, {all.Count - present.Count:N0} training rows excluded " +
             $"({(trainingFile ? "the training file, same SHA-256" : "most of the held-out ids are in this file")}); held-out list SHA-256 {heldOut!.Sha256[..12]} matches the card",
             all.Count - present.Count);
     }
