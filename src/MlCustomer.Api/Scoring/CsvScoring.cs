@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using Microsoft.AspNetCore.Http.Metadata;
 using MlCustomer.Api.Models;
+using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
@@ -56,6 +57,12 @@ public sealed class CsvScoring : IDisposable
     private Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>>[] terms = [];
     private readonly List<string> scratchWarnings = [];
 
+    // Table bundles: where the training file's columns are, rows numbered when there is no id column, and the
+    // header's notes (ignored columns) that go on the first row scored.
+    private TableLayout? tableLayout;
+    private long tableRows;
+    private readonly List<string> pendingTableNotes = [];
+
     // Output rows formatted per parallel block; the buffers are reused for every chunk.
     private const int RowsPerFormatBlock = 512;
     private StringBuilder?[] formatted = [];
@@ -98,6 +105,11 @@ public sealed class CsvScoring : IDisposable
         }
 
         columns = header.Select(c => c.Trim()).ToArray();
+        if (Contract.Table is { } table)
+        {
+            return await StartTableAsync(table, errors, cancellationToken);
+        }
+
         idColumn = Array.IndexOf(columns, FeatureColumns.CustomerId);
         numericColumn = columns.Select(c => Contract.NumericSlot(c) >= 0 || Contract.SegmentOnly.Contains(c)).ToArray();
         if (idColumn < 0)
@@ -196,7 +208,7 @@ public sealed class CsvScoring : IDisposable
 
                 if (!text.Contains('"', StringComparison.Ordinal))
                 {
-                    rows.Add(PlainLine(text) ?? Parse(text.Split(','), errors));
+                    rows.Add((tableLayout is null ? PlainLine(text) : null) ?? Parse(text.Split(','), errors));
                     continue;
                 }
 
@@ -374,8 +386,92 @@ public sealed class CsvScoring : IDisposable
         return new CsvRow(line, customerId, new PreparedCustomer(new ModelRow { CustomerId = customerId, Numeric = numbers, Categorical = categories }, vector, [.. scratchWarnings]), null);
     }
 
+    // A table bundle's header: the training file's columns (its id column, or customer_id; label, value and excluded
+    // columns ignored; columns training never saw ignored with one warning on the first row).
+    private async Task<Dictionary<string, string[]>?> StartTableAsync(TableRowEncoder table, Errors errors, CancellationToken cancellationToken)
+    {
+        foreach (var duplicate in columns.GroupBy(c => c, StringComparer.Ordinal).Where(g => g.Count() > 1 && g.Key.Length > 0))
+        {
+            errors.Add($"line[1].{duplicate.Key}", "appears more than once in the header");
+        }
+
+        var layout = table.Bind(columns, FeatureColumns.CustomerId);
+        var delimiterHint = columns.Length == 1 && table.Encoding.Delimiter != ","
+            ? $" (the training file was '{table.Encoding.Delimiter}'-separated; this endpoint reads commas: convert the file)"
+            : "";
+        foreach (var missing in layout.MissingColumns)
+        {
+            errors.Add($"line[1].{missing}", missing == table.Encoding.IdColumn
+                ? $"is the training file's id column: the header needs it (or {FeatureColumns.CustomerId}){delimiterHint}"
+                : $"is a column the model reads, but the header has no such column (an empty cell says a value is missing){delimiterHint}");
+        }
+
+        if (errors.Count > 0)
+        {
+            return errors.ToDictionary();
+        }
+
+        tableLayout = layout;
+        idColumn = layout.IdIndex;
+        pendingTableNotes.AddRange(new[] { layout.ExtraColumnsWarning(), idColumn < 0 ? TableFile.RowNumbersAsIds : null }.OfType<string>());
+        firstChunk = await ReadChunkAsync(errors, cancellationToken);
+        return errors.Count > 0 ? errors.ToDictionary() : null;
+    }
+
+    // A row of a customer table through the card's encoder, as training read the same row of its file.
+    private CsvRow ParseTableRow(TableLayout layout, string[] fields, Errors? chunkErrors)
+    {
+        var path = $"line[{line}]";
+        var errors = chunkErrors ?? new Errors();
+        var before = errors.Count;
+        tableRows++;
+        var id = idColumn < 0 ? tableRows.ToString(CultureInfo.InvariantCulture) : idColumn < fields.Length ? fields[idColumn].Trim() : "";
+        var idName = idColumn < 0 ? FeatureColumns.CustomerId : columns[idColumn];
+        PreparedCustomer? prepared = null;
+        if (fields.Length != columns.Length)
+        {
+            errors.Add(path, $"has {fields.Length} fields; the header has {columns.Length}");
+        }
+        else if (ScoreInputs.IdProblem(id) is { } idProblem)
+        {
+            errors.Add($"{path}.{idName}", idProblem);
+            id = "";
+        }
+        else
+        {
+            var encoder = Contract.Table!;
+            var cells = new Dictionary<string, TableCell>(layout.FeatureIndexes.Length, StringComparer.Ordinal);
+            for (var k = 0; k < layout.FeatureIndexes.Length; k++)
+            {
+                cells[encoder.FeatureColumns[k]] = TableCell.OfText(fields[layout.FeatureIndexes[k]]);
+            }
+
+            prepared = ScoreInputs.FromTableCells(id, cells, Contract, encoder, path, errors, out _);
+            if (prepared is not null && pendingTableNotes.Count > 0)
+            {
+                prepared.Warnings.InsertRange(0, pendingTableNotes);
+                pendingTableNotes.Clear();
+            }
+        }
+
+        if (errors.Count == before)
+        {
+            return new CsvRow(line, id, prepared, null);
+        }
+
+        var problems = chunkErrors is null
+            ? string.Join("; ", errors.ToDictionary().SelectMany(e => e.Value.Select(v => $"{e.Key}: {v}")))
+            : "invalid";
+        return new CsvRow(line, id, null, problems);
+    }
+
     private CsvRow Parse(string[] fields, Errors? chunkErrors)
     {
+        if (tableLayout is { } layout)
+        {
+            return ParseTableRow(layout, fields, chunkErrors);
+        }
+
         var path = $"line[{line}]";
         var errors = chunkErrors ?? new Errors();
         var before = errors.Count;

@@ -1,4 +1,5 @@
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Segments;
@@ -34,11 +35,18 @@ public sealed class InputContract
             .Select(o => (numericIndex[o.Lesser], numericIndex[o.Greater], o.Why))
             .ToArray();
         AttributeNames = Categorical.Select(f => f.Name).Where(n => n != FeatureColumns.MainChannel).ToList();
+        Table = card.Table is null ? null : new TableRowEncoder(card);
         SegmentOnly = SegmentFeatures.Names.Where(n => !numericIndex.ContainsKey(n)).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>The card.</summary>
     public ModelCard Card { get; }
+
+    /// <summary>
+    /// For a bundle trained on a customer table (with its encoding in the card): how a row of that table, as it appears in the
+    /// file, becomes a model row. Requests then send the file's own columns and raw values ("Partner": "Yes"); null otherwise.
+    /// </summary>
+    public TableRowEncoder? Table { get; }
 
     /// <summary>Numeric features in model order.</summary>
     public IReadOnlyList<FeatureSpec> Numeric { get; }

@@ -30,7 +30,12 @@ public sealed record CustomerInput
     /// <summary>
     /// Precomputed feature values by feature name (see <c>GET /api/v1/models</c>): numbers or null for
     /// numeric features, strings or null for categorical ones. Every feature of the contract must be sent;
-    /// null says the value is missing.
+    /// null says the value is missing. For a bundle trained on a customer table (<c>train --table</c>), the row
+    /// as it appears in the training file, by its column names: raw text or numbers ("Partner": "Yes",
+    /// "TotalCharges": " ", "tenure": 12), encoded exactly as training read that file; its id, label and
+    /// excluded columns are ignored, other unknown columns are ignored with a warning, and a value training
+    /// never saw is scored by the card's rule (unseen category as "(other)", unreadable number as missing)
+    /// with a warning.
     /// </summary>
     public Dictionary<string, JsonElement>? Features { get; init; }
 

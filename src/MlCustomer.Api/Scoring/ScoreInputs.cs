@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
@@ -249,8 +250,90 @@ public static class ScoreInputs
         return new PreparedCustomer(new ModelRow { CustomerId = id, Numeric = numbers, Categorical = terms }, vector, warnings);
     }
 
-    private static PreparedCustomer? FromFeatures(string id, Dictionary<string, JsonElement> features, InputContract contract, string path, Errors errors) =>
-        FromValues(id, features.ToDictionary(f => f.Key, f => FeatureValue.FromJson(f.Value), StringComparer.Ordinal), contract, path, errors);
+    private static PreparedCustomer? FromFeatures(string id, Dictionary<string, JsonElement> features, InputContract contract, string path, Errors errors)
+    {
+        if (contract.Table is { } table)
+        {
+            var cells = new Dictionary<string, TableCell>(features.Count, StringComparer.Ordinal);
+            foreach (var (name, element) in features)
+            {
+                switch (element.ValueKind)
+                {
+                    case JsonValueKind.Null or JsonValueKind.Undefined:
+                        cells[name] = default;
+                        break;
+                    case JsonValueKind.String:
+                        cells[name] = TableCell.OfText(element.GetString());
+                        break;
+                    case JsonValueKind.Number when element.TryGetDouble(out var number) && double.IsFinite(number):
+                        cells[name] = new TableCell(null, number);
+                        break;
+                    // A JSON true/false is the word the file would hold.
+                    case JsonValueKind.True or JsonValueKind.False:
+                        cells[name] = TableCell.OfText(element.GetRawText());
+                        break;
+                    default:
+                        errors.Add($"{path}.{name}", $"must be the cell as in the table (a text or a number) or null, not {element.GetRawText()}");
+                        break;
+                }
+            }
+
+            var prepared = FromTableCells(id, cells, contract, table, path, errors, out var extra);
+            if (prepared is not null && extra.Count > 0)
+            {
+                prepared.Warnings.Insert(0, new TableLayout(-1, -1, [], [], extra).ExtraColumnsWarning()!);
+            }
+
+            return prepared;
+        }
+
+        return FromValues(id, features.ToDictionary(f => f.Key, f => FeatureValue.FromJson(f.Value), StringComparer.Ordinal), contract, path, errors);
+    }
+
+    /// <summary>
+    /// A customer from a row of a customer table as it appears in the training file (table bundles): every feature column
+    /// must be present (null or an empty cell says missing); the id, label, value and excluded columns of the training file
+    /// are ignored, other names are returned in <paramref name="extra"/> (ignored, with one warning). Values are encoded by
+    /// the card's <see cref="TableRowEncoder"/>, exactly as training read them; a value training never saw is a warning.
+    /// </summary>
+    public static PreparedCustomer? FromTableCells(
+        string id, IReadOnlyDictionary<string, TableCell> cells, InputContract contract, TableRowEncoder table, string path, Errors errors, out List<string> extra)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        ArgumentNullException.ThrowIfNull(contract);
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(errors);
+        var before = errors.Count;
+        var known = table.Encoding.KnownColumns();
+        extra = cells.Keys.Where(k => !known.Contains(k) && k != FeatureColumns.CustomerId).Order(StringComparer.Ordinal).ToList();
+        var row = new TableCell[table.FeatureColumns.Count];
+        for (var k = 0; k < row.Length; k++)
+        {
+            var name = table.FeatureColumns[k];
+            if (!cells.TryGetValue(name, out var cell))
+            {
+                errors.Add($"{path}.{name}", "is a column the model reads: it is required (send null when the value is missing)");
+            }
+            else if (cell.Text is { Length: > MaxTextLength })
+            {
+                errors.Add($"{path}.{name}", $"is longer than {MaxTextLength} characters");
+            }
+            else
+            {
+                row[k] = cell;
+            }
+        }
+
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        var warnings = new List<string>();
+        var model = table.Encode(id, row, warnings);
+        contract.WarnOutsideRanges(model, warnings);
+        return new PreparedCustomer(model, null, warnings);
+    }
 
     private static (Customer Customer, List<Transaction> Lines, List<ServiceEvent>? ServiceEvents, List<string> Warnings)? CheckHistory(
         string id, CustomerHistory history, InputContract contract, ScoringOptions options, DateOnly asOf, string path, Errors errors)

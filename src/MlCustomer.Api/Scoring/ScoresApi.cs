@@ -94,6 +94,10 @@ public static class ScoresApi
     /// <summary>
     /// Streams CSV in and out. The header and the first chunk are checked before anything is written, so
     /// problems there are a 400; a bad row later becomes an output row with its error, and scoring goes on.
+    /// For a bundle trained on a customer table (train --table), send the table in the training file's own format,
+    /// comma-separated: its id column (or customer_id; without either, rows are numbered from 1), its columns with
+    /// raw values (Yes/No words, blanks), the label column optional and ignored, unknown columns ignored with a
+    /// warning on the first row. Table bundles have no segments and no profit tiers: those columns stay empty.
     /// </summary>
     public static async Task<Results<CsvScoresResult, ValidationProblem, ProblemHttpResult>> ScoreCsv(
         HttpRequest request, ModelHost host, IOptions<ScoringOptions> options, CancellationToken cancellationToken, bool? decisions = null)

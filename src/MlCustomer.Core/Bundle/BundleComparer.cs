@@ -95,14 +95,38 @@ public static class BundleComparer
         var first = BundleEvaluator.Evaluate(ml, champion, data, window);
         progress?.Invoke($"scoring with {challenger.Card.Version}");
         var second = BundleEvaluator.Evaluate(ml, challenger, data, window);
+        return Compare(first, second, $"at {window.AsOfDate:yyyy-MM-dd}: at their training date each measures only on the customers it held out. Compare them out-of-time (a later --as-of).", resamples, seed, progress);
+    }
+
+    /// <summary>
+    /// Two table bundles on the same labelled customer table: each evaluated as <see cref="CustomerTables.TableScoring.Evaluate"/>
+    /// does (held-out rows on its training file, every row on another file), then paired and bootstrapped.
+    /// </summary>
+    public static BundleComparison CompareOnTable(
+        MLContext ml, ModelBundle champion, ModelBundle challenger, string table,
+        int resamples = PairedBootstrap.DefaultResamples, int seed = PairedBootstrap.DefaultSeed, Action<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(champion);
+        ArgumentNullException.ThrowIfNull(challenger);
+        progress?.Invoke($"scoring with {champion.Card.Version}");
+        var first = CustomerTables.TableScoring.Evaluate(ml, champion, table);
+        progress?.Invoke($"scoring with {challenger.Card.Version}");
+        var second = CustomerTables.TableScoring.Evaluate(ml, challenger, table);
+        return Compare(first, second, $"in {Path.GetFileName(table)}: on its training file each measures only on the rows it held out. Compare them on a new labelled table.", resamples, seed, progress);
+    }
+
+    /// <summary>Pairs two evaluations by customer and bootstraps every metric's difference over the customers both were measured on.</summary>
+    public static BundleComparison Compare(
+        BundleEvaluation first, BundleEvaluation second, string whyNoneShared, int resamples, int seed, Action<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
 
         var challengerById = second.Scored.ToDictionary(s => s.CustomerId, StringComparer.Ordinal);
         var pairs = first.Scored.Where(s => challengerById.ContainsKey(s.CustomerId)).Select(s => (A: s, B: challengerById[s.CustomerId])).ToList();
         if (pairs.Count == 0)
         {
-            throw new ArgumentException(
-                $"Bundles {champion.Card.Version} and {challenger.Card.Version} share no customer to measure on at {window.AsOfDate:yyyy-MM-dd}: " +
-                "at their training date each measures only on the customers it held out. Compare them out-of-time (a later --as-of).");
+            throw new ArgumentException($"Bundles {first.Version} and {second.Version} share no customer to measure on {whyNoneShared}");
         }
 
         var pairing = pairs.Count == first.Customers && pairs.Count == second.Customers
@@ -139,7 +163,17 @@ public static class BundleComparer
         return new BundleComparison(first, second, pairs.Count, pairing, differences, resamples, seed);
     }
 
-    private static string Basis(BundleEvaluation evaluation) => evaluation.Basis == EvaluationBasis.HeldOut ? "held-out" : "out-of-time";
+    /// <summary>The basis in words: "held-out", "out-of-time" or "new rows".</summary>
+    public static string Basis(BundleEvaluation evaluation)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        return evaluation.Basis switch
+        {
+            EvaluationBasis.HeldOut => "held-out",
+            EvaluationBasis.OutOfTime => "out-of-time",
+            _ => "new rows",
+        };
+    }
 
     private static double[] Probabilities(IReadOnlyList<EvaluatedCustomer> scored, int[] indices)
     {

@@ -18,6 +18,9 @@ public enum EvaluationBasis
 
     /// <summary>After the training as-of date (a backtest): every customer, at a date the models never saw.</summary>
     OutOfTime,
+
+    /// <summary>A customer table other than the training file: every row, none of which the models were fitted on.</summary>
+    NewRows,
 }
 
 /// <summary>An as-of date with the bundle's horizons and the end of the data, which decides which metrics can be computed.</summary>
@@ -67,8 +70,8 @@ public sealed record EvaluatedCustomer(string CustomerId, double ChurnProbabilit
 
 /// <summary>How a saved bundle does on a data set, and on which customers.</summary>
 /// <param name="Version">The bundle's version.</param>
-/// <param name="AsOfDate">The as-of date the features were computed at.</param>
-/// <param name="TrainingAsOfDate">The bundle's training as-of date.</param>
+/// <param name="AsOfDate">The as-of date the features were computed at; null for a customer table.</param>
+/// <param name="TrainingAsOfDate">The bundle's training as-of date; null for a customer table.</param>
 /// <param name="Basis">Held-out customers only, or every customer out-of-time.</param>
 /// <param name="Customers">Customers measured on.</param>
 /// <param name="CustomersExcluded">Customers with features at the as-of date left out because the bundle was fitted on them.</param>
@@ -79,8 +82,8 @@ public sealed record EvaluatedCustomer(string CustomerId, double ChurnProbabilit
 /// <param name="Scored">Every customer measured on, in customer id order.</param>
 public sealed record BundleEvaluation(
     string Version,
-    DateOnly AsOfDate,
-    DateOnly TrainingAsOfDate,
+    DateOnly? AsOfDate,
+    DateOnly? TrainingAsOfDate,
     EvaluationBasis Basis,
     int Customers,
     int CustomersExcluded,

@@ -21,7 +21,22 @@ namespace MlCustomer.Core.Bundle;
 /// <param name="Bundle">Models and card.</param>
 /// <param name="CustomerProfits">Profit of every customer in the trailing year, for the concentration curve.</param>
 /// <param name="SegmentScatter">A sample of customers with their segment, for the scatter plot.</param>
-public sealed record TrainingResult(ModelBundle Bundle, IReadOnlyList<double> CustomerProfits, IReadOnlyList<SegmentPoint> SegmentScatter);
+public sealed record TrainingResult(ModelBundle Bundle, IReadOnlyList<double> CustomerProfits, IReadOnlyList<SegmentPoint> SegmentScatter)
+{
+    /// <summary>The held-out and out-of-fold predictions, written as predictions.csv beside the models (customer tables).</summary>
+    public IReadOnlyList<HeldOutPrediction> Predictions { get; init; } = [];
+
+    /// <summary>What a data scientist should know before trusting the metrics (few held-out churners, no held-out rows).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
+
+/// <summary>One row of predictions.csv: a prediction for a row that the model making it never fitted on.</summary>
+/// <param name="CustomerId">The row's id.</param>
+/// <param name="Fold">"holdout" for a held-out row (scored by the served model), else the cross-validation fold (1-based) whose fit left it out.</param>
+/// <param name="Churned">The observed label.</param>
+/// <param name="ChurnProbability">The calibrated churn probability.</param>
+/// <param name="PredictedValue">The value model's prediction (held-out rows of bundles with a value model), else null.</param>
+public sealed record HeldOutPrediction(string CustomerId, string Fold, bool Churned, double ChurnProbability, double? PredictedValue);
 
 /// <summary>One customer in the segment scatter.</summary>
 /// <param name="LogRecencyDays">ln(1 + recency days).</param>
@@ -52,6 +67,11 @@ public static class BundleTrainer
         var ml = new MLContext(seed: options.Seed);
 
         progress?.Report("computing features");
+        if (options.HoldoutShare == 0)
+        {
+            throw new ArgumentException("--holdout 0 is for customer tables (train --table); transactional bundles measure every model on held-out customers.");
+        }
+
         var table = FeatureBuilder.Build(input.Data, features with { IncludeLabels = true });
         var dataset = ModelDatasets.FromFeatureTable(table, options.Exclude);
         var byId = table.Rows.ToDictionary(r => r.CustomerId, StringComparer.Ordinal);
@@ -172,31 +192,40 @@ public static class BundleTrainer
         ArgumentNullException.ThrowIfNull(options);
         var ml = new MLContext(seed: options.Seed);
         var dataset = table.Dataset;
+        if (options.HoldoutShare == 0 && dataset.HasValueLabel)
+        {
+            throw new ArgumentException("--holdout 0 trains churn on every row with out-of-fold metrics only; the value model needs held-out rows to be measured: leave out --value-column or hold rows out.");
+        }
+
         var (train, holdout) = SplitRows(dataset.Rows, options);
         var contract = FeatureContract.Learn(dataset.Schema, train);
 
         progress?.Report("training churn");
-        var churn = TrainChurn(ml, dataset.Schema, train, holdout, options, baselineFeature: null, oracle: null);
+        var (churn, outOfFold, foldOf) = TrainChurnWithFolds(ml, dataset.Schema, train, holdout, options, baselineFeature: null, oracle: null);
 
         // A table has no actions and no predicted profit per customer: every offer costs one amount and every kept
         // churner is worth one value, through the same offer rule the transactional decisions use.
         var savedValue = options.SavedCustomerValue
             ?? (dataset.HasValueLabel ? Mean(train.Where(r => !r.Label).Select(r => (double)r.Value), fallback: 100) : 100);
         var offerCost = options.OfferCost ?? TrainingOptions.DefaultTableOfferCost;
-        var probabilities = churn.HoldoutProbabilities;
-        var cases = holdout.Select((r, i) => new OfferCase(probabilities[i], r.Label ? 1 : 0, savedValue, offerCost)).ToList();
+        var (measured, probabilities, basis) = holdout.Count > 0
+            ? (holdout, churn.HoldoutProbabilities, "held-out customers")
+            : (train, outOfFold, "training customers' out-of-fold predictions (no customers held out)");
+        var cases = measured.Select((r, i) => new OfferCase(probabilities[i], r.Label ? 1 : 0, savedValue, offerCost)).ToList();
         var saveRate = options.SaveRate ?? options.Rules.SaveRate;
         churn = (churn.Model, churn.Card with
         {
             OfferThreshold = OfferEconomics.BestThreshold(cases, saveRate,
-                $"{cases.Count:N0} held-out customers, their observed churn, a kept churner worth {Show.Amount(savedValue)} (mean value of the training customers who stayed), offer cost {Show.Amount(offerCost)} each, save rate {Show.Probability(saveRate)}"),
+                $"{cases.Count:N0} {basis}, their observed churn, a kept churner worth {Show.Amount(savedValue)} (mean value of the training customers who stayed), offer cost {Show.Amount(offerCost)} each, save rate {Show.Probability(saveRate)}"),
         }, churn.HoldoutProbabilities);
+        var warnings = SmallDataWarnings(churn.Card, holdout, options);
 
         var card = new ModelCard
         {
             Version = BundleVersion.Pending,
             CreatedAt = DateTimeOffset.UtcNow,
-            InputKind = "customer-table",
+            InputKind = ModelCard.CustomerTableInput,
+            Table = table.Encoding,
             Currency = options.Currency,
             Data = new DataSummary(Describe([file], table.Report), table.Report.WithFileNamesOnly(), null, dataset.Rows.Count),
             FeatureContract = contract,
@@ -220,7 +249,32 @@ public static class BundleTrainer
             valueModel = value.Model;
         }
 
-        return new TrainingResult(new ModelBundle(card, churn.Model, segments: null, valueModel, options.Rules).Versioned(ml), [], []);
+        var bundle = new ModelBundle(card, churn.Model, segments: null, valueModel, options.Rules).Versioned(ml);
+        // Held-out rows as the served bundle scores them, then every training row from the fold fit that left it out.
+        var heldOutScores = holdout.Count == 0 ? [] : new BundleScorer(ml, bundle, compile: false).Score(holdout, reasons: 0);
+        var predictions = holdout.Select((r, i) => new HeldOutPrediction(r.CustomerId, "holdout", r.Label, heldOutScores[i].ChurnProbability, heldOutScores[i].PredictedGrossProfit))
+            .Concat(train.Select((r, i) => new HeldOutPrediction(r.CustomerId, (foldOf[i] + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), r.Label, outOfFold[i], null)))
+            .ToList();
+        return new TrainingResult(bundle, [], []) { Predictions = predictions, Warnings = warnings };
+    }
+
+    /// <summary>Fewer held-out churners than this make the held-out metrics too noisy to trust alone.</summary>
+    public const int MinHeldOutPositives = 50;
+
+    // What the held-out metrics cannot carry: no held-out rows at all, or too few churners among them.
+    private static List<string> SmallDataWarnings(ChurnCard churn, IReadOnlyList<ModelRow> holdout, TrainingOptions options)
+    {
+        var cv = churn.CrossValidationAuc;
+        var spread = $"{options.Folds}-fold cross-validated AUC {cv.Mean:0.000} ± {cv.StandardDeviation:0.000} (folds {string.Join(", ", cv.Folds.Select(f => f.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)))})";
+        if (holdout.Count == 0)
+        {
+            return [$"no rows held out (--holdout 0): the served model saw every row and no held-out metrics exist; the card's metrics are out-of-fold cross-validation predictions; {spread}"];
+        }
+
+        var positives = holdout.Count(r => r.Label);
+        return positives >= MinHeldOutPositives
+            ? []
+            : [$"small data: the held-out set has {positives} churners (fewer than {MinHeldOutPositives}), so its AUC of {churn.Holdout.Auc:0.000} is noisy; {spread}"];
     }
 
     /// <summary>
@@ -252,12 +306,33 @@ public static class BundleTrainer
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.HoldoutShare == 0)
+        {
+            // --holdout 0 (customer tables): every row trains; the card says no held-out metrics exist.
+            return (rows.ToList(), []);
+        }
+
         var (trainIndex, holdoutIndex) = Splits.TrainHoldout(rows.Select(r => r.Label).ToList(), options.HoldoutShare, options.Seed);
         return (trainIndex.Select(i => rows[i]).ToList(), holdoutIndex.Select(i => rows[i]).ToList());
     }
 
-    /// <summary>Trains and evaluates the churn model; the baseline is the best single-feature threshold rule.</summary>
+    /// <summary>
+    /// Trains and evaluates the churn model; the baseline is the best single-feature threshold rule. With no held-out
+    /// customers (<c>--holdout 0</c>, customer tables) the card's metrics are the out-of-fold cross-validation predictions
+    /// on the training rows, which <see cref="SplitSummary.Rule"/> says, and no permutation importance is measured.
+    /// </summary>
     public static (ITransformer Model, ChurnCard Card, double[] HoldoutProbabilities) TrainChurn(
+        MLContext ml,
+        FeatureSchema schema,
+        IReadOnlyList<ModelRow> train,
+        IReadOnlyList<ModelRow> holdout,
+        TrainingOptions options,
+        int? baselineFeature,
+        Func<string, double?>? oracle) =>
+        TrainChurnWithFolds(ml, schema, train, holdout, options, baselineFeature, oracle).Churn;
+
+    /// <summary><see cref="TrainChurn"/>, with every training row's out-of-fold prediction (calibrated) and fold.</summary>
+    public static ((ITransformer Model, ChurnCard Card, double[] HoldoutProbabilities) Churn, double[] OutOfFoldProbabilities, IReadOnlyList<int> FoldOf) TrainChurnWithFolds(
         MLContext ml,
         FeatureSchema schema,
         IReadOnlyList<ModelRow> train,
@@ -272,25 +347,30 @@ public static class BundleTrainer
         ArgumentNullException.ThrowIfNull(holdout);
         ArgumentNullException.ThrowIfNull(options);
         var model = ChurnTrainer.Train(ml, schema, train, options.ChurnCandidates, options.Folds, options.Seed);
-        var labels = holdout.Select(r => r.Label).ToArray();
+        var outOfFold = model.Calibrator.Calibrate(model.OutOfFoldScores.ToArray());
         double[] Probabilities(IReadOnlyList<ModelRow> rows) => model.Calibrator.Calibrate(ChurnTrainer.RawScores(ml, model.Model, schema, rows));
-        var probabilities = Probabilities(holdout);
+        // Without held-out rows the only predictions on rows a fit never saw are the out-of-fold ones.
+        var measured = holdout.Count > 0 ? holdout : train;
+        var labels = measured.Select(r => r.Label).ToArray();
+        var probabilities = holdout.Count > 0 ? Probabilities(holdout) : outOfFold;
         var metrics = BinaryMetrics.Compute(probabilities, labels);
 
         var (feature, direction) = baselineFeature is { } index ? (index, 1.0) : BestSingleFeature(train, schema);
         double FeatureScore(ModelRow r) => double.IsNaN(r.Numeric[feature]) ? 0 : direction * r.Numeric[feature];
         var featureName = direction > 0 ? schema.NumericNames[feature] : $"−{schema.NumericNames[feature]}";
         var rule = BinaryMetrics.BestSingleThresholdRule(train.Select(FeatureScore).ToArray(), train.Select(r => r.Label).ToArray(), featureName);
-        var baselineAuc = BinaryMetrics.Auc(holdout.Select(FeatureScore).ToArray(), labels);
+        var baselineAuc = BinaryMetrics.Auc(measured.Select(FeatureScore).ToArray(), labels);
 
         double? oracleAuc = null;
         if (oracle is not null)
         {
-            var truth = holdout.Select(r => oracle(r.CustomerId)).ToList();
+            var truth = measured.Select(r => oracle(r.CustomerId)).ToList();
             oracleAuc = truth.All(t => t is not null) ? BinaryMetrics.Auc(truth.Select(t => t!.Value).ToArray(), labels) : null;
         }
 
-        var importance = ModelImportance.Compute(schema, holdout, rows => BinaryMetrics.Auc(Probabilities(rows), labels) ?? 0.5, options.Seed);
+        var importance = holdout.Count == 0
+            ? []
+            : ModelImportance.Compute(schema, holdout, rows => BinaryMetrics.Auc(Probabilities(rows), labels) ?? 0.5, options.Seed);
         var card = new ChurnCard
         {
             Algorithm = model.Options.AlgorithmName,
@@ -310,7 +390,7 @@ public static class BundleTrainer
             ProbabilityDistribution = FeatureDrift.LearnOutputs(probabilities),
             TreeCovers = model.Covers,
         };
-        return (model.Model, card, probabilities);
+        return ((model.Model, card, holdout.Count > 0 ? probabilities : []), outOfFold, model.FoldOf);
     }
 
     /// <summary>
@@ -443,6 +523,14 @@ public static class BundleTrainer
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(holdout);
         ArgumentNullException.ThrowIfNull(options);
+        if (holdout.Count == 0)
+        {
+            return new SplitSummary(train.Count, 0, 0, options.Folds,
+                $"no customers held out (--holdout 0): the served model was fitted on all {train.Count:N0}; hyperparameters and calibration chosen by " +
+                $"{options.Folds}-fold cross-validation, and every reported churn metric is on the out-of-fold predictions, not held-out customers",
+                HeldOutCustomers.Of([]));
+        }
+
         return new SplitSummary(train.Count, holdout.Count, options.HoldoutShare, options.Folds,
             $"customers split at random, stratified by the churn label, {options.HoldoutShare:P0} held out (seed {options.Seed}); " +
             $"hyperparameters and calibration chosen by {options.Folds}-fold cross-validation on the rest; every reported metric is on the held-out customers",

@@ -50,6 +50,12 @@ public static class BundleVersion
                 new { Churn = card.Churn.TreeCovers, Value = card.LifetimeValue?.TreeCovers, Revenue = card.Revenue?.TreeCovers }, ModelBundle.CardJson)));
         }
 
+        // How a table's cells become features decides its scores too; bundles without it keep their versions.
+        if (card.Table is not null)
+        {
+            Append(hash, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(card.Table, ModelBundle.CardJson)));
+        }
+
         Append(hash, Encoding.UTF8.GetBytes(rules.ToJson()));
         return Prefix + Convert.ToHexStringLower(hash.GetHashAndReset())[..Digits];
     }

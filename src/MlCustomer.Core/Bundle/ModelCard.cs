@@ -68,8 +68,18 @@ public sealed record ModelCard
     /// <summary>What the amounts are in, for a sentence or a column header: the currency code, or words for older cards.</summary>
     public string AmountUnits() => Currency ?? Currencies.Unknown;
 
+    /// <summary>The <see cref="InputKind"/> of a bundle trained on a customer table.</summary>
+    public const string CustomerTableInput = "customer-table";
+
     /// <summary>"transactional" (orders + customers) or "customer-table".</summary>
     public required string InputKind { get; init; }
+
+    /// <summary>
+    /// How training read the customer table (id and label columns, boolean words, categories, excluded columns), so a
+    /// row of the same file scores as training read it (<see cref="CustomerTables.TableRowEncoder"/>); null for
+    /// transactional bundles and for table bundles trained before it was recorded (those cannot score a raw table).
+    /// </summary>
+    public CustomerTables.TableEncoding? Table { get; init; }
 
     /// <summary>The data files with their hashes and row counts, and the load report.</summary>
     public required DataSummary Data { get; init; }
@@ -128,7 +138,7 @@ public sealed record ModelCard
 
     /// <summary>One line per model for the console summary.</summary>
     public string Summary() =>
-        $"bundle {Version}: churn {Churn.Algorithm} AUC {Churn.Holdout.Auc:0.000} (grade {Churn.Grade.Letter})" +
+        $"bundle {Version}: churn {Churn.Algorithm} AUC {Churn.Holdout.Auc:0.000}{(Split.HoldoutCustomers == 0 ? " out-of-fold, nothing held out" : "")} (grade {Churn.Grade.Letter})" +
         (LifetimeValue is { } v ? $", value {v.Algorithm} Gini {v.Holdout.NormalizedGini:0.000} (grade {v.Grade.Letter})" : "") +
         (Revenue is { } r ? $", revenue Gini {r.Holdout.NormalizedGini:0.000} (grade {r.Grade.Letter})" : "") +
         (Segments is { } s ? $", {s.Profiles.Count} segments" : "");

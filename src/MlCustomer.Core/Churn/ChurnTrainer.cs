@@ -23,7 +23,17 @@ public sealed record TrainedChurnModel(
     IProbabilityCalibrator Calibrator,
     CalibrationChoice Calibration,
     IReadOnlyList<double> CrossValidationAuc,
-    TreeCovers? Covers = null);
+    TreeCovers? Covers = null)
+{
+    /// <summary>
+    /// Each training row's raw score from the cross-validation fit that did not see it (the chosen settings), in row
+    /// order: what the calibrator was fitted on, and the out-of-fold predictions a bundle reports.
+    /// </summary>
+    public IReadOnlyList<double> OutOfFoldScores { get; init; } = [];
+
+    /// <summary>Each training row's cross-validation fold (0-based), in row order.</summary>
+    public IReadOnlyList<int> FoldOf { get; init; } = [];
+}
 
 /// <summary>
 /// Builds and trains the churn model: FastTree on the shared featurizer, cross-validated on the
@@ -122,7 +132,11 @@ public static class ChurnTrainer
         }
 
         var final = ModelExplanations.Chain(featurizer, predictor, contributions.Fit(predictor.Transform(featurized)));
-        return new TrainedChurnModel(final, best.Options, selection, calibrator, calibration, best.FoldAuc, covers);
+        return new TrainedChurnModel(final, best.Options, selection, calibrator, calibration, best.FoldAuc, covers)
+        {
+            OutOfFoldScores = best.OutOfFold,
+            FoldOf = foldOf,
+        };
     }
 
     private static (ChurnOptions Options, double[] OutOfFold, List<double> FoldAuc) CrossValidate(

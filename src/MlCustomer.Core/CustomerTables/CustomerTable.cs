@@ -10,6 +10,9 @@ namespace MlCustomer.Core.CustomerTables;
 /// <param name="Report">Rows read, loaded and skipped (by reason), and notes.</param>
 public sealed record CustomerTable(ModelDataset Dataset, IReadOnlyList<ColumnProfile> Columns, string PositiveLabel, LoadReport Report)
 {
+    /// <summary>How every column was read, for the card: scoring applies exactly this to new rows (<see cref="TableRowEncoder"/>).</summary>
+    public required TableEncoding Encoding { get; init; }
+
     /// <summary>
     /// Console lines: a summary, then one line per column, e.g. "SeniorCitizen: boolean (0/1)",
     /// "customerID: id", "TotalCharges: numeric, 0.2% missing", "Notes: excluded, free text (93% distinct values)".
@@ -26,6 +29,7 @@ public sealed record CustomerTable(ModelDataset Dataset, IReadOnlyList<ColumnPro
         var excluded = Columns.Count(c => c.IsExcluded);
         var lines = new List<string>
         {
+            (Encoding.IdColumn is null ? "no id column: each row's number (1 = the first data row) is its id; " : "") +
             $"{rows:N0} customers, {churners:N0} churned ('{PositiveLabel}', {ColumnProfile.Percent(rows == 0 ? 0 : (double)churners / rows)}); " +
             $"{features.Count} features ({kinds}), {excluded} columns excluded",
         };

@@ -56,14 +56,66 @@ public static class CustomerTableLoader
             report.Notes.Add($"{file.FileName}: {file.UnnamedColumns} column(s) without a header name were ignored");
         }
 
-        return new CustomerTable(dataset, profiles, positive, report);
+        return new CustomerTable(dataset, profiles, positive, report)
+        {
+            Encoding = Encoding(layout, rows, analyses, profiles, positive, labelValues, format),
+        };
+    }
+
+    // What the card keeps of this load, so scoring reads a row of the same file exactly as training did.
+    private static TableEncoding Encoding(
+        Layout layout, List<RawRow> rows, ColumnAnalysis?[] analyses, List<ColumnProfile> profiles, string positive, List<LabelValue> labels, FileFormat format)
+    {
+        var byName = profiles.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var columns = new List<TableColumnEncoding>();
+        for (var i = 0; i < layout.Attributes.Count; i++)
+        {
+            var name = layout.Attributes[i].Column.Name;
+            var profile = byName[name];
+            var column = new TableColumnEncoding { Name = name, Role = profile.Role, Reason = profile.Reason };
+            if (profile.Role == ColumnRole.Boolean)
+            {
+                column = column with { BooleanValues = new SortedDictionary<string, double>(analyses[i]!.Numbers!.ToDictionary(), StringComparer.Ordinal) };
+            }
+            else if (profile.Role == ColumnRole.Categorical)
+            {
+                var kept = analyses[i]!.KeptCategories!;
+                var grouped = Cells(rows, i)
+                    .Where(c => c.Length > 0 && !kept.Contains(c))
+                    .GroupBy(c => c, StringComparer.Ordinal)
+                    .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => g.Key)
+                    .ToList();
+                column = column with
+                {
+                    KeptCategories = kept.Order(StringComparer.Ordinal).ToList(),
+                    GroupedCategories = grouped.Take(TableEncoding.MaxGroupedValuesKept).ToList(),
+                    GroupedCategoriesComplete = grouped.Count <= TableEncoding.MaxGroupedValuesKept,
+                };
+            }
+
+            columns.Add(column);
+        }
+
+        return new TableEncoding
+        {
+            IdColumn = layout.Id?.Name,
+            LabelColumn = layout.Label.Name,
+            PositiveLabel = positive,
+            NegativeLabel = labels.Select(l => l.Text).FirstOrDefault(t => t != positive),
+            ValueColumn = layout.Value?.Name,
+            Delimiter = format.Delimiter,
+            DecimalSeparator = format.DecimalSeparator,
+            MissingMarkers = ColumnInference.MissingMarkers.Order(StringComparer.Ordinal).ToList(),
+            Columns = columns,
+        };
     }
 
     private static void CheckOptions(CustomerTableOptions options, FileFormat format)
     {
-        if (string.IsNullOrWhiteSpace(options.IdColumn) || string.IsNullOrWhiteSpace(options.LabelColumn))
+        if (string.IsNullOrWhiteSpace(options.LabelColumn) || (options.IdColumn is not null && string.IsNullOrWhiteSpace(options.IdColumn)))
         {
-            throw new ArgumentException("A customer table needs an id column and a label column.", nameof(options));
+            throw new ArgumentException("A customer table needs a label column (and an id column name, when one is given, must not be blank).", nameof(options));
         }
 
         var named = new[] { options.IdColumn, options.LabelColumn, options.ValueColumn }.OfType<string>().Select(n => n.Trim()).ToList();
@@ -88,14 +140,16 @@ public static class CustomerTableLoader
         var lineById = new Dictionary<string, long>(StringComparer.Ordinal);
         while (file.ReadRow())
         {
-            if (!file.TryText(layout.Id, out var id))
+            // Without an id column a row's number in the file is its id, which scoring the same file reproduces.
+            var id = file.Report.RowsRead.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (layout.Id is { } idColumn && !file.TryText(idColumn, out id))
             {
                 continue;
             }
 
             if (lineById.TryGetValue(id, out var firstLine))
             {
-                file.Fail("duplicate id", layout.Id,
+                file.Fail("duplicate id", layout.Id!.Value,
                     $"customer {CellText.Show(id)} is already on line {firstLine:N0} (a customer table has one row per customer)");
                 continue;
             }
@@ -189,7 +243,7 @@ public static class CustomerTableLoader
         var profiles = new List<ColumnProfile>();
         foreach (var (index, name) in layout.NamedColumns)
         {
-            if (index == layout.Id.Index)
+            if (index == layout.Id?.Index)
             {
                 profiles.Add(new ColumnProfile(name, ColumnRole.Id, "id", rows.Count, 0));
             }
@@ -262,7 +316,7 @@ public static class CustomerTableLoader
     private sealed record Attribute(DataColumn Column, bool ExcludedByUser);
 
     /// <summary>Where the id, label and value columns are, and every other named column in file order.</summary>
-    private sealed record Layout(DataColumn Id, DataColumn Label, DataColumn? Value, List<Attribute> Attributes, List<(int Index, string Name)> NamedColumns)
+    private sealed record Layout(DataColumn? Id, DataColumn Label, DataColumn? Value, List<Attribute> Attributes, List<(int Index, string Name)> NamedColumns)
     {
         public static Layout Locate(DataFileReader file, CustomerTableOptions options)
         {
@@ -281,7 +335,7 @@ public static class CustomerTableLoader
                 return column;
             }
 
-            var id = Required(options.IdColumn, "id column");
+            var id = options.IdColumn is { } idName ? Required(idName, "id column") : null;
             var label = Required(options.LabelColumn, "label column");
             var value = options.ValueColumn is { } valueName ? Required(valueName, "value column") : null;
             if (firstMissing is not null)
@@ -299,7 +353,7 @@ public static class CustomerTableLoader
                 }
             }
 
-            var roles = new[] { id!.Value.Index, label!.Value.Index, value?.Index ?? -1 };
+            var roles = new[] { id?.Index ?? -1, label!.Value.Index, value?.Index ?? -1 };
             var attributes = new List<Attribute>();
             var named = new List<(int, string)>();
             for (var i = 0; i < header.Count; i++)
@@ -321,7 +375,7 @@ public static class CustomerTableLoader
                     : new Attribute(file.Use(i), false));
             }
 
-            return new Layout(id.Value, label.Value, value, attributes, named);
+            return new Layout(id, label.Value, value, attributes, named);
         }
 
         // Names are case-sensitive; a near miss deserves to be pointed out.

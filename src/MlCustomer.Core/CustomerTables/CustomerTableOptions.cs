@@ -8,8 +8,11 @@ namespace MlCustomer.Core.CustomerTables;
 /// </summary>
 public sealed record CustomerTableOptions
 {
-    /// <summary>The column holding the customer id (never a feature; must be unique and filled).</summary>
-    public required string IdColumn { get; init; }
+    /// <summary>
+    /// The column holding the customer id (never a feature; must be unique and filled). Null: the table has no id
+    /// column, and each row's number (1 = the first data row) is its id.
+    /// </summary>
+    public string? IdColumn { get; init; }
 
     /// <summary>The column holding the churn label (exactly two values, e.g. Yes/No).</summary>
     public required string LabelColumn { get; init; }

@@ -173,7 +173,7 @@ public static class CustomerDataLoader
         {
             throw new DataFileException(path, 1, null,
                 $"the file has no cost column ({file.Describe(TransactionColumns.Cost)}) and no margin rate is configured to estimate cost of goods: " +
-                "add costEstimate.defaultMarginRate (e.g. 0.25 for a 25% gross margin) to the mapping, or a cost column to the file");
+                "add costEstimate.defaultMarginRate (e.g. 0.25 for a 25% gross margin) to the mapping (or give the console --margin-rate 0.25), or a cost column to the file");
         }
 
         var rows = new List<Transaction>();

@@ -75,6 +75,32 @@ public sealed class DataMapping
             : throw new DataFileException(path, 0, null, string.Join("; ", problems));
     }
 
+    /// <summary>
+    /// This mapping with one margin rate for every category without its own (<c>--margin-rate 0.25</c>: transactions
+    /// without a cost column need no mapping file for it); the mapping's per-category rates are kept.
+    /// </summary>
+    /// <exception cref="ArgumentException">The rate is not between -1 and 1.</exception>
+    public DataMapping WithDefaultMarginRate(double rate)
+    {
+        var estimate = new CostEstimate { DefaultMarginRate = rate, MarginRateByCategory = new(CostEstimate.MarginRateByCategory, StringComparer.Ordinal) };
+        var problems = new List<string>();
+        estimate.Validate(problems);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"--margin-rate {rate}: {string.Join("; ", problems).Replace("costEstimate.defaultMarginRate", "the gross margin rate", StringComparison.Ordinal)} (0.25 is a 25% gross margin)");
+        }
+
+        return new DataMapping
+        {
+            Transactions = Transactions,
+            Customers = Customers,
+            ServiceEvents = ServiceEvents,
+            CustomersExportDate = CustomersExportDate,
+            CostEstimate = estimate,
+            Currency = Currency,
+        };
+    }
+
     /// <summary>Every problem with this mapping, empty when it is usable.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -34,6 +34,12 @@ internal sealed class DataInputOptions
         Description = "JSON mapping of your export's columns, date format, delimiter and margin rates to the data contract",
     };
 
+    private readonly Option<double?> marginRate = new("--margin-rate")
+    {
+        Description = "Gross margin rate (e.g. 0.25 for 25%) that estimates cost of goods as revenue × (1 − rate) when the transactions have no cost column; " +
+            "overrides the mapping's costEstimate.defaultMarginRate and keeps its per-category rates",
+    };
+
     private readonly Option<bool> skipBadRows = new("--skip-bad-rows")
     {
         Description = "Skip rows that fail validation instead of stopping; every skipped row is counted by reason in the load report",
@@ -46,6 +52,7 @@ internal sealed class DataInputOptions
         command.Options.Add(customers);
         command.Options.Add(serviceEvents);
         command.Options.Add(mapping);
+        command.Options.Add(marginRate);
         command.Options.Add(skipBadRows);
     }
 
@@ -64,8 +71,11 @@ internal sealed class DataInputOptions
     }
 
     /// <summary>The --mapping file, or the contract's own names and formats without one.</summary>
-    public DataMapping Mapping(ParseResult parse) =>
-        parse.GetValue(mapping) is { } mappingFile ? DataMapping.Load(mappingFile.FullName) : DataMapping.Default;
+    public DataMapping Mapping(ParseResult parse)
+    {
+        var loaded = parse.GetValue(mapping) is { } mappingFile ? DataMapping.Load(mappingFile.FullName) : DataMapping.Default;
+        return parse.GetValue(marginRate) is { } rate ? loaded.WithDefaultMarginRate(rate) : loaded;
+    }
 
     public CustomerDataSet Load(ParseResult parse)
     {

@@ -27,6 +27,9 @@ internal sealed class DecisionInputs
         Description = "Score as of this date (yyyy-MM-dd): features use only events on or before it [default: the last order date in the data]",
     };
 
+    /// <summary>The bundle folder given (or the default).</summary>
+    public string BundleFolder(ParseResult parse) => parse.GetValue(bundle)!.FullName;
+
     public void AddTo(Command command)
     {
         command.Options.Add(bundle);

@@ -31,9 +31,14 @@ internal static class ScoreCommand
             Description = "Customers scored and written at a time (memory holds one chunk of scores, whatever the number of customers)",
             DefaultValueFactory = _ => DecisionRun.DefaultChunkSize,
         };
-        var command = new Command("score", "Score every customer at an as-of date with a bundle and its rules, and write the decisions as CSV")
+        var table = new Option<FileInfo?>("--table")
         {
-            output, reasons, chunkSize,
+            Description = "Score a customer table with a bundle trained on one (train --table), in the training file's own format: same id column, " +
+                "label column optional and ignored, extra columns ignored. Table bundles have no segments and no profit tiers",
+        };
+        var command = new Command("score", "Score every customer at an as-of date with a bundle and its rules, and write the decisions as CSV (or every row of a customer table with --table)")
+        {
+            output, reasons, chunkSize, table,
         };
         inputs.AddTo(command);
         command.SetAction(parse => CliOutput.Run(() =>
@@ -45,18 +50,23 @@ internal static class ScoreCommand
                 throw new ArgumentException($"--reasons must be ≥ 0 (it is {reasonCount}) and --chunk-size ≥ 1 (it is {chunk})");
             }
 
+            if (parse.GetValue(table) is { } tableFile)
+            {
+                return TableScoreCommand.Score(inputs.BundleFolder(parse), tableFile, parse.GetValue(output)!, reasonCount);
+            }
+
             var run = inputs.Prepare(parse);
-            var table = run.Features(run.AsOfDate);
+            var features = run.Features(run.AsOfDate);
             var file = parse.GetValue(output)!;
             file.Directory?.Create();
-            var total = table.Rows.Count;
+            var total = features.Rows.Count;
             var watch = Stopwatch.StartNew();
             var tally = CliOutput.Step($"Scoring {total:N0} customers into {file.FullName}", status =>
             {
                 var counts = new Tally();
                 using var writer = new StreamWriter(file.FullName, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                 ScoreCsv.WriteHeader(writer);
-                foreach (var scored in run.Decide(table, reasonCount, chunk))
+                foreach (var scored in run.Decide(features, reasonCount, chunk))
                 {
                     foreach (var customer in scored)
                     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.ML;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
@@ -26,13 +27,17 @@ internal static class DriftCommand
         {
             Description = "Compute the customers' features as of this date (yyyy-MM-dd) [default: the last order date in the data]",
         };
+        var tableOption = new Option<FileInfo?>("--table")
+        {
+            Description = "A customer table in the training file's format, for bundles trained with train --table: PSI of every feature column against training",
+        };
         var command = new Command(
             "drift",
             "Compare every feature of the customers at an as-of date with its distribution in training: population stability index (PSI), " +
             $"stable below {FeatureDrift.ModerateFrom}, shifted from {FeatureDrift.ShiftedFrom}; the same for the models' outputs against the held-out customers'; " +
             "exit code 2 when a feature or an output has shifted")
         {
-            bundle, asOf,
+            bundle, asOf, tableOption,
         };
         data.AddTo(command);
         command.SetAction(parse => CliOutput.Run(() =>
@@ -42,17 +47,27 @@ internal static class DriftCommand
             var folder = parse.GetValue(bundle)!.FullName;
             var loaded = CliOutput.Step($"Loading bundle {folder}", _ => ModelBundle.Load(ml, folder));
             var card = loaded.Card;
-            if (card.InputKind != "transactional")
-            {
-                throw new ModelBundleException(
-                    $"Bundle {card.Version} was trained on a customer table; drift compares customers computed from transactions. " +
-                    "(For a table, compare the table's columns with the card's feature contract.)");
-            }
-
             if (card.FeatureContract.Features.Any(f => f.BinShares is null))
             {
                 throw new ModelBundleException(
                     $"Bundle {card.Version} was trained before drift checks and its model card holds no training distributions. Retrain with: {ModelBundle.TrainCommand}");
+            }
+
+            if (parse.GetValue(tableOption) is { } tableFile)
+            {
+                var read = CliOutput.Step($"Reading {tableFile.Name}", _ => TableFile.Read(tableFile.FullName, new TableRowEncoder(card), labelsRequired: false));
+                read.Notes.ToList().ForEach(note => CliOutput.Info($"warning: {note}"));
+                var columns = FeatureDrift.Measure(card.FeatureContract, read.Rows);
+                var scored = CliOutput.Step("Scoring the rows", _ => new BundleScorer(ml, loaded).Score(read.Rows, reasons: 0));
+                var tableOutputs = card.OutputDrift([.. scored.Select(s => s.ChurnProbability)], [.. scored.Select(s => s.PredictedGrossProfit ?? double.NaN)]);
+                Print(columns, tableOutputs, card, null, read.Rows.Count);
+                return columns.Concat(tableOutputs).Any(r => r.Level == DriftLevel.Shifted) ? ShiftedExitCode : 0;
+            }
+
+            if (card.InputKind != "transactional")
+            {
+                throw new ModelBundleException(
+                    $"Bundle {card.Version} was trained on a customer table: give the table to compare with --table FILE.");
             }
 
             var customers = data.Load(parse);
@@ -93,10 +108,10 @@ internal static class DriftCommand
         return bundle.Card.OutputDrift([.. scores.Select(s => s.ChurnProbability)], [.. scores.Select(s => s.PredictedGrossProfit ?? double.NaN)]);
     }
 
-    private static void Print(IReadOnlyList<FeatureDriftResult> results, IReadOnlyList<FeatureDriftResult> outputs, ModelCard card, DateOnly asOf, int customers)
+    private static void Print(IReadOnlyList<FeatureDriftResult> results, IReadOnlyList<FeatureDriftResult> outputs, ModelCard card, DateOnly? asOf, int customers)
     {
         CliOutput.Info(
-            $"Drift at {CsvText.Date(asOf)} ({customers:N0} customers) against bundle {card.Version}'s training customers" +
+            $"Drift {(asOf is { } date ? $"at {CsvText.Date(date)}" : "of the table")} ({customers:N0} customers) against bundle {card.Version}'s training customers" +
             $"{(card.AsOfDate is { } trained ? $" (features at {CsvText.Date(trained)})" : "")}, most moved first:");
         var table = new Table().AddColumns("feature", "PSI", "level", "missing then → now", "largest move (bin: share then → now)");
         foreach (var result in results)

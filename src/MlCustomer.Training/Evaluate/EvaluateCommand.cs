@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.ML;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Training.Cli;
 using Spectre.Console;
@@ -20,12 +21,22 @@ internal static class EvaluateCommand
             Description = "As-of date (yyyy-MM-dd) [default: last order date minus the bundle's longer horizon]; at or before the training as-of date " +
                 "only the held-out customers count, after it every customer (out-of-time)",
         };
-        var command = new Command("evaluate", "Re-score a saved bundle on a data set and print its metrics: held-out customers at the training date, everyone out-of-time") { bundle, asOf };
+        var table = TableOption();
+        var command = new Command("evaluate", "Re-score a saved bundle on a data set and print its metrics: held-out customers at the training date, everyone out-of-time") { bundle, asOf, table };
         input.AddTo(command);
         command.SetAction(parse => CliOutput.Run(() =>
         {
             var ml = new MLContext(seed: TrainingOptions.DefaultSeed);
             var loaded = ModelBundle.Load(ml, parse.GetValue(bundle)!.FullName);
+            if (parse.GetValue(table) is { } tableFile)
+            {
+                var onTable = CliOutput.Step($"Scoring {tableFile.Name}", _ => TableScoring.Evaluate(ml, loaded, tableFile.FullName));
+                PrintBasis(onTable);
+                Print([onTable]);
+                PrintCalibration(onTable);
+                return 0;
+            }
+
             var data = input.Load(parse);
             var window = BundleEvaluator.WindowFor(loaded.Card, data, FeatureWindowOptions.ParseDate(parse.GetValue(asOf), "--as-of"));
             var evaluation = CliOutput.Step("Scoring", _ => BundleEvaluator.Evaluate(ml, loaded, data, window));
@@ -48,9 +59,10 @@ internal static class EvaluateCommand
         };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples of the customers for each difference's 95% interval", DefaultValueFactory = _ => PairedBootstrap.DefaultResamples };
         var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap resampling", DefaultValueFactory = _ => PairedBootstrap.DefaultSeed };
+        var table = TableOption();
         var command = new Command("compare", "Put two bundles side by side: their cards, both scored on the same customers, and each metric's difference with a bootstrap 95% interval")
         {
-            champion, challenger, asOf, resamples, seed,
+            champion, challenger, asOf, resamples, seed, table,
         };
         input.AddTo(command);
         command.SetAction(parse => CliOutput.Run(() =>
@@ -65,10 +77,20 @@ internal static class EvaluateCommand
                 .Select(folder => ModelBundle.Load(ml, folder.FullName))
                 .ToList();
             PrintCards(bundles.Select(b => b.Card).ToList());
-            var data = input.Load(parse);
-            var date = FeatureWindowOptions.ParseDate(parse.GetValue(asOf), "--as-of");
-            var comparison = CliOutput.Step("Comparing", status =>
-                BundleComparer.Compare(ml, bundles[0], bundles[1], data, date, parse.GetValue(resamples), parse.GetValue(seed), status));
+            BundleComparison comparison;
+            if (parse.GetValue(table) is { } tableFile)
+            {
+                comparison = CliOutput.Step("Comparing", status =>
+                    BundleComparer.CompareOnTable(ml, bundles[0], bundles[1], tableFile.FullName, parse.GetValue(resamples), parse.GetValue(seed), status));
+            }
+            else
+            {
+                var data = input.Load(parse);
+                var date = FeatureWindowOptions.ParseDate(parse.GetValue(asOf), "--as-of");
+                comparison = CliOutput.Step("Comparing", status =>
+                    BundleComparer.Compare(ml, bundles[0], bundles[1], data, date, parse.GetValue(resamples), parse.GetValue(seed), status));
+            }
+
             PrintBasis(comparison.Champion);
             PrintBasis(comparison.Challenger);
             Print([comparison.Champion, comparison.Challenger]);
@@ -76,6 +98,29 @@ internal static class EvaluateCommand
             return 0;
         }));
         return command;
+    }
+
+    private static Option<FileInfo?> TableOption() => new("--table")
+    {
+        Description = "A labelled customer table in the training file's format, for bundles trained with train --table: on the training file only the " +
+            "rows it held out count, on any other file every row",
+    };
+
+    // Predicted against observed churn per probability decile, the calibration a data scientist checks first.
+    private static void PrintCalibration(BundleEvaluation evaluation)
+    {
+        if (evaluation.Churn is not { } churn)
+        {
+            return;
+        }
+
+        var table = new Table().AddColumns("churn probability", "customers", "mean predicted", "observed churn");
+        foreach (var bin in churn.CalibrationTable.Where(b => b.Count > 0))
+        {
+            table.AddRow($"{bin.Lower:0.0}–{bin.Upper:0.0}", $"{bin.Count:N0}", $"{bin.MeanPredicted:0.000}", $"{bin.ObservedRate:0.000}");
+        }
+
+        AnsiConsole.Write(table);
     }
 
     private static void PrintBasis(BundleEvaluation evaluation)
@@ -95,7 +140,7 @@ internal static class EvaluateCommand
             var c = e.Churn;
             var v = e.Value;
             table.AddRow(
-                e.Version, $"{e.AsOfDate:yyyy-MM-dd}", e.Basis == EvaluationBasis.HeldOut ? "held-out" : "out-of-time", $"{e.Customers:N0}", $"{e.CustomersExcluded:N0}",
+                e.Version, e.AsOfDate is { } date ? $"{date:yyyy-MM-dd}" : "table", BundleComparer.Basis(e), $"{e.Customers:N0}", $"{e.CustomersExcluded:N0}",
                 c is null ? "–" : $"{c.Auc:0.000}", c is null ? "–" : $"{c.PrAuc:0.000}", c is null ? "–" : $"{c.LogLoss:0.000}", c is null ? "–" : $"{c.Brier:0.000}",
                 c is null ? "–" : $"{c.LiftAt10Percent.Lift:0.00}",
                 v is null ? "–" : $"{v.Mae:N2}", v is null ? "–" : $"{v.NormalizedGini:0.000}", v is null ? "–" : $"{v.Spearman:0.000}");

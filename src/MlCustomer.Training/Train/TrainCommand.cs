@@ -29,7 +29,11 @@ internal static class TrainCommand
             DefaultValueFactory = _ => new DirectoryInfo("models"),
         };
         var seed = new Option<int>("--seed") { Description = "Seed of the split, folds, trees and KMeans", DefaultValueFactory = _ => defaults.Seed };
-        var holdout = new Option<double>("--holdout") { Description = "Share of customers held out for evaluation", DefaultValueFactory = _ => defaults.HoldoutShare };
+        var holdout = new Option<double>("--holdout")
+        {
+            Description = "Share of customers held out for evaluation; 0 (customer tables, churn only) fits on every row, and the card then has out-of-fold metrics, no held-out ones",
+            DefaultValueFactory = _ => defaults.HoldoutShare,
+        };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds on the training part", DefaultValueFactory = _ => defaults.Folds };
         var segments = new Option<int?>("--segments") { Description = "Number of segments [default: chosen automatically over 2..10]" };
         var exclude = new Option<string[]>("--exclude")
@@ -53,7 +57,7 @@ internal static class TrainCommand
         {
             Description = "Train from a customer table (one row per customer with a churn label column) instead of transactions",
         };
-        var id = new Option<string?>("--id") { Description = "Customer table: the id column" };
+        var id = new Option<string?>("--id") { Description = "Customer table: the id column [default: none, each row's number (1 = the first data row) is its id]" };
         var label = new Option<string?>("--label") { Description = "Customer table: the churn label column" };
         var positive = new Option<string?>("--positive") { Description = "Customer table: the label value that means churned [default: inferred, e.g. Yes/True/1]" };
         var valueColumn = new Option<string?>("--value-column") { Description = "Customer table: a numeric value label (profit in the horizon) to train lifetime value on" };
@@ -99,7 +103,7 @@ internal static class TrainCommand
             {
                 var tableOptions = new CustomerTableOptions
                 {
-                    IdColumn = parse.GetValue(id) ?? throw new ArgumentException("--table needs --id: the name of the customer id column"),
+                    IdColumn = parse.GetValue(id),
                     LabelColumn = parse.GetValue(label) ?? throw new ArgumentException("--table needs --label: the name of the churn label column"),
                     PositiveLabel = parse.GetValue(positive),
                     ValueColumn = parse.GetValue(valueColumn),
@@ -107,6 +111,11 @@ internal static class TrainCommand
                     Format = new FileFormat { Delimiter = parse.GetValue(delimiter)!, DecimalSeparator = parse.GetValue(decimalSeparator)! },
                     SkipBadRows = input.SkipBadRows(parse),
                 };
+                if (tableOptions.IdColumn is null)
+                {
+                    CliOutput.Info($"warning: no --id: each row's number (1 = the first data row) is its id, so scoring must get the rows in the same order to match them");
+                }
+
                 var table = CliOutput.Step($"Loading {tablePath.Name}", _ => CustomerTableLoader.Load(tablePath.FullName, tableOptions));
                 CliOutput.Info(table.Report.ToText());
                 CliOutput.Info(string.Join(Environment.NewLine, table.Describe()));
@@ -123,12 +132,22 @@ internal static class TrainCommand
             CliOutput.Step($"Writing {bundleFolder}", _ =>
             {
                 result.Bundle.Save(new MLContext(options.Seed), bundleFolder);
+                if (result.Predictions.Count > 0)
+                {
+                    PredictionsCsv.Write(Path.Combine(bundleFolder, PredictionsCsv.FileName), result.Predictions);
+                }
+
                 HtmlReport.Write(
                     new ReportData(result.Bundle.Card, result.CustomerProfits, result.SegmentScatter, tiers, movement),
                     Path.Combine(bundleFolder, ModelBundle.ReportFile));
                 return 0;
             });
             PrintSummary(result.Bundle.Card, watch.Elapsed);
+            foreach (var warning in result.Warnings)
+            {
+                CliOutput.Info($"warning: {warning}");
+            }
+
             return 0;
         }));
         return command;
@@ -217,5 +236,9 @@ internal static class TrainCommand
 
         AnsiConsole.Write(table);
         CliOutput.Info($"{card.Summary()} — {elapsed.TotalSeconds:0} s");
+        if (card.Table is not null)
+        {
+            CliOutput.Info($"note: {TableEncoding.NoSegmentsOrTiers}. Score a table in this file's format with: score --bundle <folder> --table <file>");
+        }
     }
 }

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using MlCustomer.Api.Tests.Infrastructure;
+
+namespace MlCustomer.Api.Tests.Scoring;
+
+/// <summary>
+/// A customer table trained with the console, then the same file scored by the console, <c>POST /scores/csv</c> and
+/// <c>POST /scores</c> as it is (its own id column, its label, Yes/No words, blanks): every surface gives the same
+/// probabilities, because every one reads the rows through the card's one encoder.
+/// </summary>
+public sealed class CustomerTableEndToEndTests : IDisposable
+{
+    private const int Rows = 600;
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "mlcustomer-api-tests", "tables", Guid.NewGuid().ToString("N"));
+
+    public CustomerTableEndToEndTests() => Directory.CreateDirectory(folder);
+
+    [Fact]
+    public async Task ATableTrainedWithTheConsoleScoresAlikeThroughTheConsoleTheCsvEndpointAndTheJsonEndpoint()
+    {
+        var table = Path.Combine(folder, "contracts.csv");
+        File.WriteAllText(table, Contracts(), new UTF8Encoding(false));
+        var bundle = Path.Combine(folder, "bundle");
+        var train = Console("train", "--table", table, "--id", "customerID", "--label", "Churn", "--folds", "2", "--output", bundle);
+        Assert.True(train.ExitCode == 0, train.Error + train.Output);
+        var scores = Path.Combine(folder, "scores.csv");
+        var score = Console("score", "--bundle", bundle, "--table", table, "-o", scores);
+        Assert.True(score.ExitCode == 0, score.Error + score.Output);
+        var console = File.ReadAllLines(scores).Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => c[1], StringComparer.Ordinal);
+        Assert.Equal(Rows, console.Count);
+
+        using var factory = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:BundlePath"] = bundle }, withBundle: false);
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        // The training file as it is: its id column name, its label column, Yes/No words and blank charges.
+        using var csvResponse = await client.PostAsync(new Uri("/api/v1/scores/csv", UriKind.Relative), new StringContent(File.ReadAllText(table), Encoding.UTF8, "text/csv"));
+        var csvText = await csvResponse.Content.ReadAsStringAsync();
+        Assert.True(csvResponse.StatusCode == HttpStatusCode.OK, csvText);
+        var csvLines = csvText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = csvLines[0].Split(',');
+        var warningsColumn = Array.IndexOf(header, "warnings");
+        var csv = csvLines.Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => c, StringComparer.Ordinal);
+        Assert.Equal(console.Keys.Order(StringComparer.Ordinal), csv.Keys.Order(StringComparer.Ordinal));
+        Assert.All(console, c => Assert.Equal(c.Value, csv[c.Key][1]));
+        Assert.All(csv.Values, c => Assert.Equal("", c[warningsColumn]));
+
+        // The JSON endpoint: the usual customerId + features map, the features being the file's cells as text.
+        var fileLines = File.ReadAllLines(table);
+        var names = fileLines[0].Split(',');
+        foreach (var batch in fileLines.Skip(1).Chunk(200))
+        {
+            var customers = new JsonArray(batch.Select(line =>
+            {
+                var cells = line.Split(',');
+                var features = new JsonObject();
+                for (var i = 0; i < names.Length; i++)
+                {
+                    features[names[i]] = cells[i];
+                }
+
+                return (JsonNode)new JsonObject { ["customerId"] = cells[0], ["features"] = features };
+            }).ToArray());
+            using var response = await client.ScoreAsync(new JsonObject { ["customers"] = customers });
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+            var json = JsonNode.Parse(body)!["customers"]!.AsArray();
+            foreach (var customer in json)
+            {
+                var id = customer!["customerId"]!.GetValue<string>();
+                var probability = customer["churnProbability"]!.GetValue<double>();
+                Assert.Equal(console[id], Math.Round(probability, 6).ToString(CultureInfo.InvariantCulture));
+                Assert.Empty(customer["warnings"]!.AsArray());
+                Assert.Null(customer["segmentId"]);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RawValuesTrainingNeverSawAreScoredWithAWarningAndAMissingColumnIsAProblemNamingIt()
+    {
+        var table = Path.Combine(folder, "contracts.csv");
+        File.WriteAllText(table, Contracts(), new UTF8Encoding(false));
+        var bundle = Path.Combine(folder, "bundle");
+        var train = Console("train", "--table", table, "--id", "customerID", "--label", "Churn", "--folds", "2", "--output", bundle);
+        Assert.True(train.ExitCode == 0, train.Error + train.Output);
+        using var factory = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:BundlePath"] = bundle }, withBundle: false);
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        JsonObject Customer(string id, string partner, string contract, JsonNode? charges) => new()
+        {
+            ["customerId"] = id,
+            ["features"] = new JsonObject
+            {
+                ["Partner"] = partner, ["Contract"] = contract, ["tenure"] = 12, ["TotalCharges"] = charges, ["SeniorCitizen"] = 0,
+                ["PaymentMethod"] = "Mailed check", ["Region"] = "North",
+            },
+        };
+        using var response = await client.ScoreAsync(new JsonObject
+        {
+            ["customers"] = new JsonArray(Customer("a", "Yes", "Two year", 240.5), Customer("b", "perhaps", "Lifetime", "n/a")),
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var customers = JsonNode.Parse(body)!["customers"]!.AsArray();
+        var first = customers[0]!["warnings"]!.AsArray().Select(w => w!.GetValue<string>()).ToList();
+        Assert.Equal(["ignored 1 column(s) the model was not trained with: 'Region'"], first);
+        var second = customers[1]!["warnings"]!.AsArray().Select(w => w!.GetValue<string>()).ToList();
+        Assert.Contains(second, w => w.StartsWith("Partner 'perhaps' is not one of the values training read", StringComparison.Ordinal));
+        Assert.Contains("Contract 'Lifetime' was not seen in training; scored as '(other)'", second);
+
+        var missing = await client.PostAsync(new Uri("/api/v1/scores/csv", UriKind.Relative),
+            new StringContent("customerID,Partner,tenure,TotalCharges,SeniorCitizen,PaymentMethod\nX1,Yes,3,30,0,Mailed check\n", Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        var problem = await missing.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Contains("is a column the model reads", problem!["errors"]!["line[1].Contract"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process may still hold a file for a moment; the temp folder is cleaned by the system.
+        }
+    }
+
+    // A contract table: Yes/No Partner, a three-level Contract, tenure, TotalCharges blank at tenure 0, a 0/1 SeniorCitizen,
+    // a PaymentMethod with a rare level (grouped as "(other)"), and the Yes/No Churn label.
+    private static string Contracts()
+    {
+        var random = new Random(21);
+        var text = new StringBuilder("customerID,Partner,Contract,tenure,TotalCharges,SeniorCitizen,PaymentMethod,Churn\n");
+        string[] contracts = ["Month-to-month", "One year", "Two year"];
+        string[] payments = ["Electronic check", "Mailed check", "Bank transfer"];
+        for (var i = 0; i < Rows; i++)
+        {
+            var contract = contracts[random.Next(3)];
+            var tenure = i % 25 == 0 ? 0 : random.Next(1, 72);
+            var monthly = 20 + (90 * random.NextDouble());
+            var partner = random.NextDouble() < 0.5;
+            var payment = i % 150 == 7 ? "Crypto" : payments[random.Next(3)];
+            var logit = (contract == "Month-to-month" ? 0.8 : contract == "One year" ? -0.6 : -1.8) - (0.03 * tenure) + (partner ? -0.3 : 0.2)
+                + (payment == "Electronic check" ? 0.5 : 0);
+            var churned = random.NextDouble() < 1 / (1 + Math.Exp(-logit));
+            var total = tenure == 0 ? " " : (tenure * monthly).ToString("0.00", CultureInfo.InvariantCulture);
+            text.Append(CultureInfo.InvariantCulture,
+                $"{1000 + i}-K{i % 7},{(partner ? "Yes" : "No")},{contract},{tenure},{total},{(random.NextDouble() < 0.2 ? 1 : 0)},{payment},{(churned ? "Yes" : "No")}\n");
+        }
+
+        return text.ToString();
+    }
+
+    // The built training console beside the tests, run as a user would.
+    private static (int ExitCode, string Output, string Error) Console(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlcustomer.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, output.Result, error.Result);
+    }
+}
