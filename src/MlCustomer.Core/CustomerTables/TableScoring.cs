@@ -25,7 +25,14 @@ public sealed record TableScore(
     double? PredictedValue,
     IReadOnlyList<Reason> ValueReasons,
     double? ValueAtRisk,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>The churn explanation's baseline and all-other effect (TreeSHAP); null when the reasons do not add up.</summary>
+    public ExplanationTotals? ChurnTotals { get; init; }
+
+    /// <summary>The value explanation's baseline and all-other effect (TreeSHAP); null when the reasons do not add up.</summary>
+    public ExplanationTotals? ValueTotals { get; init; }
+}
 
 /// <summary>Scores and evaluates the rows of a customer table with a table bundle: the figures every surface shows.</summary>
 public static class TableScoring
@@ -52,7 +59,11 @@ public static class TableScoring
             score.CustomerId, score.ChurnProbability, bands.Classify(score.ChurnProbability).Band, score.ChurnReasons,
             score.PredictedGrossProfit, score.ValueReasons,
             score.PredictedGrossProfit is { } value ? ValueAtRisk(score.ChurnProbability, value) : null,
-            warnings);
+            warnings)
+        {
+            ChurnTotals = score.ChurnTotals,
+            ValueTotals = score.ValueTotals,
+        };
     }
 
     /// <summary>

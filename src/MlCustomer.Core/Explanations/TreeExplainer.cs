@@ -28,6 +28,7 @@ public sealed class TreeExplainer
     private readonly float[] entryEffect;
     private readonly bool[] hasCategorical;
     private readonly ShapTree[] deepTrees;
+    private readonly double[] deepExpected;
 
     /// <summary>Prepares the trees (with their covers) for attribution to <paramref name="unitCount"/> units.</summary>
     public TreeExplainer(IReadOnlyList<ShapTree> trees, int unitCount)
@@ -37,6 +38,7 @@ public sealed class TreeExplainer
         Baseline = trees.Sum(t => t.ExpectedValue());
         var tabulated = trees.Where(t => t.SplitCount <= MaxTableSplits).ToList();
         deepTrees = [.. trees.Where(t => t.SplitCount > MaxTableSplits)];
+        deepExpected = [.. deepTrees.Select(t => t.ExpectedValue())];
         splitStart = new int[tabulated.Count + 1];
         unitStart = new int[tabulated.Count + 1];
         entryStart = new int[tabulated.Count + 1];
@@ -112,8 +114,9 @@ public sealed class TreeExplainer
             throw new ArgumentException($"The effects span has {effects.Length} units; the explainer attributes to {UnitCount}.", nameof(effects));
         }
 
-        Span<double> before = UnitCount <= 256 ? stackalloc double[UnitCount] : new double[UnitCount];
-        effects[..UnitCount].CopyTo(before);
+        // The output is the baseline plus the effects (TreeSHAP's local accuracy), summed as they are added rather than
+        // looked up in every tree: what the effects must add up to, the leaves' sum up to float rounding.
+        var output = Baseline;
         ref var effect = ref MemoryMarshal.GetReference(effects);
         for (var t = 0; t < entryStart.Length - 1; t++)
         {
@@ -151,20 +154,14 @@ public sealed class TreeExplainer
             for (var u = 0; u < width; u++)
             {
                 Unsafe.Add(ref effect, treeUnit[unitsFirst + u]) += entryEffect[at + u];
+                output += entryEffect[at + u];
             }
         }
 
-        foreach (var tree in deepTrees)
+        for (var d = 0; d < deepTrees.Length; d++)
         {
-            TreeShap.AddEffects(tree, features, effects);
-        }
-
-        // The output is the baseline plus the effects (TreeSHAP's local accuracy), summed over the few units rather than
-        // looked up in every tree: it is what the effects must add up to, the leaves' sum up to float rounding.
-        var output = Baseline;
-        for (var u = 0; u < UnitCount; u++)
-        {
-            output += effects[u] - before[u];
+            TreeShap.AddEffects(deepTrees[d], features, effects);
+            output += deepTrees[d].Output(features) - deepExpected[d];
         }
 
         return output;

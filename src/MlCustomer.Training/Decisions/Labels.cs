@@ -32,14 +32,4 @@ internal static class Labels
 
     /// <summary>true or false.</summary>
     public static string Of(bool flag) => flag ? "true" : "false";
-
-    /// <summary>Model reasons as "recency_days (+0.412), tenure_days (-0.108)".</summary>
-    public static string Of(IReadOnlyList<Reason> reasons, string format) =>
-        string.Join(", ", reasons.Select(r => $"{r.Feature} ({r.Contribution.ToString(format, CultureInfo.InvariantCulture)})"));
-
-    /// <summary>Churn contributions are in the model's raw score (log-odds-like) units: three decimals.</summary>
-    public const string ChurnContribution = "+0.000;-0.000;0.000";
-
-    /// <summary>Profit contributions are in currency units: two decimals.</summary>
-    public const string ProfitContribution = "+0.00;-0.00;0.00";
 }

@@ -4,6 +4,7 @@ using MlCustomer.Core.Bundle;
 using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Scoring;
 using MlCustomer.Training.Cli;
 
@@ -33,7 +34,7 @@ internal static class TableScoreCommand
         output.Directory?.Create();
         using (var writer = new StreamWriter(output.FullName, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
         {
-            Write(writer, encoder.Encoding, scores, bundle.LifetimeValue is not null);
+            Write(writer, encoder.Encoding, scores, bundle.LifetimeValue is not null, bundle.Card.AmountUnits());
         }
 
         var warned = scores.Where(s => s.Warnings.Count > 0).ToList();
@@ -58,7 +59,7 @@ internal static class TableScoreCommand
     /// The columns: the training file's id column (or "row"), churn probability, risk band, then predicted value and value at
     /// risk when the bundle has a value model, the reasons, and each row's warnings.
     /// </summary>
-    public static void Write(TextWriter writer, TableEncoding encoding, IReadOnlyList<TableScore> scores, bool hasValue)
+    public static void Write(TextWriter writer, TableEncoding encoding, IReadOnlyList<TableScore> scores, bool hasValue, string currency)
     {
         var header = new List<string> { encoding.IdColumn ?? "row", "churn_probability", "risk_band" };
         if (hasValue)
@@ -77,15 +78,16 @@ internal static class TableScoreCommand
                 cells.Add(score.ValueAtRisk is { } atRisk ? CsvText.Number(atRisk, 2) : "");
             }
 
+            // The same sentences as the transactional score and the API (the value column's unit is the table's own).
             var reasons = new List<string>(2);
             if (score.ChurnReasons.Count > 0)
             {
-                reasons.Add("churn: " + Labels.Of(score.ChurnReasons, Labels.ChurnContribution));
+                reasons.Add("churn " + ReasonSentences.Summary(score.ChurnReasons, score.ChurnTotals, churn: true, currency));
             }
 
             if (score.ValueReasons.Count > 0)
             {
-                reasons.Add("value: " + Labels.Of(score.ValueReasons, Labels.ProfitContribution));
+                reasons.Add("value " + ReasonSentences.Summary(score.ValueReasons, score.ValueTotals, churn: false, currency));
             }
 
             cells.Add(CsvText.Escape(string.Join("; ", reasons)));

@@ -47,6 +47,9 @@ public sealed class TableConsoleTests : IDisposable
         var written = File.ReadAllLines(scoresFile);
         Assert.Equal("customer,churn_probability,risk_band,predicted_value,value_at_risk,model_reasons,warnings", written[0]);
         Assert.Equal(SmallTableBundle.Rows, written.Length - 1);
+        // Table bundles explain with TreeSHAP too: the same sentences as the transactional score and the API.
+        Assert.Contains(written.Skip(1), l => l.Contains("\"churn from a typical ", StringComparison.Ordinal)
+            && l.Contains(" churn risk by ", StringComparison.Ordinal) && l.Contains("; value from a typical ", StringComparison.Ordinal));
 
         // The same probabilities as Core's scorer on the rows training made.
         var ml = new MLContext(1);

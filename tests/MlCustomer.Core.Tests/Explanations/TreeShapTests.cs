@@ -50,7 +50,9 @@ public sealed class TreeShapTests
         }
 
         var leaves = Enumerable.Range(0, open.Count).Select(_ => random.NextDouble() * 20 - 10).ToArray();
-        var tree = new ShapTree(unit, new int[splits], null, new float[splits], left, right, leaves);
+        // Split n tests slot unit[n] against a random threshold, so rows given as features decide too.
+        var thresholds = Enumerable.Range(0, splits).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var tree = new ShapTree(unit, [.. unit], null, thresholds, left, right, leaves);
         var leafCovers = Enumerable.Range(0, open.Count).Select(_ => (double)random.Next(1, 50)).ToArray();
         var nodeCovers = new double[splits];
         for (var n = splits - 1; n >= 0; n--)
@@ -89,6 +91,38 @@ public sealed class TreeShapTests
             }
 
             Assert.Equal(tree.LeafValue(tree.Leaf(decisions)), tree.ExpectedValue() + effects.Sum(), 1e-9);
+        }
+    }
+
+    [Fact]
+    public void TheTabulatedExplainerGivesTheRecursionsEffectsAndTheLeavesSumForSmallAndDeepTrees()
+    {
+        var random = new Random(20261204);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            const int units = 5;
+            // Up to 12 splits: trees above TreeExplainer.MaxTableSplits take the row-by-row recursion.
+            var trees = Enumerable.Range(0, random.Next(1, 8)).Select(_ => RandomTree(random, maxSplits: 12, units).Tree).ToList();
+            var explainer = new TreeExplainer(trees, units);
+            Assert.Equal(trees.Sum(t => t.ExpectedValue()), explainer.Baseline, 1e-9);
+            var features = Enumerable.Range(0, units).Select(_ => random.Next(10) == 0 ? float.NaN : (float)(random.NextDouble() * 2 - 1)).ToArray();
+
+            var effects = new double[units];
+            var output = explainer.Explain(features, effects);
+
+            var expected = new double[units];
+            foreach (var tree in trees)
+            {
+                TreeShap.AddEffects(tree, features, expected);
+            }
+
+            for (var u = 0; u < units; u++)
+            {
+                // The tables hold single-precision effects.
+                Assert.Equal(expected[u], effects[u], 1e-5 * Math.Max(1, Math.Abs(expected[u])));
+            }
+
+            Assert.Equal(trees.Sum(t => t.Output(features)), output, 1e-4);
         }
     }
 
