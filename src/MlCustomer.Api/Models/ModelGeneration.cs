@@ -200,7 +200,9 @@ public sealed class ModelGeneration
         CustomerScore one, many;
         try
         {
-            one = PredictOne(row, vector, BundleScorer.DefaultReasons);
+            // The prediction engines (a single score without reasons, or with ML.NET's contributions for bundles without
+            // tree covers) against the batch scorer with reasons (TreeSHAP when the bundle has covers): both serve.
+            one = PredictOne(row, vector, Scorer.Explainer is null ? BundleScorer.DefaultReasons : 0);
             many = PredictMany([row], [vector], BundleScorer.DefaultReasons)[0];
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException)
