@@ -4,9 +4,10 @@ using MlCustomer.Benchmarks;
 // The benchmarks read the committed models/ and training-data/ (found above the build folder):
 //   dotnet run -c Release --project tests/MlCustomer.Benchmarks -- --filter '*' --job short
 // "shed" is not a BenchmarkDotNet run but an HTTP load against a running API (see shed-load.sh).
-if (args is ["explain-cpu"])
+if (args is ["explain-cpu", .. var explainOptions])
 {
-    return ExplanationCpu.Run();
+    // --served-only: just the served TreeSHAP case, for a profiler (perf record with DOTNET_PerfMapEnabled=1).
+    return ExplanationCpu.Run(servedOnly: explainOptions.Contains("--served-only"));
 }
 
 if (args is ["shed", .. var rest])

@@ -122,46 +122,86 @@ public sealed class BundleExplainer
         return slot => map[slot];
     }
 
-    /// <summary>A buffer for one row's effects (reuse it across rows of one thread).</summary>
-    public double[] CreateEffects() => new double[units.Length];
+    /// <summary>Scratch buffers for explaining blocks of rows on one thread (reuse them across blocks).</summary>
+    public Scratch CreateScratch() => new(units.Length);
 
     /// <summary>
     /// Explains a served churn probability: <paramref name="features"/> is the vector the churn trees read (the chain's
     /// Features column), <paramref name="row"/> the model row (for the customer's values).
     /// </summary>
-    public (IReadOnlyList<Reason> Reasons, ExplanationTotals Totals) Churn(
-        ReadOnlySpan<float> features, ModelRow row, double probability, int count, double[] effects)
+    public Explanation Churn(ReadOnlySpan<float> features, ModelRow row, double probability, int count, Scratch scratch)
     {
         ArgumentNullException.ThrowIfNull(row);
-        ArgumentNullException.ThrowIfNull(effects);
-        Array.Clear(effects);
-        var score = churn.Trees.Explain(features, effects);
-        var factor = ProbabilityFactor(churnCalibrator.Calibrate, churn.Trees.Baseline, score, probability, ChurnBaseline);
-        for (var u = 0; u < effects.Length; u++)
-        {
-            effects[u] *= factor;
-        }
+        var result = new Explanation[1];
+        ChurnBlock(features, features.Length, [row], [probability], count, scratch, result);
+        return result[0];
+    }
 
-        return Top(effects, row, probability, ChurnBaseline, count, statistical: double.NaN);
+    /// <summary>
+    /// Explains the served churn probabilities of up to <see cref="TreeExplainer.BlockRows"/> rows at once: row k's
+    /// feature vector (what the churn trees read) is <c>features[k·slotCount .. (k+1)·slotCount)</c>.
+    /// </summary>
+    public void ChurnBlock(
+        ReadOnlySpan<float> features, int slotCount, ReadOnlySpan<ModelRow> rows, ReadOnlySpan<double> probabilities, int count, Scratch scratch, Span<Explanation> results)
+    {
+        ArgumentNullException.ThrowIfNull(scratch);
+        var effects = scratch.Effects;
+        Array.Clear(effects);
+        churn.Trees.ExplainBlock(features, slotCount, rows.Length, effects, scratch.Outputs);
+        for (var k = 0; k < rows.Length; k++)
+        {
+            var factor = ProbabilityFactor(churnCalibrator.Calibrate, churn.Trees.Baseline, scratch.Outputs[k], probabilities[k], ChurnBaseline);
+            for (var u = 0; u < units.Length; u++)
+            {
+                scratch.Row[u] = effects[(u * TreeExplainer.BlockRows) + k] * factor;
+            }
+
+            results[k] = Top(scratch.Row, rows[k], probabilities[k], ChurnBaseline, count, statistical: double.NaN);
+        }
     }
 
     /// <summary>
     /// Explains a served predicted value (before cost-to-serve): <paramref name="features"/> is the vector the value
     /// trees read; <paramref name="statistical"/> the row's BG/NBD + Gamma-Gamma expectation when the card blends (else NaN).
     /// </summary>
-    public (IReadOnlyList<Reason> Reasons, ExplanationTotals Totals) Value(
-        ReadOnlySpan<float> features, ModelRow row, double servedValue, double statistical, int count, double[] effects)
+    public Explanation Value(ReadOnlySpan<float> features, ModelRow row, double servedValue, double statistical, int count, Scratch scratch)
     {
         ArgumentNullException.ThrowIfNull(row);
-        ArgumentNullException.ThrowIfNull(effects);
+        var result = new Explanation[1];
+        ValueBlock(features, features.Length, [row], [servedValue], [statistical], count, scratch, result);
+        return result[0];
+    }
+
+    /// <summary>
+    /// Explains the served predicted values of up to <see cref="TreeExplainer.BlockRows"/> rows at once (see
+    /// <see cref="Value"/>; row k's vector at <c>features[k·slotCount ..]</c>).
+    /// </summary>
+    public void ValueBlock(
+        ReadOnlySpan<float> features,
+        int slotCount,
+        ReadOnlySpan<ModelRow> rows,
+        ReadOnlySpan<double> servedValues,
+        ReadOnlySpan<double> statistical,
+        int count,
+        Scratch scratch,
+        Span<Explanation> results)
+    {
+        ArgumentNullException.ThrowIfNull(scratch);
         var part = value ?? throw new InvalidOperationException("The bundle's value model is not explained.");
-        Array.Clear(effects);
-        part.Explain(features, servedValue, statistical, effects, statisticalUnit);
-        return Top(effects, row, servedValue, part.Baseline, count, statistical);
+        part.ExplainBlock(features, slotCount, rows.Length, servedValues, statistical, scratch, statisticalUnit);
+        for (var k = 0; k < rows.Length; k++)
+        {
+            for (var u = 0; u < units.Length; u++)
+            {
+                scratch.Row[u] = scratch.Effects[(u * TreeExplainer.BlockRows) + k];
+            }
+
+            results[k] = Top(scratch.Row, rows[k], servedValues[k], part.Baseline, count, statistical[k]);
+        }
     }
 
     // The effects' top reasons by size (ties by feature name), with the customer's values, and the totals.
-    private (IReadOnlyList<Reason> Reasons, ExplanationTotals Totals) Top(
+    private Explanation Top(
         double[] effects, ModelRow row, double prediction, double baseline, int count, double statistical)
     {
         var best = count <= 64 ? stackalloc int[Math.Max(count, 0)] : new int[count];
@@ -202,7 +242,7 @@ public sealed class BundleExplainer
             shown += effects[u];
         }
 
-        return (reasons, new ExplanationTotals(baseline, prediction - baseline - shown));
+        return new Explanation(reasons, new ExplanationTotals(baseline, prediction - baseline - shown));
     }
 
     private bool Ranks(double[] effects, int a, int b)
@@ -263,8 +303,6 @@ public sealed class BundleExplainer
         private readonly ValueBlend? blend;
         private readonly double purchaseBaseline;
         private readonly double treesBaseline;
-        [ThreadStatic]
-        private static double[]? purchaseEffects;
 
         public ValuePart(Part? purchase, Part amount, ValueBlend? blend)
         {
@@ -278,23 +316,34 @@ public sealed class BundleExplainer
 
         public double Baseline { get; }
 
-        public void Explain(ReadOnlySpan<float> features, double served, double statistical, double[] effects, int statisticalUnit)
+        // Fills scratch.Effects (unit-major) with the block's effects on the served value.
+        public void ExplainBlock(
+            ReadOnlySpan<float> features, int slotCount, int rows, ReadOnlySpan<double> served, ReadOnlySpan<double> statistical, Scratch scratch, int statisticalUnit)
         {
-            var h = amount.Trees.Explain(features, effects);
+            const int block = TreeExplainer.BlockRows;
+            var effects = scratch.Effects;
+            var unitCount = effects.Length / block;
+            Array.Clear(effects);
+            amount.Trees.ExplainBlock(features, slotCount, rows, effects, scratch.Outputs);
             var h0 = amount.Trees.Baseline;
             if (purchase is not null)
             {
                 var g0 = purchaseBaseline;
-                var buffer = purchaseEffects is { } kept && kept.Length == effects.Length ? kept : purchaseEffects = new double[effects.Length];
+                var buffer = scratch.PurchaseEffects;
                 Array.Clear(buffer);
-                var s = purchase.Trees.Explain(features, buffer);
-                var g = purchase.Probability(s);
-                var toProbability = ProbabilityFactor(purchase.Probability, purchase.Trees.Baseline, s, g, g0);
-                for (var u = 0; u < effects.Length; u++)
+                purchase.Trees.ExplainBlock(features, slotCount, rows, buffer, scratch.PurchaseOutputs);
+                for (var k = 0; k < rows; k++)
                 {
-                    effects[u] = (buffer[u] * toProbability * (h + h0) / 2) + (effects[u] * (g + g0) / 2);
+                    var (h, s) = (scratch.Outputs[k], scratch.PurchaseOutputs[k]);
+                    var g = purchase.Probability(s);
+                    var purchaseWeight = ProbabilityFactor(purchase.Probability, purchase.Trees.Baseline, s, g, g0) * (h + h0) / 2;
+                    var amountWeight = (g + g0) / 2;
+                    for (var u = 0; u < unitCount; u++)
+                    {
+                        var at = (u * block) + k;
+                        effects[at] = (buffer[at] * purchaseWeight) + (effects[at] * amountWeight);
+                    }
                 }
-
             }
 
             if (blend is null)
@@ -302,18 +351,47 @@ public sealed class BundleExplainer
                 return;
             }
 
-            // Without a statistical value the trees alone make the served value (ValueBlender.Value).
-            var weight = double.IsNaN(statistical) ? 1 : blend.TreeWeight;
-            var treeEffects = 0.0;
-            for (var u = 0; u < effects.Length; u++)
+            for (var k = 0; k < rows; k++)
             {
-                effects[u] *= weight;
-                treeEffects += effects[u];
-            }
+                // Without a statistical value the trees alone make the served value (ValueBlender.Value).
+                var weight = double.IsNaN(statistical[k]) ? 1 : blend.TreeWeight;
+                var treeEffects = 0.0;
+                for (var u = 0; u < unitCount; u++)
+                {
+                    var at = (u * block) + k;
+                    effects[at] *= weight;
+                    treeEffects += effects[at];
+                }
 
-            // The statistical term is what the served value holds beyond the baseline and the trees' effects: exactly
-            // (1 − w)·(S − S₀) up to rounding, which it absorbs so that the effects add up to the served value.
-            effects[statisticalUnit] = served - Baseline - treeEffects;
+                // The statistical term is what the served value holds beyond the baseline and the trees' effects: exactly
+                // (1 − w)·(S − S₀) up to rounding, which it absorbs so that the effects add up to the served value.
+                effects[(statisticalUnit * block) + k] = served[k] - Baseline - treeEffects;
+            }
         }
     }
+
+    /// <summary>One thread's buffers for <see cref="ChurnBlock"/> and <see cref="ValueBlock"/>.</summary>
+    public sealed class Scratch
+    {
+        internal Scratch(int unitCount)
+        {
+            Effects = new double[unitCount * TreeExplainer.BlockRows];
+            PurchaseEffects = new double[unitCount * TreeExplainer.BlockRows];
+            Row = new double[unitCount];
+        }
+
+        internal double[] Effects { get; }
+
+        internal double[] PurchaseEffects { get; }
+
+        internal double[] Outputs { get; } = new double[TreeExplainer.BlockRows];
+
+        internal double[] PurchaseOutputs { get; } = new double[TreeExplainer.BlockRows];
+
+        internal double[] Row { get; }
+    }
 }
+
+/// <summary>One served prediction's top reasons and the totals that make them add up to it.</summary>
+public readonly record struct Explanation(IReadOnlyList<Reason> Reasons, ExplanationTotals Totals);
+

@@ -16,7 +16,7 @@ namespace MlCustomer.Core.Explanations;
 public sealed class ShapTree
 {
     private readonly int[] slot;
-    private readonly int[][]? categoricalSlots;
+    private readonly int[]?[]? categoricalSlots;
     private readonly float[] threshold;
     private readonly int[] left;
     private readonly int[] right;
@@ -32,7 +32,7 @@ public sealed class ShapTree
     /// <param name="left">Per internal node, the child for "not greater" (≥ 0 node, &lt; 0 ~leaf).</param>
     /// <param name="right">Per internal node, the child for "greater, missing or category present".</param>
     /// <param name="leafValues">The leaves' outputs.</param>
-    public ShapTree(int[] units, int[] slots, int[][]? categoricalSlots, float[] thresholds, int[] left, int[] right, double[] leafValues)
+    public ShapTree(int[] units, int[] slots, int[]?[]? categoricalSlots, float[] thresholds, int[] left, int[] right, double[] leafValues)
     {
         ArgumentNullException.ThrowIfNull(units);
         ArgumentNullException.ThrowIfNull(leafValues);
@@ -223,7 +223,7 @@ public sealed class ShapTree
             var count = tree.NumberOfNodes;
             var units = new int[count];
             var slots = new int[count];
-            int[][]? categorical = null;
+            int[]?[]? categorical = null;
             for (var n = 0; n < count; n++)
             {
                 if (tree.CategoricalSplitFlags.Count > n && tree.CategoricalSplitFlags[n])

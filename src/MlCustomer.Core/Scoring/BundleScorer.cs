@@ -215,72 +215,132 @@ public sealed class BundleScorer
         // One set of workspaces per thread, reused for every work item it runs, and kept for the next batch.
         var idle = reasons > 0 ? idleExplainedWorkspaces : idleWorkspaces;
         BlockWorkspaces RentWorkspaces() => idle.TryTake(out var kept) ? kept : new(
-            Workspaces(churnPlan), valuePlan is null ? null : Workspaces(valuePlan), revenuePlan is null ? null : Workspaces(revenuePlan), new ModelRow[blockRows],
-            explainer?.CreateEffects() ?? []);
+            Workspaces(churnPlan), valuePlan is null ? null : Workspaces(valuePlan), revenuePlan is null ? null : Workspaces(revenuePlan),
+            new ModelRow[TreeExplainer.BlockRows], explainer is null ? null : new BlockExplanations(explainer.CreateScratch()));
 
+        // With TreeSHAP, the plans run 8 rows at a time and the explainer takes 64 (TreeExplainer.BlockRows) at once: it
+        // reads each tree's tables once for them all.
+        var groupRows = shap ? TreeExplainer.BlockRows : blockRows;
         void ScoreBlock(int block, BlockWorkspaces workspaces)
         {
-            var (churnWorkspaces, valueWorkspaces, revenueWorkspaces, rows, effects) = workspaces;
+            var (churnWorkspaces, valueWorkspaces, revenueWorkspaces, rows, explained) = workspaces;
             var end = Math.Min(count, (block + 1) * RowsPerWorkItem);
-            for (var first = block * RowsPerWorkItem; first < end; first += blockRows)
+            for (var first = block * RowsPerWorkItem; first < end; first += groupRows)
             {
-                var n = Math.Min(blockRows, end - first);
-                for (var k = 0; k < n; k++)
+                var groupSize = Math.Min(groupRows, end - first);
+                for (var offset = 0; offset < groupSize; offset += blockRows)
                 {
-                    rows[k] = rowAt(first + k);
+                    var n = Math.Min(blockRows, groupSize - offset);
+                    var blockOfRows = rows.AsSpan(offset, n);
+                    for (var k = 0; k < n; k++)
+                    {
+                        blockOfRows[k] = rowAt(first + offset + k);
+                    }
+
+                    churnPlan.RunBlock(blockOfRows, churnWorkspaces);
+                    valuePlan?.RunBlock(blockOfRows, valueWorkspaces!);
+                    revenuePlan?.RunBlock(blockOfRows, revenueWorkspaces!);
+                    for (var k = 0; k < n; k++)
+                    {
+                        if (shap)
+                        {
+                            Keep(offset + k, blockOfRows[k], churnWorkspaces[k], valueWorkspaces?[k], revenueWorkspaces?[k], explained!);
+                        }
+                        else
+                        {
+                            scores[first + offset + k] = Collect(first + offset + k, blockOfRows[k], churnWorkspaces[k], valueWorkspaces?[k], revenueWorkspaces?[k]);
+                        }
+                    }
                 }
 
-                churnPlan.RunBlock(rows.AsSpan(0, n), churnWorkspaces);
-                valuePlan?.RunBlock(rows.AsSpan(0, n), valueWorkspaces!);
-                revenuePlan?.RunBlock(rows.AsSpan(0, n), revenueWorkspaces!);
-                for (var k = 0; k < n; k++)
+                if (shap)
                 {
-                    scores[first + k] = Collect(first + k, rows[k], churnWorkspaces[k], valueWorkspaces?[k], revenueWorkspaces?[k], effects);
+                    var groupOfRows = rows.AsSpan(0, groupSize);
+                    explainer!.ChurnBlock(
+                        explained!.ChurnFeatures, explained.ChurnSlots, groupOfRows, explained.Probabilities.AsSpan(0, groupSize), reasons, explained.Scratch, explained.Churn);
+                    if (valuePlan is not null)
+                    {
+                        explainer.ValueBlock(
+                            explained.ValueFeatures,
+                            explained.ValueSlots,
+                            groupOfRows,
+                            explained.Values.AsSpan(0, groupSize),
+                            explained.Statistical.AsSpan(0, groupSize),
+                            reasons,
+                            explained.Scratch,
+                            explained.Value);
+                    }
+
+                    for (var r = 0; r < groupSize; r++)
+                    {
+                        scores[first + r] = CollectExplained(first + r, r, groupOfRows[r], explained);
+                    }
                 }
             }
         }
 
         static ChainWorkspace[] Workspaces(ChainPlan<ModelRow> plan) => [.. Enumerable.Range(0, blockRows).Select(_ => plan.CreateWorkspace())];
 
-        // One row's score from the plans' outputs in its workspaces.
-        CustomerScore Collect(int i, ModelRow row, ChainWorkspace churnWorkspace, ChainWorkspace? valueWorkspace, ChainWorkspace? revenueWorkspace, double[] effects)
+        // Keeps row r's served numbers and the feature vectors its trees read until the group is explained.
+        void Keep(int r, ModelRow row, ChainWorkspace churnWorkspace, ChainWorkspace? valueWorkspace, ChainWorkspace? revenueWorkspace, BlockExplanations explained)
         {
-            var probability = calibrator.Calibrate(churnPlan.Output(churnWorkspace, 0)[0]);
-            IReadOnlyList<Reason> churnReasons = [];
-            ExplanationTotals? churnTotals = null;
-            if (shap)
-            {
-                (churnReasons, var totals) = explainer!.Churn(churnPlan.Output(churnWorkspace, 1), row, probability, reasons, effects);
-                churnTotals = totals;
-            }
-            else if (reasons > 0)
-            {
-                churnReasons = ModelExplanations.TopReasons(churnPlan.Output(churnWorkspace, 1), churnSlots, reasons);
-            }
-
-            double? value = null;
-            IReadOnlyList<Reason> valueReasons = [];
-            ExplanationTotals? valueTotals = null;
-            if (valuePlan is not null && shap)
+            explained.Probabilities[r] = calibrator.Calibrate(churnPlan.Output(churnWorkspace, 0)[0]);
+            var churnVector = churnPlan.Output(churnWorkspace, 1);
+            (explained.ChurnFeatures, explained.ChurnSlots) = (BlockExplanations.Kept(explained.ChurnFeatures, r, churnVector), churnVector.Length);
+            if (valuePlan is not null)
             {
                 var statistical = valueBlender?.Statistical(row.Numeric) ?? double.NaN;
                 var trees = valuePlan.Output(valueWorkspace!, 0)[0];
-                value = valueBlender?.Value(trees, statistical) ?? trees;
-                (valueReasons, var totals) = explainer!.Value(valuePlan.Output(valueWorkspace!, 1), row, value.Value, statistical, reasons, effects);
-                valueTotals = totals;
+                explained.Statistical[r] = statistical;
+                explained.Values[r] = valueBlender?.Value(trees, statistical) ?? trees;
+                var valueVector = valuePlan.Output(valueWorkspace!, 1);
+                (explained.ValueFeatures, explained.ValueSlots) = (BlockExplanations.Kept(explained.ValueFeatures, r, valueVector), valueVector.Length);
             }
-            else if (valuePlan is not null)
+
+            explained.Revenue[r] = revenuePlan is null ? null : Revenue(revenuePlan.Output(revenueWorkspace!, 0)[0], row.Numeric);
+        }
+
+        // Row r of an explained group as a score.
+        CustomerScore CollectExplained(int i, int r, ModelRow row, BlockExplanations explained)
+        {
+            var (churnReasons, churnTotals) = explained.Churn[r];
+            if (valuePlan is null)
+            {
+                return Score(i, row, explained.Probabilities[r], churnReasons, churnTotals, null, [], null, explained.Revenue[r]);
+            }
+
+            var (valueReasons, valueTotals) = explained.Value[r];
+            return Score(i, row, explained.Probabilities[r], churnReasons, churnTotals, explained.Values[r], valueReasons, valueTotals, explained.Revenue[r]);
+        }
+
+        // One row's score from the plans' outputs in its workspaces (ML.NET's contributions as reasons, or none).
+        CustomerScore Collect(int i, ModelRow row, ChainWorkspace churnWorkspace, ChainWorkspace? valueWorkspace, ChainWorkspace? revenueWorkspace)
+        {
+            var probability = calibrator.Calibrate(churnPlan.Output(churnWorkspace, 0)[0]);
+            IReadOnlyList<Reason> churnReasons = reasons > 0 ? ModelExplanations.TopReasons(churnPlan.Output(churnWorkspace, 1), churnSlots, reasons) : [];
+            double? value = null;
+            IReadOnlyList<Reason> valueReasons = [];
+            if (valuePlan is not null)
             {
                 (value, valueReasons) = Value(
                     valuePlan.Output(valueWorkspace!, 0)[0], reasons > 0 ? valuePlan.Output(valueWorkspace!, 1) : [], row.Numeric, reasons);
             }
 
-            double? revenue = null;
-            if (revenuePlan is not null)
-            {
-                revenue = Revenue(revenuePlan.Output(revenueWorkspace!, 0)[0], row.Numeric);
-            }
+            double? revenue = revenuePlan is null ? null : Revenue(revenuePlan.Output(revenueWorkspace!, 0)[0], row.Numeric);
+            return Score(i, row, probability, churnReasons, null, value, valueReasons, null, revenue);
+        }
 
+        CustomerScore Score(
+            int i,
+            ModelRow row,
+            double probability,
+            IReadOnlyList<Reason> churnReasons,
+            ExplanationTotals? churnTotals,
+            double? value,
+            IReadOnlyList<Reason> valueReasons,
+            ExplanationTotals? valueTotals,
+            double? revenue)
+        {
             int? segment = segments?[i];
             return new CustomerScore(
                 row.CustomerId,
@@ -320,8 +380,46 @@ public sealed class BundleScorer
         return scores;
     }
 
-    // A thread's workspaces for the three plans (8 rows each), the block's rows, and a buffer for a row's effects.
-    private sealed record BlockWorkspaces(ChainWorkspace[] Churn, ChainWorkspace[]? Value, ChainWorkspace[]? Revenue, ModelRow[] Rows, double[] Effects);
+    // A thread's workspaces for the three plans (8 rows each), the block's rows, and its explanation buffers.
+    private sealed record BlockWorkspaces(ChainWorkspace[] Churn, ChainWorkspace[]? Value, ChainWorkspace[]? Revenue, ModelRow[] Rows, BlockExplanations? Explained);
+
+    // A group's inputs to the explainer (the trees' feature vectors side by side, the served predictions), kept as the
+    // plans run its blocks of 8, and its results.
+    private sealed class BlockExplanations(BundleExplainer.Scratch scratch)
+    {
+        private const int Rows = TreeExplainer.BlockRows;
+
+        public BundleExplainer.Scratch Scratch { get; } = scratch;
+
+        public float[] ChurnFeatures { get; set; } = [];
+
+        public float[] ValueFeatures { get; set; } = [];
+
+        public int ChurnSlots { get; set; }
+
+        public int ValueSlots { get; set; }
+
+        public double[] Probabilities { get; } = new double[Rows];
+
+        public double[] Values { get; } = new double[Rows];
+
+        public double[] Statistical { get; } = new double[Rows];
+
+        public double?[] Revenue { get; } = new double?[Rows];
+
+        public Explanation[] Churn { get; } = new Explanation[Rows];
+
+        public Explanation[] Value { get; } = new Explanation[Rows];
+
+        // Copies row r's vector into the group's vectors (row r at r·slots), grown on first use; returns them.
+        public static float[] Kept(float[] features, int r, ReadOnlySpan<float> vector)
+        {
+            var slots = vector.Length;
+            var kept = features.Length < slots * Rows ? new float[slots * Rows] : features;
+            vector.CopyTo(kept.AsSpan(r * slots, slots));
+            return kept;
+        }
+    }
 
     private List<CustomerScore> ScoreRowsWithMlNet(IReadOnlyList<ModelRow> rows, int[]? segments, int reasons)
     {
@@ -349,17 +447,17 @@ public sealed class BundleScorer
         }
 
         // TreeSHAP from the feature vectors the trees read, as the compiled path does.
-        List<(IReadOnlyList<Reason> Reasons, ExplanationTotals Totals)>? churnExplained = null, valueExplained = null;
+        List<Explanation>? churnExplained = null, valueExplained = null;
         if (reasons > 0 && explainer is not null && (bundle.LifetimeValue is null || explainer.ExplainsValue))
         {
-            var effects = explainer.CreateEffects();
+            var scratch = explainer.CreateScratch();
             var churnFeatures = BundleTrees.FeatureVectors(bundle.Churn, data, FeatureSchema.FeaturesColumn);
-            churnExplained = [.. churnFeatures.Select((f, i) => explainer.Churn(f, rows[i], churn[i].Probability, reasons, effects))];
+            churnExplained = [.. churnFeatures.Select((f, i) => explainer.Churn(f, rows[i], churn[i].Probability, reasons, scratch))];
             if (bundle.LifetimeValue is not null)
             {
                 var valueFeatures = BundleTrees.FeatureVectors(bundle.LifetimeValue, data, FeatureSchema.FeaturesColumn);
                 valueExplained = [.. valueFeatures.Select((f, i) => explainer.Value(
-                    f, rows[i], value![i].Value, valueBlender?.Statistical(rows[i].Numeric) ?? double.NaN, reasons, effects))];
+                    f, rows[i], value![i].Value, valueBlender?.Statistical(rows[i].Numeric) ?? double.NaN, reasons, scratch))];
             }
         }
 

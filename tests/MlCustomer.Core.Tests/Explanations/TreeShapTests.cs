@@ -6,7 +6,7 @@ public sealed class TreeShapTests
 {
     // A random tree of up to maxSplits splits over units 0..units-1 (units repeat along paths), with random leaf
     // values, covers and a random row's decisions.
-    private static (ShapTree Tree, bool[] Decisions) RandomTree(Random random, int maxSplits, int units)
+    private static (ShapTree Tree, bool[] Decisions) RandomTree(Random random, int maxSplits, int units, double categoricalShare = 0)
     {
         var splits = random.Next(1, maxSplits + 1);
         var left = new int[splits];
@@ -52,7 +52,11 @@ public sealed class TreeShapTests
         var leaves = Enumerable.Range(0, open.Count).Select(_ => random.NextDouble() * 20 - 10).ToArray();
         // Split n tests slot unit[n] against a random threshold, so rows given as features decide too.
         var thresholds = Enumerable.Range(0, splits).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        var tree = new ShapTree(unit, [.. unit], null, thresholds, left, right, leaves);
+        // A categorical split goes right when any of its slots is > 0 (the unit's own and the next one).
+        var categorical = categoricalShare > 0
+            ? Enumerable.Range(0, splits).Select(n => random.NextDouble() < categoricalShare ? new[] { unit[n], (unit[n] + 1) % units } : null).ToArray()
+            : null;
+        var tree = new ShapTree(unit, [.. unit], categorical, thresholds, left, right, leaves);
         var leafCovers = Enumerable.Range(0, open.Count).Select(_ => (double)random.Next(1, 50)).ToArray();
         var nodeCovers = new double[splits];
         for (var n = splits - 1; n >= 0; n--)
@@ -123,6 +127,39 @@ public sealed class TreeShapTests
             }
 
             Assert.Equal(trees.Sum(t => t.Output(features)), output, 1e-4);
+        }
+    }
+
+    [Fact]
+    public void ABlockOfRowsGetsEachRowsEffectsAndOutputAsRowByRow()
+    {
+        var random = new Random(20261205);
+        for (var trial = 0; trial < 300; trial++)
+        {
+            const int units = 6;
+            // Up to 3 splits (lane permutes), 4–7 (tables row by row), above 7 (recursion), some categorical splits.
+            var trees = Enumerable.Range(0, random.Next(1, 12))
+                .Select(_ => RandomTree(random, maxSplits: random.Next(3) switch { 0 => 3, 1 => 7, _ => 10 }, units, categoricalShare: trial % 3 == 0 ? 0.3 : 0).Tree)
+                .ToList();
+            var explainer = new TreeExplainer(trees, units);
+            var rows = random.Next(1, TreeExplainer.BlockRows + 1);
+            var features = Enumerable.Range(0, rows * units).Select(_ => random.Next(10) == 0 ? float.NaN : (float)(random.NextDouble() * 2 - 1)).ToArray();
+
+            var effects = new double[units * TreeExplainer.BlockRows];
+            var outputs = new double[TreeExplainer.BlockRows];
+            explainer.ExplainBlock(features, units, rows, effects, outputs);
+
+            for (var k = 0; k < rows; k++)
+            {
+                var expected = new double[units];
+                var output = explainer.Explain(features.AsSpan(k * units, units), expected);
+                for (var u = 0; u < units; u++)
+                {
+                    Assert.Equal(expected[u], effects[(u * TreeExplainer.BlockRows) + k], 1e-9 * Math.Max(1, Math.Abs(expected[u])));
+                }
+
+                Assert.Equal(output, outputs[k], 1e-6 * Math.Max(1, Math.Abs(output)));
+            }
         }
     }
 
