@@ -205,16 +205,19 @@ public sealed class BundleExplainer
         double[] effects, ModelRow row, double prediction, double baseline, int count, double statistical)
     {
         var best = count <= 64 ? stackalloc int[Math.Max(count, 0)] : new int[count];
+        var bestSize = count <= 64 ? stackalloc double[Math.Max(count, 0)] : new double[count];
         var found = 0;
         for (var u = 0; u < effects.Length; u++)
         {
-            if (effects[u] == 0)
+            var size = Math.Abs(effects[u]);
+            // Most units lose to the smallest kept one: one comparison (ties go on to the names below).
+            if (size == 0 || (found == count && (count == 0 || size < bestSize[found - 1])))
             {
                 continue;
             }
 
             var position = found;
-            while (position > 0 && Ranks(effects, u, best[position - 1]))
+            while (position > 0 && Ranks(size, u, bestSize[position - 1], best[position - 1]))
             {
                 position--;
             }
@@ -226,10 +229,10 @@ public sealed class BundleExplainer
 
             for (var k = Math.Min(found, count - 1); k > position; k--)
             {
-                best[k] = best[k - 1];
+                (best[k], bestSize[k]) = (best[k - 1], bestSize[k - 1]);
             }
 
-            best[position] = u;
+            (best[position], bestSize[position]) = (u, size);
             found = Math.Min(found + 1, count);
         }
 
@@ -245,11 +248,9 @@ public sealed class BundleExplainer
         return new Explanation(reasons, new ExplanationTotals(baseline, prediction - baseline - shown));
     }
 
-    private bool Ranks(double[] effects, int a, int b)
-    {
-        var bySize = Math.Abs(effects[a]).CompareTo(Math.Abs(effects[b]));
-        return bySize != 0 ? bySize > 0 : string.CompareOrdinal(units[a], units[b]) < 0;
-    }
+    // Unit a (effect size sizeA) ranks before unit b: larger, or as large and first by name.
+    private bool Ranks(double sizeA, int a, double sizeB, int b) =>
+        sizeA != sizeB ? sizeA > sizeB : string.CompareOrdinal(units[a], units[b]) < 0;
 
     // The customer's value of a unit as the model read it; a missing number (NaN, which the featurizer reads as 0)
     // or a missing category is "unknown", never the 0 the trees saw.
