@@ -66,7 +66,8 @@ public static class ApiTelemetry
     private static readonly Counter<long> Runs = Meter.CreateCounter<long>(
         "mlcustomer.scoring_runs", "{run}", "Scoring runs finished, by final status (succeeded, failed)");
 
-    private static ModelHost? models;
+    // The hosts serving in this process (one in production; test hosts come and go side by side).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ModelHost, object> Models = [];
 
     private static LatestRun? latestRun;
 
@@ -81,8 +82,11 @@ public static class ApiTelemetry
             "Population stability index of each feature and model output in the latest succeeded run against training (≥ 0.25: shifted)");
     }
 
-    /// <summary>Lets the model-info gauge report what <paramref name="host"/> serves.</summary>
-    public static void Observe(ModelHost host) => models = host;
+    /// <summary>Lets the model-info gauge report what <paramref name="host"/> serves, until <see cref="Forget"/>.</summary>
+    public static void Observe(ModelHost host) => Models.AddOrUpdate(host, host);
+
+    /// <summary>Stops reporting <paramref name="host"/> (its application stopped).</summary>
+    public static void Forget(ModelHost host) => Models.Remove(host);
 
     /// <summary>Records one scoring call: customers scored, the models' time, and the distribution of what was served.</summary>
     public static void Scored(string path, string modelVersion, IReadOnlyList<CustomerScore> scores, TimeSpan modelTime)
@@ -156,9 +160,12 @@ public static class ApiTelemetry
 
     private static IEnumerable<Measurement<int>> ObserveModel()
     {
-        if (models?.Current is { } generation)
+        foreach (var (host, _) in Models)
         {
-            yield return new Measurement<int>(1, new KeyValuePair<string, object?>("model.version", generation.Version));
+            if (host.Current is { } generation)
+            {
+                yield return new Measurement<int>(1, new KeyValuePair<string, object?>("model.version", generation.Version));
+            }
         }
     }
 

@@ -71,7 +71,9 @@ public static class ObservabilityExtensions
     public static WebApplication MapMlCustomerMetrics(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        ApiTelemetry.Observe(app.Services.GetRequiredService<ModelHost>());
+        var host = app.Services.GetRequiredService<ModelHost>();
+        ApiTelemetry.Observe(host);
+        app.Lifetime.ApplicationStopping.Register(() => ApiTelemetry.Forget(host));
         var port = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MetricsOptions>>().Value.Port;
         var endpoint = app.MapPrometheusScrapingEndpoint(MetricsPath).ExcludeFromDescription();
         if (port is { } metricsPort)

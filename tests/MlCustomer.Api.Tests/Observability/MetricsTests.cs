@@ -67,6 +67,22 @@ public sealed partial class MetricsTests
         Assert.Contains("http_server_request_duration_seconds", after, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task WithAMetricsPortTheScrapeNeedsNoKeyThereAndIsNotServedOnTheApiPort()
+    {
+        using var factory = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:Metrics:Port"] = "9464" });
+        await factory.WaitUntilReadyAsync();
+        using var admin = factory.ClientWith(ApiFactory.AdminKey);
+        using var scraper = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost:9464") });
+
+        using var scrape = await scraper.GetAsync(Metrics);
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        Assert.Contains("mlcustomer_model_info{", await scrape.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // On the API's own port not even an admin key gets it: the metrics port is the one place it is served.
+        using var onApiPort = await admin.GetAsync(Metrics);
+        Assert.Equal(HttpStatusCode.NotFound, onApiPort.StatusCode);
+    }
+
     // The sum over a metric's series whose labels contain `label` (several test hosts share the process's meter).
     private static double Sum(string scrape, string metric, string label) =>
         scrape.Split('\n')
