@@ -71,6 +71,9 @@ public static class ApiTelemetry
 
     private static LatestRun? latestRun;
 
+    // The scope every log line of a run carries: {"Message": "Scoring run <id>", "RunId": "<id>"} in JSON logs.
+    private static readonly Func<ILogger, string, IDisposable?> RunLogScope = LoggerMessage.DefineScope<string>("Scoring run {RunId}");
+
     static ApiTelemetry()
     {
         Meter.CreateObservableGauge("mlcustomer.model.info", ObserveModel, null, "1 for the model bundle being served, labelled with its version");
@@ -124,7 +127,7 @@ public static class ApiTelemetry
         ArgumentNullException.ThrowIfNull(logger);
         var activity = Activities.StartActivity("scoring run");
         activity?.SetTag("mlcustomer.run.id", runId);
-        var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = runId });
+        var scope = RunLogScope(logger, runId);
         return new RunScope(activity, scope);
     }
 

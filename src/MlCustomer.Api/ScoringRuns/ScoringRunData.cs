@@ -20,14 +20,15 @@ public sealed partial class ScoringRunData(IScoringDataSource source, ScoreStore
         if (logger.IsEnabled(LogLevel.Information))
         {
             var hashes = string.Join(", ", read.Record.Inputs.Select(i => $"{i.Input} {i.Sha256[..12]}"));
-            LogDataRead(logger, runId, read.Record.Source, read.Record.TransactionsLoaded, read.Record.LastOrderDate, hashes);
+            var lastOrderDate = read.Record.LastOrderDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "(no orders)";
+            LogDataRead(logger, runId, read.Record.Source, read.Record.TransactionsLoaded, lastOrderDate, hashes);
         }
 
         return read.DataSet;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} read {Source}: {Transactions} order lines up to {LastOrderDate}; SHA-256 {Hashes}")]
-    private static partial void LogDataRead(ILogger logger, string runId, string source, long transactions, DateOnly? lastOrderDate, string hashes);
+    private static partial void LogDataRead(ILogger logger, string runId, string source, long transactions, string lastOrderDate, string hashes);
 }
 
 /// <summary>Registration of the data sources and <c>GET /scoring-runs/{id}/data</c>.</summary>
