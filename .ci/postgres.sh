@@ -25,7 +25,9 @@ install_postgres() {
   # postgresql-common's post-install would create and start a system cluster: none is wanted here.
   $as_root mkdir -p /etc/postgresql-common
   echo "create_main_cluster = false" | $as_root tee /etc/postgresql-common/createcluster.conf >/dev/null
-  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  # The file above is then a conffile written before its package: keep it without asking.
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold postgresql >/dev/null
 }
 
 # A port nothing listens on: bash's /dev/tcp connect fails on a free one.
