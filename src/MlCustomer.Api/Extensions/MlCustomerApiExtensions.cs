@@ -8,6 +8,7 @@ using MlCustomer.Api.Errors;
 using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.Movement;
+using MlCustomer.Api.Observability;
 using MlCustomer.Api.OpenApi;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.ScoringRuns;
@@ -49,6 +50,9 @@ public static class MlCustomerApiExtensions
         services.AddHostedService<StorageInitializer>();
         services.AddHostedService<ModelLoader>();
         services.AddHostedService<ScoringRunWorker>();
+        services.AddScoringRunData();
+        services.AddScoringRunSchedule();
+        builder.AddMlCustomerObservability();
 
         services.AddSingleton<ApiKeyRing>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -157,6 +161,7 @@ public static class MlCustomerApiExtensions
             Predicate = check => check.Tags.Contains("ready"),
             ResponseWriter = ModelsReadyHealthCheck.WriteAsync,
         });
+        app.MapMlCustomerMetrics();
 
         var api = app.MapGroup(ApiPrefix)
             .RequireRateLimiting(ApiLimits.PerKeyPolicy)
@@ -166,6 +171,7 @@ public static class MlCustomerApiExtensions
         api.MapScoresApi();
         api.MapModelsApi();
         api.MapScoringRunsApi();
+        api.MapScoringRunDataApi();
         api.MapCustomersApi();
         api.MapSegmentsApi();
         // The views over stored decisions answer 404 until a scoring run has succeeded (RetentionApi.NoSucceededRun).

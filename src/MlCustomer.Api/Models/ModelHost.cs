@@ -116,6 +116,7 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
                 Detail = result.Message,
                 DurationMilliseconds = clock.ElapsedMilliseconds,
             }, CancellationToken.None);
+            Observability.ApiTelemetry.ModelReloaded(result.Outcome, clock.Elapsed);
             return result;
         }
         finally

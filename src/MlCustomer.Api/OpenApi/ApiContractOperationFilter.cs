@@ -51,6 +51,7 @@ internal sealed class ApiContractOperationFilter(IOptions<AuthorizationOptions> 
             ["ListScoringRuns.cursor"] = (CursorWords, false, null, null, false),
             ["GetScoringRun.id"] = ("The scoring run's id, from the Location of POST /api/v1/scoring-runs.", true, null, null, false),
             ["GetScoringRunDrift.id"] = ("The scoring run's id, from the Location of POST /api/v1/scoring-runs.", true, null, null, false),
+            ["GetScoringRunData.id"] = ("The scoring run's id, from the Location of POST /api/v1/scoring-runs.", true, null, null, false),
             ["GetModelReloads.limit"] = ("How many audit entries on a page, newest first (1–1,000; default 50).", false, "1", "1000", false),
             ["GetModelReloads.cursor"] = (CursorWords, false, null, null, false),
             ["GetRetentionTargets.budget"] = ("The most the offers on the list may cost in total, in the bundle's currency (above 0).", true, "0", null, true),

@@ -548,9 +548,11 @@ public sealed class CsvScoring : IDisposable
     {
         var generation = lease.Generation;
         var valid = chunk.Where(r => r.Customer is not null).ToList();
+        var modelStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var scores = valid.Count == 0
             ? []
             : generation.PredictMany(valid.Select(r => r.Customer!.Row).ToList(), valid.Select(r => r.Customer!.SegmentVector).ToList(), options.Reasons);
+        Observability.ApiTelemetry.Scored(Observability.ApiTelemetry.CsvPath, generation.Version, scores, System.Diagnostics.Stopwatch.GetElapsedTime(modelStarted));
         var scoreOf = new int[chunk.Count];
         for (int i = 0, next = 0; i < chunk.Count; i++)
         {

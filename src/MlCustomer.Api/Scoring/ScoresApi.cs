@@ -80,9 +80,11 @@ public static class ScoresApi
         }
 
         var customers = batch.Customers;
+        var modelStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         IReadOnlyList<CustomerScore> scores = customers.Count == 1
             ? [generation.PredictOne(customers[0].Row, customers[0].SegmentVector, scoring.Reasons)]
             : generation.PredictMany(customers.Select(c => c.Row).ToList(), customers.Select(c => c.SegmentVector).ToList(), scoring.Reasons);
+        Observability.ApiTelemetry.Scored(Observability.ApiTelemetry.OnlinePath, generation.Version, scores, System.Diagnostics.Stopwatch.GetElapsedTime(modelStarted));
         var results = scores
             .Select((s, i) => ToResult(s, customers[i].Warnings, scoring, generation.Card.AmountUnits(), generation.Decisions.Decide(customers[i].Row, s)))
             .ToList();

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using MlCustomer.Api.Models;
+using MlCustomer.Api.Observability;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Storage;
 using MlCustomer.Core.Bundle;
@@ -26,10 +27,9 @@ internal sealed partial class ScoringRunWorker(
     QueuedScoringRuns queue,
     ScoreStore store,
     ModelHost host,
-    IOptions<DataOptions> data,
+    ScoringRunData data,
     IOptions<ScoringOptions> scoring,
     IOptions<StorageOptions> storage,
-    IHostEnvironment environment,
     ILogger<ScoringRunWorker> logger) : BackgroundService
 {
     // Scoring in chunks bounds the size of each IDataView the scorer builds.
@@ -45,6 +45,7 @@ internal sealed partial class ScoringRunWorker(
                 continue;
             }
 
+            using var telemetry = ApiTelemetry.BeginRun(logger, run.Id);
             run = run with { Status = RunStatus.Running, StartedAt = DateTimeOffset.UtcNow };
             await store.UpdateRunAsync(run, stoppingToken);
             try
@@ -61,6 +62,7 @@ internal sealed partial class ScoringRunWorker(
             }
 
             await store.UpdateRunAsync(run, CancellationToken.None);
+            ApiTelemetry.RunFinished(run, run.Status == RunStatus.Succeeded ? await store.GetDriftAsync(run.Id, CancellationToken.None) : null);
             if (run.Status == RunStatus.Succeeded)
             {
                 await PruneAsync(stoppingToken);
@@ -85,12 +87,8 @@ internal sealed partial class ScoringRunWorker(
     {
         using var lease = host.Acquire() ?? throw new InvalidOperationException("No model is loaded; a run can start once GET /health/ready is healthy.");
         var generation = lease.Generation;
-        var options = data.Value;
         var clock = Stopwatch.StartNew();
-        var transactionsPath = Path.GetFullPath(options.TransactionsPath, environment.ContentRootPath);
-        var customersPath = string.IsNullOrWhiteSpace(options.CustomersPath) ? null : Path.GetFullPath(options.CustomersPath, environment.ContentRootPath);
-        var serviceEventsPath = string.IsNullOrWhiteSpace(options.ServiceEventsPath) ? null : Path.GetFullPath(options.ServiceEventsPath, environment.ContentRootPath);
-        var dataSet = CustomerDataLoader.Load(transactionsPath, customersPath, new LoadOptions(), serviceEventsPath);
+        var dataSet = await data.LoadForRunAsync(run.Id, cancellationToken);
         var loadMs = clock.ElapsedMilliseconds;
         // CPU time of the whole process after loading: on a shared machine wall time says more about the neighbours.
         var cpuAfterLoad = Environment.CpuUsage.TotalTime;
@@ -157,8 +155,10 @@ internal sealed partial class ScoringRunWorker(
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 modelTime.Start();
+                var chunkStarted = Stopwatch.GetTimestamp();
                 var scores = generation.Scorer.Score(chunk, table.AttributeNames, settings.Reasons);
                 modelTime.Stop();
+                ApiTelemetry.Scored(ApiTelemetry.RunPath, generation.Version, scores, Stopwatch.GetElapsedTime(chunkStarted));
                 ruleTime.Start();
                 var decisions = new CustomerDecision?[chunk.Length];
                 Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
