@@ -9,6 +9,11 @@ if (args is ["explain-cpu"])
     return ExplanationCpu.Run();
 }
 
+if (args is ["run-cpu", var folder])
+{
+    return RunCpu.Run(folder);
+}
+
 if (args is ["shed", .. var rest])
 {
     return await LoadShedding.RunAsync(rest);
