@@ -127,6 +127,7 @@ internal sealed partial class ScoringRunWorker(
         var segmentNames = new Dictionary<int, string>();
         var members = new List<TierMember>(decides ? count : 0);
         var candidates = new TargetCandidates.Builder();
+        var movementFacts = new List<MovementFacts>(decides ? count : 0);
         var churnProbabilities = new double[count];
         var predictedProfits = new double[count];
 
@@ -196,6 +197,7 @@ internal sealed partial class ScoringRunWorker(
                     {
                         members.Add(TierMember.Of(decision));
                         candidates.Add(decision);
+                        movementFacts.Add(MovementFacts.Of(decision));
                     }
                 }
 
@@ -229,8 +231,15 @@ internal sealed partial class ScoringRunWorker(
             ChurnBaseline = generation.Scorer.Explainer?.ChurnBaseline,
             ValueBaseline = generation.Scorer.Explainer?.ValueBaseline,
         };
+        // Movement merges two runs' facts by id: the feature table is in ordinal id order already, sorted here only if not.
+        if (!movementFacts.Zip(movementFacts.Skip(1)).All(p => string.CompareOrdinal(p.First.CustomerId, p.Second.CustomerId) < 0))
+        {
+            movementFacts.Sort((a, b) => string.CompareOrdinal(a.CustomerId, b.CustomerId));
+        }
+
         await writer.CompleteAsync(
-            drift, context, decides ? ProfitConcentration.Compute(members) : null, decides ? candidates.Build() : null, cancellationToken);
+            drift, context, decides ? ProfitConcentration.Compute(members) : null, decides ? candidates.Build() : null, cancellationToken,
+            decides ? movementFacts : null);
         LogRunSucceeded(logger, run.Id, count, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
         return run with
         {

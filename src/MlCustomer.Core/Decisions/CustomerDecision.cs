@@ -279,7 +279,8 @@ public sealed record CustomerDecision
         return this with
         {
             OfferCost = cost,
-            Reasons = [.. Reasons.Select(r => r.Rule == DecisionRules.Action ? r with { Text = r.Text.Replace(own, used, StringComparison.Ordinal) } : r)],
+            // Written when read, like the decision's own: a target list of thousands shows a page of them.
+            Reasons = new LazyReasons(() => [.. Reasons.Select(r => r.Rule == DecisionRules.Action ? r with { Text = r.Text.Replace(own, used, StringComparison.Ordinal) } : r)]),
         };
     }
 
