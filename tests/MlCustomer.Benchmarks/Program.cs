@@ -10,6 +10,11 @@ if (args is ["explain-cpu", .. var explainOptions])
     return ExplanationCpu.Run(servedOnly: explainOptions.Contains("--served-only"));
 }
 
+if (args is ["run-cpu", var folder])
+{
+    return RunCpu.Run(folder);
+}
+
 if (args is ["shed", .. var rest])
 {
     return await LoadShedding.RunAsync(rest);

@@ -23,6 +23,8 @@ export MlCustomer__TransactionsPath="$data/transactions.csv" MlCustomer__Custome
 # never the repository's sample events, which belong to other customers.
 if [ -f "$data/service-events.csv" ]; then export MlCustomer__ServiceEventsPath="$data/service-events.csv"; else export MlCustomer__ServiceEventsPath=""; fi
 export MlCustomer__DatabasePath="$work/mlcustomer.db"
+# No start-up run (on by default in Development): the database holds only the runs measured here.
+export MlCustomer__Workspace__ScoreOnStart=false
 # The per-key rate limit is raised so the load measures the views, not 429s; long runs are not cut by the timeout.
 export MlCustomer__Limits__RequestsPerKeyPerSecond=1000000 MlCustomer__Limits__RequestsPerKeyBurst=1000000
 api_log="$work/api.log"
@@ -31,6 +33,8 @@ admin="mlc-dev-admin-0000-do-not-use-in-production"
 scorer="mlc-dev-scorer-0000-do-not-use-in-production"
 base="http://127.0.0.1:$port/api/v1"
 rss() { ps -o rss= -p "$api" | tr -d ' '; }
+# The server's CPU time (user + system, clock ticks) from /proc: what a call costs whatever the neighbours do.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$api/stat"; }
 echo "server RSS when ready: $(($(rss) / 1024)) MB"
 
 for run in $(seq 1 "$runs"); do
@@ -60,24 +64,32 @@ print(f"  after loading: {after} ms = {n / after * 1000 if after else 0:,.0f} cu
   # The file after a checkpoint (the WAL folded in), and what the compact rows, their index and the candidates take (dbstat).
   python3 - "$work/mlcustomer.db" "$(echo "$body" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')" "$run" <<'PY'
 import sqlite3, sys
-db, customers, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+db, customers = sys.argv[1], int(sys.argv[2])
 c = sqlite3.connect(db)
+runs = c.execute("SELECT COUNT(*) FROM scoring_runs WHERE score_key IS NOT NULL").fetchone()[0]
 c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 size = c.execute("PRAGMA page_count").fetchone()[0] * c.execute("PRAGMA page_size").fetchone()[0]
 tables = dict(c.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall())
-compact = sum(tables.get(t, 0) for t in ("customer_scores", "ix_customer_scores_customer", "run_target_candidates"))
+compact = sum(tables.get(t, 0) for t in ("customer_scores", "ix_customer_scores_customer", "run_target_candidates", "run_movement_facts"))
 legacy = sum(tables.get(t, 0) for t in ("stored_scores", "ix_stored_scores_customer", "sqlite_autoindex_stored_scores_1"))
 print(f"  database file after checkpoint: {size / 2**20:,.0f} MB after {runs} run(s) = {size / customers / runs:,.0f} bytes per customer per run"
-      f" (compact rows + index + candidates {compact / customers / runs:,.0f}, legacy stored_scores {legacy / customers / runs:,.0f})")
+      f" (compact rows + index + candidates + movement facts {compact / customers / runs:,.0f}, legacy stored_scores {legacy / customers / runs:,.0f})")
 PY
 done
 
 lua="$work/key.lua"
 printf 'wrk.headers["X-Api-Key"] = "%s"\n' "$scorer" >"$lua"
-for path in "/tiers/summary" "/retention/targets?budget=10000" "/retention/targets?budget=10000&offerCost=20&saveRate=0.4"; do
+# The targets: a first page of 50 (what the planner and a paging client ask for), the 500-customer list whole, and the
+# ~5,000-customer list whole (6 MB of JSON with every customer's eight rule reasons in words).
+for path in "/tiers/summary" "/retention/targets?budget=10000&pageSize=50" "/retention/targets?budget=10000&offerCost=20&saveRate=0.4&tier=B&pageSize=50" \
+    "/retention/targets?budget=10000&offerCost=20&saveRate=0.4" "/retention/targets?budget=10000"; do
   curl -sS -o "$work/once.json" -w "  one call $path: %{http_code} in %{time_total} s, %{size_download} bytes\n" -H "X-Api-Key: $scorer" "$base$path"
   before=$(rss)
+  cpu_before=$(cpu_ticks)
   echo "GET $path, $callers concurrent callers, ${seconds}s (RSS before $((before / 1024)) MB):"
-  wrk -t2 -c"$callers" -d"${seconds}s" --timeout 30s --latency -s "$lua" "$base$path" | grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx|Socket'
-  echo "  RSS after: $(($(rss) / 1024)) MB"
+  out=$(wrk -t2 -c"$callers" -d"${seconds}s" --timeout 30s --latency -s "$lua" "$base$path")
+  echo "$out" | grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx|Socket'
+  calls=$(echo "$out" | sed -nE 's/^ *([0-9]+) requests in.*/\1/p')
+  ticks=$(($(cpu_ticks) - cpu_before))
+  echo "  RSS after: $(($(rss) / 1024)) MB; server CPU $((ticks * 10)) ms for $calls calls = $(python3 -c "print(f'{$ticks * 10 / max($calls, 1):.1f}')") ms per call"
 done

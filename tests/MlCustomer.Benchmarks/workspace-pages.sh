@@ -7,6 +7,8 @@
 # candidates, the movement between the two runs) and then the median and worst wall time of the next calls, and the
 # server's CPU time per call (utime + stime of the API process from /proc over those calls: the fair figure on a shared box).
 # Usage: bash tests/MlCustomer.Benchmarks/workspace-pages.sh DATA [calls]   (default 10)
+# With REUSE_DATABASE=FILE (e.g. the database scoring-run.sh left after a run of the same DATA) the run at the data's end
+# is that file's latest succeeded run (copied, not changed) and only the earlier run is scored here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=$(realpath "$1")
@@ -23,6 +25,7 @@ export MlCustomer__DatabasePath="$work/mlcustomer.db"
 export MlCustomer__Workspace__ScoreOnStart=false
 export MlCustomer__Limits__RequestsPerKeyPerSecond=1000000 MlCustomer__Limits__RequestsPerKeyBurst=1000000
 api_log="$work/api.log"
+if [ -n "${REUSE_DATABASE:-}" ]; then cp "$REUSE_DATABASE" "$work/mlcustomer.db"; fi
 source tests/MlCustomer.Benchmarks/start-api.sh
 admin="mlc-dev-admin-0000-do-not-use-in-production"
 marketing="mlc-dev-marketing-0000-do-not-use-in-production"
@@ -39,7 +42,15 @@ run() {
   done
   echo "$body"
 }
-latest=$(run '{}')
+if [ -n "${REUSE_DATABASE:-}" ]; then
+  latest=$(curl -sS -H "X-Api-Key: $admin" "$base/scoring-runs" | python3 -c '
+import json, sys
+body = json.load(sys.stdin)
+runs = body["runs"] if isinstance(body, dict) else body
+print(json.dumps(next(r for r in runs if r["status"] == "succeeded"), separators=(",", ":")))')
+else
+  latest=$(run '{}')
+fi
 as_of=$(echo "$latest" | sed -E 's/.*"asOfDate":"([0-9-]+)".*/\1/')
 customers=$(echo "$latest" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')
 earlier=$(date -d "$as_of -90 days" +%F)

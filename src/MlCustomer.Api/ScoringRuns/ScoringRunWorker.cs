@@ -121,10 +121,12 @@ internal sealed partial class ScoringRunWorker(
         var count = table.Rows.Count;
         var decides = generation.Card.Tiers is not null;
         var reasonNames = new List<string>();
-        var reasonIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Read from both cores while a chunk is encoded; names are added (rarely: a few dozen per run) under a lock.
+        var reasonIndex = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var segmentNames = new Dictionary<int, string>();
         var members = new List<TierMember>(decides ? count : 0);
         var candidates = new TargetCandidates.Builder();
+        var movementFacts = new List<MovementFacts>(decides ? count : 0);
         var churnProbabilities = new double[count];
         var predictedProfits = new double[count];
 
@@ -172,6 +174,25 @@ internal sealed partial class ScoringRunWorker(
                 ruleTime.Stop();
                 encodeTime.Start();
                 var rows = new CompactScore[chunk.Length];
+                Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
+                {
+                    for (var i = range.Item1; i < range.Item2; i++)
+                    {
+                        var score = scores[i];
+                        var decision = decisions[i];
+                        rows[i] = new CompactScore(
+                            score.CustomerId,
+                            score.ChurnProbability,
+                            decision is null ? settings.RiskBand(score.ChurnProbability) : WireNames.Of(decision.RiskBand),
+                            score.SegmentId,
+                            score.PredictedGrossProfit,
+                            score.PredictedRevenue,
+                            CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, ReasonIndex),
+                            decision is null ? null : CompactEncoding.WriteFacts(chunk[i]));
+                    }
+                });
+
+                // The run's summary inputs, in customer order (one thread: the builders are not shared).
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var score = scores[i];
@@ -181,21 +202,13 @@ internal sealed partial class ScoringRunWorker(
                         segmentNames.TryAdd(segmentId, segmentName);
                     }
 
-                    rows[i] = new CompactScore(
-                        score.CustomerId,
-                        score.ChurnProbability,
-                        decision is null ? settings.RiskBand(score.ChurnProbability) : WireNames.Of(decision.RiskBand),
-                        score.SegmentId,
-                        score.PredictedGrossProfit,
-                        score.PredictedRevenue,
-                        CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, ReasonIndex),
-                        decision is null ? null : CompactEncoding.WriteFacts(chunk[i]));
                     churnProbabilities[offset + i] = score.ChurnProbability;
                     predictedProfits[offset + i] = score.PredictedGrossProfit ?? double.NaN;
                     if (decision is not null)
                     {
                         members.Add(TierMember.Of(decision));
                         candidates.Add(decision);
+                        movementFacts.Add(MovementFacts.Of(decision));
                     }
                 }
 
@@ -229,8 +242,15 @@ internal sealed partial class ScoringRunWorker(
             ChurnBaseline = generation.Scorer.Explainer?.ChurnBaseline,
             ValueBaseline = generation.Scorer.Explainer?.ValueBaseline,
         };
+        // Movement merges two runs' facts by id: the feature table is in ordinal id order already, sorted here only if not.
+        if (!movementFacts.Zip(movementFacts.Skip(1)).All(p => string.CompareOrdinal(p.First.CustomerId, p.Second.CustomerId) < 0))
+        {
+            movementFacts.Sort((a, b) => string.CompareOrdinal(a.CustomerId, b.CustomerId));
+        }
+
         await writer.CompleteAsync(
-            drift, context, decides ? ProfitConcentration.Compute(members) : null, decides ? candidates.Build() : null, cancellationToken);
+            drift, context, decides ? ProfitConcentration.Compute(members) : null, decides ? candidates.Build() : null, cancellationToken,
+            decides ? movementFacts : null);
         LogRunSucceeded(logger, run.Id, count, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
         return run with
         {
@@ -248,14 +268,22 @@ internal sealed partial class ScoringRunWorker(
 
         int ReasonIndex(string feature)
         {
-            if (!reasonIndex.TryGetValue(feature, out var index))
+            if (reasonIndex.TryGetValue(feature, out var index))
             {
-                index = reasonNames.Count;
-                reasonIndex[feature] = index;
-                reasonNames.Add(feature);
+                return index;
             }
 
-            return index;
+            lock (reasonNames)
+            {
+                if (!reasonIndex.TryGetValue(feature, out index))
+                {
+                    index = reasonNames.Count;
+                    reasonNames.Add(feature);
+                    reasonIndex[feature] = index;
+                }
+
+                return index;
+            }
         }
     }
 

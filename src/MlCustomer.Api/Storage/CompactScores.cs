@@ -349,6 +349,52 @@ public static class CompactEncoding
         return new TargetCandidates(actions, segments, candidates, byChurn, unpaid);
     }
 
+    /// <summary>A run's movement facts (in ordinal id order, as the run made them) as one blob: ~30 bytes a customer.</summary>
+    public static byte[] WriteMovementFacts(IReadOnlyList<MovementFacts> facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write(1); // format version
+            writer.Write(facts.Count);
+            foreach (var f in facts)
+            {
+                writer.Write(f.CustomerId);
+                writer.Write((byte)f.Tier);
+                writer.Write((byte)f.PredictedTier);
+                writer.Write((byte)f.Stage);
+                writer.Write(f.ProfitLast365Days);
+                writer.Write(f.PredictedProfit);
+                writer.Write(f.HorizonDays);
+            }
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>Movement facts from their blob.</summary>
+    public static MovementFacts[] ReadMovementFacts(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        using var reader = new BinaryReader(new MemoryStream(bytes));
+        var version = reader.ReadInt32();
+        if (version != 1)
+        {
+            throw new InvalidOperationException($"Stored movement facts have format {version}; this version reads format 1.");
+        }
+
+        var facts = new MovementFacts[reader.ReadInt32()];
+        for (var i = 0; i < facts.Length; i++)
+        {
+            facts[i] = new MovementFacts(
+                reader.ReadString(), (ProfitTier)reader.ReadByte(), (ProfitTier)reader.ReadByte(), (LifecycleStage)reader.ReadByte(), reader.ReadDouble(),
+                reader.ReadDouble(), reader.ReadInt32());
+        }
+
+        return facts;
+    }
+
     private static void WriteNames(BinaryWriter writer, IReadOnlyList<string> names)
     {
         writer.Write(names.Count);

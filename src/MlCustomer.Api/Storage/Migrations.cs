@@ -160,5 +160,16 @@ internal static class Migrations
             )
             """,
         ]),
+        // Movement between two runs compares each customer's tier, predicted tier, stage and profits: kept per run when it
+        // ends (ordinal id order, ~30 bytes a customer), so a comparison is one merge of two blobs, not two runs' decisions rebuilt.
+        (8, "each run's movement facts",
+        [
+            """
+            CREATE TABLE run_movement_facts (
+                run_id TEXT NOT NULL PRIMARY KEY REFERENCES scoring_runs (id),
+                facts BLOB NOT NULL
+            )
+            """,
+        ]),
     ];
 }

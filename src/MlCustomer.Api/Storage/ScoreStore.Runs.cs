@@ -114,7 +114,8 @@ public sealed partial class ScoreStore
 
         /// <summary>Stores the drift, the context the decisions are rebuilt with, the summary and the candidates, and commits.</summary>
         public async Task CompleteAsync(
-            RunDrift drift, DecisionContext context, ProfitConcentration? summary, TargetCandidates? targetCandidates, CancellationToken cancellationToken)
+            RunDrift drift, DecisionContext context, ProfitConcentration? summary, TargetCandidates? targetCandidates, CancellationToken cancellationToken,
+            IReadOnlyList<MovementFacts>? movementFacts = null)
         {
             ArgumentNullException.ThrowIfNull(drift);
             ArgumentNullException.ThrowIfNull(context);
@@ -138,6 +139,12 @@ public sealed partial class ScoreStore
             {
                 await ExecuteAsync(connection, transaction, "INSERT INTO run_target_candidates (run_id, candidates) VALUES (@id, @candidates)",
                     [("@id", runId), ("@candidates", CompactEncoding.WriteCandidates(targetCandidates))], cancellationToken);
+            }
+
+            if (movementFacts is not null)
+            {
+                await ExecuteAsync(connection, transaction, "INSERT INTO run_movement_facts (run_id, facts) VALUES (@id, @facts)",
+                    [("@id", runId), ("@facts", CompactEncoding.WriteMovementFacts(movementFacts))], cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -323,6 +330,7 @@ public sealed partial class ScoreStore
             await ExecuteAsync(connection, transaction, "DELETE FROM customer_scores WHERE score_key = @key", [("@key", key ?? -1)], cancellationToken);
             await ExecuteAsync(connection, transaction, "DELETE FROM stored_scores WHERE run_id = @id", [("@id", id)], cancellationToken);
             await ExecuteAsync(connection, transaction, "DELETE FROM run_target_candidates WHERE run_id = @id", [("@id", id)], cancellationToken);
+            await ExecuteAsync(connection, transaction, "DELETE FROM run_movement_facts WHERE run_id = @id", [("@id", id)], cancellationToken);
             await ExecuteAsync(connection, transaction, "UPDATE scoring_runs SET status = @pruned, pruned_at = @now WHERE id = @id",
                 [("@pruned", RunStatus.Pruned), ("@now", Now()), ("@id", id)], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
@@ -377,6 +385,19 @@ public sealed partial class ScoreStore
                 {
                     await ExecuteAsync(connection, transaction, "UPDATE run_target_candidates SET candidates = @candidates WHERE run_id = @id",
                         [("@candidates", CompactEncoding.WriteCandidates(after)), ("@id", runId)], cancellationToken);
+                    rows++;
+                }
+            }
+
+            // The run's movement facts name the customer too.
+            if (await ScalarAsync(connection, "SELECT facts FROM run_movement_facts WHERE run_id = @id", [("@id", runId)], cancellationToken, transaction) is byte[] stored)
+            {
+                var facts = CompactEncoding.ReadMovementFacts(stored);
+                var kept = facts.Where(f => f.CustomerId != customerId).ToList();
+                if (kept.Count != facts.Length)
+                {
+                    await ExecuteAsync(connection, transaction, "UPDATE run_movement_facts SET facts = @facts WHERE run_id = @id",
+                        [("@facts", CompactEncoding.WriteMovementFacts(kept)), ("@id", runId)], cancellationToken);
                     rows++;
                 }
             }

@@ -14,8 +14,8 @@ public sealed record CustomerMatch(string CustomerId, double ChurnProbability, s
 /// <summary>What the workspace's lists read: id searches and a whole run's decisions.</summary>
 public sealed partial class ScoreStore
 {
-    // Movement between two runs rebuilds both runs' decisions (~1 s per 100,000 customers): the pairs asked for lately are
-    // kept (runs never change once stored; an erasure drops them), so paging through a category's list reads memory.
+    // Movement between two runs merges their stored movement facts (~1 s per million customers): the two pairs asked for
+    // lately are kept (runs never change once stored; an erasure drops them), so paging through a category's list reads memory.
     private readonly ConcurrentDictionary<(string From, string To), Lazy<Task<TierMovementReport>>> movements = new();
 
     // Above every character a customer id can continue with: "12" ≤ id < "12" + this finds the ids that start with "12"
@@ -112,20 +112,21 @@ public sealed partial class ScoreStore
 
     /// <summary>
     /// How the customers moved from run <paramref name="from"/> to run <paramref name="to"/> (Core's
-    /// <see cref="TierMovement.Compare"/> on both runs' stored decisions), computed once per pair and shared.
+    /// <see cref="TierMovement.Compare(IReadOnlyList{MovementFacts}, IReadOnlyList{MovementFacts})"/> on both runs' stored movement
+    /// facts), computed once per pair and shared.
     /// </summary>
     public Task<TierMovementReport> GetMovementAsync(ScoringRun from, ScoringRun to, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
         var key = (from.Id, to.Id);
-        foreach (var other in movements.Keys.Where(k => k != key).Skip(3).ToList())
+        foreach (var other in movements.Keys.Where(k => k != key).Skip(1).ToList())
         {
             movements.TryRemove(other, out _);
         }
 
         var lazy = movements.GetOrAdd(key, _ => new Lazy<Task<TierMovementReport>>(async () =>
-            TierMovement.Compare(await GetAllDecisionsAsync(from, CancellationToken.None), await GetAllDecisionsAsync(to, CancellationToken.None))));
+            TierMovement.Compare(await GetMovementFactsAsync(from, CancellationToken.None), await GetMovementFactsAsync(to, CancellationToken.None))));
         var task = lazy.Value;
         if (task.IsFaulted)
         {
@@ -137,4 +138,22 @@ public sealed partial class ScoreStore
     }
 
     private void ForgetMovements() => movements.Clear();
+
+    /// <summary>
+    /// What movement compares of each customer in <paramref name="run"/>, in ordinal id order: the facts the run stored when it
+    /// ended, or (runs stored before migration 8) rebuilt from its stored decisions.
+    /// </summary>
+    public async Task<IReadOnlyList<MovementFacts>> GetMovementFactsAsync(ScoringRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        await using (var connection = await OpenAsync(cancellationToken))
+        {
+            if (await ScalarAsync(connection, "SELECT facts FROM run_movement_facts WHERE run_id = @id", [("@id", run.Id)], cancellationToken) is byte[] stored)
+            {
+                return CompactEncoding.ReadMovementFacts(stored);
+            }
+        }
+
+        return [.. (await GetAllDecisionsAsync(run, cancellationToken)).Values.Select(MovementFacts.Of).OrderBy(f => f.CustomerId, StringComparer.Ordinal)];
+    }
 }

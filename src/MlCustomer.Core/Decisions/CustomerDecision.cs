@@ -144,10 +144,7 @@ public sealed record CustomerDecision
         var window = cutoffs.WindowDays;
         var costRule = rules.CostToServe;
         var profit = Profit.Net(facts.GrossProfitLast365Days, facts.CostToServeLast365Days, facts.RevenueLast365Days, costRule);
-        var charged = costRule.Charges(facts.RevenueLast365Days)
-            ? $"gross profit {Show.Amount(facts.GrossProfitLast365Days)} − cost-to-serve {Show.Amount(facts.CostToServeLast365Days)}"
-            : $"gross profit {Show.Amount(facts.GrossProfitLast365Days)}, cost-to-serve {Show.Amount(facts.CostToServeLast365Days)} not charged without a purchase";
-        var (tier, tierReason) = cutoffs.Explain(profit, $"profit {Show.Amount(profit)} in the last {window} days ({charged})", "tier");
+        var tier = cutoffs.Assign(profit);
 
         // Both sides of every comparison are profit after cost-to-serve: the value model predicts gross profit, so
         // the cost-to-serve the customer is expected to cause in the horizon comes off it.
@@ -156,28 +153,13 @@ public sealed record CustomerDecision
 
         // Predicted profit covers the value horizon; the cut-offs are per trailing window, so scale to it.
         var annualised = predicted * window / facts.HorizonDays;
-        var predictedSubject = $"predicted profit {Show.Amount(predicted)} in the next {facts.HorizonDays} days (" +
-            (facts.HorizonDays == window ? "" : $"{Show.Amount(annualised)} per {window} days; ") +
-            $"predicted gross profit {Show.Amount(facts.PredictedGrossProfit)} − expected cost-to-serve {Show.Amount(facts.PredictedGrossProfit - predicted)})";
-        var (predictedTier, predictedReason) = cutoffs.Explain(annualised, predictedSubject, "predicted tier");
-
+        var predictedTier = cutoffs.Assign(annualised);
         var lossMaking = profit < 0;
-        var lossReason = lossMaking
-            ? $"loss-making: profit {Show.Amount(profit)} in the last {window} days is below 0"
-            : $"not loss-making: profit {Show.Amount(profit)} in the last {window} days";
-
-        var (falseBig, falseBigReason) = FalseBig(facts, tier, cutoffs, rules.FalseBigCustomer);
-        var (stage, stageReason) = rules.Lifecycle.Classify(facts);
-        var (band, bandReason) = rules.RiskBands.Classify(facts.ChurnProbability);
-
+        var falseBig = IsFalseBig(facts, tier, cutoffs, rules.FalseBigCustomer);
+        var stage = rules.Lifecycle.StageOf(facts);
+        var band = rules.RiskBands.BandOf(facts.ChurnProbability);
         var valueAtRisk = facts.ChurnProbability * Math.Max(predicted, 0);
-        var horizonText = $"in the next {facts.HorizonDays} days";
-        var valueReason = predicted > 0
-            ? $"value at risk {Show.Amount(valueAtRisk)} = churn probability {Show.Probability(facts.ChurnProbability)} × predicted profit {Show.Amount(predicted)} {horizonText}"
-            : $"value at risk 0.00: predicted profit {Show.Amount(predicted)} {horizonText} is not positive, so there is nothing to lose";
-
         var (row, rule, action) = rules.ChooseAction(new ActionInput(tier, predictedTier, band, stage, lossMaking, falseBig, facts.Segment));
-        var actionReason = $"action {rule.Action} ({action.Description}, {OfferCostText(action.OfferCost)}): rule {row + 1} matched {rule.Describe()}";
 
         return new CustomerDecision
         {
@@ -204,18 +186,78 @@ public sealed record CustomerDecision
             ActionDescription = action.Description,
             OfferCost = action.OfferCost,
             PaidOffer = action.PaidOffer,
-            Reasons =
-            [
-                new(DecisionRules.Tier, tierReason),
-                new(DecisionRules.PredictedTier, predictedReason),
-                new(DecisionRules.LossMaking, lossReason),
-                new(DecisionRules.FalseBigCustomer, falseBigReason),
-                new(DecisionRules.Lifecycle, stageReason),
-                new(DecisionRules.RiskBand, bandReason),
-                new(DecisionRules.ValueAtRisk, valueReason),
-                new(DecisionRules.Action, actionReason),
-            ],
+            // The eight reasons in words cost ~10× the decision itself: they are written when first read (a page, a JSON
+            // answer, a CSV line), never for the million decisions a scoring run makes only to count and rank.
+            Reasons = new LazyReasons(() => Explain(facts, cutoffs, rules, row, rule, action)),
         };
+    }
+
+    // The words of every rule for one customer. Each rule's wording function decides its outcome again; they must agree
+    // with the numbers Decide kept (one definition each: Assign, StageOf, BandOf, IsFalseBig), which is checked here.
+    private static DecisionReason[] Explain(CustomerFacts facts, TierCutoffs cutoffs, RuleSet rules, int row, ActionRule rule, ActionDefinition action)
+    {
+        var window = cutoffs.WindowDays;
+        var costRule = rules.CostToServe;
+        var profit = Profit.Net(facts.GrossProfitLast365Days, facts.CostToServeLast365Days, facts.RevenueLast365Days, costRule);
+        var charged = costRule.Charges(facts.RevenueLast365Days)
+            ? $"gross profit {Show.Amount(facts.GrossProfitLast365Days)} − cost-to-serve {Show.Amount(facts.CostToServeLast365Days)}"
+            : $"gross profit {Show.Amount(facts.GrossProfitLast365Days)}, cost-to-serve {Show.Amount(facts.CostToServeLast365Days)} not charged without a purchase";
+        var (tier, tierReason) = cutoffs.Explain(profit, $"profit {Show.Amount(profit)} in the last {window} days ({charged})", "tier");
+        var expectedCost = Profit.ExpectedCostToServe(facts.CostToServeLast365Days, window, facts.HorizonDays);
+        var predicted = Profit.Predicted(facts.PredictedGrossProfit, expectedCost, facts.ChurnProbability, costRule);
+        var annualised = predicted * window / facts.HorizonDays;
+        var predictedSubject = $"predicted profit {Show.Amount(predicted)} in the next {facts.HorizonDays} days (" +
+            (facts.HorizonDays == window ? "" : $"{Show.Amount(annualised)} per {window} days; ") +
+            $"predicted gross profit {Show.Amount(facts.PredictedGrossProfit)} − expected cost-to-serve {Show.Amount(facts.PredictedGrossProfit - predicted)})";
+        var (predictedTier, predictedReason) = cutoffs.Explain(annualised, predictedSubject, "predicted tier");
+        var lossReason = profit < 0
+            ? $"loss-making: profit {Show.Amount(profit)} in the last {window} days is below 0"
+            : $"not loss-making: profit {Show.Amount(profit)} in the last {window} days";
+        var (falseBig, falseBigReason) = FalseBig(facts, tier, cutoffs, rules.FalseBigCustomer);
+        var (stage, stageReason) = rules.Lifecycle.Classify(facts);
+        var (band, bandReason) = rules.RiskBands.Classify(facts.ChurnProbability);
+        if (falseBig != IsFalseBig(facts, tier, cutoffs, rules.FalseBigCustomer) || stage != rules.Lifecycle.StageOf(facts)
+            || band != rules.RiskBands.BandOf(facts.ChurnProbability) || predictedTier != cutoffs.Assign(annualised))
+        {
+            throw new InvalidOperationException($"The reasons for customer {facts.CustomerId} disagree with the decision's numbers; a rule's wording and its outcome differ.");
+        }
+
+        var valueAtRisk = facts.ChurnProbability * Math.Max(predicted, 0);
+        var horizonText = $"in the next {facts.HorizonDays} days";
+        var valueReason = predicted > 0
+            ? $"value at risk {Show.Amount(valueAtRisk)} = churn probability {Show.Probability(facts.ChurnProbability)} × predicted profit {Show.Amount(predicted)} {horizonText}"
+            : $"value at risk 0.00: predicted profit {Show.Amount(predicted)} {horizonText} is not positive, so there is nothing to lose";
+        var actionReason = $"action {rule.Action} ({action.Description}, {OfferCostText(action.OfferCost)}): rule {row + 1} matched {rule.Describe()}";
+        return
+        [
+            new(DecisionRules.Tier, tierReason),
+            new(DecisionRules.PredictedTier, predictedReason),
+            new(DecisionRules.LossMaking, lossReason),
+            new(DecisionRules.FalseBigCustomer, falseBigReason),
+            new(DecisionRules.Lifecycle, stageReason),
+            new(DecisionRules.RiskBand, bandReason),
+            new(DecisionRules.ValueAtRisk, valueReason),
+            new(DecisionRules.Action, actionReason),
+        ];
+    }
+
+    /// <summary>Whether a customer is a false big customer (top revenue, but thin margin or a low tier): <see cref="FalseBig"/> says why.</summary>
+    private static bool IsFalseBig(CustomerFacts facts, ProfitTier tier, TierCutoffs cutoffs, FalseBigCustomerRule rule) =>
+        cutoffs.IsTopRevenue(facts.RevenueLast365Days)
+        && ((double.IsFinite(facts.MarginRate) && facts.MarginRate * 100 < rule.MarginPercentBelow) || rule.OrProfitTiers.Contains(tier));
+
+    /// <summary>A decision's reasons, written on first read (from any thread; the words are the same whoever writes them).</summary>
+    private sealed class LazyReasons(Func<DecisionReason[]> explain) : IReadOnlyList<DecisionReason>
+    {
+        private readonly Lazy<DecisionReason[]> reasons = new(explain, LazyThreadSafetyMode.PublicationOnly);
+
+        public DecisionReason this[int index] => reasons.Value[index];
+
+        public int Count => reasons.Value.Length;
+
+        public IEnumerator<DecisionReason> GetEnumerator() => ((IEnumerable<DecisionReason>)reasons.Value).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>How the action reason quotes an offer cost; <see cref="WithOfferCost"/> finds it there to replace it.</summary>
@@ -237,7 +279,8 @@ public sealed record CustomerDecision
         return this with
         {
             OfferCost = cost,
-            Reasons = [.. Reasons.Select(r => r.Rule == DecisionRules.Action ? r with { Text = r.Text.Replace(own, used, StringComparison.Ordinal) } : r)],
+            // Written when read, like the decision's own: a target list of thousands shows a page of them.
+            Reasons = new LazyReasons(() => [.. Reasons.Select(r => r.Rule == DecisionRules.Action ? r with { Text = r.Text.Replace(own, used, StringComparison.Ordinal) } : r)]),
         };
     }
 

@@ -60,27 +60,30 @@ public sealed record LifecycleRules
         CultureInfo.InvariantCulture,
         $"new if tenure < {NewTenureDaysBelow:0.##} days; churned if recency > {ChurnedRecencyDaysAbove:0.##} days; lapsed if recency > {LapsedRhythmMultiple:0.##} × rhythm; atRisk if recency > {AtRiskRhythmMultiple:0.##} × rhythm or churn probability ≥ {AtRiskChurnProbability:0.##}; otherwise active (rhythm = mean days between purchases, {DefaultRhythmDays:0.##} days with fewer than 2 purchase days)");
 
-    /// <summary>The stage of one customer, with the reason.</summary>
+    /// <summary>The stage of one customer, with the reason (the stage is <see cref="StageOf"/>'s).</summary>
     public (LifecycleStage Stage, string Reason) Classify(CustomerFacts facts)
     {
         ArgumentNullException.ThrowIfNull(facts);
+        var stage = StageOf(facts);
         var recency = facts.RecencyDays;
         var recencyText = $"{Show.Days(recency)} days since the last purchase";
-        if (facts.TenureDays < NewTenureDaysBelow)
+        if (stage == LifecycleStage.New)
         {
-            return (LifecycleStage.New, $"new: a customer for {Show.Days(facts.TenureDays)} days, under {Show.Days(NewTenureDaysBelow)}");
+            return (stage, $"new: a customer for {Show.Days(facts.TenureDays)} days, under {Show.Days(NewTenureDaysBelow)}");
         }
 
-        if (recency > ChurnedRecencyDaysAbove)
+        if (stage == LifecycleStage.Churned)
         {
-            return (LifecycleStage.Churned, $"churned: {recencyText}, more than {Show.Days(ChurnedRecencyDaysAbove)}");
+            return (stage, $"churned: {recencyText}, more than {Show.Days(ChurnedRecencyDaysAbove)}");
         }
 
-        var (rhythm, rhythmText) = Rhythm(facts);
-        var lapsedAfter = LapsedRhythmMultiple * rhythm;
-        if (recency > lapsedAfter)
+        var rhythm = RhythmDays(facts);
+        var rhythmText = UsesOwnRhythm(facts)
+            ? $"their rhythm of {Show.Days(rhythm)} days between purchases"
+            : $"the default rhythm of {Show.Days(DefaultRhythmDays)} days (fewer than 2 purchase days)";
+        if (stage == LifecycleStage.Lapsed)
         {
-            return (LifecycleStage.Lapsed, $"lapsed: {recencyText}, more than {Show.Multiple(LapsedRhythmMultiple)} × {rhythmText} ({Show.Days(lapsedAfter)})");
+            return (stage, $"lapsed: {recencyText}, more than {Show.Multiple(LapsedRhythmMultiple)} × {rhythmText} ({Show.Days(LapsedRhythmMultiple * rhythm)})");
         }
 
         var atRiskAfter = AtRiskRhythmMultiple * rhythm;
@@ -90,17 +93,41 @@ public sealed record LifecycleRules
         var likelyText = $"churn probability {Show.Probability(facts.ChurnProbability)} ≥ {Show.Probability(AtRiskChurnProbability)}";
         return (late, likely) switch
         {
-            (true, true) => (LifecycleStage.AtRisk, $"atRisk: {lateText}, and {likelyText}"),
-            (true, false) => (LifecycleStage.AtRisk, $"atRisk: {lateText}"),
-            (false, true) => (LifecycleStage.AtRisk, $"atRisk: {likelyText}"),
-            _ => (LifecycleStage.Active, $"active: {recencyText}, within {Show.Multiple(AtRiskRhythmMultiple)} × {rhythmText} ({Show.Days(atRiskAfter)}), churn probability {Show.Probability(facts.ChurnProbability)} < {Show.Probability(AtRiskChurnProbability)}"),
+            (true, true) => (stage, $"atRisk: {lateText}, and {likelyText}"),
+            (true, false) => (stage, $"atRisk: {lateText}"),
+            (false, true) => (stage, $"atRisk: {likelyText}"),
+            _ => (stage, $"active: {recencyText}, within {Show.Multiple(AtRiskRhythmMultiple)} × {rhythmText} ({Show.Days(atRiskAfter)}), churn probability {Show.Probability(facts.ChurnProbability)} < {Show.Probability(AtRiskChurnProbability)}"),
         };
     }
 
-    private (double Days, string Text) Rhythm(CustomerFacts facts) =>
-        facts.PurchaseDays >= 2 && double.IsFinite(facts.MeanDaysBetweenPurchases) && facts.MeanDaysBetweenPurchases > 0
-            ? (facts.MeanDaysBetweenPurchases, $"their rhythm of {Show.Days(facts.MeanDaysBetweenPurchases)} days between purchases")
-            : (DefaultRhythmDays, $"the default rhythm of {Show.Days(DefaultRhythmDays)} days (fewer than 2 purchase days)");
+    /// <summary>The stage of one customer without the words: what a scoring run decides on (millions of customers), and what <see cref="Classify"/> explains.</summary>
+    public LifecycleStage StageOf(CustomerFacts facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var recency = facts.RecencyDays;
+        if (facts.TenureDays < NewTenureDaysBelow)
+        {
+            return LifecycleStage.New;
+        }
+
+        if (recency > ChurnedRecencyDaysAbove)
+        {
+            return LifecycleStage.Churned;
+        }
+
+        var rhythm = RhythmDays(facts);
+        if (recency > LapsedRhythmMultiple * rhythm)
+        {
+            return LifecycleStage.Lapsed;
+        }
+
+        return recency > AtRiskRhythmMultiple * rhythm || facts.ChurnProbability >= AtRiskChurnProbability ? LifecycleStage.AtRisk : LifecycleStage.Active;
+    }
+
+    private static bool UsesOwnRhythm(CustomerFacts facts) =>
+        facts.PurchaseDays >= 2 && double.IsFinite(facts.MeanDaysBetweenPurchases) && facts.MeanDaysBetweenPurchases > 0;
+
+    private double RhythmDays(CustomerFacts facts) => UsesOwnRhythm(facts) ? facts.MeanDaysBetweenPurchases : DefaultRhythmDays;
 
     internal void Validate(string path, List<RuleProblem> problems)
     {

@@ -110,14 +110,22 @@ public sealed record TargetFilter
 /// <param name="ExpectedSavedProfit">Churn probability × save rate × predicted profit (<see cref="OfferEconomics.SavedProfit"/>).</param>
 /// <param name="ExpectedReturn">Expected saved profit − offer cost (always above 0 on the list).</param>
 /// <param name="BreakEvenProbability">Offer cost ÷ (save rate × predicted profit): the churn probability above which an offer to this customer pays.</param>
-/// <param name="Reason">The arithmetic in words.</param>
+/// <param name="SaveRate">The save rate the expected saved profit was computed with.</param>
 public sealed record RetentionTarget(
     CustomerDecision Customer,
     double OfferCost,
     double ExpectedSavedProfit,
     double ExpectedReturn,
     double BreakEvenProbability,
-    string Reason);
+    double SaveRate)
+{
+    /// <summary>
+    /// The arithmetic in words, quoting the offer cost used. Written when read: a list of thousands chosen from a million
+    /// customers shows a page of them.
+    /// </summary>
+    public string Reason =>
+        $"expected return {Show.Amount(ExpectedReturn)} = churn probability {Show.Probability(Customer.ChurnProbability)} × save rate {Show.Probability(SaveRate)} × predicted profit {Show.Amount(Customer.PredictedProfit)} − offer cost {Show.Amount(OfferCost)} ({Customer.ActionDescription}); pays above churn probability {Show.Probability(BreakEvenProbability)}";
+}
 
 /// <summary>A retention target list and what it is expected to bring.</summary>
 /// <param name="Targets">Chosen customers, highest expected return first.</param>
@@ -337,10 +345,8 @@ public static partial class RetentionTargets
         var cost = offer.OfferCost;
         var saved = OfferEconomics.SavedProfit(offer, saveRate);
         var breakEven = cost / (saveRate * customer.PredictedProfit);
-        var reason = $"expected return {Show.Amount(saved - cost)} = churn probability {Show.Probability(customer.ChurnProbability)} × save rate {Show.Probability(saveRate)} × predicted profit {Show.Amount(customer.PredictedProfit)} − offer cost {Show.Amount(cost)} ({customer.ActionDescription}); pays above churn probability {Show.Probability(breakEven)}";
-
         // One cost for every offer replaces the action's: the customer's own action reason must quote the cost used.
         customer = customer.WithOfferCost(cost);
-        return new RetentionTarget(customer, cost, saved, saved - cost, breakEven, reason);
+        return new RetentionTarget(customer, cost, saved, saved - cost, breakEven, saveRate);
     }
 }

@@ -30,16 +30,19 @@ public sealed record RiskBandRules
     /// <summary>The band of a churn probability, with the reason.</summary>
     public (RiskBand Band, string Reason) Classify(double churnProbability)
     {
+        var band = BandOf(churnProbability);
         var p = Show.Probability(churnProbability);
-        if (churnProbability >= HighFrom)
+        return (band, band switch
         {
-            return (RiskBand.High, $"risk high: churn probability {p} ≥ {Show.Probability(HighFrom)}");
-        }
-
-        return churnProbability >= MediumFrom
-            ? (RiskBand.Medium, $"risk medium: churn probability {p} between {Show.Probability(MediumFrom)} and {Show.Probability(HighFrom)}")
-            : (RiskBand.Low, $"risk low: churn probability {p} < {Show.Probability(MediumFrom)}");
+            RiskBand.High => $"risk high: churn probability {p} ≥ {Show.Probability(HighFrom)}",
+            RiskBand.Medium => $"risk medium: churn probability {p} between {Show.Probability(MediumFrom)} and {Show.Probability(HighFrom)}",
+            _ => $"risk low: churn probability {p} < {Show.Probability(MediumFrom)}",
+        });
     }
+
+    /// <summary>The band of a churn probability, without the words (what a scoring run decides on; <see cref="Classify"/> says why).</summary>
+    public RiskBand BandOf(double churnProbability) =>
+        churnProbability >= HighFrom ? RiskBand.High : churnProbability >= MediumFrom ? RiskBand.Medium : RiskBand.Low;
 
     internal void Validate(string path, List<RuleProblem> problems)
     {

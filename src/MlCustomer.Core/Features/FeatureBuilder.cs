@@ -86,8 +86,10 @@ public static class FeatureBuilder
         var eventsByCustomer = service == ServiceSource.Events ? GroupByCustomer(data.ServiceEvents!, e => e.CustomerId) : null;
         var measures = data.ServiceEventMeasures;
         List<ServiceEvent> noEvents = [];
-        var rows = new List<CustomerFeatures>(customers.Count);
+        var included = new List<(Customer Customer, List<Transaction> History)>(customers.Count);
 
+        // The report's counts in one pass, in id order; then each customer's row on its own (a pure function of their
+        // history), on every core: a million customers' features in half the time on two.
         foreach (var customer in customers.OrderBy(c => c.CustomerId, StringComparer.Ordinal))
         {
             var history = historyByCustomer.GetValueOrDefault(customer.CustomerId, emptyHistory);
@@ -100,15 +102,25 @@ public static class FeatureBuilder
             }
 
             CountUnused(report, history, options, reasonForIncluded: null);
-            var serviceAtAsOf = service switch
-            {
-                ServiceSource.Events => ServiceAtAsOf.FromEvents(eventsByCustomer!.GetValueOrDefault(customer.CustomerId, noEvents), measures, options.AsOfDate),
-                ServiceSource.Snapshot => ServiceAtAsOf.FromTotals(customer),
-                _ => ServiceAtAsOf.Unknown,
-            };
-            rows.Add(BuildRow(customer, history, serviceAtAsOf, options));
+            included.Add((customer, history));
         }
 
+        var built = new CustomerFeatures[included.Count];
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, built.Length, 1_024), range =>
+        {
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                var (customer, history) = included[i];
+                var serviceAtAsOf = service switch
+                {
+                    ServiceSource.Events => ServiceAtAsOf.FromEvents(eventsByCustomer!.GetValueOrDefault(customer.CustomerId, noEvents), measures, options.AsOfDate),
+                    ServiceSource.Snapshot => ServiceAtAsOf.FromTotals(customer),
+                    _ => ServiceAtAsOf.Unknown,
+                };
+                built[i] = BuildRow(customer, history, serviceAtAsOf, options);
+            }
+        });
+        var rows = new List<CustomerFeatures>(built);
         report.CustomersWithFeatures = rows.Count;
         return new FeatureTable(
             options.AsOfDate, options.ChurnHorizonDays, options.ValueHorizonDays, attributeNames, rows, report);

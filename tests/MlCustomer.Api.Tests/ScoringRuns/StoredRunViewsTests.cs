@@ -22,14 +22,20 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
 {
     private static readonly DateOnly AsOf = new(2025, 6, 30);
 
+    private static readonly DateOnly EarlierAsOf = new(2025, 3, 31);
+
     // Every test customer's decision at the run's as-of date, by the bundle's scorer and rules: what the run decided.
-    private static readonly Lazy<IReadOnlyList<CustomerDecision>> Decisions = new(() =>
+    private static readonly Lazy<IReadOnlyList<CustomerDecision>> Decisions = new(() => DecisionsAt(AsOf));
+
+    private static readonly Lazy<IReadOnlyList<CustomerDecision>> EarlierDecisions = new(() => DecisionsAt(EarlierAsOf));
+
+    private static IReadOnlyList<CustomerDecision> DecisionsAt(DateOnly asOf)
     {
         var ml = new MLContext(seed: 1);
         var bundle = ModelBundle.Load(ml, TestBundle.Instance.BundleFolder);
         var table = FeatureBuilder.Build(TestBundle.Instance.Data, new FeatureOptions
         {
-            AsOfDate = AsOf,
+            AsOfDate = asOf,
             ChurnHorizonDays = bundle.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
             ValueHorizonDays = bundle.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
             IncludeLabels = false,
@@ -37,7 +43,37 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         var scores = new BundleScorer(ml, bundle).Score(table.Rows, table.AttributeNames);
         var decide = new BundleDecisions(bundle);
         return [.. table.Rows.Select((row, i) => decide.Decide(row, scores[i])!)];
-    });
+    }
+
+    [Fact]
+    public async Task MovementFromTheRunsStoredFactsIsCoresComparisonOfBothRunsDecisions()
+    {
+        using var fresh = ApiFactory.With();
+        var earlier = await RunAsync(fresh, EarlierAsOf);
+        var later = await RunAsync(fresh, AsOf);
+        using var client = fresh.ClientWith(ApiFactory.ScorerKey);
+
+        var movement = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/movement", UriKind.Relative));
+        var sleeping = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/movement/customers?category=sleeping&pageSize=200", UriKind.Relative));
+
+        var expected = TierMovement.Compare(
+            EarlierDecisions.Value.ToDictionary(d => d.CustomerId, StringComparer.Ordinal), Decisions.Value.ToDictionary(d => d.CustomerId, StringComparer.Ordinal));
+        Assert.Equal((earlier.GetProperty("id").GetString(), later.GetProperty("id").GetString()),
+            (movement.GetProperty("fromRunId").GetString(), movement.GetProperty("toRunId").GetString()));
+        Assert.Equal(1, Scalar(fresh, $"SELECT COUNT(*) FROM run_movement_facts WHERE run_id = '{later.GetProperty("id").GetString()}'"));
+        Assert.Equal(expected.Customers.Count, movement.GetProperty("customers").GetInt32());
+        Assert.Equal(
+            expected.Counts.Select(c => (WireNames.Of(c.Category), c.Customers)),
+            movement.GetProperty("categories").EnumerateArray().Select(c => (c.GetProperty("category").GetString()!, c.GetProperty("customers").GetInt32())));
+        Assert.Equal(
+            expected.Migration.Select(m => (m.Customers, Math.Round(m.ProfitBefore, 6), Math.Round(m.ProfitAfter, 6))),
+            movement.GetProperty("migration").EnumerateArray().Select(m =>
+                (m.GetProperty("customers").GetInt32(), Math.Round(m.GetProperty("profitBefore").GetDouble(), 6), Math.Round(m.GetProperty("profitAfter").GetDouble(), 6))));
+        Assert.True(expected.Count(MovementCategory.Sleeping) > 0, "the test data has customers who fell asleep between the runs");
+        Assert.Equal(
+            expected.Customers.Where(c => c.Category == MovementCategory.Sleeping).Take(200).Select(c => (c.CustomerId, c.Reason)),
+            sleeping.GetProperty("customers").EnumerateArray().Select(c => (c.GetProperty("customerId").GetString()!, c.GetProperty("reason").GetString()!)));
+    }
 
     [Fact]
     public async Task TheStoredPyramidIsCoresPyramidOfTheRunsDecisions()
@@ -152,6 +188,8 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(["succeeded", "pruned", "succeeded"], runs.Select(r => r.GetProperty("status").GetString()));
         Assert.Equal(2, Scalar(fresh, "SELECT COUNT(DISTINCT score_key) FROM customer_scores"));
         Assert.Equal(0, Scalar(fresh, $"SELECT COUNT(*) FROM run_target_candidates WHERE run_id = '{second.GetProperty("id").GetString()}'"));
+        Assert.Equal(0, Scalar(fresh, $"SELECT COUNT(*) FROM run_movement_facts WHERE run_id = '{second.GetProperty("id").GetString()}'"));
+        Assert.Equal(2, Scalar(fresh, "SELECT COUNT(*) FROM run_movement_facts"));
         Assert.Equal(first.GetProperty("id").GetString(),
             (await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/tiers/summary", UriKind.Relative))).GetProperty("runId").GetString());
     }
@@ -161,7 +199,7 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
     {
         using var fresh = ApiFactory.With();
         await RunAsync(fresh, AsOf);
-        await RunAsync(fresh, new DateOnly(2025, 3, 31));
+        await RunAsync(fresh, EarlierAsOf);
         var customerId = Decisions.Value.First(d => d.PaidOffer).CustomerId;
         using var admin = fresh.ClientWith(ApiFactory.AdminKey);
         using var scorer = fresh.ClientWith(ApiFactory.ScorerKey);
@@ -180,6 +218,10 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         Assert.Equal(0, Scalar(fresh, $"SELECT COUNT(*) FROM customer_scores WHERE customer_id = '{customerId}'"));
         Assert.DoesNotContain(targets.GetProperty("targets").EnumerateArray(), t => t.GetProperty("customerId").GetString() == customerId);
+        var movement = await scorer.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/movement", UriKind.Relative));
+        // The runs' movement facts name the customer too: the comparison no longer counts them.
+        Assert.Equal(Decisions.Value.Select(d => d.CustomerId).Union(EarlierDecisions.Value.Select(d => d.CustomerId)).Count() - 1,
+            movement.GetProperty("customers").GetInt32());
         Assert.Equal(1, Scalar(fresh,
             $"SELECT COUNT(*) FROM personal_data_audit WHERE action = 'erase' AND customer_id = '{customerId}' AND requested_by = 'test-admin' AND row_count = {body.GetProperty("rowsErased").GetInt64()}"));
         Assert.Equal(2, Scalar(fresh, $"SELECT COUNT(*) FROM personal_data_audit WHERE action = 'erase' AND customer_id = '{customerId}'"));

@@ -62,6 +62,9 @@ public sealed class PlannerTests(ScoredWorkspace app) : IClassFixture<ScoredWork
         await page.GetByRole(AriaRole.Link, new() { Name = "Next page" }).ClickAsync();
         await Expect(rows.First.Locator("th")).ToHaveTextAsync(targets[50].GetProperty("customerId").GetString()!);
         await Expect(Figure(page, "spend")).ToHaveTextAsync(Amount(json.GetProperty("spend").GetDouble(), currency));
+        // The page holds only its own customers (their rule reasons written for them alone), ranked from 51.
+        await Expect(rows.First.Locator("td").First).ToHaveTextAsync(Count(51));
+        await Expect(Figure(page, "customers-chosen")).ToHaveTextAsync(Count(json.GetProperty("customersChosen").GetInt32()));
     }
 
     [SkippableFact]

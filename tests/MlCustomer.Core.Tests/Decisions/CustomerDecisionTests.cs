@@ -310,4 +310,46 @@ public sealed class CustomerDecisionTests
                 (decision.PaidOffer || decision.OfferCost == 0);
         });
     }
+
+    [Fact]
+    public void WordsWrittenOnFirstReadAgreeWithTheDecisionsNumbersAcrossManyCustomers()
+    {
+        // A scoring run decides without reading the words; every surface that reads them gets the same outcome in words.
+        var random = new Random(7);
+        var seen = new HashSet<(ProfitTier, LifecycleStage, RiskBand, bool)>();
+        for (var i = 0; i < 5_000; i++)
+        {
+            var revenue = random.NextDouble() < 0.1 ? 0 : random.NextDouble() * 6_000;
+            var facts = DecisionSamples.Facts with
+            {
+                CustomerId = $"C{i}",
+                GrossProfitLast365Days = (random.NextDouble() * 2_600) - 400,
+                CostToServeLast365Days = random.NextDouble() * 80,
+                RevenueLast365Days = revenue,
+                MarginRate = revenue > 0 ? random.NextDouble() * 0.6 : double.NaN,
+                RecencyDays = random.NextDouble() * 500,
+                MeanDaysBetweenPurchases = random.NextDouble() < 0.2 ? double.NaN : 5 + (random.NextDouble() * 120),
+                TenureDays = random.NextDouble() * 900,
+                PurchaseDays = random.Next(0, 40),
+                ChurnProbability = random.NextDouble(),
+                PredictedGrossProfit = (random.NextDouble() * 2_000) - 300,
+                HorizonDays = random.NextDouble() < 0.5 ? 365 : 180,
+            };
+            var decision = DecisionSamples.Decide(facts);
+            seen.Add((decision.Tier, decision.Stage, decision.RiskBand, decision.FalseBigCustomer));
+            Assert.StartsWith($"tier {decision.Tier}", DecisionSamples.ReasonOf(decision, DecisionRules.Tier), StringComparison.Ordinal);
+            Assert.StartsWith($"predicted tier {decision.PredictedTier}", DecisionSamples.ReasonOf(decision, DecisionRules.PredictedTier), StringComparison.Ordinal);
+            Assert.StartsWith(WireNames.Of(decision.Stage) + ":", DecisionSamples.ReasonOf(decision, DecisionRules.Lifecycle), StringComparison.Ordinal);
+            Assert.StartsWith($"risk {WireNames.Of(decision.RiskBand)}:", DecisionSamples.ReasonOf(decision, DecisionRules.RiskBand), StringComparison.Ordinal);
+            Assert.StartsWith(decision.FalseBigCustomer ? "false big customer" : "not a false big customer", DecisionSamples.ReasonOf(decision, DecisionRules.FalseBigCustomer), StringComparison.Ordinal);
+            Assert.StartsWith($"action {decision.Action} (", DecisionSamples.ReasonOf(decision, DecisionRules.Action), StringComparison.Ordinal);
+            Assert.Equal(8, decision.Reasons.Count);
+        }
+
+        // The sweep reached every stage and band, both tiers' ends and both false-big outcomes.
+        Assert.Equal(5, seen.Select(s => s.Item2).Distinct().Count());
+        Assert.Equal(3, seen.Select(s => s.Item3).Distinct().Count());
+        Assert.Equal(4, seen.Select(s => s.Item1).Distinct().Count());
+        Assert.Equal(2, seen.Select(s => s.Item4).Distinct().Count());
+    }
 }

@@ -79,7 +79,11 @@ public sealed class PlannerModel(ScoreStore store, ModelHost host, TimeProvider 
 
     /// <summary>The targets on the page shown.</summary>
     public IEnumerable<(int Rank, TargetResult Target)> PageOfTargets =>
-        Plan is null ? [] : Plan.Targets.Select((t, i) => (i + 1, t)).Skip((Shown - 1) * PageSize).Take(PageSize);
+        Plan is null ? [] : Plan.Targets.Select((t, i) => (FirstRank + i, t));
+
+    // The plan holds only the page shown (its totals cover the whole list): the rule reasons of a long list are written
+    // for the 50 customers on the page, not for every customer chosen.
+    private int FirstRank => ((Shown - 1) * PageSize) + 1;
 
     /// <summary>The address of this plan with other values (a page, the CSV handler).</summary>
     public string Link(int? page = null, bool csv = false)
@@ -96,7 +100,7 @@ public sealed class PlannerModel(ScoreStore store, ModelHost host, TimeProvider 
         var plan = await PlanAsync(cancellationToken);
         if (plan is not null)
         {
-            Plan = RetentionApi.Response(plan);
+            Plan = RetentionApi.Response(plan, FirstRank - 1, PageSize);
         }
     }
 
