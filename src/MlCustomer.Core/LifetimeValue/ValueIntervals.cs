@@ -14,7 +14,7 @@ public sealed record ValueInterval(double P10, double P50, double P90)
 
 /// <summary>
 /// One bin of predicted value with its quantiles of the normalized residual
-/// s = (actual − predicted) / max(|predicted|, <see cref="ValueIntervals.ScaleFloor"/>).
+/// s = (actual − c) / c, c = max(predicted, <see cref="ValueIntervals.ScaleFloor"/>).
 /// </summary>
 /// <param name="UpperPrediction">The bin holds predictions up to and including this; null for the last bin (no upper end).</param>
 /// <param name="Customers">Calibration customers (out-of-fold predictions of the training part) in the bin.</param>
@@ -48,13 +48,13 @@ public sealed record IntervalCoverage(int Customers, double Coverage, double Mea
 /// Per-customer 80% prediction intervals for a value model by split-conformal prediction, Mondrian by bin of predicted
 /// value: the training customers' out-of-fold predictions (each from a fit that never saw the customer) are cut into
 /// bins of about equal size by predicted value, and each bin keeps conformal lower and upper quantiles (and the median)
-/// of the normalized residual s = (actual − predicted) / max(|predicted|, floor). A served customer's interval is
-/// predicted + quantile × max(|predicted|, floor) with the quantiles of the bin its prediction falls in, so intervals
+/// of the relative residual s = (actual − c) / c, c = max(predicted, floor). A served customer's interval is
+/// c × (1 + quantile) with the quantiles of the bin its prediction falls in, so intervals
 /// widen where value is uncertain (each bin has its own spread) and scale with the prediction inside a bin.
 /// </summary>
 /// <remarks>
-/// Why normalized: value is zero-inflated (most customers buy nothing in the horizon), and for a customer predicted
-/// above the floor an actual 0 has s = −1 exactly, whatever the prediction. So when at least 10% (50%) of a bin's
+/// Why relative: value is zero-inflated (most customers buy nothing in the horizon), and an actual 0 has s = −1
+/// exactly, whatever the prediction. So when at least 10% (50%) of a bin's
 /// customers had 0, its lower quantile (median) is −1 or below and P10 (P50) is 0 or below, exactly 0 where the atom is
 /// the quantile: the interval starts at 0 for those customers instead of at an arbitrary small amount. Profit can be
 /// negative (returns, loss-making orders), so nothing is clipped at 0. Why per bin: one set of quantiles for all
@@ -86,11 +86,11 @@ public sealed record ValueIntervals
     public double Level { get; init; } = DefaultLevel;
 
     /// <summary>
-    /// The least scale of a residual as a share of the calibration customers' mean |actual value| (0.1%): small, so that
-    /// an actual 0 maps to −1 for nearly every customer (above the floor it does exactly), yet not 0, so that a
-    /// prediction of 0 is not divided by nothing.
+    /// The floor of a prediction's scale as a share of the calibration customers' mean |actual value| (5%): predictions
+    /// below it (near 0, or negative) are read at the floor, so that nothing is divided by almost nothing and their
+    /// bins' intervals are the quantiles of the actual value there.
     /// </summary>
-    public const double ScaleFloorShare = 0.001;
+    public const double ScaleFloorShare = 0.05;
 
     /// <summary>
     /// The least scale of a residual, in currency (<see cref="ScaleFloorShare"/> of the calibration customers' mean
@@ -159,7 +159,7 @@ public sealed record ValueIntervals
         foreach (var end in cuts)
         {
             var members = order[start..end];
-            var scores = members.Select(i => (actual[i] - predicted[i]) / Scale(predicted[i], floor)).Order().ToArray();
+            var scores = members.Select(i => (actual[i] - Centre(predicted[i], floor)) / Centre(predicted[i], floor)).Order().ToArray();
             var n = scores.Length;
             var lower = scores[Math.Clamp((int)Math.Floor((n + 1) * tail), 1, n) - 1];
 
@@ -187,7 +187,7 @@ public sealed record ValueIntervals
                 CultureInfo.InvariantCulture,
                 $"split-conformal on the out-of-fold predictions of {predicted.Count:N0} training customers, Mondrian by {bins.Count} bins of predicted value " +
                 $"(about equal counts, at least {MinimumCustomersPerBin / 2} each); per bin the ⌊(n+1)·{tail:0.00}⌋-th smallest (lower) and the (b + ⌈(n+1)·{level:0.00}⌉)-th (upper, b below the lower) of " +
-                $"(actual − predicted) / max(|predicted|, {floor:0.00}), so an actual 0 maps to −1 and P10 or P50 is 0 where zeros fill the bin's quantile"),
+                $"(actual − c) / c with c = max(predicted, {floor:0.00}), served as c·(1 + quantile): an actual 0 maps to −1, so P10 or P50 is exactly 0 where zeros fill the bin's quantile"),
         };
     }
 
@@ -195,16 +195,11 @@ public sealed record ValueIntervals
     public ValueInterval For(double predicted)
     {
         var bin = Bins[BinOf(predicted)];
-        var scale = Scale(predicted, ScaleFloor);
-        var p10 = predicted + (bin.Lower * scale);
-        var p50 = predicted + (bin.Median * scale);
-        var p90 = predicted + (bin.Upper * scale);
+        var centre = Centre(predicted, ScaleFloor);
 
-        // An actual 0 has score −1 exactly, but (x − p)/p·p can come back a rounding step off 0: read it as 0.
-        return new ValueInterval(Snap(p10, predicted), Snap(p50, predicted), Snap(p90, predicted));
+        // c·(1 + s): an actual 0 has s = −1 exactly, so a bound on it is exactly 0.
+        return new ValueInterval(centre * (1 + bin.Lower), centre * (1 + bin.Median), centre * (1 + bin.Upper));
     }
-
-    private static double Snap(double bound, double predicted) => Math.Abs(bound) <= 1e-9 * Math.Max(1, Math.Abs(predicted)) ? 0 : bound;
 
     /// <summary>
     /// Coverage of [P10, P90] on customers no fit saw, overall and per decile of predicted value, with the mean width,
@@ -282,5 +277,7 @@ public sealed record ValueIntervals
         return Bins.Count - 1;
     }
 
-    private static double Scale(double predicted, double floor) => Math.Max(Math.Abs(predicted), floor);
+    // The prediction, raised to the floor: near-zero and negative predictions (a few loss-making returners) are read at
+    // the floor, so their bins' intervals are the bin's quantiles of the actual value itself.
+    private static double Centre(double predicted, double floor) => Math.Max(predicted, floor);
 }
