@@ -244,6 +244,19 @@ internal static class TrainCommand
 
         AnsiConsole.Write(table);
         CliOutput.Info($"{card.Summary()} — {elapsed.TotalSeconds:0} s");
+        foreach (var (name, value) in new[] { ("profit", card.LifetimeValue), ("revenue", card.Revenue) })
+        {
+            if (value?.Intervals?.HeldOut is { } coverage)
+            {
+                CliOutput.Info($"{name} 80% intervals: {coverage.Verdict}; mean width {coverage.MeanWidth:N2}");
+            }
+
+            if (value?.ErrorComparison is { } errors)
+            {
+                CliOutput.Info($"{name} held out ({value.SelectionMetric} chose the form): {errors.Describe()}");
+            }
+        }
+
         if (card.Table is not null)
         {
             CliOutput.Info($"note: {TableEncoding.NoSegmentsOrTiers}. Score a table in this file's format with: score --bundle <folder> --table <file>");
