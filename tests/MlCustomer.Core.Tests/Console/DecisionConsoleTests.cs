@@ -98,6 +98,24 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
     }
 
     [Fact]
+    public void ConservativeTargetsPlanOnTheLowEndOfEachCustomersProfitInterval()
+    {
+        var mean = Path.Combine(sample.Folder, "targets-mean.csv");
+        var conservative = Path.Combine(sample.Folder, "targets-p10.csv");
+
+        var byMean = Run("targets", "--budget", "100000", "--offer-cost", "20", "--output", mean);
+        var byP10 = Run("targets", "--budget", "100000", "--offer-cost", "20", "--conservative", "--output", conservative);
+
+        Assert.True(byMean.ExitCode == 0, byMean.Error);
+        Assert.True(byP10.ExitCode == 0, byP10.Error);
+        var meanRows = ReadCsv(mean).ToDictionary(r => r["customer_id"]);
+        var p10Rows = ReadCsv(conservative);
+        // P10 ≤ the mean for every customer planned on, so fewer offers pay and each one is planned on less profit.
+        Assert.True(p10Rows.Count < meanRows.Count, $"{p10Rows.Count} conservative targets against {meanRows.Count}");
+        Assert.All(p10Rows, r => Assert.True(Number(r["predicted_profit"]) <= Number(meanRows[r["customer_id"]]["predicted_profit"]) + 0.011, r["customer_id"]));
+    }
+
+    [Fact]
     public void TargetsSpendAtMostTheBudgetAndAreListedByExpectedReturn()
     {
         var output = Path.Combine(sample.Folder, "targets.csv");
