@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MlCustomer.Api.Models;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Security;
 using MlCustomer.Api.Storage;
@@ -46,6 +47,15 @@ public sealed record CustomerScoresResponse(
 
     /// <summary>Baseline and the effect of all features not among the value reasons; null for runs whose reasons do not add up.</summary>
     public ExplanationResult? ValueExplanation { get; init; }
+
+    /// <summary>
+    /// 80% prediction interval of the predicted gross profit (P10, P50, P90), from the calibration of the bundle that scored the
+    /// run; null when that bundle is no longer the one loaded, has no intervals (trained before them) or no value model.
+    /// </summary>
+    public ValueIntervalResult? GrossProfitInterval { get; init; }
+
+    /// <summary>The same for the predicted revenue.</summary>
+    public ValueIntervalResult? RevenueInterval { get; init; }
 }
 
 /// <summary>A customer's recent history at the run's as-of date: the facts the rules decided on.</summary>
@@ -123,9 +133,10 @@ public static class CustomersApi
 
     /// <summary>The customer's current stored scores, or 404.</summary>
     public static async Task<Results<Ok<CustomerScoresResponse>, ProblemHttpResult>> GetCustomer(
-        string id, ScoreStore store, CancellationToken cancellationToken)
+        string id, ScoreStore store, ModelHost host, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(host);
         var score = await store.GetCurrentCustomerAsync(id, cancellationToken);
         if (score is null)
         {
@@ -136,6 +147,7 @@ public static class CustomersApi
                     "or score the customer now with POST /api/v1/scores.");
         }
 
+        var scoringCard = host.Current?.Card is { } card && string.Equals(card.Version, score.ModelVersion, StringComparison.Ordinal) ? card : null;
         return TypedResults.Ok(new CustomerScoresResponse(
             score.CustomerId, score.RunId, score.ScoredAt, score.ModelVersion, score.AsOfDate, score.ChurnProbability, score.RiskBand,
             score.SegmentId, score.SegmentName, score.PredictedGrossProfit,
@@ -147,6 +159,9 @@ public static class CustomersApi
         {
             ChurnExplanation = ExplanationResult.From(score.ChurnTotals),
             ValueExplanation = ExplanationResult.From(score.ValueTotals),
+            // Stored rows keep the predictions; the interval is the scoring bundle's calibration applied to them.
+            GrossProfitInterval = ValueIntervalResult.From(scoringCard?.GrossProfitInterval(score.PredictedGrossProfit)),
+            RevenueInterval = ValueIntervalResult.From(scoringCard?.RevenueInterval(score.PredictedRevenue)),
         });
     }
 

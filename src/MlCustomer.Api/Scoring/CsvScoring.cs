@@ -28,7 +28,7 @@ public sealed class CsvScoring : IDisposable
     public static string[] OutputColumns(bool decisions) =>
     [
         FeatureColumns.CustomerId, "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_gross_profit",
-        "predicted_revenue", "churn_baseline", "churn_reasons", "churn_all_other", "value_baseline", "value_reasons", "value_all_other", .. decisions ? DecisionCsv.Columns : [], "warnings", "model_version", "error",
+        "predicted_revenue", "gross_profit_p10", "gross_profit_p50", "gross_profit_p90", "revenue_p10", "revenue_p50", "revenue_p90", "churn_baseline", "churn_reasons", "churn_all_other", "value_baseline", "value_reasons", "value_all_other", .. decisions ? DecisionCsv.Columns : [], "warnings", "model_version", "error",
     ];
 
     private readonly bool withDecisions;
@@ -617,6 +617,8 @@ public sealed class CsvScoring : IDisposable
         }
 
         text.Append(',');
+        AppendInterval(text, score.GrossProfitInterval);
+        AppendInterval(text, score.RevenueInterval);
         AppendExplanation(text, cell, score.ChurnReasons, score.ChurnTotals, 6);
         AppendExplanation(text, cell, score.ValueReasons, score.ValueTotals, 4);
 
@@ -640,6 +642,19 @@ public sealed class CsvScoring : IDisposable
 
         text.Append(',');
         Append(text, version).Append(',');
+    }
+
+    // P10, P50 and P90 cells (each followed by a comma), empty without an interval: the model has none, or predates intervals.
+    private static void AppendInterval(StringBuilder text, MlCustomer.Core.LifetimeValue.ValueInterval? interval)
+    {
+        if (interval is { } v)
+        {
+            text.AppendFixed(v.P10, 2).Append(',').AppendFixed(v.P50, 2).Append(',').AppendFixed(v.P90, 2).Append(',');
+        }
+        else
+        {
+            text.Append(",,,");
+        }
     }
 
     // Baseline, reasons and all other (empty totals when the reasons do not add up), each followed by a comma; with

@@ -188,6 +188,29 @@ public sealed record CustomerScoreResult(
 
     /// <summary>Baseline and the effect of all features not among <see cref="ValueReasons"/>; null without a value model or TreeSHAP covers.</summary>
     public ExplanationResult? ValueExplanation { get; init; }
+
+    /// <summary>
+    /// 80% prediction interval of <see cref="PredictedGrossProfit"/> (P10, P50, P90); null without a value model or from a
+    /// bundle trained before intervals. <see cref="PredictedGrossProfit"/> is the mean, which targets and totals use.
+    /// </summary>
+    public ValueIntervalResult? GrossProfitInterval { get; init; }
+
+    /// <summary>80% prediction interval of <see cref="PredictedRevenue"/>; null without a revenue model or intervals.</summary>
+    public ValueIntervalResult? RevenueInterval { get; init; }
+}
+
+/// <summary>
+/// An 80% prediction interval of a predicted amount over the value horizon, calibrated by split-conformal prediction per
+/// bin of predicted value and checked on held-out customers (the model card's intervals section gives the coverage).
+/// </summary>
+/// <param name="P10">The customer reaches or exceeds this with 90% probability; 0 when at least one customer in ten like them buys nothing.</param>
+/// <param name="P50">The median outcome; 0 when most customers like them buy nothing in the horizon (the mean can still be positive).</param>
+/// <param name="P90">The customer stays at or below this with 90% probability.</param>
+public sealed record ValueIntervalResult(double P10, double P50, double P90)
+{
+    /// <summary>The served form of Core's interval; null when there is none.</summary>
+    public static ValueIntervalResult? From(MlCustomer.Core.LifetimeValue.ValueInterval? interval) =>
+        interval is { } v ? new(v.P10, v.P50, v.P90) : null;
 }
 
 /// <summary>What the profit rules decide for one customer.</summary>

@@ -147,6 +147,8 @@ public static class ScoresApi
         {
             ChurnExplanation = ExplanationResult.From(score.ChurnTotals),
             ValueExplanation = ExplanationResult.From(score.ValueTotals),
+            GrossProfitInterval = ValueIntervalResult.From(score.GrossProfitInterval),
+            RevenueInterval = ValueIntervalResult.From(score.RevenueInterval),
         };
     }
 

@@ -443,6 +443,31 @@ public static class BundleTrainer
 
         var importance = ModelImportance.Compute(
             schema, holdout, rows => RegressionMetrics.NormalizedGini(Predict(rows), actual) ?? 0, options.Seed);
+
+        // Intervals from the training customers' out-of-fold predictions of the chosen form, measured on the held-out ones.
+        ValueIntervals? intervals = null;
+        if (model.OutOfFold.Count == train.Count && train.Count >= 20)
+        {
+            intervals = ValueIntervals.Calibrate(model.OutOfFold, train.Select(r => (double)r.Value).ToList());
+            intervals = intervals with { HeldOut = holdout.Count > 0 ? intervals.Measure(predictions, actual) : null };
+        }
+
+        // The chosen model next to the trees alone and the statistical baseline, with bootstrap intervals.
+        ValueErrorComparison? comparison = null;
+        if (holdout.Count > 0)
+        {
+            var compared = new List<(string Name, double[] Predicted)>
+            {
+                (ValueErrorComparison.Trees, LifetimeValueTrainer.Predict(ml, model.Model, schema, holdout)),
+            };
+            if (baselineMetrics.ContainsKey(BgNbdName))
+            {
+                compared.Add((BgNbdName, holdout.Select(baselines[BgNbdName]).ToArray()));
+            }
+
+            compared.Add((ValueErrorComparison.Chosen, predictions));
+            comparison = ValueErrorComparison.Compute(compared, actual, BgNbdName);
+        }
         var slotNames = ModelExplanations.SlotNames(model.Model, schema.Load(ml, []).Schema);
         var card = new ValueCard
         {
@@ -464,6 +489,10 @@ public static class BundleTrainer
             SlotNames = model.Blend is null ? slotNames : [.. slotNames, ValueBlend.ReasonName],
             PredictionDistribution = FeatureDrift.LearnOutputs(predictions),
             TreeCovers = model.Covers,
+            Intervals = intervals,
+            SelectionMetric = model.Metric.ToString().ToLowerInvariant(),
+            Candidates = model.Candidates,
+            ErrorComparison = comparison,
         };
         return (model.Model, card);
     }
@@ -513,6 +542,9 @@ public static class BundleTrainer
             ml, schema, revenueTrain, revenueHoldout, options with { Value = options.Value with { ValueTotalFeature = ValueBlend.RevenueTotalFeature, LabelName = "revenue" } },
             $"revenue in the {horizon} days after the as-of date", baselines, details, oracle: null, horizonDays: horizon);
     }
+
+    // The statistical baseline's name among a value card's baselines.
+    private const string BgNbdName = "BG/NBD + Gamma-Gamma";
 
     private static string Change(double model, double baseline) =>
         baseline == 0 ? "baseline is 0" : $"{(model - baseline) / Math.Abs(baseline):+0.0%;-0.0%}";

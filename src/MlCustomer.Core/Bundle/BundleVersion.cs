@@ -50,6 +50,14 @@ public static class BundleVersion
                 new { Churn = card.Churn.TreeCovers, Value = card.LifetimeValue?.TreeCovers, Revenue = card.Revenue?.TreeCovers }, ModelBundle.CardJson)));
         }
 
+        // The interval calibration decides the served P10/P50/P90; bundles trained before intervals keep their versions.
+        if (card.LifetimeValue?.Intervals is not null || card.Revenue?.Intervals is not null)
+        {
+            Append(hash, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(
+                new { Value = card.LifetimeValue?.Intervals is { } v ? v with { HeldOut = null } : null, Revenue = card.Revenue?.Intervals is { } r ? r with { HeldOut = null } : null },
+                ModelBundle.CardJson)));
+        }
+
         // How a table's cells become features decides its scores too; bundles without it keep their versions.
         if (card.Table is not null)
         {

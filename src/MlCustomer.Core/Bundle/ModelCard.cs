@@ -37,6 +37,18 @@ public sealed record ModelCard
         return outputs;
     }
 
+    /// <summary>
+    /// The 80% interval of a predicted gross profit scored by this bundle, or null without a value model or intervals.
+    /// A pure function of the prediction and the card's calibration, so stored scores (which keep only the prediction)
+    /// get the interval the scorer served.
+    /// </summary>
+    public ValueInterval? GrossProfitInterval(double? predictedGrossProfit) =>
+        predictedGrossProfit is { } v && LifetimeValue?.Intervals is { } intervals ? intervals.For(v) : null;
+
+    /// <summary>The same for a predicted revenue.</summary>
+    public ValueInterval? RevenueInterval(double? predictedRevenue) =>
+        predictedRevenue is { } v && Revenue?.Intervals is { } intervals ? intervals.For(v) : null;
+
     /// <summary>The card format this code writes and reads.</summary>
     public const int CurrentFormat = 1;
 
@@ -339,4 +351,22 @@ public sealed record ValueCard
 
     /// <summary>Mean |TreeSHAP effect| per feature over the held-out customers, in currency over the horizon (largest first); null when not explained.</summary>
     public IReadOnlyList<Explanations.MeanEffect>? MeanEffects { get; init; }
+
+    /// <summary>
+    /// Per-customer 80% prediction intervals (P10, P50, P90) calibrated on the training customers' out-of-fold
+    /// predictions, with their held-out coverage; null in bundles trained before (their surfaces show no interval).
+    /// </summary>
+    public ValueIntervals? Intervals { get; init; }
+
+    /// <summary>The cross-validated metric that chose the form ("gini", "mae", "rmse"); null in bundles trained before (Gini).</summary>
+    public string? SelectionMetric { get; init; }
+
+    /// <summary>Every form and blend weight cross-validation tried, with its metrics; null in bundles trained before.</summary>
+    public IReadOnlyList<ValueCandidate>? Candidates { get; init; }
+
+    /// <summary>
+    /// Held-out MAE, RMSE and normalized Gini of the trees alone, BG/NBD + Gamma-Gamma and the chosen model, with bootstrap
+    /// intervals and chosen − BG/NBD differences; null in bundles trained before.
+    /// </summary>
+    public ValueErrorComparison? ErrorComparison { get; init; }
 }

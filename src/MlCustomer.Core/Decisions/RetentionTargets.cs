@@ -327,6 +327,25 @@ public static partial class RetentionTargets
         return (chosen, spend, byBudget, byLimit);
     }
 
+    /// <summary>
+    /// The decision planned on the lower end of the customer's 80% value interval: predicted gross profit at its P10, and
+    /// predicted profit lowered by the same amount (the expected cost-to-serve charge stays as decided). For a
+    /// conservative budget: a list chosen this way pays for offers from profit that 9 in 10 customers like each one
+    /// reach. Without an interval (a bundle trained before intervals) the decision is returned as it is. Targets use the
+    /// mean by default, since expected returns add up over customers only for means.
+    /// </summary>
+    public static CustomerDecision AtLowerValue(CustomerDecision decision, LifetimeValue.ValueInterval? grossProfitInterval)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        if (grossProfitInterval is not { } interval)
+        {
+            return decision;
+        }
+
+        var charge = decision.PredictedGrossProfit - decision.PredictedProfit;
+        return decision with { PredictedGrossProfit = interval.P10, PredictedProfit = interval.P10 - charge };
+    }
+
     /// <summary>A decided customer as the offer arithmetic sees them: predicted churn, predicted profit, the offer cost used.</summary>
     public static OfferCase Case(CustomerDecision customer, double? offerCostOverride = null)
     {

@@ -27,7 +27,28 @@ public sealed record TrainedValueModel(
     IReadOnlyDictionary<string, double> Hyperparameters,
     CrossValidated CrossValidationGini,
     ValueBlend? Blend,
-    IReadOnlyList<TreeCovers>? Covers = null);
+    IReadOnlyList<TreeCovers>? Covers = null)
+{
+    /// <summary>The metric that chose the form.</summary>
+    public ValueMetric Metric { get; init; } = ValueMetric.Gini;
+
+    /// <summary>Every form and blend weight tried, with its cross-validated metrics.</summary>
+    public IReadOnlyList<ValueCandidate> Candidates { get; init; } = [];
+
+    /// <summary>
+    /// The chosen form's out-of-fold prediction of every training row (blended as served), in row order: what the
+    /// value intervals are calibrated on.
+    /// </summary>
+    public IReadOnlyList<double> OutOfFold { get; init; } = [];
+}
+
+/// <summary>One form of the value model tried by cross-validation.</summary>
+/// <param name="TwoPart">True for the two-part trees (P(value ≠ 0) × E[value | ≠ 0]), false for one regression.</param>
+/// <param name="TreeWeight">Weight of the trees in the blend with BG/NBD + Gamma-Gamma (1: trees alone, 0: BG/NBD alone).</param>
+/// <param name="Gini">Normalized Gini over the folds.</param>
+/// <param name="Mae">MAE over the folds, in currency over the horizon.</param>
+/// <param name="Rmse">RMSE over the folds.</param>
+public sealed record ValueCandidate(bool TwoPart, double TreeWeight, CrossValidated Gini, CrossValidated Mae, CrossValidated Rmse);
 
 /// <summary>
 /// Builds and trains the lifetime value model: predicted profit in the value horizon (negative allowed).
@@ -52,13 +73,9 @@ public static class LifetimeValueTrainer
     /// <summary>Output column of the two-part model with P(profit ≠ 0 in the horizon).</summary>
     public const string ProbabilityColumn = "PurchaseProbability";
 
-    /// <summary>Mean cross-validated normalized Ginis closer than this are a tie, settled by the lower mean MAE.</summary>
-    public const double GiniTieTolerance = 0.005;
-
     /// <summary>
-    /// Blend weights whose mean out-of-fold normalized Ginis are within this of the best are a tie, settled
-    /// towards the trees. Smaller than <see cref="GiniTieTolerance"/> because neighbouring weights differ by
-    /// little and a blend's gain over its parts is itself small.
+    /// Candidates whose mean out-of-fold normalized Ginis are within this of the best are a tie, settled towards the
+    /// trees: neighbouring weights differ by little and a blend's gain over its parts is itself small.
     /// </summary>
     public const double BlendTieTolerance = 0.001;
 
@@ -97,9 +114,10 @@ public static class LifetimeValueTrainer
             label, options.NumberOfTrees, options.NumberOfLeaves, options.LearningRate, options.MinimumExampleCountPerLeaf, options.FeatureFraction);
 
     /// <summary>
-    /// Cross-validates both candidates on <paramref name="rows"/> (the training part; folds stratified by
-    /// profit ≠ 0), keeps the one with the higher mean normalized Gini (within <see cref="GiniTieTolerance"/>:
-    /// the lower mean MAE), and fits it on all rows with its contribution calculator.
+    /// Cross-validates one-part and two-part trees on <paramref name="rows"/> (the training part; folds stratified by
+    /// profit ≠ 0), each at every blend weight with BG/NBD + Gamma-Gamma (fitted per fold), keeps the form and weight
+    /// that <see cref="Choose"/> prefers on <see cref="LifetimeValueOptions.Metric"/>, and fits it on all rows with its
+    /// contribution calculator.
     /// </summary>
     /// <exception cref="ArgumentException">Too few rows, or no customer with profit ≠ 0 in the horizon.</exception>
     public static TrainedValueModel Train(
@@ -120,35 +138,116 @@ public static class LifetimeValueTrainer
         var foldOf = Splits.Folds(bought, options.Folds, seed);
         var regression = CrossValidate(ml, schema, rows, foldOf, options, twoPart: false);
         var twoPart = CrossValidate(ml, schema, rows, foldOf, options, twoPart: true);
-        var giniGap = twoPart.Gini.Mean - regression.Gini.Mean;
-        var chooseTwoPart = Math.Abs(giniGap) >= GiniTieTolerance ? giniGap > 0 : twoPart.Mae.Mean < regression.Mae.Mean;
-        var winner = chooseTwoPart ? twoPart : regression;
+        var (statistical, noBlend) = StatisticalOutOfFold(schema, rows, foldOf, options);
 
+        // Every form × every blend weight, scored on the same out-of-fold predictions.
+        var weights = statistical is null ? [1.0] : options.BlendWeights.Append(1.0).Distinct().Order().ToArray();
+        var candidates = new List<(CandidateResult Form, double Weight, ValueCandidate Score)>();
+        foreach (var form in new[] { regression, twoPart })
+        {
+            foreach (var w in weights)
+            {
+                var (gini, mae, rmse) = Score(rows, foldOf, options.Folds, i => Blended(form.OutOfFold[i], statistical?[i], w));
+                candidates.Add((form, w, new ValueCandidate(form.TwoPart, w, gini, mae, rmse)));
+            }
+        }
+
+        var chosen = Choose(candidates.Select(c => c.Score).ToList(), options.Metric);
+        var (winner, weight) = (candidates[chosen].Form, candidates[chosen].Weight);
+        var outOfFold = rows.Select((_, i) => Blended(winner.OutOfFold[i], statistical?[i], weight)).ToArray();
         var selection = string.Create(
             CultureInfo.InvariantCulture,
-            $"{winner.Algorithm}: the higher mean normalized Gini over {options.Folds}-fold cross-validation on the training customers " +
-            $"(Ginis within {GiniTieTolerance} are a tie, settled by the lower mean MAE). " +
-            $"{Describe(regression)}; {Describe(twoPart)}.");
-        var (blend, blendGini, blendSelection) = ChooseBlend(schema, rows, foldOf, winner, options);
+            $"{winner.Algorithm} with tree weight {weight:0.0}: the {MetricWords(options.Metric)} over {options.Folds}-fold cross-validation on the training customers " +
+            $"among one-part and two-part trees × tree weights {string.Join("/", weights.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))} " +
+            $"(BG/NBD + Gamma-Gamma fitted per fold on the fold's training customers; {TieWords(options.Metric)}). " +
+            $"Trees alone: {Describe(regression)}; {Describe(twoPart)}.") + (noBlend is null ? "" : $" {noBlend}");
+
+        ValueBlend? blend = null;
+        if (weight < 1)
+        {
+            var all = BgNbdBaseline.Fit(ValueBlend.Histories(schema, rows, options.ValueTotalFeature)).Models;
+            blend = ValueBlend.Of(weight, options.HorizonDays!.Value, options.ValueTotalFeature, all);
+
+            // Served rows are like the training rows: a blend that cannot evaluate one of them is not served.
+            var check = blend.For(schema);
+            var statisticalTotal = 0.0;
+            foreach (var row in rows)
+            {
+                statisticalTotal += Evaluated(check, row);
+            }
+
+            blend = blend with { StatisticalBaseline = statisticalTotal / rows.Count };
+        }
+
         var covers = new List<TreeCovers>();
-        var model = Fit(ml, schema, rows, options, chooseTwoPart, withContributions: true, covers);
+        var model = Fit(ml, schema, rows, options, winner.TwoPart, withContributions: true, covers);
         var algorithm = blend is null ? winner.Algorithm : $"{winner.Algorithm}, blended with BG/NBD + Gamma-Gamma ({blend.TreeWeight:0.0} × trees)";
-        return new TrainedValueModel(model, algorithm, $"{selection} {blendSelection}", Hyperparameters(options), blendGini ?? winner.Gini, blend, covers);
+        return new TrainedValueModel(model, algorithm, selection, Hyperparameters(options), candidates[chosen].Score.Gini, blend, covers)
+        {
+            Metric = options.Metric,
+            Candidates = candidates.Select(c => c.Score).ToList(),
+            OutOfFold = outOfFold,
+        };
     }
 
+    // The served value of a form's out-of-fold prediction at a tree weight, as ValueBlender.Value computes it.
+    private static double Blended(double trees, double? statistical, double weight) =>
+        statistical is not { } s || double.IsNaN(s) || weight >= 1 ? trees : (weight * trees) + ((1 - weight) * s);
+
     /// <summary>
-    /// Chooses the tree weight of a <see cref="ValueBlend"/> on out-of-fold predictions: in each fold BG/NBD and
-    /// Gamma-Gamma are fitted on the fold's training customers and predict the held fold, like the trees did;
-    /// the weight with the highest mean normalized Gini over the folds wins (within <see cref="GiniTieTolerance"/>
-    /// of the best: the one with more weight on the trees). Weight 1 means no blend. The statistical models of the
-    /// returned blend are fitted on all <paramref name="rows"/>.
+    /// The index of the candidate that cross-validation prefers on <paramref name="metric"/>. Candidates within a tie
+    /// tolerance of the best (normalized Gini: <see cref="BlendTieTolerance"/>; MAE and RMSE: <see cref="ErrorTieTolerance"/>
+    /// of the best, relative) are a tie, settled towards more weight on the trees (their reasons are the customer's
+    /// features, where BG/NBD's is only itself), then the better value of the metric.
     /// </summary>
-    private static (ValueBlend? Blend, CrossValidated? Gini, string Selection) ChooseBlend(
-        FeatureSchema schema, IReadOnlyList<ModelRow> rows, int[] foldOf, CandidateResult winner, LifetimeValueOptions options)
+    public static int Choose(IReadOnlyList<ValueCandidate> candidates, ValueMetric metric)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentOutOfRangeException.ThrowIfZero(candidates.Count);
+        double Goodness(ValueCandidate c) => metric switch
+        {
+            ValueMetric.Mae => -c.Mae.Mean,
+            ValueMetric.Rmse => -c.Rmse.Mean,
+            _ => c.Gini.Mean,
+        };
+        var best = candidates.Max(Goodness);
+        var tolerance = metric == ValueMetric.Gini ? BlendTieTolerance : ErrorTieTolerance * Math.Abs(best);
+        return Enumerable.Range(0, candidates.Count)
+            .Where(i => Goodness(candidates[i]) >= best - tolerance)
+            .OrderByDescending(i => candidates[i].TreeWeight)
+            .ThenByDescending(i => Goodness(candidates[i]))
+            .First();
+    }
+
+    /// <summary>Cross-validated MAEs or RMSEs within this share of the best are a tie (0.2%).</summary>
+    public const double ErrorTieTolerance = 0.002;
+
+    private static string MetricWords(ValueMetric metric) => metric switch
+    {
+        ValueMetric.Mae => "lowest mean MAE (--value-metric mae)",
+        ValueMetric.Rmse => "lowest mean RMSE (--value-metric rmse)",
+        _ => "highest mean normalized Gini (--value-metric gini)",
+    };
+
+    private static string TieWords(ValueMetric metric) => metric == ValueMetric.Gini
+        ? string.Create(CultureInfo.InvariantCulture, $"Ginis within {BlendTieTolerance} of the best are a tie, settled towards more weight on the trees")
+        : string.Create(CultureInfo.InvariantCulture, $"errors within {ErrorTieTolerance:P1} of the best are a tie, settled towards more weight on the trees");
+
+    /// <summary>
+    /// The BG/NBD + Gamma-Gamma expectation of every training row from models fitted on the other folds (as the trees'
+    /// out-of-fold predictions are), or null and why when no blend can be tried.
+    /// </summary>
+    private static (double[]? Statistical, string? Why) StatisticalOutOfFold(
+        FeatureSchema schema, IReadOnlyList<ModelRow> rows, int[] foldOf, LifetimeValueOptions options)
     {
         if (options.HorizonDays is not { } horizon || !ValueBlend.CanUse(schema.NumericNames, options.ValueTotalFeature))
         {
-            return (null, null, "No blend with BG/NBD + Gamma-Gamma: the data has no purchase history features.");
+            return (null, "No blend with BG/NBD + Gamma-Gamma: the data has no purchase history features.");
+        }
+
+        if (options.BlendWeights.All(w => w >= 1))
+        {
+            return (null, "No blend with BG/NBD + Gamma-Gamma: only tree weight 1 was asked for.");
         }
 
         try
@@ -167,40 +266,20 @@ public static class LifetimeValueTrainer
                 }
             }
 
-            var scores = options.BlendWeights
-                .Select(w => (Weight: w, Result: Score(rows, foldOf, options.Folds, i => (w * winner.OutOfFold[i]) + ((1 - w) * statistical[i]))))
-                .ToList();
-            var best = scores.Max(s => s.Result.Gini.Mean);
-            var chosen = scores.Where(s => s.Result.Gini.Mean >= best - BlendTieTolerance).MaxBy(s => s.Weight);
-            var table = string.Join(", ", scores.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Weight:0.0}: {s.Result.Gini.Mean:0.0000}")));
-            var rule = string.Create(
-                CultureInfo.InvariantCulture,
-                $"Blend with BG/NBD + Gamma-Gamma (fitted per fold on the fold's training customers): tree weight {chosen.Weight:0.0}, " +
-                $"the highest mean out-of-fold normalized Gini, preferring more weight on the trees within {BlendTieTolerance} " +
-                $"(tree weight: Gini — {table}).");
-            if (chosen.Weight >= 1)
-            {
-                return (null, null, rule);
-            }
-
-            var all = BgNbdBaseline.Fit(ValueBlend.Histories(schema, rows, options.ValueTotalFeature)).Models;
-            var blend = ValueBlend.Of(chosen.Weight, horizon, options.ValueTotalFeature, all);
-
-            // Served rows are like the training rows: a blend that cannot evaluate one of them is not served.
-            var check = blend.For(schema);
-            var statisticalTotal = 0.0;
+            // The blend served is fitted on all rows: it must evaluate every one of them too.
+            var all = ValueBlend.Of(0, horizon, options.ValueTotalFeature, BgNbdBaseline.Fit(ValueBlend.Histories(schema, rows, options.ValueTotalFeature)).Models).For(schema);
             foreach (var row in rows)
             {
-                statisticalTotal += Evaluated(check, row);
+                Evaluated(all, row);
             }
 
-            return (blend with { StatisticalBaseline = statisticalTotal / rows.Count }, chosen.Result.Gini, rule);
+            return (statistical, null);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             // BG/NBD or Gamma-Gamma cannot be fitted on this data (e.g. no repeat purchases), or its parameters are so
             // extreme (a short history, a small fold) that its expectation cannot be evaluated: the trees stand alone.
-            return (null, null, $"No blend with BG/NBD + Gamma-Gamma: {e.Message}");
+            return (null, $"No blend with BG/NBD + Gamma-Gamma: {e.Message}");
         }
     }
 
@@ -214,22 +293,25 @@ public static class LifetimeValueTrainer
             : value;
     }
 
-    private static (CrossValidated Gini, CrossValidated Mae) Score(IReadOnlyList<ModelRow> rows, int[] foldOf, int folds, Func<int, double> predict)
+    private static (CrossValidated Gini, CrossValidated Mae, CrossValidated Rmse) Score(IReadOnlyList<ModelRow> rows, int[] foldOf, int folds, Func<int, double> predict)
     {
         var ginis = new List<double>();
         var maes = new List<double>();
+        var rmses = new List<double>();
         for (var fold = 0; fold < folds; fold++)
         {
             var held = Enumerable.Range(0, rows.Count).Where(i => foldOf[i] == fold).ToList();
-            var metrics = Evaluation.RegressionMetrics.Compute(held.Select(predict).ToArray(), held.Select(i => (double)rows[i].Value).ToArray());
-            maes.Add(metrics.Mae);
-            if (metrics.NormalizedGini is { } gini)
+            var predicted = held.Select(predict).ToArray();
+            var actual = held.Select(i => (double)rows[i].Value).ToArray();
+            maes.Add(predicted.Zip(actual, (p, a) => Math.Abs(p - a)).Average());
+            rmses.Add(Math.Sqrt(predicted.Zip(actual, (p, a) => (p - a) * (p - a)).Average()));
+            if (Evaluation.RegressionMetrics.NormalizedGini(predicted, actual) is { } gini)
             {
                 ginis.Add(gini);
             }
         }
 
-        return (CrossValidated.Of(ginis), CrossValidated.Of(maes));
+        return (CrossValidated.Of(ginis), CrossValidated.Of(maes), CrossValidated.Of(rmses));
     }
 
     /// <summary>Predicted value of a fitted chain (and its blend, when given) for the given rows, in order.</summary>
@@ -339,13 +421,13 @@ public static class LifetimeValueTrainer
             }
         }
 
-        var (gini, mae) = Score(rows, foldOf, options.Folds, i => outOfFold[i]);
-        return new CandidateResult(twoPart ? TwoPartAlgorithm(options.LabelName) : RegressionAlgorithm(options.LabelName), gini, mae, outOfFold);
+        var (gini, mae, rmse) = Score(rows, foldOf, options.Folds, i => outOfFold[i]);
+        return new CandidateResult(twoPart ? TwoPartAlgorithm(options.LabelName) : RegressionAlgorithm(options.LabelName), twoPart, gini, mae, rmse, outOfFold);
     }
 
     private static string Describe(CandidateResult result) => string.Create(
         CultureInfo.InvariantCulture,
-        $"{result.Algorithm}: Gini {result.Gini.Mean:0.0000} ± {result.Gini.StandardDeviation:0.0000}, MAE {result.Mae.Mean:0.00} ± {result.Mae.StandardDeviation:0.00}");
+        $"{result.Algorithm}: Gini {result.Gini.Mean:0.0000} ± {result.Gini.StandardDeviation:0.0000}, MAE {result.Mae.Mean:0.00} ± {result.Mae.StandardDeviation:0.00}, RMSE {result.Rmse.Mean:0.00} ± {result.Rmse.StandardDeviation:0.00}");
 
     private static Dictionary<string, double> Hyperparameters(LifetimeValueOptions options) => new(StringComparer.Ordinal)
     {
@@ -366,5 +448,5 @@ public static class LifetimeValueTrainer
         Value = row.Value,
     };
 
-    private sealed record CandidateResult(string Algorithm, CrossValidated Gini, CrossValidated Mae, double[] OutOfFold);
+    private sealed record CandidateResult(string Algorithm, bool TwoPart, CrossValidated Gini, CrossValidated Mae, CrossValidated Rmse, double[] OutOfFold);
 }

@@ -32,6 +32,8 @@ public sealed class BundleScorer
     private readonly CompiledBundle? compiled;
     private readonly ValueBlender? valueBlender;
     private readonly ValueBlender? revenueBlender;
+    private readonly ValueIntervals? valueIntervals;
+    private readonly ValueIntervals? revenueIntervals;
     private readonly BundleExplainer? explainer;
 
     // Workspaces of finished batches, for the next (by whether reasons are computed: the plans differ). A set is
@@ -56,6 +58,8 @@ public sealed class BundleScorer
         segmentsById = bundle.Card.Segments?.Profiles.ToDictionary(p => p.Id) ?? [];
         valueBlender = bundle.Card.LifetimeValue?.Blend?.For(schema);
         revenueBlender = bundle.Card.Revenue?.Blend?.For(schema);
+        valueIntervals = bundle.Card.LifetimeValue?.Intervals;
+        revenueIntervals = bundle.Card.Revenue?.Intervals;
         explainer = BundleExplainer.TryCreate(bundle, out var notExplained);
         NotExplainedReason = notExplained;
         if (compile)
@@ -354,6 +358,8 @@ public sealed class BundleScorer
             {
                 ChurnTotals = churnTotals,
                 ValueTotals = valueTotals,
+                GrossProfitInterval = value is { } v && valueIntervals is not null ? valueIntervals.For(v) : null,
+                RevenueInterval = revenue is { } r && revenueIntervals is not null ? revenueIntervals.For(r) : null,
             };
         }
 
@@ -477,6 +483,8 @@ public sealed class BundleScorer
             {
                 ChurnTotals = churnExplained?[i].Totals,
                 ValueTotals = valueExplained?[i].Totals,
+                GrossProfitInterval = value?[i].Value is { } v && valueIntervals is not null ? valueIntervals.For(v) : null,
+                RevenueInterval = revenue?[i] is { } r && revenueIntervals is not null ? revenueIntervals.For(r) : null,
             });
         }
 

@@ -34,4 +34,14 @@ public sealed record CustomerScore(
 
     /// <summary>The same for <see cref="PredictedGrossProfit"/> and <see cref="ValueReasons"/>.</summary>
     public ExplanationTotals? ValueTotals { get; init; }
+
+    /// <summary>
+    /// The 80% prediction interval (P10, P50, P90) of the gross profit in the value horizon, from the card's conformal
+    /// calibration (<see cref="LifetimeValue.ValueIntervals"/>); null without a value model or for bundles trained before
+    /// intervals. <see cref="PredictedGrossProfit"/> stays the mean: targets and totals add means.
+    /// </summary>
+    public LifetimeValue.ValueInterval? GrossProfitInterval { get; init; }
+
+    /// <summary>The same for <see cref="PredictedRevenue"/>.</summary>
+    public LifetimeValue.ValueInterval? RevenueInterval { get; init; }
 }

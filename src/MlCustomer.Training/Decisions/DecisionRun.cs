@@ -127,7 +127,11 @@ internal sealed class DecisionRun
     /// Every customer's decision, for the views that need them all at once (pyramid, movement, target list).
     /// <paramref name="keep"/> may drop what the view does not need (e.g. the reasons), to hold less.
     /// </summary>
-    public List<CustomerDecision> DecideAll(FeatureTable table, Func<CustomerDecision, CustomerDecision> keep)
+    public List<CustomerDecision> DecideAll(FeatureTable table, Func<CustomerDecision, CustomerDecision> keep) =>
+        DecideAllScored(table, c => keep(c.Decision));
+
+    /// <summary><see cref="DecideAll"/> with the score at hand (its value interval, for a conservative plan).</summary>
+    public List<CustomerDecision> DecideAllScored(FeatureTable table, Func<ScoredCustomer, CustomerDecision> keep)
     {
         var total = table.Rows.Count;
         return CliOutput.Step($"Scoring and deciding {total:N0} customers at {CsvText.Date(table.AsOfDate)}", status =>
@@ -135,7 +139,7 @@ internal sealed class DecisionRun
             var decisions = new List<CustomerDecision>(total);
             foreach (var chunk in Decide(table, reasons: 0))
             {
-                decisions.AddRange(chunk.Select(c => keep(c.Decision)));
+                decisions.AddRange(chunk.Select(keep));
                 status($"{decisions.Count:N0} of {total:N0}");
             }
 

@@ -11,7 +11,8 @@ internal static class ScoreCsv
     public static readonly string[] Columns =
     [
         "customer_id", "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_gross_profit",
-        "predicted_revenue", .. DecisionCsv.Columns, "model_reasons",
+        "predicted_revenue", "gross_profit_p10", "gross_profit_p50", "gross_profit_p90", "revenue_p10", "revenue_p50", "revenue_p90",
+        .. DecisionCsv.Columns, "model_reasons",
     ];
 
     public static void WriteHeader(TextWriter writer) => writer.Write(string.Join(',', Columns) + "\n");
@@ -28,11 +29,18 @@ internal static class ScoreCsv
             CsvText.Escape(score.SegmentName ?? ""),
             CsvText.Number(decision.PredictedGrossProfit, 2),
             score.PredictedRevenue is { } revenue ? CsvText.Number(revenue, 2) : "",
+            .. Interval(score.GrossProfitInterval),
+            .. Interval(score.RevenueInterval),
             .. DecisionCsv.Cells(decision),
             CsvText.Escape(ModelReasons(customer, currency)),
         ];
         writer.Write(string.Join(',', cells) + "\n");
     }
+
+    // P10, P50, P90 of an 80% interval; empty cells for a bundle trained before intervals.
+    private static string[] Interval(MlCustomer.Core.LifetimeValue.ValueInterval? interval) => interval is { } v
+        ? [CsvText.Number(v.P10, 2), CsvText.Number(v.P50, 2), CsvText.Number(v.P90, 2)]
+        : ["", "", ""];
 
     /// <summary>
     /// "churn from a typical 23.4%: last purchase 412 days ago raises churn risk by 18.2 points, …; profit from a typical

@@ -23,9 +23,14 @@ internal static class TargetsCommand
             Description = "CSV to write, the chosen customers by expected return",
             DefaultValueFactory = _ => new FileInfo(Path.Combine("out", "targets.csv")),
         };
+        var conservative = new Option<bool>("--conservative")
+        {
+            Description = "Plan on each customer's P10 of predicted profit (the low end of the 80% interval) instead of the mean: a conservative budget. " +
+                "Needs a bundle trained with value intervals",
+        };
         var command = new Command("targets", "Choose the customers whose retention offer is expected to return most within a budget")
         {
-            budget, offerCost, saveRate, limit, top, output,
+            budget, offerCost, saveRate, limit, top, output, conservative,
         };
         inputs.AddTo(command);
         command.SetAction(parse => CliOutput.Run(() =>
@@ -46,7 +51,17 @@ internal static class TargetsCommand
             var table = run.Features(run.AsOfDate);
 
             // Only paid-offer customers can be chosen, so only their reasons are worth holding.
-            var decisions = run.DecideAll(table, d => d.PaidOffer ? d : d with { Reasons = [] });
+            var lower = parse.GetValue(conservative);
+            if (lower && run.Bundle.Card.LifetimeValue?.Intervals is null)
+            {
+                throw new ArgumentException("--conservative plans on the P10 of predicted profit, but this bundle has no value intervals: retrain it.");
+            }
+
+            var decisions = run.DecideAllScored(table, c =>
+            {
+                var d = lower ? RetentionTargets.AtLowerValue(c.Decision, c.Score.GrossProfitInterval) : c.Decision;
+                return d.PaidOffer ? d : d with { Reasons = [] };
+            });
             var list = RetentionTargets.Choose(decisions, options);
             var file = parse.GetValue(output)!;
             Write(list, file);

@@ -259,6 +259,48 @@ internal static class HtmlReport
         page.Append("</p>\n");
     }
 
+    // The held-out coverage of the 80% intervals per decile of predicted value, and the chosen model against its parts
+    // with bootstrap intervals; nothing for cards trained before either was recorded.
+    private static void IntervalsAndErrors(StringBuilder page, ValueCard value, string? currency)
+    {
+        if (value.ErrorComparison is { } errors)
+        {
+            page.Append("<h3>Chosen model, trees alone and BG/NBD (held-out, bootstrap 95% intervals)</h3>\n<table>\n<tr><th></th><th class=\"num\">MAE</th><th class=\"num\">RMSE</th><th class=\"num\">Normalized Gini</th></tr>\n");
+            foreach (var m in errors.Models)
+            {
+                page.Append("<tr><td>").Append(Html.Text(m.Model)).Append("</td><td class=\"num\">").Append(Html.Text(m.Mae.Describe()))
+                    .Append("</td><td class=\"num\">").Append(Html.Text(m.Rmse.Describe())).Append("</td><td class=\"num\">")
+                    .Append(Html.Text(m.Gini?.Describe("0.000") ?? "—")).Append("</td></tr>\n");
+            }
+
+            page.Append("</table>\n<p>Chosen by ").Append(Html.Text(value.SelectionMetric ?? "gini")).Append(" over cross-validation. ");
+            foreach (var d in errors.ChosenVersusBgNbd)
+            {
+                page.Append(Html.Text($"{d.Metric}, chosen − BG/NBD: {d.Describe()} ({d.VerdictText}). "));
+            }
+
+            page.Append("</p>\n");
+        }
+
+        if (value.Intervals?.HeldOut is not { } coverage)
+        {
+            return;
+        }
+
+        page.Append("<h3>80% value intervals (held-out coverage)</h3>\n<p>").Append(Html.Text(value.Intervals.Method)).Append(". ")
+            .Append(Html.Text(coverage.Verdict)).Append(" Mean width ").Append(Html.Money(coverage.MeanWidth, currency)).Append(".</p>\n")
+            .Append("<table>\n<tr><th>Decile</th><th class=\"num\">Customers</th><th class=\"num\">Predicted</th><th class=\"num\">Buy nothing</th><th class=\"num\">Coverage</th><th class=\"num\">Mean width</th></tr>\n");
+        foreach (var d in coverage.Deciles)
+        {
+            page.Append("<tr><td>").Append(d.Decile).Append("</td><td class=\"num\">").Append(d.Customers.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))
+                .Append("</td><td class=\"num\">").Append(Html.Number(d.LowestPredicted, "0.00")).Append(" – ").Append(Html.Number(d.HighestPredicted, "0.00"))
+                .Append("</td><td class=\"num\">").Append(Html.Percent(d.ZeroShare)).Append("</td><td class=\"num\">").Append(Html.Percent(d.Coverage))
+                .Append("</td><td class=\"num\">").Append(Html.Money(d.MeanWidth, currency)).Append("</td></tr>\n");
+        }
+
+        page.Append("</table>\n");
+    }
+
     private static void LifetimeValue(StringBuilder page, ValueCard? value, string? currency)
     {
         page.Append("<h2 id=\"lifetime-value\">Lifetime value</h2>\n");
@@ -312,6 +354,7 @@ internal static class HtmlReport
         }
 
         page.Append("</table>\n<p>").Append(Html.Text(value.Comparison)).Append("</p>\n");
+        IntervalsAndErrors(page, value, currency);
         if (value.OracleGini is null)
         {
             page.Append("<p class=\"missing\">No oracle score (only sample data carries the true expected profit).</p>\n");

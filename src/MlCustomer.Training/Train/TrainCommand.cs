@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.ML;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Churn;
 using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
@@ -73,9 +74,15 @@ internal static class TrainCommand
         {
             Description = $"ISO 4217 code of the data's amounts, recorded in the model card [default: the mapping's \"currency\", else {Currencies.Default}]",
         };
+        var valueMetric = new Option<ValueMetric>("--value-metric")
+        {
+            Description = "What cross-validation optimises when it chooses the value model's form (one-part or two-part trees, blend weight with BG/NBD 0..1): " +
+                "gini (ranking: who is worth more), mae or rmse (error in currency, never worse than BG/NBD where it wins)",
+            DefaultValueFactory = _ => defaults.Value.Metric,
+        };
         var command = new Command("train", "Train the churn, segment and lifetime value models and write a model bundle")
         {
-            churnAlgorithm, currency, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
+            churnAlgorithm, valueMetric, currency, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
             tableFile, id, label, positive, valueColumn, delimiter, decimalSeparator,
         };
         input.AddTo(command);
@@ -88,6 +95,7 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 ChurnCandidates = defaults.ChurnCandidates.Select(c => c with { Algorithm = parse.GetValue(churnAlgorithm) }).ToList(),
                 HoldoutShare = parse.GetValue(holdout),
+                Value = defaults.Value with { Metric = parse.GetValue(valueMetric) },
                 Folds = parse.GetValue(folds),
                 Segments = defaults.Segments with { Segments = parse.GetValue(segments) },
                 Exclude = (parse.GetValue(exclude) ?? []).SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal),
@@ -236,6 +244,19 @@ internal static class TrainCommand
 
         AnsiConsole.Write(table);
         CliOutput.Info($"{card.Summary()} — {elapsed.TotalSeconds:0} s");
+        foreach (var (name, value) in new[] { ("profit", card.LifetimeValue), ("revenue", card.Revenue) })
+        {
+            if (value?.Intervals?.HeldOut is { } coverage)
+            {
+                CliOutput.Info($"{name} 80% intervals: {coverage.Verdict}; mean width {coverage.MeanWidth:N2}");
+            }
+
+            if (value?.ErrorComparison is { } errors)
+            {
+                CliOutput.Info($"{name} held out ({value.SelectionMetric} chose the form): {errors.Describe()}");
+            }
+        }
+
         if (card.Table is not null)
         {
             CliOutput.Info($"note: {TableEncoding.NoSegmentsOrTiers}. Score a table in this file's format with: score --bundle <folder> --table <file>");

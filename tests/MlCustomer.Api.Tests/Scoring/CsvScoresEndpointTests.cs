@@ -31,6 +31,20 @@ public sealed class CsvScoresEndpointTests : IDisposable
         var revenueColumn = Array.IndexOf(lines[0].Split(','), "predicted_revenue");
         Assert.Equal(6, revenueColumn);
         Assert.All(lines.Skip(1), l => Assert.True(double.IsFinite(double.Parse(l.Split(',')[revenueColumn], CultureInfo.InvariantCulture))));
+
+        // The 80% intervals beside the predictions, ordered P10 ≤ P50 ≤ P90.
+        var header = lines[0].Split(',');
+        foreach (var prefix in new[] { "gross_profit", "revenue" })
+        {
+            var (p10, p50, p90) = (Array.IndexOf(header, prefix + "_p10"), Array.IndexOf(header, prefix + "_p50"), Array.IndexOf(header, prefix + "_p90"));
+            Assert.True(p10 > 0 && p50 == p10 + 1 && p90 == p50 + 1, lines[0]);
+            Assert.All(lines.Skip(1), l =>
+            {
+                var cells = l.Split(',');
+                double Cell(int i) => double.Parse(cells[i], CultureInfo.InvariantCulture);
+                Assert.True(Cell(p10) <= Cell(p50) && Cell(p50) <= Cell(p90), l);
+            });
+        }
     }
 
     [Fact]

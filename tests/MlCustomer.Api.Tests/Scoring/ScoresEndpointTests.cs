@@ -34,6 +34,33 @@ public sealed class ScoresEndpointTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
+    public async Task EveryScoreCarriesOrderedValueIntervalsAroundItsPredictions()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var response = await client.ScoreAsync(Requests.FeaturesBody(40));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Requests.Json);
+        var anyZeroMedian = false;
+        foreach (var customer in body.GetProperty("customers").EnumerateArray())
+        {
+            foreach (var (property, value) in new[] { ("grossProfitInterval", "predictedGrossProfit"), ("revenueInterval", "predictedRevenue") })
+            {
+                var interval = customer.GetProperty(property);
+                var (p10, p50, p90) = (interval.GetProperty("p10").GetDouble(), interval.GetProperty("p50").GetDouble(), interval.GetProperty("p90").GetDouble());
+                Assert.True(p10 <= p50 && p50 <= p90, $"{property}: {interval}");
+                Assert.True(double.IsFinite(customer.GetProperty(value).GetDouble()));
+                anyZeroMedian |= p50 == 0;
+            }
+        }
+
+        // Zero-inflated value: some customers' median outcome is exactly nothing.
+        Assert.True(anyZeroMedian);
+    }
+
+    [Fact]
     public async Task EveryScoreCarriesTheProfitRulesDecisionWithAReasonPerRule()
     {
         await factory.WaitUntilReadyAsync();

@@ -92,6 +92,16 @@ public sealed class CustomerCardTests(ScoredWorkspace app) : IClassFixture<Score
         var churnSum = churnExplanation.GetProperty("baseline").GetDouble() + churnExplanation.GetProperty("allOther").GetDouble()
             + json.GetProperty("churnReasons").EnumerateArray().Sum(r => r.GetProperty("contribution").GetDouble());
         Assert.Equal(json.GetProperty("churnProbability").GetDouble(), churnSum, 9);
+
+        // The 80% intervals of the stored predictions, from the scoring bundle's calibration, as the JSON serves them.
+        foreach (var (property, figure) in new[] { ("grossProfitInterval", "gross-profit-interval"), ("revenueInterval", "revenue-interval") })
+        {
+            var interval = json.GetProperty(property);
+            var (p10, p50, p90) = (interval.GetProperty("p10").GetDouble(), interval.GetProperty("p50").GetDouble(), interval.GetProperty("p90").GetDouble());
+            Assert.True(p10 <= p50 && p50 <= p90, $"{property}: {interval}");
+            await Expect(Figure(page, figure)).ToHaveTextAsync($"P10 {Amount(p10, null)} · P50 {Amount(p50, null)} · P90 {Amount(p90, currency)}");
+        }
+
         await Chromium.ScreenshotAsync(page, "customer-card");
 
         // Tablet width: nothing wider than the window.

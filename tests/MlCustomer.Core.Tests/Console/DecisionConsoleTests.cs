@@ -12,6 +12,7 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
 {
     private const string ScoreHeader =
         "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_gross_profit,predicted_revenue," +
+        "gross_profit_p10,gross_profit_p50,gross_profit_p90,revenue_p10,revenue_p50,revenue_p90," +
         "profit_last_365_days,gross_profit_last_365_days,cost_to_serve_last_365_days,revenue_last_365_days,predicted_profit,expected_cost_to_serve," +
         "current_tier,predicted_tier,loss_making,false_big_customer,lifecycle_stage,value_at_risk,recommended_action,offer_cost,rule_reasons,model_reasons";
 
@@ -62,6 +63,10 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
             Assert.InRange(double.Parse(r["churn_probability"], CultureInfo.InvariantCulture), 0, 1);
             Assert.Contains(r["current_tier"], new[] { "A", "B", "C", "D" });
             Assert.True(double.IsFinite(double.Parse(r["predicted_revenue"], CultureInfo.InvariantCulture)));
+
+            // The 80% intervals are ordered (to the cent written) around the served values.
+            Assert.InRange(Number(r["gross_profit_p50"]), Number(r["gross_profit_p10"]), Number(r["gross_profit_p90"]));
+            Assert.InRange(Number(r["revenue_p50"]), Number(r["revenue_p10"]), Number(r["revenue_p90"]));
             Assert.Contains(r["risk_band"], new[] { "low", "medium", "high" });
             // The one spelling (WireNames) in the column and in the reasons, as the API's JSON writes it.
             Assert.Contains(r["lifecycle_stage"], new[] { "new", "active", "atRisk", "lapsed", "churned" });
@@ -90,6 +95,24 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(CustomersAt(new DateOnly(2025, 3, 31)), ReadCsv(output).Select(r => r["customer_id"]).ToList());
+    }
+
+    [Fact]
+    public void ConservativeTargetsPlanOnTheLowEndOfEachCustomersProfitInterval()
+    {
+        var mean = Path.Combine(sample.Folder, "targets-mean.csv");
+        var conservative = Path.Combine(sample.Folder, "targets-p10.csv");
+
+        var byMean = Run("targets", "--budget", "100000", "--offer-cost", "20", "--output", mean);
+        var byP10 = Run("targets", "--budget", "100000", "--offer-cost", "20", "--conservative", "--output", conservative);
+
+        Assert.True(byMean.ExitCode == 0, byMean.Error);
+        Assert.True(byP10.ExitCode == 0, byP10.Error);
+        var meanRows = ReadCsv(mean).ToDictionary(r => r["customer_id"]);
+        var p10Rows = ReadCsv(conservative);
+        // P10 ≤ the mean for every customer planned on, so fewer offers pay and each one is planned on less profit.
+        Assert.True(p10Rows.Count < meanRows.Count, $"{p10Rows.Count} conservative targets against {meanRows.Count}");
+        Assert.All(p10Rows, r => Assert.True(Number(r["predicted_profit"]) <= Number(meanRows[r["customer_id"]]["predicted_profit"]) + 0.011, r["customer_id"]));
     }
 
     [Fact]

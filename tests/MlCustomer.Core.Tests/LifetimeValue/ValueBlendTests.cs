@@ -30,7 +30,8 @@ public sealed class ValueBlendTests(SmallValueData sample) : IClassFixture<Small
 
         Assert.NotNull(trained.Blend);
         Assert.Contains(trained.Blend.TreeWeight, new[] { 0.3, 0.6 });
-        Assert.Contains("Blend with BG/NBD + Gamma-Gamma", trained.Selection, StringComparison.Ordinal);
+        Assert.Contains($"with tree weight {trained.Blend.TreeWeight:0.0}", trained.Selection, StringComparison.Ordinal);
+        Assert.Contains("BG/NBD + Gamma-Gamma fitted per fold", trained.Selection, StringComparison.Ordinal);
         Assert.Contains("blended with BG/NBD", trained.Algorithm, StringComparison.Ordinal);
         var rows = sample.Rows.Take(100).ToList();
         var trees = LifetimeValueTrainer.Predict(ml, trained.Model, sample.Schema, rows);

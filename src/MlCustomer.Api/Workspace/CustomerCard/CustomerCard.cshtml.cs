@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using MlCustomer.Api.Customers;
 using MlCustomer.Api.Models;
+using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Storage;
 
 namespace MlCustomer.Api.Workspace.CustomerCard;
@@ -29,7 +30,7 @@ public sealed class CustomerCardModel(ScoreStore store, ModelHost host) : PageMo
     {
         Id = id;
         Currency = (ModelsApi.GetModel(host).Result as Ok<ModelInfo>)?.Value?.Currency;
-        switch ((await CustomersApi.GetCustomer(id, store, cancellationToken)).Result)
+        switch ((await CustomersApi.GetCustomer(id, store, host, cancellationToken)).Result)
         {
             case Ok<CustomerScoresResponse> ok:
                 Customer = ok.Value;
@@ -55,6 +56,13 @@ public sealed class CustomerCardModel(ScoreStore store, ModelHost host) : PageMo
     public static string Level(double value, string unit) => unit == "points"
         ? (value * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%"
         : value.ToString("N2", System.Globalization.CultureInfo.InvariantCulture) + " " + unit;
+
+    /// <summary>An 80% interval as "P10 0.00 · P50 0.00 · P90 412.50 EUR".</summary>
+    public static string Interval(ValueIntervalResult interval, string? currency)
+    {
+        ArgumentNullException.ThrowIfNull(interval);
+        return $"P10 {Figures.Amount(interval.P10, null)} · P50 {Figures.Amount(interval.P50, null)} · P90 {Figures.Amount(interval.P90, currency)}";
+    }
 
     /// <summary>A count of days, or none.</summary>
     public static string Days(double? days) => days is { } d ? Figures.Count((long)Math.Round(d)) + " days" : Figures.None;

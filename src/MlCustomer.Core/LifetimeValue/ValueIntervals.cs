@@ -1,0 +1,283 @@
+using System.Globalization;
+
+namespace MlCustomer.Core.LifetimeValue;
+
+/// <summary>A customer's 80% prediction interval for a predicted value (profit or revenue over the horizon).</summary>
+/// <param name="P10">The value the customer will reach or exceed with 90% probability (lower bound; may be 0 or negative).</param>
+/// <param name="P50">The median outcome (for most customers of a zero-heavy base it is 0: they buy nothing in the horizon).</param>
+/// <param name="P90">The value the customer stays at or below with 90% probability (upper bound).</param>
+public sealed record ValueInterval(double P10, double P50, double P90)
+{
+    /// <summary>P90 − P10, in currency over the horizon.</summary>
+    public double Width => P90 - P10;
+}
+
+/// <summary>
+/// One bin of predicted value with its quantiles of the normalized residual
+/// s = (actual − c) / c, c = max(predicted, <see cref="ValueIntervals.ScaleFloor"/>).
+/// </summary>
+/// <param name="UpperPrediction">The bin holds predictions up to and including this; null for the last bin (no upper end).</param>
+/// <param name="Customers">Calibration customers (out-of-fold predictions of the training part) in the bin.</param>
+/// <param name="Lower">The conformal lower quantile of s (⌊(n + 1)·0.1⌋-th smallest).</param>
+/// <param name="Median">The median of s.</param>
+/// <param name="Upper">The conformal upper quantile of s: the (b + ⌈(n + 1)·0.8⌉)-th smallest, b the scores below <paramref name="Lower"/>
+/// (the usual ⌈(n + 1)·0.9⌉-th without ties, fewer when the lower bound sits on an atom of zeros).</param>
+/// <param name="ZeroShare">Share of the bin's calibration customers whose actual value was exactly 0.</param>
+public sealed record IntervalBin(double? UpperPrediction, int Customers, double Lower, double Median, double Upper, double ZeroShare);
+
+/// <summary>Held-out coverage of one tenth of the customers by predicted value.</summary>
+/// <param name="Decile">1 = highest predictions … 10 = lowest.</param>
+/// <param name="Customers">Held-out customers in the decile.</param>
+/// <param name="LowestPredicted">The decile's lowest predicted value.</param>
+/// <param name="HighestPredicted">The decile's highest predicted value.</param>
+/// <param name="Coverage">Share of the decile whose actual value lay within [P10, P90].</param>
+/// <param name="MeanWidth">Mean P90 − P10.</param>
+/// <param name="ZeroShare">Share of the decile whose actual value was exactly 0 (an interval from 0 covers those for free).</param>
+public sealed record DecileCoverage(int Decile, int Customers, double LowestPredicted, double HighestPredicted, double Coverage, double MeanWidth, double ZeroShare);
+
+/// <summary>How the intervals did on customers no model was fitted on.</summary>
+/// <param name="Customers">Held-out customers.</param>
+/// <param name="Coverage">Share of them whose actual value lay within [P10, P90].</param>
+/// <param name="MeanWidth">Mean P90 − P10, in currency over the horizon.</param>
+/// <param name="Deciles">Coverage per decile of predicted value, highest first.</param>
+/// <param name="MeetsBars">True when coverage is within <see cref="ValueIntervals.OverallTolerance"/> of the level and every decile within <see cref="ValueIntervals.DecileTolerance"/>.</param>
+/// <param name="Verdict">The bars and how far each missed one is, in words.</param>
+public sealed record IntervalCoverage(int Customers, double Coverage, double MeanWidth, IReadOnlyList<DecileCoverage> Deciles, bool MeetsBars, string Verdict);
+
+/// <summary>
+/// Per-customer 80% prediction intervals for a value model by split-conformal prediction, Mondrian by bin of predicted
+/// value: the training customers' out-of-fold predictions (each from a fit that never saw the customer) are cut into
+/// bins of about equal size by predicted value, and each bin keeps conformal lower and upper quantiles (and the median)
+/// of the relative residual s = (actual − c) / c, c = max(predicted, floor). A served customer's interval is
+/// c × (1 + quantile) with the quantiles of the bin its prediction falls in, so intervals
+/// widen where value is uncertain (each bin has its own spread) and scale with the prediction inside a bin.
+/// </summary>
+/// <remarks>
+/// Why relative: value is zero-inflated (most customers buy nothing in the horizon), and an actual 0 has s = −1
+/// exactly, whatever the prediction. So when at least 10% (50%) of a bin's
+/// customers had 0, its lower quantile (median) is −1 or below and P10 (P50) is 0 or below, exactly 0 where the atom is
+/// the quantile: the interval starts at 0 for those customers instead of at an arbitrary small amount. Profit can be
+/// negative (returns, loss-making orders), so nothing is clipped at 0. Why per bin: one set of quantiles for all
+/// customers would cover the many low-value customers (mostly zeros) and miss the few high-value ones; the bins give
+/// each range of predicted value its own coverage. The guarantee is split-conformal's: for customers exchangeable with
+/// the calibration customers of their bin, P(P10 ≤ actual ≤ P90) ≥ 80%; the served model is fitted on all training
+/// customers rather than 4/5 of them, so it errs a little less than the out-of-fold fits and the intervals are if
+/// anything slightly wide. Discrete outcomes can push coverage above the level: a bin where 95% of customers buy
+/// nothing gets [0, 0], which covers 95%.
+/// </remarks>
+public sealed record ValueIntervals
+{
+    /// <summary>The nominal coverage of [P10, P90].</summary>
+    public const double DefaultLevel = 0.8;
+
+    /// <summary>Held-out coverage overall must lie within this of the level (3 points).</summary>
+    public const double OverallTolerance = 0.03;
+
+    /// <summary>Held-out coverage of every decile of predicted value must lie within this of the level (5 points).</summary>
+    public const double DecileTolerance = 0.05;
+
+    /// <summary>Most bins of predicted value.</summary>
+    public const int MaximumBins = 30;
+
+    /// <summary>Fewest calibration customers per bin: with fewer, the 10% and 90% quantiles rest on a handful of customers.</summary>
+    public const int MinimumCustomersPerBin = 150;
+
+    /// <summary>Nominal coverage of [P10, P90] (0.8).</summary>
+    public double Level { get; init; } = DefaultLevel;
+
+    /// <summary>
+    /// The floor of a prediction's scale as a share of the calibration customers' mean |actual value| (5%): predictions
+    /// below it (near 0, or negative) are read at the floor, so that nothing is divided by almost nothing and their
+    /// bins' intervals are the quantiles of the actual value there.
+    /// </summary>
+    public const double ScaleFloorShare = 0.05;
+
+    /// <summary>
+    /// The least scale of a residual, in currency (<see cref="ScaleFloorShare"/> of the calibration customers' mean
+    /// |actual value|).
+    /// </summary>
+    public required double ScaleFloor { get; init; }
+
+    /// <summary>The bins in increasing order of predicted value.</summary>
+    public required IReadOnlyList<IntervalBin> Bins { get; init; }
+
+    /// <summary>How the intervals were calibrated, in words.</summary>
+    public required string Method { get; init; }
+
+    /// <summary>Coverage and width on the held-out customers; null before they are measured (or without held-out rows).</summary>
+    public IntervalCoverage? HeldOut { get; init; }
+
+    /// <summary>
+    /// Calibrates intervals on out-of-fold predictions and the actual values of the same customers.
+    /// </summary>
+    /// <exception cref="ArgumentException">Fewer than 20 customers, different lengths, or a value that is not finite.</exception>
+    public static ValueIntervals Calibrate(IReadOnlyList<double> predicted, IReadOnlyList<double> actual, double level = DefaultLevel)
+    {
+        ArgumentNullException.ThrowIfNull(predicted);
+        ArgumentNullException.ThrowIfNull(actual);
+        if (predicted.Count != actual.Count)
+        {
+            throw new ArgumentException($"{predicted.Count} predictions and {actual.Count} actual values: one of each per customer.", nameof(actual));
+        }
+
+        if (predicted.Count < 20)
+        {
+            throw new ArgumentException($"Value intervals need at least 20 calibration customers; {predicted.Count} given.", nameof(predicted));
+        }
+
+        if (predicted.Concat(actual).Any(v => !double.IsFinite(v)))
+        {
+            throw new ArgumentException("Value intervals need finite predictions and actual values.", nameof(predicted));
+        }
+
+        var meanAbsolute = actual.Average(Math.Abs);
+        var floor = meanAbsolute > 0 ? ScaleFloorShare * meanAbsolute : 1;
+        var order = Enumerable.Range(0, predicted.Count).OrderBy(i => predicted[i]).ToArray();
+        var binCount = Math.Clamp(predicted.Count / MinimumCustomersPerBin, 1, MaximumBins);
+
+        // Cut at equal counts, then move each cut past predictions equal to the one at it, so a prediction always
+        // lands in one bin; a bin emptied that way merges with the next.
+        var cuts = new List<int>();
+        for (var b = 1; b < binCount; b++)
+        {
+            var at = (int)((long)b * order.Length / binCount);
+            while (at < order.Length && at > 0 && predicted[order[at]] == predicted[order[at - 1]])
+            {
+                at++;
+            }
+
+            if (at < order.Length && (cuts.Count == 0 || at - cuts[^1] >= MinimumCustomersPerBin / 2) && order.Length - at >= MinimumCustomersPerBin / 2)
+            {
+                cuts.Add(at);
+            }
+        }
+
+        cuts.Add(order.Length);
+        var tail = (1 - level) / 2;
+        var bins = new List<IntervalBin>(cuts.Count);
+        var start = 0;
+        foreach (var end in cuts)
+        {
+            var members = order[start..end];
+            var scores = members.Select(i => (actual[i] - Centre(predicted[i], floor)) / Centre(predicted[i], floor)).Order().ToArray();
+            var n = scores.Length;
+            var lower = scores[Math.Clamp((int)Math.Floor((n + 1) * tail), 1, n) - 1];
+
+            // The upper bound takes the level's share of scores from the lower bound up: without ties at the lower bound
+            // this is the usual ⌈(n+1)·0.9⌉-th score, but when the lower bound sits on the atom of zeros (s = −1), every
+            // zero is covered, and the usual rank would cover 90% of the bin rather than 80%.
+            var below = Array.FindIndex(scores, v => v >= lower);
+            var highRank = Math.Clamp(below + (int)Math.Ceiling((n + 1) * level), 1, n);
+            bins.Add(new IntervalBin(
+                end == order.Length ? null : predicted[members[^1]],
+                n,
+                lower,
+                n % 2 == 1 ? scores[n / 2] : (scores[(n / 2) - 1] + scores[n / 2]) / 2,
+                scores[highRank - 1],
+                members.Count(i => actual[i] == 0) / (double)n));
+            start = end;
+        }
+
+        return new ValueIntervals
+        {
+            Level = level,
+            ScaleFloor = floor,
+            Bins = bins,
+            Method = string.Create(
+                CultureInfo.InvariantCulture,
+                $"split-conformal on the out-of-fold predictions of {predicted.Count:N0} training customers, Mondrian by {bins.Count} bins of predicted value " +
+                $"(about equal counts, at least {MinimumCustomersPerBin / 2} each); per bin the ⌊(n+1)·{tail:0.00}⌋-th smallest (lower) and the (b + ⌈(n+1)·{level:0.00}⌉)-th (upper, b below the lower) of " +
+                $"(actual − c) / c with c = max(predicted, {floor:0.00}), served as c·(1 + quantile): an actual 0 maps to −1, so P10 or P50 is exactly 0 where zeros fill the bin's quantile"),
+        };
+    }
+
+    /// <summary>The interval of a customer whose served prediction is <paramref name="predicted"/>; P10 ≤ P50 ≤ P90.</summary>
+    public ValueInterval For(double predicted)
+    {
+        var bin = Bins[BinOf(predicted)];
+        var centre = Centre(predicted, ScaleFloor);
+
+        // c·(1 + s): an actual 0 has s = −1 exactly, so a bound on it is exactly 0.
+        return new ValueInterval(centre * (1 + bin.Lower), centre * (1 + bin.Median), centre * (1 + bin.Upper));
+    }
+
+    /// <summary>
+    /// Coverage of [P10, P90] on customers no fit saw, overall and per decile of predicted value, with the mean width,
+    /// against the bars (level ± <see cref="OverallTolerance"/> overall, ± <see cref="DecileTolerance"/> per decile).
+    /// </summary>
+    public IntervalCoverage Measure(IReadOnlyList<double> predicted, IReadOnlyList<double> actual)
+    {
+        ArgumentNullException.ThrowIfNull(predicted);
+        ArgumentNullException.ThrowIfNull(actual);
+        if (predicted.Count != actual.Count || predicted.Count == 0)
+        {
+            throw new ArgumentException($"Coverage needs one actual value per prediction, at least one: {predicted.Count} and {actual.Count} given.", nameof(actual));
+        }
+
+        var intervals = predicted.Select(For).ToArray();
+        bool Covered(int i) => intervals[i].P10 <= actual[i] && actual[i] <= intervals[i].P90;
+        var n = predicted.Count;
+        var coverage = Enumerable.Range(0, n).Count(Covered) / (double)n;
+        var meanWidth = intervals.Average(v => v.Width);
+
+        // Deciles as RegressionMetrics cuts them: highest predictions first, positions ⌈(k−1)·n/10⌉ .. ⌈k·n/10⌉ − 1.
+        var byPrediction = Enumerable.Range(0, n).OrderByDescending(i => predicted[i]).ToArray();
+        var deciles = new List<DecileCoverage>();
+        for (var k = 1; k <= 10; k++)
+        {
+            var from = (int)Math.Ceiling((k - 1) * n / 10.0);
+            var to = (int)Math.Ceiling(k * n / 10.0);
+            if (to <= from)
+            {
+                continue;
+            }
+
+            var members = byPrediction[from..to];
+            deciles.Add(new DecileCoverage(
+                k,
+                members.Length,
+                members.Min(i => predicted[i]),
+                members.Max(i => predicted[i]),
+                members.Count(Covered) / (double)members.Length,
+                members.Average(i => intervals[i].Width),
+                members.Count(i => actual[i] == 0) / (double)members.Length));
+        }
+
+        var misses = new List<string>();
+        if (Math.Abs(coverage - Level) > OverallTolerance)
+        {
+            misses.Add(string.Create(CultureInfo.InvariantCulture, $"overall {coverage:P1} misses {Level:P0} ± {OverallTolerance * 100:0} points by {(Math.Abs(coverage - Level) - OverallTolerance) * 100:0.0} points"));
+        }
+
+        foreach (var d in deciles.Where(d => Math.Abs(d.Coverage - Level) > DecileTolerance))
+        {
+            misses.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"decile {d.Decile} ({d.Customers:N0} customers, {d.ZeroShare:P0} with 0) {d.Coverage:P1} misses {Level:P0} ± {DecileTolerance * 100:0} points by {(Math.Abs(d.Coverage - Level) - DecileTolerance) * 100:0.0} points ({(d.Coverage > Level ? "too wide, or a point mass" : "too narrow")})"));
+        }
+
+        var verdict = string.Create(
+            CultureInfo.InvariantCulture,
+            $"held-out coverage {coverage:P1} of {n:N0} customers (bar {Level:P0} ± {OverallTolerance * 100:0} points), every decile of predicted value within ± {DecileTolerance * 100:0} points: ")
+            + (misses.Count == 0 ? "met" : "not met — " + string.Join("; ", misses));
+        return new IntervalCoverage(n, coverage, meanWidth, deciles, misses.Count == 0, verdict);
+    }
+
+    private int BinOf(double predicted)
+    {
+        // Few bins: a linear scan is as fast as a binary search and has no edge cases.
+        for (var b = 0; b < Bins.Count - 1; b++)
+        {
+            if (Bins[b].UpperPrediction is { } upper && predicted <= upper)
+            {
+                return b;
+            }
+        }
+
+        return Bins.Count - 1;
+    }
+
+    // The prediction, raised to the floor: near-zero and negative predictions (a few loss-making returners) are read at
+    // the floor, so their bins' intervals are the bin's quantiles of the actual value itself.
+    private static double Centre(double predicted, double floor) => Math.Max(predicted, floor);
+}
