@@ -210,7 +210,8 @@ public static class BundleTrainer
         var offerCost = options.OfferCost ?? TrainingOptions.DefaultTableOfferCost;
         var (measured, probabilities, basis) = holdout.Count > 0
             ? (holdout, churn.HoldoutProbabilities, "held-out customers")
-            : (train, outOfFold, "training customers' out-of-fold predictions (no customers held out)");
+            : (train.Where((_, i) => foldOf[i] >= 0).ToList(), outOfFold.Where(p => !double.IsNaN(p)).ToArray(),
+                "training customers' out-of-fold predictions (no customers held out)");
         var cases = measured.Select((r, i) => new OfferCase(probabilities[i], r.Label ? 1 : 0, savedValue, offerCost)).ToList();
         var saveRate = options.SaveRate ?? options.Rules.SaveRate;
         churn = (churn.Model, churn.Card with
@@ -253,7 +254,8 @@ public static class BundleTrainer
         // Held-out rows as the served bundle scores them, then every training row from the fold fit that left it out.
         var heldOutScores = holdout.Count == 0 ? [] : new BundleScorer(ml, bundle, compile: false).Score(holdout, reasons: 0);
         var predictions = holdout.Select((r, i) => new HeldOutPrediction(r.CustomerId, "holdout", r.Label, heldOutScores[i].ChurnProbability, heldOutScores[i].PredictedGrossProfit))
-            .Concat(train.Select((r, i) => new HeldOutPrediction(r.CustomerId, (foldOf[i] + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), r.Label, outOfFold[i], null)))
+            .Concat(train.Select((r, i) => (Row: r, Index: i)).Where(x => foldOf[x.Index] >= 0).Select(x => new HeldOutPrediction(
+                x.Row.CustomerId, (foldOf[x.Index] + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), x.Row.Label, outOfFold[x.Index], null)))
             .ToList();
         return new TrainingResult(bundle, [], []) { Predictions = predictions, Warnings = warnings };
     }
@@ -346,13 +348,15 @@ public static class BundleTrainer
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(holdout);
         ArgumentNullException.ThrowIfNull(options);
-        var model = ChurnTrainer.Train(ml, schema, train, options.ChurnCandidates, options.Folds, options.Seed);
-        var outOfFold = model.Calibrator.Calibrate(model.OutOfFoldScores.ToArray());
+        var model = ChurnTrainer.Train(ml, schema, train, options.ChurnCandidates, options.Folds, options.Seed, options.ChurnSearch);
+        // Rows outside the final cross-validation sample (large data) have no out-of-fold score and stay NaN.
+        var outOfFold = model.Calibrator.Calibrate(model.OutOfFoldScores.Select(s => double.IsNaN(s) ? 0 : s).ToArray())
+            .Select((p, i) => double.IsNaN(model.OutOfFoldScores[i]) ? double.NaN : p).ToArray();
         double[] Probabilities(IReadOnlyList<ModelRow> rows) => model.Calibrator.Calibrate(ChurnTrainer.RawScores(ml, model.Model, schema, rows));
         // Without held-out rows the only predictions on rows a fit never saw are the out-of-fold ones.
-        var measured = holdout.Count > 0 ? holdout : train;
+        var measured = holdout.Count > 0 ? holdout : train.Where((_, i) => model.FoldOf[i] >= 0).ToList();
         var labels = measured.Select(r => r.Label).ToArray();
-        var probabilities = holdout.Count > 0 ? Probabilities(holdout) : outOfFold;
+        var probabilities = holdout.Count > 0 ? Probabilities(holdout) : outOfFold.Where(p => !double.IsNaN(p)).ToArray();
         var metrics = BinaryMetrics.Compute(probabilities, labels);
 
         var (feature, direction) = baselineFeature is { } index ? (index, 1.0) : BestSingleFeature(train, schema);
@@ -376,6 +380,8 @@ public static class BundleTrainer
             Algorithm = model.Options.AlgorithmName,
             Hyperparameters = model.Options,
             Selection = model.Selection,
+            Search = model.Search,
+            Candidates = model.Candidates,
             Calibrator = model.Calibrator,
             PlattLogLoss = model.Calibration.PlattLogLoss,
             IsotonicLogLoss = model.Calibration.IsotonicLogLoss,

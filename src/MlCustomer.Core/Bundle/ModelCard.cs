@@ -195,6 +195,12 @@ public sealed record ChurnCard
     /// <summary>Why these hyperparameters (the candidates compared and the rule).</summary>
     public required string Selection { get; init; }
 
+    /// <summary>The search rule in words (null in cards from before the search).</summary>
+    public string? Search { get; init; }
+
+    /// <summary>Every candidate's cross-validated AUC in every round of the search (null in cards from before the search).</summary>
+    public IReadOnlyList<Churn.ChurnCandidateScore>? Candidates { get; init; }
+
     /// <summary>The calibrator that turns raw scores into probabilities.</summary>
     public required IProbabilityCalibrator Calibrator { get; init; }
 

@@ -22,6 +22,9 @@ public sealed record TrainingOptions
     /// <summary>Churn settings that cross-validation chooses from.</summary>
     public IReadOnlyList<ChurnOptions> ChurnCandidates { get; init; } = ChurnOptions.DefaultCandidates;
 
+    /// <summary>How the churn candidates are searched (full grid for small data, successive halving for large).</summary>
+    public ChurnSearchOptions ChurnSearch { get; init; } = new();
+
     /// <summary>Lifetime value settings.</summary>
     public LifetimeValue.LifetimeValueOptions Value { get; init; } = new();
 

@@ -64,10 +64,10 @@ internal static class TrainCommand
         var delimiter = new Option<string>("--delimiter") { Description = "Customer table: field delimiter", DefaultValueFactory = _ => "," };
         var decimalSeparator = new Option<string>("--decimal-separator") { Description = "Customer table: decimal separator", DefaultValueFactory = _ => "." };
 
-        var churnAlgorithm = new Option<ChurnAlgorithm>("--churn-algorithm")
+        var churnAlgorithm = new Option<ChurnLibrary>("--churn-algorithm")
         {
-            Description = "The tree library of the churn model: FastTree or LightGbm (same candidates, cross-validation, calibration and explanations)",
-            DefaultValueFactory = _ => ChurnAlgorithm.FastTree,
+            Description = "The tree library the churn search tries: FastTree, LightGbm (same candidates, cross-validation, calibration and explanations) or Both (every candidate in each library)",
+            DefaultValueFactory = _ => ChurnLibrary.FastTree,
         };
         var currency = new Option<string?>("--currency")
         {
@@ -86,7 +86,12 @@ internal static class TrainCommand
             var options = defaults with
             {
                 Seed = parse.GetValue(seed),
-                ChurnCandidates = defaults.ChurnCandidates.Select(c => c with { Algorithm = parse.GetValue(churnAlgorithm) }).ToList(),
+                ChurnCandidates = parse.GetValue(churnAlgorithm) switch
+                {
+                    ChurnLibrary.Both => ChurnOptions.WithLightGbm(defaults.ChurnCandidates),
+                    ChurnLibrary.LightGbm => defaults.ChurnCandidates.Select(c => c with { Algorithm = ChurnAlgorithm.LightGbm }).ToList(),
+                    _ => defaults.ChurnCandidates,
+                },
                 HoldoutShare = parse.GetValue(holdout),
                 Folds = parse.GetValue(folds),
                 Segments = defaults.Segments with { Segments = parse.GetValue(segments) },
@@ -235,10 +240,46 @@ internal static class TrainCommand
         }
 
         AnsiConsole.Write(table);
+        PrintChurnSearch(churn);
         CliOutput.Info($"{card.Summary()} — {elapsed.TotalSeconds:0} s");
         if (card.Table is not null)
         {
             CliOutput.Info($"note: {TableEncoding.NoSegmentsOrTiers}. Score a table in this file's format with: score --bundle <folder> --table <file>");
         }
     }
+
+    /// <summary>Every churn candidate's cross-validated AUC, round by round, as the card stores it.</summary>
+    private static void PrintChurnSearch(ChurnCard churn)
+    {
+        if (churn.Candidates is not { Count: > 1 } candidates)
+        {
+            return;
+        }
+
+        var table = new Table().AddColumns("round", "customers", "churn candidate", "CV AUC", "outcome");
+        foreach (var candidate in candidates)
+        {
+            table.AddRow(
+                $"{candidate.Round}",
+                $"{candidate.Customers:N0}",
+                Markup.Escape($"{candidate.Options.AlgorithmShortName}: {candidate.Options.Describe()}"),
+                $"{candidate.Auc.Mean:0.0000} ± {candidate.Auc.StandardDeviation:0.0000}",
+                candidate.Outcome);
+        }
+
+        AnsiConsole.Write(table);
+    }
+}
+
+/// <summary>The tree libraries the churn search tries (<c>train --churn-algorithm</c>).</summary>
+public enum ChurnLibrary
+{
+    /// <summary>FastTree only (the default: TreeSHAP reasons and the compiled scorer).</summary>
+    FastTree,
+
+    /// <summary>LightGBM only.</summary>
+    LightGbm,
+
+    /// <summary>Every candidate in both libraries.</summary>
+    Both,
 }
