@@ -115,6 +115,13 @@ public sealed record ModelCard
     /// <summary>How customers were split for evaluation.</summary>
     public required SplitSummary Split { get; init; }
 
+    /// <summary>
+    /// Set when the served churn model was fitted again on every customer after the held-out evaluation
+    /// (<c>train --refit</c>): the metrics above are the evaluation fit's, and no customer is held out from the served
+    /// model, so evaluating it on its held-out customers is refused. Null otherwise (and in older cards).
+    /// </summary>
+    public RefitSummary? Refit { get; init; }
+
     /// <summary>The churn model.</summary>
     public required ChurnCard Churn { get; init; }
 
@@ -166,6 +173,18 @@ public sealed record DataFileSummary(string Name, string Sha256, long Rows);
 /// <param name="HeldOut">Which customers were held out, so that evaluating the bundle later at its training date
 /// measures on them only (null in cards from before it was recorded).</param>
 public sealed record SplitSummary(int TrainCustomers, int HoldoutCustomers, double HoldoutShare, int Folds, string Rule, HeldOutCustomers? HeldOut = null);
+
+/// <summary>What <c>train --refit</c> changed after the held-out evaluation.</summary>
+/// <param name="Customers">Customers the served churn model was fitted on: every customer with a row.</param>
+/// <param name="Models">The models refitted ("churn").</param>
+/// <param name="Rule">In words: what was refitted, what kept the evaluation fit, and why the held-out metrics still stand.</param>
+public sealed record RefitSummary(int Customers, IReadOnlyList<string> Models, string Rule)
+{
+    /// <summary>Why a refitted bundle has no held-out customers to measure on, and what to use instead.</summary>
+    public static string NoHeldOut(string version, string instead) =>
+        $"Bundle {version} was refitted on every customer after its held-out evaluation (train --refit): the served model saw the held-out customers, " +
+        $"so a held-out measurement would flatter it (its card keeps the evaluation fit's held-out metrics). {instead}";
+}
 
 /// <summary>Mean and standard deviation over cross-validation folds.</summary>
 /// <param name="Mean">Mean over folds.</param>

@@ -136,28 +136,7 @@ public static class ChurnTrainer
             foldOf[sample[j]] = sampleFolds[j];
         }
 
-        var data = schema.Load(ml, rows);
-        var featurizer = FeatureSchema.Featurizer(ml).Fit(data);
-        var featurized = featurizer.Transform(data);
-        var slots = ModelExplanations.SlotCount(featurized);
-        ITransformer predictor;
-        IEstimator<ITransformer> contributions;
-        TreeCovers? covers = null;
-        if (best.Options.Algorithm == ChurnAlgorithm.LightGbm)
-        {
-            var lightGbm = LightGbmTrainer(ml, best.Options).Fit(featurized);
-            (predictor, contributions) = (lightGbm, ml.Transforms.CalculateFeatureContribution(lightGbm, slots, slots, normalize: false));
-        }
-        else
-        {
-            var fastTree = Trainer(ml, best.Options).Fit(featurized);
-            (predictor, contributions) = (fastTree, ml.Transforms.CalculateFeatureContribution(fastTree, slots, slots, normalize: false));
-            // LightGBM's trees route missing values by learned defaults that ShapTree does not read yet: FastTree only.
-            covers = TreeCovers.Count(
-                "churn", $"the {rows.Count:N0} training customers", fastTree.Model.SubModel, featurized, FeatureSchema.FeaturesColumn);
-        }
-
-        var final = ModelExplanations.Chain(featurizer, predictor, contributions.Fit(predictor.Transform(featurized)));
+        var (final, covers) = Fit(ml, schema, rows, best.Options);
         return new TrainedChurnModel(final, best.Options, selection, calibrator, calibration, best.FoldAuc, covers)
         {
             OutOfFoldScores = outOfFold,
@@ -165,6 +144,39 @@ public static class ChurnTrainer
             Candidates = scores,
             Search = search.Describe(folds),
         };
+    }
+
+    /// <summary>
+    /// Fits one setting on the given rows: featurizer, trees and the feature-contribution step, with the trees' covers
+    /// over those rows for TreeSHAP (FastTree; null for LightGBM). Used for the served fit and for <c>train --refit</c>.
+    /// </summary>
+    public static (ITransformer Model, TreeCovers? Covers) Fit(MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, ChurnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(options);
+        var data = schema.Load(ml, rows);
+        var featurizer = FeatureSchema.Featurizer(ml).Fit(data);
+        var featurized = featurizer.Transform(data);
+        var slots = ModelExplanations.SlotCount(featurized);
+        ITransformer predictor;
+        IEstimator<ITransformer> contributions;
+        TreeCovers? covers = null;
+        if (options.Algorithm == ChurnAlgorithm.LightGbm)
+        {
+            var lightGbm = LightGbmTrainer(ml, options).Fit(featurized);
+            (predictor, contributions) = (lightGbm, ml.Transforms.CalculateFeatureContribution(lightGbm, slots, slots, normalize: false));
+        }
+        else
+        {
+            var fastTree = Trainer(ml, options).Fit(featurized);
+            (predictor, contributions) = (fastTree, ml.Transforms.CalculateFeatureContribution(fastTree, slots, slots, normalize: false));
+            // LightGBM's trees route missing values by learned defaults that ShapTree does not read yet: FastTree only.
+            covers = TreeCovers.Count(
+                "churn", $"the {rows.Count:N0} training customers", fastTree.Model.SubModel, featurized, FeatureSchema.FeaturesColumn);
+        }
+
+        return (ModelExplanations.Chain(featurizer, predictor, contributions.Fit(predictor.Transform(featurized))), covers);
     }
 
     /// <summary>

@@ -69,13 +69,17 @@ internal static class TrainCommand
             Description = "The tree library the churn search tries: FastTree, LightGbm (same candidates, cross-validation, calibration and explanations) or Both (every candidate in each library)",
             DefaultValueFactory = _ => ChurnLibrary.FastTree,
         };
+        var refit = new Option<bool>("--refit")
+        {
+            Description = "After the held-out evaluation, fit the served churn model again on every customer with the chosen settings (the card keeps the held-out metrics; evaluate/compare then need an out-of-time date or a new file)",
+        };
         var currency = new Option<string?>("--currency")
         {
             Description = $"ISO 4217 code of the data's amounts, recorded in the model card [default: the mapping's \"currency\", else {Currencies.Default}]",
         };
         var command = new Command("train", "Train the churn, segment and lifetime value models and write a model bundle")
         {
-            churnAlgorithm, currency, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
+            churnAlgorithm, refit, currency, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
             tableFile, id, label, positive, valueColumn, delimiter, decimalSeparator,
         };
         input.AddTo(command);
@@ -93,6 +97,7 @@ internal static class TrainCommand
                     _ => defaults.ChurnCandidates,
                 },
                 HoldoutShare = parse.GetValue(holdout),
+                Refit = parse.GetValue(refit),
                 Folds = parse.GetValue(folds),
                 Segments = defaults.Segments with { Segments = parse.GetValue(segments) },
                 Exclude = (parse.GetValue(exclude) ?? []).SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal),
@@ -242,6 +247,10 @@ internal static class TrainCommand
         AnsiConsole.Write(table);
         PrintChurnSearch(churn);
         CliOutput.Info($"{card.Summary()} — {elapsed.TotalSeconds:0} s");
+        if (card.Refit is { } refitted)
+        {
+            CliOutput.Info($"refit: {refitted.Rule}");
+        }
         if (card.Table is not null)
         {
             CliOutput.Info($"note: {TableEncoding.NoSegmentsOrTiers}. Score a table in this file's format with: score --bundle <folder> --table <file>");
