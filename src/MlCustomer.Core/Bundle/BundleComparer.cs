@@ -326,3 +326,75 @@ public static class BundlePromotion
         return null;
     }
 }
+
+/// <summary>
+/// The console's <c>promote</c>: judges a challenger folder against the bundle in a serving folder with
+/// <see cref="BundlePromotion"/>, and when it may go in, keeps the serving bundle in <c>FOLDER.previous</c> and copies
+/// the challenger's files into the serving folder (which the API's start bundle, or a reload, then loads).
+/// </summary>
+public static class BundleFolderPromotion
+{
+    /// <summary>Where the bundle that served before is kept.</summary>
+    public static string PreviousFolder(string active) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(active)) + ".previous";
+
+    /// <summary>Judges and, unless refused, promotes; returns the verdict (null when nothing was serving) and whether the files moved.</summary>
+    /// <exception cref="ModelBundleException">The challenger is not a complete, unaltered bundle.</exception>
+    public static (PromotionVerdict? Verdict, bool Promoted) Promote(MLContext ml, string challenger, string active, bool force)
+    {
+        ArgumentNullException.ThrowIfNull(challenger);
+        ArgumentNullException.ThrowIfNull(active);
+        // The challenger must load and match its digests before anything is compared or copied.
+        ArgumentNullException.ThrowIfNull(ml);
+        var candidate = ModelBundle.Load(ml, challenger);
+        BundleVersion.Verify(challenger);
+        var serving = File.Exists(Path.Combine(active, ModelBundle.CardFile)) ? ModelBundle.ReadCard(active) : null;
+        var verdict = serving is null ? null : BundlePromotion.Judge(serving, candidate.Card);
+        if (verdict is { Worse: true } && !force)
+        {
+            return (verdict, false);
+        }
+
+        // Staged first: the challenger may be FOLDER.previous itself (promoting back), which the move below replaces.
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(active));
+        var staging = full + ".incoming";
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+
+        CopyFiles(challenger, staging);
+        if (serving is not null)
+        {
+            var previous = PreviousFolder(active);
+            if (Directory.Exists(previous))
+            {
+                Directory.Delete(previous, recursive: true);
+            }
+
+            Directory.Move(full, previous);
+        }
+        else if (Directory.Exists(full))
+        {
+            // Files that are not a bundle are not ours to replace; an empty folder is.
+            if (Directory.EnumerateFileSystemEntries(full).Any())
+            {
+                Directory.Delete(staging, recursive: true);
+                throw new ArgumentException($"{full} holds files but no {ModelBundle.CardFile}: it is not a bundle folder, so promote does not replace it.");
+            }
+
+            Directory.Delete(full);
+        }
+
+        Directory.Move(staging, full);
+        return (verdict, true);
+    }
+
+    private static void CopyFiles(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+}
