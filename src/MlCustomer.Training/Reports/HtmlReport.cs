@@ -651,6 +651,11 @@ internal static class HtmlReport
         page.Append("<h3>Training</h3>\n<table class=\"kv\">\n");
         Row(page, "Churn model", $"{Html.Text(card.Churn.Algorithm)}: {Html.Text(card.Churn.Hyperparameters.Describe())}<div class=\"note\">{Html.Text(card.Churn.Selection)}</div>");
         Row(page, "Churn calibration", Html.Text(card.Churn.Calibrator.ToString()));
+        if (card.Refit is { } refit)
+        {
+            Row(page, "Served churn model", $"refitted on all {Html.Count(refit.Customers)} customers<div class=\"note\">{Html.Text(refit.Rule)}</div>");
+        }
+
         if (card.LifetimeValue is { } value)
         {
             var settings = string.Join(", ", value.Hyperparameters.Select(p => $"{p.Key} {p.Value.ToString("0.####", CultureInfo.InvariantCulture)}"));
