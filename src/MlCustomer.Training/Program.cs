@@ -20,6 +20,7 @@ internal static class Program
             TrainCommand.Create(),
             EvaluateCommand.CreateEvaluate(),
             EvaluateCommand.CreateCompare(),
+            PromoteCommand.Create(),
             ScoreCommand.Create(),
             TargetsCommand.Create(),
             TiersCommand.Create(),

@@ -5,12 +5,44 @@ namespace MlCustomer.Api.Models;
 
 /// <summary><c>POST /models/reload</c>: which bundle to load.</summary>
 /// <param name="Path">A bundle folder name directly under the bundles root (no path separators); null or absent reloads the configured start bundle.</param>
-public sealed record ReloadRequest(string? Path);
+/// <param name="Force">Load it even when the promotion check finds it worse than the bundle serving, or cannot compare the two (default false).</param>
+public sealed record ReloadRequest(string? Path, bool? Force = null);
 
-/// <summary>The outcome of a successful reload.</summary>
+/// <summary>The outcome of a successful reload or rollback.</summary>
 /// <param name="FromVersion">The version that served before.</param>
 /// <param name="Model">The model serving now.</param>
-public sealed record ReloadResponse(string? FromVersion, ModelInfo Model);
+public sealed record ReloadResponse(string? FromVersion, ModelInfo Model)
+{
+    /// <summary>The comparison with the bundle that served before (null when none served, and for a rollback).</summary>
+    public PromotionCheck? Promotion { get; init; }
+}
+
+/// <summary>How a challenger bundle compared with the one serving, on the same held-out customers.</summary>
+/// <param name="Comparable">True when both held out the same customers of the same data, so their held-out metrics compare.</param>
+/// <param name="Worse">True when the challenger is worse beyond a metric's tolerance, or the two cannot be compared.</param>
+/// <param name="Forced">True when it was loaded anyway (force=true).</param>
+/// <param name="Basis">The customers compared on, in words.</param>
+/// <param name="Verdict">The decision in one sentence.</param>
+/// <param name="Metrics">Each metric: the serving bundle's and the challenger's held-out value, and the tolerance.</param>
+public sealed record PromotionCheck(bool Comparable, bool Worse, bool Forced, string Basis, string Verdict, IReadOnlyList<PromotionMetricCheck> Metrics)
+{
+    /// <summary>The check as served.</summary>
+    public static PromotionCheck From(PromotionVerdict verdict, bool forced)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        return new PromotionCheck(verdict.Comparable, verdict.Worse, forced, verdict.Basis, verdict.Verdict,
+            [.. verdict.Metrics.Select(m => new PromotionMetricCheck(m.Metric, m.Champion, m.Challenger, m.HigherIsBetter, m.Tolerance, m.Worse))]);
+    }
+}
+
+/// <summary>One metric of a promotion check.</summary>
+/// <param name="Metric">e.g. "churn AUC".</param>
+/// <param name="Active">The serving bundle's held-out value.</param>
+/// <param name="Challenger">The challenger's held-out value.</param>
+/// <param name="HigherIsBetter">Direction of the metric.</param>
+/// <param name="Tolerance">How far the challenger may fall behind and still count as level.</param>
+/// <param name="Worse">True when it is behind by more than the tolerance.</param>
+public sealed record PromotionMetricCheck(string Metric, double Active, double Challenger, bool HigherIsBetter, double Tolerance, bool Worse);
 
 /// <summary>The active model bundle, as <c>GET /models</c> describes it.</summary>
 /// <param name="Version">Bundle version.</param>
@@ -133,8 +165,8 @@ public sealed record ValueSummary(string Algorithm, string Target, double? Norma
 /// <param name="Source">Bundle folder asked for.</param>
 /// <param name="FromVersion">Version before.</param>
 /// <param name="ToVersion">Version after, on success.</param>
-/// <param name="Outcome">succeeded or refused.</param>
-/// <param name="Detail">Why it was refused.</param>
+/// <param name="Outcome">succeeded, forced (loaded although the promotion check found it worse), refused-not-better, or refused.</param>
+/// <param name="Detail">Why it was refused, or the promotion check's verdict on a success.</param>
 /// <param name="DurationMilliseconds">Time to load, check and warm up.</param>
 public sealed record ReloadAuditEntry(
     string RequestedBy, DateTimeOffset RequestedAt, string Source, string? FromVersion, string? ToVersion, string Outcome, string? Detail, long DurationMilliseconds);

@@ -13,7 +13,14 @@ namespace MlCustomer.Api.Models;
 /// <param name="Message">Why it was refused.</param>
 /// <param name="FromVersion">The version serving before.</param>
 /// <param name="Generation">The generation serving after a success.</param>
-public sealed record ReloadResult(ReloadOutcome Outcome, string? Message, string? FromVersion, ModelGeneration? Generation);
+public sealed record ReloadResult(ReloadOutcome Outcome, string? Message, string? FromVersion, ModelGeneration? Generation)
+{
+    /// <summary>The comparison with the bundle that was serving (null when nothing served, or for a rollback).</summary>
+    public PromotionVerdict? Promotion { get; init; }
+
+    /// <summary>True when the comparison found the challenger worse and it was loaded anyway (force=true).</summary>
+    public bool Forced { get; init; }
+}
 
 /// <summary>How a reload ended.</summary>
 public enum ReloadOutcome
@@ -26,6 +33,12 @@ public enum ReloadOutcome
 
     /// <summary>The bundle failed its checks or its warm-up; the old one keeps serving.</summary>
     Refused,
+
+    /// <summary>The bundle is worse than the one serving (or cannot be compared with it) and force was not set; the old one keeps serving.</summary>
+    NotBetter,
+
+    /// <summary>A rollback was asked for, but no earlier bundle served since the start.</summary>
+    NothingToRollBack,
 }
 
 /// <summary>
@@ -41,6 +54,14 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
 
     private readonly SemaphoreSlim reloads = new(1, 1);
     private ModelGeneration? current;
+
+    // The reload name (null = the start bundle) of the generation serving now, and of the one before it with its
+    // version, for a rollback. Written only under the reloads semaphore.
+    private string? currentName;
+    private (string? Name, string Version)? previous;
+
+    /// <summary>The version a rollback would return to, or null when none served before the current one.</summary>
+    public string? PreviousVersion => previous?.Version;
 
     /// <summary>The generation serving now, or null before the first successful load.</summary>
     public ModelGeneration? Current => Volatile.Read(ref current);
@@ -81,41 +102,23 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
     /// configured start bundle; checks it, warms it up and swaps it in. The old generation keeps serving
     /// on any failure. Every attempt is audited.
     /// </summary>
-    public async Task<ReloadResult> ReloadAsync(string? name, string requestedBy, CancellationToken cancellationToken)
+    public Task<ReloadResult> ReloadAsync(string? name, string requestedBy, CancellationToken cancellationToken) =>
+        ReloadAsync(name, requestedBy, force: false, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ReloadAsync(string?, string, CancellationToken)"/> with the promotion check: a bundle that
+    /// <see cref="BundlePromotion"/> finds worse than the one serving, or cannot compare with it, is refused unless
+    /// <paramref name="force"/> is set; the verdict is in the result and the audit either way.
+    /// </summary>
+    public async Task<ReloadResult> ReloadAsync(string? name, string requestedBy, bool force, CancellationToken cancellationToken)
     {
         var requestedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         await reloads.WaitAsync(cancellationToken);
         try
         {
-            var from = Current?.Version;
-            var (folder, pathProblem) = Resolve(name);
-            ReloadResult result;
-            if (folder is null)
-            {
-                result = new ReloadResult(ReloadOutcome.InvalidPath, pathProblem, from, null);
-                // A missing start bundle is said as such (readiness and the 503s give this reason), not "still loading".
-                LastError = pathProblem;
-                LogRefused(logger, name ?? StartupBundle, pathProblem!);
-            }
-            else
-            {
-                // Loading is CPU and disk work; keep it off the request thread pool's hot path.
-                result = await Task.Run(() => LoadAndSwap(name ?? Path.GetFileName(folder), folder, from), cancellationToken);
-            }
-
-            await store.AddReloadAuditAsync(new ReloadAudit
-            {
-                Id = Guid.NewGuid().ToString("N"),
-                RequestedBy = requestedBy,
-                RequestedAt = requestedAt,
-                Source = name ?? options.Value.BundlePath,
-                FromVersion = from,
-                ToVersion = result.Generation?.Version,
-                Outcome = result.Outcome == ReloadOutcome.Succeeded ? "succeeded" : "refused",
-                Detail = result.Message,
-                DurationMilliseconds = clock.ElapsedMilliseconds,
-            }, CancellationToken.None);
+            var result = await LoadAsync(name, force, expectedVersion: null, cancellationToken);
+            await AuditAsync(requestedBy, requestedAt, name ?? options.Value.BundlePath, result, clock, cancellationToken: CancellationToken.None);
             Observability.ApiTelemetry.ModelReloaded(result.Outcome, clock.Elapsed);
             return result;
         }
@@ -123,6 +126,87 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
         {
             reloads.Release();
         }
+    }
+
+    /// <summary>
+    /// Returns to the bundle that served before the current one, from its folder (which must still hold that version),
+    /// without the promotion check: a rollback undoes a promotion. Audited like a reload.
+    /// </summary>
+    public async Task<ReloadResult> RollbackAsync(string requestedBy, CancellationToken cancellationToken)
+    {
+        var requestedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        await reloads.WaitAsync(cancellationToken);
+        try
+        {
+            ReloadResult result;
+            string source;
+            if (previous is not { } back)
+            {
+                source = "rollback";
+                result = new ReloadResult(ReloadOutcome.NothingToRollBack,
+                    "No earlier bundle has served since the API started: there is nothing to roll back to.", Current?.Version, null);
+            }
+            else
+            {
+                source = $"rollback to {back.Name ?? options.Value.BundlePath}";
+                result = await LoadAsync(back.Name, force: true, expectedVersion: back.Version, cancellationToken);
+            }
+
+            await AuditAsync(requestedBy, requestedAt, source, result, clock, CancellationToken.None);
+            return result;
+        }
+        finally
+        {
+            reloads.Release();
+        }
+    }
+
+    private Task AuditAsync(string requestedBy, DateTimeOffset requestedAt, string source, ReloadResult result, Stopwatch clock, CancellationToken cancellationToken) =>
+        store.AddReloadAuditAsync(new ReloadAudit
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            RequestedBy = requestedBy,
+            RequestedAt = requestedAt,
+            Source = source,
+            FromVersion = result.FromVersion,
+            ToVersion = result.Generation?.Version,
+            Outcome = result.Outcome switch
+            {
+                ReloadOutcome.Succeeded when result.Forced => "forced",
+                ReloadOutcome.Succeeded => "succeeded",
+                ReloadOutcome.NotBetter => "refused-not-better",
+                _ => "refused",
+            },
+            Detail = result.Outcome == ReloadOutcome.Succeeded ? result.Promotion?.Verdict : result.Message,
+            DurationMilliseconds = clock.ElapsedMilliseconds,
+        }, cancellationToken);
+
+    private async Task<ReloadResult> LoadAsync(string? name, bool force, string? expectedVersion, CancellationToken cancellationToken)
+    {
+        var from = Current?.Version;
+        var (folder, pathProblem) = Resolve(name);
+        if (folder is null)
+        {
+            // A missing start bundle is said as such (readiness and the 503s give this reason), not "still loading".
+            LastError = pathProblem;
+            LogRefused(logger, name ?? StartupBundle, pathProblem!);
+            return new ReloadResult(ReloadOutcome.InvalidPath, pathProblem, from, null);
+        }
+
+        // Loading is CPU and disk work; keep it off the request thread pool's hot path.
+        var result = await Task.Run(() => LoadAndSwap(name ?? Path.GetFileName(folder), folder, from, force, expectedVersion), cancellationToken);
+        if (result.Outcome == ReloadOutcome.Succeeded)
+        {
+            if (from is not null)
+            {
+                previous = (currentName, from);
+            }
+
+            currentName = name;
+        }
+
+        return result;
     }
 
     private RuleSet? RulesOverride(ModelBundle bundle)
@@ -146,9 +230,10 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
         }
     }
 
-    private ReloadResult LoadAndSwap(string source, string folder, string? from)
+    private ReloadResult LoadAndSwap(string source, string folder, string? from, bool force, string? expectedVersion)
     {
         ModelGeneration next;
+        PromotionVerdict? promotion = null;
         try
         {
             // One MLContext per generation: nothing the old models registered is shared with the new ones.
@@ -158,6 +243,23 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
             // Checked after loading, whose own checks name a model file that disagrees with the card's contract;
             // the digests and the version then catch any other change (a zip edited or swapped, a rule changed).
             BundleVersion.Verify(folder);
+            if (expectedVersion is not null && !string.Equals(bundle.Card.Version, expectedVersion, StringComparison.Ordinal))
+            {
+                throw new ModelBundleException(
+                    $"The folder {source} now holds bundle {bundle.Card.Version}, not {expectedVersion}, the version that served before: it was replaced, so there is nothing to roll back to.");
+            }
+
+            // Compared before the warm-up, from the cards: a refused challenger costs no scoring work.
+            if (Current is { } serving && expectedVersion is null)
+            {
+                promotion = BundlePromotion.Judge(serving.Card, bundle.Card);
+                if (promotion.Worse && !force)
+                {
+                    LogRefused(logger, folder, promotion.Verdict);
+                    return new ReloadResult(ReloadOutcome.NotBetter, promotion.Verdict, from, null) { Promotion = promotion };
+                }
+            }
+
             var rules = RulesOverride(bundle);
             next = new ModelGeneration(source, bundle, ml, DateTimeOffset.UtcNow, rules);
             next.WarmUp();
@@ -179,7 +281,7 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
         {
             LogNotCompiled(logger, next.Version, notCompiled);
         }
-        return new ReloadResult(ReloadOutcome.Succeeded, null, from, next);
+        return new ReloadResult(ReloadOutcome.Succeeded, null, from, next) { Promotion = promotion, Forced = promotion is { Worse: true } };
     }
 
     // A reload names a folder under the root; it never takes a path, so a client cannot make the server

@@ -14,7 +14,7 @@ namespace MlCustomer.Api.Models;
 /// <summary>The active model: what it is, and swapping it.</summary>
 public static class ModelsApi
 {
-    /// <summary>Maps <c>/models</c>, <c>/models/reload</c> and <c>/models/reloads</c>.</summary>
+    /// <summary>Maps <c>/models</c>, <c>/models/reload</c>, <c>/models/rollback</c> and <c>/models/reloads</c>.</summary>
     public static RouteGroupBuilder MapModelsApi(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
@@ -29,9 +29,17 @@ public static class ModelsApi
 
         group.MapPost("/reload", Reload)
             .WithName("ReloadModel")
-            .WithSummary("Load a bundle folder, check and warm it up, and swap it in atomically (admin)")
+            .WithSummary("Load a bundle folder, check it, compare it with the serving bundle on the same held-out customers (refused when worse unless force), warm it up and swap it in atomically (admin)")
             .RequireAuthorization(ApiRoles.AdminPolicy)
             .WithMetadata(new RequestSizeLimitAttribute(limits.AdminBodyBytes))
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapPost("/rollback", Rollback)
+            .WithName("RollbackModel")
+            .WithSummary("Return to the bundle that served before the current one, in one call (admin)")
+            .RequireAuthorization(ApiRoles.AdminPolicy)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         group.MapGet("/reloads", GetReloads)
@@ -58,10 +66,15 @@ public static class ModelsApi
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(user);
-        var result = await host.ReloadAsync(request?.Path, user.Identity?.Name ?? "unknown", cancellationToken);
+        var result = await host.ReloadAsync(request?.Path, user.Identity?.Name ?? "unknown", request?.Force ?? false, cancellationToken);
         return result.Outcome switch
         {
-            ReloadOutcome.Succeeded => TypedResults.Ok(new ReloadResponse(result.FromVersion, ModelInfo.From(result.Generation!))),
+            ReloadOutcome.Succeeded => TypedResults.Ok(Succeeded(result)),
+            ReloadOutcome.NotBetter => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "The bundle is not better than the one serving",
+                detail: $"{result.Message} The model serving is unchanged ({result.FromVersion}). Reload with force=true to load it anyway.",
+                extensions: new Dictionary<string, object?> { ["promotion"] = PromotionCheck.From(result.Promotion!, forced: false) }),
             ReloadOutcome.InvalidPath => TypedResults.ValidationProblem(
                 new Dictionary<string, string[]> { ["path"] = [result.Message!] },
                 title: "Not a bundle folder", detail: $"The model serving is unchanged ({result.FromVersion ?? "none"})."),
@@ -71,6 +84,34 @@ public static class ModelsApi
                 detail: $"{result.Message} The model serving is unchanged ({result.FromVersion ?? "none"})."),
         };
     }
+
+    /// <summary>
+    /// Loads again the bundle that served before the current one (from its folder, which must still hold that version) and
+    /// swaps it in, without the promotion check; 409 when none served before, 422 when its folder changed or fails its checks.
+    /// </summary>
+    public static async Task<Results<Ok<ReloadResponse>, ProblemHttpResult>> Rollback(
+        ModelHost host, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(user);
+        var result = await host.RollbackAsync(user.Identity?.Name ?? "unknown", cancellationToken);
+        return result.Outcome switch
+        {
+            ReloadOutcome.Succeeded => TypedResults.Ok(Succeeded(result)),
+            ReloadOutcome.NothingToRollBack => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back to", detail: result.Message),
+            _ => TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "The rollback was refused",
+                detail: $"{result.Message} The model serving is unchanged ({result.FromVersion ?? "none"})."),
+        };
+    }
+
+    private static ReloadResponse Succeeded(ReloadResult result) =>
+        new(result.FromVersion, ModelInfo.From(result.Generation!))
+        {
+            Promotion = result.Promotion is { } promotion ? PromotionCheck.From(promotion, result.Forced) : null,
+        };
 
     /// <summary>
     /// One page of the reload audit, newest first; when more follow, the Link header (rel="next") holds the next page's

@@ -29,7 +29,7 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
         ["movement"] = Names<MovementCategory>(),
         ["level"] = [.. Enum.GetValues<DriftLevel>().Select(ScoreStore.DriftLevelName)],
         ["status"] = [RunStatus.Queued, RunStatus.Running, RunStatus.Succeeded, RunStatus.Failed],
-        ["outcome"] = ["succeeded", "refused"],
+        ["outcome"] = ["succeeded", "forced", "refused-not-better", "refused"],
         ["inputKind"] = ["transactional", "customer-table"],
     };
 

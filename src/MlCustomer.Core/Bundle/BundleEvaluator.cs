@@ -180,6 +180,12 @@ public static class BundleEvaluator
                 $"out-of-time: every customer at {asOf:yyyy-MM-dd} ({table.Rows.Count:N0}), {asOf.DayNumber - trainedAt.DayNumber} days after the training as-of date {trainedAt:yyyy-MM-dd}");
         }
 
+        if (card.Refit is not null)
+        {
+            throw new ArgumentException(RefitSummary.NoHeldOut(card.Version,
+                $"Evaluate it out-of-time with an --as-of after {trainedAt:yyyy-MM-dd}, its training as-of date."));
+        }
+
         var heldOut = card.Split.HeldOut ?? throw new ModelBundleException(
             $"The card of bundle {card.Version} does not record which customers were held out, so at {asOf:yyyy-MM-dd} (on or before its training as-of date " +
             $"{trainedAt:yyyy-MM-dd}) its training customers cannot be left out. Retrain with: {ModelBundle.TrainCommand}, or evaluate out-of-time with an --as-of after {trainedAt:yyyy-MM-dd}");

@@ -178,7 +178,14 @@ public static class BundleTrainer
             };
         }
 
-        bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules, revenue.Model).Versioned(ml);
+        var served = churn.Model;
+        if (options.Refit)
+        {
+            progress?.Report("refitting churn on every customer");
+            (served, card) = Refit(ml, dataset.Schema, train, holdout, card);
+        }
+
+        bundle = new ModelBundle(card, served, segments.Model, value.Model, options.Rules, revenue.Model).Versioned(ml);
         return new TrainingResult(bundle, profits, scatter);
     }
 
@@ -197,6 +204,11 @@ public static class BundleTrainer
             throw new ArgumentException("--holdout 0 trains churn on every row with out-of-fold metrics only; the value model needs held-out rows to be measured: leave out --value-column or hold rows out.");
         }
 
+        if (options.Refit && options.HoldoutShare == 0)
+        {
+            throw new ArgumentException(RefitWithoutHoldout);
+        }
+
         var (train, holdout) = SplitRows(dataset.Rows, options);
         var contract = FeatureContract.Learn(dataset.Schema, train);
 
@@ -210,7 +222,8 @@ public static class BundleTrainer
         var offerCost = options.OfferCost ?? TrainingOptions.DefaultTableOfferCost;
         var (measured, probabilities, basis) = holdout.Count > 0
             ? (holdout, churn.HoldoutProbabilities, "held-out customers")
-            : (train, outOfFold, "training customers' out-of-fold predictions (no customers held out)");
+            : (train.Where((_, i) => foldOf[i] >= 0).ToList(), outOfFold.Where(p => !double.IsNaN(p)).ToArray(),
+                "training customers' out-of-fold predictions (no customers held out)");
         var cases = measured.Select((r, i) => new OfferCase(probabilities[i], r.Label ? 1 : 0, savedValue, offerCost)).ToList();
         var saveRate = options.SaveRate ?? options.Rules.SaveRate;
         churn = (churn.Model, churn.Card with
@@ -249,14 +262,52 @@ public static class BundleTrainer
             valueModel = value.Model;
         }
 
-        var bundle = new ModelBundle(card, churn.Model, segments: null, valueModel, options.Rules).Versioned(ml);
-        // Held-out rows as the served bundle scores them, then every training row from the fold fit that left it out.
-        var heldOutScores = holdout.Count == 0 ? [] : new BundleScorer(ml, bundle, compile: false).Score(holdout, reasons: 0);
+        var evaluated = new ModelBundle(card, churn.Model, segments: null, valueModel, options.Rules);
+        // Held-out rows as the evaluation fit scores them (the served bundle unless refitted), then every training row
+        // from the fold fit that left it out.
+        var heldOutScores = holdout.Count == 0 ? [] : new BundleScorer(ml, evaluated, compile: false).Score(holdout, reasons: 0);
+        var served = churn.Model;
+        if (options.Refit)
+        {
+            progress?.Report("refitting churn on every row");
+            (served, card) = Refit(ml, dataset.Schema, train, holdout, card);
+        }
+
+        var bundle = new ModelBundle(card, served, segments: null, valueModel, options.Rules).Versioned(ml);
         var predictions = holdout.Select((r, i) => new HeldOutPrediction(r.CustomerId, "holdout", r.Label, heldOutScores[i].ChurnProbability, heldOutScores[i].PredictedGrossProfit))
-            .Concat(train.Select((r, i) => new HeldOutPrediction(r.CustomerId, (foldOf[i] + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), r.Label, outOfFold[i], null)))
+            .Concat(train.Select((r, i) => (Row: r, Index: i)).Where(x => foldOf[x.Index] >= 0).Select(x => new HeldOutPrediction(
+                x.Row.CustomerId, (foldOf[x.Index] + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), x.Row.Label, outOfFold[x.Index], null)))
             .ToList();
         return new TrainingResult(bundle, [], []) { Predictions = predictions, Warnings = warnings };
     }
+
+    /// <summary>
+    /// <c>train --refit</c>: the churn model fitted again with the chosen settings on the training and held-out customers
+    /// together. The calibrator, the metrics, the offer threshold and the importance stay those of the evaluation fit
+    /// (the refit has no rows left to measure or calibrate on); only the trees and their covers change.
+    /// </summary>
+    private static (ITransformer Model, ModelCard Card) Refit(
+        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> train, IReadOnlyList<ModelRow> holdout, ModelCard card)
+    {
+        if (holdout.Count == 0)
+        {
+            throw new ArgumentException(RefitWithoutHoldout);
+        }
+
+        var all = train.Concat(holdout).ToList();
+        var (model, covers) = ChurnTrainer.Fit(ml, schema, all, card.Churn.Hyperparameters);
+        return (model, card with
+        {
+            Churn = card.Churn with { TreeCovers = covers },
+            Refit = new RefitSummary(all.Count, ["churn"],
+                $"after the held-out evaluation the churn model was fitted again with the chosen settings ({card.Churn.Hyperparameters.Describe()}) on all {all.Count:N0} customers " +
+                $"({train.Count:N0} training + {holdout.Count:N0} held out): the served churn model saw every row. Its held-out metrics, calibrator, offer threshold and importance are " +
+                "the evaluation fit's (a refit on more rows of the same data is expected to rank at least as well); the value, revenue and segment models are the evaluation fits, unchanged."),
+        });
+    }
+
+    private const string RefitWithoutHoldout =
+        "--refit refits on the held-out customers after measuring on them; with --holdout 0 the model already saw every row: leave out --refit.";
 
     /// <summary>Fewer held-out churners than this make the held-out metrics too noisy to trust alone.</summary>
     public const int MinHeldOutPositives = 50;
@@ -346,13 +397,15 @@ public static class BundleTrainer
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(holdout);
         ArgumentNullException.ThrowIfNull(options);
-        var model = ChurnTrainer.Train(ml, schema, train, options.ChurnCandidates, options.Folds, options.Seed);
-        var outOfFold = model.Calibrator.Calibrate(model.OutOfFoldScores.ToArray());
+        var model = ChurnTrainer.Train(ml, schema, train, options.ChurnCandidates, options.Folds, options.Seed, options.ChurnSearch);
+        // Rows outside the final cross-validation sample (large data) have no out-of-fold score and stay NaN.
+        var outOfFold = model.Calibrator.Calibrate(model.OutOfFoldScores.Select(s => double.IsNaN(s) ? 0 : s).ToArray())
+            .Select((p, i) => double.IsNaN(model.OutOfFoldScores[i]) ? double.NaN : p).ToArray();
         double[] Probabilities(IReadOnlyList<ModelRow> rows) => model.Calibrator.Calibrate(ChurnTrainer.RawScores(ml, model.Model, schema, rows));
         // Without held-out rows the only predictions on rows a fit never saw are the out-of-fold ones.
-        var measured = holdout.Count > 0 ? holdout : train;
+        var measured = holdout.Count > 0 ? holdout : train.Where((_, i) => model.FoldOf[i] >= 0).ToList();
         var labels = measured.Select(r => r.Label).ToArray();
-        var probabilities = holdout.Count > 0 ? Probabilities(holdout) : outOfFold;
+        var probabilities = holdout.Count > 0 ? Probabilities(holdout) : outOfFold.Where(p => !double.IsNaN(p)).ToArray();
         var metrics = BinaryMetrics.Compute(probabilities, labels);
 
         var (feature, direction) = baselineFeature is { } index ? (index, 1.0) : BestSingleFeature(train, schema);
@@ -376,6 +429,8 @@ public static class BundleTrainer
             Algorithm = model.Options.AlgorithmName,
             Hyperparameters = model.Options,
             Selection = model.Selection,
+            Search = model.Search,
+            Candidates = model.Candidates,
             Calibrator = model.Calibrator,
             PlattLogLoss = model.Calibration.PlattLogLoss,
             IsotonicLogLoss = model.Calibration.IsotonicLogLoss,

@@ -127,6 +127,13 @@ public sealed record ModelCard
     /// <summary>How customers were split for evaluation.</summary>
     public required SplitSummary Split { get; init; }
 
+    /// <summary>
+    /// Set when the served churn model was fitted again on every customer after the held-out evaluation
+    /// (<c>train --refit</c>): the metrics above are the evaluation fit's, and no customer is held out from the served
+    /// model, so evaluating it on its held-out customers is refused. Null otherwise (and in older cards).
+    /// </summary>
+    public RefitSummary? Refit { get; init; }
+
     /// <summary>The churn model.</summary>
     public required ChurnCard Churn { get; init; }
 
@@ -179,6 +186,18 @@ public sealed record DataFileSummary(string Name, string Sha256, long Rows);
 /// measures on them only (null in cards from before it was recorded).</param>
 public sealed record SplitSummary(int TrainCustomers, int HoldoutCustomers, double HoldoutShare, int Folds, string Rule, HeldOutCustomers? HeldOut = null);
 
+/// <summary>What <c>train --refit</c> changed after the held-out evaluation.</summary>
+/// <param name="Customers">Customers the served churn model was fitted on: every customer with a row.</param>
+/// <param name="Models">The models refitted ("churn").</param>
+/// <param name="Rule">In words: what was refitted, what kept the evaluation fit, and why the held-out metrics still stand.</param>
+public sealed record RefitSummary(int Customers, IReadOnlyList<string> Models, string Rule)
+{
+    /// <summary>Why a refitted bundle has no held-out customers to measure on, and what to use instead.</summary>
+    public static string NoHeldOut(string version, string instead) =>
+        $"Bundle {version} was refitted on every customer after its held-out evaluation (train --refit): the served model saw the held-out customers, " +
+        $"so a held-out measurement would flatter it (its card keeps the evaluation fit's held-out metrics). {instead}";
+}
+
 /// <summary>Mean and standard deviation over cross-validation folds.</summary>
 /// <param name="Mean">Mean over folds.</param>
 /// <param name="StandardDeviation">Sample standard deviation over folds.</param>
@@ -206,6 +225,12 @@ public sealed record ChurnCard
 
     /// <summary>Why these hyperparameters (the candidates compared and the rule).</summary>
     public required string Selection { get; init; }
+
+    /// <summary>The search rule in words (null in cards from before the search).</summary>
+    public string? Search { get; init; }
+
+    /// <summary>Every candidate's cross-validated AUC in every round of the search (null in cards from before the search).</summary>
+    public IReadOnlyList<Churn.ChurnCandidateScore>? Candidates { get; init; }
 
     /// <summary>The calibrator that turns raw scores into probabilities.</summary>
     public required IProbabilityCalibrator Calibrator { get; init; }

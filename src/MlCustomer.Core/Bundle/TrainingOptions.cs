@@ -22,6 +22,15 @@ public sealed record TrainingOptions
     /// <summary>Churn settings that cross-validation chooses from.</summary>
     public IReadOnlyList<ChurnOptions> ChurnCandidates { get; init; } = ChurnOptions.DefaultCandidates;
 
+    /// <summary>How the churn candidates are searched (full grid for small data, successive halving for large).</summary>
+    public ChurnSearchOptions ChurnSearch { get; init; } = new();
+
+    /// <summary>
+    /// After the held-out evaluation, fit the served churn model again with the chosen settings on every customer
+    /// (<c>train --refit</c>); the card keeps the evaluation fit's metrics and says the served model saw all rows.
+    /// </summary>
+    public bool Refit { get; init; }
+
     /// <summary>Lifetime value settings.</summary>
     public LifetimeValue.LifetimeValueOptions Value { get; init; } = new();
 

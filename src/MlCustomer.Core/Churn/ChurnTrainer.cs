@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
+using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Modeling;
@@ -27,12 +28,19 @@ public sealed record TrainedChurnModel(
 {
     /// <summary>
     /// Each training row's raw score from the cross-validation fit that did not see it (the chosen settings), in row
-    /// order: what the calibrator was fitted on, and the out-of-fold predictions a bundle reports.
+    /// order: what the calibrator was fitted on, and the out-of-fold predictions a bundle reports; NaN for rows outside the final
+    /// cross-validation sample (more training rows than <see cref="ChurnSearchOptions.MaxCrossValidationCustomers"/>).
     /// </summary>
     public IReadOnlyList<double> OutOfFoldScores { get; init; } = [];
 
-    /// <summary>Each training row's cross-validation fold (0-based), in row order.</summary>
+    /// <summary>Each training row's cross-validation fold (0-based), in row order; −1 for rows outside the final cross-validation sample.</summary>
     public IReadOnlyList<int> FoldOf { get; init; } = [];
+
+    /// <summary>Every candidate's cross-validated AUC in every round of the search.</summary>
+    public IReadOnlyList<ChurnCandidateScore> Candidates { get; init; } = [];
+
+    /// <summary>The search rule in words.</summary>
+    public string Search { get; init; } = "";
 }
 
 /// <summary>
@@ -84,32 +92,69 @@ public static class ChurnTrainer
     }
 
     /// <summary>
-    /// Cross-validates every candidate on the training rows, keeps the one with the best mean AUC,
-    /// calibrates on its out-of-fold scores, then fits it on all rows.
+    /// Searches the candidates (<see cref="ChurnSearchOptions"/>: every candidate on every row for small data, successive
+    /// halving on growing stratified subsamples for large data), keeps in the final round the earliest candidate within
+    /// one standard error of the best mean cross-validated AUC (so the same rows and seed always choose the same
+    /// settings), calibrates on its out-of-fold scores, then fits it on all rows.
     /// </summary>
     public static TrainedChurnModel Train(
-        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, IReadOnlyList<ChurnOptions> candidates, int folds, int seed)
+        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, IReadOnlyList<ChurnOptions> candidates, int folds, int seed,
+        ChurnSearchOptions? search = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(candidates);
+        search ??= new ChurnSearchOptions();
+        if (candidates.Count == 0)
+        {
+            throw new ArgumentException("The churn search needs at least one candidate setting.", nameof(candidates));
+        }
+
         var labels = rows.Select(r => r.Label).ToArray();
         if (labels.All(l => l) || labels.All(l => !l))
         {
             throw new ArgumentException("The churn label has only one value in the training data: a churn model needs churners and non-churners.");
         }
 
-        var foldOf = Splits.Folds(labels, folds, seed);
-        var results = candidates.Select(c => CrossValidate(ml, schema, rows, labels, foldOf, folds, c)).ToList();
-        var best = results.MaxBy(r => r.FoldAuc.Average())!;
-        var selection = $"highest mean AUC over {folds}-fold cross-validation on the training customers: " +
-            string.Join("; ", results.Select(r => $"{r.Options.Describe()} → {r.FoldAuc.Average():0.0000}"));
+        var (best, sample, sampleFolds, scores, finalRound) = Search(ml, schema, rows, labels, candidates, folds, seed, search);
+        var selection = $"earliest candidate within one standard error of the highest mean AUC over {folds}-fold cross-validation on {sample.Length:N0} training customers" +
+            (scores.Any(s => s.Round > 1) ? $" (successive halving, round {finalRound})" : "") + ": " +
+            string.Join("; ", scores.Where(s => s.Round == finalRound).Select(s => $"{s.Options.AlgorithmShortName} {s.Options.Describe()} → {s.Auc.Mean:0.0000}"));
 
-        var calibration = ChooseCalibration(best.OutOfFold, labels, foldOf);
+        var sampleLabels = sample.Select(i => labels[i]).ToArray();
+        var calibration = ChooseCalibration(best.OutOfFold, sampleLabels, sampleFolds);
         var calibrator = calibration.Method == calibration.Platt.Method
-            ? (IProbabilityCalibrator)PlattCalibrator.Fit(best.OutOfFold, labels)
-            : IsotonicCalibrator.Fit(best.OutOfFold, labels);
+            ? (IProbabilityCalibrator)PlattCalibrator.Fit(best.OutOfFold, sampleLabels)
+            : IsotonicCalibrator.Fit(best.OutOfFold, sampleLabels);
 
+        // Rows outside the final cross-validation sample (large data only) have no out-of-fold score: NaN and fold −1.
+        var outOfFold = Enumerable.Repeat(double.NaN, rows.Count).ToArray();
+        var foldOf = Enumerable.Repeat(-1, rows.Count).ToArray();
+        for (var j = 0; j < sample.Length; j++)
+        {
+            outOfFold[sample[j]] = best.OutOfFold[j];
+            foldOf[sample[j]] = sampleFolds[j];
+        }
+
+        var (final, covers) = Fit(ml, schema, rows, best.Options);
+        return new TrainedChurnModel(final, best.Options, selection, calibrator, calibration, best.FoldAuc, covers)
+        {
+            OutOfFoldScores = outOfFold,
+            FoldOf = foldOf,
+            Candidates = scores,
+            Search = search.Describe(folds),
+        };
+    }
+
+    /// <summary>
+    /// Fits one setting on the given rows: featurizer, trees and the feature-contribution step, with the trees' covers
+    /// over those rows for TreeSHAP (FastTree; null for LightGBM). Used for the served fit and for <c>train --refit</c>.
+    /// </summary>
+    public static (ITransformer Model, TreeCovers? Covers) Fit(MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, ChurnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(options);
         var data = schema.Load(ml, rows);
         var featurizer = FeatureSchema.Featurizer(ml).Fit(data);
         var featurized = featurizer.Transform(data);
@@ -117,29 +162,102 @@ public static class ChurnTrainer
         ITransformer predictor;
         IEstimator<ITransformer> contributions;
         TreeCovers? covers = null;
-        if (best.Options.Algorithm == ChurnAlgorithm.LightGbm)
+        if (options.Algorithm == ChurnAlgorithm.LightGbm)
         {
-            var lightGbm = LightGbmTrainer(ml, best.Options).Fit(featurized);
+            var lightGbm = LightGbmTrainer(ml, options).Fit(featurized);
             (predictor, contributions) = (lightGbm, ml.Transforms.CalculateFeatureContribution(lightGbm, slots, slots, normalize: false));
         }
         else
         {
-            var fastTree = Trainer(ml, best.Options).Fit(featurized);
+            var fastTree = Trainer(ml, options).Fit(featurized);
             (predictor, contributions) = (fastTree, ml.Transforms.CalculateFeatureContribution(fastTree, slots, slots, normalize: false));
             // LightGBM's trees route missing values by learned defaults that ShapTree does not read yet: FastTree only.
             covers = TreeCovers.Count(
                 "churn", $"the {rows.Count:N0} training customers", fastTree.Model.SubModel, featurized, FeatureSchema.FeaturesColumn);
         }
 
-        var final = ModelExplanations.Chain(featurizer, predictor, contributions.Fit(predictor.Transform(featurized)));
-        return new TrainedChurnModel(final, best.Options, selection, calibrator, calibration, best.FoldAuc, covers)
-        {
-            OutOfFoldScores = best.OutOfFold,
-            FoldOf = foldOf,
-        };
+        return (ModelExplanations.Chain(featurizer, predictor, contributions.Fit(predictor.Transform(featurized))), covers);
     }
 
-    private static (ChurnOptions Options, double[] OutOfFold, List<double> FoldAuc) CrossValidate(
+    /// <summary>
+    /// Runs the rounds: each cross-validates the surviving candidates on a stratified subsample (the first rows of one
+    /// seeded stratified order, so every round's sample contains the previous one) and keeps the best 1/η, until one
+    /// candidate has been cross-validated on the final sample.
+    /// </summary>
+    private static (CrossValidation Best, int[] Sample, int[] SampleFolds, List<ChurnCandidateScore> Scores, int FinalRound) Search(
+        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, bool[] labels, IReadOnlyList<ChurnOptions> candidates, int folds, int seed,
+        ChurnSearchOptions search)
+    {
+        var reduction = Math.Max(2, search.Reduction);
+        var order = StratifiedOrder(labels, seed);
+        var finalCount = Math.Min(rows.Count, Math.Max(search.MaxCrossValidationCustomers, 1));
+        var smallest = Math.Min(finalCount, search.FullGridCustomers);
+        var alive = Enumerable.Range(0, candidates.Count).ToList();
+        var scores = new List<ChurnCandidateScore>();
+        for (var round = 1; ; round++)
+        {
+            // log_η(alive) halvings are left; the first round starts that many η-steps below the final sample, never below the full-grid size.
+            var halvings = alive.Count == 1 ? 0 : (int)Math.Ceiling(Math.Log(alive.Count) / Math.Log(reduction) - 1e-9);
+            var size = (int)Math.Min(finalCount, Math.Max(smallest, finalCount / Math.Pow(reduction, halvings)));
+            var sample = order.Take(size).Order().ToArray();
+            var sampleRows = sample.Select(i => rows[i]).ToList();
+            var sampleLabels = sample.Select(i => labels[i]).ToArray();
+            var sampleFolds = Splits.Folds(sampleLabels, folds, seed);
+            var results = alive
+                .Select(i => (Index: i, Result: CrossValidate(ml, schema, sampleRows, sampleLabels, sampleFolds, folds, candidates[i])))
+                .OrderByDescending(r => r.Result.MeanAuc).ThenBy(r => r.Index)
+                .ToList();
+            var final = size >= finalCount;
+            if (final)
+            {
+                // One-standard-error rule: any candidate within one standard error (over the folds) of the best mean AUC
+                // is as good as the data can tell, and the earliest in the list is kept, so a newcomer to the grid
+                // replaces the earlier versions' settings only when it is better by more than the folds' noise.
+                var top = results[0].Result;
+                var standardError = CrossValidated.Of(top.FoldAuc).StandardDeviation / Math.Sqrt(Math.Max(1, top.FoldAuc.Count));
+                var chosen = results.Where(r => r.Result.MeanAuc >= top.MeanAuc - standardError).MinBy(r => r.Index);
+                results.Remove(chosen);
+                results.Insert(0, chosen);
+            }
+
+            var keep = final ? 1 : (alive.Count + reduction - 1) / reduction;
+            scores.AddRange(results.Select((r, rank) => new ChurnCandidateScore(
+                candidates[r.Index], round, size, CrossValidated.Of(r.Result.FoldAuc),
+                rank >= keep ? ChurnCandidateScore.Dropped : final ? ChurnCandidateScore.Chosen : ChurnCandidateScore.Advanced)));
+            if (final)
+            {
+                return (results[0].Result, sample, sampleFolds, scores, round);
+            }
+
+            alive = results.Take(keep).Select(r => r.Index).Order().ToList();
+        }
+    }
+
+    /// <summary>
+    /// The rows in a seeded order whose every prefix keeps the churn share of the whole: each class shuffled, then the
+    /// two interleaved by their position within the class.
+    /// </summary>
+    private static int[] StratifiedOrder(bool[] labels, int seed)
+    {
+        var random = new Random(seed);
+        var keyed = new List<(double Key, int Index)>(labels.Length);
+        foreach (var label in new[] { false, true })
+        {
+            var group = Enumerable.Range(0, labels.Length).Where(i => labels[i] == label).ToArray();
+            random.Shuffle(group);
+            keyed.AddRange(group.Select((index, rank) => ((rank + 0.5) / group.Length, index)));
+        }
+
+        return keyed.OrderBy(k => k.Key).ThenBy(k => k.Index).Select(k => k.Index).ToArray();
+    }
+
+    /// <summary>One candidate's cross-validation: its out-of-fold raw scores (sample order) and the AUC of each fold.</summary>
+    private sealed record CrossValidation(ChurnOptions Options, double[] OutOfFold, List<double> FoldAuc)
+    {
+        public double MeanAuc => FoldAuc.Count > 0 ? FoldAuc.Average() : 0;
+    }
+
+    private static CrossValidation CrossValidate(
         MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, bool[] labels, int[] foldOf, int folds, ChurnOptions options)
     {
         var outOfFold = new double[rows.Count];
@@ -161,7 +279,7 @@ public static class ChurnTrainer
             }
         }
 
-        return (options, outOfFold, foldAuc);
+        return new CrossValidation(options, outOfFold, foldAuc);
     }
 
     /// <summary>Raw (uncalibrated) scores of a fitted chain for the given rows, in order.</summary>

@@ -111,6 +111,12 @@ public static class TableScoring
             return (EvaluationBasis.NewRows, all, $"every row of {Path.GetFileName(path)} ({all.Count:N0}): not the training file, so none was fitted on (rows of training customers would flatter the metrics)", 0);
         }
 
+        if (card.Refit is not null)
+        {
+            throw new ArgumentException(RefitSummary.NoHeldOut(card.Version,
+                $"{Path.GetFileName(path)} holds rows it was fitted on: evaluate it on a new labelled table."));
+        }
+
         if (card.Split.HoldoutCustomers == 0 || present.Count == 0)
         {
             throw new ArgumentException(

@@ -71,6 +71,9 @@ internal static class CliParsing
                 case Option<ChurnAlgorithm> { CustomParser: null } choice:
                     choice.CustomParser = result => OneOf<ChurnAlgorithm>(result, choice.Name);
                     break;
+                case Option<Train.ChurnLibrary> { CustomParser: null } libraries:
+                    libraries.CustomParser = result => OneOf<Train.ChurnLibrary>(result, libraries.Name);
+                    break;
             }
         }
 

@@ -694,6 +694,11 @@ internal static class HtmlReport
         page.Append("<h3>Training</h3>\n<table class=\"kv\">\n");
         Row(page, "Churn model", $"{Html.Text(card.Churn.Algorithm)}: {Html.Text(card.Churn.Hyperparameters.Describe())}<div class=\"note\">{Html.Text(card.Churn.Selection)}</div>");
         Row(page, "Churn calibration", Html.Text(card.Churn.Calibrator.ToString()));
+        if (card.Refit is { } refit)
+        {
+            Row(page, "Served churn model", $"refitted on all {Html.Count(refit.Customers)} customers<div class=\"note\">{Html.Text(refit.Rule)}</div>");
+        }
+
         if (card.LifetimeValue is { } value)
         {
             var settings = string.Join(", ", value.Hyperparameters.Select(p => $"{p.Key} {p.Value.ToString("0.####", CultureInfo.InvariantCulture)}"));
@@ -703,6 +708,33 @@ internal static class HtmlReport
         Row(page, "Seed", Html.Count(card.Seed));
         Row(page, "Packages", Html.Text(string.Join(", ", card.PackageVersions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"))));
         Row(page, "Card format", Html.Count(card.Format));
+        page.Append("</table>\n");
+        ChurnSearch(page, card.Churn);
+    }
+
+    // Every candidate of the churn search with its cross-validated AUC in each round, as the card stores it.
+    private static void ChurnSearch(StringBuilder page, ChurnCard churn)
+    {
+        if (churn.Candidates is not { Count: > 0 } candidates)
+        {
+            return;
+        }
+
+        page.Append("<h3>Churn model search</h3>\n");
+        if (churn.Search is { } rule)
+        {
+            page.Append("<p class=\"note\">").Append(Html.Text(rule)).Append("</p>\n");
+        }
+
+        page.Append("<table>\n<tr><th>Round</th><th>Customers</th><th>Candidate</th><th>CV AUC</th><th>Outcome</th></tr>\n");
+        foreach (var candidate in candidates)
+        {
+            page.Append("<tr><td>").Append(Html.Count(candidate.Round)).Append("</td><td>").Append(Html.Count(candidate.Customers))
+                .Append("</td><td>").Append(Html.Text($"{candidate.Options.AlgorithmShortName}: {candidate.Options.Describe()}"))
+                .Append("</td><td>").Append(Html.Number(candidate.Auc.Mean)).Append(" ± ").Append(Html.Number(candidate.Auc.StandardDeviation))
+                .Append("</td><td>").Append(Html.Text(candidate.Outcome)).Append("</td></tr>\n");
+        }
+
         page.Append("</table>\n");
     }
 

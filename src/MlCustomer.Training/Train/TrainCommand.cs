@@ -65,10 +65,14 @@ internal static class TrainCommand
         var delimiter = new Option<string>("--delimiter") { Description = "Customer table: field delimiter", DefaultValueFactory = _ => "," };
         var decimalSeparator = new Option<string>("--decimal-separator") { Description = "Customer table: decimal separator", DefaultValueFactory = _ => "." };
 
-        var churnAlgorithm = new Option<ChurnAlgorithm>("--churn-algorithm")
+        var churnAlgorithm = new Option<ChurnLibrary>("--churn-algorithm")
         {
-            Description = "The tree library of the churn model: FastTree or LightGbm (same candidates, cross-validation, calibration and explanations)",
-            DefaultValueFactory = _ => ChurnAlgorithm.FastTree,
+            Description = "The tree library the churn search tries: FastTree, LightGbm (same candidates, cross-validation, calibration and explanations) or Both (every candidate in each library)",
+            DefaultValueFactory = _ => ChurnLibrary.FastTree,
+        };
+        var refit = new Option<bool>("--refit")
+        {
+            Description = "After the held-out evaluation, fit the served churn model again on every customer with the chosen settings (the card keeps the held-out metrics; evaluate/compare then need an out-of-time date or a new file)",
         };
         var currency = new Option<string?>("--currency")
         {
@@ -82,7 +86,7 @@ internal static class TrainCommand
         };
         var command = new Command("train", "Train the churn, segment and lifetime value models and write a model bundle")
         {
-            churnAlgorithm, valueMetric, currency, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
+            churnAlgorithm, valueMetric, refit, currency, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
             tableFile, id, label, positive, valueColumn, delimiter, decimalSeparator,
         };
         input.AddTo(command);
@@ -93,9 +97,15 @@ internal static class TrainCommand
             var options = defaults with
             {
                 Seed = parse.GetValue(seed),
-                ChurnCandidates = defaults.ChurnCandidates.Select(c => c with { Algorithm = parse.GetValue(churnAlgorithm) }).ToList(),
+                ChurnCandidates = parse.GetValue(churnAlgorithm) switch
+                {
+                    ChurnLibrary.Both => ChurnOptions.WithLightGbm(defaults.ChurnCandidates),
+                    ChurnLibrary.LightGbm => defaults.ChurnCandidates.Select(c => c with { Algorithm = ChurnAlgorithm.LightGbm }).ToList(),
+                    _ => defaults.ChurnCandidates,
+                },
                 HoldoutShare = parse.GetValue(holdout),
                 Value = defaults.Value with { Metric = parse.GetValue(valueMetric) },
+                Refit = parse.GetValue(refit),
                 Folds = parse.GetValue(folds),
                 Segments = defaults.Segments with { Segments = parse.GetValue(segments) },
                 Exclude = (parse.GetValue(exclude) ?? []).SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal),
@@ -243,6 +253,7 @@ internal static class TrainCommand
         }
 
         AnsiConsole.Write(table);
+        PrintChurnSearch(churn);
         CliOutput.Info($"{card.Summary()} — {elapsed.TotalSeconds:0} s");
         foreach (var (name, value) in new[] { ("profit", card.LifetimeValue), ("revenue", card.Revenue) })
         {
@@ -257,9 +268,48 @@ internal static class TrainCommand
             }
         }
 
+        if (card.Refit is { } refitted)
+        {
+            CliOutput.Info($"refit: {refitted.Rule}");
+        }
         if (card.Table is not null)
         {
             CliOutput.Info($"note: {TableEncoding.NoSegmentsOrTiers}. Score a table in this file's format with: score --bundle <folder> --table <file>");
         }
     }
+
+    /// <summary>Every churn candidate's cross-validated AUC, round by round, as the card stores it.</summary>
+    private static void PrintChurnSearch(ChurnCard churn)
+    {
+        if (churn.Candidates is not { Count: > 1 } candidates)
+        {
+            return;
+        }
+
+        var table = new Table().AddColumns("round", "customers", "churn candidate", "CV AUC", "outcome");
+        foreach (var candidate in candidates)
+        {
+            table.AddRow(
+                $"{candidate.Round}",
+                $"{candidate.Customers:N0}",
+                Markup.Escape($"{candidate.Options.AlgorithmShortName}: {candidate.Options.Describe()}"),
+                $"{candidate.Auc.Mean:0.0000} ± {candidate.Auc.StandardDeviation:0.0000}",
+                candidate.Outcome);
+        }
+
+        AnsiConsole.Write(table);
+    }
+}
+
+/// <summary>The tree libraries the churn search tries (<c>train --churn-algorithm</c>).</summary>
+public enum ChurnLibrary
+{
+    /// <summary>FastTree only (the default: TreeSHAP reasons and the compiled scorer).</summary>
+    FastTree,
+
+    /// <summary>LightGBM only.</summary>
+    LightGbm,
+
+    /// <summary>Every candidate in both libraries.</summary>
+    Both,
 }

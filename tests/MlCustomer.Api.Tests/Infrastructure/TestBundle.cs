@@ -29,6 +29,37 @@ public sealed class TestBundle
         var result = BundleTrainer.TrainTransactional(new TransactionalInput(Data, [TransactionsFile, CustomersFile, ServiceEventsFile], null), Features, options);
         result.Bundle.Save(new MLContext(options.Seed), BundleFolder);
         Version = result.Bundle.Card.Version;
+        weak = new Lazy<string>(() =>
+        {
+            var folder = Path.Combine(Folder, "weak-bundle");
+            var weakOptions = options with
+            {
+                ChurnCandidates = [ChurnOptions.DefaultCandidates[0] with { NumberOfTrees = 2, NumberOfLeaves = 2, MinimumExampleCountPerLeaf = 100 }],
+            };
+            BundleTrainer.TrainTransactional(new TransactionalInput(Data, [TransactionsFile, CustomersFile, ServiceEventsFile], null), Features, weakOptions)
+                .Bundle.Save(new MLContext(weakOptions.Seed), folder);
+            return folder;
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    private readonly Lazy<string> weak;
+
+    /// <summary>
+    /// A deliberately weak bundle on the same data, split and seed (so the same held-out customers): a churn model of two
+    /// one-split trees. Trained once on first use into its own folder; returns that folder.
+    /// </summary>
+    public string WeakBundleFolder => weak.Value;
+
+    /// <summary>Copies the weak bundle into <paramref name="folder"/> and returns its version.</summary>
+    public string CopyWeakTo(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(WeakBundleFolder))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
+        }
+
+        return ModelBundle.ReadCard(folder).Version;
     }
 
     /// <summary>The bundle, trained on first use.</summary>

@@ -34,7 +34,8 @@ export function mlCustomerClient(baseUrl: string, apiKey?: string) {
       }),
     // Models
     model: () => api.GET("/api/v1/models"),
-    reloadModel: (path?: string | null) => api.POST("/api/v1/models/reload", { body: { path: path ?? null } }),
+    reloadModel: (path?: string | null, force?: boolean) => api.POST("/api/v1/models/reload", { body: { path: path ?? null, force: force ?? null } }),
+    rollbackModel: () => api.POST("/api/v1/models/rollback"),
     reloads: (limit?: number, cursor?: string) => api.GET("/api/v1/models/reloads", { params: { query: { limit, cursor } } }),
     segments: () => api.GET("/api/v1/segments"),
     // Scoring runs

@@ -116,6 +116,8 @@ check("an erased customer is a typed 404 problem", gone.response.status === 404 
 // Reload and its audit
 const reloaded = await admin.reloadModel(null);
 check("POST /models/reload reloads the start bundle", typeof reloaded.data?.model.version === "string", reloaded.error);
+const rolledBack = await admin.rollbackModel();
+check("POST /models/rollback returns to the bundle before", rolledBack.data?.model.version === reloaded.data?.model.version, rolledBack.error);
 const reloads = await admin.reloads(1);
 check("GET /models/reloads pages with a Link", reloads.data?.length === 1 && nextCursor(reloads.response) !== null, reloads.error);
 const notAdmin = await scorer.reloadModel(null);

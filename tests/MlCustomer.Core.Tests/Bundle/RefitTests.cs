@@ -1,0 +1,67 @@
+using Microsoft.ML;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Churn;
+using MlCustomer.Core.CustomerTables;
+using MlCustomer.Core.Tests.CustomerTables;
+using MlCustomer.Core.Tests.Data;
+
+namespace MlCustomer.Core.Tests.Bundle;
+
+public sealed class RefitTests : IDisposable
+{
+    private readonly TempFiles files = new();
+
+    [Fact]
+    public void ARefittedBundleKeepsItsHeldOutMetricsSaysItSawEveryRowAndRefusesAHeldOutEvaluation()
+    {
+        var path = files.Write("contracts.csv", SmallTableBundle.Write(withId: true));
+        var table = CustomerTableLoader.Load(path, new CustomerTableOptions { IdColumn = "customer", LabelColumn = "Churn" });
+        var options = new TrainingOptions { Folds = 3, ChurnCandidates = [ChurnOptions.DefaultCandidates[0] with { NumberOfTrees = 60 }] };
+
+        var evaluated = BundleTrainer.TrainTable(table, path, options).Bundle;
+        var refitted = BundleTrainer.TrainTable(table, path, options with { Refit = true }).Bundle;
+
+        Assert.Null(evaluated.Card.Refit);
+        var refit = Assert.IsType<RefitSummary>(refitted.Card.Refit);
+        Assert.Equal(SmallTableBundle.Rows, refit.Customers);
+        Assert.Equal(["churn"], refit.Models);
+        Assert.Contains("saw every row", refit.Rule, StringComparison.Ordinal);
+        // The card keeps the evaluation fit's held-out metrics and split; the served trees are new.
+        Assert.Equal(evaluated.Card.Churn.Holdout.Auc, refitted.Card.Churn.Holdout.Auc);
+        Assert.Equal(evaluated.Card.Churn.Holdout.LogLoss, refitted.Card.Churn.Holdout.LogLoss);
+        Assert.Equal(evaluated.Card.Split.HeldOut!.Sha256, refitted.Card.Split.HeldOut!.Sha256);
+        Assert.NotEqual(evaluated.Card.Version, refitted.Card.Version);
+        var ml = new MLContext(1);
+        var heldOut = table.Dataset.Rows.Where(r => evaluated.Card.Split.HeldOut.Ids.Contains(r.CustomerId)).ToList();
+        Assert.NotEqual(
+            ChurnTrainer.RawScores(ml, evaluated.Churn, table.Dataset.Schema, heldOut),
+            ChurnTrainer.RawScores(ml, refitted.Churn, table.Dataset.Schema, heldOut));
+
+        // The same seed refits the same model.
+        var again = BundleTrainer.TrainTable(table, path, options with { Refit = true }).Bundle;
+        Assert.Equal(refitted.Card.Version, again.Card.Version);
+
+        // Held-out evaluation (and so compare) on the training file is refused with what to do instead; a new file is measured.
+        var refused = Assert.Throws<ArgumentException>(() => TableScoring.Evaluate(ml, refitted, path));
+        Assert.Contains("train --refit", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("new labelled table", refused.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => BundleComparer.CompareOnTable(ml, evaluated, refitted, path));
+        // Later customers: the same kind of rows under ids the bundle never saw.
+        var lines = File.ReadAllLines(path);
+        var fresh = files.WriteLines("later.csv", [lines[0], .. lines.Skip(1).Take(200).Select(l => "later-" + l)]);
+        Assert.Equal(EvaluationBasis.NewRows, TableScoring.Evaluate(ml, refitted, fresh).Basis);
+    }
+
+    [Fact]
+    public void RefitNeedsHeldOutRows()
+    {
+        var path = files.Write("contracts.csv", SmallTableBundle.Write(withId: true));
+        var table = CustomerTableLoader.Load(path, new CustomerTableOptions { IdColumn = "customer", LabelColumn = "Churn" });
+        var options = new TrainingOptions { Folds = 3, HoldoutShare = 0, Refit = true, ChurnCandidates = [ChurnOptions.DefaultCandidates[0] with { NumberOfTrees = 20 }] };
+
+        var error = Assert.Throws<ArgumentException>(() => BundleTrainer.TrainTable(table, path, options));
+        Assert.Contains("--holdout 0", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => files.Dispose();
+}
