@@ -50,6 +50,8 @@ internal static class ScoreExamples
               ],
               "churnExplanation": { "baseline": 0.542, "allOther": -0.016 },
               "valueExplanation": { "baseline": 109.0, "allOther": 3.2 },
+              "grossProfitInterval": { "p10": 41.8, "p50": 150.6, "p90": 402.3 },
+              "revenueInterval": { "p10": 310.2, "p50": 1095.4, "p90": 2811.7 },
               "warnings": [],
               "decision": {
                 "tier": "B",
