@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.OpenApi;
+using MlCustomer.Api.Cluster;
 using MlCustomer.Api.Customers;
 using MlCustomer.Api.Errors;
 using MlCustomer.Api.Limits;
@@ -51,7 +52,9 @@ public static class MlCustomerApiExtensions
         services.AddHostedService<ModelLoader>();
         services.AddHostedService<ScoringRunWorker>();
         services.AddScoringRunData();
-        services.AddScoringRunSchedule();
+        // Before the schedule: on a cluster, the coordination tables exist before Quartz's clustered store starts.
+        services.AddMlCustomerCluster();
+        services.AddScoringRunSchedule(builder.Configuration.GetSection(ClusterOptions.SectionName).Get<ClusterOptions>());
         builder.AddMlCustomerObservability();
 
         services.AddSingleton<ApiKeyRing>();

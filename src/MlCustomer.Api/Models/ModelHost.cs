@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Microsoft.ML;
+using MlCustomer.Api.Cluster;
 using MlCustomer.Api.Storage;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Tiers;
@@ -39,6 +40,9 @@ public enum ReloadOutcome
 
     /// <summary>A rollback was asked for, but no earlier bundle served since the start.</summary>
     NothingToRollBack,
+
+    /// <summary>The bundle passed its checks but the cluster's coordination database could not record it; no replica switched.</summary>
+    ClusterUnavailable,
 }
 
 /// <summary>
@@ -46,11 +50,15 @@ public enum ReloadOutcome
 /// bundle happen entirely off to the side; the swap is one atomic reference exchange, and the retired
 /// generation is released once its last request ends, so memory does not grow over reloads.
 /// </summary>
-public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvironment environment, ScoreStore store, ILogger<ModelHost> logger)
+public sealed partial class ModelHost(
+    IOptions<ModelOptions> options, IHostEnvironment environment, ScoreStore store, ClusterModelActivation cluster, ILogger<ModelHost> logger)
     : IDisposable
 {
     /// <summary>Who a load at start is audited as.</summary>
     public const string StartupUser = "startup";
+
+    /// <summary>Who a load that follows the cluster's active bundle is audited as.</summary>
+    public const string ClusterUser = "cluster";
 
     private readonly SemaphoreSlim reloads = new(1, 1);
     private ModelGeneration? current;
@@ -110,14 +118,96 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
     /// <see cref="BundlePromotion"/> finds worse than the one serving, or cannot compare with it, is refused unless
     /// <paramref name="force"/> is set; the verdict is in the result and the audit either way.
     /// </summary>
-    public async Task<ReloadResult> ReloadAsync(string? name, string requestedBy, bool force, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With a coordination database (<see cref="ClusterOptions.PostgreSql"/>), a bundle that passes is recorded there as the
+    /// cluster's before it is swapped in, and every other replica follows (<see cref="FollowClusterAsync"/>).
+    /// </remarks>
+    public Task<ReloadResult> ReloadAsync(string? name, string requestedBy, bool force, CancellationToken cancellationToken) =>
+        ReloadAsync(name, requestedBy, force, forCluster: true, cancellationToken);
+
+    /// <summary>
+    /// The load at start: with a coordination database, the bundle the cluster serves, when one was recorded and it loads
+    /// here; otherwise (or when it does not load) the configured start bundle, which is not recorded for the cluster.
+    /// </summary>
+    public async Task<ReloadResult> LoadAtStartAsync(CancellationToken cancellationToken)
+    {
+        if (cluster.Enabled)
+        {
+            ClusterBundle? desired = null;
+            try
+            {
+                desired = await cluster.ReadAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                LogClusterUnreadable(logger, e.Message);
+            }
+
+            if (desired is not null && await FollowClusterAsync(desired, cancellationToken) is { Outcome: ReloadOutcome.Succeeded } followed)
+            {
+                return followed;
+            }
+        }
+
+        return await ReloadAsync(name: null, StartupUser, force: false, forCluster: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Serves <paramref name="desired"/>, the cluster's bundle, unless this replica already does: loads its folder, verifies
+    /// that the files give its version (content digest) and swaps it in, without the promotion check (the replica that
+    /// reloaded made it). On failure the old bundle keeps serving and <see cref="ClusterModelActivation.Failure"/> says why.
+    /// Returns null when there was nothing to do. Audited as requested by <see cref="ClusterUser"/>.
+    /// </summary>
+    public async Task<ReloadResult?> FollowClusterAsync(ClusterBundle desired, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        var requestedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        await reloads.WaitAsync(cancellationToken);
+        try
+        {
+            // Checked under the lock: a reload here may have recorded a newer activation while this one was read.
+            if (desired.Activation <= cluster.AppliedActivation)
+            {
+                return null;
+            }
+
+            if (Current?.Version == desired.Version)
+            {
+                cluster.Served(desired);
+                return null;
+            }
+
+            var expectation = $"the bundle the cluster serves (activation {desired.Activation}, by {desired.RequestedBy}): this replica's copy of the folder differs from the one loaded where it was reloaded";
+            var result = await LoadAsync(desired.BundleName, force: true, (desired.Version, expectation), recordFor: null, cancellationToken);
+            if (result.Outcome == ReloadOutcome.Succeeded)
+            {
+                cluster.Served(desired);
+            }
+            else
+            {
+                cluster.Refused(desired, result.Message ?? result.Outcome.ToString(), DateTimeOffset.UtcNow);
+            }
+
+            var source = $"cluster activation {desired.Activation} of {desired.BundleName ?? options.Value.BundlePath} ({desired.Version}) by {desired.RequestedBy}";
+            await AuditAsync(ClusterUser, requestedAt, source, result, clock, CancellationToken.None);
+            Observability.ApiTelemetry.ModelReloaded(result.Outcome, clock.Elapsed);
+            return result;
+        }
+        finally
+        {
+            reloads.Release();
+        }
+    }
+
+    private async Task<ReloadResult> ReloadAsync(string? name, string requestedBy, bool force, bool forCluster, CancellationToken cancellationToken)
     {
         var requestedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         await reloads.WaitAsync(cancellationToken);
         try
         {
-            var result = await LoadAsync(name, force, expectedVersion: null, cancellationToken);
+            var result = await LoadAsync(name, force, expected: null, forCluster ? requestedBy : null, cancellationToken);
             await AuditAsync(requestedBy, requestedAt, name ?? options.Value.BundlePath, result, clock, cancellationToken: CancellationToken.None);
             Observability.ApiTelemetry.ModelReloaded(result.Outcome, clock.Elapsed);
             return result;
@@ -150,7 +240,8 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
             else
             {
                 source = $"rollback to {back.Name ?? options.Value.BundlePath}";
-                result = await LoadAsync(back.Name, force: true, expectedVersion: back.Version, cancellationToken);
+                result = await LoadAsync(back.Name, force: true,
+                    (back.Version, "the version that served before: it was replaced, so there is nothing to roll back to"), recordFor: requestedBy, cancellationToken);
             }
 
             await AuditAsync(requestedBy, requestedAt, source, result, clock, CancellationToken.None);
@@ -176,13 +267,17 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
                 ReloadOutcome.Succeeded when result.Forced => "forced",
                 ReloadOutcome.Succeeded => "succeeded",
                 ReloadOutcome.NotBetter => "refused-not-better",
+                ReloadOutcome.ClusterUnavailable => "refused-cluster-unavailable",
                 _ => "refused",
             },
             Detail = result.Outcome == ReloadOutcome.Succeeded ? result.Promotion?.Verdict : result.Message,
             DurationMilliseconds = clock.ElapsedMilliseconds,
         }, cancellationToken);
 
-    private async Task<ReloadResult> LoadAsync(string? name, bool force, string? expectedVersion, CancellationToken cancellationToken)
+    // expected: the version the folder must hold and, in words, why (null: whatever it holds, after the promotion check).
+    // recordFor: who to record the bundle for as the cluster's, before it is swapped in (null: not recorded).
+    private async Task<ReloadResult> LoadAsync(
+        string? name, bool force, (string Version, string Why)? expected, string? recordFor, CancellationToken cancellationToken)
     {
         var from = Current?.Version;
         var (folder, pathProblem) = Resolve(name);
@@ -195,7 +290,7 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
         }
 
         // Loading is CPU and disk work; keep it off the request thread pool's hot path.
-        var result = await Task.Run(() => LoadAndSwap(name ?? Path.GetFileName(folder), folder, from, force, expectedVersion), cancellationToken);
+        var result = await Task.Run(() => LoadAndSwap(name, name ?? Path.GetFileName(folder), folder, from, force, expected, recordFor), cancellationToken);
         if (result.Outcome == ReloadOutcome.Succeeded)
         {
             if (from is not null)
@@ -230,7 +325,7 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
         }
     }
 
-    private ReloadResult LoadAndSwap(string source, string folder, string? from, bool force, string? expectedVersion)
+    private ReloadResult LoadAndSwap(string? name, string source, string folder, string? from, bool force, (string Version, string Why)? expected, string? recordFor)
     {
         ModelGeneration next;
         PromotionVerdict? promotion = null;
@@ -243,14 +338,13 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
             // Checked after loading, whose own checks name a model file that disagrees with the card's contract;
             // the digests and the version then catch any other change (a zip edited or swapped, a rule changed).
             BundleVersion.Verify(folder);
-            if (expectedVersion is not null && !string.Equals(bundle.Card.Version, expectedVersion, StringComparison.Ordinal))
+            if (expected is { } wanted && !string.Equals(bundle.Card.Version, wanted.Version, StringComparison.Ordinal))
             {
-                throw new ModelBundleException(
-                    $"The folder {source} now holds bundle {bundle.Card.Version}, not {expectedVersion}, the version that served before: it was replaced, so there is nothing to roll back to.");
+                throw new ModelBundleException($"The folder {source} now holds bundle {bundle.Card.Version}, not {wanted.Version}, {wanted.Why}.");
             }
 
             // Compared before the warm-up, from the cards: a refused challenger costs no scoring work.
-            if (Current is { } serving && expectedVersion is null)
+            if (Current is { } serving && expected is null)
             {
                 promotion = BundlePromotion.Judge(serving.Card, bundle.Card);
                 if (promotion.Worse && !force)
@@ -273,8 +367,30 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
             return new ReloadResult(ReloadOutcome.Refused, message, from, null);
         }
 
+        // Recorded before the swap: a bundle the cluster was not told of never serves, so replicas cannot drift apart unseen.
+        ClusterBundle? recorded = null;
+        if (recordFor is not null && cluster.Enabled)
+        {
+            try
+            {
+                recorded = cluster.Record(next.Version, name, recordFor);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                next.Retire();
+                var message = $"Bundle {next.Version} passed its checks, but the cluster's coordination database could not record it, so no replica switched to it: {e.Message}";
+                LogRefused(logger, folder, message);
+                return new ReloadResult(ReloadOutcome.ClusterUnavailable, message, from, null) { Promotion = promotion };
+            }
+        }
+
         var old = Interlocked.Exchange(ref current, next);
         old?.Retire();
+        if (recorded is not null)
+        {
+            cluster.Served(recorded);
+        }
+
         LastError = null;
         LogLoaded(logger, next.Version, folder, from ?? "none");
         if (next.Scorer.NotCompiledReason is { } notCompiled)
@@ -393,11 +509,14 @@ public sealed partial class ModelHost(IOptions<ModelOptions> options, IHostEnvir
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Model bundle in {Folder} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string folder, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The cluster's active bundle cannot be read at start ({Reason}); loading the configured start bundle")]
+    private static partial void LogClusterUnreadable(ILogger logger, string reason);
 }
 
 /// <summary>Loads the configured bundle at start, in the background so that liveness answers at once.</summary>
 internal sealed class ModelLoader(ModelHost host) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.Run(() => host.ReloadAsync(name: null, ModelHost.StartupUser, stoppingToken), stoppingToken);
+        Task.Run(() => host.LoadAtStartAsync(stoppingToken), stoppingToken);
 }

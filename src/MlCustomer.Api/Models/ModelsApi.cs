@@ -33,14 +33,16 @@ public static class ModelsApi
             .RequireAuthorization(ApiRoles.AdminPolicy)
             .WithMetadata(new RequestSizeLimitAttribute(limits.AdminBodyBytes))
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapPost("/rollback", Rollback)
             .WithName("RollbackModel")
             .WithSummary("Return to the bundle that served before the current one, in one call (admin)")
             .RequireAuthorization(ApiRoles.AdminPolicy)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapGet("/reloads", GetReloads)
             .WithName("GetModelReloads")
@@ -75,6 +77,7 @@ public static class ModelsApi
                 title: "The bundle is not better than the one serving",
                 detail: $"{result.Message} The model serving is unchanged ({result.FromVersion}). Reload with force=true to load it anyway.",
                 extensions: new Dictionary<string, object?> { ["promotion"] = PromotionCheck.From(result.Promotion!, forced: false) }),
+            ReloadOutcome.ClusterUnavailable => ClusterUnavailable(result),
             ReloadOutcome.InvalidPath => TypedResults.ValidationProblem(
                 new Dictionary<string, string[]> { ["path"] = [result.Message!] },
                 title: "Not a bundle folder", detail: $"The model serving is unchanged ({result.FromVersion ?? "none"})."),
@@ -100,12 +103,19 @@ public static class ModelsApi
             ReloadOutcome.Succeeded => TypedResults.Ok(Succeeded(result)),
             ReloadOutcome.NothingToRollBack => TypedResults.Problem(
                 statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back to", detail: result.Message),
+            ReloadOutcome.ClusterUnavailable => ClusterUnavailable(result),
             _ => TypedResults.Problem(
                 statusCode: StatusCodes.Status422UnprocessableEntity,
                 title: "The rollback was refused",
                 detail: $"{result.Message} The model serving is unchanged ({result.FromVersion ?? "none"})."),
         };
     }
+
+    // A dependency failure, not the bundle's: worth retrying once the database answers again.
+    private static ProblemHttpResult ClusterUnavailable(ReloadResult result) => TypedResults.Problem(
+        statusCode: StatusCodes.Status503ServiceUnavailable,
+        title: "The cluster could not record the bundle",
+        detail: $"{result.Message} The model serving is unchanged on every replica ({result.FromVersion ?? "none"}).");
 
     private static ReloadResponse Succeeded(ReloadResult result) =>
         new(result.FromVersion, ModelInfo.From(result.Generation!))

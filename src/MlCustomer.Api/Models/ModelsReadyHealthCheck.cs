@@ -11,10 +11,12 @@ internal sealed class ModelsReadyHealthCheck(ModelHost host) : IHealthCheck
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(report);
         context.Response.ContentType = "text/plain; charset=utf-8";
-        var reasons = report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy).Select(e => e.Description);
-        return context.Response.WriteAsync(report.Status == HealthStatus.Healthy
-            ? report.Status.ToString()
-            : $"{report.Status}: {string.Join("; ", reasons)}");
+        // On a cluster, the served bundle against the cluster's is said even when all is well.
+        var reasons = report.Entries
+            .Where(e => e.Value.Status != HealthStatus.Healthy || (e.Key == Cluster.ClusterModelHealthCheck.Name && e.Value.Description is not null))
+            .Select(e => e.Value.Description)
+            .ToList();
+        return context.Response.WriteAsync(reasons.Count == 0 ? report.Status.ToString() : $"{report.Status}: {string.Join("; ", reasons)}");
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>

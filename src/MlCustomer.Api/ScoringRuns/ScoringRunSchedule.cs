@@ -116,20 +116,33 @@ internal sealed class ScoringRunScheduler(ISchedulerFactory schedulers, IOptions
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var schedule = options.Value;
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var jobKey = new JobKey("scoring-run");
+        var triggerKey = new TriggerKey("scoring-run-schedule");
         if (string.IsNullOrWhiteSpace(schedule.Cron))
+        {
+            // A clustered store keeps the schedule in the database: a replica started without a cron takes it away, so the
+            // configuration stays what decides (the in-memory store holds nothing here).
+            await scheduler.DeleteJob(jobKey, cancellationToken);
+            return;
+        }
+
+        // A clustered store already holding this very schedule (another replica put it there) keeps it, with its next firing
+        // and misfire state; a changed cron or time zone replaces it.
+        if (await scheduler.GetTrigger(triggerKey, cancellationToken) is ICronTrigger existing
+            && existing.CronExpressionString == schedule.Cron && existing.TimeZone.Id == schedule.TimeZone)
         {
             return;
         }
 
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        var job = JobBuilder.Create<ScheduledScoringRunJob>().WithIdentity("scoring-run").Build();
-        var trigger = TriggerBuilder.Create().WithIdentity("scoring-run-schedule")
+        var job = JobBuilder.Create<ScheduledScoringRunJob>().WithIdentity(jobKey).Build();
+        var trigger = TriggerBuilder.Create().WithIdentity(triggerKey)
             .WithSchedule(CronScheduleBuilder.Create(schedule.Cron)
                 .InTimeZone(TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone))
                 // After downtime over a firing, one run catches up at once rather than none until the next firing.
                 .WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
             .Build();
-        await scheduler.ScheduleJob(job, trigger, cancellationToken: cancellationToken);
+        await scheduler.ScheduleJob(job, [trigger], new ScheduleJobOptions { Replace = true }, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -138,19 +151,38 @@ internal sealed class ScoringRunScheduler(ISchedulerFactory schedulers, IOptions
 /// <summary>Registration of the schedule.</summary>
 public static class ScoringRunScheduleExtensions
 {
-    /// <summary>Quartz (in memory) and the cron trigger of <c>MlCustomer:Schedule:Cron</c>, validated at start-up.</summary>
-    public static IServiceCollection AddScoringRunSchedule(this IServiceCollection services)
+    /// <summary>
+    /// Quartz and the cron trigger of <c>MlCustomer:Schedule:Cron</c>, validated at start-up: in memory, or, with a cluster's
+    /// coordination database (<paramref name="cluster"/>), Quartz's clustered ADO.NET store on PostgreSQL, where each firing
+    /// runs on exactly one replica.
+    /// </summary>
+    public static IServiceCollection AddScoringRunSchedule(this IServiceCollection services, Cluster.ClusterOptions? cluster = null)
     {
         services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScheduleOptions>, ScheduleOptionsValidation>();
         services.AddTransient<ScheduledScoringRunJob>();
         // The schedule is read from the options when the host starts, not here: configuration added later (by a host
-        // or a test) then counts. The in-memory store fires on every replica: one schedule shared by replicas needs
-        // Quartz's clustered ADO store on PostgreSQL (with the PostgreSQL score store); until then, give one replica
-        // the schedule. Quartz keys schedulers by name, so each host gets its own (several test hosts share a process).
+        // or a test) then counts. The in-memory store fires on every replica; with a coordination database the replicas
+        // share one clustered store instead (the store must be chosen here, when services are registered). Quartz keys
+        // schedulers by name in a process, so a standalone host gets its own (several test hosts share a process), while
+        // clustered replicas share theirs, which is how Quartz knows them for one cluster.
         services.AddQuartz(quartz =>
         {
-            quartz.ConfigureScheduler(scheduler => scheduler.InstanceName = $"mlcustomer-{Guid.NewGuid():N}");
+            if (cluster is { Enabled: true })
+            {
+                quartz.ConfigureScheduler(scheduler => scheduler.InstanceName = Cluster.ClusterOptions.SchedulerName);
+                quartz.UsePersistentStore(store =>
+                {
+                    // Tables from the committed script (ClusterDatabase), which the scheduler then validates.
+                    store.UsePostgres(cluster.PostgreSql!);
+                    store.UseClustering();
+                });
+            }
+            else
+            {
+                quartz.ConfigureScheduler(scheduler => scheduler.InstanceName = $"mlcustomer-{Guid.NewGuid():N}");
+            }
+
             // One job that only queues a run: one thread is plenty.
             quartz.UseDefaultThreadPool(1);
         });

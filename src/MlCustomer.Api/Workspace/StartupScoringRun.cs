@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using MlCustomer.Api.Cluster;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.ScoringRuns;
 using MlCustomer.Api.Storage;
@@ -17,11 +18,15 @@ internal sealed partial class StartupScoringRun(
     ScoreStore store,
     QueuedScoringRuns queue,
     ModelHost host,
+    ClusterDatabase cluster,
     TimeProvider time,
     ILogger<StartupScoringRun> logger) : BackgroundService
 {
     /// <summary>Who the run is requested by.</summary>
     public const string RequestedBy = "startup";
+
+    /// <summary>The advisory lock replicas of a cluster take around the check and the queueing ("mlcust" and 2).</summary>
+    public const long ClusterLockKey = 0x6D6C_6375_7374_0002;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,6 +47,9 @@ internal sealed partial class StartupScoringRun(
             await Task.Delay(TimeSpan.FromMilliseconds(200), time, stoppingToken);
         }
 
+        // On a cluster, replicas starting together check and queue one at a time: with a score store they share, the first
+        // queues the run and the others find it queued. (While each replica keeps its own SQLite store, each scores its own.)
+        await using var oneAtATime = cluster.Enabled ? await cluster.LockAsync(ClusterLockKey, stoppingToken) : null;
         var latest = await store.GetRunsAsync(1, stoppingToken);
         if (await store.GetCurrentRunAsync(stoppingToken) is not null || latest is [{ Status: RunStatus.Queued or RunStatus.Running }])
         {
