@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MlCustomer.Api.Tests.Infrastructure;
+
+namespace MlCustomer.Api.Tests.Cluster;
+
+/// <summary>Model activation across real API processes sharing one PostgreSQL: a reload or rollback on one replica is served by all.</summary>
+[Collection(ClusterProcesses.Name)]
+public sealed class ClusterModelTests
+{
+    // Each replica reads the cluster's bundle every second; loading and warming the test bundle takes a few seconds more
+    // on a busy two-core machine running three replicas.
+    private static readonly Dictionary<string, string> FastCheck = new() { ["MlCustomer:Cluster:ModelCheckSeconds"] = "1" };
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [SkippableFact]
+    public async Task AReloadOnOneReplicaIsServedByAllThreeWithinTheBoundAndNoRequestFails()
+    {
+        var database = await Replica.NewClusterDatabaseAsync();
+        await using var a = new Replica("a", database, FastCheck);
+        await using var b = new Replica("b", database, FastCheck);
+        await using var c = new Replica("c", database, FastCheck);
+        Replica[] replicas = [a, b, c];
+        var next = replicas.Select(r => r.AddBundle("next", variant: 1)).Distinct().Single();
+        await Task.WhenAll(replicas.Select(r => r.StartAsync()));
+        Assert.NotEqual(TestBundle.Instance.Version, next);
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(TestBundle.Instance.Version, await ServedVersionAsync(replica));
+            Assert.Contains("no reload recorded for the cluster yet", await ReadyAsync(replica), StringComparison.Ordinal);
+        }
+
+        // Scoring requests to every replica for the whole reload: none may fail, and each says which bundle scored it.
+        using var stop = new CancellationTokenSource();
+        var traffic = replicas.Select(r => ScoreUntilAsync(r, stop.Token)).ToList();
+        var clock = Stopwatch.StartNew();
+        using (var admin = a.Client(ApiFactory.AdminKey))
+        {
+            using var reload = await admin.ReloadAsync("next");
+            Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        }
+
+        var converged = await WaitUntilAllServeAsync(replicas, next);
+        var convergence = clock.Elapsed;
+        await Task.Delay(500);
+        await stop.CancelAsync();
+        var seen = await Task.WhenAll(traffic);
+
+        Assert.True(converged, $"Not every replica served {next} within {Bound}: " + string.Join(", ", await Task.WhenAll(replicas.Select(ReadyAsync))));
+        foreach (var (replica, versions) in replicas.Zip(seen))
+        {
+            Assert.Contains(next, versions);
+            Assert.All(versions, v => Assert.Contains(v, new[] { TestBundle.Instance.Version, next }));
+            Assert.Contains($"serving {next}, the cluster's bundle", await ReadyAsync(replica), StringComparison.Ordinal);
+        }
+
+        // A rollback on another replica is cluster-wide too.
+        using (var admin = b.Client(ApiFactory.AdminKey))
+        {
+            using var rollback = await admin.PostAsync(new Uri("/api/v1/models/rollback", UriKind.Relative), null);
+            Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+        }
+
+        Assert.True(await WaitUntilAllServeAsync(replicas, TestBundle.Instance.Version), "The rollback did not reach every replica");
+        // The other replicas' audits say they followed the cluster.
+        using var audits = a.Client(ApiFactory.AdminKey);
+        var entries = await audits.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/models/reloads", UriKind.Relative));
+        Assert.Contains(entries.EnumerateArray(), e => e.GetProperty("requestedBy").GetString() == "cluster" && e.GetProperty("toVersion").GetString() == TestBundle.Instance.Version);
+        Console.WriteLine($"Reload convergence across three replicas: {convergence.TotalSeconds:0.0} s (check every 1 s); requests during it: {seen.Sum(s => s.Count)}, none failed");
+    }
+
+    [SkippableFact]
+    public async Task AReplicaThatCannotLoadTheClustersBundleKeepsItsOwnAndSaysSo()
+    {
+        var database = await Replica.NewClusterDatabaseAsync();
+        await using var a = new Replica("a", database, FastCheck);
+        await using var b = new Replica("b", database, FastCheck);
+        var next = a.AddBundle("next", variant: 1);
+        // b's folder of that name holds another bundle: b must not serve it under the cluster's version.
+        var other = b.AddBundle("next", variant: 2);
+        await Task.WhenAll(a.StartAsync(), b.StartAsync());
+
+        using (var admin = a.Client(ApiFactory.AdminKey))
+        {
+            using var reload = await admin.ReloadAsync("next");
+            Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        }
+
+        string ready = "";
+        for (var wait = Stopwatch.StartNew(); wait.Elapsed < Bound; await Task.Delay(250))
+        {
+            ready = await ReadyAsync(b);
+            if (ready.StartsWith("Degraded", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        Assert.StartsWith($"Degraded: the cluster's bundle {next} cannot be loaded here, still serving {TestBundle.Instance.Version}", ready, StringComparison.Ordinal);
+        Assert.Contains($"now holds bundle {other}, not {next}", ready, StringComparison.Ordinal);
+        Assert.Equal(TestBundle.Instance.Version, await ServedVersionAsync(b));
+        Assert.Equal(next, await ServedVersionAsync(a));
+        // Degraded is still ready (200): the replica keeps serving its bundle while an operator looks.
+        using var client = b.Client(null);
+        using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static async Task<bool> WaitUntilAllServeAsync(IReadOnlyList<Replica> replicas, string version)
+    {
+        for (var wait = Stopwatch.StartNew(); wait.Elapsed < Bound; await Task.Delay(100))
+        {
+            if ((await Task.WhenAll(replicas.Select(ServedVersionAsync))).All(v => v == version))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task<string> ServedVersionAsync(Replica replica)
+    {
+        using var client = replica.Client(ApiFactory.ScorerKey);
+        var model = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/models", UriKind.Relative));
+        return model.GetProperty("version").GetString()!;
+    }
+
+    private static async Task<string> ReadyAsync(Replica replica)
+    {
+        using var client = replica.Client(null);
+        return await client.GetStringAsync(new Uri("/health/ready", UriKind.Relative));
+    }
+
+    // Scores one customer after another until stopped; any answer but 200 fails the test with the replica's name.
+    private static async Task<List<string>> ScoreUntilAsync(Replica replica, CancellationToken stop)
+    {
+        using var client = replica.Client(ApiFactory.ScorerKey);
+        var versions = new List<string>();
+        var body = Requests.FeaturesBody(1);
+        while (!stop.IsCancellationRequested)
+        {
+            using var response = await client.ScoreAsync(body);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{replica.Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(CancellationToken.None)}");
+            var scored = await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken.None);
+            versions.Add(scored.GetProperty("modelVersion").GetString()!);
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        return versions;
+    }
+}
+
+/// <summary>The cluster tests start several API processes each: they run one at a time, not beside each other.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ClusterProcesses
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "Cluster replicas";
+}
