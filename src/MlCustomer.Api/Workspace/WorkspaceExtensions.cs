@@ -128,7 +128,7 @@ public static class WorkspaceExtensions
         var principal = context.Principal;
         if (principal is null
             || !ring.StillConfigured(principal.Identity?.Name, principal.FindFirst(ClaimTypes.Role)?.Value)
-            || ended.HasEnded(principal.FindFirst(EndedSessions.SessionIdClaim)?.Value))
+            || await ended.HasEndedAsync(principal.FindFirst(EndedSessions.SessionIdClaim)?.Value, context.HttpContext.RequestAborted))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(WorkspaceSession.SchemeName);

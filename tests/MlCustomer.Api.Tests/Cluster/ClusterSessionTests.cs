@@ -40,6 +40,37 @@ public sealed partial class ClusterSessionTests
         Assert.Contains(SignedIn, await OverviewAsync(b, session), StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task ASessionSignedOutOnOneReplicaIsRefusedByAnother()
+    {
+        var database = await Replica.NewClusterDatabaseAsync();
+        await using var a = new Replica("a", database);
+        await using var b = new Replica("b", database);
+        await Task.WhenAll(a.StartAsync(), b.StartAsync());
+        var session = await SignInAsync(a, ApiFactory.MarketingKey);
+
+        // Signing out on b, from b's page (its form carries b's antiforgery token for this session).
+        var browser = new CookieContainer();
+        browser.Add(b.Address, new Cookie("mlcustomer-session", session));
+        using (var handler = new HttpClientHandler { CookieContainer = browser, AllowAutoRedirect = false })
+        using (var client = b.Client(null, handler))
+        {
+            var page = await client.GetStringAsync(new Uri("/", UriKind.Relative));
+            using var signOut = await client.PostAsync(new Uri(SignOutAction().Match(page).Groups[1].Value, UriKind.Relative),
+                new FormUrlEncodedContent([new("__RequestVerificationToken", AntiforgeryToken().Match(page).Groups[1].Value)]));
+            Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        }
+
+        // A copy of the cookie kept from before is refused by a, which never saw the sign-out.
+        using var refusing = new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false };
+        using var other = a.Client(null, refusing);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/", UriKind.Relative));
+        request.Headers.Add("Cookie", $"mlcustomer-session={session}");
+        using var response = await other.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("/sign-in", response.Headers.Location?.OriginalString ?? "", StringComparison.Ordinal);
+    }
+
     // Signs in through the form like a browser (antiforgery token and cookie from the page) and returns the session cookie.
     private static async Task<string> SignInAsync(Replica replica, string key)
     {
@@ -69,4 +100,7 @@ public sealed partial class ClusterSessionTests
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
+
+    [GeneratedRegex("<form method=\"post\" action=\"([^\"]*sign-out[^\"]*)\"")]
+    private static partial Regex SignOutAction();
 }
