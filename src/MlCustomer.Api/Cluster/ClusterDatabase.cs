@@ -13,7 +13,10 @@ public sealed partial class ClusterDatabase(IOptions<ClusterOptions> options, IL
     /// <summary>The scripts run at start, in order: the API's own tables, then Quartz's.</summary>
     public static readonly string[] Scripts = ["cluster-tables-postgres.sql", "quartz-tables-postgres.sql"];
 
-    // Advisory lock keys: any two 64-bit numbers the application reserves; these spell "mlcust" and a purpose.
+    /// <summary>The advisory lock replicas take around checking for and queueing the start-up scoring run.</summary>
+    public const long StartupScoringRunLock = 0x6D6C_6375_7374_0002;
+
+    // Advisory lock keys: 64-bit numbers the application reserves; these spell "mlcust" and a purpose.
     private const long SchemaLockKey = 0x6D6C_6375_7374_0001;
 
     private readonly Lock gate = new();

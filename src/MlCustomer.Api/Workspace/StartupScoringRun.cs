@@ -25,9 +25,6 @@ internal sealed partial class StartupScoringRun(
     /// <summary>Who the run is requested by.</summary>
     public const string RequestedBy = "startup";
 
-    /// <summary>The advisory lock replicas of a cluster take around the check and the queueing ("mlcust" and 2).</summary>
-    public const long ClusterLockKey = 0x6D6C_6375_7374_0002;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!(options.Value.ScoreOnStart ?? environment.IsDevelopment()))
@@ -49,7 +46,7 @@ internal sealed partial class StartupScoringRun(
 
         // On a cluster, replicas starting together check and queue one at a time: with a score store they share, the first
         // queues the run and the others find it queued. (While each replica keeps its own SQLite store, each scores its own.)
-        await using var oneAtATime = cluster.Enabled ? await cluster.LockAsync(ClusterLockKey, stoppingToken) : null;
+        await using var oneAtATime = cluster.Enabled ? await cluster.LockAsync(ClusterDatabase.StartupScoringRunLock, stoppingToken) : null;
         var latest = await store.GetRunsAsync(1, stoppingToken);
         if (await store.GetCurrentRunAsync(stoppingToken) is not null || latest is [{ Status: RunStatus.Queued or RunStatus.Running }])
         {
