@@ -267,7 +267,6 @@ public sealed partial class ModelHost(
                 ReloadOutcome.Succeeded when result.Forced => "forced",
                 ReloadOutcome.Succeeded => "succeeded",
                 ReloadOutcome.NotBetter => "refused-not-better",
-                ReloadOutcome.ClusterUnavailable => "refused-cluster-unavailable",
                 _ => "refused",
             },
             Detail = result.Outcome == ReloadOutcome.Succeeded ? result.Promotion?.Verdict : result.Message,

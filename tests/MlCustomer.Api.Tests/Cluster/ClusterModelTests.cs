@@ -108,6 +108,33 @@ public sealed class ClusterModelTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [SkippableFact]
+    public async Task AReloadTheClusterCannotRecordIsA503AndTheOldBundleKeepsServing()
+    {
+        var database = await Replica.NewClusterDatabaseAsync();
+        await using var a = new Replica("a", database, FastCheck);
+        a.AddBundle("next", variant: 1);
+        await a.StartAsync();
+        // The table is gone after the replica created it: the record fails the way an unreachable database does.
+        await using (var connection = new Npgsql.NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await TestPostgres.ExecuteAsync(connection, "ALTER TABLE mlcustomer_active_model RENAME TO mlcustomer_active_model_away");
+        }
+
+        using var admin = a.Client(ApiFactory.AdminKey);
+        using var reload = await admin.ReloadAsync("next");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, reload.StatusCode);
+        var problem = await reload.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("The cluster could not record the bundle", problem.GetProperty("title").GetString());
+        Assert.Contains($"The model serving is unchanged on every replica ({TestBundle.Instance.Version})", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(TestBundle.Instance.Version, await ServedVersionAsync(a));
+        var audit = (await admin.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/models/reloads", UriKind.Relative))).EnumerateArray().First();
+        Assert.Equal("refused", audit.GetProperty("outcome").GetString());
+        Assert.Contains("the cluster's coordination database could not record it, so no replica switched to it", audit.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     private static async Task<bool> WaitUntilAllServeAsync(IReadOnlyList<Replica> replicas, string version)
     {
         for (var wait = Stopwatch.StartNew(); wait.Elapsed < Bound; await Task.Delay(100))
