@@ -513,7 +513,7 @@ public sealed partial class ModelHost(
     private static partial void LogClusterUnreadable(ILogger logger, string reason);
 }
 
-/// <summary>Loads the configured bundle at start, in the background so that liveness answers at once.</summary>
+/// <summary>Loads the start bundle (on a cluster, the cluster's bundle) at start, in the background so that liveness answers at once.</summary>
 internal sealed class ModelLoader(ModelHost host) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>

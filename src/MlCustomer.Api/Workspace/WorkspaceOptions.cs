@@ -11,7 +11,8 @@ public sealed class WorkspaceOptions
     /// <summary>
     /// Folder of the Data Protection keys that sign and encrypt session and antiforgery cookies, relative to the content
     /// root unless absolute; empty means <c>data-protection-keys</c> beside the database. Kept on disk, not in memory, so
-    /// sessions survive a restart; several instances behind one address must share it.
+    /// sessions survive a restart; several instances behind one address must share it, or share a coordination database
+    /// (<c>MlCustomer:Cluster:PostgreSql</c>), which then keeps the keys instead of this folder.
     /// </summary>
     public string KeysPath { get; set; } = "";
 
