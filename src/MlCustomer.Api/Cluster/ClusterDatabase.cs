@@ -13,6 +13,9 @@ public sealed partial class ClusterDatabase(IOptions<ClusterOptions> options, IL
     /// <summary>The scripts run at start, in order: the API's own tables, then Quartz's.</summary>
     public static readonly string[] Scripts = ["cluster-tables-postgres.sql", "quartz-tables-postgres.sql"];
 
+    /// <summary>The advisory lock replicas take around creating the first Data Protection key.</summary>
+    public const long DataProtectionKeyLock = 0x6D6C_6375_7374_0003;
+
     /// <summary>The advisory lock replicas take around checking for and queueing the start-up scoring run.</summary>
     public const long StartupScoringRunLock = 0x6D6C_6375_7374_0002;
 

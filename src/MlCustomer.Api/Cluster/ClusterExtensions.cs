@@ -30,8 +30,11 @@ public static class ClusterExtensions
     }
 }
 
-/// <summary>Creates the coordination tables before anything uses them; a database that cannot be reached stops the start, naming the setting.</summary>
-internal sealed class ClusterSchemaInitializer(ClusterDatabase database) : IHostedService
+/// <summary>
+/// Creates the coordination tables before anything uses them, and makes sure the shared key ring has a key; a database
+/// that cannot be reached stops the start, naming the setting.
+/// </summary>
+internal sealed class ClusterSchemaInitializer(ClusterDatabase database, IServiceProvider services) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -43,6 +46,7 @@ internal sealed class ClusterSchemaInitializer(ClusterDatabase database) : IHost
         try
         {
             await Task.Run(database.EnsureSchema, cancellationToken);
+            await EnsureDataProtectionKeyAsync(cancellationToken);
         }
         catch (Npgsql.NpgsqlException e)
         {
@@ -52,4 +56,24 @@ internal sealed class ClusterSchemaInitializer(ClusterDatabase database) : IHost
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    // Replicas starting together on an empty key table would each create a key and protect cookies with it before seeing
+    // the others' (a key ring is re-read about once a day), so a cookie from one could be refused by another. The first
+    // key is therefore created here, one replica at a time; later keys are created by the framework ahead of their
+    // activation, so every replica reads them before they are used.
+    private async Task EnsureDataProtectionKeyAsync(CancellationToken cancellationToken)
+    {
+        if (services.GetService<IKeyManager>() is not { } keys)
+        {
+            return;
+        }
+
+        await using var oneAtATime = await database.LockAsync(ClusterDatabase.DataProtectionKeyLock, cancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        if (!keys.GetAllKeys().Any(key => !key.IsRevoked && key.ActivationDate <= now && key.ExpirationDate > now.AddDays(2)))
+        {
+            var lifetime = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<KeyManagementOptions>>().Value.NewKeyLifetime;
+            keys.CreateNewKey(now, now + lifetime);
+        }
+    }
 }
