@@ -50,7 +50,7 @@ internal static class RunCpu
                     rows[i] = new CompactScore(
                         score.CustomerId, score.ChurnProbability, "low", score.SegmentId, score.PredictedGrossProfit, score.PredictedRevenue,
                         CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, n => names.TryGetValue(n, out var at) ? at : names[n] = names.Count),
-                        decided[i] is null ? null : CompactEncoding.WriteFacts(table.Rows[i]));
+                        decided[i] is null ? null : CompactEncoding.WriteFacts(table.Rows[i]), score.GrossProfitInterval, score.RevenueInterval);
                 }
             });
             step("storage (RunScoresWriter, chunks of 4,096)", () =>

@@ -188,7 +188,9 @@ internal sealed partial class ScoringRunWorker(
                             score.PredictedGrossProfit,
                             score.PredictedRevenue,
                             CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, ReasonIndex),
-                            decision is null ? null : CompactEncoding.WriteFacts(chunk[i]));
+                            decision is null ? null : CompactEncoding.WriteFacts(chunk[i]),
+                            score.GrossProfitInterval,
+                            score.RevenueInterval);
                     }
                 });
 

@@ -6,6 +6,7 @@ using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Features;
+using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Tiers;
 
@@ -98,8 +99,11 @@ public sealed record DecisionContext
 /// <param name="PredictedRevenue">Predicted revenue, if any.</param>
 /// <param name="Reasons">The model reasons, encoded (<see cref="CompactEncoding.WriteReasons"/>).</param>
 /// <param name="Facts">What the rules decided on, encoded (<see cref="CompactEncoding.WriteFacts"/>); null without decisions.</param>
+/// <param name="GrossProfitInterval">The 80% interval of the predicted gross profit as the scorer served it; null without one.</param>
+/// <param name="RevenueInterval">The 80% interval of the predicted revenue as the scorer served it; null without one.</param>
 public readonly record struct CompactScore(
-    string CustomerId, double ChurnProbability, string RiskBand, int? SegmentId, double? PredictedGrossProfit, double? PredictedRevenue, byte[] Reasons, byte[]? Facts);
+    string CustomerId, double ChurnProbability, string RiskBand, int? SegmentId, double? PredictedGrossProfit, double? PredictedRevenue, byte[] Reasons, byte[]? Facts,
+    ValueInterval? GrossProfitInterval = null, ValueInterval? RevenueInterval = null);
 
 /// <summary>One customer's scores and decision as read back, from either storage format.</summary>
 /// <param name="CustomerId">The customer.</param>
