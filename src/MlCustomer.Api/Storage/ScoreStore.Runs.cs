@@ -207,7 +207,8 @@ public sealed partial class ScoreStore
         StoredCustomer? compact = null;
         await using (var command = Command(connection, null, """
             SELECT r.id, r.finished_at, r.model_version, r.as_of_date, r.decision_context,
-                c.churn_probability, c.risk_band, c.segment_id, c.predicted_gross_profit, c.predicted_revenue, c.reasons, c.facts
+                c.churn_probability, c.risk_band, c.segment_id, c.predicted_gross_profit, c.predicted_revenue, c.reasons, c.facts,
+                c.gross_profit_p10, c.gross_profit_p50, c.gross_profit_p90, c.revenue_p10, c.revenue_p50, c.revenue_p90
             FROM customer_scores c JOIN scoring_runs r ON r.score_key = c.score_key
             WHERE c.customer_id = @customer AND r.status = @succeeded
             ORDER BY r.as_of_date DESC, r.finished_at DESC
@@ -231,6 +232,8 @@ public sealed partial class ScoreStore
                     reader.IsDBNull(11) ? null : CompactEncoding.ReadHistory((byte[])reader.GetValue(11)))
                 {
                     Currency = context.Currency ?? Currencies.Unknown,
+                    GrossProfitInterval = CompactEncoding.Interval(reader, 12),
+                    RevenueInterval = CompactEncoding.Interval(reader, 15),
                     ChurnTotals = StoredCustomer.Totals(context.ChurnBaseline, churn, churnReasons),
                     ValueTotals = StoredCustomer.Totals(context.ValueBaseline, profit, valueReasons),
                 };
@@ -294,9 +297,11 @@ public sealed partial class ScoreStore
     /// <summary>
     /// The decisions of <paramref name="customerIds"/> in run <paramref name="run"/>, in the order asked, rebuilt from
     /// their stored facts (customers the run did not decide are left out). Synchronous: target lists ask for them from
-    /// inside Core's choice, a few hundred point reads.
+    /// inside Core's list when a block of targets is first read, a few hundred point reads. <paramref name="values"/>, when
+    /// given, receives each customer's stored gross profit interval.
     /// </summary>
-    public IReadOnlyList<CustomerDecision> GetDecisions(ScoringRun run, IReadOnlyList<string> customerIds)
+    public IReadOnlyList<CustomerDecision> GetDecisions(
+        ScoringRun run, IReadOnlyList<string> customerIds, ConcurrentDictionary<string, StoredValue>? values = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(customerIds);
@@ -306,7 +311,8 @@ public sealed partial class ScoreStore
             .GetAwaiter().GetResult() ?? throw new InvalidOperationException($"Scoring run {run.Id} kept no decision context.")));
         // One query for every customer asked (a JSON array parameter), not one round trip each.
         using var command = Command(connection, null, """
-            SELECT customer_id, churn_probability, segment_id, predicted_gross_profit, facts FROM customer_scores
+            SELECT customer_id, churn_probability, segment_id, predicted_gross_profit, facts, gross_profit_p10, gross_profit_p50, gross_profit_p90
+            FROM customer_scores
             WHERE score_key = @key AND customer_id IN (SELECT value FROM json_each(@customers))
             """, [("@key", run.ScoreKey), ("@customers", JsonSerializer.Serialize(customerIds))]);
         var rows = new List<(string Id, double Churn, string? Segment, double? Profit, byte[] Facts)>(customerIds.Count);
@@ -316,6 +322,7 @@ public sealed partial class ScoreStore
             {
                 if (!reader.IsDBNull(4))
                 {
+                    values?.TryAdd(reader.GetString(0), new StoredValue(CompactEncoding.Interval(reader, 5)));
                     rows.Add((reader.GetString(0), reader.GetDouble(1), reader.IsDBNull(2) ? null : context.SegmentNames.GetValueOrDefault(reader.GetInt32(2)),
                         reader.IsDBNull(3) ? null : reader.GetDouble(3), (byte[])reader.GetValue(4)));
                 }
