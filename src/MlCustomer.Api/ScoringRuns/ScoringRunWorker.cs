@@ -115,29 +115,29 @@ internal sealed partial class ScoringRunWorker(
         clock.Restart();
         var asOf = run.RequestedAsOfDate ?? dataSet.LastOrderDate;
         dataSet.CheckAsOfDate(asOf, "asOfDate");
-        var table = FeatureBuilder.Build(dataSet, new FeatureOptions
+        // Features are made a chunk at a time as the scoring loop asks for them (the counts first): the run holds one
+        // chunk's features and model rows, not the whole base's.
+        var table = FeatureBuilder.BuildInChunks(dataSet, new FeatureOptions
         {
             AsOfDate = asOf,
             ChurnHorizonDays = generation.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
             ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
             IncludeLabels = false,
             SnapshotAttributesBeforeExport = generation.Card.SnapshotAttributesBeforeExport,
-        });
+        }, ChunkSize);
         var featuresMs = clock.ElapsedMilliseconds;
 
-        // How far these customers are from the ones the models learned from; bundles trained before drift checks
-        // hold no training distributions, and their runs record none.
+        // How far these customers are from the ones the models learned from, counted chunk by chunk; bundles trained
+        // before drift checks hold no training distributions, and their runs record none.
         var contract = generation.Card.FeatureContract;
-        IReadOnlyList<FeatureDriftResult> featureDrift = [];
-        if (table.Rows.Count > 0 && contract.Features.All(f => f.BinShares is not null))
-        {
-            var rows = new FeatureRows(contract, table.AttributeNames);
-            featureDrift = FeatureDrift.Measure(contract, [.. table.Rows.Select(rows.From)]);
-        }
+        var driftCounts = table.Count > 0 && contract.Features.All(f => f.BinShares is not null) ? new FeatureDriftCounts(contract) : null;
+        var modelRows = driftCounts is null ? null : new FeatureRows(contract, table.AttributeNames);
+        // Building each chunk's features is timed inside the loop and added to the features step.
+        var featureTime = new Stopwatch();
 
         clock.Restart();
         var settings = scoring.Value;
-        var count = table.Rows.Count;
+        var count = table.Count;
         var decides = generation.Card.Tiers is not null;
         var reasonNames = new List<string>();
         // Read from both cores while a chunk is encoded; names are added (rarely: a few dozen per run) under a lock.
@@ -172,8 +172,26 @@ internal sealed partial class ScoringRunWorker(
         try
         {
             var offset = 0;
-            foreach (var chunk in table.Rows.Chunk(ChunkSize))
+            using var chunkSource = table.Chunks.GetEnumerator();
+            while (true)
             {
+                featureTime.Start();
+                var more = chunkSource.MoveNext();
+                var chunk = more ? chunkSource.Current : [];
+                if (driftCounts is not null)
+                {
+                    foreach (var row in chunk)
+                    {
+                        driftCounts.Add(modelRows!.From(row));
+                    }
+                }
+
+                featureTime.Stop();
+                if (!more)
+                {
+                    break;
+                }
+
                 cancellationToken.ThrowIfCancellationRequested();
                 modelTime.Start();
                 var chunkStarted = Stopwatch.GetTimestamp();
@@ -247,7 +265,9 @@ internal sealed partial class ScoringRunWorker(
             await storing;
         }
 
-        var scoringMs = clock.ElapsedMilliseconds;
+        var scoringMs = clock.ElapsedMilliseconds - featureTime.ElapsedMilliseconds;
+        featuresMs += featureTime.ElapsedMilliseconds;
+        IReadOnlyList<FeatureDriftResult> featureDrift = driftCounts is { Rows: > 0 } ? driftCounts.Results() : [];
         LogRunSteps(logger, run.Id, modelTime.ElapsedMilliseconds, ruleTime.ElapsedMilliseconds, encodeTime.ElapsedMilliseconds, waitTime.ElapsedMilliseconds,
             writeTime.ElapsedMilliseconds);
         clock.Restart();
