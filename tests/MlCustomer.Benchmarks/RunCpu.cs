@@ -8,6 +8,11 @@ using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Scoring;
 using MlCustomer.Core.Tiers;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MlCustomer.Api.Storage;
 
 namespace MlCustomer.Benchmarks;
 
@@ -20,6 +25,59 @@ namespace MlCustomer.Benchmarks;
 /// </summary>
 internal static class RunCpu
 {
+    // The run's storage step alone: each customer's compact row encoded (reasons, facts) and written with the API's
+    // RunScoresWriter to a fresh SQLite file in chunks, as the worker does (there it overlaps with scoring).
+    private static void StoreRows(FeatureTable table, List<CustomerScore> scores, CustomerDecision?[] decided, Action<string, Action> step)
+    {
+        var folder = Directory.CreateTempSubdirectory("run-cpu-");
+        try
+        {
+            var store = new ScoreStore(
+                Options.Create(new StorageOptions { DatabasePath = Path.Combine(folder.FullName, "scores.db") }),
+                new HostingEnvironment { ContentRootPath = folder.FullName }, NullLogger<ScoreStore>.Instance);
+            store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+            var runId = Guid.NewGuid().ToString("N");
+            store.CreateRunAsync(
+                new ScoringRun { Id = runId, Status = RunStatus.Running, RequestedBy = "run-cpu", RequestedAt = DateTimeOffset.UtcNow },
+                CancellationToken.None).GetAwaiter().GetResult();
+            var names = new Dictionary<string, int>(StringComparer.Ordinal);
+            var rows = new CompactScore[table.Rows.Count];
+            step("encoding (compact rows)", () =>
+            {
+                for (var i = 0; i < rows.Length; i++)
+                {
+                    var score = scores[i];
+                    rows[i] = new CompactScore(
+                        score.CustomerId, score.ChurnProbability, "low", score.SegmentId, score.PredictedGrossProfit, score.PredictedRevenue,
+                        CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, n => names.TryGetValue(n, out var at) ? at : names[n] = names.Count),
+                        decided[i] is null ? null : CompactEncoding.WriteFacts(table.Rows[i]), score.GrossProfitInterval, score.RevenueInterval);
+                }
+            });
+            step("storage (RunScoresWriter, chunks of 4,096)", () =>
+            {
+                var key = store.NextScoreKeyAsync(CancellationToken.None).GetAwaiter().GetResult();
+                var writer = store.BeginRunScoresAsync(runId, key, CancellationToken.None).GetAwaiter().GetResult();
+                foreach (var chunk in rows.Chunk(ChunkSize))
+                {
+                    foreach (var row in chunk)
+                    {
+                        writer.Add(row);
+                    }
+
+                    writer.CommitChunk();
+                }
+
+                writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            });
+            Console.WriteLine($"database file {new FileInfo(store.DatabaseFile).Length / (double)rows.Length:0} bytes per customer (before a checkpoint)");
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            folder.Delete(recursive: true);
+        }
+    }
+
     private const int ChunkSize = 4_096;
 
     public static int Run(string folder)
@@ -85,6 +143,7 @@ internal static class RunCpu
             ProfitConcentration.Compute(members);
             candidates.Build();
         });
+        StoreRows(table, scores, decided, Step);
         return 0;
 
         void Step(string name, Action step)

@@ -79,6 +79,14 @@ done
 
 lua="$work/key.lua"
 printf 'wrk.headers["X-Api-Key"] = "%s"\n' "$scorer" >"$lua"
+# wrk prints the 50th, 75th, 90th and 99th percentiles; the 95th too, from its latency histogram.
+printf 'done = function(summary, latency, requests) io.write(string.format("     95%%%%  %%.2fms\\n", latency:percentile(95) / 1000)) end\n' >>"$lua"
+# Movement between the last two runs: the first call after the runs (the worker compared them when the last one ended) and the next.
+if [ "$runs" -ge 2 ]; then
+  for call in first second; do
+    curl -sS -o /dev/null -w "  $call call /movement: %{http_code} in %{time_total} s, %{size_download} bytes\n" -H "X-Api-Key: $scorer" "$base/movement"
+  done
+fi
 # The targets: a first page of 50 (what the planner and a paging client ask for), the 500-customer list whole, and the
 # ~5,000-customer list whole (6 MB of JSON with every customer's eight rule reasons in words).
 for path in "/tiers/summary" "/retention/targets?budget=10000&pageSize=50" "/retention/targets?budget=10000&offerCost=20&saveRate=0.4&tier=B&pageSize=50" \
@@ -88,7 +96,7 @@ for path in "/tiers/summary" "/retention/targets?budget=10000&pageSize=50" "/ret
   cpu_before=$(cpu_ticks)
   echo "GET $path, $callers concurrent callers, ${seconds}s (RSS before $((before / 1024)) MB):"
   out=$(wrk -t2 -c"$callers" -d"${seconds}s" --timeout 30s --latency -s "$lua" "$base$path")
-  echo "$out" | grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx|Socket'
+  echo "$out" | grep -E 'Latency|50%|90%|95%|99%|Requests/sec|requests in|Non-2xx|Socket'
   calls=$(echo "$out" | sed -nE 's/^ *([0-9]+) requests in.*/\1/p')
   ticks=$(($(cpu_ticks) - cpu_before))
   echo "  RSS after: $(($(rss) / 1024)) MB; server CPU $((ticks * 10)) ms for $calls calls = $(python3 -c "print(f'{$ticks * 10 / max($calls, 1):.1f}')") ms per call"

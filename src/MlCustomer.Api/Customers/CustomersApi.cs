@@ -159,9 +159,10 @@ public static class CustomersApi
         {
             ChurnExplanation = ExplanationResult.From(score.ChurnTotals),
             ValueExplanation = ExplanationResult.From(score.ValueTotals),
-            // Stored rows keep the predictions; the interval is the scoring bundle's calibration applied to them.
-            GrossProfitInterval = ValueIntervalResult.From(scoringCard?.GrossProfitInterval(score.PredictedGrossProfit)),
-            RevenueInterval = ValueIntervalResult.From(scoringCard?.RevenueInterval(score.PredictedRevenue)),
+            // The intervals the run stored with the scores (migration 9); rows stored before then kept only the predictions,
+            // and get the scoring bundle's calibration applied to them when that bundle is the one loaded.
+            GrossProfitInterval = ValueIntervalResult.From(score.GrossProfitInterval ?? scoringCard?.GrossProfitInterval(score.PredictedGrossProfit)),
+            RevenueInterval = ValueIntervalResult.From(score.RevenueInterval ?? scoringCard?.RevenueInterval(score.PredictedRevenue)),
         });
     }
 

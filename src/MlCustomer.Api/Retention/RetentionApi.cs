@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using MlCustomer.Api.Extensions;
 using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
+using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Security;
 using MlCustomer.Api.Storage;
 using MlCustomer.Core.Decisions;
@@ -62,7 +63,13 @@ public sealed record ActionOfferCost(string Action, string Description, double O
 /// <param name="Run">The run it was chosen from.</param>
 /// <param name="List">Core's list.</param>
 /// <param name="OfferCosts">The cost used per paid action.</param>
-public sealed record TargetPlan(ScoringRun Run, RetentionTargetList List, IReadOnlyList<ActionOfferCost> OfferCosts);
+/// <param name="Values">The stored gross profit interval of each target read so far (filled as the list's targets are read).</param>
+public sealed record TargetPlan(
+    ScoringRun Run, RetentionTargetList List, IReadOnlyList<ActionOfferCost> OfferCosts, IReadOnlyDictionary<string, StoredValue>? Values = null)
+{
+    /// <summary>The target's stored gross profit interval, when the run stored one (read the target first).</summary>
+    public StoredValue? ValueOf(string customerId) => Values?.GetValueOrDefault(customerId);
+}
 
 /// <summary>Customers not on the list, by reason.</summary>
 /// <param name="Considered">Customers with a stored decision in the run that the filters keep.</param>
@@ -87,6 +94,8 @@ public sealed record LeftOutCounts(int Considered, int WithoutPaidOffer, int Wit
 /// <param name="ExpectedSavedProfit">Churn probability × save rate × predicted profit.</param>
 /// <param name="Reason">The expected return's arithmetic in words, quoting the offer cost used.</param>
 /// <param name="RuleReasons">One reason per rule, as stored with the decision (the action's quotes the offer cost used).</param>
+/// <param name="PredictedGrossProfit">The value model's predicted gross profit (before the expected cost-to-serve).</param>
+/// <param name="GrossProfitInterval">Its 80% interval (P10/P50/P90) as the run stored it; null for runs stored before intervals and bundles without them.</param>
 public sealed record TargetResult(
     string CustomerId,
     double ChurnProbability,
@@ -101,7 +110,9 @@ public sealed record TargetResult(
     double ValueAtRisk,
     double ExpectedSavedProfit,
     string Reason,
-    IReadOnlyList<string> RuleReasons);
+    IReadOnlyList<string> RuleReasons,
+    double PredictedGrossProfit = 0,
+    ValueIntervalResult? GrossProfitInterval = null);
 
 /// <summary>Retention targets from stored decisions.</summary>
 public static class RetentionApi
@@ -178,7 +189,7 @@ public static class RetentionApi
         if (wantsCsv)
         {
             using var csv = new StringWriter(CultureInfo.InvariantCulture);
-            TargetListCsv.Write(csv, plan!.List);
+            TargetListCsv.Write(csv, plan!.List, id => plan.ValueOf(id)?.GrossProfitInterval);
             await AuditExportAsync(store, plan, user, time, request.QueryString.Value);
             return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
         }
@@ -237,10 +248,13 @@ public static class RetentionApi
             list.Spend, list.ExpectedSavedProfit, list.ExpectedReturn, list.Roi, list.Threshold,
             new LeftOutCounts(list.Considered, list.WithoutPaidOffer, list.WithoutPositiveReturn, list.LeftOutByBudget, list.LeftOutByLimit),
             list.Rule,
+            // Skip and Take index the list: only the page's targets are read (and their decisions rebuilt).
             list.Targets.Skip(offset).Take(pageSize ?? int.MaxValue).Select(t => new TargetResult(
                 t.Customer.CustomerId, t.Customer.ChurnProbability, t.Customer.PredictedProfit, t.Customer.Action, t.OfferCost, t.ExpectedReturn,
                 WireNames.Of(t.Customer.Tier), WireNames.Of(t.Customer.PredictedTier), t.Customer.Segment, WireNames.Of(t.Customer.Stage),
-                t.Customer.ValueAtRisk, t.ExpectedSavedProfit, t.Reason, [.. t.Customer.Reasons.Select(r => r.Text)])).ToList(),
+                t.Customer.ValueAtRisk, t.ExpectedSavedProfit, t.Reason, [.. t.Customer.Reasons.Select(r => r.Text)],
+                t.Customer.PredictedGrossProfit,
+                ValueIntervalResult.From(plan.ValueOf(t.Customer.CustomerId)?.GrossProfitInterval))).ToList(),
             nextCursor,
             plan.OfferCosts,
             RetentionTargets.SpendReturnCurve(list));
@@ -381,14 +395,15 @@ public static class RetentionApi
         // Runs since migration 7 stored their candidates when they ended: the list is a merge over them and only the
         // chosen customers' decisions are read. Older runs are chosen from all their stored decisions, as before.
         var candidates = run.ScoreKey is null ? null : await store.GetCandidatesAsync(run.Id, cancellationToken);
+        var values = new System.Collections.Concurrent.ConcurrentDictionary<string, StoredValue>(StringComparer.Ordinal);
         var list = candidates is not null
-            ? RetentionTargets.Choose(candidates, options, ids => store.GetDecisions(run, ids))
+            ? RetentionTargets.Choose(candidates, options, ids => store.GetDecisions(run, ids, values))
             : RetentionTargets.Choose(run.ScoreKey is null ? await store.GetLegacyDecisionsAsync(run.Id, cancellationToken) : [], options);
         var costs = PaidActions(rules)
             .Select(a => new ActionOfferCost(a.Key, a.Value.Description, options.CostOf(a.Key, a.Value.OfferCost), a.Value.OfferCost,
                 offerCost is not null || costByAction.ContainsKey(a.Key)))
             .ToList();
-        return (new TargetPlan(run, list, costs), null);
+        return (new TargetPlan(run, list, costs, values), null);
     }
 
     private static IEnumerable<KeyValuePair<string, ActionDefinition>> PaidActions(RuleSet rules) =>

@@ -66,7 +66,26 @@ internal sealed partial class ScoringRunWorker(
             if (run.Status == RunStatus.Succeeded)
             {
                 await PruneAsync(stoppingToken);
+                await CompareWithPreviousRunAsync(stoppingToken);
             }
+        }
+    }
+
+    // The movement page compares the current run with the one before by default: that comparison (a merge of both runs'
+    // stored movement facts, seconds at a million customers) is made here, once, as the run ends, so the page's first call
+    // after a run reads it from the store's kept comparison instead of paying for it. A failure only leaves it for the page.
+    private async Task CompareWithPreviousRunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await Movement.MovementApi.RunsAsync(null, null, store, cancellationToken) is { Runs: var (from, to) })
+            {
+                await store.GetMovementAsync(from, to, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or ArgumentException)
+        {
+            LogMovementFailed(logger, e);
         }
     }
 
@@ -96,29 +115,29 @@ internal sealed partial class ScoringRunWorker(
         clock.Restart();
         var asOf = run.RequestedAsOfDate ?? dataSet.LastOrderDate;
         dataSet.CheckAsOfDate(asOf, "asOfDate");
-        var table = FeatureBuilder.Build(dataSet, new FeatureOptions
+        // Features are made a chunk at a time as the scoring loop asks for them (the counts first): the run holds one
+        // chunk's features and model rows, not the whole base's.
+        var table = FeatureBuilder.BuildInChunks(dataSet, new FeatureOptions
         {
             AsOfDate = asOf,
             ChurnHorizonDays = generation.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
             ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
             IncludeLabels = false,
             SnapshotAttributesBeforeExport = generation.Card.SnapshotAttributesBeforeExport,
-        });
+        }, ChunkSize);
         var featuresMs = clock.ElapsedMilliseconds;
 
-        // How far these customers are from the ones the models learned from; bundles trained before drift checks
-        // hold no training distributions, and their runs record none.
+        // How far these customers are from the ones the models learned from, counted chunk by chunk; bundles trained
+        // before drift checks hold no training distributions, and their runs record none.
         var contract = generation.Card.FeatureContract;
-        IReadOnlyList<FeatureDriftResult> featureDrift = [];
-        if (table.Rows.Count > 0 && contract.Features.All(f => f.BinShares is not null))
-        {
-            var rows = new FeatureRows(contract, table.AttributeNames);
-            featureDrift = FeatureDrift.Measure(contract, [.. table.Rows.Select(rows.From)]);
-        }
+        var driftCounts = table.Count > 0 && contract.Features.All(f => f.BinShares is not null) ? new FeatureDriftCounts(contract) : null;
+        var modelRows = driftCounts is null ? null : new FeatureRows(contract, table.AttributeNames);
+        // Building each chunk's features is timed inside the loop and added to the features step.
+        var featureTime = new Stopwatch();
 
         clock.Restart();
         var settings = scoring.Value;
-        var count = table.Rows.Count;
+        var count = table.Count;
         var decides = generation.Card.Tiers is not null;
         var reasonNames = new List<string>();
         // Read from both cores while a chunk is encoded; names are added (rarely: a few dozen per run) under a lock.
@@ -153,8 +172,26 @@ internal sealed partial class ScoringRunWorker(
         try
         {
             var offset = 0;
-            foreach (var chunk in table.Rows.Chunk(ChunkSize))
+            using var chunkSource = table.Chunks.GetEnumerator();
+            while (true)
             {
+                featureTime.Start();
+                var more = chunkSource.MoveNext();
+                var chunk = more ? chunkSource.Current : [];
+                if (driftCounts is not null)
+                {
+                    foreach (var row in chunk)
+                    {
+                        driftCounts.Add(modelRows!.From(row));
+                    }
+                }
+
+                featureTime.Stop();
+                if (!more)
+                {
+                    break;
+                }
+
                 cancellationToken.ThrowIfCancellationRequested();
                 modelTime.Start();
                 var chunkStarted = Stopwatch.GetTimestamp();
@@ -188,7 +225,9 @@ internal sealed partial class ScoringRunWorker(
                             score.PredictedGrossProfit,
                             score.PredictedRevenue,
                             CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, ReasonIndex),
-                            decision is null ? null : CompactEncoding.WriteFacts(chunk[i]));
+                            decision is null ? null : CompactEncoding.WriteFacts(chunk[i]),
+                            score.GrossProfitInterval,
+                            score.RevenueInterval);
                     }
                 });
 
@@ -226,7 +265,9 @@ internal sealed partial class ScoringRunWorker(
             await storing;
         }
 
-        var scoringMs = clock.ElapsedMilliseconds;
+        var scoringMs = clock.ElapsedMilliseconds - featureTime.ElapsedMilliseconds;
+        featuresMs += featureTime.ElapsedMilliseconds;
+        IReadOnlyList<FeatureDriftResult> featureDrift = driftCounts is { Rows: > 0 } ? driftCounts.Results() : [];
         LogRunSteps(logger, run.Id, modelTime.ElapsedMilliseconds, ruleTime.ElapsedMilliseconds, encodeTime.ElapsedMilliseconds, waitTime.ElapsedMilliseconds,
             writeTime.ElapsedMilliseconds);
         clock.Restart();
@@ -289,6 +330,9 @@ internal sealed partial class ScoringRunWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} steps (wall ms): models {ModelMs}, rules {RuleMs}, encoding {EncodeMs}, waiting for the writer {WaitMs}; the writer's own {WriteMs}")]
     private static partial void LogRunSteps(ILogger logger, string runId, long modelMs, long ruleMs, long encodeMs, long waitMs, long writeMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Comparing the new scoring run with the one before failed; the movement page compares them when asked")]
+    private static partial void LogMovementFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pruning old scoring runs failed; the next run tries again")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);

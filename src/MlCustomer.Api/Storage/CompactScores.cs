@@ -6,6 +6,7 @@ using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Features;
+using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Tiers;
 
@@ -98,8 +99,11 @@ public sealed record DecisionContext
 /// <param name="PredictedRevenue">Predicted revenue, if any.</param>
 /// <param name="Reasons">The model reasons, encoded (<see cref="CompactEncoding.WriteReasons"/>).</param>
 /// <param name="Facts">What the rules decided on, encoded (<see cref="CompactEncoding.WriteFacts"/>); null without decisions.</param>
+/// <param name="GrossProfitInterval">The 80% interval of the predicted gross profit as the scorer served it; null without one.</param>
+/// <param name="RevenueInterval">The 80% interval of the predicted revenue as the scorer served it; null without one.</param>
 public readonly record struct CompactScore(
-    string CustomerId, double ChurnProbability, string RiskBand, int? SegmentId, double? PredictedGrossProfit, double? PredictedRevenue, byte[] Reasons, byte[]? Facts);
+    string CustomerId, double ChurnProbability, string RiskBand, int? SegmentId, double? PredictedGrossProfit, double? PredictedRevenue, byte[] Reasons, byte[]? Facts,
+    ValueInterval? GrossProfitInterval = null, ValueInterval? RevenueInterval = null);
 
 /// <summary>One customer's scores and decision as read back, from either storage format.</summary>
 /// <param name="CustomerId">The customer.</param>
@@ -125,6 +129,12 @@ public sealed record StoredCustomer(
     /// <summary>The currency amounts are in.</summary>
     public string Currency { get; init; } = Currencies.Unknown;
 
+    /// <summary>The 80% interval of the predicted gross profit as the run stored it; null for runs before migration 9 and bundles without intervals.</summary>
+    public ValueInterval? GrossProfitInterval { get; init; }
+
+    /// <summary>The 80% interval of the predicted revenue as the run stored it; null as <see cref="GrossProfitInterval"/>.</summary>
+    public ValueInterval? RevenueInterval { get; init; }
+
     /// <summary>The churn explanation's baseline and all-other effect, when the run's reasons are TreeSHAP's.</summary>
     public ExplanationTotals? ChurnTotals { get; init; }
 
@@ -135,6 +145,10 @@ public sealed record StoredCustomer(
     public static ExplanationTotals? Totals(double? baseline, double? prediction, IReadOnlyList<Reason> reasons) =>
         baseline is { } b && prediction is { } p ? new ExplanationTotals(b, p - b - reasons.Sum(r => r.Contribution)) : null;
 }
+
+/// <summary>What a target list row shows of a stored customer beside their decision.</summary>
+/// <param name="GrossProfitInterval">The 80% interval of the predicted gross profit as the run stored it; null without one.</param>
+public sealed record StoredValue(ValueInterval? GrossProfitInterval);
 
 /// <summary>
 /// The binary forms of the compact columns. Reasons: per model a count byte, then per reason the feature's position in
@@ -226,6 +240,15 @@ public static class CompactEncoding
 
             return reasons;
         }
+    }
+
+    /// <summary>An interval from three nullable stored columns (P10, P50, P90); null unless all three are stored.</summary>
+    public static ValueInterval? Interval(System.Data.Common.DbDataReader reader, int p10)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return reader.IsDBNull(p10) || reader.IsDBNull(p10 + 1) || reader.IsDBNull(p10 + 2)
+            ? null
+            : new ValueInterval(reader.GetDouble(p10), reader.GetDouble(p10 + 1), reader.GetDouble(p10 + 2));
     }
 
     /// <summary>The facts the rules read from a customer's features (as <see cref="CustomerFacts.From"/> takes them).</summary>

@@ -171,5 +171,18 @@ internal static class Migrations
             )
             """,
         ]),
+        // The 80% value intervals the scorer served with each score, stored as it served them (exact doubles; SQLite keeps
+        // a whole-number REAL such as a P50 of 0 in no payload bytes at all), so a stored customer, a target list and an
+        // export show the run's intervals instead of recomputing them from whatever card is loaded when they are read.
+        // Null for runs before this migration and bundles without intervals.
+        (9, "each compact score carries its value intervals (P10/P50/P90 of gross profit and revenue)",
+        [
+            "ALTER TABLE customer_scores ADD COLUMN gross_profit_p10 DOUBLE PRECISION NULL",
+            "ALTER TABLE customer_scores ADD COLUMN gross_profit_p50 DOUBLE PRECISION NULL",
+            "ALTER TABLE customer_scores ADD COLUMN gross_profit_p90 DOUBLE PRECISION NULL",
+            "ALTER TABLE customer_scores ADD COLUMN revenue_p10 DOUBLE PRECISION NULL",
+            "ALTER TABLE customer_scores ADD COLUMN revenue_p50 DOUBLE PRECISION NULL",
+            "ALTER TABLE customer_scores ADD COLUMN revenue_p90 DOUBLE PRECISION NULL",
+        ]),
     ];
 }

@@ -273,10 +273,12 @@ public static partial class RetentionTargets
         var step = Math.Max(1, (int)Math.Ceiling(list.Targets.Count / (double)maxPoints));
         var points = new List<SpendReturnPoint>(Math.Min(list.Targets.Count, maxPoints) + 2) { new(0, 0, 0, 0) };
         var (spend, saved) = (0.0, 0.0);
+        // A list chosen from stored candidates knows each target's figures without reading its decision.
+        var figures = list.Targets as CandidateTargets;
         for (var i = 0; i < list.Targets.Count; i++)
         {
-            spend += list.Targets[i].OfferCost;
-            saved += list.Targets[i].ExpectedSavedProfit;
+            spend += figures?.OfferCost(i) ?? list.Targets[i].OfferCost;
+            saved += figures?.SavedProfit(i) ?? list.Targets[i].ExpectedSavedProfit;
             if ((i + 1) % step == 0 || i == list.Targets.Count - 1)
             {
                 points.Add(new SpendReturnPoint(i + 1, spend, saved, saved - spend));

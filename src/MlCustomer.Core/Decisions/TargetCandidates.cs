@@ -236,8 +236,9 @@ public static partial class RetentionTargets
     /// The list <see cref="Choose(IEnumerable{CustomerDecision}, TargetOptions)"/> gives for the candidates' decisions,
     /// chosen without reading them: expected returns computed per candidate with <see cref="OfferEconomics"/>, the two
     /// greedy passes as merges of the runs of one action and offer cost (each already in the passes' order, up to rounding, which is
-    /// repaired), the threshold over the candidates by churn probability. Only the chosen customers' decisions are
-    /// asked of <paramref name="decisionsOf"/> (in the order given), for their reasons.
+    /// repaired), the threshold over the candidates by churn probability; the list's order and totals from the candidates
+    /// too. A chosen customer's decision is asked of <paramref name="decisionsOf"/> (in the order given, a block of
+    /// neighbours on the list at a time) only when that target is read, for its reasons: a page of the list reads a page.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid options, or <paramref name="decisionsOf"/> did not return one decision per customer asked.</exception>
     public static RetentionTargetList Choose(
@@ -299,16 +300,39 @@ public static partial class RetentionTargets
             var byReturn = Merge(all, index, returns, runStarts, options, actionCosts, byRatio: false);
             var (chosen, spend, byBudget, byLimit, _) = byReturn.Total > byRatio.Total ? byReturn : byRatio;
 
-            var ids = chosen.Select(c => all[c].CustomerId).ToList();
-            var decisions = decisionsOf(ids);
-            if (decisions.Count != ids.Count || decisions.Where((d, i) => !string.Equals(d.CustomerId, ids[i], StringComparison.Ordinal)).Any())
+            // The list's order and totals come from the candidates alone (the same numbers the decisions hold); a chosen
+            // customer's decision is read only when the target is looked at (a page of a list of thousands), in blocks.
+            var order = new (int Candidate, OfferCase Offer, double Saved, double Return)[chosen.Count];
+            for (var k = 0; k < order.Length; k++)
             {
-                throw new ArgumentException("decisionsOf must return one decision per customer asked, in the order asked.", nameof(decisionsOf));
+                var offer = Case(all[chosen[k]], actionCosts[all[chosen[k]].Action]);
+                var saved = OfferEconomics.SavedProfit(offer, saveRate);
+                order[k] = (chosen[k], offer, saved, saved - offer.OfferCost);
             }
 
-            var targets = decisions.Select(d => Target(d, Case(d, options.CostOf(d.Action, d.OfferCost)), saveRate)).ToList();
-            targets.Sort(ReturnOrder);
-            var savedTotal = targets.Sum(t => t.ExpectedSavedProfit);
+            Array.Sort(order, (x, y) =>
+            {
+                var byReturn = y.Return.CompareTo(x.Return);
+                return byReturn != 0 ? byReturn : string.CompareOrdinal(all[x.Candidate].CustomerId, all[y.Candidate].CustomerId);
+            });
+            var targets = new CandidateTargets(
+                [.. order.Select(o => all[o.Candidate].CustomerId)], [.. order.Select(o => o.Offer.OfferCost)], [.. order.Select(o => o.Saved)],
+                ids =>
+                {
+                    var decisions = decisionsOf(ids);
+                    if (decisions.Count != ids.Count || decisions.Where((d, i) => !string.Equals(d.CustomerId, ids[i], StringComparison.Ordinal)).Any())
+                    {
+                        throw new ArgumentException("decisionsOf must return one decision per customer asked, in the order asked.", nameof(decisionsOf));
+                    }
+
+                    return [.. decisions.Select(d => Target(d, Case(d, options.CostOf(d.Action, d.OfferCost)), saveRate))];
+                });
+            var savedTotal = 0.0;
+            foreach (var o in order)
+            {
+                savedTotal += o.Saved;
+            }
+
             var threshold = OfferEconomics.BestThreshold(
                 paid, ThresholdCases(candidates, filter, actionCosts, paid), saveRate, Basis(paid, options));
             return new RetentionTargetList(
@@ -476,4 +500,104 @@ public static partial class RetentionTargets
             return Before(all, index[x], returns[x], index[y], returns[y]);
         }
     }
+}
+
+/// <summary>
+/// A target list chosen from stored candidates, in its order (expected return, then customer id), with each target's
+/// offer cost and expected saved profit known from the candidates; a target's decision (its action's words, its rule
+/// reasons) is read through the run's store only when the target is looked at, <see cref="BlockSize"/> customers at a
+/// time. So a list of thousands chosen from a million customers costs its first page, not thousands of decisions.
+/// Blocks are loaded under a lock, so concurrent readers see one load.
+/// </summary>
+internal sealed class CandidateTargets : IList<RetentionTarget>, IReadOnlyList<RetentionTarget>
+{
+    /// <summary>Customers whose decisions are read together when one of them is looked at.</summary>
+    public const int BlockSize = 256;
+
+    private readonly string[] customerIds;
+    private readonly double[] offerCosts;
+    private readonly double[] savedProfits;
+    private readonly Func<IReadOnlyList<string>, IReadOnlyList<RetentionTarget>> targetsOf;
+    private readonly RetentionTarget?[] loaded;
+    private readonly Lock gate = new();
+
+    public CandidateTargets(string[] customerIds, double[] offerCosts, double[] savedProfits, Func<IReadOnlyList<string>, IReadOnlyList<RetentionTarget>> targetsOf)
+    {
+        this.customerIds = customerIds;
+        this.offerCosts = offerCosts;
+        this.savedProfits = savedProfits;
+        this.targetsOf = targetsOf;
+        loaded = new RetentionTarget?[customerIds.Length];
+    }
+
+    public int Count => customerIds.Length;
+
+    public bool IsReadOnly => true;
+
+    /// <summary>The offer cost of the target at <paramref name="index"/>, without reading its decision.</summary>
+    public double OfferCost(int index) => offerCosts[index];
+
+    /// <summary>The expected saved profit of the target at <paramref name="index"/>, without reading its decision.</summary>
+    public double SavedProfit(int index) => savedProfits[index];
+
+    public RetentionTarget this[int index]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(index);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+            lock (gate)
+            {
+                if (loaded[index] is { } target)
+                {
+                    return target;
+                }
+
+                var from = index / BlockSize * BlockSize;
+                var to = Math.Min(from + BlockSize, Count);
+                var targets = targetsOf(new ArraySegment<string>(customerIds, from, to - from));
+                for (var i = from; i < to; i++)
+                {
+                    loaded[i] = targets[i - from];
+                }
+
+                return loaded[index]!;
+            }
+        }
+
+        set => throw new NotSupportedException("A target list is read-only.");
+    }
+
+    public IEnumerator<RetentionTarget> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public int IndexOf(RetentionTarget item) => Array.IndexOf(customerIds, item?.Customer.CustomerId);
+
+    public bool Contains(RetentionTarget item) => IndexOf(item) >= 0 && this[IndexOf(item)] == item;
+
+    public void CopyTo(RetentionTarget[] array, int arrayIndex)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        for (var i = 0; i < Count; i++)
+        {
+            array[arrayIndex + i] = this[i];
+        }
+    }
+
+    public void Add(RetentionTarget item) => throw new NotSupportedException("A target list is read-only.");
+
+    public void Clear() => throw new NotSupportedException("A target list is read-only.");
+
+    public void Insert(int index, RetentionTarget item) => throw new NotSupportedException("A target list is read-only.");
+
+    public bool Remove(RetentionTarget item) => throw new NotSupportedException("A target list is read-only.");
+
+    public void RemoveAt(int index) => throw new NotSupportedException("A target list is read-only.");
 }

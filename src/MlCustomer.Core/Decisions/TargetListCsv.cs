@@ -15,21 +15,28 @@ public static class TargetListCsv
         "rank", "customer_id", "segment_name", "current_tier", "predicted_tier", "risk_band", "lifecycle_stage",
         "churn_probability", "profit_last_365_days", "predicted_profit", "value_at_risk", "recommended_action", "offer_cost",
         "expected_saved_profit", "expected_return", "break_even_probability", "cumulative_spend", "reason", "rule_reasons",
+        "predicted_gross_profit", "gross_profit_p10", "gross_profit_p50", "gross_profit_p90",
     ];
 
     /// <summary>Writes the header and every target, highest expected return first.</summary>
-    public static void Write(TextWriter writer, RetentionTargetList list)
+    /// <param name="writer">Where to.</param>
+    /// <param name="list">The list.</param>
+    /// <param name="grossProfitIntervalOf">A target's 80% gross profit interval (asked after the target is read); null or
+    /// a null answer leaves the three interval cells empty.</param>
+    public static void Write(TextWriter writer, RetentionTargetList list, Func<string, LifetimeValue.ValueInterval?>? grossProfitIntervalOf = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(list);
-        foreach (var line in Lines(list))
+        foreach (var line in Lines(list, grossProfitIntervalOf))
         {
             writer.Write(line);
         }
     }
 
     /// <summary>The header and one line per target, each ending in a line feed: for a writer that streams them asynchronously.</summary>
-    public static IEnumerable<string> Lines(RetentionTargetList list)
+    /// <param name="list">The list.</param>
+    /// <param name="grossProfitIntervalOf">As in <see cref="Write"/>.</param>
+    public static IEnumerable<string> Lines(RetentionTargetList list, Func<string, LifetimeValue.ValueInterval?>? grossProfitIntervalOf = null)
     {
         ArgumentNullException.ThrowIfNull(list);
         yield return string.Join(',', Columns) + "\n";
@@ -38,6 +45,7 @@ public static class TargetListCsv
         {
             var target = list.Targets[i];
             var d = target.Customer;
+            var interval = grossProfitIntervalOf?.Invoke(d.CustomerId);
             spend += target.OfferCost;
             string[] cells =
             [
@@ -60,6 +68,10 @@ public static class TargetListCsv
                 CsvText.Number(spend, 2),
                 CsvText.Escape(target.Reason),
                 DecisionCsv.RuleReasons(d),
+                CsvText.Number(d.PredictedGrossProfit, 2),
+                interval is null ? "" : CsvText.Number(interval.P10, 2),
+                interval is null ? "" : CsvText.Number(interval.P50, 2),
+                interval is null ? "" : CsvText.Number(interval.P90, 2),
             ];
             yield return string.Join(',', cells) + "\n";
         }

@@ -71,28 +71,54 @@ public static class FeatureBuilder
     /// <exception cref="ArgumentException">The as-of date or horizons do not fit the data.</exception>
     public static FeatureTable Build(CustomerDataSet data, FeatureOptions options)
     {
+        var plan = Plan(data, options);
+        var rows = new List<CustomerFeatures>(plan.Rows(0, plan.Count));
+        plan.Report.CustomersWithFeatures = rows.Count;
+        return new FeatureTable(
+            options.AsOfDate, options.ChurnHorizonDays, options.ValueHorizonDays, data.AttributeNames, rows, plan.Report);
+    }
+
+    /// <summary>
+    /// The same rows as <see cref="Build"/>, in the same order, made <paramref name="chunkSize"/> customers at a time
+    /// as the returned chunks are enumerated: a scoring run holds one chunk's features, not the whole base's. The
+    /// report's counts are complete before the first chunk (it is one pass over the customers, in id order).
+    /// </summary>
+    /// <exception cref="ArgumentException">The as-of date or horizons do not fit the data, or the chunk size is below 1.</exception>
+    public static FeatureChunks BuildInChunks(CustomerDataSet data, FeatureOptions options, int chunkSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        var plan = Plan(data, options);
+        plan.Report.CustomersWithFeatures = plan.Count;
+        return new FeatureChunks(data.AttributeNames, plan.Count, plan.Report, Chunks(plan, chunkSize));
+
+        static IEnumerable<CustomerFeatures[]> Chunks(RowPlan plan, int chunkSize)
+        {
+            for (var from = 0; from < plan.Count; from += chunkSize)
+            {
+                yield return plan.Rows(from, Math.Min(from + chunkSize, plan.Count));
+            }
+        }
+    }
+
+    // The report's counts in one pass, in id order, and the customers included with their histories; each customer's
+    // row is then a pure function of their history, made on every core (a million customers' features in half the time on two).
+    private static RowPlan Plan(CustomerDataSet data, FeatureOptions options)
+    {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         Validate(data, options);
 
-        var attributeNames = data.AttributeNames;
-        var historyByCustomer = GroupByCustomer(data.Transactions, t => t.CustomerId);
-        var customers = data.Customers ?? historyByCustomer.Keys
+        var historyByCustomer = Grouped<Transaction>.ByCustomer(data.Transactions, t => t.CustomerId);
+        var customers = data.Customers ?? historyByCustomer.Customers
             .Select(id => new Customer(id, null, [], null, null, null, null))
             .ToList();
-        var emptyHistory = new List<Transaction>();
         var report = new FeatureReport();
         var service = ChooseServiceSource(data, options, report);
-        var eventsByCustomer = service == ServiceSource.Events ? GroupByCustomer(data.ServiceEvents!, e => e.CustomerId) : null;
-        var measures = data.ServiceEventMeasures;
-        List<ServiceEvent> noEvents = [];
-        var included = new List<(Customer Customer, List<Transaction> History)>(customers.Count);
-
-        // The report's counts in one pass, in id order; then each customer's row on its own (a pure function of their
-        // history), on every core: a million customers' features in half the time on two.
+        var eventsByCustomer = service == ServiceSource.Events ? Grouped<ServiceEvent>.ByCustomer(data.ServiceEvents!, e => e.CustomerId) : null;
+        var included = new List<(Customer Customer, ArraySegment<Transaction> History)>(customers.Count);
         foreach (var customer in customers.OrderBy(c => c.CustomerId, StringComparer.Ordinal))
         {
-            var history = historyByCustomer.GetValueOrDefault(customer.CustomerId, emptyHistory);
+            var history = historyByCustomer.Of(customer.CustomerId);
             var exclusion = ExclusionReason(customer, history, options.AsOfDate);
             if (exclusion is not null)
             {
@@ -105,25 +131,37 @@ public static class FeatureBuilder
             included.Add((customer, history));
         }
 
-        var built = new CustomerFeatures[included.Count];
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, built.Length, 1_024), range =>
+        return new RowPlan(included, service, eventsByCustomer, data.ServiceEventMeasures, options, report);
+    }
+
+    private sealed record RowPlan(
+        List<(Customer Customer, ArraySegment<Transaction> History)> Included, ServiceSource Service, Grouped<ServiceEvent>? EventsByCustomer,
+        IReadOnlySet<string> Measures, FeatureOptions Options, FeatureReport Report)
+    {
+        public int Count => Included.Count;
+
+        // The rows of included customers [from, to), on every core.
+        public CustomerFeatures[] Rows(int from, int to)
         {
-            for (var i = range.Item1; i < range.Item2; i++)
+            var built = new CustomerFeatures[to - from];
+            Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(from, to, 1_024), () => new RowScratch(), (range, _, scratch) =>
             {
-                var (customer, history) = included[i];
-                var serviceAtAsOf = service switch
+                for (var i = range.Item1; i < range.Item2; i++)
                 {
-                    ServiceSource.Events => ServiceAtAsOf.FromEvents(eventsByCustomer!.GetValueOrDefault(customer.CustomerId, noEvents), measures, options.AsOfDate),
-                    ServiceSource.Snapshot => ServiceAtAsOf.FromTotals(customer),
-                    _ => ServiceAtAsOf.Unknown,
-                };
-                built[i] = BuildRow(customer, history, serviceAtAsOf, options);
-            }
-        });
-        var rows = new List<CustomerFeatures>(built);
-        report.CustomersWithFeatures = rows.Count;
-        return new FeatureTable(
-            options.AsOfDate, options.ChurnHorizonDays, options.ValueHorizonDays, attributeNames, rows, report);
+                    var (customer, history) = Included[i];
+                    var serviceAtAsOf = Service switch
+                    {
+                        ServiceSource.Events => ServiceAtAsOf.FromEvents(EventsByCustomer!.Of(customer.CustomerId), Measures, Options.AsOfDate),
+                        ServiceSource.Snapshot => ServiceAtAsOf.FromTotals(customer),
+                        _ => ServiceAtAsOf.Unknown,
+                    };
+                    built[i - from] = BuildRow(customer, history, serviceAtAsOf, Options, scratch);
+                }
+
+                return scratch;
+            }, _ => { });
+            return built;
+        }
     }
 
     private static void Validate(CustomerDataSet data, FeatureOptions options)
@@ -161,25 +199,6 @@ public static class FeatureBuilder
             throw new ArgumentException(
                 $"The customer attribute '{clash}' has the same name as a feature column; rename it in the mapping (customers.columns).");
         }
-    }
-
-    // Order lines or service events by customer, each customer's in file order.
-    private static Dictionary<string, List<T>> GroupByCustomer<T>(IReadOnlyList<T> rows, Func<T, string> customerOf)
-    {
-        var byCustomer = new Dictionary<string, List<T>>(StringComparer.Ordinal);
-        foreach (var row in rows)
-        {
-            var id = customerOf(row);
-            if (!byCustomer.TryGetValue(id, out var list))
-            {
-                list = [];
-                byCustomer[id] = list;
-            }
-
-            list.Add(row);
-        }
-
-        return byCustomer;
     }
 
     private enum ServiceSource
@@ -236,17 +255,25 @@ public static class FeatureBuilder
         return ServiceSource.None;
     }
 
-    private static string? ExclusionReason(Customer customer, List<Transaction> history, DateOnly asOf)
+    private static string? ExclusionReason(Customer customer, ArraySegment<Transaction> history, DateOnly asOf)
     {
         if (customer.SignupDate is { } signup)
         {
             return signup > asOf ? "signed up after the as-of date" : null;
         }
 
-        return history.Exists(t => t.OrderDate <= asOf) ? null : "first order after the as-of date and no signup date";
+        foreach (var t in history)
+        {
+            if (t.OrderDate <= asOf)
+            {
+                return null;
+            }
+        }
+
+        return "first order after the as-of date and no signup date";
     }
 
-    private static void CountUnused(FeatureReport report, List<Transaction> history, FeatureOptions options, string? reasonForIncluded)
+    private static void CountUnused(FeatureReport report, ArraySegment<Transaction> history, FeatureOptions options, string? reasonForIncluded)
     {
         var labelEnd = options.AsOfDate.AddDays(options.LabelWindowDays);
         foreach (var transaction in history)
@@ -271,17 +298,39 @@ public static class FeatureBuilder
         }
     }
 
-    private static CustomerFeatures BuildRow(Customer customer, List<Transaction> history, ServiceAtAsOf service, FeatureOptions options)
+    // One thread's working sets, cleared for each customer: a million customers' rows without a million sets each.
+    private sealed class RowScratch
+    {
+        public List<int> PurchaseDays { get; } = [];
+        public HashSet<string> PurchaseOrders { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> Categories { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, double> RevenueByChannel { get; } = new(StringComparer.Ordinal);
+        public List<double> Gaps { get; } = [];
+
+        public void Clear()
+        {
+            PurchaseDays.Clear();
+            PurchaseOrders.Clear();
+            Categories.Clear();
+            RevenueByChannel.Clear();
+            Gaps.Clear();
+        }
+    }
+
+    private static CustomerFeatures BuildRow(
+        Customer customer, ArraySegment<Transaction> history, ServiceAtAsOf service, FeatureOptions options, RowScratch scratch)
     {
         var asOf = options.AsOfDate;
         var trailingStart = asOf.AddDays(-TrailingWindowDays);
         var trendStart = asOf.AddDays(-TrendWindowDays);
         var priorTrendStart = trendStart.AddDays(-TrendWindowDays);
 
-        var purchaseDays = new SortedSet<DateOnly>();
-        var purchaseOrders = new HashSet<string>(StringComparer.Ordinal);
-        var categories = new HashSet<string>(StringComparer.Ordinal);
-        var revenueByChannel = new Dictionary<string, double>(StringComparer.Ordinal);
+        scratch.Clear();
+        // Day numbers of the purchase lines, sorted and made distinct after the loop (the distinct purchase days).
+        var purchaseDays = scratch.PurchaseDays;
+        var purchaseOrders = scratch.PurchaseOrders;
+        var categories = scratch.Categories;
+        var revenueByChannel = scratch.RevenueByChannel;
         double revenue = 0, grossProfit = 0, purchaseRevenue = 0, returnedRevenue = 0, discount = 0;
         double revenueTrailing = 0, grossProfitTrailing = 0, revenueLast90 = 0, revenuePrior90 = 0;
         DateOnly? firstEvent = customer.SignupDate;
@@ -316,12 +365,12 @@ public static class FeatureBuilder
                 continue;
             }
 
-            purchaseDays.Add(t.OrderDate);
+            purchaseDays.Add(t.OrderDate.DayNumber);
             purchaseOrders.Add(t.OrderId);
             categories.Add(t.Category);
             purchaseRevenue += t.Revenue;
             discount += t.Discount;
-            revenueByChannel[t.Channel] = revenueByChannel.GetValueOrDefault(t.Channel) + t.Revenue;
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(revenueByChannel, t.Channel, out _) += t.Revenue;
             if (t.OrderDate > trendStart)
             {
                 revenueLast90 += t.Revenue;
@@ -334,8 +383,11 @@ public static class FeatureBuilder
 
         // Included customers always have a first event on or before the as-of date (see ExclusionReason).
         var tenureDays = (double)(asOf.DayNumber - firstEvent!.Value.DayNumber);
-        var (meanGap, sdGap) = GapStatistics(purchaseDays);
-        var daysSinceFirstPurchase = purchaseDays.Count > 0 ? asOf.DayNumber - purchaseDays.Min.DayNumber : double.NaN;
+        var dayCount = DistinctSorted(purchaseDays);
+        var (meanGap, sdGap) = GapStatistics(purchaseDays, dayCount, scratch.Gaps);
+        var firstPurchaseDay = dayCount > 0 ? purchaseDays[0] : 0;
+        var lastPurchaseDay = dayCount > 0 ? purchaseDays[dayCount - 1] : 0;
+        var daysSinceFirstPurchase = dayCount > 0 ? asOf.DayNumber - firstPurchaseDay : double.NaN;
         // Unknown cost counts as 0: nothing is charged that is not known.
         var serviceCost = double.IsFinite(service.CostToDate) ? service.CostToDate : 0;
         var trailingServiceCost = service.CostLast365Days ?? Profit.TrailingCostToServe(serviceCost, tenureDays);
@@ -343,14 +395,14 @@ public static class FeatureBuilder
         return new CustomerFeatures
         {
             CustomerId = customer.CustomerId,
-            RecencyDays = purchaseDays.Count > 0 ? asOf.DayNumber - purchaseDays.Max.DayNumber : tenureDays,
-            PurchaseDays = purchaseDays.Count,
+            RecencyDays = dayCount > 0 ? asOf.DayNumber - lastPurchaseDay : tenureDays,
+            PurchaseDays = dayCount,
             OrderCount = purchaseOrders.Count,
             RevenueTotal = revenue,
             AverageOrderValue = purchaseOrders.Count > 0 ? purchaseRevenue / purchaseOrders.Count : 0,
             GrossProfitTotal = grossProfit,
             ProfitTotal = Profit.Net(grossProfit, serviceCost, revenue, RuleSet.Default.CostToServe),
-            GrossProfitPerPurchaseDay = purchaseDays.Count > 0 ? grossProfit / purchaseDays.Count : 0,
+            GrossProfitPerPurchaseDay = dayCount > 0 ? grossProfit / dayCount : 0,
             MarginRate = revenue >= MinimumRevenueForMargin ? grossProfit / revenue : double.NaN,
             RevenueLast365Days = revenueTrailing,
             ProfitLast365Days = Profit.Net(grossProfitTrailing, trailingServiceCost, revenueTrailing, RuleSet.Default.CostToServe),
@@ -358,8 +410,8 @@ public static class FeatureBuilder
             CostToServeLast365Days = trailingServiceCost,
             TenureDays = tenureDays,
             DaysSinceFirstPurchase = daysSinceFirstPurchase,
-            RecencyShareOfAge = purchaseDays.Count == 0 ? double.NaN : (asOf.DayNumber - purchaseDays.Max.DayNumber) / Math.Max(daysSinceFirstPurchase, 1),
-            PurchaseDaysPerYear = purchaseDays.Count == 0 ? 0 : purchaseDays.Count * 365.0 / Math.Max(daysSinceFirstPurchase, MinimumDaysForRate),
+            RecencyShareOfAge = dayCount == 0 ? double.NaN : (asOf.DayNumber - lastPurchaseDay) / Math.Max(daysSinceFirstPurchase, 1),
+            PurchaseDaysPerYear = dayCount == 0 ? 0 : dayCount * 365.0 / Math.Max(daysSinceFirstPurchase, MinimumDaysForRate),
             MeanDaysBetweenPurchases = meanGap,
             SdDaysBetweenPurchases = sdGap,
             RevenueLast90Days = revenueLast90,
@@ -380,23 +432,38 @@ public static class FeatureBuilder
         };
     }
 
-    private static (double Mean, double Sd) GapStatistics(SortedSet<DateOnly> purchaseDays)
+    // Sorts the day numbers and keeps each day once at the front; returns how many distinct days there are.
+    private static int DistinctSorted(List<int> days)
     {
-        if (purchaseDays.Count < 2)
+        if (days.Count < 2)
+        {
+            return days.Count;
+        }
+
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(days);
+        span.Sort();
+        var distinct = 1;
+        for (var i = 1; i < span.Length; i++)
+        {
+            if (span[i] != span[distinct - 1])
+            {
+                span[distinct++] = span[i];
+            }
+        }
+
+        return distinct;
+    }
+
+    private static (double Mean, double Sd) GapStatistics(List<int> purchaseDays, int dayCount, List<double> gaps)
+    {
+        if (dayCount < 2)
         {
             return (double.NaN, double.NaN);
         }
 
-        var gaps = new List<double>(purchaseDays.Count - 1);
-        DateOnly? previous = null;
-        foreach (var day in purchaseDays)
+        for (var i = 1; i < dayCount; i++)
         {
-            if (previous is { } p)
-            {
-                gaps.Add(day.DayNumber - p.DayNumber);
-            }
-
-            previous = day;
+            gaps.Add(purchaseDays[i] - purchaseDays[i - 1]);
         }
 
         var mean = gaps.Average();
@@ -405,25 +472,47 @@ public static class FeatureBuilder
             return (mean, double.NaN);
         }
 
-        var variance = gaps.Sum(g => (g - mean) * (g - mean)) / (gaps.Count - 1);
+        double squares = 0;
+        foreach (var g in gaps)
+        {
+            squares += (g - mean) * (g - mean);
+        }
+
+        var variance = squares / (gaps.Count - 1);
         return (mean, Math.Sqrt(variance));
     }
 
-    private static string MainChannel(Dictionary<string, double> revenueByChannel) =>
-        revenueByChannel.Count == 0
-            ? FeatureColumns.NoValue
-            : revenueByChannel
-                .OrderByDescending(c => c.Value)
-                .ThenBy(c => c.Key, StringComparer.Ordinal)
-                .First().Key;
-
-    private static bool HasPurchaseIn(List<Transaction> history, DateOnly asOf, int days)
+    // The channel with the most purchase revenue; a tie goes to the first name in ordinal order.
+    private static string MainChannel(Dictionary<string, double> revenueByChannel)
     {
-        var end = asOf.AddDays(days);
-        return history.Exists(t => t.OrderDate > asOf && t.OrderDate <= end && t.Revenue > 0);
+        string? main = null;
+        var most = 0.0;
+        foreach (var (channel, revenue) in revenueByChannel)
+        {
+            if (main is null || revenue > most || (revenue == most && string.CompareOrdinal(channel, main) < 0))
+            {
+                (main, most) = (channel, revenue);
+            }
+        }
+
+        return main ?? FeatureColumns.NoValue;
     }
 
-    private static double SumIn(List<Transaction> history, DateOnly asOf, int days, Func<Transaction, double> amount)
+    private static bool HasPurchaseIn(ArraySegment<Transaction> history, DateOnly asOf, int days)
+    {
+        var end = asOf.AddDays(days);
+        foreach (var t in history)
+        {
+            if (t.OrderDate > asOf && t.OrderDate <= end && t.Revenue > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static double SumIn(ArraySegment<Transaction> history, DateOnly asOf, int days, Func<Transaction, double> amount)
     {
         var end = asOf.AddDays(days);
         double sum = 0;
@@ -460,7 +549,7 @@ internal readonly record struct ServiceAtAsOf(double Tickets, double Complaints,
     /// Sums of the events on or before <paramref name="asOf"/>; a measure the file does not have is unknown, a
     /// customer without events has none (0) of the measures it has.
     /// </summary>
-    public static ServiceAtAsOf FromEvents(List<ServiceEvent> events, IReadOnlySet<string> measures, DateOnly asOf)
+    public static ServiceAtAsOf FromEvents(ArraySegment<ServiceEvent> events, IReadOnlySet<string> measures, DateOnly asOf)
     {
         double tickets = 0, complaints = 0, cost = 0, satisfaction = double.NaN;
         var answered = DateOnly.MinValue;
@@ -489,3 +578,70 @@ internal readonly record struct ServiceAtAsOf(double Tickets, double Complaints,
             satisfaction);
     }
 }
+
+/// <summary>
+/// Rows (order lines, service events) grouped by customer, each customer's in file order: one array of all rows in
+/// customer order and where each customer's run of them starts, instead of a growing list per customer.
+/// </summary>
+internal sealed class Grouped<T>
+{
+    private readonly Dictionary<string, int> ordinal;
+    private readonly T[] rows;
+    private readonly int[] starts;
+
+    private Grouped(Dictionary<string, int> ordinal, T[] rows, int[] starts)
+    {
+        this.ordinal = ordinal;
+        this.rows = rows;
+        this.starts = starts;
+    }
+
+    /// <summary>The customers with at least one row, in order of their first row.</summary>
+    public IEnumerable<string> Customers => ordinal.Keys;
+
+    /// <summary>Groups <paramref name="source"/> by <paramref name="customerOf"/>.</summary>
+    public static Grouped<T> ByCustomer(IReadOnlyList<T> source, Func<T, string> customerOf)
+    {
+        var ordinal = new Dictionary<string, int>(StringComparer.Ordinal);
+        var owner = new int[source.Count];
+        var counts = new List<int>();
+        for (var i = 0; i < owner.Length; i++)
+        {
+            ref var at = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(ordinal, customerOf(source[i]), out var exists);
+            if (!exists)
+            {
+                at = counts.Count;
+                counts.Add(0);
+            }
+
+            owner[i] = at;
+            counts[at]++;
+        }
+
+        var starts = new int[counts.Count + 1];
+        for (var c = 0; c < counts.Count; c++)
+        {
+            starts[c + 1] = starts[c] + counts[c];
+        }
+
+        var next = starts[..^1];
+        var rows = new T[owner.Length];
+        for (var i = 0; i < owner.Length; i++)
+        {
+            rows[next[owner[i]]++] = source[i];
+        }
+
+        return new Grouped<T>(ordinal, rows, starts);
+    }
+
+    /// <summary>The customer's rows in file order; empty when there are none.</summary>
+    public ArraySegment<T> Of(string customerId) =>
+        ordinal.TryGetValue(customerId, out var c) ? new ArraySegment<T>(rows, starts[c], starts[c + 1] - starts[c]) : ArraySegment<T>.Empty;
+}
+
+/// <summary>A feature table made chunk by chunk (<see cref="FeatureBuilder.BuildInChunks"/>).</summary>
+/// <param name="AttributeNames">The customer attribute names, in the rows' order.</param>
+/// <param name="Count">Rows in all the chunks together.</param>
+/// <param name="Report">The build's counts (complete from the start).</param>
+/// <param name="Chunks">The rows, in ordinal customer-id order; each chunk is made when it is enumerated (enumerate once).</param>
+public sealed record FeatureChunks(IReadOnlyList<string> AttributeNames, int Count, FeatureReport Report, IEnumerable<CustomerFeatures[]> Chunks);

@@ -160,38 +160,18 @@ public static class FeatureDrift
                 $"The rows do not fit the contract's {schema.NumericNames.Count} numeric and {schema.CategoricalNames.Count} categorical features.", nameof(rows));
         }
 
-        var results = new List<FeatureDriftResult>();
-        var numeric = 0;
-        var categorical = 0;
-        foreach (var feature in contract.Features)
+        // Counted one row at a time, as a scoring run counts its chunks (FeatureDriftCounts): one definition of the shares.
+        var counts = new FeatureDriftCounts(contract);
+        foreach (var row in rows)
         {
-            var training = feature.BinShares
-                ?? throw new InvalidOperationException(
-                    $"The model card holds no training distribution of '{feature.Name}': the bundle was trained before drift checks. Retrain it to check drift.");
-            if (feature.Kind == FeatureKind.Numeric)
-            {
-                var slot = numeric++;
-                var edges = feature.BinEdges ?? [];
-                var now = NumericShares(edges, rows.Select(r => (double)r.Numeric[slot]));
-                results.Add(Result(feature.Name, training, now, BinNames(edges), missingBin: edges.Count + 1));
-            }
-            else
-            {
-                var slot = categorical++;
-                var prefix = feature.Name + "=";
-                var categories = feature.Categories ?? [];
-                var values = rows.Select(r => r.Categorical[slot].StartsWith(prefix, StringComparison.Ordinal) ? r.Categorical[slot][prefix.Length..] : r.Categorical[slot]).ToList();
-                var now = CategoryShares(categories, values);
-                results.Add(Result(
-                    feature.Name, training, now, [.. categories, "not seen in training"], missingBin: categories.ToList().IndexOf(ModelDatasets.MissingCategory)));
-            }
+            counts.Add(row);
         }
 
-        return results.OrderByDescending(r => r.Psi).ThenBy(r => r.Feature, StringComparer.Ordinal).ToList();
+        return counts.Results();
     }
 
     // missingBin: the bin of missing values, or -1 when there is none (a categorical feature never missing in training).
-    private static FeatureDriftResult Result(string name, IReadOnlyList<double> training, IReadOnlyList<double> now, IReadOnlyList<string> bins, int missingBin)
+    internal static FeatureDriftResult Result(string name, IReadOnlyList<double> training, IReadOnlyList<double> now, IReadOnlyList<string> bins, int missingBin)
     {
         if (training.Count != now.Count)
         {
@@ -211,7 +191,7 @@ public static class FeatureDrift
     }
 
     // "≤ 12", "12 – 30", …, "> 900", "missing": the numeric bins in words.
-    private static IReadOnlyList<string> BinNames(IReadOnlyList<double> edges)
+    internal static IReadOnlyList<string> BinNames(IReadOnlyList<double> edges)
     {
         static string Show(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
         var names = new List<string>();
@@ -225,7 +205,7 @@ public static class FeatureDrift
         return names;
     }
 
-    private static int Bin(IReadOnlyList<double> edges, double value)
+    internal static int Bin(IReadOnlyList<double> edges, double value)
     {
         // The first edge at or above the value; past every edge, the last bin.
         int low = 0, high = edges.Count;

@@ -6,6 +6,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.ML;
 using MlCustomer.Api.Tests.Infrastructure;
 using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Scoring;
@@ -73,6 +74,71 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(
             expected.Customers.Where(c => c.Category == MovementCategory.Sleeping).Take(200).Select(c => (c.CustomerId, c.Reason)),
             sleeping.GetProperty("customers").EnumerateArray().Select(c => (c.GetProperty("customerId").GetString()!, c.GetProperty("reason").GetString()!)));
+    }
+
+    [Fact]
+    public async Task EachStoredScoreKeepsTheValueIntervalsTheScorerServedAndTheCustomerTargetsAndExportShowThem()
+    {
+        using var fresh = ApiFactory.With();
+        await RunAsync(fresh, AsOf);
+        using var client = fresh.ClientWith(ApiFactory.ScorerKey);
+        var served = ScoresAt(AsOf);
+
+        Assert.Equal(0, Scalar(fresh, "SELECT COUNT(*) FROM customer_scores WHERE gross_profit_p10 IS NULL OR gross_profit_p90 IS NULL OR revenue_p50 IS NULL"));
+        Assert.Equal(served.Count, Scalar(fresh, "SELECT COUNT(*) FROM customer_scores"));
+        var wide = served.Values.First(s => s.GrossProfitInterval is { P90: > 0 } && s.RevenueInterval is not null);
+        var customer = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/customers/{wide.CustomerId}", UriKind.Relative));
+        Assert.Equal(Triple(wide.GrossProfitInterval), Triple(customer.GetProperty("grossProfitInterval")));
+        Assert.Equal(Triple(wide.RevenueInterval), Triple(customer.GetProperty("revenueInterval")));
+
+        var list = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/retention/targets?budget=1000000&pageSize=40", UriKind.Relative));
+        var targets = list.GetProperty("targets").EnumerateArray().ToList();
+        Assert.NotEmpty(targets);
+        Assert.All(targets, t =>
+        {
+            var score = served[t.GetProperty("customerId").GetString()!];
+            Assert.Equal(score.PredictedGrossProfit, t.GetProperty("predictedGrossProfit").GetDouble());
+            Assert.Equal(Triple(score.GrossProfitInterval), Triple(t.GetProperty("grossProfitInterval")));
+        });
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/v1/retention/targets?budget=1000000", UriKind.Relative));
+        request.Headers.Accept.ParseAdd("text/csv");
+        using var csv = await client.SendAsync(request);
+        var lines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].Split(',').ToList();
+        Assert.Equal(list.GetProperty("customersChosen").GetInt32(), lines.Length - 1);
+        foreach (var line in lines.Skip(1).Take(40))
+        {
+            // The id leads each line and the interval cells end it (the quoted reasons before them may hold commas).
+            var cells = line.Split(',');
+            var interval = served[cells[1]].GrossProfitInterval!;
+            Assert.Equal(
+                [CsvText.Number(interval.P10, 2), CsvText.Number(interval.P50, 2), CsvText.Number(interval.P90, 2)],
+                cells[^3..]);
+            Assert.Equal(["gross_profit_p10", "gross_profit_p50", "gross_profit_p90"], header[^3..]);
+        }
+
+        static (double, double, double) Triple(object? interval) => interval switch
+        {
+            Core.LifetimeValue.ValueInterval v => (v.P10, v.P50, v.P90),
+            JsonElement e => (e.GetProperty("p10").GetDouble(), e.GetProperty("p50").GetDouble(), e.GetProperty("p90").GetDouble()),
+            _ => throw new InvalidOperationException("no interval"),
+        };
+    }
+
+    // Every test customer's scores at an as-of date as POST /scores serves them (the bundle's scorer), by id.
+    private static Dictionary<string, CustomerScore> ScoresAt(DateOnly asOf)
+    {
+        var ml = new MLContext(seed: 1);
+        var bundle = ModelBundle.Load(ml, TestBundle.Instance.BundleFolder);
+        var table = FeatureBuilder.Build(TestBundle.Instance.Data, new FeatureOptions
+        {
+            AsOfDate = asOf,
+            ChurnHorizonDays = bundle.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
+            ValueHorizonDays = bundle.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
+            IncludeLabels = false,
+        });
+        return new BundleScorer(ml, bundle).Score(table.Rows, table.AttributeNames).ToDictionary(s => s.CustomerId, StringComparer.Ordinal);
     }
 
     [Fact]

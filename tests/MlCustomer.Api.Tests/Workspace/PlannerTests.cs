@@ -48,11 +48,17 @@ public sealed class PlannerTests(ScoredWorkspace app) : IClassFixture<ScoredWork
             Assert.Equal(t.GetProperty("tier").GetString(), cells[2]);
             Assert.Equal(Percent(t.GetProperty("churnProbability").GetDouble()), cells[4]);
             Assert.Equal(Amount(t.GetProperty("predictedProfit").GetDouble(), currency), cells[5]);
-            Assert.Equal(Amount(t.GetProperty("valueAtRisk").GetDouble(), currency), cells[6]);
-            Assert.Equal(t.GetProperty("action").GetString(), cells[7]);
-            Assert.Equal(Amount(t.GetProperty("offerCost").GetDouble(), currency), cells[8]);
-            Assert.Equal(Amount(t.GetProperty("expectedReturn").GetDouble(), currency), cells[9]);
-            Assert.StartsWith(t.GetProperty("reason").GetString()!, cells[10], StringComparison.Ordinal);
+            // The predicted gross profit with the 80% interval the run stored, as the JSON serves them.
+            var interval = t.GetProperty("grossProfitInterval");
+            Assert.Equal(
+                $"{Amount(t.GetProperty("predictedGrossProfit").GetDouble(), currency)} P10 {Amount(interval.GetProperty("p10").GetDouble(), null)} · " +
+                $"P50 {Amount(interval.GetProperty("p50").GetDouble(), null)} · P90 {Amount(interval.GetProperty("p90").GetDouble(), currency)}",
+                string.Join(' ', cells[6].Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+            Assert.Equal(Amount(t.GetProperty("valueAtRisk").GetDouble(), currency), cells[7]);
+            Assert.Equal(t.GetProperty("action").GetString(), cells[8]);
+            Assert.Equal(Amount(t.GetProperty("offerCost").GetDouble(), currency), cells[9]);
+            Assert.Equal(Amount(t.GetProperty("expectedReturn").GetDouble(), currency), cells[10]);
+            Assert.StartsWith(t.GetProperty("reason").GetString()!, cells[11], StringComparison.Ordinal);
         }
 
         var points = (await page.Locator("[data-chart=spend-return]").GetAttributeAsync("points"))!.Split(' ');

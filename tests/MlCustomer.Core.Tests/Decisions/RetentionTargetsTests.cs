@@ -168,6 +168,36 @@ public sealed class RetentionTargetsTests
         Assert.Equal(0.45, TargetOptions.From(rules, 500).SaveRate);
     }
 
+    [Fact]
+    public void AListFromStoredCandidatesReadsOnlyTheDecisionsOfTheTargetsLookedAt()
+    {
+        // ~1,000 customers worth an offer, every one affordable: the list is all of them, its totals and curve known
+        // from the candidates; reading the seventh page of 50 reads its one block of neighbours (256–511), not the thousand.
+        var customers = Enumerable.Range(0, 1_000)
+            .Select(i => Decision($"c{i:D4}", churnProbability: 0.2 + (i % 70 / 100.0), predictedProfit: 300 + i, offerCost: 20))
+            .ToArray();
+        var byId = customers.ToDictionary(d => d.CustomerId);
+        var asked = new List<int>();
+        var options = new TargetOptions { Budget = 1_000_000, SaveRate = 0.3 };
+
+        var list = RetentionTargets.Choose(TargetCandidates.From(customers), options, ids =>
+        {
+            asked.Add(ids.Count);
+            return [.. ids.Select(id => byId[id])];
+        });
+        var curve = RetentionTargets.SpendReturnCurve(list);
+        var page = list.Targets.Skip(300).Take(50).ToList();
+
+        var expected = RetentionTargets.Choose(customers, options);
+        Assert.Equal(expected.Targets.Count, list.Targets.Count);
+        Assert.True(list.Targets.Count > 900);
+        Assert.Equal((expected.Spend, expected.ExpectedSavedProfit), (list.Spend, list.ExpectedSavedProfit));
+        Assert.Equal(RetentionTargets.SpendReturnCurve(expected), curve);
+        Assert.Equal(expected.Targets.Skip(300).Take(50).Select(t => (t.Customer.CustomerId, t.ExpectedReturn, t.Reason)),
+            page.Select(t => (t.Customer.CustomerId, t.ExpectedReturn, t.Reason)));
+        Assert.Equal([256], asked);
+    }
+
     // ---- properties ----
 
     private static Gen<CustomerDecision[]> Customers(int maxCount) =>

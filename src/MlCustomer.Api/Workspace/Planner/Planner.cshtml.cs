@@ -118,7 +118,7 @@ public sealed class PlannerModel(ScoreStore store, ModelHost host, TimeProvider 
         Response.Headers.ContentDisposition = $"attachment; filename=\"retention-targets-{plan.Run.Id}.csv\"";
         var body = Response.Body;
         var buffer = new StringBuilder();
-        foreach (var line in TargetListCsv.Lines(plan.List))
+        foreach (var line in TargetListCsv.Lines(plan.List, id => plan.ValueOf(id)?.GrossProfitInterval))
         {
             buffer.Append(line);
             // Written in pieces of ~64 KB: the download starts at once and a long list is never held as one string.

@@ -1,0 +1,108 @@
+namespace MlCustomer.Core.Modeling;
+
+/// <summary>
+/// Drift counted row by row: each feature's customers per training bin (numeric) or category, so a scoring run measures
+/// drift over its chunks as they pass instead of holding every customer's model row. <see cref="Results"/> is exactly
+/// what <see cref="FeatureDrift.Measure"/> answers for the same rows (Measure counts with this class).
+/// </summary>
+public sealed class FeatureDriftCounts
+{
+    private readonly FeatureContract contract;
+    private readonly long[][] counts;
+    private readonly (int Slot, bool Numeric, IReadOnlyList<double> Edges, Dictionary<string, int>? Categories, string Prefix)[] features;
+    private long rows;
+
+    /// <summary>Starts counting against <paramref name="contract"/>'s training distributions.</summary>
+    /// <exception cref="InvalidOperationException">The contract holds no training distribution (a bundle trained before drift checks).</exception>
+    public FeatureDriftCounts(FeatureContract contract)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        this.contract = contract;
+        var (numeric, categorical) = (0, 0);
+        features = new (int, bool, IReadOnlyList<double>, Dictionary<string, int>?, string)[contract.Features.Count];
+        counts = new long[contract.Features.Count][];
+        for (var f = 0; f < features.Length; f++)
+        {
+            var feature = contract.Features[f];
+            _ = feature.BinShares
+                ?? throw new InvalidOperationException(
+                    $"The model card holds no training distribution of '{feature.Name}': the bundle was trained before drift checks. Retrain it to check drift.");
+            if (feature.Kind == FeatureKind.Numeric)
+            {
+                var edges = feature.BinEdges ?? [];
+                features[f] = (numeric++, true, edges, null, "");
+                counts[f] = new long[edges.Count + 2];
+            }
+            else
+            {
+                var categories = feature.Categories ?? [];
+                var index = categories.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+                features[f] = (categorical++, false, [], index, feature.Name + "=");
+                counts[f] = new long[categories.Count + 1];
+            }
+        }
+    }
+
+    /// <summary>Rows counted so far.</summary>
+    public long Rows => rows;
+
+    /// <summary>Counts one customer's model row.</summary>
+    /// <exception cref="ArgumentException">The row does not fit the contract.</exception>
+    public void Add(ModelRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var schema = contract.Schema;
+        if (row.Numeric.Length != schema.NumericNames.Count || row.Categorical.Length != schema.CategoricalNames.Count)
+        {
+            throw new ArgumentException(
+                $"The rows do not fit the contract's {schema.NumericNames.Count} numeric and {schema.CategoricalNames.Count} categorical features.", nameof(row));
+        }
+
+        rows++;
+        for (var f = 0; f < features.Length; f++)
+        {
+            var (slot, numeric, edges, categories, prefix) = features[f];
+            if (numeric)
+            {
+                var value = (double)row.Numeric[slot];
+                counts[f][double.IsNaN(value) ? edges.Count + 1 : FeatureDrift.Bin(edges, value)]++;
+            }
+            else
+            {
+                var text = row.Categorical[slot];
+                var value = text.StartsWith(prefix, StringComparison.Ordinal) ? text[prefix.Length..] : text;
+                counts[f][categories!.TryGetValue(value, out var i) ? i : categories.Count]++;
+            }
+        }
+    }
+
+    /// <summary>Every feature against its training distribution, most moved first.</summary>
+    /// <exception cref="ArgumentException">No rows were counted.</exception>
+    public IReadOnlyList<FeatureDriftResult> Results()
+    {
+        if (rows == 0)
+        {
+            throw new ArgumentException("There are no customers to compare with training.");
+        }
+
+        var results = new List<FeatureDriftResult>(features.Length);
+        for (var f = 0; f < features.Length; f++)
+        {
+            var feature = contract.Features[f];
+            IReadOnlyList<double> now = [.. counts[f].Select(c => (double)c / rows)];
+            if (features[f].Numeric)
+            {
+                var edges = features[f].Edges;
+                results.Add(FeatureDrift.Result(feature.Name, feature.BinShares!, now, FeatureDrift.BinNames(edges), missingBin: edges.Count + 1));
+            }
+            else
+            {
+                var categories = feature.Categories ?? [];
+                results.Add(FeatureDrift.Result(
+                    feature.Name, feature.BinShares!, now, [.. categories, "not seen in training"], missingBin: categories.ToList().IndexOf(ModelDatasets.MissingCategory)));
+            }
+        }
+
+        return results.OrderByDescending(r => r.Psi).ThenBy(r => r.Feature, StringComparer.Ordinal).ToList();
+    }
+}
