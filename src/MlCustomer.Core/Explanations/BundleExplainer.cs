@@ -67,8 +67,8 @@ public sealed class BundleExplainer
     public bool ExplainsValue => value is not null;
 
     /// <summary>
-    /// The explainer of <paramref name="bundle"/>, or null and why not: a bundle trained before covers were stored,
-    /// or trees TreeSHAP does not read yet (LightGBM's learned missing-value directions).
+    /// The explainer of <paramref name="bundle"/>, or null and why not: a bundle trained before covers were stored
+    /// (for a LightGBM churn model: before its covers were counted too), or covers that do not fit the trees.
     /// </summary>
     public static BundleExplainer? TryCreate(ModelBundle bundle, out string? notExplained)
     {
@@ -76,7 +76,7 @@ public sealed class BundleExplainer
         var card = bundle.Card;
         if (card.Churn.TreeCovers is not { } churnCovers)
         {
-            notExplained = "the bundle stores no tree covers (trained before TreeSHAP, or a LightGBM churn model)";
+            notExplained = "the bundle stores no tree covers (trained before TreeSHAP, or a LightGBM churn model trained before its covers were counted)";
             return null;
         }
 

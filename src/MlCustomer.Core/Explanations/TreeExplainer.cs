@@ -33,6 +33,9 @@ public sealed class TreeExplainer
     private readonly int[] effectStart;
     private readonly double[] entryEffect;
     private readonly bool[] hasCategorical;
+    // Per split, true when a NaN goes left there (LightGBM's learned default); per tabulated tree, true when any does.
+    private readonly bool[] splitMissingLeft;
+    private readonly bool[] hasMissingLeft;
     private readonly ShapTree[] deepTrees;
     private readonly double[] deepExpected;
 
@@ -60,10 +63,12 @@ public sealed class TreeExplainer
         var slots = new List<int>();
         var thresholds = new List<float>();
         var categorical = new List<int[]?>();
+        var missingLeft = new List<bool>();
         var units = new List<int>();
         var entries = 0;
         var effects = new List<float>();
         hasCategorical = new bool[tabulated.Count];
+        hasMissingLeft = new bool[tabulated.Count];
         var scratch = new double[unitCount];
         var goesRight = new bool[MaxTableSplits];
         for (var t = 0; t < tabulated.Count; t++)
@@ -80,6 +85,8 @@ public sealed class TreeExplainer
                 thresholds.Add(threshold);
                 categorical.Add(categories);
                 hasCategorical[t] |= categories is not null;
+                missingLeft.Add(tree.MissingGoesLeft(n));
+                hasMissingLeft[t] |= tree.MissingGoesLeft(n);
             }
 
             var distinct = tree.DistinctUnits();
@@ -108,6 +115,7 @@ public sealed class TreeExplainer
         var count = tabulated.Count;
         (splitStart[count], unitStart[count], entryStart[count], effectStart[count]) = (slots.Count, units.Count, entries, effects.Count);
         (splitSlot, splitThreshold, splitCategorical, treeUnit) = (slots.ToArray(), thresholds.ToArray(), categorical.ToArray(), units.ToArray());
+        splitMissingLeft = [.. missingLeft];
         (laneStart, laneUnit, laneEffect) = LaneTables(effects);
         entryEffect = [.. effects.Select(e => (double)e)];
     }
@@ -176,16 +184,9 @@ public sealed class TreeExplainer
             var first = splitStart[t];
             var count = splitStart[t + 1] - first;
             int bits;
-            if (hasCategorical[t])
+            if (hasCategorical[t] || hasMissingLeft[t])
             {
-                bits = 0;
-                for (var j = 0; j < count; j++)
-                {
-                    var right = splitCategorical[first + j] is { } categories
-                        ? AnyPresent(features, categories)
-                        : !(features[splitSlot[first + j]] <= splitThreshold[first + j]);
-                    bits |= (right ? 1 : 0) << j;
-                }
+                bits = Bits(features, t);
             }
             else if (count == 3)
             {
@@ -265,6 +266,7 @@ public sealed class TreeExplainer
             var first = splitStart[t];
             var count = splitStart[t + 1] - first;
             var byLanes = laneStart[t] >= 0 && byVectors && Avx2.IsSupported;
+            var missingLeft = hasMissingLeft[t];
             if (hasCategorical[t] || !byVectors)
             {
                 for (var k = 0; k < rows; k++)
@@ -283,6 +285,12 @@ public sealed class TreeExplainer
                         // Goes right when not value <= threshold: greater, or NaN, as ML.NET's walk decides.
                         var row = Vector256.LoadUnsafe(ref group, (nuint)(splitSlot[first + j] * Lanes));
                         var left = Vector256.LessThanOrEqual(row, Vector256.Create(splitThreshold[first + j])).AsInt32();
+                        if (missingLeft && splitMissingLeft[first + j])
+                        {
+                            // A learned default sends NaN left: a lane that is not equal to itself is NaN.
+                            left |= ~Vector256.Equals(row, row).AsInt32();
+                        }
+
                         right |= Vector256.AndNot(Vector256.Create(1 << j), left);
                     }
 
@@ -374,16 +382,25 @@ public sealed class TreeExplainer
         var bits = 0;
         for (var j = 0; j < count; j++)
         {
-            var right = splitCategorical[first + j] is { } categories
-                ? AnyPresent(features, categories)
-                : !(features[splitSlot[first + j]] <= splitThreshold[first + j]);
+            bool right;
+            if (splitCategorical[first + j] is { } categories)
+            {
+                right = AnyPresent(features, categories);
+            }
+            else
+            {
+                var value = features[splitSlot[first + j]];
+                right = !(value <= splitThreshold[first + j]) && !(splitMissingLeft[first + j] && float.IsNaN(value));
+            }
+
             bits |= (right ? 1 : 0) << j;
         }
 
         return bits;
     }
 
-    // 1 when split j sends the row right (greater, or NaN), as ML.NET's walk decides; a flag, not a branch.
+    // 1 when split j sends the row right (greater, or NaN), as ML.NET's walk decides for a split without a learned
+    // default for missing values; a flag, not a branch.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Right(ReadOnlySpan<float> features, int j) => Unsafe.BitCast<bool, byte>(!(features[splitSlot[j]] <= splitThreshold[j]));
 
