@@ -177,8 +177,13 @@ public sealed class LightGbmShapTests
         var options = new ChurnOptions { Algorithm = ChurnAlgorithm.LightGbm, NumberOfTrees = 80, NumberOfLeaves = 16, MinimumExampleCountPerLeaf = 20, FeatureFraction = 1 };
 
         // Covers are counted at training, for LightGBM as for FastTree.
-        var (chain, covers) = ChurnTrainer.Fit(ml, schema, rows, options);
+        var (fitted, covers) = ChurnTrainer.Fit(ml, schema, rows, options);
         Assert.NotNull(covers);
+        // Served as a bundle serves it: loaded from disk.
+        var path = Path.Combine(Path.GetTempPath(), $"mlcustomer-lightgbm-shap-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(fitted, schema.Load(ml, []).Schema, path);
+        var chain = ml.Model.Load(path, out _);
+        File.Delete(path);
         Assert.Equal(rows.Count, covers.Rows);
         var scores = ChurnTrainer.RawScores(ml, chain, schema, rows);
         var bundle = new ModelBundle(
@@ -193,15 +198,27 @@ public sealed class LightGbmShapTests
             },
             chain, committed.Segments, committed.LifetimeValue, committed.Rules, committed.Revenue);
 
+        // The compiled scorer takes LightGBM's trees (its featurizer replaces missing values, so no NaN reaches them) and
+        // explains as ML.NET's path does; both add up to every served probability.
         var scorer = new BundleScorer(ml, bundle);
+        Assert.True(scorer.IsCompiled, scorer.NotCompiledReason);
         var explainer = Assert.IsType<BundleExplainer>(scorer.Explainer);
-        var served = scorer.Score(rows.Take(1_000).ToList(), reasons: explainer.Units.Count);
-        foreach (var score in served)
+        var sample = rows.Take(1_000).ToList();
+        var served = scorer.Score(sample, reasons: explainer.Units.Count);
+        var mlNet = new BundleScorer(ml, bundle, compile: false).Score(sample, reasons: explainer.Units.Count);
+        for (var i = 0; i < served.Count; i++)
         {
+            var score = served[i];
             var totals = score.ChurnTotals!.Value;
             var error = Math.Abs(totals.Baseline + score.ChurnReasons.Sum(r => r.Contribution) - score.ChurnProbability);
             Assert.True(error <= 1e-5, $"{score.CustomerId}: churn effects miss the probability by {error}");
             Assert.True(Math.Abs(totals.AllOther) <= 1e-5, $"{score.CustomerId}: all other {totals.AllOther} with every feature shown");
+            Assert.Equal(mlNet[i].ChurnProbability, score.ChurnProbability, 1e-6);
+            Assert.Equal(mlNet[i].ChurnReasons.Select(r => r.Feature), score.ChurnReasons.Select(r => r.Feature));
+            for (var k = 0; k < score.ChurnReasons.Count; k++)
+            {
+                Assert.Equal(mlNet[i].ChurnReasons[k].Contribution, score.ChurnReasons[k].Contribution, 1e-6);
+            }
         }
 
         Assert.Contains(served, s => s.ChurnReasons.Count > 0);
