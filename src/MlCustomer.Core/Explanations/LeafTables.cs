@@ -10,7 +10,10 @@ namespace MlCustomer.Core.Explanations;
 /// </summary>
 internal sealed class LeafTables
 {
-    /// <summary>Leaves with more distinct units on their path than this leave the tree to the recursion (2^8 patterns each).</summary>
+    /// <summary>
+    /// Leaves with at most this many distinct units on their path are tabulated (2^8 patterns each); a leaf with more
+    /// computes its part for the row's pattern when asked (O(d²) for its d units), which is what the recursion does there.
+    /// </summary>
     public const int MaxLeafUnits = 8;
 
     private readonly int[] pathStart;
@@ -21,15 +24,20 @@ internal sealed class LeafTables
     private readonly int[] leafUnit;
     private readonly int[] tableStart;
     private readonly double[] table;
+    private readonly double[] zeroFraction;
+    private readonly double[] leafValue;
 
-    private LeafTables(int[] pathStart, int[] pathNode, bool[] pathRight, int[] pathUnitIndex, int[] unitStart, int[] leafUnit, int[] tableStart, double[] table)
+    private LeafTables(
+        int[] pathStart, int[] pathNode, bool[] pathRight, int[] pathUnitIndex, int[] unitStart, int[] leafUnit, int[] tableStart, double[] table,
+        double[] zeroFraction, double[] leafValue)
     {
         (this.pathStart, this.pathNode, this.pathRight, this.pathUnitIndex) = (pathStart, pathNode, pathRight, pathUnitIndex);
         (this.unitStart, this.leafUnit, this.tableStart, this.table) = (unitStart, leafUnit, tableStart, table);
+        (this.zeroFraction, this.leafValue) = (zeroFraction, leafValue);
     }
 
-    /// <summary>The tables of <paramref name="tree"/> (with its covers), or null when a leaf's path has more than <see cref="MaxLeafUnits"/> units.</summary>
-    public static LeafTables? TryCreate(ShapTree tree)
+    /// <summary>The per-leaf tables of <paramref name="tree"/> (with its covers).</summary>
+    public static LeafTables Create(ShapTree tree)
     {
         ArgumentNullException.ThrowIfNull(tree);
         var leaves = tree.LeafCount;
@@ -43,6 +51,7 @@ internal sealed class LeafTables
         var unitIndexes = new List<int>();
         var units = new List<int>();
         var entries = new List<double>();
+        var zeros = new List<double>();
         for (var leaf = 0; leaf < leaves; leaf++)
         {
             (pathStart[leaf], unitStart[leaf], tableStart[leaf]) = (nodes.Count, units.Count, entries.Count);
@@ -66,12 +75,14 @@ internal sealed class LeafTables
                 unitIndexes.Add(j);
             }
 
+            units.AddRange(distinct);
+            zeros.AddRange(zero);
             if (distinct.Count > MaxLeafUnits)
             {
-                return null;
+                tableStart[leaf] = -1;
+                continue;
             }
 
-            units.AddRange(distinct);
             var one = new double[distinct.Count];
             var effects = new double[distinct.Count];
             for (var pattern = 0; pattern < 1 << distinct.Count; pattern++)
@@ -88,7 +99,8 @@ internal sealed class LeafTables
         }
 
         (pathStart[leaves], unitStart[leaves], tableStart[leaves]) = (nodes.Count, units.Count, entries.Count);
-        return new LeafTables(pathStart, [.. nodes], [.. rights], [.. unitIndexes], unitStart, [.. units], tableStart, [.. entries]);
+        var values = Enumerable.Range(0, leaves).Select(tree.LeafValue).ToArray();
+        return new LeafTables(pathStart, [.. nodes], [.. rights], [.. unitIndexes], unitStart, [.. units], tableStart, [.. entries], [.. zeros], values);
     }
 
     // Records, for every leaf, the splits on its path and the branch taken at each.
@@ -108,6 +120,24 @@ internal sealed class LeafTables
         }
     }
 
+    // A leaf with too many units for a table: its part for this pattern, computed now.
+    private void AddUntabulated(int leaf, int first, int count, long pattern, Span<double> effects)
+    {
+        Span<double> one = count <= 256 ? stackalloc double[count] : new double[count];
+        Span<double> part = count <= 256 ? stackalloc double[count] : new double[count];
+        for (var j = 0; j < count; j++)
+        {
+            one[j] = j < 63 ? (pattern >> j) & 1 : 1;
+        }
+
+        part.Clear();
+        TreeShap.AddLeafEffects(zeroFraction.AsSpan(first, count), one, leafValue[leaf], part);
+        for (var j = 0; j < count; j++)
+        {
+            effects[leafUnit[first + j]] += part[j];
+        }
+    }
+
     /// <summary>Adds the tree's Shapley value of each unit to <paramref name="effects"/> for a row with these decisions.</summary>
     public void AddEffects(ReadOnlySpan<bool> goesRight, Span<double> effects)
     {
@@ -115,16 +145,22 @@ internal sealed class LeafTables
         {
             var first = unitStart[leaf];
             var count = unitStart[leaf + 1] - first;
-            var pattern = (1 << count) - 1;
+            var pattern = count >= 63 ? -1L : (1L << count) - 1;
             for (var k = pathStart[leaf]; k < pathStart[leaf + 1]; k++)
             {
                 if (goesRight[pathNode[k]] != pathRight[k])
                 {
-                    pattern &= ~(1 << pathUnitIndex[k]);
+                    pattern &= ~(1L << pathUnitIndex[k]);
                 }
             }
 
-            var at = tableStart[leaf] + (pattern * count);
+            if (tableStart[leaf] < 0)
+            {
+                AddUntabulated(leaf, first, count, pattern, effects);
+                continue;
+            }
+
+            var at = tableStart[leaf] + ((int)pattern * count);
             for (var j = 0; j < count; j++)
             {
                 effects[leafUnit[first + j]] += table[at + j];

@@ -11,8 +11,8 @@ namespace MlCustomer.Core.Explanations;
 /// decision at each split (<see cref="TreeShap"/>), so for a tree of at most <see cref="MaxTableSplits"/> splits they
 /// are computed once per combination of decisions when the explainer is built — a lookup table with the leaf value
 /// and each split unit's effect per entry — and a row costs its comparisons, one lookup and a few additions per tree.
-/// Deeper trees are explained row by row by per-leaf tables (<see cref="LeafTables"/>, O(L·D) per tree), or where a leaf's
-/// path has more than <see cref="LeafTables.MaxLeafUnits"/> units by the recursion (O(L·D²) per tree). Thread-safe once built.
+/// Deeper trees are explained row by row by per-leaf tables (<see cref="LeafTables"/>: O(L·D) per tree, a leaf with more
+/// than <see cref="LeafTables.MaxLeafUnits"/> units on its path computed for the row's pattern). Thread-safe once built.
 /// <see cref="ExplainBlock"/> explains <see cref="BlockRows"/> rows at once, tree after tree: one vector compare decides
 /// a split for 8 of them, and a tree of at most three splits (8 entries) adds each unit's effect for 8 rows with one
 /// lane permute.
@@ -39,8 +39,8 @@ public sealed class TreeExplainer
     private readonly bool[] hasMissingLeft;
     private readonly ShapTree[] deepTrees;
     private readonly double[] deepExpected;
-    // Per deep tree, its per-leaf tables, or null where a leaf's path has too many units (the recursion explains it).
-    private readonly LeafTables?[] deepTables;
+    // Per deep tree, its per-leaf tables.
+    private readonly LeafTables[] deepTables;
 
     // Trees of at most three numeric splits have at most 8 entries, one per lane of a 256-bit vector: per tree and
     // unit, the unit's effect for each entry (lanes past the tree's entries are 0 and never chosen), so a block's 8
@@ -59,7 +59,7 @@ public sealed class TreeExplainer
         var tabulated = trees.Where(t => t.SplitCount <= MaxTableSplits).ToList();
         deepTrees = [.. trees.Where(t => t.SplitCount > MaxTableSplits)];
         deepExpected = [.. deepTrees.Select(t => t.ExpectedValue())];
-        deepTables = [.. deepTrees.Select(LeafTables.TryCreate)];
+        deepTables = [.. deepTrees.Select(LeafTables.Create)];
         splitStart = new int[tabulated.Count + 1];
         unitStart = new int[tabulated.Count + 1];
         entryStart = new int[tabulated.Count + 1];
@@ -362,19 +362,13 @@ public sealed class TreeExplainer
         }
     }
 
-    // Deep tree d's effects for one row: by its leaf tables, or by the recursion.
+    // Deep tree d's effects for one row, by its leaf tables.
     private void AddDeepEffects(int d, ReadOnlySpan<float> features, Span<double> effects)
     {
         var tree = deepTrees[d];
-        if (deepTables[d] is not { } tables)
-        {
-            TreeShap.AddEffects(tree, features, effects);
-            return;
-        }
-
         Span<bool> decisions = tree.SplitCount <= 256 ? stackalloc bool[tree.SplitCount] : new bool[tree.SplitCount];
         tree.Decide(features, decisions);
-        tables.AddEffects(decisions, effects);
+        deepTables[d].AddEffects(decisions, effects);
     }
 
     // Tree t's effects for a group of 8 rows (their entries in lanes) picked with one permute per unit and added to the
