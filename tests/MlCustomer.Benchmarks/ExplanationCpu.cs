@@ -18,10 +18,10 @@ internal static class ExplanationCpu
 {
     /// <summary>
     /// The served TreeSHAP case for a LightGBM churn model: the card's churn settings (or <paramref name="leaves"/> leaves
-    /// per tree) fitted with LightGBM on the committed training customers, with covers and a Platt calibrator, in place
+    /// per tree, <paramref name="trees"/> trees) fitted with LightGBM on the committed training customers, with covers and a Platt calibrator, in place
     /// of the bundle's FastTree model.
     /// </summary>
-    public static int RunLightGbm(int? leaves)
+    public static int RunLightGbm(int? leaves, int? trees = null)
     {
         var ml = new MLContext(seed: 1);
         var root = ScoringBenchmarks.RepositoryRoot();
@@ -40,6 +40,7 @@ internal static class ExplanationCpu
         var schema = committed.Card.FeatureContract.Schema;
         var options = committed.Card.Churn.Hyperparameters with { Algorithm = Core.Churn.ChurnAlgorithm.LightGbm };
         options = leaves is { } n ? options with { NumberOfLeaves = n } : options;
+        options = trees is { } count ? options with { NumberOfTrees = count } : options;
         var fit = Stopwatch.StartNew();
         var (chain, covers) = Core.Churn.ChurnTrainer.Fit(ml, schema, rows, options);
         var scores = Core.Churn.ChurnTrainer.RawScores(ml, chain, schema, rows);
@@ -55,9 +56,9 @@ internal static class ExplanationCpu
             },
             chain, committed.Segments, committed.LifetimeValue, committed.Rules, committed.Revenue);
         var shap = new BundleScorer(ml, bundle);
-        var trees = Core.Explanations.BundleTrees.Find(chain).Single().Model.TrainedTreeEnsemble.Trees;
+        var fitted = Core.Explanations.BundleTrees.Find(chain).Single().Model.TrainedTreeEnsemble.Trees;
         Console.WriteLine(
-            $"LightGBM churn: {trees.Count} trees of up to {trees.Max(t => t.NumberOfLeaves)} leaves fitted on {rows.Count:N0} customers in {fit.Elapsed.TotalSeconds:0.0} s; " +
+            $"LightGBM churn: {fitted.Count} trees of up to {fitted.Max(t => t.NumberOfLeaves)} leaves fitted on {rows.Count:N0} customers in {fit.Elapsed.TotalSeconds:0.0} s; " +
             $"compiled: {shap.IsCompiled} ({shap.NotCompiledReason}); TreeSHAP: {shap.Explainer is not null}");
         var table = FeatureBuilder.Build(data, new FeatureOptions { AsOfDate = data.LastOrderDate, IncludeLabels = false });
         var batch = Enumerable.Range(0, 10_000).Select(i => table.Rows[i % table.Rows.Count]).ToList();

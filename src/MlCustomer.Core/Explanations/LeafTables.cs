@@ -11,10 +11,11 @@ namespace MlCustomer.Core.Explanations;
 internal sealed class LeafTables
 {
     /// <summary>
-    /// Leaves with at most this many distinct units on their path are tabulated (2^8 patterns each); a leaf with more
-    /// computes its part for the row's pattern when asked (O(d²) for its d units), which is what the recursion does there.
+    /// Leaves with at most this many distinct units on their path are tabulated (2^6 patterns each, in single precision as
+    /// the shallow trees' tables: 400 trees of 31 leaves keep ~10 MB, and a row's lookups stay mostly in cache); a leaf with
+    /// more computes its part for the row's pattern when asked (O(d²) for its d units), which is what the recursion does there.
     /// </summary>
-    public const int MaxLeafUnits = 8;
+    public const int MaxLeafUnits = 6;
 
     private readonly int[] pathStart;
     private readonly int[] pathNode;
@@ -23,12 +24,12 @@ internal sealed class LeafTables
     private readonly int[] unitStart;
     private readonly int[] leafUnit;
     private readonly int[] tableStart;
-    private readonly double[] table;
+    private readonly float[] table;
     private readonly double[] zeroFraction;
     private readonly double[] leafValue;
 
     private LeafTables(
-        int[] pathStart, int[] pathNode, bool[] pathRight, int[] pathUnitIndex, int[] unitStart, int[] leafUnit, int[] tableStart, double[] table,
+        int[] pathStart, int[] pathNode, bool[] pathRight, int[] pathUnitIndex, int[] unitStart, int[] leafUnit, int[] tableStart, float[] table,
         double[] zeroFraction, double[] leafValue)
     {
         (this.pathStart, this.pathNode, this.pathRight, this.pathUnitIndex) = (pathStart, pathNode, pathRight, pathUnitIndex);
@@ -50,7 +51,7 @@ internal sealed class LeafTables
         var rights = new List<bool>();
         var unitIndexes = new List<int>();
         var units = new List<int>();
-        var entries = new List<double>();
+        var entries = new List<float>();
         var zeros = new List<double>();
         for (var leaf = 0; leaf < leaves; leaf++)
         {
@@ -94,7 +95,7 @@ internal sealed class LeafTables
 
                 Array.Clear(effects);
                 TreeShap.AddLeafEffects(zero.ToArray(), one, tree.LeafValue(leaf), effects);
-                entries.AddRange(effects);
+                entries.AddRange(effects.Select(e => (float)e));
             }
         }
 

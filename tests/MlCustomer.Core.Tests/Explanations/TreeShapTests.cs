@@ -145,7 +145,8 @@ public sealed class TreeShapTests
             tables.AddEffects(decisions, effects);
             for (var u = 0; u < units; u++)
             {
-                Assert.Equal(expected[u], effects[u], 1e-9 * Math.Max(1, Math.Abs(expected[u])));
+                // Tabulated leaves hold single-precision parts (as the shallow trees' tables do).
+                Assert.Equal(expected[u], effects[u], 1e-5 * Math.Max(1, Math.Abs(expected[u])));
             }
         }
 
@@ -164,7 +165,7 @@ public sealed class TreeShapTests
         TreeShap.AddEffects(deep, row, recursion);
         for (var u = 0; u < chain; u++)
         {
-            Assert.Equal(recursion[u], explained[u], 1e-12);
+            Assert.Equal(recursion[u], explained[u], 1e-5);
         }
         Assert.Equal(deep.Output(row), output, 1e-9);
     }
