@@ -150,9 +150,9 @@ public sealed class TreeShapTests
             }
         }
 
-        // A chain of 10 splits on 10 units: its deepest leaves have more than LeafTables.MaxLeafUnits units on their path,
+        // A chain of 12 splits on 12 units: its deepest leaves have more than LeafTables.MaxLeafUnits units on their path,
         // so their part is computed for the row's pattern rather than looked up.
-        const int chain = 10;
+        const int chain = 12;
         var left2 = Enumerable.Range(0, chain).Select(n => n < chain - 1 ? n + 1 : ~(chain - 1)).ToArray();
         var right2 = Enumerable.Range(0, chain).Select(n => n < chain - 1 ? ~n : ~chain).ToArray();
         var deep = new ShapTree(
