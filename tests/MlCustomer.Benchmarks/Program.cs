@@ -7,6 +7,14 @@ using MlCustomer.Benchmarks;
 if (args is ["explain-cpu", .. var explainOptions])
 {
     // --served-only: just the served TreeSHAP case, for a profiler (perf record with DOTNET_PerfMapEnabled=1).
+    // --lightgbm [leaves [trees]]: the served TreeSHAP case with the churn model refitted as LightGBM (the card's
+    // settings, or that many leaves per tree and trees).
+    if (explainOptions is ["--lightgbm", .. var leaves])
+    {
+        int? Number(int at) => leaves.Length > at ? int.Parse(leaves[at], System.Globalization.CultureInfo.InvariantCulture) : null;
+        return ExplanationCpu.RunLightGbm(Number(0), Number(1));
+    }
+
     return ExplanationCpu.Run(servedOnly: explainOptions.Contains("--served-only"));
 }
 

@@ -28,7 +28,7 @@ public sealed class CsvScoring : IDisposable
     public static string[] OutputColumns(bool decisions) =>
     [
         FeatureColumns.CustomerId, "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_gross_profit",
-        "predicted_revenue", "gross_profit_p10", "gross_profit_p50", "gross_profit_p90", "revenue_p10", "revenue_p50", "revenue_p90", "churn_baseline", "churn_reasons", "churn_all_other", "value_baseline", "value_reasons", "value_all_other", .. decisions ? DecisionCsv.Columns : [], "warnings", "model_version", "error",
+        "predicted_revenue", "gross_profit_p10", "gross_profit_p50", "gross_profit_p90", "revenue_p10", "revenue_p50", "revenue_p90", "churn_baseline", "churn_reasons", "churn_all_other", "value_baseline", "value_reasons", "value_all_other", "revenue_baseline", "revenue_reasons", "revenue_all_other", .. decisions ? DecisionCsv.Columns : [], "warnings", "model_version", "error",
     ];
 
     private readonly bool withDecisions;
@@ -621,6 +621,7 @@ public sealed class CsvScoring : IDisposable
         AppendInterval(text, score.RevenueInterval);
         AppendExplanation(text, cell, score.ChurnReasons, score.ChurnTotals, 6);
         AppendExplanation(text, cell, score.ValueReasons, score.ValueTotals, 4);
+        AppendExplanation(text, cell, score.RevenueReasons, score.RevenueTotals, 4);
 
         // The same decision columns as the console's score file and the JSON's decision (empty without tier cut-offs).
         if (decisions is not null)

@@ -197,6 +197,15 @@ public sealed record CustomerScoreResult(
 
     /// <summary>80% prediction interval of <see cref="PredictedRevenue"/>; null without a revenue model or intervals.</summary>
     public ValueIntervalResult? RevenueInterval { get; init; }
+
+    /// <summary>
+    /// Features that moved the predicted revenue most (exact TreeSHAP effects in the currency over the value horizon); empty
+    /// without a revenue model or when the bundle stores no covers for its revenue trees.
+    /// </summary>
+    public IReadOnlyList<ScoreReason> RevenueReasons { get; init; } = [];
+
+    /// <summary>Baseline and the effect of all features not among <see cref="RevenueReasons"/>; null without a revenue model or its TreeSHAP covers.</summary>
+    public ExplanationResult? RevenueExplanation { get; init; }
 }
 
 /// <summary>
@@ -287,6 +296,10 @@ public static class ServedReasons
     /// <summary>Predicted-profit reasons as served (sentences in <paramref name="currency"/>).</summary>
     public static IReadOnlyList<ScoreReason> Value(IReadOnlyList<Reason> reasons, string currency) =>
         [.. reasons.Select(r => new ScoreReason(r.Feature, r.Contribution, r.Value, r.Value is null ? null : ReasonSentences.Value(r, currency)))];
+
+    /// <summary>Predicted-revenue reasons as served (sentences in <paramref name="currency"/>).</summary>
+    public static IReadOnlyList<ScoreReason> Revenue(IReadOnlyList<Reason> reasons, string currency) =>
+        [.. reasons.Select(r => new ScoreReason(r.Feature, r.Contribution, r.Value, r.Value is null ? null : ReasonSentences.Revenue(r, currency)))];
 }
 
 /// <summary>Where an additive explanation starts and what the features not among the shown reasons add.</summary>

@@ -31,7 +31,7 @@ internal static class ScoreExamples
           "asOfDate": "2025-12-31",
           "churnHorizonDays": 180,
           "valueHorizonDays": 365,
-          "units": "churnProbability: calibrated probability (0–1) of no purchase in the 180 days after the as-of date; predictedGrossProfit: gross profit in the 365 days after the as-of date (revenue − cost of goods, returns included, before cost-to-serve), in EUR; decision.predictedProfit: predictedGrossProfit − decision.expectedCostToServe (the trailing cost-to-serve per day × 365 days), the profit after cost-to-serve that tiers, value at risk and offers use, like decision.profitLast365Days; predictedRevenue: revenue in the 365 days after the as-of date, in EUR; reasons are exact additive effects (TreeSHAP): churn contributions in probability (0.05 = 5 percentage points), value contributions in EUR over the value horizon; churnExplanation.baseline + the churn contributions + churnExplanation.allOther = churnProbability, and the same for valueExplanation and predictedGrossProfit.",
+          "units": "churnProbability: calibrated probability (0–1) of no purchase in the 180 days after the as-of date; predictedGrossProfit: gross profit in the 365 days after the as-of date (revenue − cost of goods, returns included, before cost-to-serve), in EUR; decision.predictedProfit: predictedGrossProfit − decision.expectedCostToServe (the trailing cost-to-serve per day × 365 days), the profit after cost-to-serve that tiers, value at risk and offers use, like decision.profitLast365Days; predictedRevenue: revenue in the 365 days after the as-of date, in EUR; reasons are exact additive effects (TreeSHAP): churn contributions in probability (0.05 = 5 percentage points), value contributions in EUR over the value horizon; churnExplanation.baseline + the churn contributions + churnExplanation.allOther = churnProbability, and the same for valueExplanation and predictedGrossProfit, and for revenueReasons, revenueExplanation and predictedRevenue.",
           "customers": [
             {
               "customerId": "C00002",
@@ -52,6 +52,11 @@ internal static class ScoreExamples
               "valueExplanation": { "baseline": 109.0, "allOther": 3.2 },
               "grossProfitInterval": { "p10": 41.8, "p50": 150.6, "p90": 402.3 },
               "revenueInterval": { "p10": 310.2, "p50": 1095.4, "p90": 2811.7 },
+              "revenueReasons": [
+                { "feature": "revenue_last_365_days", "contribution": 212.6, "value": "980.4", "sentence": "revenue 980.40 in the last 365 days raises predicted revenue by 212.60 EUR" },
+                { "feature": "recency_days", "contribution": -96.1, "value": "95", "sentence": "last purchase 95 days ago lowers predicted revenue by 96.10 EUR" }
+              ],
+              "revenueExplanation": { "baseline": 803.5, "allOther": 320.5 },
               "warnings": [],
               "decision": {
                 "tier": "B",

@@ -147,6 +147,8 @@ public static class ScoresApi
         {
             ChurnExplanation = ExplanationResult.From(score.ChurnTotals),
             ValueExplanation = ExplanationResult.From(score.ValueTotals),
+            RevenueReasons = ServedReasons.Revenue(score.RevenueReasons, currency),
+            RevenueExplanation = ExplanationResult.From(score.RevenueTotals),
             GrossProfitInterval = ValueIntervalResult.From(score.GrossProfitInterval),
             RevenueInterval = ValueIntervalResult.From(score.RevenueInterval),
         };
@@ -171,7 +173,8 @@ public static class ScoresApi
                     "they rank what drove the prediction and do not add up to it."
                 : "reasons are exact additive effects (TreeSHAP): churn contributions in probability (0.05 = 5 percentage points), value contributions " +
                     $"in {currency} over the value horizon; churnExplanation.baseline + the churn contributions + churnExplanation.allOther = churnProbability, " +
-                    "and the same for valueExplanation and predictedGrossProfit.");
+                    "and the same for valueExplanation and predictedGrossProfit" +
+                    (generation.Scorer.Explainer.ExplainsRevenue ? ", and for revenueReasons, revenueExplanation and predictedRevenue." : "."));
     }
 
     /// <summary>503 while no model is loaded.</summary>

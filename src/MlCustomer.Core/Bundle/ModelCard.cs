@@ -277,7 +277,7 @@ public sealed record ChurnCard
 
     /// <summary>
     /// The trees' covers over the training customers and the expected raw score (TreeSHAP's baseline), counted at
-    /// training because ML.NET's trees do not keep them; null for LightGBM and for bundles trained before.
+    /// training because ML.NET's trees do not keep them (FastTree and LightGBM); null for bundles trained before.
     /// </summary>
     public Explanations.TreeCovers? TreeCovers { get; init; }
 

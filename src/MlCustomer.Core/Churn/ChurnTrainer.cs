@@ -148,7 +148,7 @@ public static class ChurnTrainer
 
     /// <summary>
     /// Fits one setting on the given rows: featurizer, trees and the feature-contribution step, with the trees' covers
-    /// over those rows for TreeSHAP (FastTree; null for LightGBM). Used for the served fit and for <c>train --refit</c>.
+    /// over those rows for TreeSHAP (FastTree and LightGBM alike). Used for the served fit and for <c>train --refit</c>.
     /// </summary>
     public static (ITransformer Model, TreeCovers? Covers) Fit(MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, ChurnOptions options)
     {
@@ -166,12 +166,13 @@ public static class ChurnTrainer
         {
             var lightGbm = LightGbmTrainer(ml, options).Fit(featurized);
             (predictor, contributions) = (lightGbm, ml.Transforms.CalculateFeatureContribution(lightGbm, slots, slots, normalize: false));
+            covers = TreeCovers.Count(
+                "churn", $"the {rows.Count:N0} training customers", lightGbm.Model.SubModel, featurized, FeatureSchema.FeaturesColumn);
         }
         else
         {
             var fastTree = Trainer(ml, options).Fit(featurized);
             (predictor, contributions) = (fastTree, ml.Transforms.CalculateFeatureContribution(fastTree, slots, slots, normalize: false));
-            // LightGBM's trees route missing values by learned defaults that ShapTree does not read yet: FastTree only.
             covers = TreeCovers.Count(
                 "churn", $"the {rows.Count:N0} training customers", fastTree.Model.SubModel, featurized, FeatureSchema.FeaturesColumn);
         }

@@ -41,8 +41,10 @@ public sealed class BundleExplainer
     private readonly Part churn;
     private readonly IProbabilityCalibrator churnCalibrator;
     private readonly ValuePart? value;
+    private readonly ValuePart? revenue;
 
-    private BundleExplainer(string[] units, bool[] isCategorical, int[] inputIndex, Part churn, IProbabilityCalibrator churnCalibrator, ValuePart? value)
+    private BundleExplainer(
+        string[] units, bool[] isCategorical, int[] inputIndex, Part churn, IProbabilityCalibrator churnCalibrator, ValuePart? value, ValuePart? revenue)
     {
         this.units = units;
         this.isCategorical = isCategorical;
@@ -51,6 +53,7 @@ public sealed class BundleExplainer
         this.churn = churn;
         this.churnCalibrator = churnCalibrator;
         this.value = value;
+        this.revenue = revenue;
         ChurnBaseline = churnCalibrator.Calibrate(churn.Trees.Baseline);
     }
 
@@ -66,9 +69,15 @@ public sealed class BundleExplainer
     /// <summary>True when the bundle's value model is explained too.</summary>
     public bool ExplainsValue => value is not null;
 
+    /// <summary>The predicted revenue over the horizon of a typical training customer, or null when revenue is not explained.</summary>
+    public double? RevenueBaseline => revenue?.Baseline;
+
+    /// <summary>True when the bundle's revenue model is explained too (its card stores the revenue trees' covers).</summary>
+    public bool ExplainsRevenue => revenue is not null;
+
     /// <summary>
-    /// The explainer of <paramref name="bundle"/>, or null and why not: a bundle trained before covers were stored,
-    /// or trees TreeSHAP does not read yet (LightGBM's learned missing-value directions).
+    /// The explainer of <paramref name="bundle"/>, or null and why not: a bundle trained before covers were stored
+    /// (for a LightGBM churn model: before its covers were counted too), or covers that do not fit the trees.
     /// </summary>
     public static BundleExplainer? TryCreate(ModelBundle bundle, out string? notExplained)
     {
@@ -76,7 +85,7 @@ public sealed class BundleExplainer
         var card = bundle.Card;
         if (card.Churn.TreeCovers is not { } churnCovers)
         {
-            notExplained = "the bundle stores no tree covers (trained before TreeSHAP, or a LightGBM churn model)";
+            notExplained = "the bundle stores no tree covers (trained before TreeSHAP, or a LightGBM churn model trained before its covers were counted)";
             return null;
         }
 
@@ -89,28 +98,36 @@ public sealed class BundleExplainer
         {
             var churnModel = BundleTrees.Find(bundle.Churn).Single();
             var churn = new Part(new TreeExplainer(churnCovers.Apply(churnModel.Model, UnitOfSlot(card.Churn.SlotNames, unitOf)), names.Length), null);
-            ValuePart? value = null;
-            if (bundle.LifetimeValue is not null && card.LifetimeValue is { TreeCovers: { } valueCovers } valueCard)
-            {
-                var unitOfSlot = UnitOfSlot(valueCard.SlotNames, unitOf);
-                var models = BundleTrees.Find(bundle.LifetimeValue);
-                if (models.Count != valueCovers.Count)
-                {
-                    throw new InvalidOperationException($"the value model has {models.Count} tree ensembles and {valueCovers.Count} stored covers");
-                }
-
-                var parts = models.Select((m, i) => new Part(new TreeExplainer(valueCovers[i].Apply(m.Model, unitOfSlot), names.Length), m.Calibrator)).ToList();
-                value = new ValuePart(parts.Count == 2 ? parts[0] : null, parts[^1], valueCard.Blend);
-            }
-
+            var value = ValuePartOf("value", bundle.LifetimeValue, card.LifetimeValue, names.Length, unitOf);
+            var revenue = ValuePartOf("revenue", bundle.Revenue, card.Revenue, names.Length, unitOf);
             notExplained = null;
-            return new BundleExplainer(names, categorical, index, churn, card.Churn.Calibrator, value);
+            return new BundleExplainer(names, categorical, index, churn, card.Churn.Calibrator, value, revenue);
         }
         catch (Exception e) when (e is InvalidOperationException or NotSupportedException or KeyNotFoundException)
         {
             notExplained = $"the stored tree covers do not fit the models: {e.Message}";
             return null;
         }
+    }
+
+    // A value-like model (predicted profit or revenue: one- or two-part trees, perhaps blended) with its stored covers; null
+    // without the model or covers.
+    private static ValuePart? ValuePartOf(string what, Microsoft.ML.ITransformer? chain, ValueCard? card, int unitCount, Dictionary<string, int> unitOf)
+    {
+        if (chain is null || card is not { TreeCovers: { } covers })
+        {
+            return null;
+        }
+
+        var unitOfSlot = UnitOfSlot(card.SlotNames, unitOf);
+        var models = BundleTrees.Find(chain);
+        if (models.Count != covers.Count)
+        {
+            throw new InvalidOperationException($"the {what} model has {models.Count} tree ensembles and {covers.Count} stored covers");
+        }
+
+        var parts = models.Select((m, i) => new Part(new TreeExplainer(covers[i].Apply(m.Model, unitOfSlot), unitCount), m.Calibrator)).ToList();
+        return new ValuePart(parts.Count == 2 ? parts[0] : null, parts[^1], card.Blend);
     }
 
     // Numeric slots are named by their feature, one-hot slots "attribute=level": both map to the feature's unit.
@@ -187,7 +204,47 @@ public sealed class BundleExplainer
         Span<Explanation> results)
     {
         ArgumentNullException.ThrowIfNull(scratch);
-        var part = value ?? throw new InvalidOperationException("The bundle's value model is not explained.");
+        Block(value ?? throw new InvalidOperationException("The bundle's value model is not explained."), features, slotCount, rows, servedValues, statistical, count, scratch, results);
+    }
+
+    /// <summary>
+    /// Explains a served predicted revenue over the horizon: <paramref name="features"/> is the vector the revenue trees
+    /// read; <paramref name="statistical"/> the row's BG/NBD + Gamma-Gamma revenue expectation when the card blends (else NaN).
+    /// </summary>
+    public Explanation Revenue(ReadOnlySpan<float> features, ModelRow row, double servedRevenue, double statistical, int count, Scratch scratch)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var result = new Explanation[1];
+        RevenueBlock(features, features.Length, [row], [servedRevenue], [statistical], count, scratch, result);
+        return result[0];
+    }
+
+    /// <summary>The same as <see cref="ValueBlock"/> for the served predicted revenues.</summary>
+    public void RevenueBlock(
+        ReadOnlySpan<float> features,
+        int slotCount,
+        ReadOnlySpan<ModelRow> rows,
+        ReadOnlySpan<double> servedRevenues,
+        ReadOnlySpan<double> statistical,
+        int count,
+        Scratch scratch,
+        Span<Explanation> results)
+    {
+        ArgumentNullException.ThrowIfNull(scratch);
+        Block(revenue ?? throw new InvalidOperationException("The bundle's revenue model is not explained."), features, slotCount, rows, servedRevenues, statistical, count, scratch, results);
+    }
+
+    private void Block(
+        ValuePart part,
+        ReadOnlySpan<float> features,
+        int slotCount,
+        ReadOnlySpan<ModelRow> rows,
+        ReadOnlySpan<double> servedValues,
+        ReadOnlySpan<double> statistical,
+        int count,
+        Scratch scratch,
+        Span<Explanation> results)
+    {
         part.ExplainBlock(features, slotCount, rows.Length, servedValues, statistical, scratch, statisticalUnit);
         for (var k = 0; k < rows.Length; k++)
         {

@@ -57,12 +57,23 @@ public static class ReasonSentences
         return $"{Subject(reason)} {Verb(reason.Contribution)} predicted profit by {amount} {currency}";
     }
 
+    /// <summary>A predicted-revenue reason (effect in currency over the horizon) as a sentence.</summary>
+    public static string Revenue(Reason reason, string currency)
+    {
+        var amount = Math.Abs(reason.Contribution).ToString("N2", CultureInfo.InvariantCulture);
+        return $"{Subject(reason)} {Verb(reason.Contribution)} predicted revenue by {amount} {currency}";
+    }
+
     /// <summary>
     /// A prediction's explanation in one line: "from a typical 23.4%: last purchase 412 days ago raises churn risk by
     /// 18.2 points, …; all other features raise it by 1.3 points". Reasons without values (ML.NET's raw-score
     /// contributions of bundles without tree covers) read "recency_days (+0.412), …".
     /// </summary>
-    public static string Summary(IReadOnlyList<Reason> reasons, ExplanationTotals? totals, bool churn, string currency)
+    public static string Summary(IReadOnlyList<Reason> reasons, ExplanationTotals? totals, bool churn, string currency) =>
+        Summary(reasons, totals, churn, currency, revenue: false);
+
+    /// <summary>The same as <see cref="Summary(IReadOnlyList{Reason}, ExplanationTotals?, bool, string)"/>; <paramref name="revenue"/> words a predicted-revenue explanation.</summary>
+    public static string Summary(IReadOnlyList<Reason> reasons, ExplanationTotals? totals, bool churn, string currency, bool revenue)
     {
         ArgumentNullException.ThrowIfNull(reasons);
         if (totals is not { } t || reasons.Any(r => r.Value is null))
@@ -77,7 +88,7 @@ public static class ReasonSentences
         var rest = churn
             ? $"{(Math.Abs(t.AllOther) * 100).ToString("0.#", CultureInfo.InvariantCulture)} points"
             : $"{Math.Abs(t.AllOther).ToString("N2", CultureInfo.InvariantCulture)} {currency}";
-        var shown = reasons.Select(r => churn ? Churn(r) : Value(r, currency));
+        var shown = reasons.Select(r => churn ? Churn(r) : revenue ? Revenue(r, currency) : Value(r, currency));
         return $"{start}: {string.Join(", ", shown)}; all other features {(t.AllOther >= 0 ? "raise" : "lower")} it by {rest}";
     }
 

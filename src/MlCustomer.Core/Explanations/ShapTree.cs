@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.ML.Trainers.FastTree;
 
 namespace MlCustomer.Core.Explanations;
@@ -10,8 +11,11 @@ namespace MlCustomer.Core.Explanations;
 /// </summary>
 /// <remarks>
 /// Decisions follow ML.NET 5's walk (<c>InternalRegressionTree.GetLeaf</c>): a numeric split sends a value
-/// <c>&lt;= threshold</c> left and everything else, NaN included, right; a categorical split goes right when any
-/// of its slots is &gt; 0. Children: ≥ 0 an internal node, &lt; 0 the complement of a leaf index.
+/// <c>&lt;= threshold</c> left and everything else right; a categorical split goes right when any of its slots is
+/// &gt; 0. A NaN goes right, except where the tree has a learned default for missing values (LightGBM's trees as ML.NET
+/// converts them): there ML.NET reads the node's default instead of the NaN, so the NaN goes left when that default is
+/// <c>&lt;= threshold</c> (LightGBM's "default left", or a split whose missing values LightGBM reads as 0).
+/// Children: ≥ 0 an internal node, &lt; 0 the complement of a leaf index.
 /// </remarks>
 public sealed class ShapTree
 {
@@ -23,6 +27,7 @@ public sealed class ShapTree
     private readonly double[] leafValues;
     private readonly double[] nodeCover;
     private readonly double[] leafCover;
+    private readonly bool[]? missingGoesLeft;
 
     /// <summary>Creates a tree; covers start at 0 until counted or given.</summary>
     /// <param name="units">Per internal node, the attribution unit of its split.</param>
@@ -32,7 +37,9 @@ public sealed class ShapTree
     /// <param name="left">Per internal node, the child for "not greater" (≥ 0 node, &lt; 0 ~leaf).</param>
     /// <param name="right">Per internal node, the child for "greater, missing or category present".</param>
     /// <param name="leafValues">The leaves' outputs.</param>
-    public ShapTree(int[] units, int[] slots, int[]?[]? categoricalSlots, float[] thresholds, int[] left, int[] right, double[] leafValues)
+    /// <param name="missingGoesLeft">Per internal node, true when a missing (NaN) value goes left at its numeric split; null: NaN always goes right.</param>
+    public ShapTree(
+        int[] units, int[] slots, int[]?[]? categoricalSlots, float[] thresholds, int[] left, int[] right, double[] leafValues, bool[]? missingGoesLeft = null)
     {
         ArgumentNullException.ThrowIfNull(units);
         ArgumentNullException.ThrowIfNull(leafValues);
@@ -43,6 +50,7 @@ public sealed class ShapTree
         this.left = left;
         this.right = right;
         this.leafValues = leafValues;
+        this.missingGoesLeft = missingGoesLeft is not null && missingGoesLeft.Any(l => l) ? missingGoesLeft : null;
         nodeCover = new double[units.Length];
         leafCover = new double[leafValues.Length];
         if (units.Length == 0 || leafValues.Length != units.Length + 1)
@@ -75,7 +83,10 @@ public sealed class ShapTree
     /// <summary>What internal node <paramref name="node"/> tests: a numeric slot and threshold, or the slots of a categorical split (else null).</summary>
     public (int Slot, float Threshold, int[]? CategoricalSlots) Split(int node) => (slot[node], threshold[node], categoricalSlots?[node]);
 
-    /// <summary>True when the row goes right ("greater", missing, or category present) at internal node <paramref name="node"/>.</summary>
+    /// <summary>True when a missing (NaN) value goes left at internal node <paramref name="node"/>'s numeric split (a learned default).</summary>
+    public bool MissingGoesLeft(int node) => missingGoesLeft?[node] ?? false;
+
+    /// <summary>True when the row goes right ("greater", missing without a default to the left, or category present) at internal node <paramref name="node"/>.</summary>
     public bool GoesRight(int node, ReadOnlySpan<float> features)
     {
         if (categoricalSlots?[node] is { } slots)
@@ -91,7 +102,8 @@ public sealed class ShapTree
             return false;
         }
 
-        return !(features[slot[node]] <= threshold[node]);
+        var value = features[slot[node]];
+        return !(value <= threshold[node]) && !(float.IsNaN(value) && MissingGoesLeft(node));
     }
 
     /// <summary>Every internal node's decision for a row, as <see cref="GoesRight"/> gives it.</summary>
@@ -204,10 +216,12 @@ public sealed class ShapTree
     public const double EmptyBranchShare = 1e-9;
 
     /// <summary>
-    /// Copies the trees of a FastTree model (binary or regression; what the bundle trains), with each split's slot
-    /// mapped to an attribution unit by <paramref name="unitOfSlot"/>. Trees without a split output 0 and are left out.
+    /// Copies the trees of a FastTree or LightGBM model (binary or regression), with each split's slot mapped to an
+    /// attribution unit by <paramref name="unitOfSlot"/>, and LightGBM's learned directions for missing values. Trees
+    /// without a split output 0 and are left out (LightGBM's constant trees ML.NET turns into one split with two equal
+    /// leaves: kept, they add their constant to the baseline and nothing to any effect).
     /// </summary>
-    /// <exception cref="NotSupportedException">A categorical split tests slots of more than one unit.</exception>
+    /// <exception cref="NotSupportedException">A categorical split tests slots of more than one unit, or this ML.NET's trees cannot be read for their missing-value defaults.</exception>
     public static IReadOnlyList<ShapTree> FromFastTree(TreeEnsembleModelParametersBasedOnRegressionTree model, Func<int, int> unitOfSlot)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -221,6 +235,9 @@ public sealed class ShapTree
             }
 
             var count = tree.NumberOfNodes;
+            var defaults = MissingValueDefaults(tree);
+            var thresholds = tree.NumericalSplitThresholds.ToArray();
+            var missingLeft = defaults is null ? null : new bool[count];
             var units = new int[count];
             var slots = new int[count];
             int[]?[]? categorical = null;
@@ -243,14 +260,29 @@ public sealed class ShapTree
                 {
                     slots[n] = tree.NumericalSplitFeatureIndexes[n];
                     units[n] = unitOfSlot(slots[n]);
+                    // ML.NET reads a NaN as the node's default, then compares it as any value.
+                    if (missingLeft is not null && n < defaults!.Length)
+                    {
+                        missingLeft[n] = defaults[n] <= thresholds[n];
+                    }
                 }
             }
 
             trees.Add(new ShapTree(
-                units, slots, categorical, tree.NumericalSplitThresholds.ToArray(), tree.LeftChild.ToArray(), tree.RightChild.ToArray(),
-                tree.LeafValues.ToArray()));
+                units, slots, categorical, thresholds, tree.LeftChild.ToArray(), tree.RightChild.ToArray(), tree.LeafValues.ToArray(), missingLeft));
         }
 
         return trees;
+    }
+
+    // The public RegressionTree does not expose ML.NET's per-node defaults for missing values (set only by converted
+    // models such as LightGBM's, null for FastTree): read them from the internal tree, and refuse when that fails rather
+    // than explain a NaN down the wrong branch.
+    private static float[]? MissingValueDefaults(RegressionTreeBase tree)
+    {
+        var internalTree = typeof(RegressionTreeBase).GetField("_tree", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(tree);
+        var field = internalTree?.GetType().GetField("DefaultValueForMissing", BindingFlags.Public | BindingFlags.Instance)
+            ?? throw new NotSupportedException("This ML.NET version's trees cannot be read for their missing-value defaults.");
+        return field.GetValue(internalTree) as float[];
     }
 }

@@ -11,7 +11,8 @@ namespace MlCustomer.Core.Explanations;
 /// decision at each split (<see cref="TreeShap"/>), so for a tree of at most <see cref="MaxTableSplits"/> splits they
 /// are computed once per combination of decisions when the explainer is built — a lookup table with the leaf value
 /// and each split unit's effect per entry — and a row costs its comparisons, one lookup and a few additions per tree.
-/// Deeper trees are explained row by row by the recursion (O(L·D²) per tree). Thread-safe once built.
+/// Deeper trees are explained row by row by per-leaf tables (<see cref="LeafTables"/>: O(L·D) per tree, a leaf with more
+/// than <see cref="LeafTables.MaxLeafUnits"/> units on its path computed for the row's pattern). Thread-safe once built.
 /// <see cref="ExplainBlock"/> explains <see cref="BlockRows"/> rows at once, tree after tree: one vector compare decides
 /// a split for 8 of them, and a tree of at most three splits (8 entries) adds each unit's effect for 8 rows with one
 /// lane permute.
@@ -33,8 +34,13 @@ public sealed class TreeExplainer
     private readonly int[] effectStart;
     private readonly double[] entryEffect;
     private readonly bool[] hasCategorical;
+    // Per split, true when a NaN goes left there (LightGBM's learned default); per tabulated tree, true when any does.
+    private readonly bool[] splitMissingLeft;
+    private readonly bool[] hasMissingLeft;
     private readonly ShapTree[] deepTrees;
     private readonly double[] deepExpected;
+    // Per deep tree, its per-leaf tables.
+    private readonly LeafTables[] deepTables;
 
     // Trees of at most three numeric splits have at most 8 entries, one per lane of a 256-bit vector: per tree and
     // unit, the unit's effect for each entry (lanes past the tree's entries are 0 and never chosen), so a block's 8
@@ -53,6 +59,7 @@ public sealed class TreeExplainer
         var tabulated = trees.Where(t => t.SplitCount <= MaxTableSplits).ToList();
         deepTrees = [.. trees.Where(t => t.SplitCount > MaxTableSplits)];
         deepExpected = [.. deepTrees.Select(t => t.ExpectedValue())];
+        deepTables = [.. deepTrees.Select(LeafTables.Create)];
         splitStart = new int[tabulated.Count + 1];
         unitStart = new int[tabulated.Count + 1];
         entryStart = new int[tabulated.Count + 1];
@@ -60,10 +67,12 @@ public sealed class TreeExplainer
         var slots = new List<int>();
         var thresholds = new List<float>();
         var categorical = new List<int[]?>();
+        var missingLeft = new List<bool>();
         var units = new List<int>();
         var entries = 0;
         var effects = new List<float>();
         hasCategorical = new bool[tabulated.Count];
+        hasMissingLeft = new bool[tabulated.Count];
         var scratch = new double[unitCount];
         var goesRight = new bool[MaxTableSplits];
         for (var t = 0; t < tabulated.Count; t++)
@@ -80,6 +89,8 @@ public sealed class TreeExplainer
                 thresholds.Add(threshold);
                 categorical.Add(categories);
                 hasCategorical[t] |= categories is not null;
+                missingLeft.Add(tree.MissingGoesLeft(n));
+                hasMissingLeft[t] |= tree.MissingGoesLeft(n);
             }
 
             var distinct = tree.DistinctUnits();
@@ -108,6 +119,7 @@ public sealed class TreeExplainer
         var count = tabulated.Count;
         (splitStart[count], unitStart[count], entryStart[count], effectStart[count]) = (slots.Count, units.Count, entries, effects.Count);
         (splitSlot, splitThreshold, splitCategorical, treeUnit) = (slots.ToArray(), thresholds.ToArray(), categorical.ToArray(), units.ToArray());
+        splitMissingLeft = [.. missingLeft];
         (laneStart, laneUnit, laneEffect) = LaneTables(effects);
         entryEffect = [.. effects.Select(e => (double)e)];
     }
@@ -176,16 +188,9 @@ public sealed class TreeExplainer
             var first = splitStart[t];
             var count = splitStart[t + 1] - first;
             int bits;
-            if (hasCategorical[t])
+            if (hasCategorical[t] || hasMissingLeft[t])
             {
-                bits = 0;
-                for (var j = 0; j < count; j++)
-                {
-                    var right = splitCategorical[first + j] is { } categories
-                        ? AnyPresent(features, categories)
-                        : !(features[splitSlot[first + j]] <= splitThreshold[first + j]);
-                    bits |= (right ? 1 : 0) << j;
-                }
+                bits = Bits(features, t);
             }
             else if (count == 3)
             {
@@ -213,7 +218,7 @@ public sealed class TreeExplainer
 
         for (var d = 0; d < deepTrees.Length; d++)
         {
-            TreeShap.AddEffects(deepTrees[d], features, effects);
+            AddDeepEffects(d, features, effects);
             output += deepTrees[d].Output(features) - deepExpected[d];
         }
 
@@ -265,6 +270,7 @@ public sealed class TreeExplainer
             var first = splitStart[t];
             var count = splitStart[t + 1] - first;
             var byLanes = laneStart[t] >= 0 && byVectors && Avx2.IsSupported;
+            var missingLeft = hasMissingLeft[t];
             if (hasCategorical[t] || !byVectors)
             {
                 for (var k = 0; k < rows; k++)
@@ -283,6 +289,12 @@ public sealed class TreeExplainer
                         // Goes right when not value <= threshold: greater, or NaN, as ML.NET's walk decides.
                         var row = Vector256.LoadUnsafe(ref group, (nuint)(splitSlot[first + j] * Lanes));
                         var left = Vector256.LessThanOrEqual(row, Vector256.Create(splitThreshold[first + j])).AsInt32();
+                        if (missingLeft && splitMissingLeft[first + j])
+                        {
+                            // A learned default sends NaN left: a lane that is not equal to itself is NaN.
+                            left |= ~Vector256.Equals(row, row).AsInt32();
+                        }
+
                         right |= Vector256.AndNot(Vector256.Create(1 << j), left);
                     }
 
@@ -326,9 +338,9 @@ public sealed class TreeExplainer
             for (var k = 0; k < rows; k++)
             {
                 Array.Clear(row);
-                foreach (var tree in deepTrees)
+                for (var d = 0; d < deepTrees.Length; d++)
                 {
-                    TreeShap.AddEffects(tree, features.Slice(k * slotCount, slotCount), row);
+                    AddDeepEffects(d, features.Slice(k * slotCount, slotCount), row);
                 }
 
                 for (var u = 0; u < UnitCount; u++)
@@ -348,6 +360,15 @@ public sealed class TreeExplainer
 
             outputs[k] = output;
         }
+    }
+
+    // Deep tree d's effects for one row, by its leaf tables.
+    private void AddDeepEffects(int d, ReadOnlySpan<float> features, Span<double> effects)
+    {
+        var tree = deepTrees[d];
+        Span<bool> decisions = tree.SplitCount <= 256 ? stackalloc bool[tree.SplitCount] : new bool[tree.SplitCount];
+        tree.Decide(features, decisions);
+        deepTables[d].AddEffects(decisions, effects);
     }
 
     // Tree t's effects for a group of 8 rows (their entries in lanes) picked with one permute per unit and added to the
@@ -374,16 +395,25 @@ public sealed class TreeExplainer
         var bits = 0;
         for (var j = 0; j < count; j++)
         {
-            var right = splitCategorical[first + j] is { } categories
-                ? AnyPresent(features, categories)
-                : !(features[splitSlot[first + j]] <= splitThreshold[first + j]);
+            bool right;
+            if (splitCategorical[first + j] is { } categories)
+            {
+                right = AnyPresent(features, categories);
+            }
+            else
+            {
+                var value = features[splitSlot[first + j]];
+                right = !(value <= splitThreshold[first + j]) && !(splitMissingLeft[first + j] && float.IsNaN(value));
+            }
+
             bits |= (right ? 1 : 0) << j;
         }
 
         return bits;
     }
 
-    // 1 when split j sends the row right (greater, or NaN), as ML.NET's walk decides; a flag, not a branch.
+    // 1 when split j sends the row right (greater, or NaN), as ML.NET's walk decides for a split without a learned
+    // default for missing values; a flag, not a branch.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Right(ReadOnlySpan<float> features, int j) => Unsafe.BitCast<bool, byte>(!(features[splitSlot[j]] <= splitThreshold[j]));
 

@@ -36,6 +36,29 @@ public static class TreeShap
         AddEffects(tree, decisions, effects);
     }
 
+    /// <summary>
+    /// One leaf's part of the Shapley values: for the distinct units on the leaf's path, each with its zero fraction (the
+    /// product of the cover shares of the branches the path takes at splits on it) and one fraction (1 when the row
+    /// follows the path at every split on it, else 0), adds <c>leafValue</c> × the unit's weight to
+    /// <paramref name="effects"/>[j]. What the recursion adds at that leaf: the weights of a unique path do not depend on
+    /// the order it was extended in, so the leaf's part depends on the row only through the one fractions.
+    /// </summary>
+    internal static void AddLeafEffects(ReadOnlySpan<double> zeroFractions, ReadOnlySpan<double> oneFractions, double leafValue, Span<double> effects)
+    {
+        var count = zeroFractions.Length;
+        Span<PathElement> path = count <= 62 ? stackalloc PathElement[count + 1] : new PathElement[count + 1];
+        Extend(path, 0, 1, 1, -1);
+        for (var j = 0; j < count; j++)
+        {
+            Extend(path, j + 1, zeroFractions[j], oneFractions[j], j);
+        }
+
+        for (var i = 1; i <= count; i++)
+        {
+            effects[path[i].Unit] += UnwoundSum(path, count, i) * (path[i].OneFraction - path[i].ZeroFraction) * leafValue;
+        }
+    }
+
     private struct PathElement
     {
         public int Unit;

@@ -211,7 +211,9 @@ public sealed class BundleScorer
             && (plans.Value is null || (plans.ValueWithFeatures is not null && explainer.ExplainsValue));
         var churnPlan = reasons <= 0 ? plans.Churn : shap ? plans.ChurnWithFeatures! : plans.ChurnExplained;
         var valuePlan = reasons <= 0 ? plans.Value : shap ? plans.ValueWithFeatures : plans.ValueExplained;
-        var revenuePlan = plans.Revenue;
+        // Revenue reasons where the card stores the revenue trees' covers (older bundles: revenue without reasons).
+        var explainRevenue = shap && plans.RevenueWithFeatures is not null && explainer!.ExplainsRevenue;
+        var revenuePlan = explainRevenue ? plans.RevenueWithFeatures : plans.Revenue;
         var churnSlots = bundle.Card.Churn.SlotNames;
         var calibrator = bundle.Card.Churn.Calibrator;
         var scores = new CustomerScore[count];
@@ -275,6 +277,19 @@ public sealed class BundleScorer
                             explained.Value);
                     }
 
+                    if (explainRevenue)
+                    {
+                        explainer.RevenueBlock(
+                            explained.RevenueFeatures,
+                            explained.RevenueSlots,
+                            groupOfRows,
+                            explained.RevenueValues.AsSpan(0, groupSize),
+                            explained.RevenueStatistical.AsSpan(0, groupSize),
+                            reasons,
+                            explained.Scratch,
+                            explained.RevenueExplained);
+                    }
+
                     for (var r = 0; r < groupSize; r++)
                     {
                         scores[first + r] = CollectExplained(first + r, r, groupOfRows[r], explained);
@@ -301,20 +316,35 @@ public sealed class BundleScorer
                 (explained.ValueFeatures, explained.ValueSlots) = (BlockExplanations.Kept(explained.ValueFeatures, r, valueVector), valueVector.Length);
             }
 
-            explained.Revenue[r] = revenuePlan is null ? null : Revenue(revenuePlan.Output(revenueWorkspace!, 0)[0], row.Numeric);
+            if (explainRevenue)
+            {
+                var statistical = revenueBlender?.Statistical(row.Numeric) ?? double.NaN;
+                var trees = revenuePlan!.Output(revenueWorkspace!, 0)[0];
+                explained.RevenueStatistical[r] = statistical;
+                explained.RevenueValues[r] = revenueBlender?.Value(trees, statistical) ?? trees;
+                explained.Revenue[r] = explained.RevenueValues[r];
+                var revenueVector = revenuePlan.Output(revenueWorkspace!, 1);
+                (explained.RevenueFeatures, explained.RevenueSlots) = (BlockExplanations.Kept(explained.RevenueFeatures, r, revenueVector), revenueVector.Length);
+            }
+            else
+            {
+                explained.Revenue[r] = revenuePlan is null ? null : Revenue(revenuePlan.Output(revenueWorkspace!, 0)[0], row.Numeric);
+            }
         }
 
         // Row r of an explained group as a score.
         CustomerScore CollectExplained(int i, int r, ModelRow row, BlockExplanations explained)
         {
             var (churnReasons, churnTotals) = explained.Churn[r];
+            var (revenueReasons, revenueTotals) = explainRevenue ? explained.RevenueExplained[r] : default;
             if (valuePlan is null)
             {
-                return Score(i, row, explained.Probabilities[r], churnReasons, churnTotals, null, [], null, explained.Revenue[r]);
+                return Score(i, row, explained.Probabilities[r], churnReasons, churnTotals, null, [], null, explained.Revenue[r], revenueReasons, revenueTotals);
             }
 
             var (valueReasons, valueTotals) = explained.Value[r];
-            return Score(i, row, explained.Probabilities[r], churnReasons, churnTotals, explained.Values[r], valueReasons, valueTotals, explained.Revenue[r]);
+            return Score(
+                i, row, explained.Probabilities[r], churnReasons, churnTotals, explained.Values[r], valueReasons, valueTotals, explained.Revenue[r], revenueReasons, revenueTotals);
         }
 
         // One row's score from the plans' outputs in its workspaces (ML.NET's contributions as reasons, or none).
@@ -343,7 +373,9 @@ public sealed class BundleScorer
             double? value,
             IReadOnlyList<Reason> valueReasons,
             ExplanationTotals? valueTotals,
-            double? revenue)
+            double? revenue,
+            IReadOnlyList<Reason>? revenueReasons = null,
+            ExplanationTotals? revenueTotals = null)
         {
             int? segment = segments?[i];
             return new CustomerScore(
@@ -358,6 +390,8 @@ public sealed class BundleScorer
             {
                 ChurnTotals = churnTotals,
                 ValueTotals = valueTotals,
+                RevenueReasons = revenueReasons ?? [],
+                RevenueTotals = revenueTotals,
                 GrossProfitInterval = value is { } v && valueIntervals is not null ? valueIntervals.For(v) : null,
                 RevenueInterval = revenue is { } r && revenueIntervals is not null ? revenueIntervals.For(r) : null,
             };
@@ -413,6 +447,16 @@ public sealed class BundleScorer
 
         public double?[] Revenue { get; } = new double?[Rows];
 
+        public float[] RevenueFeatures { get; set; } = [];
+
+        public int RevenueSlots { get; set; }
+
+        public double[] RevenueValues { get; } = new double[Rows];
+
+        public double[] RevenueStatistical { get; } = new double[Rows];
+
+        public Explanation[] RevenueExplained { get; } = new Explanation[Rows];
+
         public Explanation[] Churn { get; } = new Explanation[Rows];
 
         public Explanation[] Value { get; } = new Explanation[Rows];
@@ -453,7 +497,7 @@ public sealed class BundleScorer
         }
 
         // TreeSHAP from the feature vectors the trees read, as the compiled path does.
-        List<Explanation>? churnExplained = null, valueExplained = null;
+        List<Explanation>? churnExplained = null, valueExplained = null, revenueExplained = null;
         if (reasons > 0 && explainer is not null && (bundle.LifetimeValue is null || explainer.ExplainsValue))
         {
             var scratch = explainer.CreateScratch();
@@ -464,6 +508,13 @@ public sealed class BundleScorer
                 var valueFeatures = BundleTrees.FeatureVectors(bundle.LifetimeValue, data, FeatureSchema.FeaturesColumn);
                 valueExplained = [.. valueFeatures.Select((f, i) => explainer.Value(
                     f, rows[i], value![i].Value, valueBlender?.Statistical(rows[i].Numeric) ?? double.NaN, reasons, scratch))];
+            }
+
+            if (bundle.Revenue is not null && explainer.ExplainsRevenue)
+            {
+                var revenueFeatures = BundleTrees.FeatureVectors(bundle.Revenue, data, FeatureSchema.FeaturesColumn);
+                revenueExplained = [.. revenueFeatures.Select((f, i) => explainer.Revenue(
+                    f, rows[i], revenue![i], revenueBlender?.Statistical(rows[i].Numeric) ?? double.NaN, reasons, scratch))];
             }
         }
 
@@ -483,6 +534,8 @@ public sealed class BundleScorer
             {
                 ChurnTotals = churnExplained?[i].Totals,
                 ValueTotals = valueExplained?[i].Totals,
+                RevenueReasons = revenueExplained?[i].Reasons ?? [],
+                RevenueTotals = revenueExplained?[i].Totals,
                 GrossProfitInterval = value?[i].Value is { } v && valueIntervals is not null ? valueIntervals.For(v) : null,
                 RevenueInterval = revenue?[i] is { } r && revenueIntervals is not null ? revenueIntervals.For(r) : null,
             });

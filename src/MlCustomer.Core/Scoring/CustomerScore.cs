@@ -36,6 +36,15 @@ public sealed record CustomerScore(
     public ExplanationTotals? ValueTotals { get; init; }
 
     /// <summary>
+    /// The features that moved the predicted revenue most (TreeSHAP effects in currency over the value horizon); empty
+    /// without a revenue model, without the revenue trees' covers, or when no reasons were asked for.
+    /// </summary>
+    public IReadOnlyList<Reason> RevenueReasons { get; init; } = [];
+
+    /// <summary>The same as <see cref="ChurnTotals"/> for <see cref="PredictedRevenue"/> and <see cref="RevenueReasons"/>.</summary>
+    public ExplanationTotals? RevenueTotals { get; init; }
+
+    /// <summary>
     /// The 80% prediction interval (P10, P50, P90) of the gross profit in the value horizon, from the card's conformal
     /// calibration (<see cref="LifetimeValue.ValueIntervals"/>); null without a value model or for bundles trained before
     /// intervals. <see cref="PredictedGrossProfit"/> stays the mean: targets and totals add means.

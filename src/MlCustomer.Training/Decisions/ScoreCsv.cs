@@ -44,11 +44,11 @@ internal static class ScoreCsv
 
     /// <summary>
     /// "churn from a typical 23.4%: last purchase 412 days ago raises churn risk by 18.2 points, …; profit from a typical
-    /// 85.00 EUR: …" — the same sentences the API serves (<see cref="ReasonSentences"/>).
+    /// 85.00 EUR: …; revenue from a typical 800.00 EUR: …" — the same sentences the API serves (<see cref="ReasonSentences"/>).
     /// </summary>
     public static string ModelReasons(ScoredCustomer customer, string currency)
     {
-        var parts = new List<string>(2);
+        var parts = new List<string>(3);
         var score = customer.Score;
         if (score.ChurnReasons.Count > 0)
         {
@@ -58,6 +58,11 @@ internal static class ScoreCsv
         if (score.ValueReasons.Count > 0)
         {
             parts.Add("profit " + ReasonSentences.Summary(score.ValueReasons, score.ValueTotals, churn: false, currency));
+        }
+
+        if (score.RevenueReasons.Count > 0)
+        {
+            parts.Add("revenue " + ReasonSentences.Summary(score.RevenueReasons, score.RevenueTotals, churn: false, currency, revenue: true));
         }
 
         return string.Join("; ", parts);

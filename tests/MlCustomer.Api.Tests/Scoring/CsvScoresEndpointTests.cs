@@ -89,6 +89,45 @@ public sealed class CsvScoresEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task RevenueReasonsAddUpToThePredictedRevenueInTheJsonAndTheCsv()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var rows = Requests.Features.Rows.Take(30).ToList();
+
+        using var csvResponse = await PostCsvAsync(client, Csv(rows));
+        using var jsonResponse = await client.ScoreAsync(Requests.FeaturesBody(30));
+
+        var json = await jsonResponse.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Requests.Json);
+        Assert.Contains("revenueReasons, revenueExplanation and predictedRevenue", json.GetProperty("units").GetString(), StringComparison.Ordinal);
+        var lines = Records(await csvResponse.Content.ReadAsStringAsync());
+        var header = lines[0];
+        string Cell(string[] line, string column) => line[Array.IndexOf(header, column)];
+        double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+        var customers = json.GetProperty("customers").EnumerateArray().ToList();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            // JSON: baseline + the reasons' contributions + all other = predicted revenue, each reason with a sentence.
+            var customer = customers[i];
+            var revenue = customer.GetProperty("predictedRevenue").GetDouble();
+            var explanation = customer.GetProperty("revenueExplanation");
+            var reasons = customer.GetProperty("revenueReasons").EnumerateArray().ToList();
+            Assert.Equal(3, reasons.Count);
+            Assert.All(reasons, r => Assert.Contains("predicted revenue by", r.GetProperty("sentence").GetString(), StringComparison.Ordinal));
+            var explained = explanation.GetProperty("baseline").GetDouble() + reasons.Sum(r => r.GetProperty("contribution").GetDouble())
+                + explanation.GetProperty("allOther").GetDouble();
+            Assert.Equal(revenue, explained, 1e-6 * Math.Max(1, Math.Abs(revenue)));
+
+            // CSV: the same three columns, adding up to the written decimals.
+            var line = lines[i + 1];
+            var contributions = Cell(line, "revenue_reasons").Split(';').Select(r => Number(r[(r.LastIndexOf(':') + 1)..])).ToList();
+            Assert.Equal(reasons.Select(r => r.GetProperty("feature").GetString()), Cell(line, "revenue_reasons").Split(';').Select(r => r.Split('=', ':')[0]));
+            var written = Number(Cell(line, "revenue_baseline")) + contributions.Sum() + Number(Cell(line, "revenue_all_other"));
+            Assert.Equal(Number(Cell(line, "predicted_revenue")), written, 0.011);
+        }
+    }
+
+    [Fact]
     public async Task DecisionsFalseLeavesTheDecisionColumnsOutAndKeepsTheScores()
     {
         await factory.WaitUntilReadyAsync();

@@ -75,6 +75,7 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
             // The reasons in words, each explanation from its baseline to the prediction (TreeSHAP).
             Assert.Matches(@"^churn from a typical \d+\.\d%: .+ (raises|lowers) churn risk by .+; all other features (raise|lower) it by ", r["model_reasons"]);
             Assert.Matches(@"; profit from a typical [\d,.]+ \w+: .+ (raises|lowers) predicted profit by ", r["model_reasons"]);
+            Assert.Matches(@"; revenue from a typical [\d,.]+ \w+: .+ (raises|lowers) predicted revenue by ", r["model_reasons"]);
             Assert.StartsWith("tier ", r["rule_reasons"], StringComparison.Ordinal);
             Assert.Contains("action ", r["rule_reasons"], StringComparison.Ordinal);
 

@@ -62,6 +62,44 @@ public sealed class ServedExplanationTests
     }
 
     [Fact]
+    public void RevenueReasonsAddUpToEveryServedRevenueOnBothScoringPaths()
+    {
+        var (bundle, rows) = Committed.Value;
+        var compiled = new BundleScorer(new MLContext(seed: 1), bundle);
+        Assert.True(compiled.IsCompiled, compiled.NotCompiledReason);
+        var explainer = Assert.IsType<BundleExplainer>(compiled.Explainer);
+        Assert.True(explainer.ExplainsRevenue);
+        var everyFeature = compiled.Score(rows, reasons: explainer.Units.Count);
+        var worst = 0.0;
+        foreach (var score in everyFeature)
+        {
+            var revenue = score.PredictedRevenue!.Value;
+            var totals = score.RevenueTotals!.Value;
+            Assert.Equal(explainer.RevenueBaseline!.Value, totals.Baseline);
+            var error = Math.Abs(totals.Baseline + score.RevenueReasons.Sum(r => r.Contribution) - revenue);
+            worst = Math.Max(worst, error / Math.Max(1, Math.Abs(revenue)));
+            Assert.True(error <= Tolerance(revenue), $"{score.CustomerId}: revenue effects miss the prediction by {error}");
+            Assert.True(Math.Abs(totals.AllOther) <= Tolerance(revenue), $"{score.CustomerId}: all other {totals.AllOther} with every feature shown");
+        }
+
+        Assert.True(worst < 1e-5, $"worst relative revenue error {worst}");
+
+        // Three reasons and all other add up exactly; ML.NET's path explains alike.
+        var sample = rows.Take(300).ToList();
+        var three = compiled.Score(sample, reasons: 3);
+        var mlNet = new BundleScorer(new MLContext(seed: 1), bundle, compile: false).Score(sample, reasons: 3);
+        for (var i = 0; i < sample.Count; i++)
+        {
+            var totals = three[i].RevenueTotals!.Value;
+            Assert.Equal(three[i].PredictedRevenue!.Value, totals.Baseline + three[i].RevenueReasons.Sum(r => r.Contribution) + totals.AllOther, 1e-9);
+            Assert.Equal(mlNet[i].RevenueReasons.Select(r => (r.Feature, r.Value)), three[i].RevenueReasons.Select(r => (r.Feature, r.Value)));
+            Assert.Equal(mlNet[i].RevenueTotals!.Value.AllOther, totals.AllOther, Tolerance(three[i].PredictedRevenue!.Value));
+        }
+
+        Assert.Contains(three, s => s.RevenueReasons.Count == 3);
+    }
+
+    [Fact]
     public void TheShownReasonsAndAllOtherAddUpToThePredictionAndAllOtherIsTheRestOfTheEffects()
     {
         var (bundle, rows) = Committed.Value;

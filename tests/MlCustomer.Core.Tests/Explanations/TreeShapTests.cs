@@ -131,6 +131,46 @@ public sealed class TreeShapTests
     }
 
     [Fact]
+    public void DeepTreesPerLeafTablesGiveTheRecursionsEffectsAlsoForPathsOfMoreUnitsThanATableHolds()
+    {
+        var random = new Random(31);
+        for (var trial = 0; trial < 300; trial++)
+        {
+            // Up to 30 splits (LightGBM's 31 leaves) over 4 or 12 units: paths of few units, and paths of more than 8.
+            var units = trial % 2 == 0 ? 4 : 12;
+            var (tree, decisions) = RandomTree(random, maxSplits: 30, units);
+            var expected = Effects(tree, decisions, units);
+            var tables = LeafTables.Create(tree);
+            var effects = new double[units];
+            tables.AddEffects(decisions, effects);
+            for (var u = 0; u < units; u++)
+            {
+                // Tabulated leaves hold single-precision parts (as the shallow trees' tables do).
+                Assert.Equal(expected[u], effects[u], 1e-5 * Math.Max(1, Math.Abs(expected[u])));
+            }
+        }
+
+        // A chain of 12 splits on 12 units: its deepest leaves have more than LeafTables.MaxLeafUnits units on their path,
+        // so their part is computed for the row's pattern rather than looked up.
+        const int chain = 12;
+        var left2 = Enumerable.Range(0, chain).Select(n => n < chain - 1 ? n + 1 : ~(chain - 1)).ToArray();
+        var right2 = Enumerable.Range(0, chain).Select(n => n < chain - 1 ? ~n : ~chain).ToArray();
+        var deep = new ShapTree(
+            [.. Enumerable.Range(0, chain)], [.. Enumerable.Range(0, chain)], null, [.. Enumerable.Repeat(0f, chain)], left2, right2,
+            [.. Enumerable.Range(0, chain + 1).Select(l => (double)l)]);
+        var row = Enumerable.Range(0, chain).Select(n => n % 3 == 0 ? 1f : -1f).ToArray();
+        var explained = new double[chain];
+        var output = new TreeExplainer([deep], chain).Explain(row, explained);
+        var recursion = new double[chain];
+        TreeShap.AddEffects(deep, row, recursion);
+        for (var u = 0; u < chain; u++)
+        {
+            Assert.Equal(recursion[u], explained[u], 1e-5);
+        }
+        Assert.Equal(deep.Output(row), output, 1e-9);
+    }
+
+    [Fact]
     public void ABlockOfRowsGetsEachRowsEffectsAndOutputAsRowByRow()
     {
         var random = new Random(20261205);

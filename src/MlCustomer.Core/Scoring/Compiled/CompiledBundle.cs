@@ -65,6 +65,9 @@ public sealed class CompiledBundle
     /// <summary>Predicted value (output 0) and the feature vector the trees read (output 1), or null without a value model.</summary>
     public ChainPlan<ModelRow>? ValueWithFeatures { get; private init; }
 
+    /// <summary>Predicted revenue (output 0) and the feature vector the trees read (output 1), or null without a revenue model.</summary>
+    public ChainPlan<ModelRow>? RevenueWithFeatures { get; private init; }
+
     /// <summary>Compiles <paramref name="bundle"/> and checks it against ML.NET, or returns null and why not.</summary>
     public static CompiledBundle? TryCreate(MLContext ml, ModelBundle bundle, out string? unsupportedReason)
     {
@@ -97,10 +100,12 @@ public sealed class CompiledBundle
             }
         }
 
-        ChainPlan<ModelRow>? revenue = null;
+        ChainPlan<ModelRow>? revenue = null, revenueWithFeatures = null;
         if (bundle.Revenue is not null)
         {
-            revenue = CompiledChain<ModelRow>.Compile(bundle.Revenue, rowSchema, RowInputs).Plan([ValueScore.PredictedValueColumn], out unsupportedReason);
+            var revenueChain = CompiledChain<ModelRow>.Compile(bundle.Revenue, rowSchema, RowInputs);
+            revenueWithFeatures = revenueChain.Plan([ValueScore.PredictedValueColumn, FeatureSchema.FeaturesColumn], out _);
+            revenue = revenueChain.Plan([ValueScore.PredictedValueColumn], out unsupportedReason);
             if (revenue is null)
             {
                 unsupportedReason = $"lifetime revenue model: {unsupportedReason}";
@@ -125,6 +130,7 @@ public sealed class CompiledBundle
             // The featurizer's output is computed on the way to every score, so these compile whenever the scores do.
             ChurnWithFeatures = churnChain.Plan([ScoreColumn, FeatureSchema.FeaturesColumn], out _),
             ValueWithFeatures = valueWithFeatures,
+            RevenueWithFeatures = revenueWithFeatures,
         };
         unsupportedReason = compiled.Disagreement(ml, bundle);
         return unsupportedReason is null ? compiled : null;

@@ -7,6 +7,7 @@ using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
 using Microsoft.ML.Transforms;
 
 namespace MlCustomer.Core.Scoring.Compiled;
@@ -37,6 +38,10 @@ internal sealed partial class CompiledChain<TRow>
 
     private readonly List<ColumnSlot> columns = [];
     private readonly Dictionary<string, ColumnSlot> byName = new(StringComparer.Ordinal);
+
+    // Columns that can never hold NaN (missing values replaced, one-hot counts, concatenations of such): trees that read
+    // one never meet a missing value, so LightGBM's learned directions for missing values cannot change their walk.
+    private readonly HashSet<int> withoutNaN = [];
     private readonly List<(ColumnSlot Slot, Func<TRow, float[]>? Floats, Func<TRow, string[]>? Texts)> inputs = [];
     private readonly List<ChainStep> steps = [];
     private readonly List<string> unsupported = [];
@@ -249,7 +254,9 @@ internal sealed partial class CompiledChain<TRow>
                     }
 
                     var size = ((VectorDataViewType)after[output].Type).Size;
-                    AddStep(new KeysToCounts(source, Add(output, ColumnKind.Floats, size, null)), output);
+                    var counts = Add(output, ColumnKind.Floats, size, null);
+                    withoutNaN.Add(counts.Index);
+                    AddStep(new KeysToCounts(source, counts), output);
                 }
 
                 return null;
@@ -263,7 +270,13 @@ internal sealed partial class CompiledChain<TRow>
                         return $"Concatenate into {output} of columns that are not float";
                     }
 
-                    AddStep(new Concatenate(parts!, Add(output, ColumnKind.Floats, parts.Sum(p => p!.Size), null)), output);
+                    var concatenated = Add(output, ColumnKind.Floats, parts.Sum(p => p!.Size), null);
+                    if (parts.All(p => withoutNaN.Contains(p!.Index)))
+                    {
+                        withoutNaN.Add(concatenated.Index);
+                    }
+
+                    AddStep(new Concatenate(parts!, concatenated), output);
                 }
 
                 return null;
@@ -286,6 +299,9 @@ internal sealed partial class CompiledChain<TRow>
 
             case BinaryPredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> binary:
                 return Trees(binary.FeatureColumnName, binary.Model.SubModel, (binary.Model.Calibrator.Slope, binary.Model.Calibrator.Offset), after);
+
+            case BinaryPredictionTransformer<CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator>> lightGbm:
+                return Trees(lightGbm.FeatureColumnName, lightGbm.Model.SubModel, (lightGbm.Model.Calibrator.Slope, lightGbm.Model.Calibrator.Offset), after);
 
             case RegressionPredictionTransformer<FastTreeRegressionModelParameters> regression:
                 return Trees(regression.FeatureColumnName, regression.Model, platt: null, after);
@@ -312,7 +328,7 @@ internal sealed partial class CompiledChain<TRow>
     private string? Trees(string featureColumn, object model, (double Slope, double Offset)? platt, DataViewSchema after)
     {
         var features = Read(featureColumn, ColumnKind.Floats);
-        var trees = FlatTreeEnsemble.TryCreate(model, out var problem);
+        var trees = FlatTreeEnsemble.TryCreate(model, out var problem, withoutMissingValues: features is not null && withoutNaN.Contains(features.Index));
         if (trees is null)
         {
             return problem;
@@ -368,7 +384,7 @@ internal sealed partial class CompiledChain<TRow>
             return "feature contributions that are normalized or keep fewer than every slot";
         }
 
-        var trees = FlatTreeEnsemble.TryCreate(predictor, out var problem);
+        var trees = FlatTreeEnsemble.TryCreate(predictor, out var problem, withoutMissingValues: withoutNaN.Contains(features.Index));
         if (trees is null)
         {
             return problem;
@@ -442,7 +458,13 @@ internal sealed partial class CompiledChain<TRow>
                 return $"missing-value replacement of {input} with values of another shape";
             }
 
-            AddStep(new ReplaceMissing(source, Add(output, ColumnKind.Floats, source.Size, null), values), output);
+            var replaced = Add(output, ColumnKind.Floats, source.Size, null);
+            if (!values.Any(float.IsNaN))
+            {
+                withoutNaN.Add(replaced.Index);
+            }
+
+            AddStep(new ReplaceMissing(source, replaced, values), output);
         }
 
         return null;

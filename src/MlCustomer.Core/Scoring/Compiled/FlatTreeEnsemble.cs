@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
 
 namespace MlCustomer.Core.Scoring.Compiled;
 
@@ -72,13 +73,25 @@ internal sealed class FlatTreeEnsemble
     public int TreeCount => roots.Length;
 
     /// <summary>Copies <paramref name="model"/>'s trees, or says why it cannot be evaluated here.</summary>
-    public static FlatTreeEnsemble? TryCreate(object model, out string? unsupported, TreeLayout layout = TreeLayout.Auto)
+    /// <param name="model">The trees' model parameters.</param>
+    /// <param name="unsupported">Why not, when null is returned.</param>
+    /// <param name="layout">The layout to use (Auto: the fastest that fits).</param>
+    /// <param name="withoutMissingValues">
+    /// True when the feature vectors the trees will read can hold no NaN (the chain replaces missing values before
+    /// them): then LightGBM's learned per-node directions for missing values never come into play, and its trees walk
+    /// exactly as FastTree's do.
+    /// </param>
+    public static FlatTreeEnsemble? TryCreate(object model, out string? unsupported, TreeLayout layout = TreeLayout.Auto, bool withoutMissingValues = false)
     {
-        // Only the two FastTree kinds whose score is the plain sum of leaf values; Tweedie, ranking, forests
-        // (averaged quantile trees) and LightGBM (missing-value defaults) score differently.
-        if (model is not (FastTreeBinaryModelParameters or FastTreeRegressionModelParameters))
+        // Only the kinds whose score is the plain sum of leaf values: FastTree binary and regression, and LightGBM binary
+        // and regression when no missing value can reach them; Tweedie, ranking and forests (averaged quantile trees)
+        // score differently.
+        var lightGbm = model is LightGbmBinaryModelParameters or LightGbmRegressionModelParameters;
+        if (model is not (FastTreeBinaryModelParameters or FastTreeRegressionModelParameters) && !(lightGbm && withoutMissingValues))
         {
-            unsupported = $"tree model {model.GetType().Name} (only FastTree binary and regression are compiled)";
+            unsupported = lightGbm
+                ? "LightGBM trees reading a column that may hold missing values (their learned directions for them are not compiled)"
+                : $"tree model {model.GetType().Name} (only FastTree, and LightGBM after missing-value replacement, are compiled)";
             return null;
         }
 
@@ -91,7 +104,7 @@ internal sealed class FlatTreeEnsemble
         var maxSlot = -1;
         foreach (var tree in ensemble.Trees)
         {
-            if (HasMissingValueDefaults(tree, out var reflectionProblem))
+            if (!withoutMissingValues && HasMissingValueDefaults(tree, out var reflectionProblem))
             {
                 unsupported = reflectionProblem ?? "a tree with learned defaults for missing values";
                 return null;
