@@ -26,8 +26,9 @@ public sealed record TrainingOptions
     public ChurnSearchOptions ChurnSearch { get; init; } = new();
 
     /// <summary>
-    /// After the held-out evaluation, fit the served churn model again with the chosen settings on every customer
-    /// (<c>train --refit</c>); the card keeps the evaluation fit's metrics and says the served model saw all rows.
+    /// After the held-out evaluation, fit every served model (churn, lifetime value and revenue, segments) again with the
+    /// chosen settings on every customer (<c>train --refit</c>); the card keeps the evaluation fit's metrics and the value
+    /// intervals' calibration, and says the served models saw all rows.
     /// </summary>
     public bool Refit { get; init; }
 
