@@ -473,9 +473,11 @@ public static class BundleTrainer
             oracleAuc = truth.All(t => t is not null) ? BinaryMetrics.Auc(truth.Select(t => t!.Value).ToArray(), labels) : null;
         }
 
+        var importanceRows = ImportanceRows(holdout, options);
+        var importanceLabels = importanceRows.Select(r => r.Label).ToArray();
         var importance = holdout.Count == 0
             ? []
-            : ModelImportance.Compute(schema, holdout, rows => BinaryMetrics.Auc(Probabilities(rows), labels) ?? 0.5, options.Seed);
+            : ModelImportance.Compute(schema, importanceRows, rows => BinaryMetrics.Auc(Probabilities(rows), importanceLabels) ?? 0.5, options.Seed);
         var card = new ChurnCard
         {
             Algorithm = model.Options.AlgorithmName,
@@ -549,14 +551,20 @@ public static class BundleTrainer
             oracleGini = truth.All(t => t is not null) ? RegressionMetrics.NormalizedGini(truth.Select(t => t!.Value).ToArray(), actual) : null;
         }
 
+        var importanceRows = ImportanceRows(holdout, options);
+        var importanceActual = importanceRows.Select(r => (double)r.Value).ToArray();
         var importance = ModelImportance.Compute(
-            schema, holdout, rows => RegressionMetrics.NormalizedGini(Predict(rows), actual) ?? 0, options.Seed);
+            schema, importanceRows, rows => RegressionMetrics.NormalizedGini(Predict(rows), importanceActual) ?? 0, options.Seed);
 
         // Intervals from the training customers' out-of-fold predictions of the chosen form, measured on the held-out ones.
         ValueIntervals? intervals = null;
-        if (model.OutOfFold.Count == train.Count && train.Count >= 20)
+        // Large data: only the cross-validation sample has out-of-fold predictions (the others are NaN).
+        var calibration = model.OutOfFold.Count == train.Count
+            ? Enumerable.Range(0, train.Count).Where(i => !double.IsNaN(model.OutOfFold[i])).ToList()
+            : [];
+        if (calibration.Count >= 20)
         {
-            intervals = ValueIntervals.Calibrate(model.OutOfFold, train.Select(r => (double)r.Value).ToList());
+            intervals = ValueIntervals.Calibrate(calibration.Select(i => model.OutOfFold[i]).ToList(), calibration.Select(i => (double)train[i].Value).ToList());
             intervals = intervals with { HeldOut = holdout.Count > 0 ? intervals.Measure(predictions, actual) : null };
         }
 
@@ -666,6 +674,17 @@ public static class BundleTrainer
     private static string Change(double model, double baseline) =>
         baseline == 0 ? "baseline is 0" : $"{(model - baseline) / Math.Abs(baseline):+0.0%;-0.0%}";
 
+    /// <summary>
+    /// The held-out customers permutation importance shuffles: all of them, or above <see cref="TrainingOptions.MaxImportanceCustomers"/>
+    /// a seeded sample stratified by the churn label (each feature is shuffled and rescored three times, so 200,000 held-out
+    /// customers would cost more than the whole churn search; 20,000 rank the features the same way).
+    /// </summary>
+    private static List<ModelRow> ImportanceRows(IReadOnlyList<ModelRow> holdout, TrainingOptions options) =>
+        holdout.Count <= options.MaxImportanceCustomers
+            ? holdout.ToList()
+            : Splits.TrainHoldout(holdout.Select(r => r.Label).ToList(), (double)options.MaxImportanceCustomers / holdout.Count, options.Seed).Holdout
+                .Select(i => holdout[i]).ToList();
+
     /// <summary>The split as the card states it, with the held-out customers' ids.</summary>
     public static SplitSummary Summary(IReadOnlyList<ModelRow> train, IReadOnlyList<ModelRow> holdout, TrainingOptions options)
     {
@@ -682,7 +701,10 @@ public static class BundleTrainer
 
         return new SplitSummary(train.Count, holdout.Count, options.HoldoutShare, options.Folds,
             $"customers split at random, stratified by the churn label, {options.HoldoutShare:P0} held out (seed {options.Seed}); " +
-            $"hyperparameters and calibration chosen by {options.Folds}-fold cross-validation on the rest; every reported metric is on the held-out customers",
+            $"hyperparameters and calibration chosen by {options.Folds}-fold cross-validation on the rest; every reported metric is on the held-out customers" +
+            (holdout.Count > options.MaxImportanceCustomers
+                ? $" (permutation importance on a sample of {options.MaxImportanceCustomers:N0} of them, stratified by the churn label)"
+                : ""),
             HeldOutCustomers.Of(holdout.Select(r => r.CustomerId)));
     }
 

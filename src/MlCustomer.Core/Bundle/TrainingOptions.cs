@@ -72,6 +72,12 @@ public sealed record TrainingOptions
     /// <summary>ISO 4217 code of the data's amounts, recorded in the card (<see cref="Data.Currencies"/>).</summary>
     public string Currency { get; init; } = Data.Currencies.Default;
 
+    /// <summary>
+    /// Most held-out customers permutation importance shuffles; above it, a sample stratified by the churn label (the card's
+    /// split rule says so). Every held-out metric still counts every held-out customer.
+    /// </summary>
+    public int MaxImportanceCustomers { get; init; } = 20_000;
+
     /// <summary>Customers to sample for the report's segment scatter.</summary>
     public int ScatterSample { get; init; } = 3000;
 }

@@ -37,7 +37,8 @@ public sealed record TrainedValueModel(
 
     /// <summary>
     /// The chosen form's out-of-fold prediction of every training row (blended as served), in row order: what the
-    /// value intervals are calibrated on.
+    /// value intervals are calibrated on; NaN for rows outside the cross-validation sample (more training rows than
+    /// <see cref="LifetimeValueOptions.MaxCrossValidationCustomers"/>).
     /// </summary>
     public IReadOnlyList<double> OutOfFold { get; init; } = [];
 
@@ -138,10 +139,16 @@ public static class LifetimeValueTrainer
                 $"the training data has {bought.Count(b => b)} and {bought.Count(b => !b)}.");
         }
 
-        var foldOf = Splits.Folds(bought, options.Folds, seed);
+        // Large data: cross-validate on a stratified sample of the training customers (the served fit still sees every one).
+        var sample = rows.Count <= options.MaxCrossValidationCustomers
+            ? Enumerable.Range(0, rows.Count).ToArray()
+            : Splits.TrainHoldout(bought, (double)options.MaxCrossValidationCustomers / rows.Count, seed).Holdout;
+        var allRows = rows;
+        rows = sample.Length == allRows.Count ? allRows : sample.Select(i => allRows[i]).ToList();
+        var foldOf = Splits.Folds(sample.Select(i => bought[i]).ToArray(), options.Folds, seed);
         var regression = CrossValidate(ml, schema, rows, foldOf, options, twoPart: false);
         var twoPart = CrossValidate(ml, schema, rows, foldOf, options, twoPart: true);
-        var (statistical, noBlend) = StatisticalOutOfFold(schema, rows, foldOf, options);
+        var (statistical, noBlend) = StatisticalOutOfFold(schema, rows, allRows, foldOf, options);
 
         // Every form × every blend weight, scored on the same out-of-fold predictions.
         var weights = statistical is null ? [1.0] : options.BlendWeights.Append(1.0).Distinct().Order().ToArray();
@@ -157,10 +164,20 @@ public static class LifetimeValueTrainer
 
         var chosen = Choose(candidates.Select(c => c.Score).ToList(), options.Metric);
         var (winner, weight) = (candidates[chosen].Form, candidates[chosen].Weight);
-        var outOfFold = rows.Select((_, i) => Blended(winner.OutOfFold[i], statistical?[i], weight)).ToArray();
+        // Rows outside the cross-validation sample have no out-of-fold prediction: NaN.
+        var outOfFold = Enumerable.Repeat(double.NaN, allRows.Count).ToArray();
+        for (var j = 0; j < sample.Length; j++)
+        {
+            outOfFold[sample[j]] = Blended(winner.OutOfFold[j], statistical?[j], weight);
+        }
+
+        var cvCustomers = sample.Length == allRows.Count
+            ? "the training customers"
+            : $"a stratified sample of {sample.Length:N0} of the {allRows.Count:N0} training customers (at most {options.MaxCrossValidationCustomers:N0})";
+        rows = allRows;
         var selection = string.Create(
             CultureInfo.InvariantCulture,
-            $"{winner.Algorithm} with tree weight {weight:0.0}: the {MetricWords(options.Metric)} over {options.Folds}-fold cross-validation on the training customers " +
+            $"{winner.Algorithm} with tree weight {weight:0.0}: the {MetricWords(options.Metric)} over {options.Folds}-fold cross-validation on {cvCustomers} " +
             $"among one-part and two-part trees × tree weights {string.Join("/", weights.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))} " +
             $"(BG/NBD + Gamma-Gamma fitted per fold on the fold's training customers; {TieWords(options.Metric)}). " +
             $"Trees alone: {Describe(regression)}; {Describe(twoPart)}.") + (noBlend is null ? "" : $" {noBlend}");
@@ -279,7 +296,7 @@ public static class LifetimeValueTrainer
     /// out-of-fold predictions are), or null and why when no blend can be tried.
     /// </summary>
     private static (double[]? Statistical, string? Why) StatisticalOutOfFold(
-        FeatureSchema schema, IReadOnlyList<ModelRow> rows, int[] foldOf, LifetimeValueOptions options)
+        FeatureSchema schema, IReadOnlyList<ModelRow> rows, IReadOnlyList<ModelRow> allRows, int[] foldOf, LifetimeValueOptions options)
     {
         if (options.HorizonDays is not { } horizon || !ValueBlend.CanUse(schema.NumericNames, options.ValueTotalFeature))
         {
@@ -307,9 +324,9 @@ public static class LifetimeValueTrainer
                 }
             }
 
-            // The blend served is fitted on all rows: it must evaluate every one of them too.
-            var all = ValueBlend.Of(0, horizon, options.ValueTotalFeature, BgNbdBaseline.Fit(ValueBlend.Histories(schema, rows, options.ValueTotalFeature)).Models).For(schema);
-            foreach (var row in rows)
+            // The blend served is fitted on all training rows: it must evaluate every one of them too.
+            var all = ValueBlend.Of(0, horizon, options.ValueTotalFeature, BgNbdBaseline.Fit(ValueBlend.Histories(schema, allRows, options.ValueTotalFeature)).Models).For(schema);
+            foreach (var row in allRows)
             {
                 Evaluated(all, row);
             }
