@@ -23,7 +23,7 @@ namespace MlCustomer.Core.Bundle;
 /// <param name="SegmentScatter">A sample of customers with their segment, for the scatter plot.</param>
 public sealed record TrainingResult(ModelBundle Bundle, IReadOnlyList<double> CustomerProfits, IReadOnlyList<SegmentPoint> SegmentScatter)
 {
-    /// <summary>The held-out and out-of-fold predictions, written as predictions.csv beside the models (customer tables).</summary>
+    /// <summary>The held-out and out-of-fold predictions, written as predictions.csv beside the models.</summary>
     public IReadOnlyList<HeldOutPrediction> Predictions { get; init; } = [];
 
     /// <summary>What a data scientist should know before trusting the metrics (few held-out churners, no held-out rows).</summary>
@@ -80,7 +80,7 @@ public static class BundleTrainer
 
         progress?.Report("training churn");
         var recencyIndex = IndexOf(dataset.Schema.NumericNames, "recency_days");
-        var churn = TrainChurn(ModelContext(options), dataset.Schema, train, holdout, options, recencyIndex,
+        var (churn, outOfFold, foldOf) = TrainChurnWithFolds(ModelContext(options), dataset.Schema, train, holdout, options, recencyIndex,
             input.GroundTruth is { } truth ? id => truth.TryGetValue(id, out var t) ? t.TrueChurnProbability : null : null);
 
         // Cut-offs from every customer at the as-of date (not only the training part): tiers describe
@@ -161,8 +161,11 @@ public static class BundleTrainer
         var bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules, revenue.Model);
 
         progress?.Report("deciding the customers at the as-of date");
-        var (offer, forecast) = DecideAtAsOf(ml, bundle, table, holdout, options);
+        var (offer, forecast, heldOutScores) = DecideAtAsOf(ml, bundle, table, holdout, options);
         card = card with { Churn = card.Churn with { OfferThreshold = offer }, TierForecast = forecast };
+        // predictions.csv: the held-out customers as the evaluation fit scored them, then every training row from the fold fit that left it out.
+        var predictions = Predictions(holdout, heldOutScores, train, foldOf, outOfFold);
+        var warnings = SmallDataWarnings(card.Churn, holdout, options);
         bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules, revenue.Model);
 
         if (options.Refit)
@@ -221,7 +224,7 @@ public static class BundleTrainer
         }
 
         bundle = new ModelBundle(card, bundle.Churn, bundle.Segments, bundle.LifetimeValue, options.Rules, bundle.Revenue).Versioned(ml);
-        return new TrainingResult(bundle, profits, scatter);
+        return new TrainingResult(bundle, profits, scatter) { Predictions = predictions, Warnings = warnings };
     }
 
     /// <summary>
@@ -327,12 +330,18 @@ public static class BundleTrainer
         }
 
         var bundle = new ModelBundle(card, servedChurn, segments: null, servedValue, options.Rules).Versioned(ml);
-        var predictions = holdout.Select((r, i) => new HeldOutPrediction(r.CustomerId, "holdout", r.Label, heldOutScores[i].ChurnProbability, heldOutScores[i].PredictedGrossProfit))
+        var predictions = Predictions(holdout, heldOutScores, train, foldOf, outOfFold);
+        return new TrainingResult(bundle, [], []) { Predictions = predictions, Warnings = warnings };
+    }
+
+    // The rows of predictions.csv: each held-out row with its score (in holdout order), then each training row in the final
+    // cross-validation sample with its out-of-fold churn probability and fold.
+    private static List<HeldOutPrediction> Predictions(
+        IReadOnlyList<ModelRow> holdout, IReadOnlyList<CustomerScore> heldOutScores, IReadOnlyList<ModelRow> train, IReadOnlyList<int> foldOf, double[] outOfFold) =>
+        holdout.Select((r, i) => new HeldOutPrediction(r.CustomerId, "holdout", r.Label, heldOutScores[i].ChurnProbability, heldOutScores[i].PredictedGrossProfit))
             .Concat(train.Select((r, i) => (Row: r, Index: i)).Where(x => foldOf[x.Index] >= 0).Select(x => new HeldOutPrediction(
                 x.Row.CustomerId, (foldOf[x.Index] + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), x.Row.Label, outOfFold[x.Index], null)))
             .ToList();
-        return new TrainingResult(bundle, [], []) { Predictions = predictions, Warnings = warnings };
-    }
 
     /// <summary>
     /// <c>train --refit</c>: the churn model fitted again with the chosen settings on every customer (<paramref name="all"/>:
@@ -378,7 +387,7 @@ public static class BundleTrainer
     /// the card's offer threshold comes from the held-out customers, with their observed churn, through the one offer
     /// rule <c>targets</c> uses on today's customers; the tier forecast counts every customer.
     /// </summary>
-    private static (ProfitOptimalThreshold Offer, TierForecast Forecast) DecideAtAsOf(
+    private static (ProfitOptimalThreshold Offer, TierForecast Forecast, IReadOnlyList<CustomerScore> HeldOutScores) DecideAtAsOf(
         MLContext ml, ModelBundle bundle, FeatureTable table, IReadOnlyList<ModelRow> holdout, TrainingOptions options)
     {
         var scores = new BundleScorer(ml, bundle, compile: false).Score(table.Rows, table.AttributeNames, reasons: 0);
@@ -393,8 +402,11 @@ public static class BundleTrainer
         var asOf = $"{table.AsOfDate:yyyy-MM-dd}";
         var basis = $"{cases.Count:N0} of the {churned.Count:N0} held-out customers have a paid offer at {asOf}; their observed churn in the {table.ChurnHorizonDays} days after it, " +
             $"predicted profit, {(options.OfferCost is { } cost ? $"offer cost {Show.Amount(cost)} each" : "each action's own offer cost")}, save rate {Show.Probability(saveRate)}";
+        var scoreOf = Enumerable.Range(0, table.Rows.Count).Where(i => churned.ContainsKey(table.Rows[i].CustomerId))
+            .ToDictionary(i => table.Rows[i].CustomerId, i => scores[i], StringComparer.Ordinal);
         return (OfferEconomics.BestThreshold(cases, saveRate, basis),
-            TierForecast.Of(decisions, $"all {decisions.Count:N0} customers at {asOf}, the training as-of date"));
+            TierForecast.Of(decisions, $"all {decisions.Count:N0} customers at {asOf}, the training as-of date"),
+            holdout.Select(r => scoreOf[r.CustomerId]).ToList());
     }
 
     /// <summary>

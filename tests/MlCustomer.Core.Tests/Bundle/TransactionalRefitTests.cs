@@ -24,7 +24,7 @@ public sealed class RefitPair : IDisposable
         var features = new FeatureOptions { AsOfDate = FeatureBuilder.DefaultAsOfDate(Data, 180, 365) };
         // One blend weight below 1, so that the refit has BG/NBD + Gamma-Gamma to fit again.
         var options = new TrainingOptions { Folds = 3, ChurnCandidates = [ChurnOptions.DefaultCandidates[0]], Value = new() { BlendWeights = [0.5] } };
-        Evaluated = BundleTrainer.TrainTransactional(new TransactionalInput(Data, paths, null), features, options).Bundle;
+        EvaluatedResult = BundleTrainer.TrainTransactional(new TransactionalInput(Data, paths, null), features, options);
         Refitted = BundleTrainer.TrainTransactional(new TransactionalInput(Data, paths, null), features, options with { Refit = true }).Bundle;
         Table = FeatureBuilder.Build(Data, features with { IncludeLabels = false });
     }
@@ -33,7 +33,9 @@ public sealed class RefitPair : IDisposable
 
     public FeatureTable Table { get; }
 
-    public ModelBundle Evaluated { get; }
+    public TrainingResult EvaluatedResult { get; }
+
+    public ModelBundle Evaluated => EvaluatedResult.Bundle;
 
     public ModelBundle Refitted { get; }
 
@@ -118,6 +120,25 @@ public sealed class TransactionalRefitTests(RefitPair pair) : IClassFixture<Refi
                 Math.Abs(value.Baseline + score.ValueReasons.Sum(r => r.Contribution) - predicted) <= 1e-5 * Math.Max(1, Math.Abs(predicted)),
                 $"{score.CustomerId}: value reasons do not add up to {predicted}");
         }
+    }
+
+    [Fact]
+    public void ATransactionalBundleHasItsHeldOutAndOutOfFoldPredictionsForPredictionsCsv()
+    {
+        var result = pair.EvaluatedResult;
+        var split = result.Bundle.Card.Split;
+
+        Assert.Equal(split.HoldoutCustomers + split.TrainCustomers, result.Predictions.Count);
+        var heldOut = result.Predictions.Where(p => p.Fold == "holdout").ToList();
+        Assert.Equal(split.HeldOut!.Ids.Order(StringComparer.Ordinal), heldOut.Select(p => p.CustomerId).Order(StringComparer.Ordinal));
+        Assert.All(heldOut, p => Assert.NotNull(p.PredictedValue));
+        Assert.Equal(["1", "2", "3"], result.Predictions.Where(p => p.Fold != "holdout").Select(p => p.Fold).Distinct().Order());
+        // The held-out rows carry what the bundle serves for them.
+        var rows = pair.Table.Rows.Where(r => split.HeldOut.Ids.Contains(r.CustomerId)).ToList();
+        var served = new BundleScorer(ml, result.Bundle).Score(rows, pair.Table.AttributeNames, reasons: 0).ToDictionary(s => s.CustomerId);
+        Assert.All(heldOut, p => Assert.Equal(served[p.CustomerId].ChurnProbability, p.ChurnProbability, 6));
+        // 300 held-out customers here, so fewer than 50 churners among them is the small-data case only by chance: either way it is said with the CV spread.
+        Assert.All(result.Warnings, w => Assert.Contains("cross-validated AUC", w, StringComparison.Ordinal));
     }
 
     [Fact]
