@@ -23,7 +23,7 @@ namespace MlCustomer.Core.Bundle;
 /// <param name="SegmentScatter">A sample of customers with their segment, for the scatter plot.</param>
 public sealed record TrainingResult(ModelBundle Bundle, IReadOnlyList<double> CustomerProfits, IReadOnlyList<SegmentPoint> SegmentScatter)
 {
-    /// <summary>The held-out and out-of-fold predictions, written as predictions.csv beside the models (customer tables).</summary>
+    /// <summary>The held-out and out-of-fold predictions, written as predictions.csv beside the models.</summary>
     public IReadOnlyList<HeldOutPrediction> Predictions { get; init; } = [];
 
     /// <summary>What a data scientist should know before trusting the metrics (few held-out churners, no held-out rows).</summary>
@@ -80,7 +80,7 @@ public static class BundleTrainer
 
         progress?.Report("training churn");
         var recencyIndex = IndexOf(dataset.Schema.NumericNames, "recency_days");
-        var churn = TrainChurn(ml, dataset.Schema, train, holdout, options, recencyIndex,
+        var (churn, outOfFold, foldOf) = TrainChurnWithFolds(ModelContext(options), dataset.Schema, train, holdout, options, recencyIndex,
             input.GroundTruth is { } truth ? id => truth.TryGetValue(id, out var t) ? t.TrueChurnProbability : null : null);
 
         // Cut-offs from every customer at the as-of date (not only the training part): tiers describe
@@ -90,10 +90,9 @@ public static class BundleTrainer
 
         progress?.Report("training segments");
         var trainFeatures = train.Select(r => byId[r.CustomerId]).ToList();
-        // Scored in a context of its own, so that the segmentation draws the same random numbers from ml as without it.
-        var trainProbabilities = churn.Card.Calibrator.Calibrate(ChurnTrainer.RawScores(new MLContext(seed: options.Seed), churn.Model, dataset.Schema, train));
+        var trainProbabilities = churn.Card.Calibrator.Calibrate(ChurnTrainer.RawScores(ml, churn.Model, dataset.Schema, train));
         var segments = SegmentTrainer.Train(
-            ml, trainFeatures, options.Segments, options.PreviousSegments, new SegmentMixRules(tiers, options.Rules.Lifecycle, trainProbabilities));
+            ModelContext(options), trainFeatures, options.Segments, options.PreviousSegments, new SegmentMixRules(tiers, options.Rules.Lifecycle, trainProbabilities));
         var scatter = Scatter(ml, segments, trainFeatures, options);
 
         var card = new ModelCard
@@ -149,23 +148,69 @@ public static class BundleTrainer
         }
 
         var value = TrainValue(
-            ml, dataset.Schema, train, holdout, options,
+            ModelContext(options), dataset.Schema, train, holdout, options,
             $"gross profit in the {horizon} days after the as-of date",
             valueBaselines,
             valueBaselineDetails,
             input.GroundTruth is { } valueTruth ? id => valueTruth.TryGetValue(id, out var t) ? t.TrueExpectedProfit : null : null,
             horizonDays: horizon);
         progress?.Report("training lifetime revenue");
-        var revenue = TrainRevenue(ml, dataset.Schema, train, holdout, options, horizon, id => byId[id]);
+        var revenue = TrainRevenue(ModelContext(options), dataset.Schema, train, holdout, options, horizon, id => byId[id]);
         card = card with { LifetimeValue = value.Card, Revenue = revenue.Card, Tiers = tiers };
 
         var bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules, revenue.Model);
 
         progress?.Report("deciding the customers at the as-of date");
-        var (offer, forecast) = DecideAtAsOf(ml, bundle, table, holdout, options);
+        var (offer, forecast, heldOutScores) = DecideAtAsOf(ml, bundle, table, holdout, options);
         card = card with { Churn = card.Churn with { OfferThreshold = offer }, TierForecast = forecast };
+        // predictions.csv: the held-out customers as the evaluation fit scored them, then every training row from the fold fit that left it out.
+        var predictions = Predictions(holdout, heldOutScores, train, foldOf, outOfFold);
+        var warnings = SmallDataWarnings(card.Churn, holdout, options);
+        bundle = new ModelBundle(card, churn.Model, segments.Model, value.Model, options.Rules, revenue.Model);
 
-        // Global importance as the reasons measure it: mean |TreeSHAP effect| over the held-out customers.
+        if (options.Refit)
+        {
+            progress?.Report("refitting every model on every customer");
+            var all = train.Concat(holdout).ToList();
+            var (servedChurn, refitCard) = RefitChurn(dataset.Schema, all, card, options);
+            var servedValue = value.RefitOn(all);
+            var servedRevenue = revenue.RefitOn(all);
+            var allFeatures = all.Select(r => byId[r.CustomerId]).ToList();
+            var allProbabilities = card.Churn.Calibrator.Calibrate(ChurnTrainer.RawScores(ml, servedChurn, dataset.Schema, all));
+            // The number of segments chosen on the training customers; ids follow the evaluation fit's nearest centres.
+            var servedSegments = SegmentTrainer.Train(
+                ModelContext(options), allFeatures, options.Segments with { Segments = segments.Profiles.Count }, segments.Profiles,
+                new SegmentMixRules(tiers, options.Rules.Lifecycle, allProbabilities));
+            scatter = Scatter(ml, servedSegments, allFeatures, options);
+            card = refitCard with
+            {
+                LifetimeValue = servedValue.Card,
+                Revenue = servedRevenue.Card,
+                Segments = card.Segments! with
+                {
+                    Criterion = $"{segments.Criterion}, on the {train.Count:N0} training customers; then refitted with that number on all {all.Count:N0} customers",
+                    Profiles = servedSegments.Profiles,
+                    ClusterToSegment = servedSegments.ClusterToSegment,
+                    Base = servedSegments.Base,
+                    MixRule = servedSegments.MixRule,
+                },
+                Refit = new RefitSummary(all.Count, ["churn", "lifetime value", "lifetime revenue", "segments"], RefitRule(card, train.Count, holdout.Count) +
+                    " The lifetime value and revenue models keep their chosen form and blend weight (BG/NBD + Gamma-Gamma of a blend refitted on every customer too), " +
+                    $"and the segments the number chosen on the training customers ({segments.Profiles.Count}), their ids matched to the evaluation fit's nearest centres. " +
+                    "Held-out metrics, the churn calibrator, the offer threshold, permutation importance and the value intervals' calibration are the evaluation fit's " +
+                    "(a refit on more rows of the same data is expected to do at least as well; the intervals keep the evaluation fit's out-of-fold errors); the TreeSHAP " +
+                    "covers and baselines, the mean effects, the segment profiles and the tier forecast are the served models'." +
+                    string.Concat(new[] { servedValue.BlendNote, servedRevenue.BlendNote }.OfType<string>().Select(n => $" {n}."))),
+            };
+            bundle = new ModelBundle(card, servedChurn, servedSegments.Model, servedValue.Model, options.Rules, servedRevenue.Model);
+
+            progress?.Report("deciding the customers at the as-of date with the refitted models");
+            card = card with { TierForecast = DecideAtAsOf(ml, bundle, table, holdout, options).Forecast };
+            bundle = new ModelBundle(card, servedChurn, servedSegments.Model, servedValue.Model, options.Rules, servedRevenue.Model);
+        }
+
+        // Global importance as the served reasons measure it: mean |TreeSHAP effect| over the held-out customers.
+        progress?.Report("explaining the held-out customers");
         var scorer = new BundleScorer(ml, bundle);
         if (scorer.Explainer is { } explainer)
         {
@@ -178,15 +223,8 @@ public static class BundleTrainer
             };
         }
 
-        var served = churn.Model;
-        if (options.Refit)
-        {
-            progress?.Report("refitting churn on every customer");
-            (served, card) = Refit(ml, dataset.Schema, train, holdout, card);
-        }
-
-        bundle = new ModelBundle(card, served, segments.Model, value.Model, options.Rules, revenue.Model).Versioned(ml);
-        return new TrainingResult(bundle, profits, scatter);
+        bundle = new ModelBundle(card, bundle.Churn, bundle.Segments, bundle.LifetimeValue, options.Rules, bundle.Revenue).Versioned(ml);
+        return new TrainingResult(bundle, profits, scatter) { Predictions = predictions, Warnings = warnings };
     }
 
     /// <summary>
@@ -213,7 +251,7 @@ public static class BundleTrainer
         var contract = FeatureContract.Learn(dataset.Schema, train);
 
         progress?.Report("training churn");
-        var (churn, outOfFold, foldOf) = TrainChurnWithFolds(ml, dataset.Schema, train, holdout, options, baselineFeature: null, oracle: null);
+        var (churn, outOfFold, foldOf) = TrainChurnWithFolds(ModelContext(options), dataset.Schema, train, holdout, options, baselineFeature: null, oracle: null);
 
         // A table has no actions and no predicted profit per customer: every offer costs one amount and every kept
         // churner is worth one value, through the same offer rule the transactional decisions use.
@@ -249,62 +287,78 @@ public static class BundleTrainer
             Churn = churn.Card,
         };
         ITransformer? valueModel = null;
+        Func<IReadOnlyList<ModelRow>, (ITransformer Model, ValueCard Card, string? BlendNote)>? refitValue = null;
         if (dataset.HasValueLabel)
         {
             progress?.Report("training lifetime value");
             var trainMean = train.Average(r => (double)r.Value);
             var value = TrainValue(
-                ml, dataset.Schema, train, holdout, options with { Value = options.Value with { LabelName = "value" } }, "the value column",
+                ModelContext(options), dataset.Schema, train, holdout, options with { Value = options.Value with { LabelName = "value" } }, "the value column",
                 new Dictionary<string, Func<ModelRow, double>> { ["training mean"] = _ => trainMean },
                 new Dictionary<string, string> { ["training mean"] = $"every customer predicted at the training customers' mean, {trainMean:0.00}" },
                 oracle: null);
             card = card with { LifetimeValue = value.Card };
-            valueModel = value.Model;
+            (valueModel, refitValue) = (value.Model, value.RefitOn);
         }
 
         var evaluated = new ModelBundle(card, churn.Model, segments: null, valueModel, options.Rules);
         // Held-out rows as the evaluation fit scores them (the served bundle unless refitted), then every training row
         // from the fold fit that left it out.
         var heldOutScores = holdout.Count == 0 ? [] : new BundleScorer(ml, evaluated, compile: false).Score(holdout, reasons: 0);
-        var served = churn.Model;
+        var (servedChurn, servedValue) = (churn.Model, valueModel);
         if (options.Refit)
         {
-            progress?.Report("refitting churn on every row");
-            (served, card) = Refit(ml, dataset.Schema, train, holdout, card);
+            progress?.Report("refitting every model on every row");
+            var all = train.Concat(holdout).ToList();
+            (servedChurn, card) = RefitChurn(dataset.Schema, all, card, options);
+            var models = new List<string> { "churn" };
+            var rule = RefitRule(card, train.Count, holdout.Count);
+            if (refitValue is not null)
+            {
+                var refitted = refitValue(all);
+                (servedValue, card) = (refitted.Model, card with { LifetimeValue = refitted.Card });
+                models.Add("lifetime value");
+                rule += $" Lifetime value: {card.LifetimeValue.Algorithm}, the chosen form.";
+            }
+
+            card = card with
+            {
+                Refit = new RefitSummary(all.Count, models, rule +
+                    " Held-out metrics, the churn calibrator, the offer threshold, permutation importance" + (refitValue is null ? "" : " and the value intervals' calibration") +
+                    " are the evaluation fit's (a refit on more rows of the same data is expected to do at least as well); the TreeSHAP covers and baselines are the served models'."),
+            };
         }
 
-        var bundle = new ModelBundle(card, served, segments: null, valueModel, options.Rules).Versioned(ml);
-        var predictions = holdout.Select((r, i) => new HeldOutPrediction(r.CustomerId, "holdout", r.Label, heldOutScores[i].ChurnProbability, heldOutScores[i].PredictedGrossProfit))
-            .Concat(train.Select((r, i) => (Row: r, Index: i)).Where(x => foldOf[x.Index] >= 0).Select(x => new HeldOutPrediction(
-                x.Row.CustomerId, (foldOf[x.Index] + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), x.Row.Label, outOfFold[x.Index], null)))
-            .ToList();
+        var bundle = new ModelBundle(card, servedChurn, segments: null, servedValue, options.Rules).Versioned(ml);
+        var predictions = Predictions(holdout, heldOutScores, train, foldOf, outOfFold);
         return new TrainingResult(bundle, [], []) { Predictions = predictions, Warnings = warnings };
     }
 
-    /// <summary>
-    /// <c>train --refit</c>: the churn model fitted again with the chosen settings on the training and held-out customers
-    /// together. The calibrator, the metrics, the offer threshold and the importance stay those of the evaluation fit
-    /// (the refit has no rows left to measure or calibrate on); only the trees and their covers change.
-    /// </summary>
-    private static (ITransformer Model, ModelCard Card) Refit(
-        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> train, IReadOnlyList<ModelRow> holdout, ModelCard card)
-    {
-        if (holdout.Count == 0)
-        {
-            throw new ArgumentException(RefitWithoutHoldout);
-        }
+    // The rows of predictions.csv: each held-out row with its score (in holdout order), then each training row in the final
+    // cross-validation sample with its out-of-fold churn probability and fold.
+    private static List<HeldOutPrediction> Predictions(
+        IReadOnlyList<ModelRow> holdout, IReadOnlyList<CustomerScore> heldOutScores, IReadOnlyList<ModelRow> train, IReadOnlyList<int> foldOf, double[] outOfFold) =>
+        holdout.Select((r, i) => new HeldOutPrediction(r.CustomerId, "holdout", r.Label, heldOutScores[i].ChurnProbability, heldOutScores[i].PredictedGrossProfit))
+            .Concat(train.Select((r, i) => (Row: r, Index: i)).Where(x => foldOf[x.Index] >= 0).Select(x => new HeldOutPrediction(
+                x.Row.CustomerId, (foldOf[x.Index] + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), x.Row.Label, outOfFold[x.Index], null)))
+            .ToList();
 
-        var all = train.Concat(holdout).ToList();
-        var (model, covers) = ChurnTrainer.Fit(ml, schema, all, card.Churn.Hyperparameters);
-        return (model, card with
-        {
-            Churn = card.Churn with { TreeCovers = covers },
-            Refit = new RefitSummary(all.Count, ["churn"],
-                $"after the held-out evaluation the churn model was fitted again with the chosen settings ({card.Churn.Hyperparameters.Describe()}) on all {all.Count:N0} customers " +
-                $"({train.Count:N0} training + {holdout.Count:N0} held out): the served churn model saw every row. Its held-out metrics, calibrator, offer threshold and importance are " +
-                "the evaluation fit's (a refit on more rows of the same data is expected to rank at least as well); the value, revenue and segment models are the evaluation fits, unchanged."),
-        });
+    /// <summary>
+    /// <c>train --refit</c>: the churn model fitted again with the chosen settings on every customer (<paramref name="all"/>:
+    /// training and held out), in a context seeded like the evaluation fit's. The calibrator, the metrics, the offer threshold
+    /// and the importance stay those of the evaluation fit (the refit has no rows left to measure or calibrate on); the trees
+    /// and their covers are new. The card's <see cref="ModelCard.Refit"/> is the caller's to write.
+    /// </summary>
+    private static (ITransformer Model, ModelCard Card) RefitChurn(FeatureSchema schema, IReadOnlyList<ModelRow> all, ModelCard card, TrainingOptions options)
+    {
+        var (model, covers) = ChurnTrainer.Fit(ModelContext(options), schema, all, card.Churn.Hyperparameters, "customers (training and held out)");
+        return (model, card with { Churn = card.Churn with { TreeCovers = covers } });
     }
+
+    // What every refit says first: which rows the served models saw, and the chosen churn settings.
+    private static string RefitRule(ModelCard card, int train, int holdout) =>
+        $"After the held-out evaluation every served model was fitted again with the chosen settings on all {train + holdout:N0} customers " +
+        $"({train:N0} training + {holdout:N0} held out): the served models saw every row. Churn: {card.Churn.Hyperparameters.Describe()}.";
 
     private const string RefitWithoutHoldout =
         "--refit refits on the held-out customers after measuring on them; with --holdout 0 the model already saw every row: leave out --refit.";
@@ -333,7 +387,7 @@ public static class BundleTrainer
     /// the card's offer threshold comes from the held-out customers, with their observed churn, through the one offer
     /// rule <c>targets</c> uses on today's customers; the tier forecast counts every customer.
     /// </summary>
-    private static (ProfitOptimalThreshold Offer, TierForecast Forecast) DecideAtAsOf(
+    private static (ProfitOptimalThreshold Offer, TierForecast Forecast, IReadOnlyList<CustomerScore> HeldOutScores) DecideAtAsOf(
         MLContext ml, ModelBundle bundle, FeatureTable table, IReadOnlyList<ModelRow> holdout, TrainingOptions options)
     {
         var scores = new BundleScorer(ml, bundle, compile: false).Score(table.Rows, table.AttributeNames, reasons: 0);
@@ -348,9 +402,19 @@ public static class BundleTrainer
         var asOf = $"{table.AsOfDate:yyyy-MM-dd}";
         var basis = $"{cases.Count:N0} of the {churned.Count:N0} held-out customers have a paid offer at {asOf}; their observed churn in the {table.ChurnHorizonDays} days after it, " +
             $"predicted profit, {(options.OfferCost is { } cost ? $"offer cost {Show.Amount(cost)} each" : "each action's own offer cost")}, save rate {Show.Probability(saveRate)}";
+        var scoreOf = Enumerable.Range(0, table.Rows.Count).Where(i => churned.ContainsKey(table.Rows[i].CustomerId))
+            .ToDictionary(i => table.Rows[i].CustomerId, i => scores[i], StringComparer.Ordinal);
         return (OfferEconomics.BestThreshold(cases, saveRate, basis),
-            TierForecast.Of(decisions, $"all {decisions.Count:N0} customers at {asOf}, the training as-of date"));
+            TierForecast.Of(decisions, $"all {decisions.Count:N0} customers at {asOf}, the training as-of date"),
+            holdout.Select(r => scoreOf[r.CustomerId]).ToList());
     }
+
+    /// <summary>
+    /// A context of its own for one model, seeded from the training seed. ML.NET trainers that draw random numbers
+    /// (KMeans++ seeding, shuffles) draw them from their context, so models sharing one would each depend on how many
+    /// numbers the models before them drew: the segmentation changed from 4 to 5 segments when the churn search grew.
+    /// </summary>
+    private static MLContext ModelContext(TrainingOptions options) => new(seed: options.Seed);
 
     /// <summary>The stratified customer-level split of a data set's rows.</summary>
     public static (List<ModelRow> Train, List<ModelRow> Holdout) SplitRows(IReadOnlyList<ModelRow> rows, TrainingOptions options)
@@ -421,9 +485,11 @@ public static class BundleTrainer
             oracleAuc = truth.All(t => t is not null) ? BinaryMetrics.Auc(truth.Select(t => t!.Value).ToArray(), labels) : null;
         }
 
+        var importanceRows = ImportanceRows(holdout, options);
+        var importanceLabels = importanceRows.Select(r => r.Label).ToArray();
         var importance = holdout.Count == 0
             ? []
-            : ModelImportance.Compute(schema, holdout, rows => BinaryMetrics.Auc(Probabilities(rows), labels) ?? 0.5, options.Seed);
+            : ModelImportance.Compute(schema, importanceRows, rows => BinaryMetrics.Auc(Probabilities(rows), importanceLabels) ?? 0.5, options.Seed);
         var card = new ChurnCard
         {
             Algorithm = model.Options.AlgorithmName,
@@ -452,7 +518,7 @@ public static class BundleTrainer
     /// Trains and evaluates the lifetime value model on held-out customers against each baseline; the
     /// grade compares with the strongest baseline (highest normalized Gini).
     /// </summary>
-    public static (ITransformer Model, ValueCard Card) TrainValue(
+    public static (ITransformer Model, ValueCard Card, Func<IReadOnlyList<ModelRow>, (ITransformer Model, ValueCard Card, string? BlendNote)> RefitOn) TrainValue(
         MLContext ml,
         FeatureSchema schema,
         IReadOnlyList<ModelRow> train,
@@ -467,7 +533,8 @@ public static class BundleTrainer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(holdout);
         ArgumentNullException.ThrowIfNull(baselines);
-        var model = LifetimeValueTrainer.Train(ml, schema, train, options.Value with { Folds = options.Folds, HorizonDays = horizonDays }, options.Seed);
+        var valueOptions = options.Value with { Folds = options.Folds, HorizonDays = horizonDays };
+        var model = LifetimeValueTrainer.Train(ml, schema, train, valueOptions, options.Seed);
         double[] Predict(IReadOnlyList<ModelRow> rows) => LifetimeValueTrainer.Predict(ml, model.Model, schema, rows, model.Blend);
         var actual = holdout.Select(r => (double)r.Value).ToArray();
         var predictions = Predict(holdout);
@@ -496,14 +563,20 @@ public static class BundleTrainer
             oracleGini = truth.All(t => t is not null) ? RegressionMetrics.NormalizedGini(truth.Select(t => t!.Value).ToArray(), actual) : null;
         }
 
+        var importanceRows = ImportanceRows(holdout, options);
+        var importanceActual = importanceRows.Select(r => (double)r.Value).ToArray();
         var importance = ModelImportance.Compute(
-            schema, holdout, rows => RegressionMetrics.NormalizedGini(Predict(rows), actual) ?? 0, options.Seed);
+            schema, importanceRows, rows => RegressionMetrics.NormalizedGini(Predict(rows), importanceActual) ?? 0, options.Seed);
 
         // Intervals from the training customers' out-of-fold predictions of the chosen form, measured on the held-out ones.
         ValueIntervals? intervals = null;
-        if (model.OutOfFold.Count == train.Count && train.Count >= 20)
+        // Large data: only the cross-validation sample has out-of-fold predictions (the others are NaN).
+        var calibration = model.OutOfFold.Count == train.Count
+            ? Enumerable.Range(0, train.Count).Where(i => !double.IsNaN(model.OutOfFold[i])).ToList()
+            : [];
+        if (calibration.Count >= 20)
         {
-            intervals = ValueIntervals.Calibrate(model.OutOfFold, train.Select(r => (double)r.Value).ToList());
+            intervals = ValueIntervals.Calibrate(calibration.Select(i => model.OutOfFold[i]).ToList(), calibration.Select(i => (double)train[i].Value).ToList());
             intervals = intervals with { HeldOut = holdout.Count > 0 ? intervals.Measure(predictions, actual) : null };
         }
 
@@ -549,7 +622,15 @@ public static class BundleTrainer
             Candidates = model.Candidates,
             ErrorComparison = comparison,
         };
-        return (model.Model, card);
+
+        // train --refit: the chosen form on every customer; the metrics and the intervals' calibration stay this fit's.
+        (ITransformer Model, ValueCard Card, string? BlendNote) RefitOn(IReadOnlyList<ModelRow> all)
+        {
+            var (refitted, note) = LifetimeValueTrainer.Refit(schema, all, valueOptions, options.Seed, model);
+            return (refitted.Model, card with { TreeCovers = refitted.Covers, Blend = refitted.Blend }, note);
+        }
+
+        return (model.Model, card, RefitOn);
     }
 
     /// <summary>
@@ -557,7 +638,7 @@ public static class BundleTrainer
     /// profit, against the revenue run rate and BG/NBD + Gamma-Gamma on revenue per purchase day (fitted on the
     /// training customers from their features).
     /// </summary>
-    private static (ITransformer Model, ValueCard Card) TrainRevenue(
+    private static (ITransformer Model, ValueCard Card, Func<IReadOnlyList<ModelRow>, (ITransformer Model, ValueCard Card, string? BlendNote)> RefitOn) TrainRevenue(
         MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> train, IReadOnlyList<ModelRow> holdout, TrainingOptions options,
         int horizon, Func<string, CustomerFeatures> features)
     {
@@ -593,9 +674,10 @@ public static class BundleTrainer
             }
         }
 
-        return TrainValue(
+        var revenue = TrainValue(
             ml, schema, revenueTrain, revenueHoldout, options with { Value = options.Value with { ValueTotalFeature = ValueBlend.RevenueTotalFeature, LabelName = "revenue" } },
             $"revenue in the {horizon} days after the as-of date", baselines, details, oracle: null, horizonDays: horizon);
+        return (revenue.Model, revenue.Card, all => revenue.RefitOn(all.Select(WithRevenue).ToList()));
     }
 
     // The statistical baseline's name among a value card's baselines.
@@ -603,6 +685,17 @@ public static class BundleTrainer
 
     private static string Change(double model, double baseline) =>
         baseline == 0 ? "baseline is 0" : $"{(model - baseline) / Math.Abs(baseline):+0.0%;-0.0%}";
+
+    /// <summary>
+    /// The held-out customers permutation importance shuffles: all of them, or above <see cref="TrainingOptions.MaxImportanceCustomers"/>
+    /// a seeded sample stratified by the churn label (each feature is shuffled and rescored three times, so 200,000 held-out
+    /// customers would cost more than the whole churn search; 20,000 rank the features the same way).
+    /// </summary>
+    private static List<ModelRow> ImportanceRows(IReadOnlyList<ModelRow> holdout, TrainingOptions options) =>
+        holdout.Count <= options.MaxImportanceCustomers
+            ? holdout.ToList()
+            : Splits.TrainHoldout(holdout.Select(r => r.Label).ToList(), (double)options.MaxImportanceCustomers / holdout.Count, options.Seed).Holdout
+                .Select(i => holdout[i]).ToList();
 
     /// <summary>The split as the card states it, with the held-out customers' ids.</summary>
     public static SplitSummary Summary(IReadOnlyList<ModelRow> train, IReadOnlyList<ModelRow> holdout, TrainingOptions options)
@@ -620,7 +713,10 @@ public static class BundleTrainer
 
         return new SplitSummary(train.Count, holdout.Count, options.HoldoutShare, options.Folds,
             $"customers split at random, stratified by the churn label, {options.HoldoutShare:P0} held out (seed {options.Seed}); " +
-            $"hyperparameters and calibration chosen by {options.Folds}-fold cross-validation on the rest; every reported metric is on the held-out customers",
+            $"hyperparameters and calibration chosen by {options.Folds}-fold cross-validation on the rest; every reported metric is on the held-out customers" +
+            (holdout.Count > options.MaxImportanceCustomers
+                ? $" (permutation importance on a sample of {options.MaxImportanceCustomers:N0} of them, stratified by the churn label)"
+                : ""),
             HeldOutCustomers.Of(holdout.Select(r => r.CustomerId)));
     }
 

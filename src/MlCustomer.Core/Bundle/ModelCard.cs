@@ -128,9 +128,9 @@ public sealed record ModelCard
     public required SplitSummary Split { get; init; }
 
     /// <summary>
-    /// Set when the served churn model was fitted again on every customer after the held-out evaluation
+    /// Set when the served models were fitted again on every customer after the held-out evaluation
     /// (<c>train --refit</c>): the metrics above are the evaluation fit's, and no customer is held out from the served
-    /// model, so evaluating it on its held-out customers is refused. Null otherwise (and in older cards).
+    /// models, so evaluating them on their held-out customers is refused. Null otherwise (and in older cards).
     /// </summary>
     public RefitSummary? Refit { get; init; }
 
@@ -187,8 +187,8 @@ public sealed record DataFileSummary(string Name, string Sha256, long Rows);
 public sealed record SplitSummary(int TrainCustomers, int HoldoutCustomers, double HoldoutShare, int Folds, string Rule, HeldOutCustomers? HeldOut = null);
 
 /// <summary>What <c>train --refit</c> changed after the held-out evaluation.</summary>
-/// <param name="Customers">Customers the served churn model was fitted on: every customer with a row.</param>
-/// <param name="Models">The models refitted ("churn").</param>
+/// <param name="Customers">Customers the served models were fitted on: every customer with a row.</param>
+/// <param name="Models">The models refitted: "churn", and "lifetime value", "lifetime revenue" and "segments" where the bundle has them.</param>
 /// <param name="Rule">In words: what was refitted, what kept the evaluation fit, and why the held-out metrics still stand.</param>
 public sealed record RefitSummary(int Customers, IReadOnlyList<string> Models, string Rule)
 {

@@ -26,8 +26,9 @@ public sealed record TrainingOptions
     public ChurnSearchOptions ChurnSearch { get; init; } = new();
 
     /// <summary>
-    /// After the held-out evaluation, fit the served churn model again with the chosen settings on every customer
-    /// (<c>train --refit</c>); the card keeps the evaluation fit's metrics and says the served model saw all rows.
+    /// After the held-out evaluation, fit every served model (churn, lifetime value and revenue, segments) again with the
+    /// chosen settings on every customer (<c>train --refit</c>); the card keeps the evaluation fit's metrics and the value
+    /// intervals' calibration, and says the served models saw all rows.
     /// </summary>
     public bool Refit { get; init; }
 
@@ -70,6 +71,12 @@ public sealed record TrainingOptions
 
     /// <summary>ISO 4217 code of the data's amounts, recorded in the card (<see cref="Data.Currencies"/>).</summary>
     public string Currency { get; init; } = Data.Currencies.Default;
+
+    /// <summary>
+    /// Most held-out customers permutation importance shuffles; above it, a sample stratified by the churn label (the card's
+    /// split rule says so). Every held-out metric still counts every held-out customer.
+    /// </summary>
+    public int MaxImportanceCustomers { get; init; } = 20_000;
 
     /// <summary>Customers to sample for the report's segment scatter.</summary>
     public int ScatterSample { get; init; } = 3000;

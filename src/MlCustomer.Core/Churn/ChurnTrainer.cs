@@ -136,7 +136,9 @@ public static class ChurnTrainer
             foldOf[sample[j]] = sampleFolds[j];
         }
 
-        var (final, covers) = Fit(ml, schema, rows, best.Options);
+        // The served fit in a context of its own: the same rows and settings give the same model however many candidates were tried
+        // (and train --refit fits the chosen settings the same way).
+        var (final, covers) = Fit(new MLContext(seed), schema, rows, best.Options);
         return new TrainedChurnModel(final, best.Options, selection, calibrator, calibration, best.FoldAuc, covers)
         {
             OutOfFoldScores = outOfFold,
@@ -150,7 +152,8 @@ public static class ChurnTrainer
     /// Fits one setting on the given rows: featurizer, trees and the feature-contribution step, with the trees' covers
     /// over those rows for TreeSHAP (FastTree and LightGBM alike). Used for the served fit and for <c>train --refit</c>.
     /// </summary>
-    public static (ITransformer Model, TreeCovers? Covers) Fit(MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, ChurnOptions options)
+    public static (ITransformer Model, TreeCovers? Covers) Fit(
+        MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, ChurnOptions options, string rowsName = "training customers")
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(rows);
@@ -174,7 +177,7 @@ public static class ChurnTrainer
             var fastTree = Trainer(ml, options).Fit(featurized);
             (predictor, contributions) = (fastTree, ml.Transforms.CalculateFeatureContribution(fastTree, slots, slots, normalize: false));
             covers = TreeCovers.Count(
-                "churn", $"the {rows.Count:N0} training customers", fastTree.Model.SubModel, featurized, FeatureSchema.FeaturesColumn);
+                "churn", $"the {rows.Count:N0} {rowsName}", fastTree.Model.SubModel, featurized, FeatureSchema.FeaturesColumn);
         }
 
         return (ModelExplanations.Chain(featurizer, predictor, contributions.Fit(predictor.Transform(featurized))), covers);

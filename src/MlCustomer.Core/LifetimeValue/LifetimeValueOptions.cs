@@ -36,6 +36,13 @@ public sealed record LifetimeValueOptions
     public int Folds { get; init; } = 5;
 
     /// <summary>
+    /// Most training customers the choice of form and blend weight is cross-validated on: above it, a sample stratified by
+    /// value ≠ 0 (the served model is still fitted on every training customer). Ten fits on 100,000 customers tell the forms
+    /// apart as well as on 800,000, at an eighth of the time: what keeps training 1,000,000 customers within 30 minutes.
+    /// </summary>
+    public int MaxCrossValidationCustomers { get; init; } = 100_000;
+
+    /// <summary>
     /// The prediction horizon in days, for the BG/NBD + Gamma-Gamma part of a <see cref="ValueBlend"/>;
     /// null (customer tables) means no blend is tried.
     /// </summary>

@@ -37,9 +37,13 @@ public sealed record TrainedValueModel(
 
     /// <summary>
     /// The chosen form's out-of-fold prediction of every training row (blended as served), in row order: what the
-    /// value intervals are calibrated on.
+    /// value intervals are calibrated on; NaN for rows outside the cross-validation sample (more training rows than
+    /// <see cref="LifetimeValueOptions.MaxCrossValidationCustomers"/>).
     /// </summary>
     public IReadOnlyList<double> OutOfFold { get; init; } = [];
+
+    /// <summary>True when the chosen form is the two-part trees, false for the single regression.</summary>
+    public bool TwoPart { get; init; }
 }
 
 /// <summary>One form of the value model tried by cross-validation.</summary>
@@ -135,10 +139,16 @@ public static class LifetimeValueTrainer
                 $"the training data has {bought.Count(b => b)} and {bought.Count(b => !b)}.");
         }
 
-        var foldOf = Splits.Folds(bought, options.Folds, seed);
+        // Large data: cross-validate on a stratified sample of the training customers (the served fit still sees every one).
+        var sample = rows.Count <= options.MaxCrossValidationCustomers
+            ? Enumerable.Range(0, rows.Count).ToArray()
+            : Splits.TrainHoldout(bought, (double)options.MaxCrossValidationCustomers / rows.Count, seed).Holdout;
+        var allRows = rows;
+        rows = sample.Length == allRows.Count ? allRows : sample.Select(i => allRows[i]).ToList();
+        var foldOf = Splits.Folds(sample.Select(i => bought[i]).ToArray(), options.Folds, seed);
         var regression = CrossValidate(ml, schema, rows, foldOf, options, twoPart: false);
         var twoPart = CrossValidate(ml, schema, rows, foldOf, options, twoPart: true);
-        var (statistical, noBlend) = StatisticalOutOfFold(schema, rows, foldOf, options);
+        var (statistical, noBlend) = StatisticalOutOfFold(schema, rows, allRows, foldOf, options);
 
         // Every form × every blend weight, scored on the same out-of-fold predictions.
         var weights = statistical is null ? [1.0] : options.BlendWeights.Append(1.0).Distinct().Order().ToArray();
@@ -154,40 +164,88 @@ public static class LifetimeValueTrainer
 
         var chosen = Choose(candidates.Select(c => c.Score).ToList(), options.Metric);
         var (winner, weight) = (candidates[chosen].Form, candidates[chosen].Weight);
-        var outOfFold = rows.Select((_, i) => Blended(winner.OutOfFold[i], statistical?[i], weight)).ToArray();
+        // Rows outside the cross-validation sample have no out-of-fold prediction: NaN.
+        var outOfFold = Enumerable.Repeat(double.NaN, allRows.Count).ToArray();
+        for (var j = 0; j < sample.Length; j++)
+        {
+            outOfFold[sample[j]] = Blended(winner.OutOfFold[j], statistical?[j], weight);
+        }
+
+        var cvCustomers = sample.Length == allRows.Count
+            ? "the training customers"
+            : $"a stratified sample of {sample.Length:N0} of the {allRows.Count:N0} training customers (at most {options.MaxCrossValidationCustomers:N0})";
+        rows = allRows;
         var selection = string.Create(
             CultureInfo.InvariantCulture,
-            $"{winner.Algorithm} with tree weight {weight:0.0}: the {MetricWords(options.Metric)} over {options.Folds}-fold cross-validation on the training customers " +
+            $"{winner.Algorithm} with tree weight {weight:0.0}: the {MetricWords(options.Metric)} over {options.Folds}-fold cross-validation on {cvCustomers} " +
             $"among one-part and two-part trees × tree weights {string.Join("/", weights.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))} " +
             $"(BG/NBD + Gamma-Gamma fitted per fold on the fold's training customers; {TieWords(options.Metric)}). " +
             $"Trees alone: {Describe(regression)}; {Describe(twoPart)}.") + (noBlend is null ? "" : $" {noBlend}");
 
-        ValueBlend? blend = null;
-        if (weight < 1)
-        {
-            var all = BgNbdBaseline.Fit(ValueBlend.Histories(schema, rows, options.ValueTotalFeature)).Models;
-            blend = ValueBlend.Of(weight, options.HorizonDays!.Value, options.ValueTotalFeature, all);
-
-            // Served rows are like the training rows: a blend that cannot evaluate one of them is not served.
-            var check = blend.For(schema);
-            var statisticalTotal = 0.0;
-            foreach (var row in rows)
-            {
-                statisticalTotal += Evaluated(check, row);
-            }
-
-            blend = blend with { StatisticalBaseline = statisticalTotal / rows.Count };
-        }
-
+        var blend = weight < 1 ? FitBlend(schema, rows, weight, options.HorizonDays!.Value, options.ValueTotalFeature) : null;
         var covers = new List<TreeCovers>();
-        var model = Fit(ml, schema, rows, options, winner.TwoPart, withContributions: true, covers);
+        // The served fit in a context of its own, so that it does not depend on how many fits cross-validation made before it.
+        var model = Fit(new MLContext(seed), schema, rows, options, winner.TwoPart, withContributions: true, covers);
         var algorithm = blend is null ? winner.Algorithm : $"{winner.Algorithm}, blended with BG/NBD + Gamma-Gamma ({blend.TreeWeight:0.0} × trees)";
         return new TrainedValueModel(model, algorithm, selection, Hyperparameters(options), candidates[chosen].Score.Gini, blend, covers)
         {
             Metric = options.Metric,
             Candidates = candidates.Select(c => c.Score).ToList(),
             OutOfFold = outOfFold,
+            TwoPart = winner.TwoPart,
         };
+    }
+
+    /// <summary>
+    /// <c>train --refit</c>: the form (one-part or two-part) and blend weight that <paramref name="chosen"/> settled on, fitted
+    /// again on <paramref name="rows"/> (every customer, training and held out) in a context seeded like <see cref="Train"/>'s:
+    /// new trees with their covers, and BG/NBD + Gamma-Gamma of the blend refitted on the same rows at the chosen weight.
+    /// Nothing is chosen again: the selection, candidates and out-of-fold predictions stay the evaluation fit's.
+    /// </summary>
+    /// <returns>The refitted model, and in words why its blend kept the evaluation fit's parameters, when it had to.</returns>
+    public static (TrainedValueModel Model, string? BlendNote) Refit(
+        FeatureSchema schema, IReadOnlyList<ModelRow> rows, LifetimeValueOptions options, int seed, TrainedValueModel chosen)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(chosen);
+        var (blend, note) = (chosen.Blend, (string?)null);
+        if (chosen.Blend is { } evaluated)
+        {
+            try
+            {
+                blend = FitBlend(schema, rows, evaluated.TreeWeight, evaluated.HorizonDays, evaluated.ValueTotalFeature);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // Every training customer evaluated with the evaluation fit's parameters; a held-out one that the refitted
+                // parameters cannot evaluate must not stop the refit of the trees.
+                note = $"BG/NBD + Gamma-Gamma of the blend kept the evaluation fit's parameters: refitted on every customer, {e.Message}";
+            }
+        }
+
+        var covers = new List<TreeCovers>();
+        var model = Fit(new MLContext(seed), schema, rows, options, chosen.TwoPart, withContributions: true, covers, "customers (training and held out)");
+        return (chosen with { Model = model, Blend = blend, Covers = covers }, note);
+    }
+
+    /// <summary>
+    /// BG/NBD + Gamma-Gamma fitted on <paramref name="rows"/> at a tree weight, with the mean expectation over them (where
+    /// explanations start the statistical part from). Served rows are like these rows: a blend that cannot evaluate one of
+    /// them is refused (<see cref="InvalidOperationException"/>).
+    /// </summary>
+    private static ValueBlend FitBlend(FeatureSchema schema, IReadOnlyList<ModelRow> rows, double weight, int horizonDays, string valueTotalFeature)
+    {
+        var blend = ValueBlend.Of(weight, horizonDays, valueTotalFeature, BgNbdBaseline.Fit(ValueBlend.Histories(schema, rows, valueTotalFeature)).Models);
+        var check = blend.For(schema);
+        var statisticalTotal = 0.0;
+        foreach (var row in rows)
+        {
+            statisticalTotal += Evaluated(check, row);
+        }
+
+        return blend with { StatisticalBaseline = statisticalTotal / rows.Count };
     }
 
     // The served value of a form's out-of-fold prediction at a tree weight, as ValueBlender.Value computes it.
@@ -238,7 +296,7 @@ public static class LifetimeValueTrainer
     /// out-of-fold predictions are), or null and why when no blend can be tried.
     /// </summary>
     private static (double[]? Statistical, string? Why) StatisticalOutOfFold(
-        FeatureSchema schema, IReadOnlyList<ModelRow> rows, int[] foldOf, LifetimeValueOptions options)
+        FeatureSchema schema, IReadOnlyList<ModelRow> rows, IReadOnlyList<ModelRow> allRows, int[] foldOf, LifetimeValueOptions options)
     {
         if (options.HorizonDays is not { } horizon || !ValueBlend.CanUse(schema.NumericNames, options.ValueTotalFeature))
         {
@@ -266,9 +324,9 @@ public static class LifetimeValueTrainer
                 }
             }
 
-            // The blend served is fitted on all rows: it must evaluate every one of them too.
-            var all = ValueBlend.Of(0, horizon, options.ValueTotalFeature, BgNbdBaseline.Fit(ValueBlend.Histories(schema, rows, options.ValueTotalFeature)).Models).For(schema);
-            foreach (var row in rows)
+            // The blend served is fitted on all training rows: it must evaluate every one of them too.
+            var all = ValueBlend.Of(0, horizon, options.ValueTotalFeature, BgNbdBaseline.Fit(ValueBlend.Histories(schema, allRows, options.ValueTotalFeature)).Models).For(schema);
+            foreach (var row in allRows)
             {
                 Evaluated(all, row);
             }
@@ -347,7 +405,7 @@ public static class LifetimeValueTrainer
     /// </summary>
     internal static ITransformer Fit(
         MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, LifetimeValueOptions options, bool twoPart, bool withContributions,
-        List<TreeCovers>? covers = null)
+        List<TreeCovers>? covers = null, string rowsName = "training customers")
     {
         var all = schema.Load(ml, rows);
         var featurizer = FeatureSchema.Featurizer(ml).Fit(all);
@@ -360,7 +418,7 @@ public static class LifetimeValueTrainer
             var purchaseData = featurizer.Transform(schema.Load(ml, purchaseRows));
             var purchase = PurchaseTrainer(ml, options).Fit(purchaseData);
             covers?.Add(TreeCovers.Count(
-                "purchase", $"the {rows.Count:N0} training customers", purchase.Model.SubModel, purchaseData, FeatureSchema.FeaturesColumn));
+                "purchase", $"the {rows.Count:N0} {rowsName}", purchase.Model.SubModel, purchaseData, FeatureSchema.FeaturesColumn));
             var keepProbability = ml.Transforms.CopyColumns(ProbabilityColumn, BinaryProbabilityColumn).Fit(purchase.Transform(featurizer.Transform(all)));
             parts.Add(purchase);
             parts.Add(keepProbability);
@@ -368,14 +426,14 @@ public static class LifetimeValueTrainer
             var buyerData = featurizer.Transform(schema.Load(ml, buyers));
             amount = RegressionTrainer(ml, options).Fit(buyerData);
             covers?.Add(TreeCovers.Count(
-                "amount", $"the {buyers.Count:N0} training customers with {options.LabelName} ≠ 0", amount.Model, buyerData, FeatureSchema.FeaturesColumn));
+                "amount", $"the {buyers.Count:N0} {rowsName} with {options.LabelName} ≠ 0", amount.Model, buyerData, FeatureSchema.FeaturesColumn));
             beforeAmount = keepProbability.Transform(purchase.Transform(featurizer.Transform(all)));
         }
         else
         {
             amount = RegressionTrainer(ml, options).Fit(featurizer.Transform(all));
             covers?.Add(TreeCovers.Count(
-                "regression", $"the {rows.Count:N0} training customers", amount.Model, featurizer.Transform(all), FeatureSchema.FeaturesColumn));
+                "regression", $"the {rows.Count:N0} {rowsName}", amount.Model, featurizer.Transform(all), FeatureSchema.FeaturesColumn));
             beforeAmount = featurizer.Transform(all);
         }
 

@@ -17,7 +17,36 @@ internal static class CliOutput
     {
         var watch = Stopwatch.StartNew();
         T result = default!;
-        AnsiConsole.Status().Start(title, context => result = work(status => context.Status($"{title} {status}")));
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            // Redirected to a log (a long training run in the background): no live line to update, so every stage is
+            // written with the wall and CPU time since the step began, which shows where a long run spends its time.
+            // Counters ("100,000 rows") are written when the stage changes or every half minute, not at every tick.
+            var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+            var (lastStage, lastWritten) = ("", TimeSpan.MinValue);
+            var gate = new Lock();
+            result = work(status =>
+            {
+                // Progress<T> reports on thread-pool threads: one line at a time.
+                lock (gate)
+                {
+                    var stage = new string(status.Where(c => !char.IsAsciiDigit(c)).ToArray());
+                    if (stage == lastStage && watch.Elapsed - lastWritten < TimeSpan.FromSeconds(30))
+                    {
+                        return;
+                    }
+
+                    (lastStage, lastWritten) = (stage, watch.Elapsed);
+                    Console.WriteLine(
+                        $"  {title} {status} (from {watch.Elapsed.TotalSeconds:0.0} s wall, {(Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds:0.0} s CPU)");
+                }
+            });
+        }
+        else
+        {
+            AnsiConsole.Status().Start(title, context => result = work(status => context.Status($"{title} {status}")));
+        }
+
         AnsiConsole.MarkupLineInterpolated($"[green]✓[/] {title} [grey]({watch.Elapsed.TotalSeconds:0.0} s)[/]");
         return result;
     }

@@ -696,7 +696,7 @@ internal static class HtmlReport
         Row(page, "Churn calibration", Html.Text(card.Churn.Calibrator.ToString()));
         if (card.Refit is { } refit)
         {
-            Row(page, "Served churn model", $"refitted on all {Html.Count(refit.Customers)} customers<div class=\"note\">{Html.Text(refit.Rule)}</div>");
+            Row(page, "Served models", $"{Html.Text(string.Join(", ", refit.Models))} refitted on all {Html.Count(refit.Customers)} customers<div class=\"note\">{Html.Text(refit.Rule)}</div>");
         }
 
         if (card.LifetimeValue is { } value)

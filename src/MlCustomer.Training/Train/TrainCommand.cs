@@ -72,7 +72,7 @@ internal static class TrainCommand
         };
         var refit = new Option<bool>("--refit")
         {
-            Description = "After the held-out evaluation, fit the served churn model again on every customer with the chosen settings (the card keeps the held-out metrics; evaluate/compare then need an out-of-time date or a new file)",
+            Description = "After the held-out evaluation, fit every served model (churn, value, revenue, segments) again on every customer with the chosen settings (the card keeps the held-out metrics and the value intervals' calibration; evaluate/compare then need an out-of-time date or a new file)",
         };
         var currency = new Option<string?>("--currency")
         {

@@ -53,6 +53,22 @@ public sealed class RefitTests : IDisposable
     }
 
     [Fact]
+    public void PermutationImportanceShufflesASampleOfALargeHeldOutSetAndTheSplitRuleSaysSo()
+    {
+        var path = files.Write("contracts.csv", SmallTableBundle.Write(withId: true));
+        var table = CustomerTableLoader.Load(path, new CustomerTableOptions { IdColumn = "customer", LabelColumn = "Churn" });
+        var options = new TrainingOptions { Folds = 3, MaxImportanceCustomers = 50, ChurnCandidates = [ChurnOptions.DefaultCandidates[0] with { NumberOfTrees = 20 }] };
+
+        var card = BundleTrainer.TrainTable(table, path, options).Bundle.Card;
+
+        Assert.True(card.Split.HoldoutCustomers > 50);
+        Assert.Contains("permutation importance on a sample of 50 of them, stratified by the churn label", card.Split.Rule, StringComparison.Ordinal);
+        Assert.NotEmpty(card.Churn.Importance);
+        // Every held-out metric still counts every held-out customer.
+        Assert.Equal(card.Split.HoldoutCustomers, card.Churn.Holdout.Count);
+    }
+
+    [Fact]
     public void RefitNeedsHeldOutRows()
     {
         var path = files.Write("contracts.csv", SmallTableBundle.Write(withId: true));

@@ -10,6 +10,9 @@ public sealed class TempFiles : IDisposable
 
     public TempFiles() => Directory.CreateDirectory(_folder);
 
+    /// <summary>A new empty subfolder, for files a component writes itself (e.g. the sample data generator).</summary>
+    public string Folder(string name) => Directory.CreateDirectory(Path.Combine(_folder, name)).FullName;
+
     /// <summary>Writes <paramref name="text"/> as UTF-8 without BOM, exactly as given (no line-end changes).</summary>
     public string Write(string name, string text)
     {

@@ -176,6 +176,24 @@ public sealed class LifetimeValueTrainerTests(SmallValueData sample) : IClassFix
     }
 
     [Fact]
+    public void AboveTheCapTheFormIsCrossValidatedOnAStratifiedSampleAndServedFittedOnEveryRow()
+    {
+        var options = SmallValueData.Options with { MaxCrossValidationCustomers = 400, HorizonDays = 365, BlendWeights = [0.5] };
+
+        var trained = LifetimeValueTrainer.Train(new MLContext(1), sample.Schema, sample.Rows, options, seed: 1);
+
+        Assert.Equal(sample.Rows.Count, trained.OutOfFold.Count);
+        var sampled = Enumerable.Range(0, sample.Rows.Count).Where(i => !double.IsNaN(trained.OutOfFold[i])).ToList();
+        Assert.InRange(sampled.Count, 398, 402);
+        // The sample keeps the share of customers with value ≠ 0.
+        var share = sample.Rows.Count(r => r.Value != 0) / (double)sample.Rows.Count;
+        Assert.Equal(share, sampled.Count(i => sample.Rows[i].Value != 0) / (double)sampled.Count, 0.01);
+        Assert.Contains($"a stratified sample of {sampled.Count:N0} of the {sample.Rows.Count:N0} training customers", trained.Selection, StringComparison.Ordinal);
+        Assert.Equal(sample.Rows.Count, trained.Covers![0].Rows);
+        Assert.Equal(sample.Rows.Count, LifetimeValueTrainer.Predict(new MLContext(1), trained.Model, sample.Schema, sample.Rows, trained.Blend).Length);
+    }
+
+    [Fact]
     public void TrainingRefusesDataWhereNobodyBoughtInTheHorizon()
     {
         var rows = sample.Rows.Select(r => new ModelRow { CustomerId = r.CustomerId, Numeric = r.Numeric, Categorical = r.Categorical }).ToList();
