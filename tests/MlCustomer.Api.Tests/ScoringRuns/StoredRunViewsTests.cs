@@ -32,6 +32,17 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
 
     private static IReadOnlyList<CustomerDecision> DecisionsAt(DateOnly asOf)
     {
+        var (bundle, rows, scores) = Scored(asOf);
+        var decide = new BundleDecisions(bundle);
+        return [.. rows.Select((row, i) => decide.Decide(row, scores[i])!)];
+    }
+
+    // Every test customer's scores at an as-of date as POST /scores serves them (the bundle's scorer), by id.
+    private static Dictionary<string, CustomerScore> ScoresAt(DateOnly asOf) =>
+        Scored(asOf).Scores.ToDictionary(s => s.CustomerId, StringComparer.Ordinal);
+
+    private static (ModelBundle Bundle, IReadOnlyList<CustomerFeatures> Rows, IReadOnlyList<CustomerScore> Scores) Scored(DateOnly asOf)
+    {
         var ml = new MLContext(seed: 1);
         var bundle = ModelBundle.Load(ml, TestBundle.Instance.BundleFolder);
         var table = FeatureBuilder.Build(TestBundle.Instance.Data, new FeatureOptions
@@ -41,9 +52,7 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
             ValueHorizonDays = bundle.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
             IncludeLabels = false,
         });
-        var scores = new BundleScorer(ml, bundle).Score(table.Rows, table.AttributeNames);
-        var decide = new BundleDecisions(bundle);
-        return [.. table.Rows.Select((row, i) => decide.Decide(row, scores[i])!)];
+        return (bundle, table.Rows, new BundleScorer(ml, bundle).Score(table.Rows, table.AttributeNames));
     }
 
     [Fact]
@@ -124,21 +133,6 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
             JsonElement e => (e.GetProperty("p10").GetDouble(), e.GetProperty("p50").GetDouble(), e.GetProperty("p90").GetDouble()),
             _ => throw new InvalidOperationException("no interval"),
         };
-    }
-
-    // Every test customer's scores at an as-of date as POST /scores serves them (the bundle's scorer), by id.
-    private static Dictionary<string, CustomerScore> ScoresAt(DateOnly asOf)
-    {
-        var ml = new MLContext(seed: 1);
-        var bundle = ModelBundle.Load(ml, TestBundle.Instance.BundleFolder);
-        var table = FeatureBuilder.Build(TestBundle.Instance.Data, new FeatureOptions
-        {
-            AsOfDate = asOf,
-            ChurnHorizonDays = bundle.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
-            ValueHorizonDays = bundle.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
-            IncludeLabels = false,
-        });
-        return new BundleScorer(ml, bundle).Score(table.Rows, table.AttributeNames).ToDictionary(s => s.CustomerId, StringComparer.Ordinal);
     }
 
     [Fact]
