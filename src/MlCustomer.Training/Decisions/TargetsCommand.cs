@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
+using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Training.Cli;
 using Spectre.Console;
 
@@ -57,25 +58,37 @@ internal static class TargetsCommand
                 throw new ArgumentException("--conservative plans on the P10 of predicted profit, but this bundle has no value intervals: retrain it.");
             }
 
+            // The intervals of paid-offer customers are kept for the CSV, which shows them as the API's export does.
+            var intervals = new Dictionary<string, ValueInterval>(StringComparer.Ordinal);
             var decisions = run.DecideAllScored(table, c =>
             {
                 var d = lower ? RetentionTargets.AtLowerValue(c.Decision, c.Score.GrossProfitInterval) : c.Decision;
-                return d.PaidOffer ? d : d with { Reasons = [] };
+                if (!d.PaidOffer)
+                {
+                    return d with { Reasons = [] };
+                }
+
+                if (c.Score.GrossProfitInterval is { } interval)
+                {
+                    intervals[d.CustomerId] = interval;
+                }
+
+                return d;
             });
             var list = RetentionTargets.Choose(decisions, options);
             var file = parse.GetValue(output)!;
-            Write(list, file);
+            Write(list, file, id => intervals.GetValueOrDefault(id));
             Print(list, parse.GetValue(top), file, run.Bundle.Card.Currency);
             return 0;
         }));
         return command;
     }
 
-    private static void Write(RetentionTargetList list, FileInfo file)
+    private static void Write(RetentionTargetList list, FileInfo file, Func<string, ValueInterval?> grossProfitIntervalOf)
     {
         file.Directory?.Create();
         using var writer = new StreamWriter(file.FullName, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        TargetListCsv.Write(writer, list);
+        TargetListCsv.Write(writer, list, grossProfitIntervalOf);
     }
 
     private static void Print(RetentionTargetList list, int show, FileInfo file, string? currency)

@@ -134,6 +134,8 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
         Assert.Equal(returns.OrderByDescending(r => r), returns);
         Assert.Equal(Enumerable.Range(1, rows.Count).Select(i => i.ToString(CultureInfo.InvariantCulture)), rows.Select(r => r["rank"]));
         Assert.Equal(costs.Sum(), Number(rows[^1]["cumulative_spend"]), 6);
+        // Each target carries its 80% gross profit interval, as the API's and the workspace's exports do.
+        Assert.All(rows, r => Assert.InRange(Number(r["gross_profit_p50"]), Number(r["gross_profit_p10"]), Number(r["gross_profit_p90"])));
         Assert.Matches(@"customers chosen\s+\W\s+" + rows.Count.ToString("N0", CultureInfo.InvariantCulture) + " of ", result.Output);
         Assert.Contains("ROI", result.Output, StringComparison.Ordinal);
         Assert.Contains("expected saved profit", result.Output, StringComparison.Ordinal);
