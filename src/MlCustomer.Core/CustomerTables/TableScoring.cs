@@ -32,6 +32,12 @@ public sealed record TableScore(
 
     /// <summary>The value explanation's baseline and all-other effect (TreeSHAP); null when the reasons do not add up.</summary>
     public ExplanationTotals? ValueTotals { get; init; }
+
+    /// <summary>
+    /// The 80% interval (P10, P50, P90) of the value column around <see cref="PredictedValue"/>, from the value model's
+    /// calibration on held-out rows; null without a value model or when training had too few rows to calibrate it.
+    /// </summary>
+    public LifetimeValue.ValueInterval? PredictedValueInterval { get; init; }
 }
 
 /// <summary>Scores and evaluates the rows of a customer table with a table bundle: the figures every surface shows.</summary>
@@ -63,6 +69,7 @@ public static class TableScoring
         {
             ChurnTotals = score.ChurnTotals,
             ValueTotals = score.ValueTotals,
+            PredictedValueInterval = score.GrossProfitInterval,
         };
     }
 

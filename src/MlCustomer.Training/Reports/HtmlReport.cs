@@ -273,7 +273,7 @@ internal static class HtmlReport
                     .Append(Html.Text(m.Gini?.Describe("0.000") ?? "—")).Append("</td></tr>\n");
             }
 
-            page.Append("</table>\n<p>Chosen by ").Append(Html.Text(value.SelectionMetric ?? "gini")).Append(" over cross-validation. ");
+            page.Append("</table>\n<p>").Append(Html.Text(char.ToUpperInvariant(errors.Sampling[0]) + errors.Sampling[1..] + ".")).Append(" Chosen by ").Append(Html.Text(value.SelectionMetric ?? "gini")).Append(" over cross-validation. ");
             foreach (var d in errors.ChosenVersusBgNbd)
             {
                 page.Append(Html.Text($"{d.Metric}, chosen − BG/NBD: {d.Describe()} ({d.VerdictText}). "));

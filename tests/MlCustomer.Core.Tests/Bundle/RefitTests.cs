@@ -2,6 +2,8 @@ using Microsoft.ML;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Churn;
 using MlCustomer.Core.CustomerTables;
+using MlCustomer.Core.LifetimeValue;
+using MlCustomer.Core.Scoring;
 using MlCustomer.Core.Tests.CustomerTables;
 using MlCustomer.Core.Tests.Data;
 
@@ -50,6 +52,53 @@ public sealed class RefitTests : IDisposable
         var lines = File.ReadAllLines(path);
         var fresh = files.WriteLines("later.csv", [lines[0], .. lines.Skip(1).Take(200).Select(l => "later-" + l)]);
         Assert.Equal(EvaluationBasis.NewRows, TableScoring.Evaluate(ml, refitted, fresh).Basis);
+    }
+
+    [Fact]
+    public void ATableBundleWithAValueColumnRefitsItsValueModelAndTheSavedBundleScoresTheTableWithIt()
+    {
+        var path = files.Write("contracts.csv", SmallTableBundle.WriteWithValue());
+        var table = CustomerTableLoader.Load(path, new CustomerTableOptions { IdColumn = "customer", LabelColumn = "Churn", ValueColumn = "Value" });
+        var options = new TrainingOptions { Folds = 3, ChurnCandidates = [ChurnOptions.DefaultCandidates[0] with { NumberOfTrees = 60 }] };
+
+        var evaluated = BundleTrainer.TrainTable(table, path, options).Bundle;
+        var trained = BundleTrainer.TrainTable(table, path, options with { Refit = true }).Bundle;
+
+        var refit = Assert.IsType<RefitSummary>(trained.Card.Refit);
+        Assert.Equal(["churn", "lifetime value"], refit.Models);
+        Assert.Contains("Lifetime value: " + evaluated.Card.LifetimeValue!.Algorithm, refit.Rule, StringComparison.Ordinal);
+        Assert.Contains("the value intervals' calibration", refit.Rule, StringComparison.Ordinal);
+        // The value card keeps the evaluation fit's held-out metrics, form and interval calibration; the served trees saw every row.
+        var (before, after) = (evaluated.Card.LifetimeValue, trained.Card.LifetimeValue!);
+        Assert.Equal(before.Holdout.Mae, after.Holdout.Mae);
+        Assert.Equal(before.Algorithm, after.Algorithm);
+        Assert.Equivalent(before.Intervals, after.Intervals, strict: true);
+        Assert.Equal(evaluated.Card.Split.TrainCustomers, before.TreeCovers![0].Rows);
+        // (A two-part model's amount part is fitted on the rows with a value, the first part on every row.)
+        Assert.Equal(SmallTableBundle.Rows, after.TreeCovers![0].Rows);
+        Assert.All(after.TreeCovers, c => Assert.Contains("training and held out", c.FittedOn, StringComparison.Ordinal));
+
+        // Saved and loaded, the refitted bundle scores the training file's rows with the refitted value model.
+        var folder = files.PathOf("refitted");
+        trained.Save(new MLContext(1), folder);
+        var ml = new MLContext(1);
+        var loaded = ModelBundle.Load(ml, folder);
+        Assert.NotNull(loaded.LifetimeValue);
+        var rows = TableFile.Read(path, new TableRowEncoder(loaded.Card), labelsRequired: false);
+        var served = TableScoring.Score(new BundleScorer(ml, loaded), rows.Rows, rows.RowWarnings, reasons: 3);
+        var refitValues = LifetimeValueTrainer.Predict(ml, loaded.LifetimeValue, table.Dataset.Schema, table.Dataset.Rows);
+        var evaluationValues = LifetimeValueTrainer.Predict(ml, evaluated.LifetimeValue!, table.Dataset.Schema, table.Dataset.Rows);
+        Assert.NotEqual(evaluationValues, refitValues);
+        for (var i = 0; i < served.Count; i++)
+        {
+            Assert.Equal(refitValues[i], served[i].PredictedValue!.Value, 4);
+            Assert.Equal(TableScoring.ValueAtRisk(served[i].ChurnProbability, served[i].PredictedValue!.Value), served[i].ValueAtRisk!.Value, 12);
+            Assert.NotNull(served[i].PredictedValueInterval);
+        }
+
+        // Explained by the refitted trees: the value reasons still add up to the prediction.
+        Assert.All(served.Where(s => s.ValueTotals is not null), s => Assert.Equal(
+            s.PredictedValue!.Value, s.ValueTotals!.Value.Baseline + s.ValueReasons.Sum(r => r.Contribution) + s.ValueTotals.Value.AllOther, 3));
     }
 
     [Fact]

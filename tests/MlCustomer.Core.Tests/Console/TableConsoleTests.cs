@@ -19,9 +19,7 @@ public sealed class TableConsoleTests : IDisposable
     public void ATableBundleScoresEvaluatesComparesAndChecksDriftOnTablesInTheTrainingFilesFormat()
     {
         // The small contract table with a value column (next year's charges, none for churners).
-        var lines = SmallTableBundle.Write(withId: true).TrimEnd('\n').Split('\n');
-        var table = files.WriteLines("contracts.csv", lines.Select((l, i) => i == 0 ? l + ",Value"
-            : l + "," + (l.EndsWith(",Yes", StringComparison.Ordinal) ? "0" : (12 * (i % 50)).ToString(CultureInfo.InvariantCulture))));
+        var table = files.Write("contracts.csv", SmallTableBundle.WriteWithValue());
         var bundle = files.PathOf("bundle");
         var train = Run("train", "--table", table, "--id", "customer", "--label", "Churn", "--value-column", "Value", "--folds", "3", "--output", bundle);
         Assert.True(train.ExitCode == 0, train.Error + train.Output);
@@ -45,7 +43,7 @@ public sealed class TableConsoleTests : IDisposable
         Assert.Contains("warning: ignored 1 column(s) the model was not trained with: 'Region'", score.Output, StringComparison.Ordinal);
         Assert.Contains("no segments and no profit tiers", score.Output, StringComparison.Ordinal);
         var written = File.ReadAllLines(scoresFile);
-        Assert.Equal("customer,churn_probability,risk_band,predicted_value,value_at_risk,model_reasons,warnings", written[0]);
+        Assert.Equal("customer,churn_probability,risk_band,predicted_value,predicted_value_p10,predicted_value_p50,predicted_value_p90,value_at_risk,model_reasons,warnings", written[0]);
         Assert.Equal(SmallTableBundle.Rows, written.Length - 1);
         // Table bundles explain with TreeSHAP too: the same sentences as the transactional score and the API.
         Assert.Contains(written.Skip(1), l => l.Contains("\"churn from a typical ", StringComparison.Ordinal)
@@ -61,7 +59,11 @@ public sealed class TableConsoleTests : IDisposable
             var cells = written[i + 1].Split(',');
             Assert.Equal(expected[i].CustomerId, cells[0]);
             Assert.Equal(Math.Round(expected[i].ChurnProbability, 6), double.Parse(cells[1], CultureInfo.InvariantCulture));
-            Assert.Equal(Math.Round(TableScoring.ValueAtRisk(expected[i].ChurnProbability, expected[i].PredictedGrossProfit!.Value), 2), double.Parse(cells[4], CultureInfo.InvariantCulture));
+            Assert.Equal(Math.Round(expected[i].PredictedGrossProfit!.Value, 2), double.Parse(cells[3], CultureInfo.InvariantCulture));
+            // The value interval is the one /scores and /scores/csv serve (gross_profit_p10…p90) for the same row.
+            var interval = expected[i].GrossProfitInterval!;
+            Assert.Equal([Math.Round(interval.P10, 2), Math.Round(interval.P50, 2), Math.Round(interval.P90, 2)], cells[4..7].Select(c => double.Parse(c, CultureInfo.InvariantCulture)));
+            Assert.Equal(Math.Round(TableScoring.ValueAtRisk(expected[i].ChurnProbability, expected[i].PredictedGrossProfit!.Value), 2), double.Parse(cells[7], CultureInfo.InvariantCulture));
         }
 
         // Evaluate on the training file: the held-out rows only, with the card's metrics.

@@ -55,6 +55,10 @@ public sealed class SmallTableBundle : IDisposable
         return text.ToString();
     }
 
+    /// <summary>The table with ids and a Value column: next year's charges (12 × a step of the row number), 0 for churners.</summary>
+    public static string WriteWithValue() => string.Join('\n', Write(withId: true).TrimEnd('\n').Split('\n').Select((l, i) => i == 0 ? l + ",Value"
+        : l + "," + (l.EndsWith(",Yes", StringComparison.Ordinal) ? "0" : (12 * (i % 50)).ToString(CultureInfo.InvariantCulture)))) + "\n";
+
     public void Dispose() => Files.Dispose();
 }
 
