@@ -336,7 +336,11 @@ public sealed class BundleScorer
         CustomerScore CollectExplained(int i, int r, ModelRow row, BlockExplanations explained)
         {
             var (churnReasons, churnTotals) = explained.Churn[r];
-            var (revenueReasons, revenueTotals) = explainRevenue ? explained.RevenueExplained[r] : default;
+            // Without an explained revenue model: no reasons and no totals (a default Explanation would carry a zero baseline).
+            (IReadOnlyList<Reason>? Reasons, ExplanationTotals? Totals) revenueExplained = explainRevenue
+                ? (explained.RevenueExplained[r].Reasons, explained.RevenueExplained[r].Totals)
+                : (null, null);
+            var (revenueReasons, revenueTotals) = revenueExplained;
             if (valuePlan is null)
             {
                 return Score(i, row, explained.Probabilities[r], churnReasons, churnTotals, null, [], null, explained.Revenue[r], revenueReasons, revenueTotals);

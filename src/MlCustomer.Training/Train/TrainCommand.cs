@@ -255,7 +255,8 @@ internal static class TrainCommand
         AnsiConsole.Write(table);
         PrintChurnSearch(churn);
         CliOutput.Info($"{card.Summary()} — {elapsed.TotalSeconds:0} s");
-        foreach (var (name, value) in new[] { ("profit", card.LifetimeValue), ("revenue", card.Revenue) })
+        // A table's value model predicts its value column, which need not be profit.
+        foreach (var (name, value) in new[] { (card.Table is null ? "profit" : "value", card.LifetimeValue), ("revenue", card.Revenue) })
         {
             if (value?.Intervals?.HeldOut is { } coverage)
             {

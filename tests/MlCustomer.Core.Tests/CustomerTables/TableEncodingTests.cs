@@ -5,6 +5,7 @@ using MlCustomer.Core.Bundle;
 using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Scoring;
 using MlCustomer.Core.Tests.Data;
 
 namespace MlCustomer.Core.Tests.CustomerTables;
@@ -84,6 +85,25 @@ public sealed class TableEncodingTests(SmallTableBundle fixture) : IClassFixture
         Assert.Equal(ColumnRole.IdLike, columns["Notes"].Role);
         Assert.StartsWith("id-like", columns["Notes"].Reason, StringComparison.Ordinal);
         Assert.Contains("NA", table.MissingMarkers);
+    }
+
+    [Fact]
+    public void ABundleWithoutValueOrRevenueModelsScoresNoValueAndNoValueOrRevenueExplanationOnEitherPath()
+    {
+        var ml = new MLContext(1);
+        var bundle = ModelBundle.Load(ml, fixture.BundleFolder);
+
+        foreach (var compile in new[] { true, false })
+        {
+            var scores = new BundleScorer(ml, bundle, compile).Score(fixture.Table.Dataset.Rows, reasons: 3);
+
+            // The churn explanation adds up; nothing else is there, not even a zero baseline (/scores/csv writes empty cells).
+            Assert.All(scores, s => Assert.NotNull(s.ChurnTotals));
+            Assert.All(scores, s => Assert.True(
+                s.PredictedGrossProfit is null && s.PredictedRevenue is null && s.GrossProfitInterval is null
+                && s.ValueTotals is null && s.RevenueTotals is null && s.ValueReasons.Count == 0 && s.RevenueReasons.Count == 0,
+                $"compile {compile}: {s.CustomerId} has value or revenue figures"));
+        }
     }
 
     [Fact]
