@@ -9,6 +9,7 @@ using MlCustomer.Api.Models;
 using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Security;
 using MlCustomer.Api.Storage;
+using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Modeling;
 
 namespace MlCustomer.Api.ScoringRuns;
@@ -28,6 +29,7 @@ public static class ScoringRunsApi
             .WithSummary("Score every customer in the configured data files at an as-of date, in the background, and store the scores (admin)")
             .RequireAuthorization(ApiRoles.AdminPolicy)
             .WithMetadata(new RequestSizeLimitAttribute(limits.AdminBodyBytes))
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapGet("/", ListRuns)
@@ -70,6 +72,16 @@ public static class ScoringRunsApi
         if (!host.IsReady)
         {
             return ScoresApi.NotReady(host);
+        }
+
+        // A run builds features from the order history; a table bundle's features are a table's columns (it failed later,
+        // naming the first column the feature builder does not compute).
+        if (host.Current is { Card.Table: not null } table)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A customer-table bundle has no scoring runs",
+                detail: $"The serving bundle {table.Version} was trained on a customer table: {TableEncoding.NoSegmentsOrTiers}. " +
+                    "Scoring runs build features from the configured transaction files; score a table in its training file's format " +
+                    "with POST /api/v1/scores/csv or POST /api/v1/scores.");
         }
 
         var run = new ScoringRun

@@ -49,6 +49,12 @@ public sealed class CustomerTableEndToEndTests : IDisposable
         Assert.Equal(console.Keys.Order(StringComparer.Ordinal), csv.Keys.Order(StringComparer.Ordinal));
         Assert.All(console, c => Assert.Equal(c.Value, csv[c.Key][1]));
         Assert.All(csv.Values, c => Assert.Equal("", c[warningsColumn]));
+        // No value or revenue model: their cells are empty, not a zero baseline.
+        foreach (var empty in new[] { "predicted_gross_profit", "value_baseline", "value_all_other", "revenue_baseline", "revenue_all_other" })
+        {
+            var column = Array.IndexOf(header, empty);
+            Assert.All(csv.Values, c => Assert.Equal("", c[column]));
+        }
 
         // The JSON endpoint: the usual customerId + features map, the features being the file's cells as text.
         var fileLines = File.ReadAllLines(table);
@@ -79,6 +85,14 @@ public sealed class CustomerTableEndToEndTests : IDisposable
                 Assert.Null(customer["segmentId"]);
             }
         }
+
+        // Scoring runs build features from transactions: refused up front with what to do instead, not failed later.
+        using var admin = factory.ClientWith(ApiFactory.AdminKey);
+        using var run = await admin.PostAsJsonAsync(new Uri("/api/v1/scoring-runs", UriKind.Relative), new JsonObject());
+        Assert.Equal(HttpStatusCode.Conflict, run.StatusCode);
+        var refused = await run.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Contains("no segments and no profit tiers", refused!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("POST /api/v1/scores/csv", refused["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
