@@ -32,10 +32,10 @@ public sealed record ValueErrorComparison(IReadOnlyList<ModelErrors> Models, IRe
 {
     /// <summary>
     /// Most held-out customers the bootstrap resamples. Every resample sorts its customers for the Gini, 1,000 times per
-    /// model and difference: at 1,000,000 customers (200,000 held out) that alone took minutes of CPU per value model.
-    /// Above it the intervals come from a fixed-seed random sample of this many held-out customers (the values
-    /// themselves still count every one), so they are those of this many customers: wider, never narrower, than
-    /// all the held-out customers' would be.
+    /// model and difference: 150 s of CPU at 200,000 held-out customers with three models (RESULTS.md), and the
+    /// resamples' indices take resamples × customers × 4 bytes. Above it the intervals come from a fixed-seed random
+    /// sample of this many held-out customers (the values themselves still count every one), so they are those of this
+    /// many customers: wider, never narrower, than all the held-out customers' would be.
     /// </summary>
     public const int DefaultMaxBootstrapCustomers = 200_000;
 
