@@ -37,6 +37,12 @@ internal sealed partial class ScoringRunWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (store.IsPostgreSql)
+        {
+            await ExecuteSharedRunsAsync(stoppingToken);
+            return;
+        }
+
         await foreach (var runId in queue.ReadAllAsync(stoppingToken))
         {
             var run = await store.GetRunAsync(runId, stoppingToken);
@@ -50,7 +56,9 @@ internal sealed partial class ScoringRunWorker(
             await store.UpdateRunAsync(run, stoppingToken);
             try
             {
-                run = await Task.Run(() => ExecuteRunAsync(run, stoppingToken), stoppingToken);
+                using var model = host.Acquire() ?? throw new InvalidOperationException("No model is loaded; a run can start once GET /health/ready is healthy.");
+                var scoreKey = await store.NextScoreKeyAsync(stoppingToken);
+                run = await Task.Run(() => ExecuteRunAsync(run, model.Generation, scoreKey, stoppingToken), stoppingToken);
             }
             catch (Exception e) when (e is DataFileException or ArgumentException or ModelBundleException or InvalidOperationException or IOException or System.Data.Common.DbException)
             {
@@ -68,6 +76,131 @@ internal sealed partial class ScoringRunWorker(
                 await PruneAsync(stoppingToken);
                 await CompareWithPreviousRunAsync(stoppingToken);
             }
+        }
+    }
+
+    // Replicas sharing a PostgreSQL store: each free replica claims a run (queued on any replica, or abandoned by a dead one
+    // and started with the bundle this replica serves), holds a lease on it while it executes and renews it; a run whose
+    // lease this replica lost (it was too slow to renew, another took over) ends here without writing anything more.
+    private async Task ExecuteSharedRunsAsync(CancellationToken stoppingToken)
+    {
+        var settings = storage.Value.Storage;
+        var leaseTime = TimeSpan.FromSeconds(settings.RunLeaseSeconds);
+        var poll = TimeSpan.FromSeconds(settings.RunPollSeconds);
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            ScoringRun? run = null;
+            var model = host.Acquire();
+            try
+            {
+                if (model is not null)
+                {
+                    run = await store.ClaimRunAsync(model.Generation.Version, leaseTime, stoppingToken);
+                    if (run is null)
+                    {
+                        foreach (var (runId, version) in await store.ExpiredRunsOfOtherBundlesAsync(model.Generation.Version, stoppingToken))
+                        {
+                            if (reported.Add(runId))
+                            {
+                                LogOtherBundle(logger, runId, version, model.Generation.Version);
+                            }
+                        }
+                    }
+                }
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                LogClaimFailed(logger, e);
+            }
+
+            if (run is null)
+            {
+                model?.Dispose();
+                await queue.WaitAsync(poll, stoppingToken);
+                continue;
+            }
+
+            using (model)
+            {
+                await ExecuteLeasedRunAsync(run, model!.Generation, leaseTime, stoppingToken);
+            }
+        }
+    }
+
+    private async Task ExecuteLeasedRunAsync(ScoringRun run, ModelGeneration generation, TimeSpan leaseTime, CancellationToken stoppingToken)
+    {
+        using var telemetry = ApiTelemetry.BeginRun(logger, run.Id);
+        LogClaimed(logger, run.Id, store.ReplicaId, generation.Version);
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var done = new CancellationTokenSource();
+        var heartbeat = Task.Run(() => RenewLeaseAsync(run, leaseTime, lost, done.Token), CancellationToken.None);
+        try
+        {
+            run = await Task.Run(() => ExecuteRunAsync(run, generation, run.ScoreKey!.Value, lost.Token), lost.Token);
+        }
+        catch (Exception e) when (e is RunLeaseLostException || (e is OperationCanceledException && lost.IsCancellationRequested && !stoppingToken.IsCancellationRequested))
+        {
+            LogLeaseLost(logger, run.Id, store.ReplicaId);
+            return;
+        }
+        catch (Exception e) when (e is DataFileException or ArgumentException or ModelBundleException or InvalidOperationException or IOException or System.Data.Common.DbException)
+        {
+            run = run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message };
+            LogRunFailed(logger, e, run.Id);
+        }
+        finally
+        {
+            await done.CancelAsync();
+            await heartbeat;
+        }
+
+        if (!await store.UpdateLeasedRunAsync(run, CancellationToken.None))
+        {
+            LogLeaseLost(logger, run.Id, store.ReplicaId);
+            return;
+        }
+
+        if (run.Status == RunStatus.Failed)
+        {
+            await store.DeleteUnfinishedScoresAsync(CancellationToken.None);
+        }
+
+        ApiTelemetry.RunFinished(run, run.Status == RunStatus.Succeeded ? await store.GetDriftAsync(run.Id, CancellationToken.None) : null);
+        if (run.Status == RunStatus.Succeeded)
+        {
+            await PruneAsync(stoppingToken);
+            await CompareWithPreviousRunAsync(stoppingToken);
+        }
+    }
+
+    // Renews the lease every third of its time until the run ends; when the lease is gone (another replica took the run
+    // over after this one failed to renew in time), the run is cancelled here. A renewal that fails on the database is
+    // tried again at the next beat: the lease still has two thirds of its time.
+    private async Task RenewLeaseAsync(ScoringRun run, TimeSpan leaseTime, CancellationTokenSource lost, CancellationToken done)
+    {
+        using var beat = new PeriodicTimer(leaseTime / 3);
+        try
+        {
+            while (await beat.WaitForNextTickAsync(done))
+            {
+                try
+                {
+                    if (!await store.RenewLeaseAsync(run, leaseTime, done))
+                    {
+                        await lost.CancelAsync();
+                        return;
+                    }
+                }
+                catch (System.Data.Common.DbException e)
+                {
+                    LogRenewFailed(logger, e, run.Id);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (done.IsCancellationRequested)
+        {
+            // The run ended.
         }
     }
 
@@ -102,10 +235,8 @@ internal sealed partial class ScoringRunWorker(
         }
     }
 
-    private async Task<ScoringRun> ExecuteRunAsync(ScoringRun run, CancellationToken cancellationToken)
+    private async Task<ScoringRun> ExecuteRunAsync(ScoringRun run, ModelGeneration generation, long scoreKey, CancellationToken cancellationToken)
     {
-        using var lease = host.Acquire() ?? throw new InvalidOperationException("No model is loaded; a run can start once GET /health/ready is healthy.");
-        var generation = lease.Generation;
         var clock = Stopwatch.StartNew();
         var dataSet = await data.LoadForRunAsync(run.Id, cancellationToken);
         var loadMs = clock.ElapsedMilliseconds;
@@ -152,7 +283,7 @@ internal sealed partial class ScoringRunWorker(
         // Scoring and deciding one chunk (both cores) overlaps with writing the one before (SQLite writes on one thread):
         // at most two chunks wait in between, so memory beyond the features is a few chunks, whatever the base.
         var chunks = Channel.CreateBounded<CompactScore[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        await using var writer = await store.BeginRunScoresAsync(run.Id, await store.NextScoreKeyAsync(cancellationToken), cancellationToken);
+        await using var writer = await store.BeginRunScoresAsync(run.Id, scoreKey, cancellationToken);
         // Where the time goes, for the log: models, rules, encoding, waiting for the writer, and the writer's own time.
         var (modelTime, ruleTime, encodeTime, waitTime, writeTime) = (new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch());
         var storing = Task.Run(async () =>
@@ -327,6 +458,21 @@ internal sealed partial class ScoringRunWorker(
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} claimed by replica {Replica} with bundle {Version}")]
+    private static partial void LogClaimed(ILogger logger, string runId, string replica, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} was taken over by another replica: replica {Replica} lost its lease and stopped it without writing more")]
+    private static partial void LogLeaseLost(ILogger logger, string runId, string replica);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} was abandoned by its replica but started with bundle {RunVersion}; this replica serves {Version} and leaves it to a replica serving that bundle (a run never mixes model versions)")]
+    private static partial void LogOtherBundle(ILogger logger, string runId, string runVersion, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for a scoring run to execute in the shared store failed; trying again at the next poll")]
+    private static partial void LogClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease on scoring run {RunId} failed; trying again at the next beat")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string runId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} steps (wall ms): models {ModelMs}, rules {RuleMs}, encoding {EncodeMs}, waiting for the writer {WaitMs}; the writer's own {WriteMs}")]
     private static partial void LogRunSteps(ILogger logger, string runId, long modelMs, long ruleMs, long encodeMs, long waitMs, long writeMs);

@@ -230,5 +230,13 @@ internal static class Migrations
             "ALTER TABLE customer_scores ADD COLUMN revenue_p50 DOUBLE PRECISION NULL",
             "ALTER TABLE customer_scores ADD COLUMN revenue_p90 DOUBLE PRECISION NULL",
         ]),
+        // Replicas sharing a PostgreSQL store: the replica executing a run holds a lease on it and renews it; another
+        // replica takes the run over only once the lease has expired (the holder died). Timestamps as the other columns'
+        // UTC ISO-8601 text. Unused (null) on SQLite, where one process owns the file.
+        (10, "scoring run leases (replicas sharing one PostgreSQL store)",
+        [
+            "ALTER TABLE scoring_runs ADD COLUMN lease_owner TEXT NULL",
+            "ALTER TABLE scoring_runs ADD COLUMN lease_expires_at TEXT NULL",
+        ]),
     ];
 }

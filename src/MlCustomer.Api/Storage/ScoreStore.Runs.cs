@@ -41,6 +41,13 @@ public sealed partial class ScoreStore
     public async Task DeleteUnfinishedScoresAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
+        if (IsPostgreSql)
+        {
+            // Runs hold their key from their claim on (other replicas may be writing under theirs): only failed runs' rows go.
+            await DeleteFailedRunScoresAsync(connection, cancellationToken);
+            return;
+        }
+
         await ExecuteAsync(connection, null, """
             DELETE FROM customer_scores WHERE score_key > (SELECT COALESCE(MAX(score_key), 0) FROM scoring_runs)
             """, [], cancellationToken);
@@ -214,6 +221,11 @@ public sealed partial class ScoreStore
                 copy = null;
             }
 
+            if (store.IsPostgreSql)
+            {
+                EnsureStillHeld();
+            }
+
             transaction.Commit();
             transaction.Dispose();
             transaction = connection.BeginTransaction();
@@ -238,6 +250,11 @@ public sealed partial class ScoreStore
                     cancellationToken);
             }
 
+            if (store.IsPostgreSql)
+            {
+                EnsureStillHeld();
+            }
+
             await ExecuteAsync(connection, transaction,
                 "UPDATE scoring_runs SET score_key = @key, decision_context = @context, summary = @summary WHERE id = @id",
                 [("@key", scoreKey), ("@context", context.ToJson()), ("@summary", summary is null ? null : JsonSerializer.Serialize(summary, SummaryJson)),
@@ -257,6 +274,20 @@ public sealed partial class ScoreStore
             await transaction.CommitAsync(cancellationToken);
             // The first target list of a new run should not pay for reading back what the run has in hand.
             store.candidates[runId] = new Lazy<Task<TargetCandidates?>>(Task.FromResult(targetCandidates));
+        }
+
+        // PostgreSQL: the run still carries this writer's key, read under a share lock held until the chunk commits. A replica
+        // taking the run over locks the run's row (FOR UPDATE) before it deletes this key's rows and gives the run a new key,
+        // so either this chunk commits first and is deleted with the rest, or this check waits, sees the new key and the
+        // chunk is rolled back: a writer that lost its run never leaves rows behind.
+        private void EnsureStillHeld()
+        {
+            using var command = Command(connection, transaction, "SELECT id FROM scoring_runs WHERE id = @id AND score_key = @key FOR SHARE",
+                [("@id", runId), ("@key", scoreKey)]);
+            if (command.ExecuteScalar() is null)
+            {
+                throw new RunLeaseLostException(runId);
+            }
         }
 
         /// <inheritdoc />

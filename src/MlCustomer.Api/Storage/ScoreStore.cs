@@ -69,7 +69,8 @@ public sealed partial class ScoreStore : IDisposable
 
     /// <summary>
     /// Applies the migrations this database has not had yet (on PostgreSQL one replica at a time, under an advisory lock).
-    /// It also marks runs that a previous process left queued or running as failed (their worker is gone).
+    /// On SQLite it also marks runs that a previous process left queued or running as failed (their worker is gone); on
+    /// PostgreSQL other replicas may be executing them, and run leases decide (<see cref="ClaimRunAsync"/>).
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -101,6 +102,13 @@ public sealed partial class ScoreStore : IDisposable
             {
                 await ExecuteAsync(connection, null, $"SELECT pg_advisory_unlock({MigrationLockKey})", [], CancellationToken.None);
             }
+        }
+
+        if (IsPostgreSql)
+        {
+            // Other replicas may be executing the runs recorded as running: their leases decide (ClaimRunAsync takes over
+            // only expired ones), and queued runs wait for whichever replica is free.
+            return;
         }
 
         // A run interrupted while writing left committed chunks that no run records.
@@ -159,18 +167,20 @@ public sealed partial class ScoreStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(run);
         await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, """
-            UPDATE scoring_runs SET status = @status, as_of_date = @as_of, model_version = @version, started_at = @started,
-                finished_at = @finished, transactions_read = @transactions, customers_scored = @customers, load_ms = @load,
-                features_ms = @features, scoring_ms = @scoring, storing_ms = @storing, error = @error
-            WHERE id = @id
-            """,
-            [("@id", run.Id), ("@status", run.Status), ("@as_of", Format(run.AsOfDate)), ("@version", run.ModelVersion),
-             ("@started", Format(run.StartedAt)), ("@finished", Format(run.FinishedAt)), ("@transactions", run.TransactionsRead),
-             ("@customers", run.CustomersScored), ("@load", run.LoadMilliseconds), ("@features", run.FeaturesMilliseconds),
-             ("@scoring", run.ScoringMilliseconds), ("@storing", run.StoringMilliseconds), ("@error", run.Error)],
-            cancellationToken);
+        await ExecuteAsync(connection, null, $"{UpdateRunSql} WHERE id = @id", RunParameters(run), cancellationToken);
     }
+
+    private const string UpdateRunSql = """
+        UPDATE scoring_runs SET status = @status, as_of_date = @as_of, model_version = @version, started_at = @started,
+            finished_at = @finished, transactions_read = @transactions, customers_scored = @customers, load_ms = @load,
+            features_ms = @features, scoring_ms = @scoring, storing_ms = @storing, error = @error
+        """;
+
+    private static (string, object?)[] RunParameters(ScoringRun run) =>
+        [("@id", run.Id), ("@status", run.Status), ("@as_of", Format(run.AsOfDate)), ("@version", run.ModelVersion),
+         ("@started", Format(run.StartedAt)), ("@finished", Format(run.FinishedAt)), ("@transactions", run.TransactionsRead),
+         ("@customers", run.CustomersScored), ("@load", run.LoadMilliseconds), ("@features", run.FeaturesMilliseconds),
+         ("@scoring", run.ScoringMilliseconds), ("@storing", run.StoringMilliseconds), ("@error", run.Error)];
 
     /// <summary>A run by id, or null.</summary>
     public async Task<ScoringRun?> GetRunAsync(string id, CancellationToken cancellationToken)

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace MlCustomer.Api.Storage;
 
 /// <summary>Where the database lives (a SQLite file, or a PostgreSQL server) and how long it keeps scoring runs.</summary>
-public sealed class StorageOptions
+public sealed class StorageOptions : IValidatableObject
 {
     /// <summary>Configuration section (the keys are <c>MlCustomer:DatabasePath</c>, <c>MlCustomer:Storage:PostgreSql</c> …).</summary>
     public const string SectionName = "MlCustomer";
@@ -20,6 +20,15 @@ public sealed class StorageOptions
 
     /// <summary>True when the scores live in PostgreSQL rather than in the SQLite file.</summary>
     public bool UsesPostgreSql => !string.IsNullOrWhiteSpace(Storage.PostgreSql);
+
+    /// <inheritdoc />
+    // The options validator checks this object's own attributes only: the nested section's are checked here.
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(Storage, new ValidationContext(Storage), results, validateAllProperties: true);
+        return results.Select(r => new ValidationResult($"MlCustomer:Storage: {r.ErrorMessage}", [.. r.MemberNames.Select(m => $"Storage:{m}")]));
+    }
 
     /// <summary>
     /// Succeeded scoring runs whose scores are kept (<c>MlCustomer:KeepScoringRuns</c>): after each run the older ones'
@@ -42,4 +51,15 @@ public sealed class ScoreDatabase
     /// <c>MlCustomer:Cluster:PostgreSql</c> (the tables do not overlap). The account creates the tables on first start.
     /// </summary>
     public string? PostgreSql { get; set; }
+
+    /// <summary>
+    /// PostgreSQL: how long a replica's claim on a scoring run lasts without renewal, in seconds (<c>MlCustomer:Storage:RunLeaseSeconds</c>).
+    /// The executing replica renews it every third of this; when a replica dies, another takes its run over this long after.
+    /// </summary>
+    [Range(3, 3_600)]
+    public int RunLeaseSeconds { get; set; } = 30;
+
+    /// <summary>PostgreSQL: how often an idle replica looks for a run to execute (queued anywhere, or abandoned), in seconds.</summary>
+    [Range(1, 300)]
+    public int RunPollSeconds { get; set; } = 2;
 }
