@@ -288,16 +288,26 @@ internal sealed partial class ScoringRunWorker(
         var (modelTime, ruleTime, encodeTime, waitTime, writeTime) = (new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch());
         var storing = Task.Run(async () =>
         {
-            await foreach (var rows in chunks.Reader.ReadAllAsync(cancellationToken))
+            try
             {
-                writeTime.Start();
-                foreach (var row in rows)
+                await foreach (var rows in chunks.Reader.ReadAllAsync(cancellationToken))
                 {
-                    writer.Add(row);
-                }
+                    writeTime.Start();
+                    foreach (var row in rows)
+                    {
+                        writer.Add(row);
+                    }
 
-                writer.CommitChunk();
-                writeTime.Stop();
+                    writer.CommitChunk();
+                    writeTime.Stop();
+                }
+            }
+            catch (Exception e)
+            {
+                // The scoring loop must not wait for room in a channel nobody reads any more: closing it ends the loop,
+                // and the writer's own exception is what the run reports (awaited below).
+                chunks.Writer.TryComplete(e);
+                throw;
             }
         }, cancellationToken);
         try
