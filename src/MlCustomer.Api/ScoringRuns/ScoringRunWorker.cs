@@ -79,101 +79,6 @@ internal sealed partial class ScoringRunWorker(
         }
     }
 
-    // Replicas sharing a PostgreSQL store: each free replica claims a run (queued on any replica, or abandoned by a dead one
-    // and started with the bundle this replica serves), holds a lease on it while it executes and renews it; a run whose
-    // lease this replica lost (it was too slow to renew, another took over) ends here without writing anything more.
-    private async Task ExecuteSharedRunsAsync(CancellationToken stoppingToken)
-    {
-        var settings = storage.Value.Storage;
-        var leaseTime = TimeSpan.FromSeconds(settings.RunLeaseSeconds);
-        var poll = TimeSpan.FromSeconds(settings.RunPollSeconds);
-        var reported = new HashSet<string>(StringComparer.Ordinal);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            ScoringRun? run = null;
-            var model = host.Acquire();
-            try
-            {
-                if (model is not null)
-                {
-                    run = await store.ClaimRunAsync(model.Generation.Version, leaseTime, stoppingToken);
-                    if (run is null)
-                    {
-                        foreach (var (runId, version) in await store.ExpiredRunsOfOtherBundlesAsync(model.Generation.Version, stoppingToken))
-                        {
-                            if (reported.Add(runId))
-                            {
-                                LogOtherBundle(logger, runId, version, model.Generation.Version);
-                            }
-                        }
-                    }
-                }
-            }
-            catch (System.Data.Common.DbException e)
-            {
-                LogClaimFailed(logger, e);
-            }
-
-            if (run is null)
-            {
-                model?.Dispose();
-                await queue.WaitAsync(poll, stoppingToken);
-                continue;
-            }
-
-            using (model)
-            {
-                await ExecuteLeasedRunAsync(run, model!.Generation, leaseTime, stoppingToken);
-            }
-        }
-    }
-
-    private async Task ExecuteLeasedRunAsync(ScoringRun run, ModelGeneration generation, TimeSpan leaseTime, CancellationToken stoppingToken)
-    {
-        using var telemetry = ApiTelemetry.BeginRun(logger, run.Id);
-        LogClaimed(logger, run.Id, store.ReplicaId, generation.Version);
-        using var lost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        using var done = new CancellationTokenSource();
-        var heartbeat = Task.Run(() => RenewLeaseAsync(run, leaseTime, lost, done.Token), CancellationToken.None);
-        try
-        {
-            run = await Task.Run(() => ExecuteRunAsync(run, generation, run.ScoreKey!.Value, lost.Token), lost.Token);
-        }
-        catch (Exception e) when (e is RunLeaseLostException || (e is OperationCanceledException && lost.IsCancellationRequested && !stoppingToken.IsCancellationRequested))
-        {
-            LogLeaseLost(logger, run.Id, store.ReplicaId);
-            return;
-        }
-        catch (Exception e) when (e is DataFileException or ArgumentException or ModelBundleException or InvalidOperationException or IOException or System.Data.Common.DbException)
-        {
-            run = run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message };
-            LogRunFailed(logger, e, run.Id);
-        }
-        finally
-        {
-            await done.CancelAsync();
-            await heartbeat;
-        }
-
-        if (!await store.UpdateLeasedRunAsync(run, CancellationToken.None))
-        {
-            LogLeaseLost(logger, run.Id, store.ReplicaId);
-            return;
-        }
-
-        if (run.Status == RunStatus.Failed)
-        {
-            await store.DeleteUnfinishedScoresAsync(CancellationToken.None);
-        }
-
-        ApiTelemetry.RunFinished(run, run.Status == RunStatus.Succeeded ? await store.GetDriftAsync(run.Id, CancellationToken.None) : null);
-        if (run.Status == RunStatus.Succeeded)
-        {
-            await PruneAsync(stoppingToken);
-            await CompareWithPreviousRunAsync(stoppingToken);
-        }
-    }
-
     // Renews the lease every third of its time until the run ends; when the lease is gone (another replica took the run
     // over after this one failed to renew in time), the run is cancelled here. A renewal that fails on the database is
     // tried again at the next beat: the lease still has two thirds of its time.
@@ -267,7 +172,6 @@ internal sealed partial class ScoringRunWorker(
         var featureTime = new Stopwatch();
 
         clock.Restart();
-        var settings = scoring.Value;
         var count = table.Count;
         var decides = generation.Card.Tiers is not null;
         var reasonNames = new List<string>();
@@ -334,44 +238,8 @@ internal sealed partial class ScoringRunWorker(
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                modelTime.Start();
-                var chunkStarted = Stopwatch.GetTimestamp();
-                var scores = generation.Scorer.Score(chunk, table.AttributeNames, settings.Reasons);
-                modelTime.Stop();
-                ApiTelemetry.Scored(ApiTelemetry.RunPath, generation.Version, scores, Stopwatch.GetElapsedTime(chunkStarted));
-                ruleTime.Start();
-                var decisions = new CustomerDecision?[chunk.Length];
-                Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
-                {
-                    for (var i = range.Item1; i < range.Item2; i++)
-                    {
-                        decisions[i] = generation.Decisions.Decide(chunk[i], scores[i]);
-                    }
-                });
-
-                ruleTime.Stop();
+                var (scores, decisions, rows) = ScoreChunk(generation, chunk, table.AttributeNames, ReasonIndex, (modelTime, ruleTime, encodeTime));
                 encodeTime.Start();
-                var rows = new CompactScore[chunk.Length];
-                Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
-                {
-                    for (var i = range.Item1; i < range.Item2; i++)
-                    {
-                        var score = scores[i];
-                        var decision = decisions[i];
-                        rows[i] = new CompactScore(
-                            score.CustomerId,
-                            score.ChurnProbability,
-                            decision is null ? settings.RiskBand(score.ChurnProbability) : WireNames.Of(decision.RiskBand),
-                            score.SegmentId,
-                            score.PredictedGrossProfit,
-                            score.PredictedRevenue,
-                            CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, ReasonIndex),
-                            decision is null ? null : CompactEncoding.WriteFacts(chunk[i]),
-                            score.GrossProfitInterval,
-                            score.RevenueInterval);
-                    }
-                });
-
                 // The run's summary inputs, in customer order (one thread: the builders are not shared).
                 for (var i = 0; i < chunk.Length; i++)
                 {
@@ -469,13 +337,62 @@ internal sealed partial class ScoringRunWorker(
         }
     }
 
+    // One chunk's scores (with reasons), rule decisions and compact rows: what every run stores of its customers, whether one
+    // replica executes it whole or replicas share its chunks. The stopwatches, when given, time the three steps.
+    private (IReadOnlyList<CustomerScore> Scores, CustomerDecision?[] Decisions, CompactScore[] Rows) ScoreChunk(
+        ModelGeneration generation, CustomerFeatures[] chunk, IReadOnlyList<string> attributeNames, Func<string, int> reasonIndex,
+        (Stopwatch Model, Stopwatch Rules, Stopwatch Encode)? timers = null)
+    {
+        var settings = scoring.Value;
+        timers?.Model.Start();
+        var chunkStarted = Stopwatch.GetTimestamp();
+        var scores = generation.Scorer.Score(chunk, attributeNames, settings.Reasons);
+        timers?.Model.Stop();
+        ApiTelemetry.Scored(ApiTelemetry.RunPath, generation.Version, scores, Stopwatch.GetElapsedTime(chunkStarted));
+        timers?.Rules.Start();
+        var decisions = new CustomerDecision?[chunk.Length];
+        Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
+        {
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                decisions[i] = generation.Decisions.Decide(chunk[i], scores[i]);
+            }
+        });
+
+        timers?.Rules.Stop();
+        timers?.Encode.Start();
+        var rows = new CompactScore[chunk.Length];
+        Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
+        {
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                var score = scores[i];
+                var decision = decisions[i];
+                rows[i] = new CompactScore(
+                    score.CustomerId,
+                    score.ChurnProbability,
+                    decision is null ? settings.RiskBand(score.ChurnProbability) : WireNames.Of(decision.RiskBand),
+                    score.SegmentId,
+                    score.PredictedGrossProfit,
+                    score.PredictedRevenue,
+                    CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, reasonIndex),
+                    decision is null ? null : CompactEncoding.WriteFacts(chunk[i]),
+                    score.GrossProfitInterval,
+                    score.RevenueInterval);
+            }
+        });
+
+        timers?.Encode.Stop();
+        return (scores, decisions, rows);
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} claimed by replica {Replica} with bundle {Version}")]
     private static partial void LogClaimed(ILogger logger, string runId, string replica, string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} was taken over by another replica: replica {Replica} lost its lease and stopped it without writing more")]
     private static partial void LogLeaseLost(ILogger logger, string runId, string replica);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} was abandoned by its replica but started with bundle {RunVersion}; this replica serves {Version} and leaves it to a replica serving that bundle (a run never mixes model versions)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} waits for work (an abandoned holder or unclaimed chunks) but was started with bundle {RunVersion}; this replica serves {Version} and leaves it to the replicas serving that bundle (a run never mixes model versions)")]
     private static partial void LogOtherBundle(ILogger logger, string runId, string runVersion, string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for a scoring run to execute in the shared store failed; trying again at the next poll")]

@@ -230,13 +230,38 @@ internal static class Migrations
             "ALTER TABLE customer_scores ADD COLUMN revenue_p50 DOUBLE PRECISION NULL",
             "ALTER TABLE customer_scores ADD COLUMN revenue_p90 DOUBLE PRECISION NULL",
         ]),
-        // Replicas sharing a PostgreSQL store: the replica executing a run holds a lease on it and renews it; another
-        // replica takes the run over only once the lease has expired (the holder died). Timestamps as the other columns'
-        // UTC ISO-8601 text. Unused (null) on SQLite, where one process owns the file.
-        (10, "scoring run leases (replicas sharing one PostgreSQL store)",
+        // Replicas sharing a PostgreSQL store: the replica coordinating a run holds a lease on it and renews it; another
+        // replica takes the run over only once the lease has expired (the holder died). The run's chunks are claimed by
+        // whichever replicas are free, each with a lease of its own; the names its compact rows point at by position
+        // (reason features, segments) are registered once per run, so rows written by any replica read alike. Timestamps
+        // as the other columns' UTC ISO-8601 text. Unused on SQLite, where one process owns the file.
+        (10, "scoring run leases, chunks and names (replicas sharing one PostgreSQL store)",
         [
             "ALTER TABLE scoring_runs ADD COLUMN lease_owner TEXT NULL",
             "ALTER TABLE scoring_runs ADD COLUMN lease_expires_at TEXT NULL",
+            """
+            CREATE TABLE scoring_run_chunks (
+                run_id TEXT NOT NULL REFERENCES scoring_runs (id),
+                chunk_index INTEGER NOT NULL,
+                first_row INTEGER NOT NULL,
+                row_count INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                claimed_by TEXT NULL,
+                claims INTEGER NOT NULL DEFAULT 0,
+                lease_expires_at TEXT NULL,
+                done_by TEXT NULL,
+                PRIMARY KEY (run_id, chunk_index)
+            )
+            """,
+            """
+            CREATE TABLE scoring_run_names (
+                run_id TEXT NOT NULL REFERENCES scoring_runs (id),
+                kind TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                PRIMARY KEY (run_id, kind, position)
+            )
+            """,
         ]),
     ];
 }

@@ -6,9 +6,9 @@ namespace MlCustomer.Api.Storage;
 /// <summary>
 /// Scoring runs shared by replicas on one PostgreSQL store: a run requested on any replica is claimed by one free replica
 /// (row locks, <c>FOR UPDATE SKIP LOCKED</c>), which holds a lease on it and renews it while it executes. A replica that
-/// dies stops renewing; once its lease has expired another replica takes the run over, under a new score key, deleting
-/// what the dead one had written, so no customer is stored twice. A run is tied to the bundle that claimed it (its
-/// content digest, the model version): only a replica serving that bundle takes it over.
+/// dies stops renewing; once its lease has expired another replica takes the run over and goes on with its chunks
+/// (<see cref="ClaimChunkAsync"/>). A run is tied to the bundle that claimed it (its content digest, the model version):
+/// only a replica serving that bundle takes it over or scores its chunks.
 /// </summary>
 public sealed partial class ScoreStore
 {
@@ -47,15 +47,11 @@ public sealed partial class ScoreStore
             return null;
         }
 
-        var key = Convert.ToInt64(await ScalarAsync(connection, """
+        // A run taken over keeps its key and its done chunks: the new holder goes on where the chunks stand (a chunk is
+        // committed whole or not at all, so the dead holder left no half chunk).
+        var key = run.ScoreKey ?? Convert.ToInt64(await ScalarAsync(connection, """
             SELECT COALESCE(MAX(k), 0) + 1 FROM (SELECT MAX(score_key) AS k FROM scoring_runs UNION ALL SELECT MAX(score_key) FROM customer_scores) AS keys
             """, [], cancellationToken, transaction), CultureInfo.InvariantCulture);
-        if (run.ScoreKey is { } abandoned)
-        {
-            // The previous holder's rows (its key is no other run's): the run starts again from its first customer.
-            await ExecuteAsync(connection, transaction, "DELETE FROM customer_scores WHERE score_key = @key", [("@key", abandoned)], cancellationToken);
-            await ExecuteAsync(connection, transaction, "DELETE FROM run_drift WHERE run_id = @id", [("@id", run.Id)], cancellationToken);
-        }
 
         run = run with { Status = RunStatus.Running, StartedAt = run.StartedAt ?? now, ModelVersion = modelVersion, ScoreKey = key };
         await ExecuteAsync(connection, transaction, """
@@ -70,15 +66,18 @@ public sealed partial class ScoreStore
     }
 
     /// <summary>
-    /// Running runs whose lease expired but which were started with another bundle than <paramref name="modelVersion"/>:
-    /// this replica leaves them (a run never mixes model versions) and says so.
+    /// Running runs this replica could work on (their holder's lease expired, or chunks wait to be claimed) but which were
+    /// started with another bundle than <paramref name="modelVersion"/>: this replica leaves them (a run never mixes model
+    /// versions) and says so.
     /// </summary>
-    public async Task<IReadOnlyList<(string RunId, string ModelVersion)>> ExpiredRunsOfOtherBundlesAsync(string modelVersion, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(string RunId, string ModelVersion)>> RunsOfOtherBundlesAsync(string modelVersion, CancellationToken cancellationToken)
     {
         EnsurePostgreSql();
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, null, """
-            SELECT id, model_version FROM scoring_runs WHERE status = @running AND lease_expires_at < @now AND model_version <> @version
+            SELECT r.id, r.model_version FROM scoring_runs r
+            WHERE r.status = @running AND r.model_version <> @version
+              AND (r.lease_expires_at < @now OR EXISTS (SELECT 1 FROM scoring_run_chunks c WHERE c.run_id = r.id AND c.status = 'pending'))
             """, [("@running", RunStatus.Running), ("@now", Now()), ("@version", modelVersion)]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var runs = new List<(string, string)>();

@@ -103,8 +103,12 @@ public sealed partial class ScoreStore
         private readonly string runId;
         private readonly long scoreKey;
 
-        internal RunScoresWriter(ScoreStore store, DbConnection connection, DbTransaction transaction, string runId, long scoreKey)
+        // False when the caller lends its connection and transaction (a shared run's chunk) and disposes them itself.
+        private readonly bool ownsConnection;
+
+        internal RunScoresWriter(ScoreStore store, DbConnection connection, DbTransaction transaction, string runId, long scoreKey, bool ownsConnection = true)
         {
+            this.ownsConnection = ownsConnection;
             this.store = store;
             this.connection = connection;
             this.transaction = transaction;
@@ -211,6 +215,17 @@ public sealed partial class ScoreStore
             _ => System.Text.Encoding.UTF8.GetBytes(band),
         };
 
+        /// <summary>PostgreSQL: ends the COPY of the rows added so far, inside the caller's transaction (which commits them).</summary>
+        internal async Task CompleteCopyAsync(CancellationToken cancellationToken)
+        {
+            if (copy is not null)
+            {
+                await copy.CompleteAsync(cancellationToken);
+                await copy.DisposeAsync();
+                copy = null;
+            }
+        }
+
         /// <summary>Commits the rows added so far and starts the next chunk's transaction.</summary>
         public void CommitChunk()
         {
@@ -276,14 +291,14 @@ public sealed partial class ScoreStore
             store.candidates[runId] = new Lazy<Task<TargetCandidates?>>(Task.FromResult(targetCandidates));
         }
 
-        // PostgreSQL: the run still carries this writer's key, read under a share lock held until the chunk commits. A replica
-        // taking the run over locks the run's row (FOR UPDATE) before it deletes this key's rows and gives the run a new key,
-        // so either this chunk commits first and is deleted with the rest, or this check waits, sees the new key and the
-        // chunk is rolled back: a writer that lost its run never leaves rows behind.
+        // PostgreSQL: this replica still holds the run (its lease, its key), read under a share lock held until the commit. A
+        // replica taking the run over locks the run's row (FOR UPDATE) to record itself, so either this commit comes first,
+        // or this check waits, sees the new holder and the transaction is rolled back: a replica that lost its run writes nothing more.
         private void EnsureStillHeld()
         {
-            using var command = Command(connection, transaction, "SELECT id FROM scoring_runs WHERE id = @id AND score_key = @key FOR SHARE",
-                [("@id", runId), ("@key", scoreKey)]);
+            using var command = Command(connection, transaction,
+                "SELECT id FROM scoring_runs WHERE id = @id AND score_key = @key AND lease_owner = @owner FOR SHARE",
+                [("@id", runId), ("@key", scoreKey), ("@owner", store.ReplicaId)]);
             if (command.ExecuteScalar() is null)
             {
                 throw new RunLeaseLostException(runId);
@@ -300,8 +315,11 @@ public sealed partial class ScoreStore
                 await copy.DisposeAsync();
             }
 
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
+            if (ownsConnection)
+            {
+                await transaction.DisposeAsync();
+                await connection.DisposeAsync();
+            }
         }
     }
 

@@ -15,8 +15,9 @@ namespace MlCustomer.Api.Tests.Cluster;
 
 /// <summary>
 /// Scoring runs shared by replicas on one PostgreSQL store (<c>MlCustomer:Storage:PostgreSql</c>): a run requested on any
-/// replica is executed once, by the replica that claims it; when that replica dies, another takes the run over once its
-/// lease has expired; a replica that starts does not fail the runs others execute; a run never mixes bundles.
+/// replica is held by one replica and its chunks are scored by every free one; when a replica dies, its run and chunks are
+/// taken over once their leases have expired; a replica that starts does not fail the runs others execute; a run never
+/// mixes bundles.
 /// </summary>
 [Collection(ClusterProcesses.Name)]
 public sealed class ClusterRunTests
@@ -24,8 +25,8 @@ public sealed class ClusterRunTests
     // A base big enough that the run is still writing when its replica is killed (seconds of work, chunks of 4,096).
     private const int Customers = 200_000;
 
-    // Short leases keep the take-over (and the test) short; production's default is 30 s.
-    private const int LeaseSeconds = 6;
+    // Short leases keep the take-over (and the test) short, long enough for a chunk on a loaded 2-core machine; production's default is 30 s.
+    private const int LeaseSeconds = 10;
 
     private static readonly Lazy<string> BigData = new(() =>
     {
@@ -35,7 +36,7 @@ public sealed class ClusterRunTests
     }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     [SkippableFact]
-    public async Task ARunRequestedOnOneReplicaIsExecutedOnceSurvivesItsReplicasDeathAndARestartAndStoresEveryCustomerOnce()
+    public async Task ARunRequestedOnOneReplicaIsSplitAcrossAllThreeSurvivesItsHoldersDeathAndARestartAndStoresEveryCustomerOnce()
     {
         var database = await Replica.NewClusterDatabaseAsync();
         var data = BigData.Value;
@@ -53,86 +54,118 @@ public sealed class ClusterRunTests
         await using var c = new Replica("c", database, settings);
         Replica[] replicas = [a, b, c];
         await Task.WhenAll(replicas.Select(r => r.StartAsync()));
+        var pids = replicas.ToDictionary(r => r.ProcessId!.Value.ToString(CultureInfo.InvariantCulture), r => r);
 
         using var admin = a.Client(ApiFactory.AdminKey);
         using var started = await admin.PostAsJsonAsync(new Uri("/api/v1/scoring-runs", UriKind.Relative), new { });
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
-        // The replica executing it has written some chunks: it is killed mid-run.
-        var (firstOwner, firstKey) = await WaitAsync(database, runId, TimeSpan.FromMinutes(3), async connection =>
-            await LeaseAsync(connection, runId) is { Owner: { } owner, Key: { } key } && await CountAsync(connection, $"SELECT COUNT(*) FROM customer_scores WHERE score_key = {key}") > 0
-                ? (owner, key)
-                : default((string, long)?));
-        var executing = replicas.Single(r => firstOwner.Split('/')[1] == r.ProcessId?.ToString(CultureInfo.InvariantCulture));
+        // Every replica has stored chunks of it and chunks are left: the replica holding the run is killed mid-run.
+        var holder = await WaitAsync(database, runId, TimeSpan.FromMinutes(4), async connection =>
+        {
+            var doneBy = await DoneByAsync(connection, runId);
+            var (owner, _) = await LeaseAsync(connection, runId);
+            var pending = await CountAsync(connection, $"SELECT COUNT(*) FROM scoring_run_chunks WHERE run_id = '{runId}' AND status <> 'done'");
+            if (await CountAsync(connection, $"SELECT COUNT(*) FROM scoring_runs WHERE id = '{runId}' AND status = 'succeeded'") == 1)
+            {
+                throw new InvalidOperationException($"The run ended before every replica had stored a chunk (chunks by replica: {string.Join(", ", doneBy)}).");
+            }
+
+            return owner is not null && pending > 3 && pids.Keys.All(pid => doneBy.Any(d => d.Owner.Split('/')[1] == pid)) ? owner : null;
+        });
+        var executing = pids[holder.Split('/')[1]];
         var others = replicas.Where(r => r != executing).ToList();
         await executing.StopAsync();
 
-        // A replica restarting meanwhile does not fail the run the dead one left (nor the run its successor executes).
+        // A replica restarting meanwhile does not fail the run (nor does the run's new holder).
         await others[0].StopAsync();
         await others[0].StartAsync();
         using var reader = others[1].Client(ApiFactory.ScorerKey);
-        Assert.Equal("running", (await reader.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/scoring-runs/{runId}", UriKind.Relative))).GetProperty("status").GetString());
+        Assert.NotEqual("failed", (await reader.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/scoring-runs/{runId}", UriKind.Relative))).GetProperty("status").GetString());
 
         var run = await WaitForEndAsync(reader, runId, TimeSpan.FromMinutes(5));
         Assert.True(run.GetProperty("status").GetString() == "succeeded", $"{run}\n{string.Join("\n", others.Select(r => r.Output))}");
         Assert.Equal(Customers, run.GetProperty("customersScored").GetInt64());
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        var (finalOwner, finalKey) = await LeaseAsync(connection, runId);
-        Assert.NotEqual(firstOwner, finalOwner);
-        Assert.NotEqual(firstKey, finalKey);
-        // Every customer stored exactly once, under the run's key only: the dead replica's chunks were deleted.
+        var (finalHolder, key) = await LeaseAsync(connection, runId);
+        Assert.NotEqual(holder, finalHolder);
+        // Every customer stored exactly once, under the run's key.
         Assert.Equal(Customers, await CountAsync(connection, "SELECT COUNT(*) FROM customer_scores"));
-        Assert.Equal(Customers, await CountAsync(connection, $"SELECT COUNT(DISTINCT customer_id) FROM customer_scores WHERE score_key = {finalKey}"));
-        // Executed to its end once: one replica (not the dead one) stored it.
-        Assert.Equal(1, others.Sum(r => Count(r.Output, $"Scoring run {runId} stored")));
-        Assert.Equal(0, Count(executing.Output, $"Scoring run {runId} stored"));
+        Assert.Equal(Customers, await CountAsync(connection, $"SELECT COUNT(DISTINCT customer_id) FROM customer_scores WHERE score_key = {key}"));
+        // Split across all three (the restarted one under a new name too), and ended once, by one replica.
+        var chunksBy = await DoneByAsync(connection, runId);
+        Assert.True(pids.Keys.All(pid => chunksBy.Any(d => d.Owner.Split('/')[1] == pid)), string.Join(", ", chunksBy));
+        Assert.Equal((Customers + 4_095) / 4_096, chunksBy.Sum(d => d.Chunks));
+        Assert.Equal(1, replicas.Sum(r => Count(r.Output, $"Scoring run {runId} stored {Customers} scores")));
         Assert.Equal(1, await CountAsync(connection, "SELECT COUNT(*) FROM scoring_runs"));
         using var customer = await reader.GetAsync(new Uri($"/api/v1/customers/{Uri.EscapeDataString(FirstCustomer(BigData.Value))}", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, customer.StatusCode);
     }
 
     [SkippableFact]
-    public async Task AnAbandonedRunIsTakenOverOnlyByAReplicaServingItsBundleAndOnlyOnceItsLeaseExpired()
+    public async Task AnAbandonedRunAndItsChunksAreTakenOverOnlyByAReplicaServingItsBundleAndOnlyOnceTheirLeasesExpired()
     {
         var database = await Replica.NewClusterDatabaseAsync();
-        using var store = new ScoreStore(
-            Options.Create(new StorageOptions { Storage = new ScoreDatabase { PostgreSql = database } }),
-            new HostingEnvironment { ContentRootPath = Path.GetTempPath() }, NullLogger<ScoreStore>.Instance);
-        await store.InitializeAsync(CancellationToken.None);
-        var run = new ScoringRun { Id = "run-1", Status = RunStatus.Queued, RequestedBy = "test", RequestedAt = DateTimeOffset.UtcNow };
-        await store.CreateRunAsync(run, CancellationToken.None);
+        using var first = Store(database);
+        using var other = Store(database);
+        await first.InitializeAsync(CancellationToken.None);
+        await other.InitializeAsync(CancellationToken.None);
+        var lease = TimeSpan.FromSeconds(2);
+        await first.CreateRunAsync(new ScoringRun { Id = "run-1", Status = RunStatus.Queued, RequestedBy = "test", RequestedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
 
-        var claimed = await store.ClaimRunAsync("mlc-aaaaaaaaaaaa", TimeSpan.FromSeconds(2), CancellationToken.None);
+        var claimed = await first.ClaimRunAsync("mlc-aaaaaaaaaaaa", lease, CancellationToken.None);
         Assert.Equal(("run-1", "running", "mlc-aaaaaaaaaaaa"), (claimed?.Id, claimed?.Status, claimed?.ModelVersion));
-        // Its holder wrote a chunk, then died (no renewal).
-        await using (var writer = await store.BeginRunScoresAsync(run.Id, claimed!.ScoreKey!.Value, CancellationToken.None))
-        {
-            writer.Add(new CompactScore("c-1", 0.5, "medium", null, 1, 2, [0], null, null, null));
-            writer.CommitChunk();
-        }
+        await first.PlanChunksAsync("run-1", new DateOnly(2025, 6, 30), customers: 3, chunkSize: 2, CancellationToken.None);
+        var chunk0 = await first.ClaimChunkAsync("mlc-aaaaaaaaaaaa", lease, null, CancellationToken.None);
+        Assert.True(await first.WriteChunkAsync(chunk0!, [Row("c-1"), Row("c-2")], new Dictionary<int, string> { [0] = "Champions" }, CancellationToken.None));
+        // The first replica claims the second chunk, then dies: no renewal, no write.
+        var chunk1 = await first.ClaimChunkAsync("mlc-aaaaaaaaaaaa", lease, null, CancellationToken.None);
+        Assert.Equal((0, 1), (chunk0!.ChunkIndex, chunk1!.ChunkIndex));
+        Assert.Null(await other.ClaimChunkAsync("mlc-aaaaaaaaaaaa", lease, null, CancellationToken.None));
+        Assert.Null(await other.ClaimRunAsync("mlc-aaaaaaaaaaaa", lease, CancellationToken.None));
+        await Task.Delay(lease + TimeSpan.FromSeconds(0.5));
 
-        Assert.Null(await store.ClaimRunAsync("mlc-aaaaaaaaaaaa", TimeSpan.FromSeconds(2), CancellationToken.None));
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.Null(await other.ClaimRunAsync("mlc-bbbbbbbbbbbb", lease, CancellationToken.None));
+        Assert.Null(await other.ClaimChunkAsync("mlc-bbbbbbbbbbbb", lease, null, CancellationToken.None));
+        Assert.Equal([("run-1", "mlc-aaaaaaaaaaaa")], await other.RunsOfOtherBundlesAsync("mlc-bbbbbbbbbbbb", CancellationToken.None));
+        var takenOver = await other.ClaimRunAsync("mlc-aaaaaaaaaaaa", TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.Equal(("run-1", claimed!.ScoreKey), (takenOver?.Id, takenOver?.ScoreKey));
+        var again = await other.ClaimChunkAsync("mlc-aaaaaaaaaaaa", TimeSpan.FromSeconds(30), "run-1", CancellationToken.None);
+        Assert.Equal((1, 2), (again?.ChunkIndex, again?.Claim));
 
-        Assert.Null(await store.ClaimRunAsync("mlc-bbbbbbbbbbbb", TimeSpan.FromSeconds(30), CancellationToken.None));
-        Assert.Equal([("run-1", "mlc-aaaaaaaaaaaa")], await store.ExpiredRunsOfOtherBundlesAsync("mlc-bbbbbbbbbbbb", CancellationToken.None));
-        var takenOver = await store.ClaimRunAsync("mlc-aaaaaaaaaaaa", TimeSpan.FromSeconds(30), CancellationToken.None);
-        Assert.Equal("run-1", takenOver?.Id);
-        Assert.NotEqual(claimed.ScoreKey, takenOver!.ScoreKey);
+        // The first replica, back, can neither store its chunk, renew its lease nor end the run it lost.
+        Assert.False(await first.WriteChunkAsync(chunk1, [Row("c-3")], new Dictionary<int, string>(), CancellationToken.None));
+        Assert.False(await first.RenewLeaseAsync(claimed, TimeSpan.FromSeconds(30), CancellationToken.None));
+        Assert.False(await first.UpdateLeasedRunAsync(claimed with { Status = RunStatus.Succeeded }, CancellationToken.None));
+        Assert.True(await other.WriteChunkAsync(again!, [Row("c-3")], new Dictionary<int, string>(), CancellationToken.None));
+        Assert.Equal((2, 2), await other.ChunkProgressAsync("run-1", CancellationToken.None));
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        Assert.Equal(0, await CountAsync(connection, "SELECT COUNT(*) FROM customer_scores"));
-        // The first holder, back, can neither renew nor finish the run it lost.
-        Assert.False(await store.RenewLeaseAsync(claimed, TimeSpan.FromSeconds(30), CancellationToken.None));
-        await using (var late = await store.BeginRunScoresAsync(run.Id, claimed.ScoreKey!.Value, CancellationToken.None))
+        Assert.Equal(3, await CountAsync(connection, $"SELECT COUNT(*) FROM customer_scores WHERE score_key = {claimed.ScoreKey}"));
+        Assert.Equal(3, await CountAsync(connection, "SELECT COUNT(DISTINCT customer_id) FROM customer_scores"));
+
+        static CompactScore Row(string id) => new(id, 0.5, "medium", 0, 1, 2, [0], null);
+    }
+
+    private static ScoreStore Store(string database) => new(
+        Options.Create(new StorageOptions { Storage = new ScoreDatabase { PostgreSql = database } }),
+        new HostingEnvironment { ContentRootPath = Path.GetTempPath() }, NullLogger<ScoreStore>.Instance);
+
+    private static async Task<List<(string Owner, long Chunks)>> DoneByAsync(NpgsqlConnection connection, string runId)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT done_by, COUNT(*) FROM scoring_run_chunks WHERE run_id = $1 AND status = 'done' GROUP BY done_by", connection);
+        command.Parameters.AddWithValue(runId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var doneBy = new List<(string, long)>();
+        while (await reader.ReadAsync())
         {
-            late.Add(new CompactScore("c-1", 0.5, "medium", null, 1, 2, [0], null, null, null));
-            Assert.Throws<RunLeaseLostException>(late.CommitChunk);
+            doneBy.Add((reader.GetString(0), reader.GetInt64(1)));
         }
 
-        Assert.Equal(0, await CountAsync(connection, "SELECT COUNT(*) FROM customer_scores"));
+        return doneBy;
     }
 
     private static string FirstCustomer(string folder) =>
@@ -166,7 +199,7 @@ public sealed class ClusterRunTests
     }
 
     private static async Task<T> WaitAsync<T>(string database, string runId, TimeSpan timeout, Func<NpgsqlConnection, Task<T?>> found)
-        where T : struct
+        where T : class
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
