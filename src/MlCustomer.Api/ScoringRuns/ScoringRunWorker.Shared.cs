@@ -22,6 +22,9 @@ internal sealed partial class ScoringRunWorker
     // The data a replica read for the shared run it works on (one at a time): read once, whichever chunks it claims.
     private SharedRunInput? sharedInput;
 
+    // The data itself, read as soon as a run of this replica's bundle is held, before the holder has planned it.
+    private (string RunId, CustomerDataSet Data, long LoadMilliseconds)? sharedData;
+
     private sealed record SharedRunInput(string RunId, DateOnly AsOf, CustomerDataSet Data, FeatureChunks Table, long LoadMilliseconds, ConcurrentDictionary<string, int> ReasonPositions);
 
     private async Task ExecuteSharedRunsAsync(CancellationToken stoppingToken)
@@ -44,13 +47,26 @@ internal sealed partial class ScoringRunWorker
                         await HoldRunAsync(run, model.Generation, leaseTime, stoppingToken);
                         worked = true;
                     }
-                    else if (await store.ClaimChunkAsync(model.Generation.Version, leaseTime, null, stoppingToken) is { } chunk)
+                    else if (await store.RunWithChunksToClaimAsync(model.Generation.Version, stoppingToken) is var (sharedRunId, asOf))
                     {
-                        await ScoreClaimedChunkAsync(chunk, model.Generation, stoppingToken);
+                        // The data first (seconds for a big base), then the claim: the lease times the chunk's work only.
+                        await InputAsync(sharedRunId, asOf, model.Generation, stoppingToken);
+                        if (await store.ClaimChunkAsync(model.Generation.Version, leaseTime, sharedRunId, stoppingToken) is { } chunk)
+                        {
+                            await ScoreClaimedChunkAsync(chunk, model.Generation, stoppingToken);
+                        }
+
+                        worked = true;
+                    }
+                    else if (await store.RunBeingPlannedAsync(model.Generation.Version, stoppingToken) is { } planned && sharedData?.RunId != planned)
+                    {
+                        await DataAsync(planned, stoppingToken);
                         worked = true;
                     }
                     else
                     {
+                        // Nothing to work on: the last run's data (hundreds of MB for a big base) is not kept.
+                        (sharedInput, sharedData) = (null, null);
                         foreach (var (runId, version) in await store.RunsOfOtherBundlesAsync(model.Generation.Version, stoppingToken))
                         {
                             if (reported.Add(runId))
@@ -85,8 +101,8 @@ internal sealed partial class ScoringRunWorker
         }
 
         sharedInput = null;
+        var (dataSet, loadMs) = await DataAsync(runId, cancellationToken);
         var clock = Stopwatch.StartNew();
-        var dataSet = await data.LoadForRunAsync(runId, cancellationToken);
         var at = asOf ?? dataSet.LastOrderDate;
         dataSet.CheckAsOfDate(at, "asOfDate");
         var table = FeatureBuilder.BuildInChunks(dataSet, new FeatureOptions
@@ -97,7 +113,21 @@ internal sealed partial class ScoringRunWorker
             IncludeLabels = false,
             SnapshotAttributesBeforeExport = generation.Card.SnapshotAttributesBeforeExport,
         }, ChunkSize);
-        return sharedInput = new SharedRunInput(runId, at, dataSet, table, clock.ElapsedMilliseconds, new ConcurrentDictionary<string, int>(StringComparer.Ordinal));
+        return sharedInput = new SharedRunInput(runId, at, dataSet, table, loadMs + clock.ElapsedMilliseconds, new ConcurrentDictionary<string, int>(StringComparer.Ordinal));
+    }
+
+    private async Task<(CustomerDataSet Data, long LoadMilliseconds)> DataAsync(string runId, CancellationToken cancellationToken)
+    {
+        if (sharedData is { } cached && cached.RunId == runId)
+        {
+            return (cached.Data, cached.LoadMilliseconds);
+        }
+
+        sharedData = null;
+        var clock = Stopwatch.StartNew();
+        var dataSet = await data.LoadForRunAsync(runId, cancellationToken);
+        sharedData = (runId, dataSet, clock.ElapsedMilliseconds);
+        return (dataSet, clock.ElapsedMilliseconds);
     }
 
     // Scores one claimed chunk and stores it; a claim lost meanwhile (this replica was too slow, another re-claimed it) stores nothing.
@@ -186,7 +216,7 @@ internal sealed partial class ScoringRunWorker
         var input = await InputAsync(run.Id, run.AsOfDate ?? run.RequestedAsOfDate, generation, cancellationToken);
         var loadMs = clock.ElapsedMilliseconds;
         var cpuAfterLoad = Environment.CpuUsage.TotalTime;
-        await store.PlanChunksAsync(run.Id, input.AsOf, input.Table.Count, ChunkSize, cancellationToken);
+        await store.PlanChunksAsync(run.Id, input.AsOf, input.Table.Count, storage.Value.Storage.RunChunkCustomers, cancellationToken);
 
         // The features' drift, counted over every customer here while the other replicas already score chunks.
         clock.Restart();
@@ -293,7 +323,7 @@ internal sealed partial class ScoringRunWorker
             FinishedAt = DateTimeOffset.UtcNow,
             TransactionsRead = input.Data.Transactions.Count,
             CustomersScored = stored.Count,
-            LoadMilliseconds = loadMs + input.LoadMilliseconds,
+            LoadMilliseconds = Math.Max(loadMs, input.LoadMilliseconds),
             FeaturesMilliseconds = featuresMs,
             ScoringMilliseconds = scoringMs,
             StoringMilliseconds = clock.ElapsedMilliseconds,

@@ -70,6 +70,37 @@ public sealed partial class ScoreStore
     }
 
     /// <summary>
+    /// The oldest running, planned run started with <paramref name="modelVersion"/> that has a chunk to claim (pending, or
+    /// its claim expired), with its as-of date; null when there is none. A replica reads the run's data before it claims a
+    /// chunk, so that a claim's lease covers scoring and writing only.
+    /// </summary>
+    public async Task<(string RunId, DateOnly AsOfDate)?> RunWithChunksToClaimAsync(string modelVersion, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT r.id, r.as_of_date FROM scoring_runs r
+            WHERE r.status = @running AND r.model_version = @version AND r.as_of_date IS NOT NULL
+              AND EXISTS (SELECT 1 FROM scoring_run_chunks c WHERE c.run_id = r.id
+                          AND (c.status = @pending OR (c.status = @claimed AND c.lease_expires_at < @now)))
+            ORDER BY r.requested_at, r.id LIMIT 1
+            """, [("@running", RunStatus.Running), ("@version", modelVersion), ("@pending", ChunkPending), ("@claimed", ChunkClaimed), ("@now", Now())]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), ParseDate(reader, 1)!.Value) : null;
+    }
+
+    /// <summary>
+    /// The oldest running run started with <paramref name="modelVersion"/> whose holder has not planned it yet (it is reading
+    /// the data): the other replicas read the same data meanwhile, so they are ready to claim chunks once it is planned.
+    /// </summary>
+    public async Task<string?> RunBeingPlannedAsync(string modelVersion, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ScalarAsync(connection, """
+            SELECT id FROM scoring_runs WHERE status = @running AND model_version = @version AND as_of_date IS NULL ORDER BY requested_at, id LIMIT 1
+            """, [("@running", RunStatus.Running), ("@version", modelVersion)], cancellationToken) as string;
+    }
+
+    /// <summary>
     /// Claims a chunk that is pending, or whose claim expired, of a running, planned run started with
     /// <paramref name="modelVersion"/> (of <paramref name="runId"/> only, when given), oldest run first; null when there is none.
     /// </summary>

@@ -59,6 +59,13 @@ public sealed class ScoreDatabase
     [Range(3, 3_600)]
     public int RunLeaseSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// PostgreSQL: customers per chunk of a shared run (<c>MlCustomer:Storage:RunChunkCustomers</c>): the unit replicas claim,
+    /// score and write in one transaction. Smaller shares a run more evenly; larger costs fewer claims.
+    /// </summary>
+    [Range(256, 100_000)]
+    public int RunChunkCustomers { get; set; } = 4_096;
+
     /// <summary>PostgreSQL: how often an idle replica looks for a run to execute (queued anywhere, or abandoned), in seconds.</summary>
     [Range(1, 300)]
     public int RunPollSeconds { get; set; } = 2;
