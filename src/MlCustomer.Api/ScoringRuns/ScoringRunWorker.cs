@@ -22,6 +22,7 @@ namespace MlCustomer.Api.ScoringRuns;
 /// when the run starts (kept for the whole run), decides each customer's tier, flags and action with that
 /// generation's rules, and stores every customer's compact scores (the decision as the facts it was made on) chunk by
 /// chunk, then the run's pyramid and its target candidates, which make the rows visible; then prunes runs beyond the retention policy.
+/// On a PostgreSQL store the replicas share the runs instead: see <c>ScoringRunWorker.Shared.cs</c>.
 /// </summary>
 internal sealed partial class ScoringRunWorker(
     QueuedScoringRuns queue,
