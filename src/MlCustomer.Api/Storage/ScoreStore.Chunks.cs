@@ -149,10 +149,14 @@ public sealed partial class ScoreStore
             return false;
         }
 
-        // Delete, then COPY: whatever a previous claim may have stored of these customers goes first (a claim commits whole,
-        // so this finds nothing unless that claim's commit raced its expiry), and the primary key refuses any second copy.
-        await ExecuteAsync(connection, transaction, "DELETE FROM customer_scores WHERE score_key = @key AND customer_id = ANY(@ids)",
-            [("@key", claim.ScoreKey), ("@ids", rows.Select(r => r.CustomerId).ToArray())], cancellationToken);
+        // Delete, then COPY, when the chunk was claimed before: whatever an earlier claim may have stored of these customers
+        // goes first (a claim commits whole and marks the chunk done in the same transaction, so this finds nothing unless
+        // that commit raced its expiry), and the primary key refuses any second copy. A first claim skips the 4,096 probes.
+        if (claim.Claim > 1)
+        {
+            await ExecuteAsync(connection, transaction, "DELETE FROM customer_scores WHERE score_key = @key AND customer_id = ANY(@ids)",
+                [("@key", claim.ScoreKey), ("@ids", rows.Select(r => r.CustomerId).ToArray())], cancellationToken);
+        }
         await using (var writer = new RunScoresWriter(this, connection, transaction, claim.RunId, claim.ScoreKey, ownsConnection: false))
         {
             foreach (var row in rows)
