@@ -91,6 +91,17 @@ internal static class RunCpu
             Path.Combine(folder, "transactions.csv"), Path.Combine(folder, "customers.csv"), new LoadOptions(), File.Exists(events) ? events : null);
         Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()}; {data.Transactions.Count:N0} order lines");
         FeatureTable table = null!;
+        var featureOptions = new FeatureOptions
+        {
+            AsOfDate = data.LastOrderDate,
+            ChurnHorizonDays = bundle.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
+            ValueHorizonDays = bundle.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
+            IncludeLabels = false,
+            SnapshotAttributesBeforeExport = bundle.Card.SnapshotAttributesBeforeExport,
+        };
+        // What a run does before its first chunk: order lines and service events grouped by customer, the customers in id
+        // order, the exclusions and the report's counts.
+        Step("features: the plan before the first chunk (grouping, exclusions, counts)", () => FeatureBuilder.BuildInChunks(data, featureOptions, ChunkSize));
         Step("features (FeatureBuilder.Build)", () => table = FeatureBuilder.Build(data, new FeatureOptions
         {
             AsOfDate = data.LastOrderDate,

@@ -12,7 +12,7 @@ data=$(realpath "$1")
 runs=${2:-1}
 callers=${3:-8}
 seconds=${4:-10}
-port=5097
+port=${PORT:-5097}
 work=${TMPDIR:-/tmp}/mlcustomer-scoring-run
 rm -rf "$work" && mkdir -p "$work"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=$(realpath "$1")
 calls=${2:-10}
-port=5098
+port=${PORT:-5098}
 work=${TMPDIR:-/tmp}/mlcustomer-workspace-pages
 rm -rf "$work" && mkdir -p "$work"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores); data: $data"

@@ -52,4 +52,56 @@ public sealed class ChunkedFeaturesTests(SmallSampleBundle sample) : IClassFixtu
         Assert.Equal(FeatureDrift.Measure(contract, all), counts.Results());
         Assert.Throws<ArgumentException>(() => new FeatureDriftCounts(contract).Results());
     }
+
+    [Fact]
+    public void ChunksMadeOnSeveralThreadsInAnyOrderAreTheTablesRows()
+    {
+        var options = sample.Features with { IncludeLabels = false };
+        var table = FeatureBuilder.Build(sample.Data, options);
+        var chunked = FeatureBuilder.BuildInChunks(sample.Data, options, 97);
+
+        var chunks = new CustomerFeatures[chunked.ChunkCount][];
+        Parallel.For(0, chunked.ChunkCount, new ParallelOptions { MaxDegreeOfParallelism = 4 }, c => chunks[chunked.ChunkCount - 1 - c] = chunked.Chunk(chunked.ChunkCount - 1 - c));
+
+        Assert.Equal(table.Rows, chunks.SelectMany(c => c));
+        Assert.Throws<ArgumentOutOfRangeException>(() => chunked.Chunk(chunked.ChunkCount));
+    }
+
+    [Fact]
+    public void DriftCountedOnSeveralThreadsAndAddedUpIsTheDriftOfAllRows()
+    {
+        var contract = sample.Result.Bundle.Card.FeatureContract;
+        var chunked = FeatureBuilder.BuildInChunks(sample.Data, sample.Features with { IncludeLabels = false }, 64);
+        var rows = new FeatureRows(contract, chunked.AttributeNames);
+        var all = chunked.Chunks.SelectMany(c => c).Select(rows.From).ToList();
+        var (even, odd) = (new FeatureDriftCounts(contract), new FeatureDriftCounts(contract));
+        for (var i = 0; i < all.Count; i++)
+        {
+            (i % 2 == 0 ? even : odd).Add(all[i]);
+        }
+
+        even.Add(odd);
+
+        Assert.Equal(all.Count, even.Rows);
+        Assert.Equal(FeatureDrift.Measure(contract, all), even.Results());
+        Assert.Throws<ArgumentException>(() => even.Add(new FeatureDriftCounts(contract with { })));
+    }
+
+    [Theory]
+    [InlineData(10, 1_000)]
+    [InlineData(300_000, 50_000)]
+    [InlineData(300_000, 7)]
+    public void GroupingInPartsKeepsEachCustomersRowsInFileOrderAndCustomersInOrderOfTheirFirstRow(int rows, int customers)
+    {
+        // Enough rows for one part per core (2^16 rows a part): the parts' customers overlap and are merged.
+        var random = new Random(7);
+        var source = Enumerable.Range(0, rows).Select(i => (Customer: $"c{random.Next(customers)}", Row: i)).ToList();
+
+        var grouped = Grouped<(string Customer, int Row)>.ByCustomer(source, r => r.Customer);
+
+        var expected = source.GroupBy(r => r.Customer).ToList();
+        Assert.Equal(expected.Select(g => g.Key), grouped.Customers);
+        Assert.All(expected, g => Assert.Equal(g, grouped.Of(g.Key)));
+        Assert.Equal(0, grouped.Of("nobody").Count);
+    }
 }
