@@ -264,6 +264,8 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         using var admin = fresh.ClientWith(ApiFactory.AdminKey);
         using var scorer = fresh.ClientWith(ApiFactory.ScorerKey);
 
+        // The same list asked for before the erasure (and kept by the API's list cache) must not be served after it.
+        var before = await scorer.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/retention/targets?budget=1000000", UriKind.Relative));
         using var refused = await scorer.DeleteAsync(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
         using var erased = await admin.DeleteAsync(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
         using var after = await scorer.GetAsync(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
@@ -277,6 +279,7 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         Assert.Equal(0, Scalar(fresh, $"SELECT COUNT(*) FROM customer_scores WHERE customer_id = '{customerId}'"));
+        Assert.Contains(before.GetProperty("targets").EnumerateArray(), t => t.GetProperty("customerId").GetString() == customerId);
         Assert.DoesNotContain(targets.GetProperty("targets").EnumerateArray(), t => t.GetProperty("customerId").GetString() == customerId);
         var movement = await scorer.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/movement", UriKind.Relative));
         // The runs' movement facts name the customer too: the comparison no longer counts them.
