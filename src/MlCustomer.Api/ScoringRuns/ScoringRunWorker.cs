@@ -78,7 +78,7 @@ internal sealed partial class ScoringRunWorker(
         {
             if (await Movement.MovementApi.RunsAsync(null, null, store, cancellationToken) is { Runs: var (from, to) })
             {
-                await store.GetMovementAsync(from, to, cancellationToken);
+                await store.GetMovementSummaryAsync(from, to, cancellationToken);
             }
         }
         catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or ArgumentException)

@@ -86,6 +86,31 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
+    public async Task TheMovementSummaryIsStoredWhenARunEndsAndReadFromStorageAfterARestart()
+    {
+        using var fresh = ApiFactory.With();
+        var earlier = await RunAsync(fresh, EarlierAsOf);
+        var later = await RunAsync(fresh, AsOf);
+        using var client = fresh.ClientWith(ApiFactory.ScorerKey);
+        var movement = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/movement", UriKind.Relative));
+        var (from, to) = (earlier.GetProperty("id").GetString(), later.GetProperty("id").GetString());
+        var customers = movement.GetProperty("customers").GetInt32();
+
+        // The worker compared the new run with the one before as it ended, and stored the summary.
+        Assert.Equal(1, Scalar(fresh, $"SELECT COUNT(*) FROM run_movements WHERE from_run_id = '{from}' AND to_run_id = '{to}'"));
+        // A restarted API (a second host on the same database: nothing in its memory) answers from the stored row, which
+        // is marked here so the answer shows it was read, not compared again.
+        Scalar(fresh, $"UPDATE run_movements SET summary = replace(summary, '\"customers\":{customers},', '\"customers\":{customers + 1000},') WHERE to_run_id = '{to}'");
+        using var restarted = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:DatabasePath"] = Path.Combine(fresh.Root, "api.db") });
+        using var again = restarted.ClientWith(ApiFactory.ScorerKey);
+        var read = await again.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/movement", UriKind.Relative));
+
+        Assert.Equal(customers + 1000, read.GetProperty("customers").GetInt32());
+        Assert.Equal(movement.GetProperty("migration").ToString(), read.GetProperty("migration").ToString());
+        Assert.Equal(movement.GetProperty("categories").ToString(), read.GetProperty("categories").ToString());
+    }
+
+    [Fact]
     public async Task EachStoredScoreKeepsTheValueIntervalsTheScorerServedAndTheCustomerTargetsAndExportShowThem()
     {
         using var fresh = ApiFactory.With();
