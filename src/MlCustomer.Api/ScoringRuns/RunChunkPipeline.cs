@@ -20,7 +20,7 @@ namespace MlCustomer.Api.ScoringRuns;
 /// At most <see cref="ChunksInFlight"/> chunks are made before the writer has stored them, so memory beyond the loaded
 /// data is a few chunks (and the summary inputs), whatever the base.
 /// </summary>
-internal sealed class RunChunkPipeline
+public sealed class RunChunkPipeline
 {
     private readonly FeatureChunks table;
     private readonly ModelGeneration generation;
