@@ -213,7 +213,7 @@ internal static class RunCpu
             var wall = Stopwatch.StartNew();
             step();
             var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
-            var count = Math.Max(table?.Rows.Count ?? 1, 1);
+            var count = Math.Max(table?.Rows.Count ?? data.Customers?.Count ?? 1, 1);
             Console.WriteLine(
                 $"{name}: CPU {cpuMs:N0} ms ({cpuMs * 1000 / count:0.0} µs per customer), wall {wall.ElapsedMilliseconds:N0} ms, allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0:N0} MB");
         }

@@ -84,3 +84,15 @@ for path in "/" "/segments" "/scoring-runs" "/customers?id=$prefix" "/customers/
   printf '| `%s` | %s | %s | %.0f | %.0f | %.0f | %s |\n' "$path" "$status" "$bytes" "$(awk "BEGIN { print $first_s * 1000 }")" "$median" "$worst" "$cpu"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); server RSS: $(($(ps -o rss= -p "$api" | tr -d ' ') / 1024)) MB"
+
+# After a restart (nothing in the server's memory): the movement page's first call reads the comparison's summary the
+# worker stored when the later run ended; a category's list still merges both runs' movement facts on its first call.
+kill "$api" && wait "$api" 2>/dev/null || true
+source tests/MlCustomer.Benchmarks/start-api.sh
+token=$(curl -sS -c "$jar" "$site/sign-in" | grep -o 'name="__RequestVerificationToken" type="hidden" value="[^"]*"' | sed -E 's/.*value="([^"]*)"/\1/')
+curl -sS -b "$jar" -c "$jar" -o /dev/null --data-urlencode "Key=$marketing" --data-urlencode "__RequestVerificationToken=$token" "$site/sign-in"
+for path in "/movement" "/movement/customers?category=loyal"; do
+  before=$(cpu_ms)
+  curl -sS -b "$jar" -o /dev/null -w "after a restart, first call $path: %{http_code} in %{time_total} s" "$site$path"
+  echo ", server CPU $(awk "BEGIN { printf \"%.0f\", $(cpu_ms) - $before }") ms"
+done

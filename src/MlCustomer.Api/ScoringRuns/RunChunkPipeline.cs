@@ -189,11 +189,14 @@ public sealed class RunChunkPipeline
         var customers = table.Chunk(index);
         var featuresMade = Stopwatch.GetTimestamp();
         Interlocked.Add(ref featureTicks, featuresMade - started);
-        if (drift is not null)
+        if (drift is not null && customers.Length > 0)
         {
+            // One row per chunk, overwritten for each customer: counted, not kept.
+            var row = modelRows!.From(customers[0]);
             foreach (var customer in customers)
             {
-                drift.Add(modelRows!.From(customer));
+                modelRows.Fill(customer, row);
+                drift.Add(row);
             }
         }
 

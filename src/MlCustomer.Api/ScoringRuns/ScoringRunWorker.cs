@@ -147,7 +147,11 @@ internal sealed partial class ScoringRunWorker(
             (pipeline.ChurnProbabilities, pipeline.PredictedProfits, pipeline.ReasonNames, pipeline.SegmentNames);
         var (members, candidates, movementFacts) = (pipeline.Members, pipeline.Candidates, pipeline.MovementFacts);
         clock.Restart();
-        var drift = new RunDrift(featureDrift, generation.Card.OutputDrift(churnProbabilities, predictedProfits));
+        // The end-of-run summaries are independent of each other: made on every core.
+        var outputDrift = Task.Run(() => generation.Card.OutputDrift(churnProbabilities, predictedProfits), cancellationToken);
+        var pyramid = Task.Run(() => decides ? ProfitConcentration.Compute(members) : null, cancellationToken);
+        var targetCandidates = Task.Run(() => decides ? candidates.Build() : null, cancellationToken);
+        var drift = new RunDrift(featureDrift, await outputDrift);
         var context = new DecisionContext
         {
             ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
@@ -166,7 +170,7 @@ internal sealed partial class ScoringRunWorker(
         }
 
         await writer.CompleteAsync(
-            drift, context, decides ? ProfitConcentration.Compute(members) : null, decides ? candidates.Build() : null, cancellationToken,
+            drift, context, await pyramid, await targetCandidates, cancellationToken,
             decides ? movementFacts : null);
         LogRunSucceeded(logger, run.Id, count, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
         return run with

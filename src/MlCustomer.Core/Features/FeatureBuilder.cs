@@ -665,9 +665,18 @@ internal sealed class Grouped<T>
             var ordinal = new Dictionary<string, int>(StringComparer.Ordinal);
             var keys = new List<string>();
             var counts = new List<int>();
+            // Order-line files hold an order's lines one after the other: the same customer as the row before is no lookup.
+            var (previous, previousAt) = ((string?)null, 0);
             for (var i = from; i < to; i++)
             {
                 var customer = customerOf(source[i]);
+                if (string.Equals(customer, previous, StringComparison.Ordinal))
+                {
+                    owner[i] = previousAt;
+                    counts[previousAt]++;
+                    continue;
+                }
+
                 ref var at = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(ordinal, customer, out var exists);
                 if (!exists)
                 {
@@ -678,6 +687,7 @@ internal sealed class Grouped<T>
 
                 owner[i] = at;
                 counts[at]++;
+                (previous, previousAt) = (customer, at);
             }
 
             local[p] = (keys, counts);
