@@ -212,8 +212,8 @@ public sealed class RunChunkPipeline
             decisions[i] = generation.Decisions.Decide(customers[i], scores[i]);
         }
 
-        var decided = Stopwatch.GetTimestamp();
-        Interlocked.Add(ref ruleTicks, decided - scored);
+        var decidedAt = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref ruleTicks, decidedAt - scored);
         var rows = new CompactScore[customers.Length];
         for (var i = 0; i < customers.Length; i++)
         {
@@ -232,30 +232,48 @@ public sealed class RunChunkPipeline
                 score.RevenueInterval);
         }
 
-        Interlocked.Add(ref encodeTicks, Stopwatch.GetTimestamp() - decided);
-        return new Chunk(scores, decisions, rows);
+        // What the run's summaries need of each customer, made here on the worker's core: the writer's thread, the one
+        // serial step, only appends them.
+        var churn = new double[customers.Length];
+        var profits = new double[customers.Length];
+        var members = new List<TierMember>(customers.Length);
+        var facts = new List<MovementFacts>(customers.Length);
+        var decided = new List<CustomerDecision>(customers.Length);
+        for (var i = 0; i < customers.Length; i++)
+        {
+            churn[i] = scores[i].ChurnProbability;
+            profits[i] = scores[i].PredictedGrossProfit ?? double.NaN;
+            if (decisions[i] is { } decision)
+            {
+                members.Add(TierMember.Of(decision));
+                facts.Add(Core.Tiers.MovementFacts.Of(decision));
+                decided.Add(decision);
+            }
+        }
+
+        Interlocked.Add(ref encodeTicks, Stopwatch.GetTimestamp() - decidedAt);
+        return new Chunk(scores, decided, rows, churn, profits, members, facts);
     }
 
-    // The run's summary inputs, in customer order (the writer's thread: the builders are not shared).
+    // The run's summary inputs, in customer order (the writer's thread: the builders are not shared); the chunk's worker
+    // made them, so this is appending.
     private void Summarize(Chunk chunk, int offset)
     {
-        for (var i = 0; i < chunk.Rows.Length; i++)
+        foreach (var score in chunk.Scores)
         {
-            var score = chunk.Scores[i];
-            var decision = chunk.Decisions[i];
             if (score.SegmentId is { } segmentId && score.SegmentName is { } segmentName)
             {
                 SegmentNames.TryAdd(segmentId, segmentName);
             }
+        }
 
-            ChurnProbabilities[offset + i] = score.ChurnProbability;
-            PredictedProfits[offset + i] = score.PredictedGrossProfit ?? double.NaN;
-            if (decision is not null)
-            {
-                Members.Add(TierMember.Of(decision));
-                Candidates.Add(decision);
-                MovementFacts.Add(Core.Tiers.MovementFacts.Of(decision));
-            }
+        chunk.ChurnProbabilities.CopyTo(ChurnProbabilities, offset);
+        chunk.PredictedProfits.CopyTo(PredictedProfits, offset);
+        Members.AddRange(chunk.Members);
+        MovementFacts.AddRange(chunk.MovementFacts);
+        foreach (var decision in chunk.Decided)
+        {
+            Candidates.Add(decision);
         }
     }
 
@@ -280,5 +298,7 @@ public sealed class RunChunkPipeline
         }
     }
 
-    private sealed record Chunk(IReadOnlyList<CustomerScore> Scores, CustomerDecision?[] Decisions, CompactScore[] Rows);
+    private sealed record Chunk(
+        IReadOnlyList<CustomerScore> Scores, List<CustomerDecision> Decided, CompactScore[] Rows, double[] ChurnProbabilities, double[] PredictedProfits,
+        List<TierMember> Members, List<MovementFacts> MovementFacts);
 }
