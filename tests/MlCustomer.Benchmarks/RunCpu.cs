@@ -12,8 +12,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using MlCustomer.Api.Scoring;
-using MlCustomer.Api.ScoringRuns;
 using MlCustomer.Api.Storage;
 
 namespace MlCustomer.Benchmarks;
@@ -81,48 +79,6 @@ internal static class RunCpu
     }
 
     private const int ChunkSize = 4_096;
-
-    // The run as the API's worker makes it after loading, in this process: the plan, then RunChunkPipeline (a chunk per
-    // core through features, drift counts, scores, decisions and compact rows; the summary inputs and SQLite's writes on one
-    // thread), then the end-of-run summaries. CPU and wall of the whole, beside the steps above taken one at a time.
-    private static void WholePipeline(ModelBundle bundle, CustomerDataSet data, FeatureOptions options, Action<string, Action> step)
-    {
-        var folder = Directory.CreateTempSubdirectory("run-cpu-");
-        try
-        {
-            var store = new ScoreStore(
-                Options.Create(new StorageOptions { DatabasePath = Path.Combine(folder.FullName, "scores.db") }),
-                new HostingEnvironment { ContentRootPath = folder.FullName }, NullLogger<ScoreStore>.Instance);
-            store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
-            var runId = Guid.NewGuid().ToString("N");
-            store.CreateRunAsync(
-                new ScoringRun { Id = runId, Status = RunStatus.Running, RequestedBy = "run-cpu", RequestedAt = DateTimeOffset.UtcNow },
-                CancellationToken.None).GetAwaiter().GetResult();
-            var generation = new MlCustomer.Api.Models.ModelGeneration("run-cpu", bundle, new MLContext(seed: 1), DateTimeOffset.UtcNow);
-            step($"the whole run after loading (plan, RunChunkPipeline on {RunChunkPipeline.Workers} workers + writer, summaries)", () =>
-            {
-                var table = FeatureBuilder.BuildInChunks(data, options, ChunkSize);
-                var pipeline = new RunChunkPipeline(table, generation, new ScoringOptions());
-                var key = store.NextScoreKeyAsync(CancellationToken.None).GetAwaiter().GetResult();
-                var writer = store.BeginRunScoresAsync(runId, key, CancellationToken.None).GetAwaiter().GetResult();
-                pipeline.RunAsync(row => writer.Add(row), writer.CommitChunk, CancellationToken.None).GetAwaiter().GetResult();
-                generation.Card.OutputDrift(pipeline.ChurnProbabilities, pipeline.PredictedProfits);
-                pipeline.Drift?.Results();
-                ProfitConcentration.Compute(pipeline.Members);
-                pipeline.Candidates.Build();
-                writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                var (features, drift, models, rules, encoding) = pipeline.WorkerTime;
-                Console.WriteLine(
-                    $"  worker thread time: features {features.TotalMilliseconds:N0} ms, drift {drift.TotalMilliseconds:N0}, models {models.TotalMilliseconds:N0}, " +
-                    $"rules {rules.TotalMilliseconds:N0}, encoding {encoding.TotalMilliseconds:N0}; writer {pipeline.WriteTime.TotalMilliseconds:N0} ms");
-            });
-        }
-        finally
-        {
-            SqliteConnection.ClearAllPools();
-            folder.Delete(recursive: true);
-        }
-    }
 
     public static int Run(string folder)
     {
@@ -199,10 +155,6 @@ internal static class RunCpu
             candidates.Build();
         });
         StoreRows(table, scores, decided, Step);
-        table = null!;
-        scores.Clear();
-        Array.Clear(decided);
-        WholePipeline(bundle, data, featureOptions, Step);
         return 0;
 
         void Step(string name, Action step)

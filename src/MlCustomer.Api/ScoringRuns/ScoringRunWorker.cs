@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.Observability;
@@ -125,27 +127,152 @@ internal sealed partial class ScoringRunWorker(
         }, ChunkSize);
         var featuresMs = clock.ElapsedMilliseconds;
 
+        // How far these customers are from the ones the models learned from, counted chunk by chunk; bundles trained
+        // before drift checks hold no training distributions, and their runs record none.
+        var contract = generation.Card.FeatureContract;
+        var driftCounts = table.Count > 0 && contract.Features.All(f => f.BinShares is not null) ? new FeatureDriftCounts(contract) : null;
+        var modelRows = driftCounts is null ? null : new FeatureRows(contract, table.AttributeNames);
+        // Building each chunk's features is timed inside the loop and added to the features step.
+        var featureTime = new Stopwatch();
+
         clock.Restart();
+        var settings = scoring.Value;
         var count = table.Count;
         var decides = generation.Card.Tiers is not null;
-        // Features, drift counts, scores, decisions and the compact rows a chunk per core; the summary inputs and SQLite's
-        // writes on one thread, overlapped with them (RunChunkPipeline).
-        var pipeline = new RunChunkPipeline(table, generation, scoring.Value);
+        var reasonNames = new List<string>();
+        // Read from both cores while a chunk is encoded; names are added (rarely: a few dozen per run) under a lock.
+        var reasonIndex = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var segmentNames = new Dictionary<int, string>();
+        var members = new List<TierMember>(decides ? count : 0);
+        var candidates = new TargetCandidates.Builder();
+        var movementFacts = new List<MovementFacts>(decides ? count : 0);
+        var churnProbabilities = new double[count];
+        var predictedProfits = new double[count];
+
+        // Scoring and deciding one chunk (both cores) overlaps with writing the one before (SQLite writes on one thread):
+        // at most two chunks wait in between, so memory beyond the features is a few chunks, whatever the base.
+        var chunks = Channel.CreateBounded<CompactScore[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         await using var writer = await store.BeginRunScoresAsync(run.Id, await store.NextScoreKeyAsync(cancellationToken), cancellationToken);
-        await pipeline.RunAsync(row => writer.Add(row), writer.CommitChunk, cancellationToken);
-        var (featureTime, driftTime, modelTime, ruleTime, encodeTime) = pipeline.WorkerTime;
-        // The pipeline's wall time split between features and scoring in proportion to the workers' time in each.
-        var pipelineMs = clock.ElapsedMilliseconds;
-        var workerTime = featureTime + driftTime + modelTime + ruleTime + encodeTime;
-        var pipelineFeaturesMs = workerTime > TimeSpan.Zero ? (long)(pipelineMs * ((featureTime + driftTime) / workerTime)) : 0;
-        var scoringMs = pipelineMs - pipelineFeaturesMs;
-        featuresMs += pipelineFeaturesMs;
-        IReadOnlyList<FeatureDriftResult> featureDrift = pipeline.Drift is { Rows: > 0 } counted ? counted.Results() : [];
-        LogRunSteps(logger, run.Id, (long)featureTime.TotalMilliseconds, (long)driftTime.TotalMilliseconds, (long)modelTime.TotalMilliseconds,
-            (long)ruleTime.TotalMilliseconds, (long)encodeTime.TotalMilliseconds, (long)pipeline.WriteTime.TotalMilliseconds);
-        var (churnProbabilities, predictedProfits, reasonNames, segmentNames) =
-            (pipeline.ChurnProbabilities, pipeline.PredictedProfits, pipeline.ReasonNames, pipeline.SegmentNames);
-        var (members, candidates, movementFacts) = (pipeline.Members, pipeline.Candidates, pipeline.MovementFacts);
+        // Where the time goes, for the log: models, rules, encoding, waiting for the writer, and the writer's own time.
+        var (modelTime, ruleTime, encodeTime, waitTime, writeTime) = (new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch());
+        var storing = Task.Run(async () =>
+        {
+            await foreach (var rows in chunks.Reader.ReadAllAsync(cancellationToken))
+            {
+                writeTime.Start();
+                foreach (var row in rows)
+                {
+                    writer.Add(row);
+                }
+
+                writer.CommitChunk();
+                writeTime.Stop();
+            }
+        }, cancellationToken);
+        try
+        {
+            var offset = 0;
+            using var chunkSource = table.Chunks.GetEnumerator();
+            while (true)
+            {
+                featureTime.Start();
+                var more = chunkSource.MoveNext();
+                var chunk = more ? chunkSource.Current : [];
+                if (driftCounts is not null && chunk.Length > 0)
+                {
+                    // One model row overwritten for each customer: counted, not kept.
+                    var driftRow = modelRows!.From(chunk[0]);
+                    foreach (var row in chunk)
+                    {
+                        modelRows.Fill(row, driftRow);
+                        driftCounts.Add(driftRow);
+                    }
+                }
+
+                featureTime.Stop();
+                if (!more)
+                {
+                    break;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                modelTime.Start();
+                var chunkStarted = Stopwatch.GetTimestamp();
+                var scores = generation.Scorer.Score(chunk, table.AttributeNames, settings.Reasons);
+                modelTime.Stop();
+                ApiTelemetry.Scored(ApiTelemetry.RunPath, generation.Version, scores, Stopwatch.GetElapsedTime(chunkStarted));
+                ruleTime.Start();
+                var decisions = new CustomerDecision?[chunk.Length];
+                Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
+                {
+                    for (var i = range.Item1; i < range.Item2; i++)
+                    {
+                        decisions[i] = generation.Decisions.Decide(chunk[i], scores[i]);
+                    }
+                });
+
+                ruleTime.Stop();
+                encodeTime.Start();
+                var rows = new CompactScore[chunk.Length];
+                Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
+                {
+                    for (var i = range.Item1; i < range.Item2; i++)
+                    {
+                        var score = scores[i];
+                        var decision = decisions[i];
+                        rows[i] = new CompactScore(
+                            score.CustomerId,
+                            score.ChurnProbability,
+                            decision is null ? settings.RiskBand(score.ChurnProbability) : WireNames.Of(decision.RiskBand),
+                            score.SegmentId,
+                            score.PredictedGrossProfit,
+                            score.PredictedRevenue,
+                            CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, ReasonIndex),
+                            decision is null ? null : CompactEncoding.WriteFacts(chunk[i]),
+                            score.GrossProfitInterval,
+                            score.RevenueInterval);
+                    }
+                });
+
+                // The run's summary inputs, in customer order (one thread: the builders are not shared).
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var score = scores[i];
+                    var decision = decisions[i];
+                    if (score.SegmentId is { } segmentId && score.SegmentName is { } segmentName)
+                    {
+                        segmentNames.TryAdd(segmentId, segmentName);
+                    }
+
+                    churnProbabilities[offset + i] = score.ChurnProbability;
+                    predictedProfits[offset + i] = score.PredictedGrossProfit ?? double.NaN;
+                    if (decision is not null)
+                    {
+                        members.Add(TierMember.Of(decision));
+                        candidates.Add(decision);
+                        movementFacts.Add(MovementFacts.Of(decision));
+                    }
+                }
+
+                offset += chunk.Length;
+                encodeTime.Stop();
+                waitTime.Start();
+                await chunks.Writer.WriteAsync(rows, cancellationToken);
+                waitTime.Stop();
+            }
+        }
+        finally
+        {
+            chunks.Writer.TryComplete();
+            // The writer must be idle before it is committed or disposed; a failure here is the run's failure.
+            await storing;
+        }
+
+        var scoringMs = clock.ElapsedMilliseconds - featureTime.ElapsedMilliseconds;
+        featuresMs += featureTime.ElapsedMilliseconds;
+        IReadOnlyList<FeatureDriftResult> featureDrift = driftCounts is { Rows: > 0 } ? driftCounts.Results() : [];
+        LogRunSteps(logger, run.Id, modelTime.ElapsedMilliseconds, ruleTime.ElapsedMilliseconds, encodeTime.ElapsedMilliseconds, waitTime.ElapsedMilliseconds,
+            writeTime.ElapsedMilliseconds);
         clock.Restart();
         // The end-of-run summaries are independent of each other: made on every core.
         var outputDrift = Task.Run(() => generation.Card.OutputDrift(churnProbabilities, predictedProfits), cancellationToken);
@@ -186,10 +313,30 @@ internal sealed partial class ScoringRunWorker(
             ScoringMilliseconds = scoringMs,
             StoringMilliseconds = clock.ElapsedMilliseconds,
         };
+
+        int ReasonIndex(string feature)
+        {
+            if (reasonIndex.TryGetValue(feature, out var index))
+            {
+                return index;
+            }
+
+            lock (reasonNames)
+            {
+                if (!reasonIndex.TryGetValue(feature, out index))
+                {
+                    index = reasonNames.Count;
+                    reasonNames.Add(feature);
+                    reasonIndex[feature] = index;
+                }
+
+                return index;
+            }
+        }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} steps (thread ms summed over the chunk workers): features {FeatureMs}, drift {DriftMs}, models {ModelMs}, rules {RuleMs}, encoding {EncodeMs}; the writer's own {WriteMs}")]
-    private static partial void LogRunSteps(ILogger logger, string runId, long featureMs, long driftMs, long modelMs, long ruleMs, long encodeMs, long writeMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} steps (wall ms): models {ModelMs}, rules {RuleMs}, encoding {EncodeMs}, waiting for the writer {WaitMs}; the writer's own {WriteMs}")]
+    private static partial void LogRunSteps(ILogger logger, string runId, long modelMs, long ruleMs, long encodeMs, long waitMs, long writeMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Comparing the new scoring run with the one before failed; the movement page compares them when asked")]
     private static partial void LogMovementFailed(ILogger logger, Exception exception);

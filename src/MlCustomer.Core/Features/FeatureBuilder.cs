@@ -89,7 +89,15 @@ public static class FeatureBuilder
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         var plan = Plan(data, options);
         plan.Report.CustomersWithFeatures = plan.Count;
-        return new FeatureChunks(data.AttributeNames, plan.Count, plan.Report, chunkSize, plan.Rows);
+        return new FeatureChunks(data.AttributeNames, plan.Count, plan.Report, Chunks(plan, chunkSize));
+
+        static IEnumerable<CustomerFeatures[]> Chunks(RowPlan plan, int chunkSize)
+        {
+            for (var from = 0; from < plan.Count; from += chunkSize)
+            {
+                yield return plan.Rows(from, Math.Min(from + chunkSize, plan.Count));
+            }
+        }
     }
 
     // The report's counts in one pass, in id order, and the customers included with their histories; each customer's
@@ -150,27 +158,13 @@ public static class FeatureBuilder
     {
         public int Count => Included.Count;
 
-        // The rows of included customers [from, to), on every core or (for callers that run chunks on several threads
-        // themselves) on the calling thread only.
-        public CustomerFeatures[] Rows(int from, int to, bool everyCore = true)
+        // The rows of included customers [from, to), on every core.
+        public CustomerFeatures[] Rows(int from, int to)
         {
             var built = new CustomerFeatures[to - from];
-            if (!everyCore)
-            {
-                Build(from, to, new RowScratch());
-                return built;
-            }
-
             Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(from, to, 1_024), () => new RowScratch(), (range, _, scratch) =>
             {
-                Build(range.Item1, range.Item2, scratch);
-                return scratch;
-            }, _ => { });
-            return built;
-
-            void Build(int first, int end, RowScratch scratch)
-            {
-                for (var i = first; i < end; i++)
+                for (var i = range.Item1; i < range.Item2; i++)
                 {
                     var (customer, history) = Included[i];
                     var serviceAtAsOf = Service switch
@@ -181,7 +175,10 @@ public static class FeatureBuilder
                     };
                     built[i - from] = BuildRow(customer, history, serviceAtAsOf, Options, scratch);
                 }
-            }
+
+                return scratch;
+            }, _ => { });
+            return built;
         }
     }
 
@@ -755,61 +752,9 @@ internal sealed class Grouped<T>
         ordinal.TryGetValue(customerId, out var c) ? new ArraySegment<T>(rows, starts[c], starts[c + 1] - starts[c]) : ArraySegment<T>.Empty;
 }
 
-/// <summary>
-/// A feature table made chunk by chunk (<see cref="FeatureBuilder.BuildInChunks"/>): each chunk is made when asked for, so
-/// a scoring run holds the chunks it is working on, not the whole base's rows.
-/// </summary>
-public sealed class FeatureChunks
-{
-    private readonly Func<int, int, bool, CustomerFeatures[]> rows;
-
-    internal FeatureChunks(IReadOnlyList<string> attributeNames, int count, FeatureReport report, int chunkSize, Func<int, int, bool, CustomerFeatures[]> rows)
-    {
-        AttributeNames = attributeNames;
-        Count = count;
-        Report = report;
-        ChunkSize = chunkSize;
-        this.rows = rows;
-    }
-
-    /// <summary>The customer attribute names, in the rows' order.</summary>
-    public IReadOnlyList<string> AttributeNames { get; }
-
-    /// <summary>Rows in all the chunks together.</summary>
-    public int Count { get; }
-
-    /// <summary>The build's counts (complete from the start).</summary>
-    public FeatureReport Report { get; }
-
-    /// <summary>Rows in every chunk but the last.</summary>
-    public int ChunkSize { get; }
-
-    /// <summary>How many chunks there are.</summary>
-    public int ChunkCount => (Count + ChunkSize - 1) / ChunkSize;
-
-    /// <summary>The rows, in ordinal customer-id order, each chunk made on every core when it is enumerated.</summary>
-    public IEnumerable<CustomerFeatures[]> Chunks
-    {
-        get
-        {
-            for (var chunk = 0; chunk < ChunkCount; chunk++)
-            {
-                yield return Rows(chunk, everyCore: true);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Chunk <paramref name="index"/> (0 to <see cref="ChunkCount"/> − 1) made on the calling thread alone: for callers that
-    /// make several chunks at once on their own threads. Chunks may be made in any order, concurrently, and again.
-    /// </summary>
-    public CustomerFeatures[] Chunk(int index) => Rows(index, everyCore: false);
-
-    private CustomerFeatures[] Rows(int index, bool everyCore)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(index);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ChunkCount);
-        var from = index * ChunkSize;
-        return rows(from, Math.Min(from + ChunkSize, Count), everyCore);
-    }
-}
+/// <summary>A feature table made chunk by chunk (<see cref="FeatureBuilder.BuildInChunks"/>).</summary>
+/// <param name="AttributeNames">The customer attribute names, in the rows' order.</param>
+/// <param name="Count">Rows in all the chunks together.</param>
+/// <param name="Report">The build's counts (complete from the start).</param>
+/// <param name="Chunks">The rows, in ordinal customer-id order; each chunk is made when it is enumerated (enumerate once).</param>
+public sealed record FeatureChunks(IReadOnlyList<string> AttributeNames, int Count, FeatureReport Report, IEnumerable<CustomerFeatures[]> Chunks);

@@ -77,29 +77,6 @@ public sealed class FeatureDriftCounts
         }
     }
 
-    /// <summary>
-    /// Adds the rows <paramref name="other"/> counted (against the same contract) to these: a run counts on each of its
-    /// threads and adds the counts up at the end.
-    /// </summary>
-    /// <exception cref="ArgumentException">The other counts are against another contract.</exception>
-    public void Add(FeatureDriftCounts other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        if (!ReferenceEquals(other.contract, contract))
-        {
-            throw new ArgumentException("Drift counts add up only against the same feature contract.", nameof(other));
-        }
-
-        rows += other.rows;
-        for (var f = 0; f < counts.Length; f++)
-        {
-            for (var b = 0; b < counts[f].Length; b++)
-            {
-                counts[f][b] += other.counts[f][b];
-            }
-        }
-    }
-
     /// <summary>Every feature against its training distribution, most moved first.</summary>
     /// <exception cref="ArgumentException">No rows were counted.</exception>
     public IReadOnlyList<FeatureDriftResult> Results()
