@@ -5,7 +5,8 @@
 # prints each run's timings (load, features, scoring, storing; customers/s after loading = customers ÷ (features +
 # scoring + storing)), the server's peak RSS during the run, the database size and bytes per customer, then
 # GET /tiers/summary and GET /retention/targets (budget 10,000) under [callers] concurrent callers with wrk.
-# Usage: bash tests/MlCustomer.Benchmarks/scoring-run.sh DATA [runs] [callers] [seconds]   (defaults 1, 8, 10)
+# Usage: bash tests/MlCustomer.Benchmarks/scoring-run.sh DATA [runs] [callers] [seconds]   (defaults 1, 8, 10; PORT= and TMPDIR= keep
+# two benchmarks on one machine apart: the port, default 5097, and the work folder under TMPDIR)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=$(realpath "$1")

@@ -6,7 +6,8 @@
 # page [calls] times one after the other: for each page the first call (which may fill a cache: the run's target
 # candidates, the movement between the two runs) and then the median and worst wall time of the next calls, and the
 # server's CPU time per call (utime + stime of the API process from /proc over those calls: the fair figure on a shared box).
-# Usage: bash tests/MlCustomer.Benchmarks/workspace-pages.sh DATA [calls]   (default 10)
+# Then it restarts the API on the same database and times the movement page's and a category list's first calls.
+# Usage: bash tests/MlCustomer.Benchmarks/workspace-pages.sh DATA [calls]   (default 10; PORT= overrides the port, default 5098)
 # With REUSE_DATABASE=FILE (e.g. the database scoring-run.sh left after a run of the same DATA) the run at the data's end
 # is that file's latest succeeded run (copied, not changed) and only the earlier run is scored here.
 set -euo pipefail
