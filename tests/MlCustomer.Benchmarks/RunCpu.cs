@@ -69,7 +69,7 @@ internal static class RunCpu
 
                 writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
             });
-            Console.WriteLine($"database file {new FileInfo(store.DatabaseFile).Length / (double)rows.Length:0} bytes per customer (before a checkpoint)");
+            Console.WriteLine($"database file {new FileInfo(store.DatabaseFile!).Length / (double)rows.Length:0} bytes per customer (before a checkpoint)");
         }
         finally
         {

@@ -7,6 +7,9 @@
 # GET /tiers/summary and GET /retention/targets (budget 10,000) under [callers] concurrent callers with wrk.
 # Usage: bash tests/MlCustomer.Benchmarks/scoring-run.sh DATA [runs] [callers] [seconds]   (defaults 1, 8, 10; PORT= and TMPDIR= keep
 # two benchmarks on one machine apart: the port, default 5097, and the work folder under TMPDIR)
+# On PostgreSQL instead of the SQLite file: run it under .ci/postgres.sh with BENCH_POSTGRES=1 (a fresh database on the
+# throw-away server is the store, MlCustomer:Storage:PostgreSql; sizes are pg_total_relation_size after VACUUM ANALYZE):
+#   BENCH_POSTGRES=1 bash .ci/postgres.sh bash tests/MlCustomer.Benchmarks/scoring-run.sh DATA 1 8 10
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=$(realpath "$1")
@@ -24,6 +27,14 @@ export MlCustomer__TransactionsPath="$data/transactions.csv" MlCustomer__Custome
 # never the repository's sample events, which belong to other customers.
 if [ -f "$data/service-events.csv" ]; then export MlCustomer__ServiceEventsPath="$data/service-events.csv"; else export MlCustomer__ServiceEventsPath=""; fi
 export MlCustomer__DatabasePath="$work/mlcustomer.db"
+if [ -n "${BENCH_POSTGRES:-}" ]; then
+  psql_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
+  bench_db="bench_$(date +%s)"
+  "$psql_bin" "$(echo "$MLCUSTOMER_TEST_POSTGRES" | sed -E 's/Host=([^;]*);Port=([^;]*);Username=([^;]*);Database=([^;]*)/host=\1 port=\2 user=\3 dbname=\4/')" -qc "CREATE DATABASE $bench_db"
+  pg_conninfo="$(echo "$MLCUSTOMER_TEST_POSTGRES" | sed -E "s/Host=([^;]*);Port=([^;]*);Username=([^;]*);Database=([^;]*)/host=\1 port=\2 user=\3 dbname=$bench_db/")"
+  export MlCustomer__Storage__PostgreSql="${MLCUSTOMER_TEST_POSTGRES%Database=*}Database=$bench_db"
+  echo "store: PostgreSQL database $bench_db"
+fi
 # No start-up run (on by default in Development): the database holds only the runs measured here.
 export MlCustomer__Workspace__ScoreOnStart=false
 # The per-key rate limit is raised so the load measures the views, not 429s; long runs are not cut by the timeout.
@@ -62,6 +73,22 @@ print(f"  after loading: {after} ms = {n / after * 1000 if after else 0:,.0f} cu
   echo "  server RSS during the run: start $(($(head -1 "$samples") / 1024)) MB, peak $(($(sort -n "$samples" | tail -1) / 1024)) MB, end $(($(rss) / 1024)) MB"
   grep -F "$id steps" "$api_log" | sed -E 's/.*steps/  steps/' || true
   grep -F "$id stored" "$api_log" | sed -E 's/.*CPU after loading ([0-9]+) ms.*/  process CPU after loading: \1 ms/' || true
+  if [ -n "${BENCH_POSTGRES:-}" ]; then
+    customers=$(echo "$body" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')
+    "$psql_bin" "$pg_conninfo" -qc "VACUUM ANALYZE" >/dev/null
+    "$psql_bin" "$pg_conninfo" -At -F' ' -c "
+      SELECT pg_database_size(current_database()),
+             (SELECT COUNT(*) FROM scoring_runs WHERE score_key IS NOT NULL),
+             pg_total_relation_size('customer_scores'), pg_indexes_size('customer_scores'),
+             pg_total_relation_size('run_target_candidates') + pg_total_relation_size('run_movement_facts')" |
+      while read -r database runs_stored scores indexes blobs; do
+        python3 -c "
+c, r = $customers, $runs_stored
+print(f'  PostgreSQL database: {$database / 2**20:,.0f} MB after {r} run(s); customer_scores with its indexes and TOAST '
+      f'{$scores / c / r:,.0f} bytes per customer per run (indexes {$indexes / c / r:,.0f}), candidates + movement facts {$blobs / c / r:,.0f}')"
+      done
+    continue
+  fi
   # The file after a checkpoint (the WAL folded in), and what the compact rows, their index and the candidates take (dbstat).
   python3 - "$work/mlcustomer.db" "$(echo "$body" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')" "$run" <<'PY'
 import sqlite3, sys

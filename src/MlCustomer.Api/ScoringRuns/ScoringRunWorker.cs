@@ -22,6 +22,7 @@ namespace MlCustomer.Api.ScoringRuns;
 /// when the run starts (kept for the whole run), decides each customer's tier, flags and action with that
 /// generation's rules, and stores every customer's compact scores (the decision as the facts it was made on) chunk by
 /// chunk, then the run's pyramid and its target candidates, which make the rows visible; then prunes runs beyond the retention policy.
+/// On a PostgreSQL store the replicas share the runs instead: see <c>ScoringRunWorker.Shared.cs</c>.
 /// </summary>
 internal sealed partial class ScoringRunWorker(
     QueuedScoringRuns queue,
@@ -37,6 +38,12 @@ internal sealed partial class ScoringRunWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (store.IsPostgreSql)
+        {
+            await ExecuteSharedRunsAsync(stoppingToken);
+            return;
+        }
+
         await foreach (var runId in queue.ReadAllAsync(stoppingToken))
         {
             var run = await store.GetRunAsync(runId, stoppingToken);
@@ -50,7 +57,9 @@ internal sealed partial class ScoringRunWorker(
             await store.UpdateRunAsync(run, stoppingToken);
             try
             {
-                run = await Task.Run(() => ExecuteRunAsync(run, stoppingToken), stoppingToken);
+                using var model = host.Acquire() ?? throw new InvalidOperationException("No model is loaded; a run can start once GET /health/ready is healthy.");
+                var scoreKey = await store.NextScoreKeyAsync(stoppingToken);
+                run = await Task.Run(() => ExecuteRunAsync(run, model.Generation, scoreKey, stoppingToken), stoppingToken);
             }
             catch (Exception e) when (e is DataFileException or ArgumentException or ModelBundleException or InvalidOperationException or IOException or System.Data.Common.DbException)
             {
@@ -68,6 +77,36 @@ internal sealed partial class ScoringRunWorker(
                 await PruneAsync(stoppingToken);
                 await CompareWithPreviousRunAsync(stoppingToken);
             }
+        }
+    }
+
+    // Renews the lease every third of its time until the run ends; when the lease is gone (another replica took the run
+    // over after this one failed to renew in time), the run is cancelled here. A renewal that fails on the database is
+    // tried again at the next beat: the lease still has two thirds of its time.
+    private async Task RenewLeaseAsync(ScoringRun run, TimeSpan leaseTime, CancellationTokenSource lost, CancellationToken done)
+    {
+        using var beat = new PeriodicTimer(leaseTime / 3);
+        try
+        {
+            while (await beat.WaitForNextTickAsync(done))
+            {
+                try
+                {
+                    if (!await store.RenewLeaseAsync(run, leaseTime, done))
+                    {
+                        await lost.CancelAsync();
+                        return;
+                    }
+                }
+                catch (System.Data.Common.DbException e)
+                {
+                    LogRenewFailed(logger, e, run.Id);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (done.IsCancellationRequested)
+        {
+            // The run ended.
         }
     }
 
@@ -102,10 +141,8 @@ internal sealed partial class ScoringRunWorker(
         }
     }
 
-    private async Task<ScoringRun> ExecuteRunAsync(ScoringRun run, CancellationToken cancellationToken)
+    private async Task<ScoringRun> ExecuteRunAsync(ScoringRun run, ModelGeneration generation, long scoreKey, CancellationToken cancellationToken)
     {
-        using var lease = host.Acquire() ?? throw new InvalidOperationException("No model is loaded; a run can start once GET /health/ready is healthy.");
-        var generation = lease.Generation;
         var clock = Stopwatch.StartNew();
         var dataSet = await data.LoadForRunAsync(run.Id, cancellationToken);
         var loadMs = clock.ElapsedMilliseconds;
@@ -136,7 +173,6 @@ internal sealed partial class ScoringRunWorker(
         var featureTime = new Stopwatch();
 
         clock.Restart();
-        var settings = scoring.Value;
         var count = table.Count;
         var decides = generation.Card.Tiers is not null;
         var reasonNames = new List<string>();
@@ -152,21 +188,31 @@ internal sealed partial class ScoringRunWorker(
         // Scoring and deciding one chunk (both cores) overlaps with writing the one before (SQLite writes on one thread):
         // at most two chunks wait in between, so memory beyond the features is a few chunks, whatever the base.
         var chunks = Channel.CreateBounded<CompactScore[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        await using var writer = await store.BeginRunScoresAsync(run.Id, await store.NextScoreKeyAsync(cancellationToken), cancellationToken);
+        await using var writer = await store.BeginRunScoresAsync(run.Id, scoreKey, cancellationToken);
         // Where the time goes, for the log: models, rules, encoding, waiting for the writer, and the writer's own time.
         var (modelTime, ruleTime, encodeTime, waitTime, writeTime) = (new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch(), new Stopwatch());
         var storing = Task.Run(async () =>
         {
-            await foreach (var rows in chunks.Reader.ReadAllAsync(cancellationToken))
+            try
             {
-                writeTime.Start();
-                foreach (var row in rows)
+                await foreach (var rows in chunks.Reader.ReadAllAsync(cancellationToken))
                 {
-                    writer.Add(row);
-                }
+                    writeTime.Start();
+                    foreach (var row in rows)
+                    {
+                        writer.Add(row);
+                    }
 
-                writer.CommitChunk();
-                writeTime.Stop();
+                    writer.CommitChunk();
+                    writeTime.Stop();
+                }
+            }
+            catch (Exception e)
+            {
+                // The scoring loop must not wait for room in a channel nobody reads any more: closing it ends the loop,
+                // and the writer's own exception is what the run reports (awaited below).
+                chunks.Writer.TryComplete(e);
+                throw;
             }
         }, cancellationToken);
         try
@@ -196,44 +242,8 @@ internal sealed partial class ScoringRunWorker(
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                modelTime.Start();
-                var chunkStarted = Stopwatch.GetTimestamp();
-                var scores = generation.Scorer.Score(chunk, table.AttributeNames, settings.Reasons);
-                modelTime.Stop();
-                ApiTelemetry.Scored(ApiTelemetry.RunPath, generation.Version, scores, Stopwatch.GetElapsedTime(chunkStarted));
-                ruleTime.Start();
-                var decisions = new CustomerDecision?[chunk.Length];
-                Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
-                {
-                    for (var i = range.Item1; i < range.Item2; i++)
-                    {
-                        decisions[i] = generation.Decisions.Decide(chunk[i], scores[i]);
-                    }
-                });
-
-                ruleTime.Stop();
+                var (scores, decisions, rows) = ScoreChunk(generation, chunk, table.AttributeNames, ReasonIndex, (modelTime, ruleTime, encodeTime));
                 encodeTime.Start();
-                var rows = new CompactScore[chunk.Length];
-                Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
-                {
-                    for (var i = range.Item1; i < range.Item2; i++)
-                    {
-                        var score = scores[i];
-                        var decision = decisions[i];
-                        rows[i] = new CompactScore(
-                            score.CustomerId,
-                            score.ChurnProbability,
-                            decision is null ? settings.RiskBand(score.ChurnProbability) : WireNames.Of(decision.RiskBand),
-                            score.SegmentId,
-                            score.PredictedGrossProfit,
-                            score.PredictedRevenue,
-                            CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, ReasonIndex),
-                            decision is null ? null : CompactEncoding.WriteFacts(chunk[i]),
-                            score.GrossProfitInterval,
-                            score.RevenueInterval);
-                    }
-                });
-
                 // The run's summary inputs, in customer order (one thread: the builders are not shared).
                 for (var i = 0; i < chunk.Length; i++)
                 {
@@ -334,6 +344,70 @@ internal sealed partial class ScoringRunWorker(
             }
         }
     }
+
+    // One chunk's scores (with reasons), rule decisions and compact rows: what every run stores of its customers, whether one
+    // replica executes it whole or replicas share its chunks. The stopwatches, when given, time the three steps.
+    private (IReadOnlyList<CustomerScore> Scores, CustomerDecision?[] Decisions, CompactScore[] Rows) ScoreChunk(
+        ModelGeneration generation, CustomerFeatures[] chunk, IReadOnlyList<string> attributeNames, Func<string, int> reasonIndex,
+        (Stopwatch Model, Stopwatch Rules, Stopwatch Encode)? timers = null)
+    {
+        var settings = scoring.Value;
+        timers?.Model.Start();
+        var chunkStarted = Stopwatch.GetTimestamp();
+        var scores = generation.Scorer.Score(chunk, attributeNames, settings.Reasons);
+        timers?.Model.Stop();
+        ApiTelemetry.Scored(ApiTelemetry.RunPath, generation.Version, scores, Stopwatch.GetElapsedTime(chunkStarted));
+        timers?.Rules.Start();
+        var decisions = new CustomerDecision?[chunk.Length];
+        Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
+        {
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                decisions[i] = generation.Decisions.Decide(chunk[i], scores[i]);
+            }
+        });
+
+        timers?.Rules.Stop();
+        timers?.Encode.Start();
+        var rows = new CompactScore[chunk.Length];
+        Parallel.ForEach(Partitioner.Create(0, chunk.Length, 512), range =>
+        {
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                var score = scores[i];
+                var decision = decisions[i];
+                rows[i] = new CompactScore(
+                    score.CustomerId,
+                    score.ChurnProbability,
+                    decision is null ? settings.RiskBand(score.ChurnProbability) : WireNames.Of(decision.RiskBand),
+                    score.SegmentId,
+                    score.PredictedGrossProfit,
+                    score.PredictedRevenue,
+                    CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, reasonIndex),
+                    decision is null ? null : CompactEncoding.WriteFacts(chunk[i]),
+                    score.GrossProfitInterval,
+                    score.RevenueInterval);
+            }
+        });
+
+        timers?.Encode.Stop();
+        return (scores, decisions, rows);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} claimed by replica {Replica} with bundle {Version}")]
+    private static partial void LogClaimed(ILogger logger, string runId, string replica, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} was taken over by another replica: replica {Replica} lost its lease and stopped it without writing more")]
+    private static partial void LogLeaseLost(ILogger logger, string runId, string replica);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} waits for work (an abandoned holder or unclaimed chunks) but was started with bundle {RunVersion}; this replica serves {Version} and leaves it to the replicas serving that bundle (a run never mixes model versions)")]
+    private static partial void LogOtherBundle(ILogger logger, string runId, string runVersion, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for a scoring run to execute in the shared store failed; trying again at the next poll")]
+    private static partial void LogClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease on scoring run {RunId} failed; trying again at the next beat")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string runId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} steps (wall ms): models {ModelMs}, rules {RuleMs}, encoding {EncodeMs}, waiting for the writer {WaitMs}; the writer's own {WriteMs}")]
     private static partial void LogRunSteps(ILogger logger, string runId, long modelMs, long ruleMs, long encodeMs, long waitMs, long writeMs);

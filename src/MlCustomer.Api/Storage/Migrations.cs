@@ -1,12 +1,41 @@
 namespace MlCustomer.Api.Storage;
 
 /// <summary>
+/// One statement of a migration: the same text for both databases, or (where the dialects really differ) the
+/// PostgreSQL text beside SQLite's.
+/// </summary>
+/// <param name="Sqlite">The statement as SQLite runs it (and PostgreSQL too, unless <paramref name="PostgreSql"/> is given).</param>
+/// <param name="PostgreSql">PostgreSQL's own text, when it differs.</param>
+internal sealed record MigrationStatement(string Sqlite, string? PostgreSql = null)
+{
+    /// <summary>A statement both databases accept as written.</summary>
+    public static implicit operator MigrationStatement(string portable) => new(portable);
+
+    /// <summary>The text for one database.</summary>
+    public string For(bool postgreSql) => postgreSql ? PostgreSql ?? Sqlite : Sqlite;
+}
+
+/// <summary>
 /// The database schema as ordered migrations; each runs once, in its own transaction, and is recorded in
 /// <c>schema_version</c>. Append new ones, never edit applied ones. The SQL uses types and syntax that
-/// SQLite and PostgreSQL both accept: TEXT ids made by the API, TEXT ISO-8601 timestamps, DOUBLE PRECISION.
+/// SQLite and PostgreSQL both accept: TEXT ids made by the API, TEXT ISO-8601 timestamps, DOUBLE PRECISION, and BLOB
+/// (in PostgreSQL a domain over bytea, <see cref="PostgreSqlPrelude"/>). A statement the two cannot share carries both texts.
 /// </summary>
 internal static class Migrations
 {
+    /// <summary>
+    /// Run on PostgreSQL before the migrations: <c>blob</c> as a name for <c>bytea</c>, so the migrations' BLOB columns
+    /// (and any appended later) mean the same in both databases. Idempotent.
+    /// </summary>
+    public const string PostgreSqlPrelude = """
+        DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                           WHERE t.typname = 'blob' AND n.nspname = current_schema()) THEN
+                CREATE DOMAIN blob AS bytea;
+            END IF;
+        END $$
+        """;
+
     public const string VersionTable = """
         CREATE TABLE IF NOT EXISTS schema_version (
             version INTEGER NOT NULL PRIMARY KEY,
@@ -15,7 +44,7 @@ internal static class Migrations
         )
         """;
 
-    public static IReadOnlyList<(int Version, string Description, string[] Statements)> All { get; } =
+    public static IReadOnlyList<(int Version, string Description, MigrationStatement[] Statements)> All { get; } =
     [
         (1, "scoring runs, stored scores, reload audit",
         [
@@ -119,27 +148,44 @@ internal static class Migrations
         // repeated run columns), keyed by a small per-run number; the rule decision is not stored as words but rebuilt
         // from the customer's facts with the rules and cut-offs the run kept (decision_context), by the same Core function.
         // The summaries and target candidates are computed once when a run ends. stored_scores keeps the runs before.
-        // SQLite-only: WITHOUT ROWID (the key is the table, no second copy of it) and BLOB (BYTEA in PostgreSQL).
+        // SQLite-only: WITHOUT ROWID (the key is the table, no second copy of it); PostgreSQL has its own text for that table.
         (7, "compact per-customer scores, each run's decision context, summary and target candidates, pruning, personal-data audit",
         [
             "ALTER TABLE scoring_runs ADD COLUMN score_key INTEGER NULL",
             "ALTER TABLE scoring_runs ADD COLUMN decision_context TEXT NULL",
             "ALTER TABLE scoring_runs ADD COLUMN summary TEXT NULL",
             "ALTER TABLE scoring_runs ADD COLUMN pruned_at TEXT NULL",
-            """
-            CREATE TABLE customer_scores (
-                score_key INTEGER NOT NULL,
-                customer_id TEXT NOT NULL,
-                churn_probability DOUBLE PRECISION NOT NULL,
-                risk_band TEXT NOT NULL,
-                segment_id INTEGER NULL,
-                predicted_gross_profit DOUBLE PRECISION NULL,
-                predicted_revenue DOUBLE PRECISION NULL,
-                reasons BLOB NOT NULL,
-                facts BLOB NULL,
-                PRIMARY KEY (score_key, customer_id)
-            ) WITHOUT ROWID
-            """,
+            new MigrationStatement(
+                """
+                CREATE TABLE customer_scores (
+                    score_key INTEGER NOT NULL,
+                    customer_id TEXT NOT NULL,
+                    churn_probability DOUBLE PRECISION NOT NULL,
+                    risk_band TEXT NOT NULL,
+                    segment_id INTEGER NULL,
+                    predicted_gross_profit DOUBLE PRECISION NULL,
+                    predicted_revenue DOUBLE PRECISION NULL,
+                    reasons BLOB NOT NULL,
+                    facts BLOB NULL,
+                    PRIMARY KEY (score_key, customer_id)
+                ) WITHOUT ROWID
+                """,
+                // PostgreSQL: a heap table has no WITHOUT ROWID; ids compare bytewise (COLLATE "C"), as SQLite compares
+                // them, so id searches, pages and movement's merge order are the same whatever the server's locale.
+                """
+                CREATE TABLE customer_scores (
+                    score_key INTEGER NOT NULL,
+                    customer_id TEXT COLLATE "C" NOT NULL,
+                    churn_probability DOUBLE PRECISION NOT NULL,
+                    risk_band TEXT NOT NULL,
+                    segment_id INTEGER NULL,
+                    predicted_gross_profit DOUBLE PRECISION NULL,
+                    predicted_revenue DOUBLE PRECISION NULL,
+                    reasons BLOB NOT NULL,
+                    facts BLOB NULL,
+                    PRIMARY KEY (score_key, customer_id)
+                )
+                """),
             "CREATE INDEX ix_customer_scores_customer ON customer_scores (customer_id)",
             """
             CREATE TABLE run_target_candidates (
@@ -184,10 +230,43 @@ internal static class Migrations
             "ALTER TABLE customer_scores ADD COLUMN revenue_p50 DOUBLE PRECISION NULL",
             "ALTER TABLE customer_scores ADD COLUMN revenue_p90 DOUBLE PRECISION NULL",
         ]),
+        // Replicas sharing a PostgreSQL store: the replica coordinating a run holds a lease on it and renews it; another
+        // replica takes the run over only once the lease has expired (the holder died). The run's chunks are claimed by
+        // whichever replicas are free, each with a lease of its own; the names its compact rows point at by position
+        // (reason features, segments) are registered once per run, so rows written by any replica read alike. Timestamps
+        // as the other columns' UTC ISO-8601 text. Unused on SQLite, where one process owns the file.
+        (10, "scoring run leases, chunks and names (replicas sharing one PostgreSQL store)",
+        [
+            "ALTER TABLE scoring_runs ADD COLUMN lease_owner TEXT NULL",
+            "ALTER TABLE scoring_runs ADD COLUMN lease_expires_at TEXT NULL",
+            """
+            CREATE TABLE scoring_run_chunks (
+                run_id TEXT NOT NULL REFERENCES scoring_runs (id),
+                chunk_index INTEGER NOT NULL,
+                first_row INTEGER NOT NULL,
+                row_count INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                claimed_by TEXT NULL,
+                claims INTEGER NOT NULL DEFAULT 0,
+                lease_expires_at TEXT NULL,
+                done_by TEXT NULL,
+                PRIMARY KEY (run_id, chunk_index)
+            )
+            """,
+            """
+            CREATE TABLE scoring_run_names (
+                run_id TEXT NOT NULL REFERENCES scoring_runs (id),
+                kind TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                PRIMARY KEY (run_id, kind, position)
+            )
+            """,
+        ]),
         // The movement page's matrix and category counts between two runs, stored when the pair is first compared (the worker
         // compares each new run with the one before as it ends): after a restart the page reads this row instead of merging
         // both runs' movement facts again (seconds at a million customers). Dropped with either run's rows (pruning, erasure).
-        (10, "the movement summary of compared pairs of runs",
+        (11, "the movement summary of compared pairs of runs",
         [
             """
             CREATE TABLE run_movements (

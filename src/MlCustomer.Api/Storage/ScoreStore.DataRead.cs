@@ -1,12 +1,11 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using MlCustomer.Api.ScoringRuns;
 
 namespace MlCustomer.Api.Storage;
 
-// Which data each scoring run read. The table is created here, on first use, rather than by a numbered migration:
+// Which data each scoring run read. The table is created (if missing) after the numbered migrations rather than by one:
 // it is a side record that no other query joins, and keeping it out of the migration list lets the store's schema
-// change beside it; it moves into the migrations with the PostgreSQL store.
+// change beside it. Its SQL is portable (ON CONFLICT … excluded is both SQLite's and PostgreSQL's).
 public sealed partial class ScoreStore
 {
     private const string DataReadTable = """
@@ -24,36 +23,21 @@ public sealed partial class ScoreStore
     public async Task RecordDataReadAsync(string runId, DataReadRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        await using var connection = await OpenDataReadAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
             INSERT INTO scoring_run_data_read (run_id, source, read_at, record_json) VALUES (@run, @source, @readAt, @json)
             ON CONFLICT (run_id) DO UPDATE SET source = excluded.source, read_at = excluded.read_at, record_json = excluded.record_json
-            """;
-        command.Parameters.AddWithValue("@run", runId);
-        command.Parameters.AddWithValue("@source", record.Source);
-        command.Parameters.AddWithValue("@readAt", record.ReadAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-        command.Parameters.AddWithValue("@json", JsonSerializer.Serialize(record, DataReadJson));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """,
+            [("@run", runId), ("@source", record.Source), ("@readAt", Format(record.ReadAt)), ("@json", JsonSerializer.Serialize(record, DataReadJson))],
+            cancellationToken);
     }
 
     /// <summary>The data <paramref name="runId"/> read; null when it read none (queued, failed before reading, or run before this was recorded).</summary>
     public async Task<DataReadRecord?> GetDataReadAsync(string runId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenDataReadAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT record_json FROM scoring_run_data_read WHERE run_id = @run";
-        command.Parameters.AddWithValue("@run", runId);
-        return await command.ExecuteScalarAsync(cancellationToken) is string json ? JsonSerializer.Deserialize<DataReadRecord>(json, DataReadJson) : null;
-    }
-
-    private async Task<SqliteConnection> OpenDataReadAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabaseFile, Pooling = true, DefaultTimeout = 30 }.ToString());
-        await connection.OpenAsync(cancellationToken);
-        await using var create = connection.CreateCommand();
-        create.CommandText = DataReadTable;
-        await create.ExecuteNonQueryAsync(cancellationToken);
-        return connection;
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ScalarAsync(connection, "SELECT record_json FROM scoring_run_data_read WHERE run_id = @run", [("@run", runId)], cancellationToken) is string json
+            ? JsonSerializer.Deserialize<DataReadRecord>(json, DataReadJson)
+            : null;
     }
 }

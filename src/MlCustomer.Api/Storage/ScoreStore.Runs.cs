@@ -29,7 +29,7 @@ public sealed partial class ScoreStore
         await using var connection = await OpenAsync(cancellationToken);
         // Also past any rows a failed run may have left behind, so a new run can never collide with them.
         return Convert.ToInt64(await ScalarAsync(connection, """
-            SELECT COALESCE(MAX(k), 0) + 1 FROM (SELECT MAX(score_key) AS k FROM scoring_runs UNION ALL SELECT MAX(score_key) FROM customer_scores)
+            SELECT COALESCE(MAX(k), 0) + 1 FROM (SELECT MAX(score_key) AS k FROM scoring_runs UNION ALL SELECT MAX(score_key) FROM customer_scores) AS keys
             """, [], cancellationToken), CultureInfo.InvariantCulture);
     }
 
@@ -41,6 +41,13 @@ public sealed partial class ScoreStore
     public async Task DeleteUnfinishedScoresAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
+        if (IsPostgreSql)
+        {
+            // Runs hold their key from their claim on (other replicas may be writing under theirs): only failed runs' rows go.
+            await DeleteFailedRunScoresAsync(connection, cancellationToken);
+            return;
+        }
+
         await ExecuteAsync(connection, null, """
             DELETE FROM customer_scores WHERE score_key > (SELECT COALESCE(MAX(score_key), 0) FROM scoring_runs)
             """, [], cancellationToken);
@@ -54,14 +61,21 @@ public sealed partial class ScoreStore
     public async Task<RunScoresWriter> BeginRunScoresAsync(string runId, long scoreKey, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken);
-        // A larger page cache for the run's one writer (64 MB, a fixed bound): the customer_id index takes a page from
-        // anywhere in the file for every row of a second run, and SQLite's default 2 MB cache re-reads most of them.
-        await ExecuteAsync(connection, null, "PRAGMA cache_size = -65536", [], cancellationToken);
+        if (!IsPostgreSql)
+        {
+            // A larger page cache for the run's one writer (64 MB, a fixed bound): the customer_id index takes a page from
+            // anywhere in the file for every row of a second run, and SQLite's default 2 MB cache re-reads most of them.
+            await ExecuteAsync(connection, null, "PRAGMA cache_size = -65536", [], cancellationToken);
+        }
+
         var transaction = await connection.BeginTransactionAsync(cancellationToken);
         return new RunScoresWriter(this, connection, transaction, runId, scoreKey);
     }
 
-    /// <summary>Writes one run's compact scores chunk by chunk, then its drift, context, summary and candidates, all or nothing.</summary>
+    /// <summary>
+    /// Writes one run's compact scores chunk by chunk, then its drift, context, summary and candidates, all or nothing. Each
+    /// engine's fast path: SQLite's own prepared statement, PostgreSQL's binary COPY (one COPY per chunk).
+    /// </summary>
     public sealed class RunScoresWriter : IAsyncDisposable
     {
         private const string InsertSql = """
@@ -70,34 +84,96 @@ public sealed partial class ScoreStore
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
             """;
 
+        private const string CopySql = """
+            COPY customer_scores (score_key, customer_id, churn_probability, risk_band, segment_id, predicted_gross_profit,
+                predicted_revenue, reasons, facts, gross_profit_p10, gross_profit_p50, gross_profit_p90, revenue_p10, revenue_p50, revenue_p90)
+            FROM STDIN (FORMAT BINARY)
+            """;
+
         private readonly ScoreStore store;
-        private readonly Microsoft.Data.Sqlite.SqliteConnection connection;
+        private readonly DbConnection connection;
         // SQLite's own prepared statement (the customer rows are the SQLite-only table anyway: WITHOUT ROWID): a row bound
         // and stepped without the ADO.NET command's data reader, boxed parameters and string copies, which cost ~1 KB of
-        // garbage and most of the ~11 µs of CPU a row took through DbCommand.
-        private readonly SQLitePCL.sqlite3_stmt insert;
+        // garbage and most of the ~11 µs of CPU a row took through DbCommand. Null on PostgreSQL.
+        private readonly SQLitePCL.sqlite3_stmt? insert;
+        // PostgreSQL: the chunk's binary COPY, opened at its first row and completed with the chunk.
+        private Npgsql.NpgsqlBinaryImporter? copy;
         private readonly byte[] idBytes = new byte[256];
         private DbTransaction transaction;
         private readonly string runId;
         private readonly long scoreKey;
 
-        internal RunScoresWriter(ScoreStore store, DbConnection connection, DbTransaction transaction, string runId, long scoreKey)
+        // False when the caller lends its connection and transaction (a shared run's chunk) and disposes them itself.
+        private readonly bool ownsConnection;
+
+        internal RunScoresWriter(ScoreStore store, DbConnection connection, DbTransaction transaction, string runId, long scoreKey, bool ownsConnection = true)
         {
+            this.ownsConnection = ownsConnection;
             this.store = store;
-            this.connection = (Microsoft.Data.Sqlite.SqliteConnection)connection;
+            this.connection = connection;
             this.transaction = transaction;
             this.runId = runId;
             this.scoreKey = scoreKey;
-            var database = this.connection.Handle!;
-            Microsoft.Data.Sqlite.SqliteException.ThrowExceptionForRC(SQLitePCL.raw.sqlite3_prepare_v2(database, InsertSql, out insert), database);
+            if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+            {
+                var database = sqlite.Handle!;
+                Microsoft.Data.Sqlite.SqliteException.ThrowExceptionForRC(SQLitePCL.raw.sqlite3_prepare_v2(database, InsertSql, out var statement), database);
+                insert = statement;
+            }
         }
 
-        /// <summary>Adds one customer's row (synchronous: SQLite's writes are, and this runs on the run's own thread).</summary>
-        public void Add(in CompactScore score) => AddRaw(insert, score);
+        /// <summary>Adds one customer's row (synchronous: both engines' fast paths are, and this runs on the run's own thread).</summary>
+        public void Add(in CompactScore score)
+        {
+            if (insert is not null)
+            {
+                AddRaw(insert, score);
+                return;
+            }
+
+            copy ??= ((Npgsql.NpgsqlConnection)connection).BeginBinaryImport(CopySql);
+            copy.StartRow();
+            copy.Write(checked((int)scoreKey), NpgsqlTypes.NpgsqlDbType.Integer);
+            copy.Write(score.CustomerId, NpgsqlTypes.NpgsqlDbType.Text);
+            copy.Write(score.ChurnProbability, NpgsqlTypes.NpgsqlDbType.Double);
+            copy.Write(score.RiskBand, NpgsqlTypes.NpgsqlDbType.Text);
+            WriteOrNull(score.SegmentId, NpgsqlTypes.NpgsqlDbType.Integer);
+            WriteOrNull(score.PredictedGrossProfit, NpgsqlTypes.NpgsqlDbType.Double);
+            WriteOrNull(score.PredictedRevenue, NpgsqlTypes.NpgsqlDbType.Double);
+            copy.Write(score.Reasons, NpgsqlTypes.NpgsqlDbType.Bytea);
+            if (score.Facts is { } facts)
+            {
+                copy.Write(facts, NpgsqlTypes.NpgsqlDbType.Bytea);
+            }
+            else
+            {
+                copy.WriteNull();
+            }
+
+            WriteOrNull(score.GrossProfitInterval?.P10, NpgsqlTypes.NpgsqlDbType.Double);
+            WriteOrNull(score.GrossProfitInterval?.P50, NpgsqlTypes.NpgsqlDbType.Double);
+            WriteOrNull(score.GrossProfitInterval?.P90, NpgsqlTypes.NpgsqlDbType.Double);
+            WriteOrNull(score.RevenueInterval?.P10, NpgsqlTypes.NpgsqlDbType.Double);
+            WriteOrNull(score.RevenueInterval?.P50, NpgsqlTypes.NpgsqlDbType.Double);
+            WriteOrNull(score.RevenueInterval?.P90, NpgsqlTypes.NpgsqlDbType.Double);
+
+            void WriteOrNull<T>(T? value, NpgsqlTypes.NpgsqlDbType type)
+                where T : struct
+            {
+                if (value is { } v)
+                {
+                    copy.Write(v, type);
+                }
+                else
+                {
+                    copy.WriteNull();
+                }
+            }
+        }
 
         private void AddRaw(SQLitePCL.sqlite3_stmt statement, in CompactScore score)
         {
-            var database = connection.Handle!;
+            var database = ((Microsoft.Data.Sqlite.SqliteConnection)connection).Handle!;
             // Ids are capped well below this; a longer one (never seen) is bound through a string copy.
             var id = System.Text.Encoding.UTF8.GetMaxByteCount(score.CustomerId.Length) <= idBytes.Length
                 ? idBytes.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(score.CustomerId, idBytes))
@@ -139,9 +215,32 @@ public sealed partial class ScoreStore
             _ => System.Text.Encoding.UTF8.GetBytes(band),
         };
 
+        /// <summary>PostgreSQL: ends the COPY of the rows added so far, inside the caller's transaction (which commits them).</summary>
+        internal async Task CompleteCopyAsync(CancellationToken cancellationToken)
+        {
+            if (copy is not null)
+            {
+                await copy.CompleteAsync(cancellationToken);
+                await copy.DisposeAsync();
+                copy = null;
+            }
+        }
+
         /// <summary>Commits the rows added so far and starts the next chunk's transaction.</summary>
         public void CommitChunk()
         {
+            if (copy is not null)
+            {
+                copy.Complete();
+                copy.Dispose();
+                copy = null;
+            }
+
+            if (store.IsPostgreSql)
+            {
+                EnsureStillHeld();
+            }
+
             transaction.Commit();
             transaction.Dispose();
             transaction = connection.BeginTransaction();
@@ -166,6 +265,11 @@ public sealed partial class ScoreStore
                     cancellationToken);
             }
 
+            if (store.IsPostgreSql)
+            {
+                EnsureStillHeld();
+            }
+
             await ExecuteAsync(connection, transaction,
                 "UPDATE scoring_runs SET score_key = @key, decision_context = @context, summary = @summary WHERE id = @id",
                 [("@key", scoreKey), ("@context", context.ToJson()), ("@summary", summary is null ? null : JsonSerializer.Serialize(summary, SummaryJson)),
@@ -187,13 +291,35 @@ public sealed partial class ScoreStore
             store.candidates[runId] = new Lazy<Task<TargetCandidates?>>(Task.FromResult(targetCandidates));
         }
 
+        // PostgreSQL: this replica still holds the run (its lease, its key), read under a share lock held until the commit. A
+        // replica taking the run over locks the run's row (FOR UPDATE) to record itself, so either this commit comes first,
+        // or this check waits, sees the new holder and the transaction is rolled back: a replica that lost its run writes nothing more.
+        private void EnsureStillHeld()
+        {
+            using var command = Command(connection, transaction,
+                "SELECT id FROM scoring_runs WHERE id = @id AND score_key = @key AND lease_owner = @owner FOR SHARE",
+                [("@id", runId), ("@key", scoreKey), ("@owner", store.ReplicaId)]);
+            if (command.ExecuteScalar() is null)
+            {
+                throw new RunLeaseLostException(runId);
+            }
+        }
+
         /// <inheritdoc />
         public async ValueTask DisposeAsync()
         {
-            insert.Dispose();
+            insert?.Dispose();
+            if (copy is not null)
+            {
+                // Not completed: disposing cancels the COPY, and the transaction's rollback drops the chunk.
+                await copy.DisposeAsync();
+            }
 
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
+            if (ownsConnection)
+            {
+                await transaction.DisposeAsync();
+                await connection.DisposeAsync();
+            }
         }
     }
 
@@ -305,16 +431,15 @@ public sealed partial class ScoreStore
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(customerIds);
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
-        connection.Open();
+        using var connection = Open();
         var context = Context(run.Id, (string)(ScalarAsync(connection, "SELECT decision_context FROM scoring_runs WHERE id = @id", [("@id", run.Id)], CancellationToken.None)
             .GetAwaiter().GetResult() ?? throw new InvalidOperationException($"Scoring run {run.Id} kept no decision context.")));
-        // One query for every customer asked (a JSON array parameter), not one round trip each.
-        using var command = Command(connection, null, """
+        // One query for every customer asked (SQLite: a JSON array parameter; PostgreSQL: a text array), not one round trip each.
+        using var command = Command(connection, null, $"""
             SELECT customer_id, churn_probability, segment_id, predicted_gross_profit, facts, gross_profit_p10, gross_profit_p50, gross_profit_p90
             FROM customer_scores
-            WHERE score_key = @key AND customer_id IN (SELECT value FROM json_each(@customers))
-            """, [("@key", run.ScoreKey), ("@customers", JsonSerializer.Serialize(customerIds))]);
+            WHERE score_key = @key AND {(IsPostgreSql ? "customer_id = ANY(@customers)" : "customer_id IN (SELECT value FROM json_each(@customers))")}
+            """, [("@key", run.ScoreKey), ("@customers", IsPostgreSql ? customerIds.ToArray() : JsonSerializer.Serialize(customerIds))]);
         var rows = new List<(string Id, double Churn, string? Segment, double? Profit, byte[] Facts)>(customerIds.Count);
         using (var reader = command.ExecuteReader())
         {
@@ -382,10 +507,10 @@ public sealed partial class ScoreStore
             LogPruned(logger, id);
         }
 
-        if (pruned.Count > 0)
+        if (pruned.Count > 0 && !IsPostgreSql)
         {
             // Deleted pages are reused by the next run anyway; VACUUM gives them back to the file system (it rewrites the file:
-            // seconds per million rows kept, while readers go on reading under WAL).
+            // seconds per million rows kept, while readers go on reading under WAL). PostgreSQL's autovacuum frees them itself.
             await ExecuteAsync(connection, null, "PRAGMA wal_checkpoint(TRUNCATE)", [], cancellationToken);
             await ExecuteAsync(connection, null, "VACUUM", [], cancellationToken);
         }

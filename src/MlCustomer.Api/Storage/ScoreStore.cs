@@ -12,7 +12,7 @@ namespace MlCustomer.Api.Storage;
 /// speaks plain ADO.NET (<see cref="DbConnection"/>) and portable SQL, so replacing SQLite with
 /// PostgreSQL means another connection factory here, not another API.
 /// </summary>
-public sealed partial class ScoreStore
+public sealed partial class ScoreStore : IDisposable
 {
     private const string TimestampFormat = "O";
     private const string DateFormat = "yyyy-MM-dd";
@@ -27,32 +27,100 @@ public sealed partial class ScoreStore
         "s.action_description, s.offer_cost, s.paid_offer, s.profit_last_365_days, s.revenue_last_365_days, s.rule_reasons, s.value_horizon_days, " +
         "s.predicted_revenue, s.gross_profit_last_365_days, s.cost_to_serve_last_365_days, s.predicted_net_profit, s.expected_cost_to_serve";
 
-    private readonly string connectionString;
+    // Advisory lock key replicas sharing one PostgreSQL store take around migrating it ("mlscor" and a purpose).
+    private const long MigrationLockKey = 0x6D6C_7363_6F72_0001;
+
+    private readonly string? connectionString;
+    private readonly Npgsql.NpgsqlDataSource? postgres;
     private readonly ILogger<ScoreStore> logger;
 
-    /// <summary>Opens (and on first use creates) the database named in the options.</summary>
+    /// <summary>Opens (and on first use creates) the database named in the options: the SQLite file, or the PostgreSQL server.</summary>
     public ScoreStore(IOptions<StorageOptions> options, IHostEnvironment environment, ILogger<ScoreStore> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
-        DatabaseFile = Path.GetFullPath(options.Value.DatabasePath, environment.ContentRootPath);
-        connectionString = new SqliteConnectionStringBuilder { DataSource = DatabaseFile, Pooling = true, DefaultTimeout = 30 }.ToString();
+        if (options.Value.UsesPostgreSql)
+        {
+            postgres = Npgsql.NpgsqlDataSource.Create(options.Value.Storage.PostgreSql!);
+            DatabaseFile = null;
+            Where = $"PostgreSQL {postgres.ConnectionString.Split(';').FirstOrDefault(p => p.StartsWith("Host=", StringComparison.OrdinalIgnoreCase))}";
+        }
+        else
+        {
+            DatabaseFile = Path.GetFullPath(options.Value.DatabasePath, environment.ContentRootPath);
+            connectionString = new SqliteConnectionStringBuilder { DataSource = DatabaseFile, Pooling = true, DefaultTimeout = 30 }.ToString();
+            Where = DatabaseFile;
+        }
+
         this.logger = logger;
     }
 
-    /// <summary>The database file.</summary>
-    public string DatabaseFile { get; }
+    /// <inheritdoc />
+    public void Dispose() => postgres?.Dispose();
+
+    /// <summary>The SQLite database file; null when the scores live in PostgreSQL.</summary>
+    public string? DatabaseFile { get; }
+
+    /// <summary>True when the scores live in PostgreSQL (<see cref="ScoreDatabase.PostgreSql"/>).</summary>
+    public bool IsPostgreSql => postgres is not null;
+
+    // The database for log lines: the file, or the server (never the connection string's password).
+    private string Where { get; }
 
     /// <summary>
-    /// Applies the migrations this database has not had yet, and marks runs that a previous process left
-    /// queued or running as failed (their worker is gone).
+    /// Applies the migrations this database has not had yet (on PostgreSQL one replica at a time, under an advisory lock).
+    /// On SQLite it also marks runs that a previous process left queued or running as failed (their worker is gone); on
+    /// PostgreSQL other replicas may be executing them, and run leases decide (<see cref="ClaimRunAsync"/>).
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(DatabaseFile)!);
+        if (DatabaseFile is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(DatabaseFile)!);
+        }
+
         await using var connection = await OpenAsync(cancellationToken);
-        // WAL lets the API read stored scores while a scoring run writes (SQLite only; persistent per file).
-        await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL", [], cancellationToken);
+        if (IsPostgreSql)
+        {
+            // Held for the session: replicas starting together migrate one after the other; the next finds nothing to do.
+            await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({MigrationLockKey})", [], cancellationToken);
+            await ExecuteAsync(connection, null, Migrations.PostgreSqlPrelude, [], cancellationToken);
+        }
+        else
+        {
+            // WAL lets the API read stored scores while a scoring run writes (SQLite only; persistent per file).
+            await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL", [], cancellationToken);
+        }
+
+        try
+        {
+            await MigrateAsync(connection, cancellationToken);
+        }
+        finally
+        {
+            if (IsPostgreSql)
+            {
+                await ExecuteAsync(connection, null, $"SELECT pg_advisory_unlock({MigrationLockKey})", [], CancellationToken.None);
+            }
+        }
+
+        if (IsPostgreSql)
+        {
+            // Other replicas may be executing the runs recorded as running: their leases decide (ClaimRunAsync takes over
+            // only expired ones), and queued runs wait for whichever replica is free.
+            return;
+        }
+
+        // A run interrupted while writing left committed chunks that no run records.
+        await DeleteUnfinishedScoresAsync(cancellationToken);
+        await ExecuteAsync(connection, null,
+            "UPDATE scoring_runs SET status = @failed, error = @error, finished_at = @now WHERE status IN (@queued, @running)",
+            [("@failed", RunStatus.Failed), ("@error", "interrupted: the API stopped before the run finished; start a new run"),
+             ("@now", Now()), ("@queued", RunStatus.Queued), ("@running", RunStatus.Running)], cancellationToken);
+    }
+
+    private async Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
         await ExecuteAsync(connection, null, Migrations.VersionTable, [], cancellationToken);
         var current = Convert.ToInt32(
             await ScalarAsync(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version", [], cancellationToken),
@@ -62,22 +130,17 @@ public sealed partial class ScoreStore
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             foreach (var statement in statements)
             {
-                await ExecuteAsync(connection, transaction, statement, [], cancellationToken);
+                await ExecuteAsync(connection, transaction, statement.For(IsPostgreSql), [], cancellationToken);
             }
 
             await ExecuteAsync(connection, transaction,
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (@version, @description, @applied_at)",
                 [("@version", version), ("@description", description), ("@applied_at", Now())], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            LogMigrated(logger, version, description, DatabaseFile);
+            LogMigrated(logger, version, description, Where);
         }
 
-        // A run interrupted while writing left committed chunks that no run records.
-        await DeleteUnfinishedScoresAsync(cancellationToken);
-        await ExecuteAsync(connection, null,
-            "UPDATE scoring_runs SET status = @failed, error = @error, finished_at = @now WHERE status IN (@queued, @running)",
-            [("@failed", RunStatus.Failed), ("@error", "interrupted: the API stopped before the run finished; start a new run"),
-             ("@now", Now()), ("@queued", RunStatus.Queued), ("@running", RunStatus.Running)], cancellationToken);
+        await ExecuteAsync(connection, null, DataReadTable, [], cancellationToken);
     }
 
     /// <summary>The schema version applied.</summary>
@@ -104,18 +167,20 @@ public sealed partial class ScoreStore
     {
         ArgumentNullException.ThrowIfNull(run);
         await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, """
-            UPDATE scoring_runs SET status = @status, as_of_date = @as_of, model_version = @version, started_at = @started,
-                finished_at = @finished, transactions_read = @transactions, customers_scored = @customers, load_ms = @load,
-                features_ms = @features, scoring_ms = @scoring, storing_ms = @storing, error = @error
-            WHERE id = @id
-            """,
-            [("@id", run.Id), ("@status", run.Status), ("@as_of", Format(run.AsOfDate)), ("@version", run.ModelVersion),
-             ("@started", Format(run.StartedAt)), ("@finished", Format(run.FinishedAt)), ("@transactions", run.TransactionsRead),
-             ("@customers", run.CustomersScored), ("@load", run.LoadMilliseconds), ("@features", run.FeaturesMilliseconds),
-             ("@scoring", run.ScoringMilliseconds), ("@storing", run.StoringMilliseconds), ("@error", run.Error)],
-            cancellationToken);
+        await ExecuteAsync(connection, null, $"{UpdateRunSql} WHERE id = @id", RunParameters(run), cancellationToken);
     }
+
+    private const string UpdateRunSql = """
+        UPDATE scoring_runs SET status = @status, as_of_date = @as_of, model_version = @version, started_at = @started,
+            finished_at = @finished, transactions_read = @transactions, customers_scored = @customers, load_ms = @load,
+            features_ms = @features, scoring_ms = @scoring, storing_ms = @storing, error = @error
+        """;
+
+    private static (string, object?)[] RunParameters(ScoringRun run) =>
+        [("@id", run.Id), ("@status", run.Status), ("@as_of", Format(run.AsOfDate)), ("@version", run.ModelVersion),
+         ("@started", Format(run.StartedAt)), ("@finished", Format(run.FinishedAt)), ("@transactions", run.TransactionsRead),
+         ("@customers", run.CustomersScored), ("@load", run.LoadMilliseconds), ("@features", run.FeaturesMilliseconds),
+         ("@scoring", run.ScoringMilliseconds), ("@storing", run.StoringMilliseconds), ("@error", run.Error)];
 
     /// <summary>A run by id, or null.</summary>
     public async Task<ScoringRun?> GetRunAsync(string id, CancellationToken cancellationToken)
@@ -287,8 +352,25 @@ public sealed partial class ScoreStore
 
     private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        if (postgres is not null)
+        {
+            return await postgres.OpenConnectionAsync(cancellationToken);
+        }
+
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private DbConnection Open()
+    {
+        if (postgres is not null)
+        {
+            return postgres.OpenConnection();
+        }
+
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
         return connection;
     }
 
@@ -402,8 +484,8 @@ public sealed partial class ScoreStore
     private static DateOnly? ParseDate(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : DateOnly.ParseExact(reader.GetString(ordinal), DateFormat, CultureInfo.InvariantCulture);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Database migrated to version {Version} ({Description}): {File}")]
-    private static partial void LogMigrated(ILogger logger, int version, string description, string file);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database migrated to version {Version} ({Description}): {Database}")]
+    private static partial void LogMigrated(ILogger logger, int version, string description, string database);
 }
 
 /// <summary>Creates or migrates the database before anything else starts.</summary>

@@ -89,7 +89,7 @@ public static class FeatureBuilder
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         var plan = Plan(data, options);
         plan.Report.CustomersWithFeatures = plan.Count;
-        return new FeatureChunks(data.AttributeNames, plan.Count, plan.Report, Chunks(plan, chunkSize));
+        return new FeatureChunks(data.AttributeNames, plan.Count, plan.Report, Chunks(plan, chunkSize)) { RowsBetween = plan.Rows };
 
         static IEnumerable<CustomerFeatures[]> Chunks(RowPlan plan, int chunkSize)
         {
@@ -757,4 +757,11 @@ internal sealed class Grouped<T>
 /// <param name="Count">Rows in all the chunks together.</param>
 /// <param name="Report">The build's counts (complete from the start).</param>
 /// <param name="Chunks">The rows, in ordinal customer-id order; each chunk is made when it is enumerated (enumerate once).</param>
-public sealed record FeatureChunks(IReadOnlyList<string> AttributeNames, int Count, FeatureReport Report, IEnumerable<CustomerFeatures[]> Chunks);
+public sealed record FeatureChunks(IReadOnlyList<string> AttributeNames, int Count, FeatureReport Report, IEnumerable<CustomerFeatures[]> Chunks)
+{
+    /// <summary>
+    /// The rows [from, to) of the same order, made when asked (one call at a time): replicas that share a run each build
+    /// only the chunks they claimed.
+    /// </summary>
+    public required Func<int, int, CustomerFeatures[]> RowsBetween { get; init; }
+}

@@ -65,6 +65,9 @@ public sealed class Replica : IAsyncDisposable
     /// <summary>The address it listens on, once started.</summary>
     public Uri Address { get; private set; } = new("http://127.0.0.1/");
 
+    /// <summary>The running process's id (it names the replica in run leases), or null when stopped.</summary>
+    public int? ProcessId => process is { HasExited: false } running ? running.Id : null;
+
     /// <summary>What the process wrote so far, for failure messages.</summary>
     public string Output
     {

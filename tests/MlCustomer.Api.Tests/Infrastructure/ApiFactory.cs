@@ -39,7 +39,8 @@ public class ApiFactory : WebApplicationFactory<Program>
     {
     }
 
-    private ApiFactory(IReadOnlyDictionary<string, string?>? settings, bool withBundle, string environment, bool withKeys, Action<IServiceCollection>? services)
+    /// <summary>A factory with <paramref name="settings"/> over the test defaults (for subclasses that swap the store).</summary>
+    protected ApiFactory(IReadOnlyDictionary<string, string?>? settings, bool withBundle, string environment, bool withKeys, Action<IServiceCollection>? services)
     {
         Environment = environment;
         this.services = services;
@@ -103,6 +104,26 @@ public class ApiFactory : WebApplicationFactory<Program>
         IReadOnlyDictionary<string, string?>? settings = null, bool withBundle = true, string environment = "Testing", bool withKeys = true,
         Action<IServiceCollection>? services = null) =>
         new(settings, withBundle, environment, withKeys, services);
+
+    /// <summary>The PostgreSQL store's connection string (<c>MlCustomer:Storage:PostgreSql</c>), or null when the scores live in the SQLite file.</summary>
+    public string? StorePostgreSql => overrides.GetValueOrDefault("MlCustomer:Storage:PostgreSql");
+
+    /// <summary>
+    /// The value of <paramref name="sql"/> (one number) in this factory's store, whichever it is: the SQLite file or the
+    /// PostgreSQL schema. Tests read what was stored with it.
+    /// </summary>
+    public long StoreScalar(string sql)
+    {
+        using System.Data.Common.DbConnection connection = StorePostgreSql is { } postgres
+            ? new Npgsql.NpgsqlConnection(postgres)
+            : new Microsoft.Data.Sqlite.SqliteConnection(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(Root, "api.db"), Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+#pragma warning disable CA2100 // Test SQL built from the test's own values.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>This factory's temporary folder.</summary>
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "mlcustomer-api-tests", "factories", Guid.NewGuid().ToString("N"));

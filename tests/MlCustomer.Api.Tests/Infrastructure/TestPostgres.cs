@@ -29,6 +29,32 @@ public static class TestPostgres
     }
 
     /// <summary>
+    /// The connection string of a new, empty schema on the test server (the connection's search path), for one store: every
+    /// factory that stores on PostgreSQL gets its own, as every SQLite factory gets its own file. Null when there is no
+    /// test server (the test then skips, or fails under CI=true, when it asks <see cref="ConnectionString"/>).
+    /// </summary>
+    public static string? NewStoreSchema()
+    {
+        var server = Environment.GetEnvironmentVariable(Variable);
+        if (string.IsNullOrWhiteSpace(server))
+        {
+            return null;
+        }
+
+        var schema = "store_" + Guid.NewGuid().ToString("N")[..16];
+        using (var connection = new NpgsqlConnection(server))
+        {
+            connection.Open();
+#pragma warning disable CA2100 // A schema name the test made.
+            using var command = new NpgsqlCommand($"CREATE SCHEMA {schema}", connection);
+#pragma warning restore CA2100
+            command.ExecuteNonQuery();
+        }
+
+        return new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
+    }
+
+    /// <summary>
     /// A new schema holding <c>transactions</c>, <c>customers</c> and <c>service_events</c> tables with typed columns
     /// (dates as date, amounts as numeric, attributes as text), filled from the test data's CSV files with COPY.
     /// </summary>

@@ -5,13 +5,14 @@ using MlCustomer.Api.Tests.Infrastructure;
 
 namespace MlCustomer.Api.Tests.Retention;
 
-public sealed class StoredDecisionsTests(ApiFactory factory) : IClassFixture<ApiFactory>
+public abstract class StoredDecisionsTests(ApiFactory factory, StoreProvider provider)
 {
     private const double Budget = 500;
 
-    [Fact]
+    [SkippableFact]
     public async Task TargetsFromTheLatestRunStayWithinTheBudgetOrderedByExpectedReturn()
     {
+        provider.Require();
         var run = await RunScoringAsync();
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
 
@@ -31,9 +32,10 @@ public sealed class StoredDecisionsTests(ApiFactory factory) : IClassFixture<Api
         Assert.Equal(run.GetProperty("customersScored").GetInt64(), list.GetProperty("leftOut").GetProperty("considered").GetInt64());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task TargetsCarryTierSegmentAndReasonsAndComeAsCsvWhenAskedFor()
     {
+        provider.Require();
         await RunScoringAsync();
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
         var query = new Uri($"/api/v1/retention/targets?budget={Budget}&offerCost=35", UriKind.Relative);
@@ -63,7 +65,7 @@ public sealed class StoredDecisionsTests(ApiFactory factory) : IClassFixture<Api
         Assert.Equal(targets.Select(t => t.GetProperty("customerId").GetString()), lines.Skip(1).Select(l => l.Split(',')[1]));
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("budget=0", "budget")]
     [InlineData("budget=-5", "budget")]
     [InlineData("saveRate=0.3", "budget")]
@@ -72,6 +74,7 @@ public sealed class StoredDecisionsTests(ApiFactory factory) : IClassFixture<Api
     [InlineData("budget=100&limit=0", "limit")]
     public async Task InvalidTargetSettingsGetAValidationProblemNamingTheField(string query, string field)
     {
+        provider.Require();
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
 
         using var response = await client.GetAsync(new Uri($"/api/v1/retention/targets?{query}", UriKind.Relative));
@@ -80,9 +83,10 @@ public sealed class StoredDecisionsTests(ApiFactory factory) : IClassFixture<Api
         Assert.Contains(field, (await Requests.ErrorsAsync(response)).Keys);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task TheTierSummaryCountsEveryScoredCustomerInTiersAToD()
     {
+        provider.Require();
         var run = await RunScoringAsync();
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
 
@@ -97,9 +101,10 @@ public sealed class StoredDecisionsTests(ApiFactory factory) : IClassFixture<Api
         Assert.True(summary.GetProperty("topProfitShare").GetDouble() > 0.2, "the top 20% by profit bring more than 20% of the profit");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task TheCustomerEndpointReturnsTheStoredDecision()
     {
+        provider.Require();
         await RunScoringAsync();
         var customerId = TestBundle.Instance.Data.Customers![0].CustomerId;
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
@@ -113,12 +118,13 @@ public sealed class StoredDecisionsTests(ApiFactory factory) : IClassFixture<Api
         Assert.Contains(customer.GetProperty("riskBand").GetString(), new[] { "low", "medium", "high" });
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("/api/v1/retention/targets?budget=100")]
     [InlineData("/api/v1/tiers/summary")]
     public async Task BeforeAnyRunHasSucceededTheStoredViewsGet404SayingToStartOne(string path)
     {
-        using var fresh = ApiFactory.With();
+        provider.Require();
+        using var fresh = provider.Fresh();
         using var client = fresh.ClientWith(ApiFactory.ScorerKey);
 
         using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
@@ -139,3 +145,10 @@ public sealed class StoredDecisionsTests(ApiFactory factory) : IClassFixture<Api
         return run;
     }
 }
+
+/// <summary>Stored decisions and target lists on the SQLite file.</summary>
+public sealed class StoredDecisionsTestsOnSqlite(ApiFactory factory) : StoredDecisionsTests(factory, StoreProvider.Sqlite), IClassFixture<ApiFactory>;
+
+/// <summary>Stored decisions and target lists on PostgreSQL (a schema of its own).</summary>
+[Collection(PostgresStores.Name)]
+public sealed class StoredDecisionsTestsOnPostgreSql(PostgresApiFactory factory) : StoredDecisionsTests(factory, StoreProvider.PostgreSql), IClassFixture<PostgresApiFactory>;

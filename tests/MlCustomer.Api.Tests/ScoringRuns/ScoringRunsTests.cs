@@ -5,11 +5,12 @@ using MlCustomer.Api.Tests.Infrastructure;
 
 namespace MlCustomer.Api.Tests.ScoringRuns;
 
-public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFactory>
+public abstract class ScoringRunsTests(ApiFactory factory, StoreProvider provider)
 {
-    [Fact]
+    [SkippableFact]
     public async Task AScoringRunStoresEveryCustomersScoresThatTheCustomerEndpointReturns()
     {
+        provider.Require();
         await factory.WaitUntilReadyAsync();
         using var admin = factory.ClientWith(ApiFactory.AdminKey);
 
@@ -61,9 +62,10 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
             drift.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("feature").GetString()).Order(StringComparer.Ordinal));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ARunAfterTheDatasLastOrderFailsNamingTheLastOrderDate()
     {
+        provider.Require();
         await factory.WaitUntilReadyAsync();
         using var admin = factory.ClientWith(ApiFactory.AdminKey);
         var last = TestBundle.Instance.Data.LastOrderDate;
@@ -76,9 +78,10 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.Contains($"after the data's last order date {last:yyyy-MM-dd}", run.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DriftOfAnUnknownRunIs404AndOfAFailedRun409()
     {
+        provider.Require();
         await factory.WaitUntilReadyAsync();
         using var admin = factory.ClientWith(ApiFactory.AdminKey);
         using var started = await admin.PostAsJsonAsync(new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = "2001-01-01" });
@@ -93,9 +96,10 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.Equal("application/problem+json", notSucceeded.Content.Headers.ContentType?.MediaType);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AnUnknownCustomerGets404ProblemDetails()
     {
+        provider.Require();
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
 
         using var response = await client.GetAsync(new Uri("/api/v1/customers/NO-SUCH-CUSTOMER", UriKind.Relative));
@@ -104,9 +108,10 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AnUnknownRunGets404()
     {
+        provider.Require();
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
 
         using var response = await client.GetAsync(new Uri("/api/v1/scoring-runs/nope", UriKind.Relative));
@@ -114,9 +119,10 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ARunThatCannotWorkFailsWithItsReason()
     {
+        provider.Require();
         await factory.WaitUntilReadyAsync();
         using var admin = factory.ClientWith(ApiFactory.AdminKey);
 
@@ -127,9 +133,10 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.Contains("before the first order date", run.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task SegmentsListTheActiveBundlesProfiles()
     {
+        provider.Require();
         await factory.WaitUntilReadyAsync();
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
 
@@ -140,3 +147,10 @@ public sealed class ScoringRunsTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.All(segments.GetProperty("segments").EnumerateArray(), s => Assert.False(string.IsNullOrEmpty(s.GetProperty("name").GetString())));
     }
 }
+
+/// <summary>Scoring runs on the SQLite file.</summary>
+public sealed class ScoringRunsTestsOnSqlite(ApiFactory factory) : ScoringRunsTests(factory, StoreProvider.Sqlite), IClassFixture<ApiFactory>;
+
+/// <summary>Scoring runs on PostgreSQL (a schema of its own).</summary>
+[Collection(PostgresStores.Name)]
+public sealed class ScoringRunsTestsOnPostgreSql(PostgresApiFactory factory) : ScoringRunsTests(factory, StoreProvider.PostgreSql), IClassFixture<PostgresApiFactory>;

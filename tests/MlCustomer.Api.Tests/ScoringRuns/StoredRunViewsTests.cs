@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.ML;
 using MlCustomer.Api.Tests.Infrastructure;
 using MlCustomer.Core.Bundle;
@@ -19,7 +18,7 @@ namespace MlCustomer.Api.Tests.ScoringRuns;
 /// customers' decisions, computed here from the test bundle the way the run computes them; the current run is the
 /// latest as-of date; pruning, erasure and the personal-data audit.
 /// </summary>
-public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiFactory>
+public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider provider)
 {
     private static readonly DateOnly AsOf = new(2025, 6, 30);
 
@@ -55,10 +54,11 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         return (bundle, table.Rows, new BundleScorer(ml, bundle).Score(table.Rows, table.AttributeNames));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task MovementFromTheRunsStoredFactsIsCoresComparisonOfBothRunsDecisions()
     {
-        using var fresh = ApiFactory.With();
+        provider.Require();
+        using var fresh = provider.Fresh();
         var earlier = await RunAsync(fresh, EarlierAsOf);
         var later = await RunAsync(fresh, AsOf);
         using var client = fresh.ClientWith(ApiFactory.ScorerKey);
@@ -85,10 +85,11 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
             sleeping.GetProperty("customers").EnumerateArray().Select(c => (c.GetProperty("customerId").GetString()!, c.GetProperty("reason").GetString()!)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task TheMovementSummaryIsStoredWhenARunEndsAndReadFromStorageAfterARestart()
     {
-        using var fresh = ApiFactory.With();
+        provider.Require();
+        using var fresh = provider.Fresh();
         var earlier = await RunAsync(fresh, EarlierAsOf);
         var later = await RunAsync(fresh, AsOf);
         using var client = fresh.ClientWith(ApiFactory.ScorerKey);
@@ -101,7 +102,9 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         // A restarted API (a second host on the same database: nothing in its memory) answers from the stored row, which
         // is marked here so the answer shows it was read, not compared again.
         Scalar(fresh, $"UPDATE run_movements SET summary = replace(summary, '\"customers\":{customers},', '\"customers\":{customers + 1000},') WHERE to_run_id = '{to}'");
-        using var restarted = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:DatabasePath"] = Path.Combine(fresh.Root, "api.db") });
+        using var restarted = ApiFactory.With(fresh.StorePostgreSql is { } postgres
+            ? new Dictionary<string, string?> { ["MlCustomer:Storage:PostgreSql"] = postgres }
+            : new Dictionary<string, string?> { ["MlCustomer:DatabasePath"] = Path.Combine(fresh.Root, "api.db") });
         using var again = restarted.ClientWith(ApiFactory.ScorerKey);
         var read = await again.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/movement", UriKind.Relative));
 
@@ -110,10 +113,11 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(movement.GetProperty("categories").ToString(), read.GetProperty("categories").ToString());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task EachStoredScoreKeepsTheValueIntervalsTheScorerServedAndTheCustomerTargetsAndExportShowThem()
     {
-        using var fresh = ApiFactory.With();
+        provider.Require();
+        using var fresh = provider.Fresh();
         await RunAsync(fresh, AsOf);
         using var client = fresh.ClientWith(ApiFactory.ScorerKey);
         var served = ScoresAt(AsOf);
@@ -160,9 +164,10 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         };
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task TheStoredPyramidIsCoresPyramidOfTheRunsDecisions()
     {
+        provider.Require();
         var run = await RunAsync(factory, AsOf);
         using var client = factory.ClientWith(ApiFactory.ScorerKey);
 
@@ -187,7 +192,7 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("budget=500&saveRate=0.3")]
     [InlineData("budget=2000&offerCost=35")]
     [InlineData("budget=1000000")]
@@ -199,6 +204,7 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
     [InlineData("budget=1500&action=FIRST")]
     public async Task TargetsFromStoredCandidatesAreCoresListOverTheRunsDecisions(string query)
     {
+        provider.Require();
         var run = await RunAsync(factory, AsOf);
         query = query
             .Replace("segment=FIRST", $"segment={Uri.EscapeDataString(Decisions.Value.First(d => d.PaidOffer && d.Segment is not null).Segment!)}", StringComparison.Ordinal)
@@ -233,10 +239,11 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(expected.Threshold.Basis, threshold.GetProperty("basis").GetString());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ABackfillRunAtAnEarlierAsOfDateDoesNotReplaceTheCurrentScores()
     {
-        using var fresh = ApiFactory.With();
+        provider.Require();
+        using var fresh = provider.Fresh();
         var current = await RunAsync(fresh, AsOf);
         var backfill = await RunAsync(fresh, new DateOnly(2025, 3, 31));
         Assert.True(backfill.GetProperty("finishedAt").GetDateTimeOffset() > current.GetProperty("finishedAt").GetDateTimeOffset());
@@ -256,10 +263,11 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(stored.Reasons.Select(r => r.Text), customer.GetProperty("decision").GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PruningKeepsTheConfiguredNumberOfRunsAndTheCurrentOne()
     {
-        using var fresh = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:KeepScoringRuns"] = "2" });
+        provider.Require();
+        using var fresh = provider.Fresh(new Dictionary<string, string?> { ["MlCustomer:KeepScoringRuns"] = "2" });
         var first = await RunAsync(fresh, AsOf);
         var second = await RunAsync(fresh, new DateOnly(2025, 3, 31));
         var third = await RunAsync(fresh, new DateOnly(2025, 4, 30));
@@ -279,10 +287,11 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
             (await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/tiers/summary", UriKind.Relative))).GetProperty("runId").GetString());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ErasingACustomerRemovesTheirRowsInEveryRunAndIsAudited()
     {
-        using var fresh = ApiFactory.With();
+        provider.Require();
+        using var fresh = provider.Fresh();
         await RunAsync(fresh, AsOf);
         await RunAsync(fresh, EarlierAsOf);
         var customerId = Decisions.Value.First(d => d.PaidOffer).CustomerId;
@@ -315,10 +324,11 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(2, Scalar(fresh, $"SELECT COUNT(*) FROM personal_data_audit WHERE action = 'erase' AND customer_id = '{customerId}'"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task EveryCsvExportOfATargetListIsAuditedWithItsRunAndRows()
     {
-        using var fresh = ApiFactory.With();
+        provider.Require();
+        using var fresh = provider.Fresh();
         var run = await RunAsync(fresh, AsOf);
         using var client = fresh.ClientWith(ApiFactory.ScorerKey);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/v1/retention/targets?budget=700&offerCost=20", UriKind.Relative));
@@ -384,14 +394,12 @@ public sealed class StoredRunViewsTests(ApiFactory factory) : IClassFixture<ApiF
         return latest;
     }
 
-    private static long Scalar(ApiFactory api, string sql)
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(api.Root, "api.db"), Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-#pragma warning disable CA2100 // Test SQL built from the test's own values.
-        command.CommandText = sql;
-#pragma warning restore CA2100
-        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
+    private static long Scalar(ApiFactory api, string sql) => api.StoreScalar(sql);
 }
+
+/// <summary>The stored run views on the SQLite file.</summary>
+public sealed class StoredRunViewsTestsOnSqlite(ApiFactory factory) : StoredRunViewsTests(factory, StoreProvider.Sqlite), IClassFixture<ApiFactory>;
+
+/// <summary>The stored run views on PostgreSQL (a schema of its own).</summary>
+[Collection(PostgresStores.Name)]
+public sealed class StoredRunViewsTestsOnPostgreSql(PostgresApiFactory factory) : StoredRunViewsTests(factory, StoreProvider.PostgreSql), IClassFixture<PostgresApiFactory>;

@@ -1,0 +1,341 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using MlCustomer.Api.Models;
+using MlCustomer.Api.Observability;
+using MlCustomer.Api.Storage;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Data;
+using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Features;
+using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Scoring;
+using MlCustomer.Core.Tiers;
+
+namespace MlCustomer.Api.ScoringRuns;
+
+// Replicas sharing a PostgreSQL store. A free replica first looks for a run to hold (queued on any replica, or abandoned by a
+// dead holder and started with the bundle this replica serves): the holder plans the run's chunks, measures its features'
+// drift, scores chunks like everyone else, and once the last chunk is done computes the run's summaries from the stored rows
+// and ends it. Otherwise the replica looks for a chunk of any running run started with its bundle and scores that one.
+internal sealed partial class ScoringRunWorker
+{
+    // The data a replica read for the shared run it works on (one at a time): read once, whichever chunks it claims.
+    private SharedRunInput? sharedInput;
+
+    // The data itself, read as soon as a run of this replica's bundle is held, before the holder has planned it.
+    private (string RunId, CustomerDataSet Data, long LoadMilliseconds)? sharedData;
+
+    private sealed record SharedRunInput(string RunId, DateOnly AsOf, CustomerDataSet Data, FeatureChunks Table, long LoadMilliseconds, ConcurrentDictionary<string, int> ReasonPositions);
+
+    private async Task ExecuteSharedRunsAsync(CancellationToken stoppingToken)
+    {
+        var settings = storage.Value.Storage;
+        var leaseTime = TimeSpan.FromSeconds(settings.RunLeaseSeconds);
+        var poll = TimeSpan.FromSeconds(settings.RunPollSeconds);
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var worked = false;
+            // The generation is held while this replica works with it and let go before it waits (a reload retires it).
+            using (var model = host.Acquire())
+            try
+            {
+                if (model is not null)
+                {
+                    if (await store.ClaimRunAsync(model.Generation.Version, leaseTime, stoppingToken) is { } run)
+                    {
+                        await HoldRunAsync(run, model.Generation, leaseTime, stoppingToken);
+                        worked = true;
+                    }
+                    else if (await store.RunWithChunksToClaimAsync(model.Generation.Version, stoppingToken) is var (sharedRunId, asOf))
+                    {
+                        // The data first (seconds for a big base), then the claim: the lease times the chunk's work only.
+                        await InputAsync(sharedRunId, asOf, model.Generation, stoppingToken);
+                        if (await store.ClaimChunkAsync(model.Generation.Version, leaseTime, sharedRunId, stoppingToken) is { } chunk)
+                        {
+                            await ScoreClaimedChunkAsync(chunk, model.Generation, stoppingToken);
+                        }
+
+                        worked = true;
+                    }
+                    else if (await store.RunBeingPlannedAsync(model.Generation.Version, stoppingToken) is { } planned && sharedData?.RunId != planned)
+                    {
+                        await DataAsync(planned, stoppingToken);
+                        worked = true;
+                    }
+                    else
+                    {
+                        // Nothing to work on: the last run's data (hundreds of MB for a big base) is not kept.
+                        (sharedInput, sharedData) = (null, null);
+                        foreach (var (runId, version) in await store.RunsOfOtherBundlesAsync(model.Generation.Version, stoppingToken))
+                        {
+                            if (reported.Add(runId))
+                            {
+                                LogOtherBundle(logger, runId, version, model.Generation.Version);
+                            }
+                        }
+                    }
+                }
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or DataFileException or IOException or InvalidOperationException or ArgumentException)
+            {
+                // A chunk that failed here is claimed again after its lease (by this replica or another); the holder of a run
+                // fails the run itself (HoldRunAsync).
+                LogSharedWorkFailed(logger, e);
+            }
+
+            if (!worked)
+            {
+                await queue.WaitAsync(poll, stoppingToken);
+            }
+        }
+    }
+
+    // The data and features of a shared run, read once per run by each replica that works on it; the customers must be the
+    // ones the run was planned on.
+    private async Task<SharedRunInput> InputAsync(string runId, DateOnly? asOf, ModelGeneration generation, CancellationToken cancellationToken)
+    {
+        if (sharedInput is { } cached && cached.RunId == runId)
+        {
+            return cached;
+        }
+
+        sharedInput = null;
+        var (dataSet, loadMs) = await DataAsync(runId, cancellationToken);
+        var clock = Stopwatch.StartNew();
+        var at = asOf ?? dataSet.LastOrderDate;
+        dataSet.CheckAsOfDate(at, "asOfDate");
+        var table = FeatureBuilder.BuildInChunks(dataSet, new FeatureOptions
+        {
+            AsOfDate = at,
+            ChurnHorizonDays = generation.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
+            ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
+            IncludeLabels = false,
+            SnapshotAttributesBeforeExport = generation.Card.SnapshotAttributesBeforeExport,
+        }, ChunkSize);
+        return sharedInput = new SharedRunInput(runId, at, dataSet, table, loadMs + clock.ElapsedMilliseconds, new ConcurrentDictionary<string, int>(StringComparer.Ordinal));
+    }
+
+    private async Task<(CustomerDataSet Data, long LoadMilliseconds)> DataAsync(string runId, CancellationToken cancellationToken)
+    {
+        if (sharedData is { } cached && cached.RunId == runId)
+        {
+            return (cached.Data, cached.LoadMilliseconds);
+        }
+
+        sharedData = null;
+        var clock = Stopwatch.StartNew();
+        var dataSet = await data.LoadForRunAsync(runId, cancellationToken);
+        sharedData = (runId, dataSet, clock.ElapsedMilliseconds);
+        return (dataSet, clock.ElapsedMilliseconds);
+    }
+
+    // Scores one claimed chunk and stores it; a claim lost meanwhile (this replica was too slow, another re-claimed it) stores nothing.
+    private async Task ScoreClaimedChunkAsync(ChunkClaim chunk, ModelGeneration generation, CancellationToken cancellationToken)
+    {
+        var input = await InputAsync(chunk.RunId, chunk.AsOfDate, generation, cancellationToken);
+        if (chunk.FirstRow + chunk.RowCount > input.Table.Count)
+        {
+            throw new InvalidOperationException(
+                $"Scoring run {chunk.RunId} was planned on more customers than this replica reads ({input.Table.Count}): the data differs between replicas; every replica must read the same data.");
+        }
+
+        var rows = input.Table.RowsBetween(chunk.FirstRow, chunk.FirstRow + chunk.RowCount);
+        var (scores, _, compact) = ScoreChunk(generation, rows, input.Table.AttributeNames,
+            feature => input.ReasonPositions.GetOrAdd(feature, name => store.ReasonPosition(chunk.RunId, name)));
+        var segments = new Dictionary<int, string>();
+        foreach (var score in scores)
+        {
+            if (score.SegmentId is { } id && score.SegmentName is { } name)
+            {
+                segments.TryAdd(id, name);
+            }
+        }
+
+        if (await store.WriteChunkAsync(chunk, compact, segments, cancellationToken))
+        {
+            LogChunkStored(logger, chunk.RunId, chunk.ChunkIndex, chunk.RowCount, store.ReplicaId);
+        }
+        else
+        {
+            LogChunkLost(logger, chunk.RunId, chunk.ChunkIndex, store.ReplicaId);
+        }
+    }
+
+    // The holder of a run: keeps its lease alive, plans it, scores chunks until none is left to claim, waits for the chunks
+    // others hold, then ends the run once. A holder that lost its lease stops without writing.
+    private async Task HoldRunAsync(ScoringRun run, ModelGeneration generation, TimeSpan leaseTime, CancellationToken stoppingToken)
+    {
+        using var telemetry = ApiTelemetry.BeginRun(logger, run.Id);
+        LogClaimed(logger, run.Id, store.ReplicaId, generation.Version);
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var done = new CancellationTokenSource();
+        var heartbeat = Task.Run(() => RenewLeaseAsync(run, leaseTime, lost, done.Token), CancellationToken.None);
+        try
+        {
+            run = await Task.Run(() => ExecuteSharedRunAsync(run, generation, leaseTime, lost.Token), lost.Token);
+        }
+        catch (Exception e) when (e is RunLeaseLostException || (e is OperationCanceledException && lost.IsCancellationRequested && !stoppingToken.IsCancellationRequested))
+        {
+            LogLeaseLost(logger, run.Id, store.ReplicaId);
+            return;
+        }
+        catch (Exception e) when (e is DataFileException or ArgumentException or ModelBundleException or InvalidOperationException or IOException or System.Data.Common.DbException)
+        {
+            run = run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message };
+            LogRunFailed(logger, e, run.Id);
+        }
+        finally
+        {
+            await done.CancelAsync();
+            await heartbeat;
+        }
+
+        if (!await store.UpdateLeasedRunAsync(run, CancellationToken.None))
+        {
+            LogLeaseLost(logger, run.Id, store.ReplicaId);
+            return;
+        }
+
+        if (run.Status == RunStatus.Failed)
+        {
+            await store.DeleteUnfinishedScoresAsync(CancellationToken.None);
+        }
+
+        ApiTelemetry.RunFinished(run, run.Status == RunStatus.Succeeded ? await store.GetDriftAsync(run.Id, CancellationToken.None) : null);
+        if (run.Status == RunStatus.Succeeded)
+        {
+            await PruneAsync(stoppingToken);
+            await CompareWithPreviousRunAsync(stoppingToken);
+        }
+    }
+
+    private async Task<ScoringRun> ExecuteSharedRunAsync(ScoringRun run, ModelGeneration generation, TimeSpan leaseTime, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var input = await InputAsync(run.Id, run.AsOfDate ?? run.RequestedAsOfDate, generation, cancellationToken);
+        var loadMs = clock.ElapsedMilliseconds;
+        var cpuAfterLoad = Environment.CpuUsage.TotalTime;
+        await store.PlanChunksAsync(run.Id, input.AsOf, input.Table.Count, storage.Value.Storage.RunChunkCustomers, cancellationToken);
+
+        // The features' drift, counted over every customer here while the other replicas already score chunks.
+        clock.Restart();
+        var contract = generation.Card.FeatureContract;
+        IReadOnlyList<FeatureDriftResult> featureDrift = [];
+        if (input.Table.Count > 0 && contract.Features.All(f => f.BinShares is not null))
+        {
+            var counts = new FeatureDriftCounts(contract);
+            var modelRows = new FeatureRows(contract, input.Table.AttributeNames);
+            for (var from = 0; from < input.Table.Count; from += ChunkSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var row in input.Table.RowsBetween(from, Math.Min(from + ChunkSize, input.Table.Count)))
+                {
+                    counts.Add(modelRows.From(row));
+                }
+            }
+
+            featureDrift = counts.Results();
+        }
+
+        var featuresMs = clock.ElapsedMilliseconds;
+
+        // Chunks, this replica's share, then the wait for the others' (taking over any whose holder died).
+        clock.Restart();
+        while (true)
+        {
+            if (await store.ClaimChunkAsync(generation.Version, leaseTime, run.Id, cancellationToken) is { } chunk)
+            {
+                await ScoreClaimedChunkAsync(chunk, generation, cancellationToken);
+                continue;
+            }
+
+            var (doneChunks, chunks) = await store.ChunkProgressAsync(run.Id, cancellationToken);
+            if (doneChunks == chunks)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+
+        var scoringMs = clock.ElapsedMilliseconds;
+
+        // The end of the run, once: its summaries from the stored rows, each decision rebuilt by the same Core function the
+        // views use (it reads exactly as it was decided), in id order as a single replica would have made them.
+        clock.Restart();
+        var segmentNames = await store.RunNamesAsync(run.Id, "segment", cancellationToken);
+        var reasonNames = await store.RunNamesAsync(run.Id, "reason", cancellationToken);
+        var decides = generation.Card.Tiers is not null;
+        var context = new DecisionContext
+        {
+            ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
+            RulesJson = decides ? generation.Decisions.Rules.ToJson() : null,
+            TierCutoffs = generation.Card.Tiers,
+            ReasonFeatures = [.. Enumerable.Range(0, reasonNames.Count).Select(i => reasonNames[i])],
+            SegmentNames = segmentNames,
+            Currency = generation.Card.AmountUnits(),
+            ChurnBaseline = generation.Scorer.Explainer?.ChurnBaseline,
+            ValueBaseline = generation.Scorer.Explainer?.ValueBaseline,
+        };
+        var stored = new List<(string Id, double Churn, int? Segment, double? Profit, byte[]? Facts)>(input.Table.Count);
+        await foreach (var row in store.RunRowsAsync(run.ScoreKey!.Value, cancellationToken))
+        {
+            stored.Add(row);
+        }
+
+        if (stored.Count != input.Table.Count)
+        {
+            throw new InvalidOperationException($"Scoring run {run.Id} stored {stored.Count} customers of {input.Table.Count}; start a new run.");
+        }
+
+        var decided = new CustomerDecision?[stored.Count];
+        Parallel.For(0, stored.Count, i => decided[i] = context.Decide(
+            stored[i].Id, stored[i].Churn, stored[i].Profit, stored[i].Segment is { } s ? segmentNames.GetValueOrDefault(s) : null, stored[i].Facts));
+        var members = new List<TierMember>(decides ? stored.Count : 0);
+        var candidates = new TargetCandidates.Builder();
+        var movementFacts = new List<MovementFacts>(decides ? stored.Count : 0);
+        foreach (var decision in decided)
+        {
+            if (decision is not null)
+            {
+                members.Add(TierMember.Of(decision));
+                candidates.Add(decision);
+                movementFacts.Add(MovementFacts.Of(decision));
+            }
+        }
+
+        var drift = new RunDrift(featureDrift, generation.Card.OutputDrift(
+            [.. stored.Select(r => r.Churn)], [.. stored.Select(r => r.Profit ?? double.NaN)]));
+        await using (var writer = await store.BeginRunScoresAsync(run.Id, run.ScoreKey.Value, cancellationToken))
+        {
+            await writer.CompleteAsync(
+                drift, context, decides ? ProfitConcentration.Compute(members) : null, decides ? candidates.Build() : null, cancellationToken,
+                decides ? movementFacts : null);
+        }
+
+        LogRunSucceeded(logger, run.Id, stored.Count, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
+        return run with
+        {
+            Status = RunStatus.Succeeded,
+            AsOfDate = input.AsOf,
+            ModelVersion = generation.Version,
+            FinishedAt = DateTimeOffset.UtcNow,
+            TransactionsRead = input.Data.Transactions.Count,
+            CustomersScored = stored.Count,
+            LoadMilliseconds = Math.Max(loadMs, input.LoadMilliseconds),
+            FeaturesMilliseconds = featuresMs,
+            ScoringMilliseconds = scoringMs,
+            StoringMilliseconds = clock.ElapsedMilliseconds,
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} chunk {Chunk} ({Customers} customers) stored by replica {Replica}")]
+    private static partial void LogChunkStored(ILogger logger, string runId, int chunk, int customers, string replica);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} chunk {Chunk}: replica {Replica}'s claim expired and the chunk was claimed again; this replica stored nothing of it")]
+    private static partial void LogChunkLost(ILogger logger, string runId, int chunk, string replica);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Working on a shared scoring run failed here; its chunk is claimed again after its lease")]
+    private static partial void LogSharedWorkFailed(ILogger logger, Exception exception);
+}
