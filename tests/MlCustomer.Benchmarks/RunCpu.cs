@@ -91,6 +91,17 @@ internal static class RunCpu
             Path.Combine(folder, "transactions.csv"), Path.Combine(folder, "customers.csv"), new LoadOptions(), File.Exists(events) ? events : null);
         Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()}; {data.Transactions.Count:N0} order lines");
         FeatureTable table = null!;
+        var featureOptions = new FeatureOptions
+        {
+            AsOfDate = data.LastOrderDate,
+            ChurnHorizonDays = bundle.Card.ChurnHorizonDays ?? FeatureOptions.DefaultChurnHorizonDays,
+            ValueHorizonDays = bundle.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
+            IncludeLabels = false,
+            SnapshotAttributesBeforeExport = bundle.Card.SnapshotAttributesBeforeExport,
+        };
+        // What a run does before its first chunk: order lines and service events grouped by customer, the customers in id
+        // order, the exclusions and the report's counts.
+        Step("features: the plan before the first chunk (grouping, exclusions, counts)", () => FeatureBuilder.BuildInChunks(data, featureOptions, ChunkSize));
         Step("features (FeatureBuilder.Build)", () => table = FeatureBuilder.Build(data, new FeatureOptions
         {
             AsOfDate = data.LastOrderDate,
@@ -154,7 +165,7 @@ internal static class RunCpu
             var wall = Stopwatch.StartNew();
             step();
             var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
-            var count = Math.Max(table?.Rows.Count ?? 1, 1);
+            var count = Math.Max(table?.Rows.Count ?? data.Customers?.Count ?? 1, 1);
             Console.WriteLine(
                 $"{name}: CPU {cpuMs:N0} ms ({cpuMs * 1000 / count:0.0} µs per customer), wall {wall.ElapsedMilliseconds:N0} ms, allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0:N0} MB");
         }

@@ -5,7 +5,8 @@
 # prints each run's timings (load, features, scoring, storing; customers/s after loading = customers ÷ (features +
 # scoring + storing)), the server's peak RSS during the run, the database size and bytes per customer, then
 # GET /tiers/summary and GET /retention/targets (budget 10,000) under [callers] concurrent callers with wrk.
-# Usage: bash tests/MlCustomer.Benchmarks/scoring-run.sh DATA [runs] [callers] [seconds]   (defaults 1, 8, 10)
+# Usage: bash tests/MlCustomer.Benchmarks/scoring-run.sh DATA [runs] [callers] [seconds]   (defaults 1, 8, 10; PORT= and TMPDIR= keep
+# two benchmarks on one machine apart: the port, default 5097, and the work folder under TMPDIR)
 # On PostgreSQL instead of the SQLite file: run it under .ci/postgres.sh with BENCH_POSTGRES=1 (a fresh database on the
 # throw-away server is the store, MlCustomer:Storage:PostgreSql; sizes are pg_total_relation_size after VACUUM ANALYZE):
 #   BENCH_POSTGRES=1 bash .ci/postgres.sh bash tests/MlCustomer.Benchmarks/scoring-run.sh DATA 1 8 10
@@ -15,7 +16,7 @@ data=$(realpath "$1")
 runs=${2:-1}
 callers=${3:-8}
 seconds=${4:-10}
-port=5097
+port=${PORT:-5097}
 work=${TMPDIR:-/tmp}/mlcustomer-scoring-run
 rm -rf "$work" && mkdir -p "$work"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
@@ -106,8 +107,24 @@ done
 
 lua="$work/key.lua"
 printf 'wrk.headers["X-Api-Key"] = "%s"\n' "$scorer" >"$lua"
-# wrk prints the 50th, 75th, 90th and 99th percentiles; the 95th too, from its latency histogram.
-printf 'done = function(summary, latency, requests) io.write(string.format("     95%%%%  %%.2fms\\n", latency:percentile(95) / 1000)) end\n' >>"$lua"
+# wrk prints the 50th, 75th, 90th and 99th percentiles; the 95th too, from its latency histogram; and every status code
+# answered with how often (wrk's own "Non-2xx" line does not say which: the load shedder's 503, a 429, a 5xx).
+cat >>"$lua" <<'LUA'
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) statuses = {} end
+function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+function done(summary, latency, requests)
+  io.write(string.format("     95%%  %.2fms\n", latency:percentile(95) / 1000))
+  local all = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do all[status] = (all[status] or 0) + n end
+  end
+  local line = "  status codes:"
+  for status, n in pairs(all) do line = line .. string.format(" %d × %d", n, status) end
+  io.write(line .. "\n")
+end
+LUA
 # Movement between the last two runs: the first call after the runs (the worker compared them when the last one ended) and the next.
 if [ "$runs" -ge 2 ]; then
   for call in first second; do
@@ -123,7 +140,7 @@ for path in "/tiers/summary" "/retention/targets?budget=10000&pageSize=50" "/ret
   cpu_before=$(cpu_ticks)
   echo "GET $path, $callers concurrent callers, ${seconds}s (RSS before $((before / 1024)) MB):"
   out=$(wrk -t2 -c"$callers" -d"${seconds}s" --timeout 30s --latency -s "$lua" "$base$path")
-  echo "$out" | grep -E 'Latency|50%|90%|95%|99%|Requests/sec|requests in|Non-2xx|Socket'
+  echo "$out" | grep -E 'Latency|50%|90%|95%|99%|Requests/sec|requests in|Non-2xx|Socket|status codes'
   calls=$(echo "$out" | sed -nE 's/^ *([0-9]+) requests in.*/\1/p')
   ticks=$(($(cpu_ticks) - cpu_before))
   echo "  RSS after: $(($(rss) / 1024)) MB; server CPU $((ticks * 10)) ms for $calls calls = $(python3 -c "print(f'{$ticks * 10 / max($calls, 1):.1f}')") ms per call"

@@ -6,14 +6,15 @@
 # page [calls] times one after the other: for each page the first call (which may fill a cache: the run's target
 # candidates, the movement between the two runs) and then the median and worst wall time of the next calls, and the
 # server's CPU time per call (utime + stime of the API process from /proc over those calls: the fair figure on a shared box).
-# Usage: bash tests/MlCustomer.Benchmarks/workspace-pages.sh DATA [calls]   (default 10)
+# Then it restarts the API on the same database and times the movement page's and a category list's first calls.
+# Usage: bash tests/MlCustomer.Benchmarks/workspace-pages.sh DATA [calls]   (default 10; PORT= overrides the port, default 5098)
 # With REUSE_DATABASE=FILE (e.g. the database scoring-run.sh left after a run of the same DATA) the run at the data's end
 # is that file's latest succeeded run (copied, not changed) and only the earlier run is scored here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=$(realpath "$1")
 calls=${2:-10}
-port=5098
+port=${PORT:-5098}
 work=${TMPDIR:-/tmp}/mlcustomer-workspace-pages
 rm -rf "$work" && mkdir -p "$work"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores); data: $data"
@@ -84,3 +85,15 @@ for path in "/" "/segments" "/scoring-runs" "/customers?id=$prefix" "/customers/
   printf '| `%s` | %s | %s | %.0f | %.0f | %.0f | %s |\n' "$path" "$status" "$bytes" "$(awk "BEGIN { print $first_s * 1000 }")" "$median" "$worst" "$cpu"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); server RSS: $(($(ps -o rss= -p "$api" | tr -d ' ') / 1024)) MB"
+
+# After a restart (nothing in the server's memory): the movement page's first call reads the comparison's summary the
+# worker stored when the later run ended; a category's list still merges both runs' movement facts on its first call.
+kill "$api" && wait "$api" 2>/dev/null || true
+source tests/MlCustomer.Benchmarks/start-api.sh
+token=$(curl -sS -c "$jar" "$site/sign-in" | grep -o 'name="__RequestVerificationToken" type="hidden" value="[^"]*"' | sed -E 's/.*value="([^"]*)"/\1/')
+curl -sS -b "$jar" -c "$jar" -o /dev/null --data-urlencode "Key=$marketing" --data-urlencode "__RequestVerificationToken=$token" "$site/sign-in"
+for path in "/movement" "/movement/customers?category=loyal"; do
+  before=$(cpu_ms)
+  curl -sS -b "$jar" -o /dev/null -w "after a restart, first call $path: %{http_code} in %{time_total} s" "$site$path"
+  echo ", server CPU $(awk "BEGIN { printf \"%.0f\", $(cpu_ms) - $before }") ms"
+done

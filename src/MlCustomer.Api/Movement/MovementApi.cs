@@ -109,9 +109,9 @@ public static class MovementApi
         }
 
         var (before, after) = runs!.Value;
-        var report = await store.GetMovementAsync(before, after, cancellationToken);
+        var report = await store.GetMovementSummaryAsync(before, after, cancellationToken);
         return TypedResults.Ok(new MovementResponse(
-            before.Id, before.AsOfDate, after.Id, after.AsOfDate, report.Customers.Count,
+            before.Id, before.AsOfDate, after.Id, after.AsOfDate, report.Customers,
             [.. report.Counts.Select(c => new MovementCategoryResult(WireNames.Of(c.Category), c.Customers, c.Meaning))],
             [.. report.Migration.Select(m => new MigrationCellResult(WireNames.Of(m.From), WireNames.Of(m.To), m.Customers, m.ProfitBefore, m.ProfitAfter))]));
     }

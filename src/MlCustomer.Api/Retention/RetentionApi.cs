@@ -396,15 +396,39 @@ public static class RetentionApi
         // chosen customers' decisions are read. Older runs are chosen from all their stored decisions, as before.
         var candidates = run.ScoreKey is null ? null : await store.GetCandidatesAsync(run.Id, cancellationToken);
         var values = new System.Collections.Concurrent.ConcurrentDictionary<string, StoredValue>(StringComparer.Ordinal);
-        var list = candidates is not null
-            ? RetentionTargets.Choose(candidates, options, ids => store.GetDecisions(run, ids, values))
-            : RetentionTargets.Choose(run.ScoreKey is null ? await store.GetLegacyDecisionsAsync(run.Id, cancellationToken) : [], options);
+        RetentionTargetList list;
+        if (candidates is null)
+        {
+            list = RetentionTargets.Choose(run.ScoreKey is null ? await store.GetLegacyDecisionsAsync(run.Id, cancellationToken) : [], options);
+        }
+        else
+        {
+            var key = CacheKey(options);
+            if (TargetListCache.Find(candidates, rules, key) is { } kept)
+            {
+                (list, values) = kept;
+            }
+            else
+            {
+                list = RetentionTargets.Choose(candidates, options, ids => store.GetDecisions(run, ids, values));
+                TargetListCache.Keep(candidates, rules, key, list, values);
+            }
+        }
+
         var costs = PaidActions(rules)
             .Select(a => new ActionOfferCost(a.Key, a.Value.Description, options.CostOf(a.Key, a.Value.OfferCost), a.Value.OfferCost,
                 offerCost is not null || costByAction.ContainsKey(a.Key)))
             .ToList();
         return (new TargetPlan(run, list, costs, values), null);
     }
+
+    // Everything in the options that chooses the list, in one spelling (the run is the candidates' own).
+    private static string CacheKey(TargetOptions options) => string.Join('|',
+        options.Budget.ToString("R", CultureInfo.InvariantCulture), options.OfferCost?.ToString("R", CultureInfo.InvariantCulture),
+        options.SaveRate.ToString("R", CultureInfo.InvariantCulture), options.Limit?.ToString(CultureInfo.InvariantCulture),
+        options.Filter?.Tier, options.Filter?.Stage, options.Filter?.Segment, options.Filter?.Action,
+        string.Join(',', (options.OfferCostByAction ?? new Dictionary<string, double>())
+            .OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value.ToString("R", CultureInfo.InvariantCulture)}")));
 
     private static IEnumerable<KeyValuePair<string, ActionDefinition>> PaidActions(RuleSet rules) =>
         rules.Actions.Where(a => a.Value.PaidOffer).OrderBy(a => a.Key, StringComparer.Ordinal);

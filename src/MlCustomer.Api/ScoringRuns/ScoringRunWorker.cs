@@ -119,7 +119,7 @@ internal sealed partial class ScoringRunWorker(
         {
             if (await Movement.MovementApi.RunsAsync(null, null, store, cancellationToken) is { Runs: var (from, to) })
             {
-                await store.GetMovementAsync(from, to, cancellationToken);
+                await store.GetMovementSummaryAsync(from, to, cancellationToken);
             }
         }
         catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or ArgumentException)
@@ -224,11 +224,14 @@ internal sealed partial class ScoringRunWorker(
                 featureTime.Start();
                 var more = chunkSource.MoveNext();
                 var chunk = more ? chunkSource.Current : [];
-                if (driftCounts is not null)
+                if (driftCounts is not null && chunk.Length > 0)
                 {
+                    // One model row overwritten for each customer: counted, not kept.
+                    var driftRow = modelRows!.From(chunk[0]);
                     foreach (var row in chunk)
                     {
-                        driftCounts.Add(modelRows!.From(row));
+                        modelRows.Fill(row, driftRow);
+                        driftCounts.Add(driftRow);
                     }
                 }
 
@@ -281,7 +284,11 @@ internal sealed partial class ScoringRunWorker(
         LogRunSteps(logger, run.Id, modelTime.ElapsedMilliseconds, ruleTime.ElapsedMilliseconds, encodeTime.ElapsedMilliseconds, waitTime.ElapsedMilliseconds,
             writeTime.ElapsedMilliseconds);
         clock.Restart();
-        var drift = new RunDrift(featureDrift, generation.Card.OutputDrift(churnProbabilities, predictedProfits));
+        // The end-of-run summaries are independent of each other: made on every core.
+        var outputDrift = Task.Run(() => generation.Card.OutputDrift(churnProbabilities, predictedProfits), cancellationToken);
+        var pyramid = Task.Run(() => decides ? ProfitConcentration.Compute(members) : null, cancellationToken);
+        var targetCandidates = Task.Run(() => decides ? candidates.Build() : null, cancellationToken);
+        var drift = new RunDrift(featureDrift, await outputDrift);
         var context = new DecisionContext
         {
             ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
@@ -300,7 +307,7 @@ internal sealed partial class ScoringRunWorker(
         }
 
         await writer.CompleteAsync(
-            drift, context, decides ? ProfitConcentration.Compute(members) : null, decides ? candidates.Build() : null, cancellationToken,
+            drift, context, await pyramid, await targetCandidates, cancellationToken,
             decides ? movementFacts : null);
         LogRunSucceeded(logger, run.Id, count, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
         return run with

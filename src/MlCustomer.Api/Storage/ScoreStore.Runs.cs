@@ -499,6 +499,7 @@ public sealed partial class ScoreStore
             await ExecuteAsync(connection, transaction, "DELETE FROM stored_scores WHERE run_id = @id", [("@id", id)], cancellationToken);
             await ExecuteAsync(connection, transaction, "DELETE FROM run_target_candidates WHERE run_id = @id", [("@id", id)], cancellationToken);
             await ExecuteAsync(connection, transaction, "DELETE FROM run_movement_facts WHERE run_id = @id", [("@id", id)], cancellationToken);
+            await ExecuteAsync(connection, transaction, "DELETE FROM run_movements WHERE from_run_id = @id OR to_run_id = @id", [("@id", id)], cancellationToken);
             await ExecuteAsync(connection, transaction, "UPDATE scoring_runs SET status = @pruned, pruned_at = @now WHERE id = @id",
                 [("@pruned", RunStatus.Pruned), ("@now", Now()), ("@id", id)], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
@@ -556,6 +557,9 @@ public sealed partial class ScoreStore
                     rows++;
                 }
             }
+
+            // A stored movement summary counts the customer: compared again when next asked.
+            await ExecuteAsync(connection, transaction, "DELETE FROM run_movements WHERE from_run_id = @id OR to_run_id = @id", [("@id", runId)], cancellationToken);
 
             // The run's movement facts name the customer too.
             if (await ScalarAsync(connection, "SELECT facts FROM run_movement_facts WHERE run_id = @id", [("@id", runId)], cancellationToken, transaction) is byte[] stored)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Tiers;
 
@@ -10,6 +11,20 @@ namespace MlCustomer.Api.Storage;
 /// <param name="SegmentName">Segment name, if any.</param>
 /// <param name="Decision">The rule decision, if the run made one.</param>
 public sealed record CustomerMatch(string CustomerId, double ChurnProbability, string? SegmentName, CustomerDecision? Decision);
+
+/// <summary>The movement between two runs without its customers: how many, per category, and the tier migration matrix.</summary>
+/// <param name="Customers">Every customer at either date.</param>
+/// <param name="Counts">Customers per category.</param>
+/// <param name="Migration">The 16 cells of the migration matrix.</param>
+public sealed record MovementSummary(int Customers, IReadOnlyList<MovementCount> Counts, IReadOnlyList<TierMigrationCell> Migration)
+{
+    /// <summary>The summary of a comparison.</summary>
+    public static MovementSummary Of(TierMovementReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return new(report.Customers.Count, report.Counts, report.Migration);
+    }
+}
 
 /// <summary>What the workspace's lists read: id searches and a whole run's decisions.</summary>
 public sealed partial class ScoreStore
@@ -137,7 +152,52 @@ public sealed partial class ScoreStore
         return task.WaitAsync(cancellationToken);
     }
 
-    private void ForgetMovements() => movements.Clear();
+    /// <summary>
+    /// The matrix and category counts of the movement from run <paramref name="from"/> to run <paramref name="to"/>: the
+    /// comparison in memory, else the summary stored when the pair was first compared (one row read after a restart), else
+    /// the comparison made now (<see cref="GetMovementAsync"/>) and its summary stored.
+    /// </summary>
+    public async Task<MovementSummary> GetMovementSummaryAsync(ScoringRun from, ScoringRun to, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        if (movements.TryGetValue((from.Id, to.Id), out var kept) && kept.IsValueCreated && kept.Value.IsCompletedSuccessfully)
+        {
+            return MovementSummary.Of(kept.Value.Result);
+        }
+
+        var parameters = new (string, object?)[] { ("@from", from.Id), ("@to", to.Id) };
+        await using (var connection = await OpenAsync(cancellationToken))
+        {
+            if (await ScalarAsync(connection, "SELECT summary FROM run_movements WHERE from_run_id = @from AND to_run_id = @to", parameters, cancellationToken)
+                is string json && JsonSerializer.Deserialize<MovementSummary>(json, SummaryJson) is { } stored)
+            {
+                return stored;
+            }
+        }
+
+        var forgotten = Volatile.Read(ref movementsForgotten);
+        var summary = MovementSummary.Of(await GetMovementAsync(from, to, cancellationToken));
+        // Not stored when an erasure came in meanwhile: the comparison may count the erased customer.
+        if (forgotten == Volatile.Read(ref movementsForgotten))
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, null, """
+                INSERT INTO run_movements (from_run_id, to_run_id, summary) VALUES (@from, @to, @summary)
+                ON CONFLICT (from_run_id, to_run_id) DO NOTHING
+                """, [.. parameters, ("@summary", JsonSerializer.Serialize(summary, SummaryJson))], cancellationToken);
+        }
+
+        return summary;
+    }
+
+    private int movementsForgotten;
+
+    private void ForgetMovements()
+    {
+        Interlocked.Increment(ref movementsForgotten);
+        movements.Clear();
+    }
 
     /// <summary>
     /// What movement compares of each customer in <paramref name="run"/>, in ordinal id order: the facts the run stored when it

@@ -9,7 +9,7 @@ public sealed class FeatureDriftCounts
 {
     private readonly FeatureContract contract;
     private readonly long[][] counts;
-    private readonly (int Slot, bool Numeric, IReadOnlyList<double> Edges, Dictionary<string, int>? Categories, string Prefix)[] features;
+    private readonly (int Slot, bool Numeric, IReadOnlyList<double> Edges, Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>>? Categories, string Prefix)[] features;
     private long rows;
 
     /// <summary>Starts counting against <paramref name="contract"/>'s training distributions.</summary>
@@ -19,7 +19,7 @@ public sealed class FeatureDriftCounts
         ArgumentNullException.ThrowIfNull(contract);
         this.contract = contract;
         var (numeric, categorical) = (0, 0);
-        features = new (int, bool, IReadOnlyList<double>, Dictionary<string, int>?, string)[contract.Features.Count];
+        features = new (int, bool, IReadOnlyList<double>, Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>>?, string)[contract.Features.Count];
         counts = new long[contract.Features.Count][];
         for (var f = 0; f < features.Length; f++)
         {
@@ -37,7 +37,7 @@ public sealed class FeatureDriftCounts
             {
                 var categories = feature.Categories ?? [];
                 var index = categories.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
-                features[f] = (categorical++, false, [], index, feature.Name + "=");
+                features[f] = (categorical++, false, [], index.GetAlternateLookup<ReadOnlySpan<char>>(), feature.Name + "=");
                 counts[f] = new long[categories.Count + 1];
             }
         }
@@ -69,9 +69,10 @@ public sealed class FeatureDriftCounts
             }
             else
             {
-                var text = row.Categorical[slot];
+                // Looked up by the span after the prefix: a million rows' categories without a million substrings.
+                var text = row.Categorical[slot].AsSpan();
                 var value = text.StartsWith(prefix, StringComparison.Ordinal) ? text[prefix.Length..] : text;
-                counts[f][categories!.TryGetValue(value, out var i) ? i : categories.Count]++;
+                counts[f][categories!.Value.TryGetValue(value, out var i) ? i : categories.Value.Dictionary.Count]++;
             }
         }
     }

@@ -57,19 +57,34 @@ public sealed class FeatureRows
     public ModelRow From(CustomerFeatures features)
     {
         ArgumentNullException.ThrowIfNull(features);
-        var numbers = new float[numeric.Length];
-        for (var i = 0; i < numeric.Length; i++)
+        var row = new ModelRow { Numeric = new float[numeric.Length], Categorical = new string[categorical.Length] };
+        Fill(features, row);
+        return row;
+    }
+
+    /// <summary>
+    /// Overwrites <paramref name="row"/> (made by <see cref="From"/>, or with arrays of the contract's sizes) with one
+    /// customer's model row: a run that only counts each row (drift) reuses one row per thread instead of a million.
+    /// </summary>
+    public void Fill(CustomerFeatures features, ModelRow row)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(row);
+        if (row.Numeric.Length != numeric.Length || row.Categorical.Length != categorical.Length)
         {
-            numbers[i] = numeric[i](features);
+            throw new ArgumentException($"The row must hold {numeric.Length} numeric and {categorical.Length} categorical features.", nameof(row));
         }
 
-        var row = new string[categorical.Length];
+        row.CustomerId = features.CustomerId;
+        for (var i = 0; i < numeric.Length; i++)
+        {
+            row.Numeric[i] = numeric[i](features);
+        }
+
         for (var i = 0; i < categorical.Length; i++)
         {
             var category = ModelDatasets.Categorize(categorical[i](features), known[i]);
-            row[i] = terms[i].TryGetValue(category, out var term) ? term : FeatureSchema.Term(categoricalNames[i], category);
+            row.Categorical[i] = terms[i].TryGetValue(category, out var term) ? term : FeatureSchema.Term(categoricalNames[i], category);
         }
-
-        return new ModelRow { CustomerId = features.CustomerId, Numeric = numbers, Categorical = row };
     }
 }

@@ -86,6 +86,34 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
     }
 
     [SkippableFact]
+    public async Task TheMovementSummaryIsStoredWhenARunEndsAndReadFromStorageAfterARestart()
+    {
+        provider.Require();
+        using var fresh = provider.Fresh();
+        var earlier = await RunAsync(fresh, EarlierAsOf);
+        var later = await RunAsync(fresh, AsOf);
+        using var client = fresh.ClientWith(ApiFactory.ScorerKey);
+        var movement = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/movement", UriKind.Relative));
+        var (from, to) = (earlier.GetProperty("id").GetString(), later.GetProperty("id").GetString());
+        var customers = movement.GetProperty("customers").GetInt32();
+
+        // The worker compared the new run with the one before as it ended, and stored the summary.
+        Assert.Equal(1, Scalar(fresh, $"SELECT COUNT(*) FROM run_movements WHERE from_run_id = '{from}' AND to_run_id = '{to}'"));
+        // A restarted API (a second host on the same database: nothing in its memory) answers from the stored row, which
+        // is marked here so the answer shows it was read, not compared again.
+        Scalar(fresh, $"UPDATE run_movements SET summary = replace(summary, '\"customers\":{customers},', '\"customers\":{customers + 1000},') WHERE to_run_id = '{to}'");
+        using var restarted = ApiFactory.With(fresh.StorePostgreSql is { } postgres
+            ? new Dictionary<string, string?> { ["MlCustomer:Storage:PostgreSql"] = postgres }
+            : new Dictionary<string, string?> { ["MlCustomer:DatabasePath"] = Path.Combine(fresh.Root, "api.db") });
+        using var again = restarted.ClientWith(ApiFactory.ScorerKey);
+        var read = await again.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/movement", UriKind.Relative));
+
+        Assert.Equal(customers + 1000, read.GetProperty("customers").GetInt32());
+        Assert.Equal(movement.GetProperty("migration").ToString(), read.GetProperty("migration").ToString());
+        Assert.Equal(movement.GetProperty("categories").ToString(), read.GetProperty("categories").ToString());
+    }
+
+    [SkippableFact]
     public async Task EachStoredScoreKeepsTheValueIntervalsTheScorerServedAndTheCustomerTargetsAndExportShowThem()
     {
         provider.Require();
@@ -270,6 +298,8 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
         using var admin = fresh.ClientWith(ApiFactory.AdminKey);
         using var scorer = fresh.ClientWith(ApiFactory.ScorerKey);
 
+        // The same list asked for before the erasure (and kept by the API's list cache) must not be served after it.
+        var before = await scorer.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/retention/targets?budget=1000000", UriKind.Relative));
         using var refused = await scorer.DeleteAsync(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
         using var erased = await admin.DeleteAsync(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
         using var after = await scorer.GetAsync(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
@@ -283,6 +313,7 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
         Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         Assert.Equal(0, Scalar(fresh, $"SELECT COUNT(*) FROM customer_scores WHERE customer_id = '{customerId}'"));
+        Assert.Contains(before.GetProperty("targets").EnumerateArray(), t => t.GetProperty("customerId").GetString() == customerId);
         Assert.DoesNotContain(targets.GetProperty("targets").EnumerateArray(), t => t.GetProperty("customerId").GetString() == customerId);
         var movement = await scorer.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/movement", UriKind.Relative));
         // The runs' movement facts name the customer too: the comparison no longer counts them.

@@ -52,4 +52,44 @@ public sealed class ChunkedFeaturesTests(SmallSampleBundle sample) : IClassFixtu
         Assert.Equal(FeatureDrift.Measure(contract, all), counts.Results());
         Assert.Throws<ArgumentException>(() => new FeatureDriftCounts(contract).Results());
     }
+
+    [Fact]
+    public void DriftCountedThroughOneReusedRowIsTheDriftOfAllRows()
+    {
+        var contract = sample.Result.Bundle.Card.FeatureContract;
+        var chunked = FeatureBuilder.BuildInChunks(sample.Data, sample.Features with { IncludeLabels = false }, 64);
+        var rows = new FeatureRows(contract, chunked.AttributeNames);
+        var customers = chunked.Chunks.SelectMany(c => c).ToList();
+        var all = customers.Select(rows.From).ToList();
+        // As a run counts them: one row overwritten for each customer.
+        var counts = new FeatureDriftCounts(contract);
+        var reused = rows.From(customers[0]);
+        foreach (var customer in customers)
+        {
+            rows.Fill(customer, reused);
+            counts.Add(reused);
+        }
+
+        Assert.Equal(all.Count, counts.Rows);
+        Assert.Equal(FeatureDrift.Measure(contract, all), counts.Results());
+        Assert.Throws<ArgumentException>(() => rows.Fill(customers[0], new ModelRow()));
+    }
+
+    [Theory]
+    [InlineData(10, 1_000)]
+    [InlineData(300_000, 50_000)]
+    [InlineData(300_000, 7)]
+    public void GroupingInPartsKeepsEachCustomersRowsInFileOrderAndCustomersInOrderOfTheirFirstRow(int rows, int customers)
+    {
+        // Enough rows for one part per core (2^16 rows a part): the parts' customers overlap and are merged.
+        var random = new Random(7);
+        var source = Enumerable.Range(0, rows).Select(i => (Customer: $"c{random.Next(customers)}", Row: i)).ToList();
+
+        var grouped = Grouped<(string Customer, int Row)>.ByCustomer(source, r => r.Customer);
+
+        var expected = source.GroupBy(r => r.Customer).ToList();
+        Assert.Equal(expected.Select(g => g.Key), grouped.Customers);
+        Assert.All(expected, g => Assert.Equal(g, grouped.Of(g.Key)));
+        Assert.Equal(0, grouped.Of("nobody").Count);
+    }
 }
