@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace MlCustomer.Core.LifetimeValue;
 
@@ -38,10 +39,11 @@ public sealed record IntervalBin(
     double Median,
     double Upper,
     double ZeroShare,
-    double BuyerShare = 0,
-    double BuyerLower = 0,
-    double BuyerMedian = 0,
-    double BuyerUpper = 0);
+    // Left out of the card where 0 (every bin of a bundle calibrated before them), so those bundles keep their versions.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double BuyerShare = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double BuyerLower = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double BuyerMedian = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double BuyerUpper = 0);
 
 /// <summary>Held-out coverage of one tenth of the customers by predicted value.</summary>
 /// <param name="Decile">1 = highest predictions … 10 = lowest.</param>
