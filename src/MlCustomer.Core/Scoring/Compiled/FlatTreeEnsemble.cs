@@ -572,10 +572,10 @@ internal sealed class FlatTreeEnsemble
             return (float)sum;
         }
 
-        // Tree after tree, each for all the block's rows, 8 at a time: one vector compare per split decides the split for
-        // a group of 8 rows (no gathers: they are slow on this kind of CPU), then each row's entry is looked up as in
-        // Score. A tree's table is read once per block of 64 rather than once per 8 rows. Every row's sum adds the same
-        // leaf values in the same tree order in double, so the scores are bit for bit the same.
+        // One vector compare per split decides the split for a group of 8 rows (no gathers: they are slow on this kind of
+        // CPU), then each row's entry is looked up as in Score. Larger trees go tree after tree, each for all the block's
+        // groups, so that a tree's table is read once per block of 64 rather than once per 8 rows. Every row's sum adds
+        // the same leaf values in the same tree order in double, so the scores are bit for bit the same.
         public void ScoreBlock(ReadOnlySpan<float> transposed, Span<float> scores, Span<int> blockEntries)
         {
             var rows = scores.Length;
@@ -590,21 +590,26 @@ internal sealed class FlatTreeEnsemble
             ref var sum = ref MemoryMarshal.GetReference(sums);
             if (permuteScores)
             {
-                // Lane k of group g's sum is row 8g + k's: the same doubles added in the same order.
-                for (var t = 0; t < trees; t++)
+                // Lane k of group g's sum is row 8g + k's: the same doubles added in the same order. Trees of three splits
+                // keep 8 leaves each (64 bytes, a whole ensemble's in the core's cache), so here the group is the outer
+                // loop and its sum stays in a register across all trees.
+                for (var g = 0; g < groups; g++)
                 {
-                    var leaves = Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(output), (nuint)(8 * t));
-                    for (var g = 0; g < groups; g++)
+                    ref var group = ref Unsafe.Add(ref values, g * groupSlots);
+                    var groupSum = Vector512<double>.Zero;
+                    for (var t = 0; t < trees; t++)
                     {
-                        var right = Decide(ref Unsafe.Add(ref values, g * groupSlots), t);
+                        var right = Decide(ref group, t);
                         if (record)
                         {
                             right.StoreUnsafe(ref recorded, (nuint)(((g * trees) + t) * Lanes));
                         }
 
-                        ref var groupSum = ref Unsafe.Add(ref sum, g * Lanes);
-                        (Vector512.LoadUnsafe(ref groupSum) + Avx512F.PermuteVar8x64(leaves, Avx512F.ConvertToVector512Int64(right))).StoreUnsafe(ref groupSum);
+                        var leaves = Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(output), (nuint)(8 * t));
+                        groupSum += Avx512F.PermuteVar8x64(leaves, Avx512F.ConvertToVector512Int64(right));
                     }
+
+                    groupSum.StoreUnsafe(ref Unsafe.Add(ref sum, g * Lanes));
                 }
             }
             else
