@@ -121,8 +121,8 @@ internal sealed class LeafTables
         }
     }
 
-    // A leaf with too many units for a table: its part for this pattern, computed now.
-    private void AddUntabulated(int leaf, int first, int count, long pattern, Span<double> effects)
+    // A leaf with too many units for a table: its part for this pattern, computed now (unit u's at u·stride + row).
+    private void AddUntabulated(int leaf, int first, int count, long pattern, Span<double> effects, int row, int stride)
     {
         Span<double> one = count <= 256 ? stackalloc double[count] : new double[count];
         Span<double> part = count <= 256 ? stackalloc double[count] : new double[count];
@@ -135,12 +135,18 @@ internal sealed class LeafTables
         TreeShap.AddLeafEffects(zeroFraction.AsSpan(first, count), one, leafValue[leaf], part);
         for (var j = 0; j < count; j++)
         {
-            effects[leafUnit[first + j]] += part[j];
+            effects[(leafUnit[first + j] * stride) + row] += part[j];
         }
     }
 
     /// <summary>Adds the tree's Shapley value of each unit to <paramref name="effects"/> for a row with these decisions.</summary>
-    public void AddEffects(ReadOnlySpan<bool> goesRight, Span<double> effects)
+    public void AddEffects(ReadOnlySpan<bool> goesRight, Span<double> effects) => AddEffects(goesRight, effects, 0, 1);
+
+    /// <summary>
+    /// <see cref="AddEffects(ReadOnlySpan{bool}, Span{double})"/> into a block's unit-major effects: unit u's at
+    /// <c>u · <paramref name="stride"/> + <paramref name="row"/></c>.
+    /// </summary>
+    public void AddEffects(ReadOnlySpan<bool> goesRight, Span<double> effects, int row, int stride)
     {
         for (var leaf = 0; leaf < unitStart.Length - 1; leaf++)
         {
@@ -157,14 +163,14 @@ internal sealed class LeafTables
 
             if (tableStart[leaf] < 0)
             {
-                AddUntabulated(leaf, first, count, pattern, effects);
+                AddUntabulated(leaf, first, count, pattern, effects, row, stride);
                 continue;
             }
 
             var at = tableStart[leaf] + ((int)pattern * count);
             for (var j = 0; j < count; j++)
             {
-                effects[leafUnit[first + j]] += table[at + j];
+                effects[(leafUnit[first + j] * stride) + row] += table[at + j];
             }
         }
     }

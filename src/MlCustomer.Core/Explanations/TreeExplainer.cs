@@ -332,21 +332,20 @@ public sealed class TreeExplainer
         }
 
         ArrayPool<float>.Shared.Return(rented);
-        if (deepTrees.Length > 0)
+
+        // Deep trees one after the other, each for all the block's rows: a tree's leaf tables (up to a few MB) are then
+        // read from the cache by the block's rows after the first, where row after row through every tree read them
+        // all from memory each time.
+        var mostSplits = deepTrees.Length == 0 ? 0 : deepTrees.Max(t => t.SplitCount);
+        var deepDecisions = mostSplits <= 256 ? stackalloc bool[mostSplits] : new bool[mostSplits];
+        for (var d = 0; d < deepTrees.Length; d++)
         {
-            var row = new double[UnitCount];
+            var tree = deepTrees[d];
+            var decisions = deepDecisions[..tree.SplitCount];
             for (var k = 0; k < rows; k++)
             {
-                Array.Clear(row);
-                for (var d = 0; d < deepTrees.Length; d++)
-                {
-                    AddDeepEffects(d, features.Slice(k * slotCount, slotCount), row);
-                }
-
-                for (var u = 0; u < UnitCount; u++)
-                {
-                    Unsafe.Add(ref sums, (u * BlockRows) + k) += row[u];
-                }
+                tree.Decide(features.Slice(k * slotCount, slotCount), decisions);
+                deepTables[d].AddEffects(decisions, effects, k, BlockRows);
             }
         }
 
