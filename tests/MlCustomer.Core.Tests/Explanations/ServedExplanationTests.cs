@@ -7,6 +7,7 @@ using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Scoring;
 using MlCustomer.Core.Tests.Data;
+using Xunit.Abstractions;
 
 namespace MlCustomer.Core.Tests.Explanations;
 
