@@ -333,20 +333,26 @@ public sealed class TreeExplainer
 
         ArrayPool<float>.Shared.Return(rented);
 
-        // Deep trees one after the other, each for all the block's rows: a tree's leaf tables (up to a few MB) are then
-        // read from the cache by the block's rows after the first, where row after row through every tree read them
-        // all from memory each time.
-        var mostSplits = deepTrees.Length == 0 ? 0 : deepTrees.Max(t => t.SplitCount);
-        var deepDecisions = mostSplits <= 256 ? stackalloc bool[mostSplits] : new bool[mostSplits];
-        for (var d = 0; d < deepTrees.Length; d++)
+        // Deep trees one after the other, each for all the block's rows, and within a tree leaf after leaf
+        // (LeafTables.AddEffectsBlock): a leaf's table is then read from the nearest cache by the block's rows after the
+        // first, where row after row through every tree read them all from memory each time.
+        if (deepTrees.Length > 0)
         {
-            var tree = deepTrees[d];
-            var decisions = deepDecisions[..tree.SplitCount];
-            for (var k = 0; k < rows; k++)
+            var mostSplits = deepTrees.Max(t => t.SplitCount);
+            var blockDecisions = ArrayPool<bool>.Shared.Rent(mostSplits * rows);
+            for (var d = 0; d < deepTrees.Length; d++)
             {
-                tree.Decide(features.Slice(k * slotCount, slotCount), decisions);
-                deepTables[d].AddEffects(decisions, effects, k, BlockRows);
+                var tree = deepTrees[d];
+                var splits = tree.SplitCount;
+                for (var k = 0; k < rows; k++)
+                {
+                    tree.Decide(features.Slice(k * slotCount, slotCount), blockDecisions.AsSpan(k * splits, splits));
+                }
+
+                deepTables[d].AddEffectsBlock(blockDecisions.AsSpan(0, splits * rows), splits, rows, effects, BlockRows);
             }
+
+            ArrayPool<bool>.Shared.Return(blockDecisions);
         }
 
         for (var k = 0; k < rows; k++)
