@@ -172,8 +172,8 @@ public static class CustomersApi
             RevenueExplanation = ExplanationResult.From(score.RevenueTotals),
             // The intervals the run stored with the scores (migration 9); rows stored before then kept only the predictions,
             // and get the scoring bundle's calibration applied to them when that bundle is the one loaded.
-            GrossProfitInterval = ValueIntervalResult.From(score.GrossProfitInterval ?? scoringCard?.GrossProfitInterval(score.PredictedGrossProfit, score.CustomerId)),
-            RevenueInterval = ValueIntervalResult.From(score.RevenueInterval ?? scoringCard?.RevenueInterval(score.PredictedRevenue, score.CustomerId)),
+            GrossProfitInterval = ValueIntervalResult.From(score.GrossProfitInterval ?? scoringCard?.GrossProfitInterval(score.PredictedGrossProfit)),
+            RevenueInterval = ValueIntervalResult.From(score.RevenueInterval ?? scoringCard?.RevenueInterval(score.PredictedRevenue)),
         });
     }
 

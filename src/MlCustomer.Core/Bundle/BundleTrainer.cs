@@ -577,7 +577,7 @@ public static class BundleTrainer
         if (calibration.Count >= 20)
         {
             intervals = ValueIntervals.Calibrate(calibration.Select(i => model.OutOfFold[i]).ToList(), calibration.Select(i => (double)train[i].Value).ToList());
-            intervals = intervals with { HeldOut = holdout.Count > 0 ? intervals.Measure(predictions, actual, holdout.Select(r => r.CustomerId).ToList()) : null };
+            intervals = intervals with { HeldOut = holdout.Count > 0 ? intervals.Measure(predictions, actual) : null };
         }
 
         // The chosen model next to the trees alone and the statistical baseline, with bootstrap intervals.

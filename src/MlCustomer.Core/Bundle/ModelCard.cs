@@ -39,15 +39,15 @@ public sealed record ModelCard
 
     /// <summary>
     /// The 80% interval of a predicted gross profit scored by this bundle, or null without a value model or intervals.
-    /// A pure function of the prediction, the customer id and the card's calibration, so stored scores (which keep only
-    /// the prediction) get the interval the scorer served.
+    /// A pure function of the prediction and the card's calibration, so stored scores (which keep only the prediction)
+    /// get the interval the scorer served.
     /// </summary>
-    public ValueInterval? GrossProfitInterval(double? predictedGrossProfit, string customerId) =>
-        predictedGrossProfit is { } v && LifetimeValue?.Intervals is { } intervals ? intervals.For(v, customerId) : null;
+    public ValueInterval? GrossProfitInterval(double? predictedGrossProfit) =>
+        predictedGrossProfit is { } v && LifetimeValue?.Intervals is { } intervals ? intervals.For(v) : null;
 
     /// <summary>The same for a predicted revenue.</summary>
-    public ValueInterval? RevenueInterval(double? predictedRevenue, string customerId) =>
-        predictedRevenue is { } v && Revenue?.Intervals is { } intervals ? intervals.For(v, customerId) : null;
+    public ValueInterval? RevenueInterval(double? predictedRevenue) =>
+        predictedRevenue is { } v && Revenue?.Intervals is { } intervals ? intervals.For(v) : null;
 
     /// <summary>The card format this code writes and reads.</summary>
     public const int CurrentFormat = 1;

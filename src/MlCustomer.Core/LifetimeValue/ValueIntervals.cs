@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 
 namespace MlCustomer.Core.LifetimeValue;
 
@@ -24,26 +23,7 @@ public sealed record ValueInterval(double P10, double P50, double P90)
 /// <param name="Upper">The conformal upper quantile of s: the (b + ⌈(n + 1)·0.8⌉)-th smallest, b the scores below <paramref name="Lower"/>
 /// (the usual ⌈(n + 1)·0.9⌉-th without ties, fewer when the lower bound sits on an atom of zeros).</param>
 /// <param name="ZeroShare">Share of the bin's calibration customers whose actual value was exactly 0.</param>
-/// <param name="BuyerShare">
-/// Where more than the level of the bin bought nothing, [<paramref name="Lower"/>, <paramref name="Upper"/>] is [0, 0] and would
-/// cover every one of them: this share of the bin's customers (picked by <see cref="ValueIntervals.Draw"/> of their id) is
-/// served the buyers' range instead, so that the bin's coverage is the level; 0 elsewhere.
-/// </param>
-/// <param name="BuyerLower">The buyers' range: the 10% quantile of s among customers of the bin with a positive value (pooled with the next bins up while fewer than <see cref="ValueIntervals.MinimumBuyers"/>).</param>
-/// <param name="BuyerMedian">Their median of s.</param>
-/// <param name="BuyerUpper">Their 90% quantile of s.</param>
-public sealed record IntervalBin(
-    double? UpperPrediction,
-    int Customers,
-    double Lower,
-    double Median,
-    double Upper,
-    double ZeroShare,
-    // Left out of the card where 0 (every bin of a bundle calibrated before them), so those bundles keep their versions.
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double BuyerShare = 0,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double BuyerLower = 0,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double BuyerMedian = 0,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double BuyerUpper = 0);
+public sealed record IntervalBin(double? UpperPrediction, int Customers, double Lower, double Median, double Upper, double ZeroShare);
 
 /// <summary>Held-out coverage of one tenth of the customers by predicted value.</summary>
 /// <param name="Decile">1 = highest predictions … 10 = lowest.</param>
@@ -82,17 +62,8 @@ public sealed record IntervalCoverage(int Customers, double Coverage, double Mea
 /// each range of predicted value its own coverage. The guarantee is split-conformal's: for customers exchangeable with
 /// the calibration customers of their bin, P(P10 ≤ actual ≤ P90) ≥ 80%; the served model is fitted on all training
 /// customers rather than 4/5 of them, so it errs a little less than the out-of-fold fits and the intervals are if
-/// anything slightly wide.
-/// <para>
-/// The point mass at 0: where more than 80% of a bin bought nothing, no interval that holds 0 can cover only 80%, and
-/// one that leaves 0 out covers at most the buyers. Such a bin is served a randomized prediction set, the way
-/// conformal prediction treats ties: the customers whose <see cref="Draw"/> (a fixed function of the customer id, so the
-/// same customer always gets the same interval) falls below the bin's <see cref="IntervalBin.BuyerShare"/> get the
-/// buyers' range (c × (1 + the 10%, 50%, 90% quantiles of s among the bin's customers who bought), which leaves 0
-/// out), the others [0, 0]; the share is chosen so that the bin's coverage is the level. For one such customer the
-/// interval is therefore not its own 10%–90% range (that would be [0, 0]); over the customers of a decile it covers
-/// 80%, as the bars ask, instead of the share of zeros.
-/// </para>
+/// anything slightly wide. Discrete outcomes can push coverage above the level: a bin where 95% of customers buy
+/// nothing gets [0, 0], which covers 95%.
 /// </remarks>
 public sealed record ValueIntervals
 {
@@ -183,13 +154,12 @@ public sealed record ValueIntervals
 
         cuts.Add(order.Length);
         var tail = (1 - level) / 2;
-        double Score(int i) => (actual[i] - Centre(predicted[i], floor)) / Centre(predicted[i], floor);
         var bins = new List<IntervalBin>(cuts.Count);
         var start = 0;
         foreach (var end in cuts)
         {
             var members = order[start..end];
-            var scores = members.Select(Score).Order().ToArray();
+            var scores = members.Select(i => (actual[i] - Centre(predicted[i], floor)) / Centre(predicted[i], floor)).Order().ToArray();
             var n = scores.Length;
             var lower = scores[Math.Clamp((int)Math.Floor((n + 1) * tail), 1, n) - 1];
 
@@ -198,21 +168,13 @@ public sealed record ValueIntervals
             // zero is covered, and the usual rank would cover 90% of the bin rather than 80%.
             var below = Array.FindIndex(scores, v => v >= lower);
             var highRank = Math.Clamp(below + (int)Math.Ceiling((n + 1) * level), 1, n);
-            var upper = scores[highRank - 1];
-            var zeroShare = members.Count(i => actual[i] == 0) / (double)n;
-            var bin = new IntervalBin(
+            bins.Add(new IntervalBin(
                 end == order.Length ? null : predicted[members[^1]],
                 n,
                 lower,
                 n % 2 == 1 ? scores[n / 2] : (scores[(n / 2) - 1] + scores[n / 2]) / 2,
-                upper,
-                zeroShare);
-            if (zeroShare > level)
-            {
-                bin = WithBuyers(bin, members, order.AsSpan(end), Score, level);
-            }
-
-            bins.Add(bin);
+                scores[highRank - 1],
+                members.Count(i => actual[i] == 0) / (double)n));
             start = end;
         }
 
@@ -225,87 +187,15 @@ public sealed record ValueIntervals
                 CultureInfo.InvariantCulture,
                 $"split-conformal on the out-of-fold predictions of {predicted.Count:N0} training customers, Mondrian by {bins.Count} bins of predicted value " +
                 $"(about equal counts, at least {MinimumCustomersPerBin / 2} each); per bin the ⌊(n+1)·{tail:0.00}⌋-th smallest (lower) and the (b + ⌈(n+1)·{level:0.00}⌉)-th (upper, b below the lower) of " +
-                $"(actual − c) / c with c = max(predicted, {floor:0.00}), served as c·(1 + quantile): an actual 0 maps to −1, so P10 or P50 is exactly 0 where zeros fill the bin's quantile. " +
-                $"Where more than {level:P0} of a bin bought nothing ({bins.Count(b => b.BuyerShare > 0)} bins), a share of its customers drawn by customer id gets the range of the bin's buyers instead of [0, 0], " +
-                $"so that the bin is covered at the level rather than at its share of zeros (a randomized prediction set)"),
+                $"(actual − c) / c with c = max(predicted, {floor:0.00}), served as c·(1 + quantile): an actual 0 maps to −1, so P10 or P50 is exactly 0 where zeros fill the bin's quantile"),
         };
     }
 
-    /// <summary>Fewest customers with a positive value behind a bin's buyers' range: fewer are pooled with the next bins up.</summary>
-    public const int MinimumBuyers = 30;
-
-    /// <summary>
-    /// Where a customer stands in the draw that picks who in a mostly-zero bin gets the buyers' range: a number in [0, 1)
-    /// from the customer id alone (FNV-1a of its UTF-8 bytes), the same on every run and machine, and unrelated to
-    /// anything the models read.
-    /// </summary>
-    public static double Draw(string customerId)
-    {
-        ArgumentNullException.ThrowIfNull(customerId);
-        var hash = 14695981039346656037UL;
-        Span<byte> buffer = stackalloc byte[256];
-        var bytes = customerId.Length * 3 <= buffer.Length ? buffer[..System.Text.Encoding.UTF8.GetBytes(customerId, buffer)] : System.Text.Encoding.UTF8.GetBytes(customerId);
-        foreach (var b in bytes)
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-
-        // FNV's low bits mix poorly for short keys: one more avalanche step (splitmix64's finalizer) before taking 53 bits.
-        hash ^= hash >> 30;
-        hash *= 0xbf58476d1ce4e5b9UL;
-        hash ^= hash >> 27;
-        hash *= 0x94d049bb133111ebUL;
-        hash ^= hash >> 31;
-        return (hash >> 11) * (1.0 / (1UL << 53));
-    }
-
-    // A bin where the zeros alone exceed the level: the buyers' range (quantiles of s among customers with a positive
-    // value, pooled upwards while too few), and the share q of the bin to serve it so that
-    // (1 − q)·(share in [Lower, Upper]) + q·(share in the buyers' range) = level.
-    private static IntervalBin WithBuyers(IntervalBin bin, int[] members, ReadOnlySpan<int> above, Func<int, double> score, double level)
-    {
-        var buyers = members.Select(score).Where(v => v > -1).ToList();
-        foreach (var i in above)
-        {
-            if (buyers.Count >= MinimumBuyers)
-            {
-                break;
-            }
-
-            if (score(i) is var v && v > -1)
-            {
-                buyers.Add(v);
-            }
-        }
-
-        if (buyers.Count == 0)
-        {
-            return bin; // nobody above bought anything: no range to serve
-        }
-
-        buyers.Sort();
-        var k = buyers.Count;
-        var tail = (1 - level) / 2;
-        var (low, high) = (buyers[Math.Clamp((int)Math.Floor((k + 1) * tail), 1, k) - 1], buyers[Math.Clamp((int)Math.Ceiling((k + 1) * (1 - tail)), 1, k) - 1]);
-        var median = k % 2 == 1 ? buyers[k / 2] : (buyers[(k / 2) - 1] + buyers[k / 2]) / 2;
-        var usual = members.Count(i => score(i) >= bin.Lower && score(i) <= bin.Upper) / (double)members.Length;
-        var ofBuyers = members.Count(i => score(i) >= low && score(i) <= high) / (double)members.Length;
-        var share = usual > level && usual > ofBuyers ? Math.Min(1, (usual - level) / (usual - ofBuyers)) : 0;
-        return bin with { BuyerShare = share, BuyerLower = low, BuyerMedian = median, BuyerUpper = high };
-    }
-
-    /// <summary>
-    /// The interval of customer <paramref name="customerId"/> whose served prediction is <paramref name="predicted"/>;
-    /// P10 ≤ P50 ≤ P90. The id matters only in bins where most customers buy nothing (see the remarks).
-    /// </summary>
-    public ValueInterval For(double predicted, string customerId)
+    /// <summary>The interval of a customer whose served prediction is <paramref name="predicted"/>; P10 ≤ P50 ≤ P90.</summary>
+    public ValueInterval For(double predicted)
     {
         var bin = Bins[BinOf(predicted)];
         var centre = Centre(predicted, ScaleFloor);
-        if (bin.BuyerShare > 0 && Draw(customerId) < bin.BuyerShare)
-        {
-            return new ValueInterval(centre * (1 + bin.BuyerLower), centre * (1 + bin.BuyerMedian), centre * (1 + bin.BuyerUpper));
-        }
 
         // c·(1 + s): an actual 0 has s = −1 exactly, so a bound on it is exactly 0.
         return new ValueInterval(centre * (1 + bin.Lower), centre * (1 + bin.Median), centre * (1 + bin.Upper));
@@ -315,19 +205,16 @@ public sealed record ValueIntervals
     /// Coverage of [P10, P90] on customers no fit saw, overall and per decile of predicted value, with the mean width,
     /// against the bars (level ± <see cref="OverallTolerance"/> overall, ± <see cref="DecileTolerance"/> per decile).
     /// </summary>
-    public IntervalCoverage Measure(IReadOnlyList<double> predicted, IReadOnlyList<double> actual, IReadOnlyList<string> customerIds)
+    public IntervalCoverage Measure(IReadOnlyList<double> predicted, IReadOnlyList<double> actual)
     {
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(actual);
-        ArgumentNullException.ThrowIfNull(customerIds);
-        if (predicted.Count != actual.Count || predicted.Count != customerIds.Count || predicted.Count == 0)
+        if (predicted.Count != actual.Count || predicted.Count == 0)
         {
-            throw new ArgumentException(
-                $"Coverage needs one actual value and one customer id per prediction, at least one: {predicted.Count}, {actual.Count} and {customerIds.Count} given.",
-                nameof(actual));
+            throw new ArgumentException($"Coverage needs one actual value per prediction, at least one: {predicted.Count} and {actual.Count} given.", nameof(actual));
         }
 
-        var intervals = predicted.Select((p, i) => For(p, customerIds[i])).ToArray();
+        var intervals = predicted.Select(For).ToArray();
         bool Covered(int i) => intervals[i].P10 <= actual[i] && actual[i] <= intervals[i].P90;
         var n = predicted.Count;
         var coverage = Enumerable.Range(0, n).Count(Covered) / (double)n;

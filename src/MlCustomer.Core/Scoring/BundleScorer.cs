@@ -392,8 +392,8 @@ public sealed class BundleScorer
                 ValueTotals = valueTotals,
                 RevenueReasons = revenueReasons ?? [],
                 RevenueTotals = revenueTotals,
-                GrossProfitInterval = value is { } v && valueIntervals is not null ? valueIntervals.For(v, row.CustomerId) : null,
-                RevenueInterval = revenue is { } r && revenueIntervals is not null ? revenueIntervals.For(r, row.CustomerId) : null,
+                GrossProfitInterval = value is { } v && valueIntervals is not null ? valueIntervals.For(v) : null,
+                RevenueInterval = revenue is { } r && revenueIntervals is not null ? revenueIntervals.For(r) : null,
             };
         }
 
@@ -536,8 +536,8 @@ public sealed class BundleScorer
                 ValueTotals = valueExplained?[i].Totals,
                 RevenueReasons = revenueExplained?[i].Reasons ?? [],
                 RevenueTotals = revenueExplained?[i].Totals,
-                GrossProfitInterval = value?[i].Value is { } v && valueIntervals is not null ? valueIntervals.For(v, rows[i].CustomerId) : null,
-                RevenueInterval = revenue?[i] is { } r && revenueIntervals is not null ? revenueIntervals.For(r, rows[i].CustomerId) : null,
+                GrossProfitInterval = value?[i].Value is { } v && valueIntervals is not null ? valueIntervals.For(v) : null,
+                RevenueInterval = revenue?[i] is { } r && revenueIntervals is not null ? revenueIntervals.For(r) : null,
             });
         }
 

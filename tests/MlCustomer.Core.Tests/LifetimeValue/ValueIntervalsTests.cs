@@ -27,26 +27,26 @@ public sealed class ValueIntervalsTests(SmallValueData data) : IClassFixture<Sma
         return (predicted, actual);
     }
 
-    private static string[] Ids(int customers, int seed) => [.. Enumerable.Range(0, customers).Select(i => $"C{seed}-{i:D6}")];
-
     private static double Normal(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     [Fact]
-    public void HeldOutCoverageIsWithinTheBarsOverallAndInEveryDecileEvenWhereMostBuyNothing()
+    public void HeldOutCoverageIsWithinTheBarsOverallAndInEveryDecileWhereZerosDoNotFillTheInterval()
     {
         var (calibrationPredicted, calibrationActual) = Population(20_000, seed: 1);
         var (heldPredicted, heldActual) = Population(20_000, seed: 2);
 
         var intervals = ValueIntervals.Calibrate(calibrationPredicted, calibrationActual);
-        var coverage = intervals.Measure(heldPredicted, heldActual, Ids(20_000, seed: 2));
+        var coverage = intervals.Measure(heldPredicted, heldActual);
 
-        Assert.True(coverage.MeetsBars, coverage.Verdict);
         Assert.InRange(coverage.Coverage, 0.80 - ValueIntervals.OverallTolerance, 0.80 + ValueIntervals.OverallTolerance);
         Assert.Equal(10, coverage.Deciles.Count);
-        // The lowest decile is mostly zeros, where [0, 0] alone would cover them all: it is still within the bar.
-        Assert.True(coverage.Deciles[^1].ZeroShare > 0.8, $"{coverage.Deciles[^1]}");
-        Assert.All(coverage.Deciles, d => Assert.InRange(d.Coverage, 0.80 - ValueIntervals.DecileTolerance, 0.80 + ValueIntervals.DecileTolerance));
+        // A decile where more than 80% buy nothing is covered at least at its share of zeros by any interval holding 0;
+        // every other decile must be within the bar, the top ones above all.
+        Assert.All(
+            coverage.Deciles.Where(d => d.ZeroShare < 0.75),
+            d => Assert.InRange(d.Coverage, 0.80 - ValueIntervals.DecileTolerance, 0.80 + ValueIntervals.DecileTolerance));
+        Assert.All(coverage.Deciles.Where(d => d.ZeroShare >= 0.75), d => Assert.InRange(d.Coverage, 0.75, Math.Max(0.85, d.ZeroShare + 0.02)));
         // Wider where value is uncertain: the top decile's intervals are wider than the bottom's.
         Assert.True(coverage.Deciles[0].MeanWidth > 3 * coverage.Deciles[^1].MeanWidth);
     }
@@ -61,7 +61,7 @@ public sealed class ValueIntervalsTests(SmallValueData data) : IClassFixture<Sma
         var top = heldPredicted.Order().ElementAt(heldPredicted.Length * 9 / 10);
         var volatile_ = heldActual.Select((a, i) => heldPredicted[i] > top ? a * 4 : a).ToArray();
 
-        var coverage = ValueIntervals.Calibrate(calibrationPredicted, calibrationActual).Measure(heldPredicted, volatile_, Ids(20_000, seed: 2));
+        var coverage = ValueIntervals.Calibrate(calibrationPredicted, calibrationActual).Measure(heldPredicted, volatile_);
 
         Assert.False(coverage.MeetsBars);
         Assert.True(coverage.Deciles[0].Coverage < 0.75, coverage.Verdict);
@@ -74,47 +74,18 @@ public sealed class ValueIntervalsTests(SmallValueData data) : IClassFixture<Sma
         var (predicted, actual) = Population(5_000, seed: 3);
         var intervals = ValueIntervals.Calibrate(predicted, actual);
 
-        var ids = Ids(predicted.Length, seed: 3);
-        foreach (var (p, id) in predicted.Concat([-50, 0, 1e-9, 1e6]).Zip(ids))
+        foreach (var p in predicted.Concat([-50, 0, 1e-9, 1e6]))
         {
-            var v = intervals.For(p, id);
+            var v = intervals.For(p);
             Assert.True(v.P10 <= v.P50 && v.P50 <= v.P90, $"{p}: {v}");
         }
 
-        // The lowest bin is mostly zeros: P10 and P50 are 0 exactly, not a rounding step off it, for the customers the
-        // draw does not give the buyers' range.
+        // The lowest bin is mostly zeros: P10 and P50 are 0 exactly, not a rounding step off it.
         var lowest = intervals.Bins[0];
         Assert.True(lowest.ZeroShare > 0.5);
-        var notDrawn = ids.First(id => ValueIntervals.Draw(id) >= lowest.BuyerShare);
-        var low = intervals.For(predicted.Min() + 1e-6, notDrawn);
+        var low = intervals.For(predicted.Min() + 1e-6);
         Assert.Equal(0, low.P10);
         Assert.Equal(0, low.P50);
-    }
-
-    [Fact]
-    public void WhereMostBuyNothingAShareOfCustomersDrawnByIdGetsTheBuyersRangeSoTheBinIsCoveredAtTheLevel()
-    {
-        // 90% buy nothing: [0, 0] for everyone would cover 90%.
-        var random = new Random(5);
-        var predicted = Enumerable.Range(0, 3_000).Select(_ => 5 + random.NextDouble()).ToArray();
-        var actual = predicted.Select(_ => random.NextDouble() < 0.9 ? 0 : 20 + (200 * random.NextDouble())).ToArray();
-        var intervals = ValueIntervals.Calibrate(predicted, actual);
-        var ids = Ids(predicted.Length, seed: 5);
-
-        // Each bin's own zeros decide its share: none where at most 80% bought nothing.
-        Assert.All(intervals.Bins, b => Assert.Equal(b.ZeroShare > 0.8, b.BuyerShare > 0));
-        var served = predicted.Select((p, i) => intervals.For(p, ids[i])).ToArray();
-        var buyersRange = served.Count(v => v.P10 > 0);
-        Assert.InRange(buyersRange / (double)served.Length, 0.08, 0.16);
-        Assert.All(served.Where(v => v.P10 <= 0), v => Assert.Equal(new ValueInterval(0, 0, 0), v));
-        // The same customer gets the same interval every time; the draw is spread evenly over [0, 1).
-        Assert.Equal(served[17], intervals.For(predicted[17], ids[17]));
-        Assert.Equal(ValueIntervals.Draw("customer-42"), ValueIntervals.Draw("customer-42"));
-        Assert.InRange(ids.Average(ValueIntervals.Draw), 0.47, 0.53);
-
-        var (heldPredicted, heldActual) = (predicted.Select(p => p + 0.01).ToArray(), actual.Reverse().ToArray());
-        var coverage = intervals.Measure(heldPredicted, heldActual, Ids(predicted.Length, seed: 6));
-        Assert.InRange(coverage.Coverage, 0.80 - ValueIntervals.OverallTolerance, 0.80 + ValueIntervals.OverallTolerance);
     }
 
     [Fact]
@@ -136,10 +107,10 @@ public sealed class ValueIntervalsTests(SmallValueData data) : IClassFixture<Sma
         var model = LifetimeValueTrainer.Train(ml, data.Schema, train, SmallValueData.Options with { HorizonDays = 365 }, seed: 1);
         var intervals = ValueIntervals.Calibrate(model.OutOfFold, train.Select(r => (double)r.Value).ToList());
         var predicted = LifetimeValueTrainer.Predict(ml, model.Model, data.Schema, held, model.Blend);
-        var coverage = intervals.Measure(predicted, held.Select(r => (double)r.Value).ToList(), held.Select(r => r.CustomerId).ToList());
+        var coverage = intervals.Measure(predicted, held.Select(r => (double)r.Value).ToList());
 
         Assert.InRange(coverage.Coverage, 0.80 - ValueIntervals.OverallTolerance, 0.80 + ValueIntervals.OverallTolerance);
-        Assert.All(predicted.Select((p, i) => intervals.For(p, held[i].CustomerId)), v => Assert.True(v.P10 <= v.P50 && v.P50 <= v.P90));
+        Assert.All(predicted.Select(intervals.For), v => Assert.True(v.P10 <= v.P50 && v.P50 <= v.P90));
     }
 
     [Fact]
