@@ -11,7 +11,7 @@ root=$(pwd)
 rows=${1:-1000000}
 runs=${2:-1}
 decisions=${3:-true}
-port=5098
+port=${PORT:-5098}
 work=${TMPDIR:-/tmp}/mlcustomer-csv-stream
 mkdir -p "$work"
 

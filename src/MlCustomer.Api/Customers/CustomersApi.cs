@@ -49,6 +49,15 @@ public sealed record CustomerScoresResponse(
     public ExplanationResult? ValueExplanation { get; init; }
 
     /// <summary>
+    /// Features that moved the predicted revenue most (exact TreeSHAP effects in the currency over the value horizon), as the
+    /// run stored them; empty for runs stored before revenue reasons were kept and bundles without revenue covers.
+    /// </summary>
+    public IReadOnlyList<ScoreReason> RevenueReasons { get; init; } = [];
+
+    /// <summary>Baseline and the effect of all features not among <see cref="RevenueReasons"/>; null where they are empty.</summary>
+    public ExplanationResult? RevenueExplanation { get; init; }
+
+    /// <summary>
     /// 80% prediction interval of the predicted gross profit (P10, P50, P90), from the calibration of the bundle that scored the
     /// run; null when that bundle is no longer the one loaded, has no intervals (trained before them) or no value model.
     /// </summary>
@@ -159,6 +168,8 @@ public static class CustomersApi
         {
             ChurnExplanation = ExplanationResult.From(score.ChurnTotals),
             ValueExplanation = ExplanationResult.From(score.ValueTotals),
+            RevenueReasons = ServedReasons.Revenue(score.RevenueReasons, score.Currency),
+            RevenueExplanation = ExplanationResult.From(score.RevenueTotals),
             // The intervals the run stored with the scores (migration 9); rows stored before then kept only the predictions,
             // and get the scoring bundle's calibration applied to them when that bundle is the one loaded.
             GrossProfitInterval = ValueIntervalResult.From(score.GrossProfitInterval ?? scoringCard?.GrossProfitInterval(score.PredictedGrossProfit)),

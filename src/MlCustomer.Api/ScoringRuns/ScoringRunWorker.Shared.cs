@@ -277,6 +277,7 @@ internal sealed partial class ScoringRunWorker
             Currency = generation.Card.AmountUnits(),
             ChurnBaseline = generation.Scorer.Explainer?.ChurnBaseline,
             ValueBaseline = generation.Scorer.Explainer?.ValueBaseline,
+            RevenueBaseline = generation.Scorer.Explainer?.RevenueBaseline,
         };
         var stored = new List<(string Id, double Churn, int? Segment, double? Profit, byte[]? Facts)>(input.Table.Count);
         await foreach (var row in store.RunRowsAsync(run.ScoreKey!.Value, cancellationToken))

@@ -299,6 +299,7 @@ internal sealed partial class ScoringRunWorker(
             Currency = generation.Card.AmountUnits(),
             ChurnBaseline = generation.Scorer.Explainer?.ChurnBaseline,
             ValueBaseline = generation.Scorer.Explainer?.ValueBaseline,
+            RevenueBaseline = generation.Scorer.Explainer?.RevenueBaseline,
         };
         // Movement merges two runs' facts by id: the feature table is in ordinal id order already, sorted here only if not.
         if (!movementFacts.Zip(movementFacts.Skip(1)).All(p => string.CompareOrdinal(p.First.CustomerId, p.Second.CustomerId) < 0))
@@ -383,7 +384,7 @@ internal sealed partial class ScoringRunWorker(
                     score.SegmentId,
                     score.PredictedGrossProfit,
                     score.PredictedRevenue,
-                    CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, reasonIndex),
+                    CompactEncoding.WriteReasons(score.ChurnReasons, score.ValueReasons, reasonIndex, score.RevenueReasons),
                     decision is null ? null : CompactEncoding.WriteFacts(chunk[i]),
                     score.GrossProfitInterval,
                     score.RevenueInterval);

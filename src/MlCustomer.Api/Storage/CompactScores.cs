@@ -51,6 +51,9 @@ public sealed record DecisionContext
     /// <summary>The value explanations' baseline (TreeSHAP); null when the run's reasons do not add up.</summary>
     public double? ValueBaseline { get; init; }
 
+    /// <summary>The revenue explanations' baseline (TreeSHAP); null when the run stored no revenue reasons.</summary>
+    public double? RevenueBaseline { get; init; }
+
     /// <summary>The context as stored.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
@@ -141,6 +144,12 @@ public sealed record StoredCustomer(
     /// <summary>The value explanation's baseline and all-other effect, when the run's reasons are TreeSHAP's.</summary>
     public ExplanationTotals? ValueTotals { get; init; }
 
+    /// <summary>Top revenue reasons; empty for runs stored before they were kept, and without a revenue model or its covers.</summary>
+    public IReadOnlyList<Reason> RevenueReasons { get; init; } = [];
+
+    /// <summary>The revenue explanation's baseline and all-other effect, when the run stored revenue reasons.</summary>
+    public ExplanationTotals? RevenueTotals { get; init; }
+
     /// <summary>The totals of an additive explanation: what the shown reasons leave of prediction − baseline.</summary>
     public static ExplanationTotals? Totals(double? baseline, double? prediction, IReadOnlyList<Reason> reasons) =>
         baseline is { } b && prediction is { } p ? new ExplanationTotals(b, p - b - reasons.Sum(r => r.Contribution)) : null;
@@ -155,7 +164,8 @@ public sealed record StoredValue(ValueInterval? GrossProfitInterval);
 /// the run's <see cref="DecisionContext.ReasonFeatures"/> (2 bytes) and the contribution (8 bytes, exact): 62 bytes for
 /// three reasons of two models, against ~250 bytes of JSON. TreeSHAP reasons also keep the customer's value (the count
 /// byte's high bit says so): a number as a 4-byte float (NaN = unknown) after the contribution, a category as the
-/// name's "feature=level" entry — 86 bytes for six reasons. Facts: the eight numbers the rules read besides the scores,
+/// name's "feature=level" entry — 86 bytes for six reasons. Revenue reasons, where the run has them, follow as a third
+/// model in the same form (readers that know two models stop before them). Facts: the eight numbers the rules read besides the scores,
 /// as doubles (exact, NaN kept), in <see cref="WriteFacts"/>' order.
 /// </summary>
 public static class CompactEncoding
@@ -163,17 +173,26 @@ public static class CompactEncoding
     private const int FactCount = 8;
     private const byte WithValues = 0x80;
 
-    /// <summary>Both models' reasons; <paramref name="featureIndex"/> gives a name's position, adding it when new.</summary>
-    public static byte[] WriteReasons(IReadOnlyList<Reason> churn, IReadOnlyList<Reason> value, Func<string, int> featureIndex)
+    /// <summary>
+    /// The models' reasons; <paramref name="featureIndex"/> gives a name's position, adding it when new. Revenue reasons
+    /// (none: nothing written for them) follow the value reasons.
+    /// </summary>
+    public static byte[] WriteReasons(IReadOnlyList<Reason> churn, IReadOnlyList<Reason> value, Func<string, int> featureIndex, IReadOnlyList<Reason>? revenue = null)
     {
         ArgumentNullException.ThrowIfNull(churn);
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(featureIndex);
-        var withValues = churn.Any(r => r.Value is not null) || value.Any(r => r.Value is not null);
+        revenue ??= [];
+        var withValues = churn.Any(r => r.Value is not null) || value.Any(r => r.Value is not null) || revenue.Any(r => r.Value is not null);
         var size = withValues ? 14 : 10;
-        var bytes = new byte[2 + (size * (churn.Count + value.Count))];
+        var bytes = new byte[2 + (revenue.Count > 0 ? 1 : 0) + (size * (churn.Count + value.Count + revenue.Count))];
         var at = Write(bytes, 0, churn, featureIndex, withValues);
-        Write(bytes, at, value, featureIndex, withValues);
+        at = Write(bytes, at, value, featureIndex, withValues);
+        if (revenue.Count > 0)
+        {
+            Write(bytes, at, revenue, featureIndex, withValues);
+        }
+
         return bytes;
 
         static int Write(byte[] bytes, int at, IReadOnlyList<Reason> reasons, Func<string, int> featureIndex, bool withValues)
@@ -213,33 +232,44 @@ public static class CompactEncoding
         var churn = Read(bytes, ref at, features);
         var value = Read(bytes, ref at, features);
         return (churn, value);
+    }
 
-        static List<Reason> Read(byte[] bytes, ref int at, IReadOnlyList<string> features)
+    /// <summary>The revenue reasons stored after the value reasons; empty when the run kept none.</summary>
+    public static IReadOnlyList<Reason> ReadRevenueReasons(byte[] bytes, IReadOnlyList<string> features)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(features);
+        var at = 0;
+        Read(bytes, ref at, features);
+        Read(bytes, ref at, features);
+        return at < bytes.Length ? Read(bytes, ref at, features) : [];
+    }
+
+    private static List<Reason> Read(byte[] bytes, ref int at, IReadOnlyList<string> features)
+    {
+        var withValues = (bytes[at] & WithValues) != 0;
+        var count = bytes[at++] & ~WithValues;
+        var reasons = new List<Reason>(count);
+        for (var i = 0; i < count; i++)
         {
-            var withValues = (bytes[at] & WithValues) != 0;
-            var count = bytes[at++] & ~WithValues;
-            var reasons = new List<Reason>(count);
-            for (var i = 0; i < count; i++)
+            var name = features[BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(at))];
+            var contribution = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at + 2));
+            if (!withValues)
             {
-                var name = features[BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(at))];
-                var contribution = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at + 2));
-                if (!withValues)
-                {
-                    reasons.Add(new Reason(name, contribution));
-                    at += 10;
-                    continue;
-                }
-
-                var number = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at + 10));
-                var level = name.IndexOf('=', StringComparison.Ordinal);
-                reasons.Add(level > 0
-                    ? new Reason(name[..level], contribution) { Level = name[(level + 1)..] }
-                    : new Reason(name, contribution) { Number = number });
-                at += 14;
+                reasons.Add(new Reason(name, contribution));
+                at += 10;
+                continue;
             }
 
-            return reasons;
+            var number = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at + 10));
+            var level = name.IndexOf('=', StringComparison.Ordinal);
+            reasons.Add(level > 0
+                ? new Reason(name[..level], contribution) { Level = name[(level + 1)..] }
+                : new Reason(name, contribution) { Number = number });
+            at += 14;
         }
+
+        return reasons;
     }
 
     /// <summary>An interval from three nullable stored columns (P10, P50, P90); null unless all three are stored.</summary>

@@ -350,10 +350,13 @@ public sealed partial class ScoreStore
                 int? segmentId = reader.IsDBNull(7) ? null : reader.GetInt32(7);
                 double? profit = reader.IsDBNull(8) ? null : reader.GetDouble(8);
                 var segment = segmentId is { } id && context.SegmentNames.TryGetValue(id, out var name) ? name : null;
-                var (churnReasons, valueReasons) = CompactEncoding.ReadReasons((byte[])reader.GetValue(10), context.ReasonFeatures);
+                var encodedReasons = (byte[])reader.GetValue(10);
+                var (churnReasons, valueReasons) = CompactEncoding.ReadReasons(encodedReasons, context.ReasonFeatures);
+                var revenueReasons = CompactEncoding.ReadRevenueReasons(encodedReasons, context.ReasonFeatures);
+                double? revenue = reader.IsDBNull(9) ? null : reader.GetDouble(9);
                 compact = new StoredCustomer(
                     customerId, runId, ParseTimestamp(reader, 1), reader.GetString(2), ParseDate(reader, 3)!.Value, churn, reader.GetString(6),
-                    segmentId, segment, profit, reader.IsDBNull(9) ? null : reader.GetDouble(9), churnReasons, valueReasons,
+                    segmentId, segment, profit, revenue, churnReasons, valueReasons,
                     context.Decide(customerId, churn, profit, segment, reader.IsDBNull(11) ? null : (byte[])reader.GetValue(11)),
                     reader.IsDBNull(11) ? null : CompactEncoding.ReadHistory((byte[])reader.GetValue(11)))
                 {
@@ -362,6 +365,8 @@ public sealed partial class ScoreStore
                     RevenueInterval = CompactEncoding.Interval(reader, 15),
                     ChurnTotals = StoredCustomer.Totals(context.ChurnBaseline, churn, churnReasons),
                     ValueTotals = StoredCustomer.Totals(context.ValueBaseline, profit, valueReasons),
+                    RevenueReasons = revenueReasons,
+                    RevenueTotals = revenueReasons.Count > 0 ? StoredCustomer.Totals(context.RevenueBaseline, revenue, revenueReasons) : null,
                 };
             }
         }

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
 namespace MlCustomer.Core.Explanations;
 
 /// <summary>
@@ -28,6 +31,14 @@ internal sealed class LeafTables
     private readonly double[] zeroFraction;
     private readonly double[] leafValue;
 
+    // Per leaf too wide for a table, its parts for the patterns rows have shown so far (Fast TreeSHAP's reuse, kept to
+    // the patterns that occur): a row's pattern is one of few in practice, and a lookup is far cheaper than the O(d²)
+    // computation. Shared by the threads that explain with this tree; bounded per leaf.
+    private readonly ConcurrentDictionary<long, double[]>?[] seenPatterns;
+
+    /// <summary>Most patterns kept per leaf without a table; rows with others compute their part each time.</summary>
+    public const int MaxSeenPatterns = 4_096;
+
     private LeafTables(
         int[] pathStart, int[] pathNode, bool[] pathRight, int[] pathUnitIndex, int[] unitStart, int[] leafUnit, int[] tableStart, float[] table,
         double[] zeroFraction, double[] leafValue)
@@ -35,6 +46,7 @@ internal sealed class LeafTables
         (this.pathStart, this.pathNode, this.pathRight, this.pathUnitIndex) = (pathStart, pathNode, pathRight, pathUnitIndex);
         (this.unitStart, this.leafUnit, this.tableStart, this.table) = (unitStart, leafUnit, tableStart, table);
         (this.zeroFraction, this.leafValue) = (zeroFraction, leafValue);
+        seenPatterns = [.. tableStart.SkipLast(1).Select(start => start < 0 ? new ConcurrentDictionary<long, double[]>() : null)];
     }
 
     /// <summary>The per-leaf tables of <paramref name="tree"/> (with its covers).</summary>
@@ -121,50 +133,103 @@ internal sealed class LeafTables
         }
     }
 
-    // A leaf with too many units for a table: its part for this pattern, computed now.
-    private void AddUntabulated(int leaf, int first, int count, long pattern, Span<double> effects)
+    // A leaf with too many units for a table: its part for this pattern, computed now (unit u's at u·stride + row).
+    private void AddUntabulated(int leaf, int first, int count, long pattern, Span<double> effects, int row, int stride)
     {
-        Span<double> one = count <= 256 ? stackalloc double[count] : new double[count];
-        Span<double> part = count <= 256 ? stackalloc double[count] : new double[count];
-        for (var j = 0; j < count; j++)
+        var seen = seenPatterns[leaf]!;
+        if (!seen.TryGetValue(pattern, out var part))
         {
-            one[j] = j < 63 ? (pattern >> j) & 1 : 1;
+            part = new double[count];
+            Span<double> one = count <= 256 ? stackalloc double[count] : new double[count];
+            for (var j = 0; j < count; j++)
+            {
+                one[j] = j < 63 ? (pattern >> j) & 1 : 1;
+            }
+
+            TreeShap.AddLeafEffects(zeroFraction.AsSpan(first, count), one, leafValue[leaf], part);
+            if (seen.Count < MaxSeenPatterns)
+            {
+                seen.TryAdd(pattern, part);
+            }
         }
 
-        part.Clear();
-        TreeShap.AddLeafEffects(zeroFraction.AsSpan(first, count), one, leafValue[leaf], part);
         for (var j = 0; j < count; j++)
         {
-            effects[leafUnit[first + j]] += part[j];
+            effects[(leafUnit[first + j] * stride) + row] += part[j];
         }
     }
 
     /// <summary>Adds the tree's Shapley value of each unit to <paramref name="effects"/> for a row with these decisions.</summary>
-    public void AddEffects(ReadOnlySpan<bool> goesRight, Span<double> effects)
+    public void AddEffects(ReadOnlySpan<bool> goesRight, Span<double> effects) => AddEffects(goesRight, effects, 0, 1);
+
+    /// <summary>
+    /// <see cref="AddEffects(ReadOnlySpan{bool}, Span{double})"/> for a block of rows at once: row k's decisions at
+    /// <c>goesRight[k · splits ..]</c>, its effect on unit u added at <c>u · <paramref name="stride"/> + k</c>. Leaf after
+    /// leaf, each for every row: a leaf's table (up to 40 KB) stays in the core's nearest caches while the block's rows
+    /// look up their patterns in it.
+    /// </summary>
+    public void AddEffectsBlock(ReadOnlySpan<bool> goesRight, int splits, int rows, Span<double> effects, int stride)
+    {
+        for (var leaf = 0; leaf < unitStart.Length - 1; leaf++)
+        {
+            var first = unitStart[leaf];
+            var count = unitStart[leaf + 1] - first;
+            var full = count >= 63 ? -1L : (1L << count) - 1;
+            var (pathFirst, pathEnd) = (pathStart[leaf], pathStart[leaf + 1]);
+            for (var row = 0; row < rows; row++)
+            {
+                var decisions = goesRight.Slice(row * splits, splits);
+                var pattern = full;
+                for (var k = pathFirst; k < pathEnd; k++)
+                {
+                    var strays = (long)(Unsafe.BitCast<bool, byte>(decisions[pathNode[k]]) ^ Unsafe.BitCast<bool, byte>(pathRight[k]));
+                    pattern &= ~(strays << pathUnitIndex[k]);
+                }
+
+                if (tableStart[leaf] < 0)
+                {
+                    AddUntabulated(leaf, first, count, pattern, effects, row, stride);
+                    continue;
+                }
+
+                var at = tableStart[leaf] + ((int)pattern * count);
+                for (var j = 0; j < count; j++)
+                {
+                    effects[(leafUnit[first + j] * stride) + row] += table[at + j];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AddEffects(ReadOnlySpan{bool}, Span{double})"/> into a block's unit-major effects: unit u's at
+    /// <c>u · <paramref name="stride"/> + <paramref name="row"/></c>.
+    /// </summary>
+    public void AddEffects(ReadOnlySpan<bool> goesRight, Span<double> effects, int row, int stride)
     {
         for (var leaf = 0; leaf < unitStart.Length - 1; leaf++)
         {
             var first = unitStart[leaf];
             var count = unitStart[leaf + 1] - first;
             var pattern = count >= 63 ? -1L : (1L << count) - 1;
+            // Without a branch: whether the row follows the path at a split is as good as a coin toss, and a mispredicted
+            // branch per split cost more than the rest of the leaf.
             for (var k = pathStart[leaf]; k < pathStart[leaf + 1]; k++)
             {
-                if (goesRight[pathNode[k]] != pathRight[k])
-                {
-                    pattern &= ~(1L << pathUnitIndex[k]);
-                }
+                var strays = (long)(Unsafe.BitCast<bool, byte>(goesRight[pathNode[k]]) ^ Unsafe.BitCast<bool, byte>(pathRight[k]));
+                pattern &= ~(strays << pathUnitIndex[k]);
             }
 
             if (tableStart[leaf] < 0)
             {
-                AddUntabulated(leaf, first, count, pattern, effects);
+                AddUntabulated(leaf, first, count, pattern, effects, row, stride);
                 continue;
             }
 
             var at = tableStart[leaf] + ((int)pattern * count);
             for (var j = 0; j < count; j++)
             {
-                effects[leafUnit[first + j]] += table[at + j];
+                effects[(leafUnit[first + j] * stride) + row] += table[at + j];
             }
         }
     }

@@ -332,22 +332,27 @@ public sealed class TreeExplainer
         }
 
         ArrayPool<float>.Shared.Return(rented);
+
+        // Deep trees one after the other, each for all the block's rows, and within a tree leaf after leaf
+        // (LeafTables.AddEffectsBlock): a leaf's table is then read from the nearest cache by the block's rows after the
+        // first, where row after row through every tree read them all from memory each time.
         if (deepTrees.Length > 0)
         {
-            var row = new double[UnitCount];
-            for (var k = 0; k < rows; k++)
+            var mostSplits = deepTrees.Max(t => t.SplitCount);
+            var blockDecisions = ArrayPool<bool>.Shared.Rent(mostSplits * rows);
+            for (var d = 0; d < deepTrees.Length; d++)
             {
-                Array.Clear(row);
-                for (var d = 0; d < deepTrees.Length; d++)
+                var tree = deepTrees[d];
+                var splits = tree.SplitCount;
+                for (var k = 0; k < rows; k++)
                 {
-                    AddDeepEffects(d, features.Slice(k * slotCount, slotCount), row);
+                    tree.Decide(features.Slice(k * slotCount, slotCount), blockDecisions.AsSpan(k * splits, splits));
                 }
 
-                for (var u = 0; u < UnitCount; u++)
-                {
-                    Unsafe.Add(ref sums, (u * BlockRows) + k) += row[u];
-                }
+                deepTables[d].AddEffectsBlock(blockDecisions.AsSpan(0, splits * rows), splits, rows, effects, BlockRows);
             }
+
+            ArrayPool<bool>.Shared.Return(blockDecisions);
         }
 
         for (var k = 0; k < rows; k++)

@@ -289,12 +289,16 @@ internal static class HtmlReport
 
         page.Append("<h3>80% value intervals (held-out coverage)</h3>\n<p>").Append(Html.Text(value.Intervals.Method)).Append(". ")
             .Append(Html.Text(coverage.Verdict)).Append(" Mean width ").Append(Html.Money(coverage.MeanWidth, currency)).Append(".</p>\n")
-            .Append("<table>\n<tr><th>Decile</th><th class=\"num\">Customers</th><th class=\"num\">Predicted</th><th class=\"num\">Buy nothing</th><th class=\"num\">Coverage</th><th class=\"num\">Mean width</th></tr>\n");
+            .Append("<p>The intervals are deterministic: one customer's interval depends on their prediction only. Any such interval that holds 0 ")
+            .Append("covers at least the share of a decile's customers who bought nothing, so a decile that is 85% or more zeros cannot sit at ")
+            .Append("80% ± 5 points and is over-covered by construction; the coverage of those who bought shows whether the buyers are held too.</p>\n")
+            .Append("<table>\n<tr><th>Decile</th><th class=\"num\">Customers</th><th class=\"num\">Predicted</th><th class=\"num\">Buy nothing</th><th class=\"num\">Coverage</th><th class=\"num\">Coverage of buyers</th><th class=\"num\">Mean width</th></tr>\n");
         foreach (var d in coverage.Deciles)
         {
             page.Append("<tr><td>").Append(d.Decile).Append("</td><td class=\"num\">").Append(d.Customers.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))
                 .Append("</td><td class=\"num\">").Append(Html.Number(d.LowestPredicted, "0.00")).Append(" – ").Append(Html.Number(d.HighestPredicted, "0.00"))
                 .Append("</td><td class=\"num\">").Append(Html.Percent(d.ZeroShare)).Append("</td><td class=\"num\">").Append(Html.Percent(d.Coverage))
+                .Append("</td><td class=\"num\">").Append(d.BuyerCoverage is { } buyers ? Html.Percent(buyers) : "–")
                 .Append("</td><td class=\"num\">").Append(Html.Money(d.MeanWidth, currency)).Append("</td></tr>\n");
         }
 

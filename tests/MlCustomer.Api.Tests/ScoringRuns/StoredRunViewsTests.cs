@@ -165,6 +165,32 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
     }
 
     [SkippableFact]
+    public async Task TheCustomerViewServesTheRevenueReasonsTheRunStoredAndTheyAddUpToThePredictedRevenue()
+    {
+        provider.Require();
+        using var fresh = provider.Fresh();
+        await RunAsync(fresh, AsOf);
+        using var client = fresh.ClientWith(ApiFactory.ScorerKey);
+        var served = ScoresAt(AsOf);
+        var explained = served.Values.Where(s => s.RevenueReasons.Count > 0 && s.RevenueTotals is not null).Take(5).ToList();
+        Assert.NotEmpty(explained);
+
+        foreach (var score in explained)
+        {
+            var customer = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/customers/{score.CustomerId}", UriKind.Relative));
+            var reasons = customer.GetProperty("revenueReasons").EnumerateArray().ToList();
+            Assert.Equal(score.RevenueReasons.Select(r => r.Feature), reasons.Select(r => r.GetProperty("feature").GetString()));
+            Assert.Equal(score.RevenueReasons.Select(r => r.Contribution), reasons.Select(r => r.GetProperty("contribution").GetDouble()));
+            Assert.All(reasons, r => Assert.False(string.IsNullOrEmpty(r.GetProperty("sentence").GetString())));
+            var explanation = customer.GetProperty("revenueExplanation");
+            Assert.Equal(score.RevenueTotals!.Value.Baseline, explanation.GetProperty("baseline").GetDouble(), 9);
+            var sum = explanation.GetProperty("baseline").GetDouble() + reasons.Sum(r => r.GetProperty("contribution").GetDouble())
+                + explanation.GetProperty("allOther").GetDouble();
+            Assert.Equal(customer.GetProperty("predictedRevenue").GetDouble(), sum, 6);
+        }
+    }
+
+    [SkippableFact]
     public async Task TheStoredPyramidIsCoresPyramidOfTheRunsDecisions()
     {
         provider.Require();

@@ -168,6 +168,24 @@ public sealed class TreeShapTests
             Assert.Equal(recursion[u], explained[u], 1e-5);
         }
         Assert.Equal(deep.Output(row), output, 1e-9);
+
+        // A block of such rows, twice: the second time the wide leaves' parts come from the patterns kept the first time.
+        var explainer = new TreeExplainer([deep], chain);
+        var block = Enumerable.Range(0, TreeExplainer.BlockRows * chain).Select(_ => random.Next(2) == 0 ? 1f : -1f).ToArray();
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var effects = new double[chain * TreeExplainer.BlockRows];
+            explainer.ExplainBlock(block, chain, TreeExplainer.BlockRows, effects, new double[TreeExplainer.BlockRows]);
+            for (var k = 0; k < TreeExplainer.BlockRows; k++)
+            {
+                var expected = new double[chain];
+                TreeShap.AddEffects(deep, block.AsSpan(k * chain, chain), expected);
+                for (var u = 0; u < chain; u++)
+                {
+                    Assert.Equal(expected[u], effects[(u * TreeExplainer.BlockRows) + k], 1e-5);
+                }
+            }
+        }
     }
 
     [Fact]

@@ -47,8 +47,38 @@ public sealed class ValueIntervalsTests(SmallValueData data) : IClassFixture<Sma
             coverage.Deciles.Where(d => d.ZeroShare < 0.75),
             d => Assert.InRange(d.Coverage, 0.80 - ValueIntervals.DecileTolerance, 0.80 + ValueIntervals.DecileTolerance));
         Assert.All(coverage.Deciles.Where(d => d.ZeroShare >= 0.75), d => Assert.InRange(d.Coverage, 0.75, Math.Max(0.85, d.ZeroShare + 0.02)));
+        // Each decile's coverage among those who bought, next to its own: where a third or more bought nothing the
+        // zeros sit inside the interval, so the buyers are covered less than the decile (here 60–67%), and the card says so.
+        Assert.All(coverage.Deciles.Where(d => d.ZeroShare < 0.5), d => Assert.InRange(d.BuyerCoverage!.Value, 0.55, 0.95));
+        Assert.All(coverage.Deciles.Where(d => d.ZeroShare is > 0.3 and < 0.75), d => Assert.True(d.BuyerCoverage < d.Coverage, $"{d}"));
         // Wider where value is uncertain: the top decile's intervals are wider than the bottom's.
         Assert.True(coverage.Deciles[0].MeanWidth > 3 * coverage.Deciles[^1].MeanWidth);
+    }
+
+    [Fact]
+    public void WhereMostBuyNothingTheIntervalIsZeroForEveryoneAndTheBuyersCoverageSaysSo()
+    {
+        // 90% buy nothing whatever the prediction: each customer's own 10–90% range is [0, 0], the same for every
+        // customer with the same prediction (no draw), so the bin over-covers at its share of zeros and misses every buyer.
+        var random = new Random(5);
+        var predicted = Enumerable.Range(0, 3_000).Select(_ => 5 + random.NextDouble()).ToArray();
+        var actual = predicted.Select(_ => random.NextDouble() < 0.9 ? 0 : 20 + (200 * random.NextDouble())).ToArray();
+        var intervals = ValueIntervals.Calibrate(predicted, actual);
+
+        Assert.All(predicted, p => Assert.Equal(new ValueInterval(0, 0, 0), intervals.For(p)));
+        var coverage = intervals.Measure(predicted, actual);
+        Assert.All(coverage.Deciles, d =>
+        {
+            Assert.Equal(d.ZeroShare, d.Coverage, 12);
+            Assert.Equal(0, d.BuyerCoverage);
+        });
+        Assert.False(coverage.MeetsBars);
+        Assert.Contains("over by construction", coverage.Verdict, StringComparison.Ordinal);
+        Assert.Contains("its buyers 0.0", coverage.Verdict, StringComparison.Ordinal);
+
+        // Nobody bought: no buyers' coverage rather than a made-up one.
+        var none = intervals.Measure([5.5, 5.6], [0, 0]);
+        Assert.All(none.Deciles, d => Assert.Null(d.BuyerCoverage));
     }
 
     [Fact]
@@ -65,7 +95,7 @@ public sealed class ValueIntervalsTests(SmallValueData data) : IClassFixture<Sma
 
         Assert.False(coverage.MeetsBars);
         Assert.True(coverage.Deciles[0].Coverage < 0.75, coverage.Verdict);
-        Assert.Matches(@"decile 1 \(2,000 customers, \d+ % with 0\) \d+\.\d % misses 80 % ± 5 points by \d+\.\d points \(too narrow\)", coverage.Verdict);
+        Assert.Matches(@"decile 1 \(2,000 customers, \d+ % with 0\) \d+\.\d % misses 80 % ± 5 points by \d+\.\d points \(too narrow; its buyers \d+\.\d %\)", coverage.Verdict);
     }
 
     [Fact]

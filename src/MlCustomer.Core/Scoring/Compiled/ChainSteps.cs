@@ -156,8 +156,8 @@ internal sealed class TreeScore(
         Write(workspace, value);
     }
 
-    // Up to FlatTreeEnsemble.BlockRows rows per call: their features transposed (slot-major) so the trees decide
-    // a split for all of them with one vector compare. Trees that cannot, or a longer block, go row by row.
+    // Up to FlatTreeEnsemble.BlockRows rows per call: their features transposed (slot-major in groups of 8) so the
+    // trees decide a split for 8 of them with one vector compare. Trees that cannot, or a longer block, go row by row.
     public override void RunBlock(ReadOnlySpan<ChainWorkspace> workspaces)
     {
         if (!trees.ScoresBlocks || workspaces.Length > FlatTreeEnsemble.BlockRows)
@@ -166,15 +166,17 @@ internal sealed class TreeScore(
             return;
         }
 
-        const int lanes = FlatTreeEnsemble.BlockRows;
+        const int lanes = FlatTreeEnsemble.Lanes;
         var slots = trees.SlotCount;
-        var transposed = workspaces[0].BlockScratch(slots * lanes);
+        var groups = (workspaces.Length + lanes - 1) / lanes;
+        var transposed = workspaces[0].BlockScratch(groups * slots * lanes);
         for (var k = 0; k < workspaces.Length; k++)
         {
             var row = workspaces[k].Floats[features.Index];
+            var at = ((k / lanes) * slots * lanes) + (k % lanes);
             for (var s = 0; s < slots; s++)
             {
-                transposed[(s * lanes) + k] = row[s];
+                transposed[at + (s * lanes)] = row[s];
             }
         }
 
@@ -231,19 +233,27 @@ internal sealed class TreeContributions(ColumnSlot features, FlatTreeEnsemble tr
             return;
         }
 
-        var rowContributions = default(BlockArrays<float>);
-        for (var k = 0; k < workspaces.Length; k++)
+        // Group after group of 8 rows, each from its own entries (ScoreBlock's layout: group g's at g · trees · 8).
+        const int lanes = FlatTreeEnsemble.Lanes;
+        var blockEntries = workspaces[0].Keys[entries.Index].AsSpan();
+        for (var first = 0; first < workspaces.Length; first += lanes)
         {
-            rowContributions[k] = workspaces[k].Floats[output.Index];
-            Array.Clear(rowContributions[k]);
-        }
+            var rows = Math.Min(lanes, workspaces.Length - first);
+            var rowContributions = default(BlockArrays<float>);
+            for (var k = 0; k < rows; k++)
+            {
+                rowContributions[k] = workspaces[first + k].Floats[output.Index];
+                Array.Clear(rowContributions[k]);
+            }
 
-        trees.AddContributionsBlock(workspaces[0].Keys[entries.Index], ((ReadOnlySpan<float[]>)rowContributions)[..workspaces.Length]);
+            var groupEntries = trees.TreeCount * lanes;
+            trees.AddContributionsBlock(blockEntries.Slice((first / lanes) * groupEntries, groupEntries), ((ReadOnlySpan<float[]>)rowContributions)[..rows]);
+        }
     }
 }
 
-/// <summary>One array per row of a block, on the stack (nothing allocated per block).</summary>
-[System.Runtime.CompilerServices.InlineArray(FlatTreeEnsemble.BlockRows)]
+/// <summary>One array per row of a group of 8, on the stack (nothing allocated per block).</summary>
+[System.Runtime.CompilerServices.InlineArray(FlatTreeEnsemble.Lanes)]
 internal struct BlockArrays<T>
 {
     private T[] first;

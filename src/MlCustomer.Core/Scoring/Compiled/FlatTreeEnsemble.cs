@@ -184,8 +184,14 @@ internal sealed class FlatTreeEnsemble
         other is not null && nodes.AsSpan().SequenceEqual(other.nodes) && leafValues.AsSpan().SequenceEqual(other.leafValues)
         && roots.AsSpan().SequenceEqual(other.roots) && categoricalSlots.AsSpan().SequenceEqual(other.categoricalSlots);
 
-    /// <summary>Rows a block holds in <see cref="ScoreBlock"/> (one <see cref="Vector256{T}"/> of floats).</summary>
-    public const int BlockRows = 8;
+    /// <summary>
+    /// Rows a block holds in <see cref="ScoreBlock"/>: as many as TreeSHAP explains at once, so that each tree's table is
+    /// read once per block by the scorer as by the explainer.
+    /// </summary>
+    public const int BlockRows = 64;
+
+    /// <summary>Rows decided by one vector compare (one <see cref="Vector256{T}"/> of floats): a block is groups of this many.</summary>
+    public const int Lanes = 8;
 
     /// <summary>
     /// True when <see cref="ScoreBlock"/> is available: lookup tables, and 256-bit vectors in hardware (else the
@@ -195,17 +201,18 @@ internal sealed class FlatTreeEnsemble
 
     /// <summary>
     /// The raw scores of up to <see cref="BlockRows"/> rows at once, the same numbers as <see cref="Score(ReadOnlySpan{float})"/>
-    /// row by row. <paramref name="transposed"/> holds slot s of row k at <c>s * BlockRows + k</c>
-    /// (<see cref="SlotCount"/> × <see cref="BlockRows"/> values; lanes at or past <paramref name="scores"/>' length are ignored).
-    /// <paramref name="blockEntries"/> is empty, or receives the table entries for
-    /// <see cref="AddContributionsBlock"/>: tree t's entry for row k at <c>t * BlockRows + k</c>, counted from the
-    /// tree's first entry (<see cref="TreeCount"/> × <see cref="BlockRows"/> values).
+    /// row by row. <paramref name="transposed"/> holds the rows in groups of <see cref="Lanes"/>, each group slot-major:
+    /// slot s of row 8g + k at <c>(g * SlotCount + s) * Lanes + k</c> (whole groups; lanes at or past
+    /// <paramref name="scores"/>' length are ignored). <paramref name="blockEntries"/> is empty, or receives the table
+    /// entries for <see cref="AddContributionsBlock"/>: tree t's entry for row 8g + k at <c>(g * TreeCount + t) * Lanes + k</c>,
+    /// counted from the tree's first entry (<see cref="TreeCount"/> × <see cref="BlockRows"/> values).
     /// </summary>
     public void ScoreBlock(ReadOnlySpan<float> transposed, Span<float> scores, Span<int> blockEntries)
     {
         // The vector loads and stores below are unchecked: these checks keep every one of them inside the spans.
-        if (transposed.Length < SlotCount * BlockRows || scores.Length > BlockRows
-            || (blockEntries.Length > 0 && blockEntries.Length < TreeCount * BlockRows))
+        var groups = (scores.Length + Lanes - 1) / Lanes;
+        if (transposed.Length < SlotCount * Lanes * groups || scores.Length > BlockRows
+            || (blockEntries.Length > 0 && blockEntries.Length < TreeCount * Lanes * groups))
         {
             throw new ArgumentException($"A block holds at most {BlockRows} rows of {SlotCount} transposed slots, and {TreeCount * BlockRows} entries or none.");
         }
@@ -220,13 +227,14 @@ internal sealed class FlatTreeEnsemble
     public void AddContributions(ReadOnlySpan<int> entries, Span<float> contributions) => tables!.AddContributions(entries, contributions);
 
     /// <summary>
-    /// <see cref="AddContributions(ReadOnlySpan{int}, Span{float})"/> for the rows of a block at once, from the entries
-    /// <see cref="ScoreBlock"/> recorded for them; row k's contributions in <paramref name="contributions"/>[k]
-    /// (at least <see cref="SlotCount"/> long). The same numbers as row by row.
+    /// <see cref="AddContributions(ReadOnlySpan{int}, Span{float})"/> for the rows of one group of a block at once, from
+    /// the entries <see cref="ScoreBlock"/> recorded for the group (its <see cref="TreeCount"/> × <see cref="Lanes"/>
+    /// values); row k's contributions in <paramref name="contributions"/>[k] (at least <see cref="SlotCount"/> long).
+    /// The same numbers as row by row.
     /// </summary>
     public void AddContributionsBlock(ReadOnlySpan<int> blockEntries, ReadOnlySpan<float[]> contributions)
     {
-        var fits = contributions.Length <= BlockRows && blockEntries.Length >= TreeCount * BlockRows;
+        var fits = contributions.Length <= Lanes && blockEntries.Length >= TreeCount * Lanes;
         foreach (var row in contributions)
         {
             fits &= row.Length >= SlotCount;
@@ -234,7 +242,7 @@ internal sealed class FlatTreeEnsemble
 
         if (!fits)
         {
-            throw new ArgumentException($"A block holds at most {BlockRows} rows of {SlotCount} contributions, from {TreeCount * BlockRows} entries.");
+            throw new ArgumentException($"A group holds at most {Lanes} rows of {SlotCount} contributions, from {TreeCount * Lanes} entries.");
         }
 
         tables!.AddContributionsBlock(blockEntries, contributions);
@@ -408,9 +416,13 @@ internal sealed class FlatTreeEnsemble
         private readonly float[]? laneDelta;
         private readonly int laneSlotCount;
 
+        // The feature vector's length: a group of a block's transposed rows is this many slots of 8 lanes.
+        private readonly int linkedSlotCount;
+
         private TreeTables(
-            int[] splitStart, int[] feature, float[] threshold, int[] entryStart, double[] output, int[] pathLength, int[] deltaStart, int[] deltaSlot, float[] delta)
+            int slotCount, int[] splitStart, int[] feature, float[] threshold, int[] entryStart, double[] output, int[] pathLength, int[] deltaStart, int[] deltaSlot, float[] delta)
         {
+            linkedSlotCount = slotCount;
             this.pathLength = pathLength;
             threeSplitsEach = feature.Length == 3 * pathLength.Length && output.Length == 8 * pathLength.Length;
             samePathLengths = pathLength.All(l => l == pathLength[0]);
@@ -522,6 +534,7 @@ internal sealed class FlatTreeEnsemble
             splitStart[roots.Length] = feature.Count;
             entryStart[roots.Length] = output.Count;
             return new TreeTables(
+                linked.SlotCount,
                 splitStart, feature.ToArray(), threshold.ToArray(), entryStart, output.ToArray(), pathLength, deltaStart, deltaSlot.ToArray(), delta.ToArray());
         }
 
@@ -559,55 +572,67 @@ internal sealed class FlatTreeEnsemble
             return (float)sum;
         }
 
-        // Eight rows per tree: one vector compare per split decides the split for all eight rows (no gathers:
-        // they are slow on this kind of CPU), then each row's entry is looked up as in Score. Every row's sum
-        // adds the same leaf values in the same tree order in double, so the scores are bit for bit the same.
+        // One vector compare per split decides the split for a group of 8 rows (no gathers: they are slow on this kind of
+        // CPU), then each row's entry is looked up as in Score. Larger trees go tree after tree, each for all the block's
+        // groups, so that a tree's table is read once per block of 64 rather than once per 8 rows. Every row's sum adds
+        // the same leaf values in the same tree order in double, so the scores are bit for bit the same.
         public void ScoreBlock(ReadOnlySpan<float> transposed, Span<float> scores, Span<int> blockEntries)
         {
             var rows = scores.Length;
+            var groups = (rows + Lanes - 1) / Lanes;
+            var trees = pathLength.Length;
             var record = blockEntries.Length > 0;
+            var groupSlots = linkedSlotCount * Lanes;
             ref var values = ref MemoryMarshal.GetReference(transposed);
             ref var recorded = ref MemoryMarshal.GetReference(blockEntries);
+            Span<double> sums = stackalloc double[BlockRows];
+            sums.Clear();
+            ref var sum = ref MemoryMarshal.GetReference(sums);
             if (permuteScores)
             {
-                // Lane k of the sum is row k's: the same doubles added in the same order.
-                var sum = Vector512<double>.Zero;
-                for (var t = 0; t < pathLength.Length; t++)
+                // Lane k of group g's sum is row 8g + k's: the same doubles added in the same order. Trees of three splits
+                // keep 8 leaves each (64 bytes, a whole ensemble's in the core's cache), so here the group is the outer
+                // loop and its sum stays in a register across all trees.
+                for (var g = 0; g < groups; g++)
                 {
-                    var right = Decide(ref values, t);
-                    if (record)
+                    ref var group = ref Unsafe.Add(ref values, g * groupSlots);
+                    var groupSum = Vector512<double>.Zero;
+                    for (var t = 0; t < trees; t++)
                     {
-                        right.StoreUnsafe(ref recorded, (nuint)(t * BlockRows));
+                        var right = Decide(ref group, t);
+                        if (record)
+                        {
+                            right.StoreUnsafe(ref recorded, (nuint)(((g * trees) + t) * Lanes));
+                        }
+
+                        var leaves = Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(output), (nuint)(8 * t));
+                        groupSum += Avx512F.PermuteVar8x64(leaves, Avx512F.ConvertToVector512Int64(right));
                     }
 
-                    var leaves = Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(output), (nuint)(8 * t));
-                    sum += Avx512F.PermuteVar8x64(leaves, Avx512F.ConvertToVector512Int64(right));
+                    groupSum.StoreUnsafe(ref Unsafe.Add(ref sum, g * Lanes));
                 }
-
-                for (var k = 0; k < rows; k++)
-                {
-                    scores[k] = (float)sum.GetElement(k);
-                }
-
-                return;
             }
-
-            Span<double> sums = stackalloc double[BlockRows];
-            Span<int> bits = stackalloc int[BlockRows];
-            sums.Clear();
-            for (var t = 0; t < pathLength.Length; t++)
+            else
             {
-                var right = Decide(ref values, t);
-                right.StoreUnsafe(ref MemoryMarshal.GetReference(bits));
-                if (record)
+                Span<int> bits = stackalloc int[Lanes];
+                for (var t = 0; t < trees; t++)
                 {
-                    right.StoreUnsafe(ref recorded, (nuint)(t * BlockRows));
-                }
+                    var first = entryStart[t];
+                    for (var g = 0; g < groups; g++)
+                    {
+                        var right = Decide(ref Unsafe.Add(ref values, g * groupSlots), t);
+                        right.StoreUnsafe(ref MemoryMarshal.GetReference(bits));
+                        if (record)
+                        {
+                            right.StoreUnsafe(ref recorded, (nuint)(((g * trees) + t) * Lanes));
+                        }
 
-                var first = entryStart[t];
-                for (var k = 0; k < rows; k++)
-                {
-                    sums[k] += output[first + bits[k]];
+                        var inGroup = Math.Min(Lanes, rows - (g * Lanes));
+                        for (var k = 0; k < inGroup; k++)
+                        {
+                            Unsafe.Add(ref sum, (g * Lanes) + k) += output[first + bits[k]];
+                        }
+                    }
                 }
             }
 
@@ -617,7 +642,7 @@ internal sealed class FlatTreeEnsemble
             }
         }
 
-        // Tree t's decisions for the block's 8 rows: lane k holds row k's entry, counted from the tree's first.
+        // Tree t's decisions for a group's 8 rows: lane k holds row k's entry, counted from the tree's first.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private Vector256<int> Decide(ref float values, int t)
         {
@@ -626,7 +651,7 @@ internal sealed class FlatTreeEnsemble
             var right = Vector256<int>.Zero;
             for (var j = 0; j < count; j++)
             {
-                var row = Vector256.LoadUnsafe(ref values, (nuint)(feature[start + j] * BlockRows));
+                var row = Vector256.LoadUnsafe(ref values, (nuint)(feature[start + j] * Lanes));
 
                 // ML.NET goes left when value <= threshold; anything else, NaN included, goes right (bit j set).
                 var left = Vector256.LessThanOrEqual(row, Vector256.Create(threshold[start + j])).AsInt32();
@@ -671,7 +696,7 @@ internal sealed class FlatTreeEnsemble
                 for (var r = 0; r < contributions.Length; r++)
                 {
                     var row = contributions[r];
-                    var first = deltaStart[t] + (blockEntries[(t * BlockRows) + r] * length);
+                    var first = deltaStart[t] + (blockEntries[(t * Lanes) + r] * length);
                     for (var k = first; k < first + length; k++)
                     {
                         row[deltaSlot[k]] += delta[k];
@@ -680,24 +705,24 @@ internal sealed class FlatTreeEnsemble
             }
         }
 
-        // Slot-major sums for the block (slot s of row k at s * BlockRows + k), then added to each row's contributions.
+        // Slot-major sums for the block (slot s of row k at s * Lanes + k), then added to each row's contributions.
         private void AddContributionsByPermute(ReadOnlySpan<int> blockEntries, ReadOnlySpan<float[]> contributions)
         {
             // Only the slots the trees split on get sums (the caller cleared the rest); a wide table borrows them from the pool.
             var slotCount = laneSlotCount;
-            float[]? rented = slotCount <= 256 ? null : ArrayPool<float>.Shared.Rent(slotCount * BlockRows);
-            Span<float> sums = rented is null ? stackalloc float[slotCount * BlockRows] : rented.AsSpan(0, slotCount * BlockRows);
+            float[]? rented = slotCount <= 256 ? null : ArrayPool<float>.Shared.Rent(slotCount * Lanes);
+            Span<float> sums = rented is null ? stackalloc float[slotCount * Lanes] : rented.AsSpan(0, slotCount * Lanes);
             sums.Clear();
             ref var sum = ref MemoryMarshal.GetReference(sums);
             ref var entries = ref MemoryMarshal.GetReference(blockEntries);
             ref var lanes = ref MemoryMarshal.GetArrayDataReference(laneDelta!);
             for (var t = 0; t < pathLength.Length; t++)
             {
-                var entry = Vector256.LoadUnsafe(ref entries, (nuint)(t * BlockRows));
+                var entry = Vector256.LoadUnsafe(ref entries, (nuint)(t * Lanes));
                 for (var j = laneStart![t]; j < laneStart[t + 1]; j++)
                 {
-                    ref var slotSum = ref Unsafe.Add(ref sum, laneSlot![j] * BlockRows);
-                    var added = Vector256.LoadUnsafe(ref slotSum) + Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref lanes, (nuint)(j * BlockRows)), entry);
+                    ref var slotSum = ref Unsafe.Add(ref sum, laneSlot![j] * Lanes);
+                    var added = Vector256.LoadUnsafe(ref slotSum) + Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref lanes, (nuint)(j * Lanes)), entry);
                     added.StoreUnsafe(ref slotSum);
                 }
             }
@@ -707,7 +732,7 @@ internal sealed class FlatTreeEnsemble
                 var row = contributions[k];
                 for (var s = 0; s < slotCount; s++)
                 {
-                    row[s] += sums[(s * BlockRows) + k];
+                    row[s] += sums[(s * Lanes) + k];
                 }
             }
 
