@@ -49,6 +49,15 @@ public sealed record ModelCard
     public ValueInterval? RevenueInterval(double? predictedRevenue) =>
         predictedRevenue is { } v && Revenue?.Intervals is { } intervals ? intervals.For(v) : null;
 
+    /// <summary>
+    /// The margin rates that estimate cost of goods when this bundle scores order lines without cost: the ones it was
+    /// trained with (<see cref="LoadReport.CostEstimate"/> in <see cref="Data"/>) by default; different rates given for
+    /// scoring are refused (<see cref="CostEstimate.ForScoring"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The given rates differ from the trained ones.</exception>
+    public CostEstimate? CostEstimateForScoring(CostEstimate? given, string givenBy) =>
+        CostEstimate.ForScoring(Data.Load.CostEstimate, given, Version, givenBy);
+
     /// <summary>The card format this code writes and reads.</summary>
     public const int CurrentFormat = 1;
 
