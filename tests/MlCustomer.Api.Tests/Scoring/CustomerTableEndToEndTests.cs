@@ -93,6 +93,13 @@ public sealed class CustomerTableEndToEndTests : IDisposable
         var refused = await run.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Contains("no segments and no profit tiers", refused!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("POST /api/v1/scores/csv", refused["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // GET /models says plainly what the bundle cannot give and why.
+        var model = await client.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/models", UriKind.Relative));
+        Assert.Equal("customer-table", model!["inputKind"]!.GetValue<string>());
+        Assert.Equal(["segments", "profitTiers"], model["notAvailable"]!["outputs"]!.AsArray().Select(o => o!.GetValue<string>()));
+        Assert.StartsWith("Segments and profit tiers are not available: a bundle trained on a customer table has no segments and no profit tiers (there is no order history",
+            model["notAvailable"]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
