@@ -72,6 +72,9 @@ public sealed class MarginRateBundleTests : IDisposable
             var scored = JsonNode.Parse(body)!["customers"]!.AsArray();
             Assert.Equal(scored[0]!["churnProbability"]!.GetValue<double>(), scored[1]!["churnProbability"]!.GetValue<double>(), 12);
             Assert.Equal(scored[0]!["predictedGrossProfit"]?.GetValue<double>(), scored[1]!["predictedGrossProfit"]?.GetValue<double>());
+            // A transactional answer carries its value at risk in the decision only, as before.
+            Assert.False(scored[0]!.AsObject().ContainsKey("valueAtRisk"), body);
+            Assert.NotNull(scored[0]!["decision"]?["valueAtRisk"]);
             var warnings = scored[1]!["warnings"]!.AsArray().Select(w => w!.GetValue<string>()).ToList();
             Assert.Contains($"cost of goods estimated at a 30% gross margin for lines without cost (the margin rate model {version} was trained with)", warnings);
         }
