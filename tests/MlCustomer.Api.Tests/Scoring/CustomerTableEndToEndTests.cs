@@ -147,14 +147,14 @@ public sealed class CustomerTableEndToEndTests : IDisposable
     [Fact]
     public async Task ATableBundlesValueAtRiskIsTheConsolesThroughTheCsvAndJsonEndpoints()
     {
-        // The contract table with a value label: twelve months of charges for who stays, a quarter of it for who leaves.
+        // The contract table with a value label: twelve months of charges for who stays, nothing from who leaves.
         var lines = Contracts().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var table = Path.Combine(folder, "contracts-with-value.csv");
         File.WriteAllLines(table, [lines[0] + ",NextYearValue", .. lines.Skip(1).Select(l =>
         {
             var cells = l.Split(',');
             var monthly = 20 + (int.Parse(cells[3], CultureInfo.InvariantCulture) % 50);
-            return $"{l},{(cells[7] == "Yes" ? 3 : 12) * monthly}";
+            return $"{l},{(cells[7] == "Yes" ? 0 : 12) * monthly}";
         })], new UTF8Encoding(false));
         var bundle = Path.Combine(folder, "bundle-with-value");
         var train = Console("train", "--table", table, "--id", "customerID", "--label", "Churn", "--value-column", "NextYearValue", "--folds", "2", "--output", bundle);

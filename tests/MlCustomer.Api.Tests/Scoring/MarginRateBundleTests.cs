@@ -125,5 +125,16 @@ public sealed class MarginRateBundleTests : IDisposable
         var grossProfit = history.GetProperty("grossProfitLast365Days").GetDouble();
         Assert.True(revenue > 0, customer.ToString());
         Assert.Equal(TrainedRate * revenue, grossProfit, 0.01);
+
+        // A server configured with another rate fails the run, naming both rates, rather than scoring with a mix.
+        using var other = ApiFactory.With(new Dictionary<string, string?>(settings) { ["MlCustomer:Scoring:EstimatedMarginRate"] = "0.25" }, withBundle: false);
+        await other.WaitUntilReadyAsync();
+        using var otherAdmin = other.ClientWith(ApiFactory.AdminKey);
+        using var refused = await otherAdmin.PostAsJsonAsync(new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = "2025-06-30" });
+        Assert.Equal(HttpStatusCode.Accepted, refused.StatusCode);
+        var failed = await otherAdmin.WaitForRunAsync(refused.Headers.Location!);
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Contains($"gives a 25% gross margin, but bundle {version} was trained with cost of goods estimated at a 30% gross margin",
+            failed.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 }
