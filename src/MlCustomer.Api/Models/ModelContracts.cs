@@ -77,6 +77,12 @@ public sealed record ModelInfo(
     string UnseenCategoryRule,
     string? Currency)
 {
+    /// <summary>
+    /// What this bundle cannot give and why: for a bundle trained on a customer table, segments and profit tiers (no order
+    /// history to cluster on or to rank customers by profit); null when it gives both.
+    /// </summary>
+    public NotAvailableInfo? NotAvailable { get; init; }
+
     /// <summary>Describes a loaded generation.</summary>
     public static ModelInfo From(ModelGeneration generation)
     {
@@ -90,9 +96,17 @@ public sealed record ModelInfo(
             card.Segments?.Profiles.Count,
             card.FeatureContract.Features,
             Core.Modeling.FeatureContract.UnseenCategoryRule,
-            card.Currency);
+            card.Currency)
+        {
+            NotAvailable = card.NotAvailable() is { } missing ? new NotAvailableInfo(missing.Outputs, missing.Reason) : null,
+        };
     }
 }
+
+/// <summary>Outputs a bundle cannot give.</summary>
+/// <param name="Outputs">"segments" and/or "profitTiers".</param>
+/// <param name="Reason">Why, in one sentence to show as it is.</param>
+public sealed record NotAvailableInfo(IReadOnlyList<string> Outputs, string Reason);
 
 /// <summary>The churn model in numbers, on held-out customers.</summary>
 /// <param name="Algorithm">Algorithm.</param>

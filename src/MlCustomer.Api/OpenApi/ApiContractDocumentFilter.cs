@@ -33,6 +33,10 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
         ["inputKind"] = ["transactional", "customer-table"],
     };
 
+    // Answer properties left out when they do not apply, so that adding them changed no other answer's shape
+    // (CustomerScoreResult.valueAtRisk: customer-table bundles only).
+    private static readonly HashSet<(string Schema, string Property)> WrittenOnlyWhenSet = [("CustomerScoreResult", "valueAtRisk")];
+
     // What a request must carry, as the handlers refuse it without (ScoreInputs names the missing field in a 400).
     // ReloadRequest and ScoringRunRequest have only optional members.
     private static readonly Dictionary<string, string[]> RequestRequired = new(StringComparer.Ordinal)
@@ -141,7 +145,7 @@ internal sealed class ApiContractDocumentFilter(IOptions<ScoringOptions> scoring
                 continue;
             }
 
-            concrete.Required = new HashSet<string>(properties.Keys, StringComparer.Ordinal);
+            concrete.Required = new HashSet<string>(properties.Keys.Where(p => !WrittenOnlyWhenSet.Contains((name, p))), StringComparer.Ordinal);
             foreach (var (property, propertySchema) in properties)
             {
                 if (ClosedSets.TryGetValue(property, out var values) && propertySchema is OpenApiSchema { Type: { } type } closed

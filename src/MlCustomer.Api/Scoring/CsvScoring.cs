@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using Microsoft.AspNetCore.Http.Metadata;
 using MlCustomer.Api.Models;
+using MlCustomer.Core.Bundle;
 using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Features;
@@ -32,6 +33,9 @@ public sealed class CsvScoring : IDisposable
     ];
 
     private readonly bool withDecisions;
+
+    // Where value_at_risk sits among the decision columns.
+    private static readonly int ValueAtRiskColumn = DecisionCsv.Columns.ToList().IndexOf("value_at_risk");
 
     // A row without scores: every column between the id and the model version is empty.
     private readonly string emptyScoreCells;
@@ -629,6 +633,11 @@ public sealed class CsvScoring : IDisposable
             if (decisions.Available && decisions.Decide(row.Customer.Row, score) is { } decision)
             {
                 text.AppendJoin(',', DecisionCsv.Cells(decision)).Append(',');
+            }
+            else if (lease.Generation.Card.InputKind == ModelCard.CustomerTableInput && TableScoring.ValueAtRiskOf(score) is { } valueAtRisk)
+            {
+                // A table bundle has no decisions, but the value at risk the console's table scores write (Core's rule).
+                text.Append(',', ValueAtRiskColumn).AppendFixed(valueAtRisk, 2).Append(',', DecisionCsv.Columns.Count - ValueAtRiskColumn);
             }
             else
             {

@@ -206,6 +206,14 @@ public sealed record CustomerScoreResult(
 
     /// <summary>Baseline and the effect of all features not among <see cref="RevenueReasons"/>; null without a revenue model or its TreeSHAP covers.</summary>
     public ExplanationResult? RevenueExplanation { get; init; }
+
+    /// <summary>
+    /// Customer-table bundles with a value model only: churnProbability × predictedGrossProfit (not below 0), in the
+    /// currency over the value horizon, as the console's table scores write it. Absent otherwise: a transactional bundle's
+    /// value at risk is decision.valueAtRisk (on the profit after cost-to-serve).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ValueAtRisk { get; init; }
 }
 
 /// <summary>

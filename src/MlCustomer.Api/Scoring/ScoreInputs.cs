@@ -84,6 +84,7 @@ public static class ScoreInputs
 
         var prepared = new PreparedCustomer?[customers.Count];
         var histories = new List<History>();
+        var costs = CostsOf(contract, options);
         var firstIndexOfId = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < customers.Count; i++)
         {
@@ -113,7 +114,7 @@ public static class ScoreInputs
                     prepared[i] = FromFeatures(id ?? "", customer.Features, contract, $"{path}.features", errors);
                     break;
                 default:
-                    if (CheckHistory(id ?? "", customer.History!, contract, options, asOf, $"{path}.history", errors) is { } history)
+                    if (CheckHistory(id ?? "", customer.History!, contract, options, costs, asOf, $"{path}.history", errors) is { } history)
                     {
                         histories.Add(new History(i, history.Customer, history.Lines, history.ServiceEvents, history.Warnings));
                     }
@@ -335,8 +336,26 @@ public static class ScoreInputs
         return new PreparedCustomer(model, null, warnings);
     }
 
+    /// <summary>How order lines without cost are costed for this bundle (<see cref="ScoringOptions.CostEstimateFor"/>), or why they cannot be.</summary>
+    private static Costs CostsOf(InputContract contract, ScoringOptions options)
+    {
+        try
+        {
+            var estimate = options.CostEstimateFor(contract.Card);
+            var source = estimate is null ? "" : contract.Card.Data.Load.CostEstimate is null ? "the server's margin rate" : $"the margin rate model {contract.Card.Version} was trained with";
+            return new Costs(estimate, source, null);
+        }
+        catch (ArgumentException e)
+        {
+            return new Costs(null, "", e.Message);
+        }
+    }
+
+    /// <summary>The margin rates for lines without cost and whose they are, or the problem that leaves none.</summary>
+    private sealed record Costs(CostEstimate? Estimate, string Source, string? Problem);
+
     private static (Customer Customer, List<Transaction> Lines, List<ServiceEvent>? ServiceEvents, List<string> Warnings)? CheckHistory(
-        string id, CustomerHistory history, InputContract contract, ScoringOptions options, DateOnly asOf, string path, Errors errors)
+        string id, CustomerHistory history, InputContract contract, ScoringOptions options, Costs costs, DateOnly asOf, string path, Errors errors)
     {
         var before = errors.Count;
         var warnings = new List<string>();
@@ -372,9 +391,11 @@ public static class ScoreInputs
             var discount = CheckAmount(t.Discount, $"{linePath}.{TransactionColumns.Discount}", required: false, mayBeNegative: false, errors);
             var category = CheckText(t.Category, $"{linePath}.{TransactionColumns.Category}", required: false, errors);
             var channel = CheckText(t.Channel, $"{linePath}.{TransactionColumns.Channel}", required: false, errors);
-            if (t.Cost is null && t.Revenue is not null && options.EstimatedMarginRate is null)
+            if (t.Cost is null && t.Revenue is not null && costs.Estimate is null)
             {
-                errors.Add($"{linePath}.{TransactionColumns.Cost}", "is required (no margin rate is configured to estimate cost of goods)");
+                errors.Add($"{linePath}.{TransactionColumns.Cost}", costs.Problem is { } problem
+                    ? $"is required: {problem}"
+                    : "is required (neither the model nor the server has a margin rate to estimate cost of goods)");
             }
 
             if (orderId is null || date is null || quantity is null || revenue is null)
@@ -389,9 +410,15 @@ public static class ScoreInputs
                 continue;
             }
 
-            if (cost is null && options.EstimatedMarginRate is { } margin)
+            if (cost is null && costs.Estimate is { } estimate)
             {
-                cost = revenue * (1 - margin);
+                cost = estimate.CostOfGoods(revenue.Value, category ?? FeatureColumns.NoValue);
+                if (cost is null)
+                {
+                    errors.Add($"{linePath}.{TransactionColumns.Cost}", $"is required: no margin rate covers category '{category}' ({estimate.Describe()})");
+                    continue;
+                }
+
                 estimatedCost = true;
             }
 
@@ -401,7 +428,7 @@ public static class ScoreInputs
 
         if (estimatedCost)
         {
-            warnings.Add($"cost of goods estimated at a {options.EstimatedMarginRate:P0} margin for lines without cost");
+            warnings.Add($"cost of goods estimated at {costs.Estimate!.Describe()} for lines without cost ({costs.Source})");
         }
 
         var attributes = history.Attributes ?? [];

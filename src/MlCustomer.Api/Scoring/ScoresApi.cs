@@ -6,6 +6,8 @@ using MlCustomer.Api.Limits;
 using MlCustomer.Api.Models;
 using MlCustomer.Api.OpenApi;
 using MlCustomer.Api.Security;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Scoring;
 
@@ -86,7 +88,8 @@ public static class ScoresApi
             : generation.PredictMany(customers.Select(c => c.Row).ToList(), customers.Select(c => c.SegmentVector).ToList(), scoring.Reasons);
         Observability.ApiTelemetry.Scored(Observability.ApiTelemetry.OnlinePath, generation.Version, scores, System.Diagnostics.Stopwatch.GetElapsedTime(modelStarted));
         var results = scores
-            .Select((s, i) => ToResult(s, customers[i].Warnings, scoring, generation.Card.AmountUnits(), generation.Decisions.Decide(customers[i].Row, s)))
+            .Select((s, i) => ToResult(s, customers[i].Warnings, scoring, generation.Card.AmountUnits(), generation.Decisions.Decide(customers[i].Row, s),
+                customerTable: generation.Card.InputKind == ModelCard.CustomerTableInput))
             .ToList();
         return TypedResults.Ok(new ScoreResponse(
             generation.Version, batch.AsOfDate, generation.Card.ChurnHorizonDays, generation.Card.ValueHorizonDays,
@@ -126,9 +129,9 @@ public static class ScoresApi
         return new CsvScoresResult(scoring);
     }
 
-    /// <summary>The JSON result of one score.</summary>
+    /// <summary>The JSON result of one score; <paramref name="customerTable"/>: scored by a customer-table bundle (which carries its value at risk).</summary>
     public static CustomerScoreResult ToResult(
-        CustomerScore score, IReadOnlyList<string> warnings, ScoringOptions options, string currency, CustomerDecision? decision = null)
+        CustomerScore score, IReadOnlyList<string> warnings, ScoringOptions options, string currency, CustomerDecision? decision = null, bool customerTable = false)
     {
         ArgumentNullException.ThrowIfNull(score);
         ArgumentNullException.ThrowIfNull(options);
@@ -151,6 +154,7 @@ public static class ScoresApi
             RevenueExplanation = ExplanationResult.From(score.RevenueTotals),
             GrossProfitInterval = ValueIntervalResult.From(score.GrossProfitInterval),
             RevenueInterval = ValueIntervalResult.From(score.RevenueInterval),
+            ValueAtRisk = customerTable ? TableScoring.ValueAtRiskOf(score) : null,
         };
     }
 

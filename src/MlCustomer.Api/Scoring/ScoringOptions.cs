@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using MlCustomer.Core.Bundle;
+using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
 
 namespace MlCustomer.Api.Scoring;
@@ -46,6 +48,20 @@ public sealed class ScoringOptions : IValidatableObject
     /// </summary>
     [Range(-10.0, 1.0)]
     public double? EstimatedMarginRate { get; set; }
+
+    /// <summary>
+    /// The margin rates that estimate cost of goods for order lines without cost scored by this bundle (raw histories
+    /// in <c>/scores</c>, scoring runs): the bundle's own (<c>train --margin-rate</c>) by default, else
+    /// <see cref="EstimatedMarginRate"/>; null when neither is set. The one rule: <see cref="ModelCard.CostEstimateForScoring"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">EstimatedMarginRate is set and differs from the bundle's rate; the message names both.</exception>
+    public CostEstimate? CostEstimateFor(ModelCard card)
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        return card.CostEstimateForScoring(
+            EstimatedMarginRate is { } rate ? new CostEstimate { DefaultMarginRate = rate } : null,
+            $"the setting {SectionName}:{nameof(EstimatedMarginRate)} ({EstimatedMarginRate?.ToString(System.Globalization.CultureInfo.InvariantCulture)})");
+    }
 
     /// <summary>The risk band of a churn probability.</summary>
     public string RiskBand(double churnProbability) =>

@@ -106,8 +106,11 @@ public sealed record DataInputRead(string Input, string Location, long RowsRead,
 /// <summary>Reads the customer data for one scoring run; asked afresh by every run, so a run always sees the current data.</summary>
 public interface IScoringDataSource
 {
-    /// <summary>Reads and validates the data; throws <see cref="DataFileException"/> (or <see cref="NpgsqlException"/>) naming the problem.</summary>
-    Task<ScoringDataRead> ReadAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Reads and validates the data with <paramref name="load"/> (the bundle's margin rates for lines without cost);
+    /// throws <see cref="DataFileException"/> (or <see cref="NpgsqlException"/>) naming the problem.
+    /// </summary>
+    Task<ScoringDataRead> ReadAsync(LoadOptions load, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -116,14 +119,14 @@ public interface IScoringDataSource
 /// </summary>
 internal sealed class FileScoringDataSource(IOptions<DataOptions> options, IHostEnvironment environment, TimeProvider time) : IScoringDataSource
 {
-    public Task<ScoringDataRead> ReadAsync(CancellationToken cancellationToken)
+    public Task<ScoringDataRead> ReadAsync(LoadOptions load, CancellationToken cancellationToken)
     {
         var data = options.Value;
         var transactions = Resolve(data.TransactionsPath, "MlCustomer:TransactionsPath")!;
         var customers = Resolve(data.CustomersPath, "MlCustomer:CustomersPath");
         var serviceEvents = Resolve(data.ServiceEventsPath, "MlCustomer:ServiceEventsPath");
         var readAt = time.GetUtcNow();
-        var dataSet = CustomerDataLoader.Load(transactions, customers, new LoadOptions(), serviceEvents);
+        var dataSet = CustomerDataLoader.Load(transactions, customers, load, serviceEvents);
         cancellationToken.ThrowIfCancellationRequested();
         // Hashing after loading reads each file a second time, from the page cache; a file replaced in between would
         // show as a hash that no run's data matches, which the last-modified time then explains.
@@ -178,7 +181,7 @@ internal sealed class FileScoringDataSource(IOptions<DataOptions> options, IHost
 /// </summary>
 internal sealed partial class PostgresScoringDataSource(IOptions<DataSourceOptions> options, TimeProvider time) : IScoringDataSource
 {
-    public async Task<ScoringDataRead> ReadAsync(CancellationToken cancellationToken)
+    public async Task<ScoringDataRead> ReadAsync(LoadOptions load, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var folder = Directory.CreateTempSubdirectory("mlcustomer-pg-data-");
@@ -209,7 +212,7 @@ internal sealed partial class PostgresScoringDataSource(IOptions<DataSourceOptio
 
             await transaction.CommitAsync(cancellationToken);
             string? FileOf(string input) => queries.FirstOrDefault(q => q.Input == input).File;
-            var dataSet = CustomerDataLoader.Load(FileOf("transactions")!, FileOf("customers"), new LoadOptions(), FileOf("serviceEvents"));
+            var dataSet = CustomerDataLoader.Load(FileOf("transactions")!, FileOf("customers"), load, FileOf("serviceEvents"));
             var inputs = queries.Select((q, i) => new DataInputRead(
                 q.Input, q.Query.Trim(), dataSet.Report.Files[i].RowsRead, dataSet.Report.Files[i].RowsLoaded, exported[i].Bytes, exported[i].Sha256, null)).ToList();
             return new ScoringDataRead(dataSet, ScoringDataRecords.Record(DataSourceOptions.PostgreSql, readAt, inputs, dataSet));

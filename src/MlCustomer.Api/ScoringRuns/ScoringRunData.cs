@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using MlCustomer.Api.Models;
 using MlCustomer.Api.Observability;
+using MlCustomer.Api.Scoring;
 using MlCustomer.Api.Security;
 using MlCustomer.Api.Storage;
 using MlCustomer.Core.Data;
@@ -8,13 +10,25 @@ using MlCustomer.Core.Data;
 namespace MlCustomer.Api.ScoringRuns;
 
 /// <summary>The data a scoring run scores: read from the configured source each run, and recorded with the run.</summary>
-public sealed partial class ScoringRunData(IScoringDataSource source, ScoreStore store, ILogger<ScoringRunData> logger)
+public sealed partial class ScoringRunData(
+    IScoringDataSource source, ScoreStore store, ModelHost models, IOptions<ScoringOptions> scoring, ILogger<ScoringRunData> logger)
 {
-    /// <summary>Reads the current data for <paramref name="runId"/> and records which data it was (before scoring, so a run that fails later still tells what it read).</summary>
+    /// <summary>
+    /// Reads the current data for <paramref name="runId"/> and records which data it was (before scoring, so a run that
+    /// fails later still tells what it read). Order lines without cost are costed with the loaded bundle's margin rates
+    /// (<see cref="ScoringOptions.CostEstimateFor"/>), as its training costed them.
+    /// </summary>
     public async Task<CustomerDataSet> LoadForRunAsync(string runId, CancellationToken cancellationToken)
     {
         using var activity = ApiTelemetry.Activities.StartActivity("read scoring data");
-        var read = await source.ReadAsync(cancellationToken);
+        CostEstimate? costEstimate;
+        using (var lease = models.Acquire())
+        {
+            costEstimate = lease is null ? null : scoring.Value.CostEstimateFor(lease.Generation.Card);
+        }
+
+        var load = costEstimate is null ? new LoadOptions() : new LoadOptions { Mapping = DataMapping.Default.WithCostEstimate(costEstimate) };
+        var read = await source.ReadAsync(load, cancellationToken);
         activity?.SetTag("mlcustomer.data.source", read.Record.Source);
         await store.RecordDataReadAsync(runId, read.Record, cancellationToken);
         if (logger.IsEnabled(LogLevel.Information))

@@ -64,6 +64,13 @@ public static class BundleVersion
             Append(hash, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(card.Table, ModelBundle.CardJson)));
         }
 
+        // Margin rates that estimated cost of goods decide the profit features of order lines without cost; bundles
+        // trained on lines with cost keep their versions.
+        if (card.Data.Load.CostEstimate is { } costEstimate)
+        {
+            Append(hash, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(costEstimate, ModelBundle.CardJson)));
+        }
+
         Append(hash, Encoding.UTF8.GetBytes(rules.ToJson()));
         return Prefix + Convert.ToHexStringLower(hash.GetHashAndReset())[..Digits];
     }

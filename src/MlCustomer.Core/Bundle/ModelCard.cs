@@ -49,6 +49,24 @@ public sealed record ModelCard
     public ValueInterval? RevenueInterval(double? predictedRevenue) =>
         predictedRevenue is { } v && Revenue?.Intervals is { } intervals ? intervals.For(v) : null;
 
+    /// <summary>
+    /// The margin rates that estimate cost of goods when this bundle scores order lines without cost: the ones it was
+    /// trained with (<see cref="LoadReport.CostEstimate"/> in <see cref="Data"/>) by default; different rates given for
+    /// scoring are refused (<see cref="CostEstimate.ForScoring"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The given rates differ from the trained ones.</exception>
+    public CostEstimate? CostEstimateForScoring(CostEstimate? given, string givenBy) =>
+        CostEstimate.ForScoring(Data.Load.CostEstimate, given, Version, givenBy);
+
+    /// <summary>
+    /// The outputs this bundle cannot give ("segments", "profitTiers") and why, in the words every surface that describes
+    /// the bundle shows (<c>GET /models</c>, the workspace, the training report); null when it has them (transactional).
+    /// </summary>
+    public UnavailableOutputs? NotAvailable() => InputKind == CustomerTableInput
+        ? new UnavailableOutputs([UnavailableOutputs.Segments, UnavailableOutputs.ProfitTiers],
+            $"Segments and profit tiers are not available: {CustomerTables.TableEncoding.NoSegmentsOrTiers}.")
+        : null;
+
     /// <summary>The card format this code writes and reads.</summary>
     public const int CurrentFormat = 1;
 
@@ -161,6 +179,18 @@ public sealed record ModelCard
         (LifetimeValue is { } v ? $", value {v.Algorithm} Gini {v.Holdout.NormalizedGini:0.000} (grade {v.Grade.Letter})" : "") +
         (Revenue is { } r ? $", revenue Gini {r.Holdout.NormalizedGini:0.000} (grade {r.Grade.Letter})" : "") +
         (Segments is { } s ? $", {s.Profiles.Count} segments" : "");
+}
+
+/// <summary>What a bundle cannot give and why (<see cref="ModelCard.NotAvailable"/>).</summary>
+/// <param name="Outputs">The outputs missing, as the API names them: <see cref="Segments"/>, <see cref="ProfitTiers"/>.</param>
+/// <param name="Reason">Why, in one sentence.</param>
+public sealed record UnavailableOutputs(IReadOnlyList<string> Outputs, string Reason)
+{
+    /// <summary>The segment model and every customer's segment.</summary>
+    public const string Segments = "segments";
+
+    /// <summary>The profit tiers (today's and predicted) and the decisions built on them.</summary>
+    public const string ProfitTiers = "profitTiers";
 }
 
 /// <summary>The input data of a bundle.</summary>

@@ -46,6 +46,13 @@ public static class TableScoring
     /// <summary>Value at risk of a row: churn probability × predicted value, not below 0 (the decisions' rule).</summary>
     public static double ValueAtRisk(double churnProbability, double predictedValue) => churnProbability * Math.Max(0, predictedValue);
 
+    /// <summary>The value at risk of a table bundle's score, or null without a value model (no --value-column).</summary>
+    public static double? ValueAtRiskOf(CustomerScore score)
+    {
+        ArgumentNullException.ThrowIfNull(score);
+        return score.PredictedGrossProfit is { } value ? ValueAtRisk(score.ChurnProbability, value) : null;
+    }
+
     /// <summary>The scores of encoded rows, in order, with each row's warnings.</summary>
     public static IReadOnlyList<TableScore> Score(BundleScorer scorer, IReadOnlyList<ModelRow> rows, IReadOnlyList<IReadOnlyList<string>> warnings, int reasons)
     {
@@ -64,7 +71,7 @@ public static class TableScoring
         return new TableScore(
             score.CustomerId, score.ChurnProbability, bands.Classify(score.ChurnProbability).Band, score.ChurnReasons,
             score.PredictedGrossProfit, score.ValueReasons,
-            score.PredictedGrossProfit is { } value ? ValueAtRisk(score.ChurnProbability, value) : null,
+            ValueAtRiskOf(score),
             warnings)
         {
             ChurnTotals = score.ChurnTotals,

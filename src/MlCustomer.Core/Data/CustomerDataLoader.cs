@@ -209,10 +209,9 @@ public static class CustomerDataLoader
             }
             else
             {
-                var marginRate = costEstimate.MarginRateFor(category) ?? throw new DataFileException(path, file.Line, categoryColumn?.Name,
+                cost = costEstimate.CostOfGoods(revenue, category) ?? throw new DataFileException(path, file.Line, categoryColumn?.Name,
                     $"no margin rate is configured for category '{category}' and the file has no cost column: add " +
                     $"costEstimate.defaultMarginRate to the mapping (or a rate for '{category}' in costEstimate.marginRateByCategory)");
-                cost = revenue * (1 - marginRate);
             }
 
             if (customers is not null && !customers.Ids.Contains(customerId))
@@ -235,6 +234,7 @@ public static class CustomerDataLoader
         if (costColumn is null)
         {
             report.Notes.Add(CostEstimateNote(costEstimate));
+            report.CostEstimate = costEstimate;
         }
 
         return (rows, costColumn is null);

@@ -90,6 +90,12 @@ public sealed class DataMapping
             throw new ArgumentException($"--margin-rate {rate}: {string.Join("; ", problems).Replace("costEstimate.defaultMarginRate", "the gross margin rate", StringComparison.Ordinal)} (0.25 is a 25% gross margin)");
         }
 
+        return WithCostEstimate(estimate);
+    }
+
+    /// <summary>This mapping with these margin rates instead of its own (a bundle's, see <see cref="CostEstimate.ForScoring"/>).</summary>
+    public DataMapping WithCostEstimate(CostEstimate estimate)
+    {
         return new DataMapping
         {
             Transactions = Transactions,
@@ -186,6 +192,63 @@ public sealed class CostEstimate
     /// <summary>The margin rate for a category, or null when none is configured.</summary>
     public double? MarginRateFor(string category) =>
         MarginRateByCategory.TryGetValue(category, out var rate) ? rate : DefaultMarginRate;
+
+    /// <summary>
+    /// The estimated cost of goods of an order line without cost: revenue × (1 − the category's margin rate), or null
+    /// when no rate covers the category. The one rule the loader and the API's order histories share.
+    /// </summary>
+    public double? CostOfGoods(double revenue, string category) =>
+        MarginRateFor(category) is { } rate ? revenue * (1 - rate) : null;
+
+    /// <summary>True when no rate is configured.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsEmpty => DefaultMarginRate is null && MarginRateByCategory.Count == 0;
+
+    /// <summary>True when both give every category the same rate.</summary>
+    public bool SameRates(CostEstimate other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return DefaultMarginRate == other.DefaultMarginRate
+            && MarginRateByCategory.Count == other.MarginRateByCategory.Count
+            && MarginRateByCategory.All(r => other.MarginRateByCategory.TryGetValue(r.Key, out var rate) && rate == r.Value);
+    }
+
+    /// <summary>The rates in words, e.g. "a 25% gross margin" or "a 25% gross margin (Garden 40%)".</summary>
+    public string Describe()
+    {
+        var text = DefaultMarginRate is { } rate ? $"a {Percent(rate)} gross margin" : "no default gross margin";
+        return MarginRateByCategory.Count == 0
+            ? text
+            : $"{text} ({string.Join(", ", MarginRateByCategory.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {Percent(r.Value)}"))})";
+    }
+
+    /// <summary>
+    /// The rates that estimate cost of goods when a bundle scores order lines without cost. A bundle's features were
+    /// computed with the rates it was trained with (<paramref name="trained"/>, null when its training data had a cost
+    /// column), so those apply by default; rates given for scoring (<paramref name="given"/>, named by
+    /// <paramref name="givenBy"/>) that differ are refused rather than applied: gross profit, the value label and
+    /// every profit feature would then mean something else than in training, and the scores would drift silently.
+    /// Without trained rates, the given ones apply (null: lines without cost are refused, as before).
+    /// </summary>
+    /// <exception cref="ArgumentException">Given rates differ from the trained ones; the message names both.</exception>
+    public static CostEstimate? ForScoring(CostEstimate? trained, CostEstimate? given, string bundleVersion, string givenBy)
+    {
+        if (given is null || given.IsEmpty)
+        {
+            return trained ?? given;
+        }
+
+        if (trained is null || trained.SameRates(given))
+        {
+            return given;
+        }
+
+        throw new ArgumentException(
+            $"{givenBy} gives {given.Describe()}, but bundle {bundleVersion} was trained with cost of goods estimated at {trained.Describe()}: " +
+            $"its profit features and predictions assume {trained.Describe()}. Leave the margin rate out to apply the bundle's, or train a bundle with {given.Describe()}.");
+    }
+
+    private static string Percent(double rate) => (rate * 100).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + "%";
 
     internal void Validate(List<string> problems)
     {

@@ -23,6 +23,14 @@ public sealed class LoadReport
     /// <summary>Assumptions the loader made, e.g. an estimated cost of goods.</summary>
     public List<string> Notes { get; init; } = [];
 
+    /// <summary>
+    /// The margin rates that estimated cost of goods because the transactions had no cost column (<c>--margin-rate</c>
+    /// or the mapping's costEstimate); null when every line had its cost. A bundle's card keeps it, so scoring applies
+    /// the same rates (<see cref="CostEstimate.ForScoring"/>).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CostEstimate? CostEstimate { get; set; }
+
     /// <summary>Total rows skipped over all files.</summary>
     [JsonIgnore]
     public long RowsSkipped => Files.Sum(f => f.RowsSkipped);
@@ -68,6 +76,7 @@ public sealed class LoadReport
             SkippedExamples = f.SkippedExamples,
         }).ToList(),
         Notes = Notes,
+        CostEstimate = CostEstimate,
     };
 
     /// <summary>The report as indented JSON.</summary>

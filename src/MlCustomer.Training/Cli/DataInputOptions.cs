@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Data;
 using MlCustomer.Core.SampleData;
 
@@ -77,12 +79,34 @@ internal sealed class DataInputOptions
         return parse.GetValue(marginRate) is { } rate ? loaded.WithDefaultMarginRate(rate) : loaded;
     }
 
-    public CustomerDataSet Load(ParseResult parse)
+    /// <summary>
+    /// The mapping for scoring with these bundles: order lines without cost get the margin rates the bundles were
+    /// trained with, and --margin-rate or a mapping's rates that differ are refused naming both
+    /// (<see cref="ModelCard.CostEstimateForScoring"/>); bundles of different rates cannot score the same data.
+    /// </summary>
+    public DataMapping MappingFor(ParseResult parse, IEnumerable<ModelCard> scoredBy)
+    {
+        var mapping = Mapping(parse);
+        var given = mapping.CostEstimate.IsEmpty ? null : mapping.CostEstimate;
+        var givenBy = parse.GetValue(marginRate) is { } rate
+            ? $"--margin-rate {rate.ToString(CultureInfo.InvariantCulture)}"
+            : "the --mapping file's costEstimate";
+        foreach (var card in scoredBy)
+        {
+            given = card.CostEstimateForScoring(given, givenBy);
+            givenBy = $"bundle {card.Version}";
+        }
+
+        return given is null ? mapping : mapping.WithCostEstimate(given);
+    }
+
+    /// <summary>Loads the data as <see cref="MappingFor"/> the bundles that will score it (none: as the options say).</summary>
+    public CustomerDataSet Load(ParseResult parse, params ModelCard[] scoredBy)
     {
         var (transactionsPath, customersPath, serviceEventsPath) = ResolvePaths(parse);
         var options = new LoadOptions
         {
-            Mapping = Mapping(parse),
+            Mapping = MappingFor(parse, scoredBy),
             SkipBadRows = parse.GetValue(skipBadRows),
         };
         var data = CliOutput.Step($"Loading {Path.GetFileName(transactionsPath)}", status =>

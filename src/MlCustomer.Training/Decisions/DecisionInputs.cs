@@ -51,7 +51,7 @@ internal sealed class DecisionInputs
         var rulesFile = parse.GetValue(rules);
         var ruleSet = rulesFile is null ? loaded.Rules : RuleSet.Load(rulesFile.FullName);
         DecisionRun.Check(loaded, ruleSet, rulesFile is null ? $"{ModelBundle.RulesFile} of the bundle" : $"--rules {rulesFile.FullName}");
-        var customers = data.Load(parse);
+        var customers = data.Load(parse, loaded.Card);
         if (date is { } given)
         {
             customers.CheckAsOfDate(given, "--as-of");

@@ -70,7 +70,7 @@ internal static class DriftCommand
                     $"Bundle {card.Version} was trained on a customer table: give the table to compare with --table FILE.");
             }
 
-            var customers = data.Load(parse);
+            var customers = data.Load(parse, card);
             if (date is { } given)
             {
                 customers.CheckAsOfDate(given, "--as-of");

@@ -37,7 +37,7 @@ internal static class EvaluateCommand
                 return 0;
             }
 
-            var data = input.Load(parse);
+            var data = input.Load(parse, loaded.Card);
             var window = BundleEvaluator.WindowFor(loaded.Card, data, FeatureWindowOptions.ParseDate(parse.GetValue(asOf), "--as-of"));
             var evaluation = CliOutput.Step("Scoring", _ => BundleEvaluator.Evaluate(ml, loaded, data, window));
             PrintBasis(evaluation);
@@ -85,7 +85,7 @@ internal static class EvaluateCommand
             }
             else
             {
-                var data = input.Load(parse);
+                var data = input.Load(parse, [.. bundles.Select(b => b.Card)]);
                 var date = FeatureWindowOptions.ParseDate(parse.GetValue(asOf), "--as-of");
                 comparison = CliOutput.Step("Comparing", status =>
                     BundleComparer.Compare(ml, bundles[0], bundles[1], data, date, parse.GetValue(resamples), parse.GetValue(seed), status));

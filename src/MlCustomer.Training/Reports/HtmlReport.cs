@@ -102,6 +102,16 @@ internal static class HtmlReport
 
         page.Append("<table class=\"kv\">\n");
         Row(page, "Currency", card.Currency is { } code ? $"every amount is in {Html.Text(code)}" : Html.Text($"not recorded ({Currencies.Unknown})"));
+        if (card.NotAvailable() is { } missing)
+        {
+            Row(page, "Not available", Html.Text(missing.Reason));
+        }
+
+        if (card.Data.Load.CostEstimate is { } costEstimate)
+        {
+            Row(page, "Cost of goods", Html.Text($"estimated at {costEstimate.Describe()} (the transactions had no cost column); scoring applies the same rate"));
+        }
+
         Row(page, "As-of date", card.AsOfDate is { } asOf ? Html.Text(asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)) : "not applicable (customer table)");
         var horizons = new List<string>();
         if (card.ChurnHorizonDays is { } churnDays)

@@ -24,6 +24,8 @@ public sealed class ModelReloadTests : IDisposable
         Assert.Equal(ApiFactory.ActiveBundle, model.GetProperty("source").GetString());
         Assert.Equal(180, model.GetProperty("churnHorizonDays").GetInt32());
         Assert.Equal("EUR", model.GetProperty("currency").GetString());
+        // A transactional bundle gives segments and profit tiers: nothing is listed as not available.
+        Assert.True(!model.TryGetProperty("notAvailable", out var notAvailable) || notAvailable.ValueKind == JsonValueKind.Null, model.ToString());
         Assert.InRange(model.GetProperty("churn").GetProperty("auc").GetDouble(), 0.5, 1);
         Assert.Matches("^[ABC]$", model.GetProperty("churn").GetProperty("grade").GetString());
         // The offer figure says which customers it was measured on: held-out ones, with their observed churn.

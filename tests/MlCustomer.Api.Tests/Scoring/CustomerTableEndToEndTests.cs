@@ -93,6 +93,13 @@ public sealed class CustomerTableEndToEndTests : IDisposable
         var refused = await run.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Contains("no segments and no profit tiers", refused!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("POST /api/v1/scores/csv", refused["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // GET /models says plainly what the bundle cannot give and why.
+        var model = await client.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/models", UriKind.Relative));
+        Assert.Equal("customer-table", model!["inputKind"]!.GetValue<string>());
+        Assert.Equal(["segments", "profitTiers"], model["notAvailable"]!["outputs"]!.AsArray().Select(o => o!.GetValue<string>()));
+        Assert.StartsWith("Segments and profit tiers are not available: a bundle trained on a customer table has no segments and no profit tiers (there is no order history",
+            model["notAvailable"]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -135,6 +142,69 @@ public sealed class CustomerTableEndToEndTests : IDisposable
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
         var problem = await missing.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Contains("is a column the model reads", problem!["errors"]!["line[1].Contract"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ATableBundlesValueAtRiskIsTheConsolesThroughTheCsvAndJsonEndpoints()
+    {
+        // The contract table with a value label: twelve months of charges for who stays, nothing from who leaves.
+        var lines = Contracts().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var table = Path.Combine(folder, "contracts-with-value.csv");
+        File.WriteAllLines(table, [lines[0] + ",NextYearValue", .. lines.Skip(1).Select(l =>
+        {
+            var cells = l.Split(',');
+            var monthly = 20 + (int.Parse(cells[3], CultureInfo.InvariantCulture) % 50);
+            return $"{l},{(cells[7] == "Yes" ? 0 : 12) * monthly}";
+        })], new UTF8Encoding(false));
+        var bundle = Path.Combine(folder, "bundle-with-value");
+        var train = Console("train", "--table", table, "--id", "customerID", "--label", "Churn", "--value-column", "NextYearValue", "--folds", "2", "--output", bundle);
+        Assert.True(train.ExitCode == 0, train.Error + train.Output);
+        var scores = Path.Combine(folder, "scores-with-value.csv");
+        var score = Console("score", "--bundle", bundle, "--table", table, "-o", scores);
+        Assert.True(score.ExitCode == 0, score.Error + score.Output);
+        var written = File.ReadAllLines(scores);
+        var consoleColumn = Array.IndexOf(written[0].Split(','), "value_at_risk");
+        var console = written.Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => Number(c[consoleColumn]), StringComparer.Ordinal);
+        Assert.Contains(console.Values, v => v > 0);
+
+        using var factory = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:BundlePath"] = bundle }, withBundle: false);
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        using var csvResponse = await client.PostAsync(new Uri("/api/v1/scores/csv", UriKind.Relative), new StringContent(File.ReadAllText(table), Encoding.UTF8, "text/csv"));
+        var csvText = await csvResponse.Content.ReadAsStringAsync();
+        Assert.True(csvResponse.StatusCode == HttpStatusCode.OK, csvText);
+        var csvLines = csvText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = csvLines[0].Split(',');
+        var (csvColumn, probabilityColumn, valueColumn) = (Array.IndexOf(header, "value_at_risk"), Array.IndexOf(header, "churn_probability"), Array.IndexOf(header, "predicted_gross_profit"));
+        foreach (var cells in csvLines.Skip(1).Select(l => l.Split(',')))
+        {
+            Assert.Equal(console[cells[0]], Number(cells[csvColumn]), 0.006);
+            Assert.Equal(Number(cells[probabilityColumn]) * Math.Max(0, Number(cells[valueColumn])), Number(cells[csvColumn]), 0.01);
+        }
+
+        var names = lines[0].Split(',');
+        var customers = new JsonArray(lines.Skip(1).Take(50).Select(line =>
+        {
+            var cells = line.Split(',');
+            var features = new JsonObject();
+            for (var i = 0; i < names.Length; i++)
+            {
+                features[names[i]] = cells[i];
+            }
+
+            return (JsonNode)new JsonObject { ["customerId"] = cells[0], ["features"] = features };
+        }).ToArray());
+        using var response = await client.ScoreAsync(new JsonObject { ["customers"] = customers });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        foreach (var customer in JsonNode.Parse(body)!["customers"]!.AsArray())
+        {
+            var valueAtRisk = customer!["valueAtRisk"]!.GetValue<double>();
+            Assert.Equal(console[customer["customerId"]!.GetValue<string>()], valueAtRisk, 0.006);
+            Assert.Equal(customer["churnProbability"]!.GetValue<double>() * Math.Max(0, customer["predictedGrossProfit"]!.GetValue<double>()), valueAtRisk, 1e-9);
+        }
+
+        static double Number(string cell) => double.Parse(cell, CultureInfo.InvariantCulture);
     }
 
     public void Dispose()

@@ -50,6 +50,8 @@ public sealed class MarginRateConsoleTests : IDisposable
         Assert.Contains("cost column absent: cost of goods estimated from margin rates (default 30%", train.Output, StringComparison.Ordinal);
         var card = ModelBundle.ReadCard(bundle);
         Assert.Contains(card.Data.Load.Notes, n => n.Contains("default 30%", StringComparison.Ordinal));
+        // The card records the rate itself, so scoring can apply it (and refuse another).
+        Assert.Equal(0.3, card.Data.Load.CostEstimate?.DefaultMarginRate);
         Assert.NotNull(card.LifetimeValue);
         Assert.NotNull(card.Tiers);
 
@@ -66,10 +68,57 @@ public sealed class MarginRateConsoleTests : IDisposable
             0.3 * double.Parse(c[revenue], System.Globalization.CultureInfo.InvariantCulture),
             double.Parse(c[grossProfit], System.Globalization.CultureInfo.InvariantCulture), 0.0101));
 
-        // Without the rate the same file is refused with the option to use.
-        var refused = Run("score", "--bundle", bundle, "--transactions", transactions, "--customers", customers, "-o", files.PathOf("refused.csv"));
-        Assert.Equal(1, refused.ExitCode);
-        Assert.Contains("--margin-rate 0.25", refused.Error, StringComparison.Ordinal);
+        // Without the rate the bundle's 30% applies: the same scores, byte for byte.
+        var bundlesRate = files.PathOf("bundles-rate.csv");
+        var withoutRate = Run("score", "--bundle", bundle, "--transactions", transactions, "--customers", customers, "-o", bundlesRate);
+        Assert.True(withoutRate.ExitCode == 0, withoutRate.Error + withoutRate.Output);
+        Assert.Equal(written, File.ReadAllLines(bundlesRate));
+
+        // Another rate is refused by every command that scores with the bundle, naming both rates.
+        var other = new[] { "--transactions", transactions, "--customers", customers, "--margin-rate", "0.25" };
+        foreach (var (command, arguments) in new (string, string[])[]
+        {
+            ("score", ["-o", files.PathOf("refused.csv")]),
+            ("targets", ["--budget", "100", "-o", files.PathOf("refused-targets.csv")]),
+            ("evaluate", []),
+            ("drift", []),
+        })
+        {
+            var refused = Run([command, "--bundle", bundle, .. other, .. arguments]);
+            Assert.True(refused.ExitCode == 1, $"{command}: {refused.Error}{refused.Output}");
+            Assert.Contains($"--margin-rate 0.25 gives a 25% gross margin, but bundle {card.Version} was trained with cost of goods estimated at a 30% gross margin",
+                refused.Error, StringComparison.Ordinal);
+        }
+
+        // And evaluate and drift apply the bundle's rate when none is given.
+        foreach (var command in new[] { "evaluate", "drift" })
+        {
+            var applied = Run(command, "--bundle", bundle, "--transactions", transactions, "--customers", customers);
+            Assert.True(applied.ExitCode is 0 or 2, $"{command}: {applied.Error}{applied.Output}");
+        }
+    }
+
+    [Fact]
+    public void ScoringAppliesTheTrainedRatesAndRefusesOthersNamingBoth()
+    {
+        var trained = new CostEstimate { DefaultMarginRate = 0.3, MarginRateByCategory = new() { ["Books"] = 0.4 } };
+
+        Assert.Same(trained, CostEstimate.ForScoring(trained, null, "mlc-1", "--margin-rate"));
+        Assert.Same(trained, CostEstimate.ForScoring(trained, new CostEstimate(), "mlc-1", "--margin-rate"));
+        var same = new CostEstimate { DefaultMarginRate = 0.3, MarginRateByCategory = new() { ["Books"] = 0.4 } };
+        Assert.Same(same, CostEstimate.ForScoring(trained, same, "mlc-1", "--margin-rate 0.3"));
+        // A bundle trained on lines with cost takes what scoring gives (or nothing).
+        Assert.Same(same, CostEstimate.ForScoring(null, same, "mlc-1", "--margin-rate 0.3"));
+        Assert.Null(CostEstimate.ForScoring(null, null, "mlc-1", "--margin-rate"));
+
+        var refused = Assert.Throws<ArgumentException>(() =>
+            CostEstimate.ForScoring(trained, new CostEstimate { DefaultMarginRate = 0.3 }, "mlc-1", "--margin-rate 0.3"));
+        Assert.Equal("--margin-rate 0.3 gives a 30% gross margin, but bundle mlc-1 was trained with cost of goods estimated at a 30% gross margin (Books 40%): " +
+            "its profit features and predictions assume a 30% gross margin (Books 40%). Leave the margin rate out to apply the bundle's, or train a bundle with a 30% gross margin.",
+            refused.Message);
+        Assert.Equal(60, trained.CostOfGoods(100, "Books")!.Value, 9);
+        Assert.Equal(70, trained.CostOfGoods(100, "Toys")!.Value, 9);
+        Assert.Null(new CostEstimate { MarginRateByCategory = new() { ["Books"] = 0.4 } }.CostOfGoods(100, "Toys"));
     }
 
     [Fact]
