@@ -93,7 +93,9 @@ public sealed class SignInTests(ScoredWorkspace app) : IClassFixture<ScoredWorks
         var page = await app.NewPageAsync();
         await page.GotoAsync("/sign-in");
 
-        // The key field has the focus on arrival; Tab reaches the button, Enter presses it.
+        // The key field has the focus on arrival (autofocus lands after the page is parsed: typing before it lost the key's
+        // first characters on a loaded machine); Tab reaches the button, Enter presses it.
+        await Expect(page.GetByLabel("API key")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync(ApiFactory.MarketingKey);
         await page.Keyboard.PressAsync("Tab");
         Assert.Equal("Sign in", await page.EvaluateAsync<string>("document.activeElement.textContent.trim()"));
