@@ -267,18 +267,7 @@ internal sealed partial class ScoringRunWorker
         var segmentNames = await store.RunNamesAsync(run.Id, "segment", cancellationToken);
         var reasonNames = await store.RunNamesAsync(run.Id, "reason", cancellationToken);
         var decides = generation.Card.Tiers is not null;
-        var context = new DecisionContext
-        {
-            ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
-            RulesJson = decides ? generation.Decisions.Rules.ToJson() : null,
-            TierCutoffs = generation.Card.Tiers,
-            ReasonFeatures = [.. Enumerable.Range(0, reasonNames.Count).Select(i => reasonNames[i])],
-            SegmentNames = segmentNames,
-            Currency = generation.Card.AmountUnits(),
-            ChurnBaseline = generation.Scorer.Explainer?.ChurnBaseline,
-            ValueBaseline = generation.Scorer.Explainer?.ValueBaseline,
-            RevenueBaseline = generation.Scorer.Explainer?.RevenueBaseline,
-        };
+        var context = RunContext(generation, [.. Enumerable.Range(0, reasonNames.Count).Select(i => reasonNames[i])], segmentNames);
         var stored = new List<(string Id, double Churn, int? Segment, double? Profit, byte[]? Facts)>(input.Table.Count);
         await foreach (var row in store.RunRowsAsync(run.ScoreKey!.Value, cancellationToken))
         {

@@ -289,18 +289,7 @@ internal sealed partial class ScoringRunWorker(
         var pyramid = Task.Run(() => decides ? ProfitConcentration.Compute(members) : null, cancellationToken);
         var targetCandidates = Task.Run(() => decides ? candidates.Build() : null, cancellationToken);
         var drift = new RunDrift(featureDrift, await outputDrift);
-        var context = new DecisionContext
-        {
-            ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
-            RulesJson = decides ? generation.Decisions.Rules.ToJson() : null,
-            TierCutoffs = generation.Card.Tiers,
-            ReasonFeatures = reasonNames,
-            SegmentNames = segmentNames,
-            Currency = generation.Card.AmountUnits(),
-            ChurnBaseline = generation.Scorer.Explainer?.ChurnBaseline,
-            ValueBaseline = generation.Scorer.Explainer?.ValueBaseline,
-            RevenueBaseline = generation.Scorer.Explainer?.RevenueBaseline,
-        };
+        var context = RunContext(generation, reasonNames, segmentNames);
         // Movement merges two runs' facts by id: the feature table is in ordinal id order already, sorted here only if not.
         if (!movementFacts.Zip(movementFacts.Skip(1)).All(p => string.CompareOrdinal(p.First.CustomerId, p.Second.CustomerId) < 0))
         {
@@ -394,6 +383,22 @@ internal sealed partial class ScoringRunWorker(
         timers?.Encode.Stop();
         return (scores, decisions, rows);
     }
+
+    // What a run stores once beside its compact rows to read them back (reason and segment names, baselines, rules):
+    // the same whether one replica executed the run or replicas shared its chunks.
+    private static DecisionContext RunContext(ModelGeneration generation, IReadOnlyList<string> reasonNames, IReadOnlyDictionary<int, string> segmentNames) =>
+        new()
+        {
+            ValueHorizonDays = generation.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays,
+            RulesJson = generation.Card.Tiers is not null ? generation.Decisions.Rules.ToJson() : null,
+            TierCutoffs = generation.Card.Tiers,
+            ReasonFeatures = reasonNames,
+            SegmentNames = segmentNames,
+            Currency = generation.Card.AmountUnits(),
+            ChurnBaseline = generation.Scorer.Explainer?.ChurnBaseline,
+            ValueBaseline = generation.Scorer.Explainer?.ValueBaseline,
+            RevenueBaseline = generation.Scorer.Explainer?.RevenueBaseline,
+        };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} claimed by replica {Replica} with bundle {Version}")]
     private static partial void LogClaimed(ILogger logger, string runId, string replica, string version);
