@@ -160,10 +160,10 @@ internal sealed class LeafTables
     }
 
     /// <summary>Adds the tree's Shapley value of each unit to <paramref name="effects"/> for a row with these decisions.</summary>
-    public void AddEffects(ReadOnlySpan<bool> goesRight, Span<double> effects) => AddEffects(goesRight, effects, 0, 1);
+    public void AddEffects(ReadOnlySpan<bool> goesRight, Span<double> effects) => AddEffectsBlock(goesRight, goesRight.Length, 1, effects, 1);
 
     /// <summary>
-    /// <see cref="AddEffects(ReadOnlySpan{bool}, Span{double})"/> for a block of rows at once: row k's decisions at
+    /// The tree's Shapley values for a block of rows at once: row k's decisions at
     /// <c>goesRight[k · splits ..]</c>, its effect on unit u added at <c>u · <paramref name="stride"/> + k</c>. Leaf after
     /// leaf, each for every row: a leaf's table (up to 40 KB) stays in the core's nearest caches while the block's rows
     /// look up their patterns in it.
@@ -180,6 +180,8 @@ internal sealed class LeafTables
             {
                 var decisions = goesRight.Slice(row * splits, splits);
                 var pattern = full;
+                // Without a branch: whether the row follows the path at a split is as good as a coin toss, and a mispredicted
+                // branch per split cost more than the rest of the leaf.
                 for (var k = pathFirst; k < pathEnd; k++)
                 {
                     var strays = (long)(Unsafe.BitCast<bool, byte>(decisions[pathNode[k]]) ^ Unsafe.BitCast<bool, byte>(pathRight[k]));
@@ -197,39 +199,6 @@ internal sealed class LeafTables
                 {
                     effects[(leafUnit[first + j] * stride) + row] += table[at + j];
                 }
-            }
-        }
-    }
-
-    /// <summary>
-    /// <see cref="AddEffects(ReadOnlySpan{bool}, Span{double})"/> into a block's unit-major effects: unit u's at
-    /// <c>u · <paramref name="stride"/> + <paramref name="row"/></c>.
-    /// </summary>
-    public void AddEffects(ReadOnlySpan<bool> goesRight, Span<double> effects, int row, int stride)
-    {
-        for (var leaf = 0; leaf < unitStart.Length - 1; leaf++)
-        {
-            var first = unitStart[leaf];
-            var count = unitStart[leaf + 1] - first;
-            var pattern = count >= 63 ? -1L : (1L << count) - 1;
-            // Without a branch: whether the row follows the path at a split is as good as a coin toss, and a mispredicted
-            // branch per split cost more than the rest of the leaf.
-            for (var k = pathStart[leaf]; k < pathStart[leaf + 1]; k++)
-            {
-                var strays = (long)(Unsafe.BitCast<bool, byte>(goesRight[pathNode[k]]) ^ Unsafe.BitCast<bool, byte>(pathRight[k]));
-                pattern &= ~(strays << pathUnitIndex[k]);
-            }
-
-            if (tableStart[leaf] < 0)
-            {
-                AddUntabulated(leaf, first, count, pattern, effects, row, stride);
-                continue;
-            }
-
-            var at = tableStart[leaf] + ((int)pattern * count);
-            for (var j = 0; j < count; j++)
-            {
-                effects[(leafUnit[first + j] * stride) + row] += table[at + j];
             }
         }
     }

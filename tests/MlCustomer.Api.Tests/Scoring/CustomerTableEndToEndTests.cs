@@ -61,17 +61,7 @@ public sealed class CustomerTableEndToEndTests : IDisposable
         var names = fileLines[0].Split(',');
         foreach (var batch in fileLines.Skip(1).Chunk(200))
         {
-            var customers = new JsonArray(batch.Select(line =>
-            {
-                var cells = line.Split(',');
-                var features = new JsonObject();
-                for (var i = 0; i < names.Length; i++)
-                {
-                    features[names[i]] = cells[i];
-                }
-
-                return (JsonNode)new JsonObject { ["customerId"] = cells[0], ["features"] = features };
-            }).ToArray());
+            var customers = CustomersFromFileLines(names, batch);
             using var response = await client.ScoreAsync(new JsonObject { ["customers"] = customers });
             var body = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.OK, body);
@@ -183,17 +173,7 @@ public sealed class CustomerTableEndToEndTests : IDisposable
         }
 
         var names = lines[0].Split(',');
-        var customers = new JsonArray(lines.Skip(1).Take(50).Select(line =>
-        {
-            var cells = line.Split(',');
-            var features = new JsonObject();
-            for (var i = 0; i < names.Length; i++)
-            {
-                features[names[i]] = cells[i];
-            }
-
-            return (JsonNode)new JsonObject { ["customerId"] = cells[0], ["features"] = features };
-        }).ToArray());
+        var customers = CustomersFromFileLines(names, lines.Skip(1).Take(50));
         using var response = await client.ScoreAsync(new JsonObject { ["customers"] = customers });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
@@ -261,4 +241,18 @@ public sealed class CustomerTableEndToEndTests : IDisposable
         process.WaitForExit();
         return (process.ExitCode, output.Result, error.Result);
     }
+
+    // The JSON endpoint's customers from the training file's own lines: customerId + a features map of the cells as text.
+    private static JsonArray CustomersFromFileLines(string[] names, IEnumerable<string> lines) =>
+        new([.. lines.Select(line =>
+        {
+            var cells = line.Split(',');
+            var features = new JsonObject();
+            for (var i = 0; i < names.Length; i++)
+            {
+                features[names[i]] = cells[i];
+            }
+
+            return (JsonNode)new JsonObject { ["customerId"] = cells[0], ["features"] = features };
+        })]);
 }
