@@ -15,7 +15,7 @@ public sealed class ClusterScheduleTests
     {
         var database = await Replica.NewClusterDatabaseAsync();
         // One firing, far enough ahead for both replicas to start: with a store per replica each would queue a run.
-        var at = DateTimeOffset.UtcNow.AddSeconds(45);
+        var at = DateTimeOffset.UtcNow.AddSeconds(60);
         var once = new Dictionary<string, string>
         {
             ["MlCustomer:Schedule:Cron"] = string.Create(CultureInfo.InvariantCulture, $"{at:ss} {at:mm} {at:HH} {at:dd} {at:MM} ? {at:yyyy}"),
@@ -24,11 +24,23 @@ public sealed class ClusterScheduleTests
         await using var b = new Replica("b", database, once);
         await Task.WhenAll(a.StartAsync(), b.StartAsync());
         Assert.True(DateTimeOffset.UtcNow < at, "The replicas took too long to start for this test's one firing");
+        // Quartz's cluster manager checks a node in on its own thread after the scheduler starts, so a replica
+        // that answers ready may not have its row yet: wait (bounded) for both check-ins.
         await using (var connection = new NpgsqlConnection(database))
         {
             await connection.OpenAsync();
             await using var nodes = new NpgsqlCommand("SELECT count(*) FROM qrtz_scheduler_state WHERE sched_name = 'mlcustomer'", connection);
-            Assert.Equal(2L, (long)(await nodes.ExecuteScalarAsync())!);
+            var checkedIn = 0L;
+            for (var deadline = DateTimeOffset.UtcNow.AddSeconds(20); DateTimeOffset.UtcNow < deadline && DateTimeOffset.UtcNow < at; await Task.Delay(250))
+            {
+                checkedIn = (long)(await nodes.ExecuteScalarAsync())!;
+                if (checkedIn == 2)
+                {
+                    break;
+                }
+            }
+
+            Assert.Equal(2L, checkedIn);
         }
 
         await Task.Delay(at - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10));
