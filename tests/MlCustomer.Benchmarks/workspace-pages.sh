@@ -6,10 +6,14 @@
 # page [calls] times one after the other: for each page the first call (which may fill a cache: the run's target
 # candidates, the movement between the two runs) and then the median and worst wall time of the next calls, and the
 # server's CPU time per call (utime + stime of the API process from /proc over those calls: the fair figure on a shared box).
-# Then it restarts the API on the same database and times the movement page's and a category list's first calls.
+# Then it restarts the API on the same database and times the first calls of the pages that read a run's kept data (the
+# movement page, a category's list, the planner), after the start-up warm-up (MlCustomer:Workspace:WarmUpOnStart) has ended
+# (its log line; at most 120 s), with the warm-up's own wall and the server's CPU from ready to warmed.
 # Usage: bash tests/MlCustomer.Benchmarks/workspace-pages.sh DATA [calls]   (default 10; PORT= overrides the port, default 5098)
 # With REUSE_DATABASE=FILE (e.g. the database scoring-run.sh left after a run of the same DATA) the run at the data's end
 # is that file's latest succeeded run (copied, not changed) and only the earlier run is scored here.
+# With RESTART_ONLY=1 and REUSE_DATABASE=FILE holding two succeeded runs (e.g. the database this script left in
+# ${TMPDIR:-/tmp}/mlcustomer-workspace-pages), only the after-a-restart timings are taken.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=$(realpath "$1")
@@ -27,11 +31,12 @@ export MlCustomer__Workspace__ScoreOnStart=false
 export MlCustomer__Limits__RequestsPerKeyPerSecond=1000000 MlCustomer__Limits__RequestsPerKeyBurst=1000000
 api_log="$work/api.log"
 if [ -n "${REUSE_DATABASE:-}" ]; then cp "$REUSE_DATABASE" "$work/mlcustomer.db"; fi
-source tests/MlCustomer.Benchmarks/start-api.sh
 admin="mlc-dev-admin-0000-do-not-use-in-production"
 marketing="mlc-dev-marketing-0000-do-not-use-in-production"
 site="http://127.0.0.1:$port"
 base="$site/api/v1"
+if [ -z "${RESTART_ONLY:-}" ]; then
+source tests/MlCustomer.Benchmarks/start-api.sh
 
 run() {
   local id body
@@ -86,13 +91,25 @@ for path in "/" "/segments" "/scoring-runs" "/customers?id=$prefix" "/customers/
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); server RSS: $(($(ps -o rss= -p "$api" | tr -d ' ') / 1024)) MB"
 
-# After a restart (nothing in the server's memory): the movement page's first call reads the comparison's summary the
-# worker stored when the later run ended; a category's list still merges both runs' movement facts on its first call.
-kill "$api" && wait "$api" 2>/dev/null || true
+fi
+
+# After a restart (nothing in the server's memory but what the start-up warm-up puts there): the movement page's first
+# call reads the comparison's summary the worker stored when the later run ended; a category's list needs both runs'
+# movement facts merged, and the planner the run's target candidates: the warm-up does both, or the first calls do.
+if [ -z "${RESTART_ONLY:-}" ]; then kill "$api" && wait "$api" 2>/dev/null || true; fi
 source tests/MlCustomer.Benchmarks/start-api.sh
+cpu_ms() { awk '{ print ($14 + $15) * 1000 / '"$(getconf CLK_TCK)"' }' "/proc/$api/stat"; }
+ready_cpu=$(cpu_ms)
+for _ in $(seq 1 120); do
+  if grep -q -E "Workspace warmed up|warm-up failed" "$api_log"; then break; fi
+  if ! grep -q "Workspace warmed up" src/MlCustomer.Api/Workspace/WorkspaceWarmUp.cs 2>/dev/null; then break; fi
+  sleep 1
+done
+echo "after a restart: $(grep -o -E "Workspace warmed up.*in [0-9]+ ms|warm-up failed" "$api_log" || echo "no warm-up"); server CPU from ready to now $(awk "BEGIN { printf \"%.0f\", $(cpu_ms) - $ready_cpu }") ms; load $(cut -d' ' -f1-3 /proc/loadavg)"
+jar="$work/cookies.txt"
 token=$(curl -sS -c "$jar" "$site/sign-in" | grep -o 'name="__RequestVerificationToken" type="hidden" value="[^"]*"' | sed -E 's/.*value="([^"]*)"/\1/')
 curl -sS -b "$jar" -c "$jar" -o /dev/null --data-urlencode "Key=$marketing" --data-urlencode "__RequestVerificationToken=$token" "$site/sign-in"
-for path in "/movement" "/movement/customers?category=loyal"; do
+for path in "/movement" "/movement/customers?category=loyal" "/planner?budget=10000" "/planner?budget=10000&saveRate=0.4&tier=B"; do
   before=$(cpu_ms)
   curl -sS -b "$jar" -o /dev/null -w "after a restart, first call $path: %{http_code} in %{time_total} s" "$site$path"
   echo ", server CPU $(awk "BEGIN { printf \"%.0f\", $(cpu_ms) - $before }") ms"

@@ -63,6 +63,9 @@ public static class WorkspaceExtensions
         });
         services.AddSingleton<EndedSessions>();
         services.AddHostedService<StartupScoringRun>();
+        // A singleton as well as a hosted service: whoever needs to know when the warm-up ended (a test) can wait for it.
+        services.AddSingleton<WorkspaceWarmUp>();
+        services.AddHostedService(provider => provider.GetRequiredService<WorkspaceWarmUp>());
         services.AddRazorPages(options =>
         {
             // One folder per page under Workspace/, each page with its model beside it.

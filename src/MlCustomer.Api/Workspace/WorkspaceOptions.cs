@@ -22,6 +22,13 @@ public sealed class WorkspaceOptions
     /// </summary>
     public bool? ScoreOnStart { get; set; }
 
+    /// <summary>
+    /// After a start, loads into memory what the current run's end left there before the restart (its target candidates,
+    /// the movement from the run before), in the background, so the first planner and movement calls are as fast as the
+    /// later ones. On by default; off leaves that work to the first call.
+    /// </summary>
+    public bool WarmUpOnStart { get; set; } = true;
+
     /// <summary>How long a session lasts without use (sliding), in hours.</summary>
     [Range(1, 24 * 30)]
     public int SessionHours { get; set; } = 8;
