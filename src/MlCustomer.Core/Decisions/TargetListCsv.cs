@@ -40,6 +40,21 @@ public static class TargetListCsv
     {
         ArgumentNullException.ThrowIfNull(list);
         yield return string.Join(',', Columns) + "\n";
+        foreach (var row in Rows(list, grossProfitIntervalOf))
+        {
+            yield return string.Join(',', row.Select(c => c.ToCsv())) + "\n";
+        }
+    }
+
+    /// <summary>
+    /// One row of cells per target under <see cref="Columns"/>, highest expected return first: the one place the export's rows
+    /// are built, written as CSV by <see cref="Lines"/> and as a workbook by the workspace (numbers stay numbers there).
+    /// </summary>
+    /// <param name="list">The list.</param>
+    /// <param name="grossProfitIntervalOf">As in <see cref="Write"/>.</param>
+    public static IEnumerable<ExportCell[]> Rows(RetentionTargetList list, Func<string, LifetimeValue.ValueInterval?>? grossProfitIntervalOf = null)
+    {
+        ArgumentNullException.ThrowIfNull(list);
         var spend = 0.0;
         for (var i = 0; i < list.Targets.Count; i++)
         {
@@ -47,33 +62,32 @@ public static class TargetListCsv
             var d = target.Customer;
             var interval = grossProfitIntervalOf?.Invoke(d.CustomerId);
             spend += target.OfferCost;
-            string[] cells =
+            yield return
             [
-                (i + 1).ToString(CultureInfo.InvariantCulture),
-                CsvText.Escape(d.CustomerId),
-                CsvText.Escape(d.Segment ?? ""),
-                WireNames.Of(d.Tier),
-                WireNames.Of(d.PredictedTier),
-                WireNames.Of(d.RiskBand),
-                WireNames.Of(d.Stage),
-                CsvText.Number(d.ChurnProbability),
-                CsvText.Number(d.ProfitLast365Days, 2),
-                CsvText.Number(d.PredictedProfit, 2),
-                CsvText.Number(d.ValueAtRisk, 2),
-                CsvText.Escape(d.Action),
-                CsvText.Number(target.OfferCost, 2),
-                CsvText.Number(target.ExpectedSavedProfit, 2),
-                CsvText.Number(target.ExpectedReturn, 2),
-                CsvText.Number(target.BreakEvenProbability),
-                CsvText.Number(spend, 2),
-                CsvText.Escape(target.Reason),
-                DecisionCsv.RuleReasons(d),
-                CsvText.Number(d.PredictedGrossProfit, 2),
-                interval is null ? "" : CsvText.Number(interval.P10, 2),
-                interval is null ? "" : CsvText.Number(interval.P50, 2),
-                interval is null ? "" : CsvText.Number(interval.P90, 2),
+                ExportCell.Of(i + 1, 0),
+                ExportCell.Of(d.CustomerId),
+                ExportCell.Of(d.Segment ?? ""),
+                ExportCell.Of(WireNames.Of(d.Tier)),
+                ExportCell.Of(WireNames.Of(d.PredictedTier)),
+                ExportCell.Of(WireNames.Of(d.RiskBand)),
+                ExportCell.Of(WireNames.Of(d.Stage)),
+                ExportCell.Of(d.ChurnProbability),
+                ExportCell.Of(d.ProfitLast365Days, 2),
+                ExportCell.Of(d.PredictedProfit, 2),
+                ExportCell.Of(d.ValueAtRisk, 2),
+                ExportCell.Of(d.Action),
+                ExportCell.Of(target.OfferCost, 2),
+                ExportCell.Of(target.ExpectedSavedProfit, 2),
+                ExportCell.Of(target.ExpectedReturn, 2),
+                ExportCell.Of(target.BreakEvenProbability),
+                ExportCell.Of(spend, 2),
+                ExportCell.Of(target.Reason),
+                ExportCell.Of(string.Join(DecisionCsv.ReasonSeparator, d.Reasons.Select(r => r.Text))),
+                ExportCell.Of(d.PredictedGrossProfit, 2),
+                ExportCell.Of(interval?.P10, 2),
+                ExportCell.Of(interval?.P50, 2),
+                ExportCell.Of(interval?.P90, 2),
             ];
-            yield return string.Join(',', cells) + "\n";
         }
     }
 }

@@ -164,6 +164,43 @@ public sealed class PlannerTests(ScoredWorkspace app) : IClassFixture<ScoredWork
         Assert.Equal(apiText, text);
     }
 
+    [SkippableFact]
+    public async Task TheXlsxExportHoldsTheCsvExportsRowsAndColumnsWithNumbersAsNumbers()
+    {
+        var page = await app.NewPageAsync();
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+        await page.GotoAsync($"/planner?{PageQuery}");
+        var csvDownload = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
+        var csv = ParseCsv(await File.ReadAllTextAsync((await csvDownload.PathAsync())!, Encoding.UTF8));
+        var xlsxDownload = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Export XLSX" }).ClickAsync());
+        Assert.EndsWith(".xlsx", xlsxDownload.SuggestedFilename, StringComparison.Ordinal);
+        await using var file = File.OpenRead((await xlsxDownload.PathAsync())!);
+        var sheet = XlsxWorkbook.FirstSheet(file);
+
+        Assert.True(csv.Count > 51, $"the plan has {csv.Count - 1} rows; the test needs more than a page");
+        Assert.Equal(csv.Count, sheet.Count);
+        Assert.Equal(csv[0], sheet[0].Select(c => c.Text));
+        var header = csv[0];
+        for (var r = 1; r < csv.Count; r++)
+        {
+            var cells = sheet[r].Concat(Enumerable.Repeat(new XlsxCell(null, null), header.Count - sheet[r].Count)).ToList();
+            Assert.Equal(header.Count, cells.Count);
+            for (var c = 0; c < header.Count; c++)
+            {
+                // A number in the CSV is a number in the workbook (the same value), a text the same text, an empty cell empty.
+                var expected = csv[r][c];
+                var isNumber = double.TryParse(expected, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && header[c] != "customer_id";
+                Assert.True(isNumber ? cells[c].Number == number : cells[c].Number is null && (cells[c].Text ?? "") == expected,
+                    $"row {r}, column {header[c]}: CSV '{expected}', workbook {cells[c]}");
+            }
+
+            foreach (var numeric in new[] { "rank", "churn_probability", "predicted_profit", "offer_cost", "expected_return", "cumulative_spend" })
+            {
+                Assert.NotNull(cells[header.IndexOf(numeric)].Number);
+            }
+        }
+    }
+
     [SkippableTheory]
     [InlineData("budget=-5", "budget", "budget is required and must be a number above 0")]
     [InlineData("budget=abc", "budget", "Budget must be a number")]

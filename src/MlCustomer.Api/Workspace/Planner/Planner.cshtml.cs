@@ -85,12 +85,12 @@ public sealed class PlannerModel(ScoreStore store, ModelHost host, TimeProvider 
     // for the 50 customers on the page, not for every customer chosen.
     private int FirstRank => ((Shown - 1) * PageSize) + 1;
 
-    /// <summary>The address of this plan with other values (a page, the CSV handler).</summary>
-    public string Link(int? page = null, bool csv = false)
+    /// <summary>The address of this plan with other values (a page, an export's handler: csv or xlsx).</summary>
+    public string Link(int? page = null, string? export = null)
     {
         var query = Request.Query.Where(q => q.Key is not ("pageNumber" or "handler")).SelectMany(q => q.Value.Select(v => (q.Key, Value: v ?? "")))
             .Concat(page is { } p ? [("pageNumber", p.ToString(CultureInfo.InvariantCulture))] : [])
-            .Concat(csv ? [("handler", "csv")] : []);
+            .Concat(export is not null ? [("handler", export)] : []);
         return "/planner?" + string.Join("&", query.Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value)}"));
     }
 
@@ -130,6 +130,26 @@ public sealed class PlannerModel(ScoreStore store, ModelHost host, TimeProvider 
         }
 
         await body.WriteAsync(Encoding.UTF8.GetBytes(buffer.ToString()), cancellationToken);
+        return new EmptyResult();
+    }
+
+    /// <summary>
+    /// The same rows and columns as the CSV export of this plan, as an XLSX workbook (numbers as numbers), streamed row by
+    /// row and audited like the CSV; invalid settings show the form with their messages.
+    /// </summary>
+    public async Task<IActionResult> OnGetXlsxAsync(CancellationToken cancellationToken)
+    {
+        var plan = await PlanAsync(cancellationToken);
+        if (plan is null)
+        {
+            return Page();
+        }
+
+        await RetentionApi.AuditExportAsync(store, plan, User, time, Request.QueryString.Value);
+        Response.ContentType = XlsxExport.ContentType;
+        Response.Headers.ContentDisposition = $"attachment; filename=\"retention-targets-{plan.Run.Id}.xlsx\"";
+        await XlsxExport.WriteAsync(Response.Body, "Retention targets", TargetListCsv.Columns,
+            TargetListCsv.Rows(plan.List, id => plan.ValueOf(id)?.GrossProfitInterval), cancellationToken);
         return new EmptyResult();
     }
 
