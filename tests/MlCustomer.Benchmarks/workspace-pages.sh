@@ -73,7 +73,7 @@ prefix=${customer:0:4}
 cpu_ms() { awk '{ print ($14 + $15) * 1000 / '"$(getconf CLK_TCK)"' }' "/proc/$api/stat"; }
 printf '| page | status | bytes | first call (ms) | median (ms) | worst (ms) | server CPU per call (ms) |\n|---|---|---|---|---|---|---|\n'
 for path in "/" "/segments" "/scoring-runs" "/customers?id=$prefix" "/customers/$customer" \
-  "/planner?budget=10000" "/planner?budget=10000&saveRate=0.4&tier=B" "/planner?budget=10000&pageNumber=20" "/planner?handler=csv&budget=10000" \
+  "/planner?budget=10000" "/planner?budget=10000&saveRate=0.4&tier=B" "/planner?budget=10000&pageNumber=20" "/planner?handler=csv&budget=10000" "/planner?handler=xlsx&budget=10000" \
   "/movement" "/movement/customers?category=loyal" "/movement/customers?category=loyal&pageNumber=10"; do
   first=$(curl -sS -b "$jar" -o "$work/page.html" -w '%{http_code} %{size_download} %{time_total}' "$site$path")
   before=$(cpu_ms)
