@@ -1,4 +1,3 @@
-using System.Globalization;
 using MlCustomer.Core.Data;
 
 namespace MlCustomer.Core.Decisions;
