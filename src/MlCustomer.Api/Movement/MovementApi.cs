@@ -200,9 +200,7 @@ public static class MovementApi
 
         var (before, after) = runs!.Value;
         var report = await store.GetMovementAsync(before, after, cancellationToken);
-        var members = report.Customers
-            .Where(m => wanted is { } c ? m.Category == c : m.TierBefore == tierBefore && m.TierAfter == tierAfter)
-            .ToList();
+        var members = Members(report, wanted, tierBefore, tierAfter);
         var (number, size) = (page ?? 1, pageSize ?? 50);
         var skip = (int)Math.Min(int.MaxValue, ((long)number - 1) * size);
         return TypedResults.Ok(new MovementCustomersResponse(
@@ -212,6 +210,15 @@ public static class MovementApi
                 m.CustomerId, WireNames.Of(m.Category), m.TierBefore is { } tb ? WireNames.Of(tb) : null, m.TierAfter is { } ta ? WireNames.Of(ta) : null,
                 m.ProfitBefore, m.ProfitAfter, m.Reason))]));
     }
+
+    // A category's (or a cell's) customers, found once per kept comparison: paging through a list then reads the list instead of
+    // scanning every customer of both runs again (~50 ms of CPU a page at a million). Dropped with the comparison.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TierMovementReport,
+        System.Collections.Concurrent.ConcurrentDictionary<(MovementCategory?, ProfitTier?, ProfitTier?), List<CustomerMovement>>> Lists = [];
+
+    private static List<CustomerMovement> Members(TierMovementReport report, MovementCategory? category, ProfitTier? tierBefore, ProfitTier? tierAfter) =>
+        Lists.GetOrCreateValue(report).GetOrAdd((category, tierBefore, tierAfter), key => [.. report.Customers
+            .Where(m => key.Item1 is { } c ? m.Category == c : m.TierBefore == key.Item2 && m.TierAfter == key.Item3)]);
 
     /// <summary>The two runs compared: the ones named, or the current run and the latest succeeded one before it.</summary>
     internal static async Task<((ScoringRun From, ScoringRun To)? Runs, Results<ValidationProblem, ProblemHttpResult>? Refused)> RunsAsync(
