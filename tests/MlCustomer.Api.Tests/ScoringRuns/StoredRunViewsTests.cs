@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.ML;
+using MlCustomer.Api.Storage;
 using MlCustomer.Api.Tests.Infrastructure;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Data;
@@ -180,7 +181,8 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
             var customer = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/customers/{score.CustomerId}", UriKind.Relative));
             var reasons = customer.GetProperty("revenueReasons").EnumerateArray().ToList();
             Assert.Equal(score.RevenueReasons.Select(r => r.Feature), reasons.Select(r => r.GetProperty("feature").GetString()));
-            Assert.Equal(score.RevenueReasons.Select(r => r.Contribution), reasons.Select(r => r.GetProperty("contribution").GetDouble()));
+            // Effects are stored as 4-byte floats (CompactEncoding): the served effects as stored; the all-other effect takes the rounding.
+            Assert.Equal(score.RevenueReasons.Select(r => CompactEncoding.AsStored(r.Contribution)), reasons.Select(r => r.GetProperty("contribution").GetDouble()));
             Assert.All(reasons, r => Assert.False(string.IsNullOrEmpty(r.GetProperty("sentence").GetString())));
             var explanation = customer.GetProperty("revenueExplanation");
             Assert.Equal(score.RevenueTotals!.Value.Baseline, explanation.GetProperty("baseline").GetDouble(), 9);
