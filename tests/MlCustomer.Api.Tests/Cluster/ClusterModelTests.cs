@@ -34,7 +34,7 @@ public sealed class ClusterModelTests
 
         // Scoring requests to every replica for the whole reload: none may fail, and each says which bundle scored it.
         using var stop = new CancellationTokenSource();
-        var traffic = replicas.Select(r => ScoreUntilAsync(r, stop.Token)).ToList();
+        var traffic = replicas.Select(r => ScoreUntilAsync(r, next, stop.Token)).ToList();
         var clock = Stopwatch.StartNew();
         using (var admin = a.Client(ApiFactory.AdminKey))
         {
@@ -44,7 +44,8 @@ public sealed class ClusterModelTests
 
         var converged = await WaitUntilAllServeAsync(replicas, next);
         var convergence = clock.Elapsed;
-        await Task.Delay(500);
+        // Each replica's traffic goes on until it has been answered by the new bundle (or the bound passed): a request
+        // in flight during the swap may still answer with the old one, however long the machine takes for the next.
         await stop.CancelAsync();
         var seen = await Task.WhenAll(traffic);
 
@@ -53,7 +54,9 @@ public sealed class ClusterModelTests
         {
             Assert.Contains(next, versions);
             Assert.All(versions, v => Assert.Contains(v, new[] { TestBundle.Instance.Version, next }));
-            Assert.Contains($"serving {next}, the cluster's bundle", await ReadyAsync(replica), StringComparison.Ordinal);
+            // The readiness text follows the swap (the replica records what it serves after loading it): read until it does.
+            Assert.True(await EventuallyAsync(async () => (await ReadyAsync(replica)).Contains($"serving {next}, the cluster's bundle", StringComparison.Ordinal)),
+                $"{replica.Name}'s readiness never said it serves {next}: {await ReadyAsync(replica)}");
         }
 
         // A rollback on another replica is cluster-wide too.
@@ -64,10 +67,12 @@ public sealed class ClusterModelTests
         }
 
         Assert.True(await WaitUntilAllServeAsync(replicas, TestBundle.Instance.Version), "The rollback did not reach every replica");
-        // The other replicas' audits say they followed the cluster.
+        // The other replicas' audits say they followed the cluster (each writes its audit after it swapped: read until there).
         using var audits = a.Client(ApiFactory.AdminKey);
-        var entries = await audits.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/models/reloads", UriKind.Relative));
-        Assert.Contains(entries.EnumerateArray(), e => e.GetProperty("requestedBy").GetString() == "cluster" && e.GetProperty("toVersion").GetString() == TestBundle.Instance.Version);
+        Assert.True(await EventuallyAsync(async () =>
+            (await audits.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/models/reloads", UriKind.Relative))).EnumerateArray()
+                .Any(e => e.GetProperty("requestedBy").GetString() == "cluster" && e.GetProperty("toVersion").GetString() == TestBundle.Instance.Version)),
+            "No replica audited following the cluster's rollback");
         Console.WriteLine($"Reload convergence across three replicas: {convergence.TotalSeconds:0.0} s (check every 1 s); requests during it: {seen.Sum(s => s.Count)}, none failed");
     }
 
@@ -135,17 +140,21 @@ public sealed class ClusterModelTests
         Assert.Contains("the cluster's coordination database could not record it, so no replica switched to it", audit.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
-    private static async Task<bool> WaitUntilAllServeAsync(IReadOnlyList<Replica> replicas, string version)
+    private static async Task<bool> WaitUntilAllServeAsync(IReadOnlyList<Replica> replicas, string version) =>
+        await EventuallyAsync(async () => (await Task.WhenAll(replicas.Select(ServedVersionAsync))).All(v => v == version));
+
+    // True once the condition holds, read every 100 ms up to the bound; false if it never did.
+    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
     {
         for (var wait = Stopwatch.StartNew(); wait.Elapsed < Bound; await Task.Delay(100))
         {
-            if ((await Task.WhenAll(replicas.Select(ServedVersionAsync))).All(v => v == version))
+            if (await condition())
             {
                 return true;
             }
         }
 
-        return false;
+        return await condition();
     }
 
     private static async Task<string> ServedVersionAsync(Replica replica)
@@ -161,14 +170,21 @@ public sealed class ClusterModelTests
         return await client.GetStringAsync(new Uri("/health/ready", UriKind.Relative));
     }
 
-    // Scores one customer after another until stopped; any answer but 200 fails the test with the replica's name.
-    private static async Task<List<string>> ScoreUntilAsync(Replica replica, CancellationToken stop)
+    // Scores one customer after another until stopped and answered by <paramref name="awaited"/> (or the bound passed after
+    // the stop); any answer but 200 fails the test with the replica's name.
+    private static async Task<List<string>> ScoreUntilAsync(Replica replica, string awaited, CancellationToken stop)
     {
         using var client = replica.Client(ApiFactory.ScorerKey);
         var versions = new List<string>();
         var body = Requests.FeaturesBody(1);
-        while (!stop.IsCancellationRequested)
+        var afterStop = new Stopwatch();
+        while (!stop.IsCancellationRequested || (!versions.Contains(awaited) && afterStop.Elapsed < Bound))
         {
+            if (stop.IsCancellationRequested)
+            {
+                afterStop.Start();
+            }
+
             using var response = await client.ScoreAsync(body);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{replica.Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(CancellationToken.None)}");
             var scored = await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken.None);
