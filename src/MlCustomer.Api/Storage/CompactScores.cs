@@ -101,7 +101,7 @@ public sealed record DecisionContext
 /// <param name="PredictedGrossProfit">The value model's predicted gross profit, if any.</param>
 /// <param name="PredictedRevenue">Predicted revenue, if any.</param>
 /// <param name="Reasons">The model reasons, encoded (<see cref="CompactEncoding.WriteReasons"/>).</param>
-/// <param name="Facts">What the rules decided on, encoded (<see cref="CompactEncoding.WriteFacts"/>); null without decisions.</param>
+/// <param name="Facts">What the rules decided on, encoded (<see cref="CompactEncoding.WriteFacts(CustomerFeatures)"/>); null without decisions.</param>
 /// <param name="GrossProfitInterval">The 80% interval of the predicted gross profit as the scorer served it; null without one.</param>
 /// <param name="RevenueInterval">The 80% interval of the predicted revenue as the scorer served it; null without one.</param>
 public readonly record struct CompactScore(
@@ -172,8 +172,11 @@ public sealed record StoredValue(ValueInterval? GrossProfitInterval);
 /// values, 10 without; its count bytes never have 0x40 set (at most 20 reasons a model, ScoringOptions.Reasons), so both
 /// formats read from the same column without a per-run flag, and replicas of two versions can share a run's chunks.
 /// Revenue reasons, where the run has them, follow as a third model in the same form (readers that know two models stop
-/// before them). Facts: the eight numbers the rules read besides the scores, as doubles (exact, NaN kept), in
-/// <see cref="WriteFacts"/>' order.
+/// before them). Facts: the eight numbers the rules read besides the scores, in <see cref="WriteFacts(CustomerFeatures)"/>' order, each in
+/// the smallest form that gives back the same double bit for bit (format 2: a 2-byte header of 2-bit kinds, then a whole
+/// number as 2 bytes, an amount in cents as 4, a float as 4, anything else as the 8-byte double), so a rebuilt decision is
+/// the decision made: 30–48 bytes instead of 64. Format 1 (rows stored before) is the eight doubles, 64 bytes; format 2
+/// is never 64 bytes long (2 + eight sizes of 2, 4 or 8 never make 64), so the length tells them apart.
 /// </summary>
 public static class CompactEncoding
 {
@@ -342,32 +345,107 @@ public static class CompactEncoding
             : new ValueInterval(reader.GetDouble(p10), reader.GetDouble(p10 + 1), reader.GetDouble(p10 + 2));
     }
 
-    /// <summary>The facts the rules read from a customer's features (as <see cref="CustomerFacts.From"/> takes them).</summary>
+    /// <summary>The facts the rules read from a customer's features (as <see cref="CustomerFacts.From"/> takes them), format 2.</summary>
     public static byte[] WriteFacts(CustomerFeatures f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        var bytes = new byte[FactCount * 8];
         ReadOnlySpan<double> values =
         [
             f.GrossProfitLast365Days, f.CostToServeLast365Days, f.RevenueLast365Days, f.MarginRate, f.RecencyDays, f.MeanDaysBetweenPurchases,
             f.TenureDays, f.PurchaseDays,
         ];
-        for (var i = 0; i < FactCount; i++)
-        {
-            BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(i * 8), values[i]);
-        }
-
-        return bytes;
+        return WriteFacts(values);
     }
 
-    /// <summary>The facts back, in <see cref="WriteFacts"/>' order.</summary>
+    /// <summary>Eight fact values in format 2 (see <see cref="CompactEncoding"/>).</summary>
+    public static byte[] WriteFacts(ReadOnlySpan<double> values)
+    {
+        if (values.Length != FactCount)
+        {
+            throw new ArgumentException($"{FactCount} facts are stored; {values.Length} given.", nameof(values));
+        }
+
+        Span<byte> bytes = stackalloc byte[2 + (FactCount * 8)];
+        var kinds = 0;
+        var at = 2;
+        for (var i = 0; i < FactCount; i++)
+        {
+            var value = values[i];
+            var bits = BitConverter.DoubleToInt64Bits(value);
+            FactKind kind;
+            if (Math.Abs(value) <= short.MaxValue && Same((short)value, bits))
+            {
+                kind = FactKind.Whole;
+                BinaryPrimitives.WriteInt16LittleEndian(bytes[at..], (short)value);
+                at += 2;
+            }
+            else if (Math.Abs(value) * 100 <= int.MaxValue && Same((int)Math.Round(value * 100) / 100.0, bits))
+            {
+                kind = FactKind.Cents;
+                BinaryPrimitives.WriteInt32LittleEndian(bytes[at..], (int)Math.Round(value * 100));
+                at += 4;
+            }
+            else if (Same((float)value, bits))
+            {
+                kind = FactKind.Float;
+                BinaryPrimitives.WriteSingleLittleEndian(bytes[at..], (float)value);
+                at += 4;
+            }
+            else
+            {
+                kind = FactKind.Double;
+                BinaryPrimitives.WriteDoubleLittleEndian(bytes[at..], value);
+                at += 8;
+            }
+
+            kinds |= (int)kind << (2 * i);
+        }
+
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes, (ushort)kinds);
+        return bytes[..at].ToArray();
+
+        // Bit for bit: -0.0 is not 0, and a NaN's payload is kept.
+        static bool Same(double candidate, long bits) => BitConverter.DoubleToInt64Bits(candidate) == bits;
+    }
+
+    /// <summary>The facts back, in <see cref="WriteFacts(CustomerFeatures)"/>' order, from either format.</summary>
     public static double[] ReadFacts(byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         var values = new double[FactCount];
+        if (bytes.Length == FactCount * 8)
+        {
+            for (var i = 0; i < FactCount; i++)
+            {
+                values[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(i * 8));
+            }
+
+            return values;
+        }
+
+        var kinds = BinaryPrimitives.ReadUInt16LittleEndian(bytes);
+        var at = 2;
         for (var i = 0; i < FactCount; i++)
         {
-            values[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(i * 8));
+            switch ((FactKind)((kinds >> (2 * i)) & 3))
+            {
+                case FactKind.Whole:
+                    values[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes.AsSpan(at));
+                    at += 2;
+                    break;
+                case FactKind.Cents:
+                    values[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at)) / 100.0;
+                    at += 4;
+                    break;
+                case FactKind.Float:
+                    values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at));
+                    at += 4;
+                    break;
+                default:
+                    values[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at));
+                    at += 8;
+                    break;
+            }
         }
 
         return values;
@@ -528,4 +606,20 @@ public static class CompactEncoding
 
         return names;
     }
+}
+
+/// <summary>How one fact is stored in format 2 (2 bits of the header).</summary>
+internal enum FactKind
+{
+    /// <summary>A whole number from −32,767 to 32,767, as 2 bytes.</summary>
+    Whole = 0,
+
+    /// <summary>A whole number of cents (the double is cents / 100.0 exactly), as 4 bytes.</summary>
+    Cents = 1,
+
+    /// <summary>A value a float holds exactly, as 4 bytes.</summary>
+    Float = 2,
+
+    /// <summary>Anything else, as the 8-byte double.</summary>
+    Double = 3,
 }

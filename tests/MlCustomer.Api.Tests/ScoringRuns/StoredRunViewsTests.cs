@@ -326,6 +326,14 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
         using var admin = fresh.ClientWith(ApiFactory.AdminKey);
         using var scorer = fresh.ClientWith(ApiFactory.ScorerKey);
 
+        // A row under a key no run records (what a run that failed while writing leaves until the next start): erased too.
+        Scalar(fresh, $"""
+            INSERT INTO customer_scores (score_key, customer_id, churn_probability, risk_band, reasons)
+            SELECT score_key + 1000, customer_id, churn_probability, risk_band, reasons FROM customer_scores
+            WHERE customer_id = '{customerId}' AND score_key = (SELECT MAX(score_key) FROM scoring_runs)
+            """);
+        Assert.Equal(3, Scalar(fresh, $"SELECT COUNT(*) FROM customer_scores WHERE customer_id = '{customerId}'"));
+
         // The same list asked for before the erasure (and kept by the API's list cache) must not be served after it.
         var before = await scorer.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/retention/targets?budget=1000000", UriKind.Relative));
         using var refused = await scorer.DeleteAsync(new Uri($"/api/v1/customers/{customerId}", UriKind.Relative));
