@@ -98,8 +98,15 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
         var (from, to) = (earlier.GetProperty("id").GetString(), later.GetProperty("id").GetString());
         var customers = movement.GetProperty("customers").GetInt32();
 
-        // The worker compared the new run with the one before as it ended, and stored the summary.
-        Assert.Equal(1, Scalar(fresh, $"SELECT COUNT(*) FROM run_movements WHERE from_run_id = '{from}' AND to_run_id = '{to}'"));
+        // The worker compared the new run with the one before as it ended, and stored the summary (after the run reads as
+        // succeeded, and after the page can answer from the comparison in memory: read until the row is there, bounded).
+        var stored = 0L;
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); stored == 0 && wait.Elapsed < TimeSpan.FromSeconds(60); await Task.Delay(stored == 0 ? 100 : 0))
+        {
+            stored = Scalar(fresh, $"SELECT COUNT(*) FROM run_movements WHERE from_run_id = '{from}' AND to_run_id = '{to}'");
+        }
+
+        Assert.Equal(1, stored);
         // A restarted API (a second host on the same database: nothing in its memory) answers from the stored row, which
         // is marked here so the answer shows it was read, not compared again.
         Scalar(fresh, $"UPDATE run_movements SET summary = replace(summary, '\"customers\":{customers},', '\"customers\":{customers + 1000},') WHERE to_run_id = '{to}'");
