@@ -13,15 +13,22 @@ public sealed class ClusterModelTests
     // Each replica reads the cluster's bundle every second; loading and warming the test bundle takes a few seconds more
     // on a busy two-core machine running three replicas.
     private static readonly Dictionary<string, string> FastCheck = new() { ["MlCustomer:Cluster:ModelCheckSeconds"] = "1" };
+
+    // The timed check alone (no LISTEN): the fallback for notifications lost while a replica was not listening.
+    private static readonly Dictionary<string, string> CheckOnly = new()
+    {
+        ["MlCustomer:Cluster:ModelCheckSeconds"] = "1",
+        ["MlCustomer:Cluster:ListenForActivations"] = "false",
+    };
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     [SkippableFact]
     public async Task AReloadOnOneReplicaIsServedByAllThreeWithinTheBoundAndNoRequestFails()
     {
         var database = await Replica.NewClusterDatabaseAsync();
-        await using var a = new Replica("a", database, FastCheck);
-        await using var b = new Replica("b", database, FastCheck);
-        await using var c = new Replica("c", database, FastCheck);
+        await using var a = new Replica("a", database, CheckOnly);
+        await using var b = new Replica("b", database, CheckOnly);
+        await using var c = new Replica("c", database, CheckOnly);
         Replica[] replicas = [a, b, c];
         var next = replicas.Select(r => r.AddBundle("next", variant: 1)).Distinct().Single();
         await Task.WhenAll(replicas.Select(r => r.StartAsync()));
@@ -74,6 +81,32 @@ public sealed class ClusterModelTests
                 .Any(e => e.GetProperty("requestedBy").GetString() == "cluster" && e.GetProperty("toVersion").GetString() == TestBundle.Instance.Version)),
             "No replica audited following the cluster's rollback");
         Console.WriteLine($"Reload convergence across three replicas: {convergence.TotalSeconds:0.0} s (check every 1 s); requests during it: {seen.Sum(s => s.Count)}, none failed");
+    }
+
+    [SkippableFact]
+    public async Task AReloadIsAnnouncedSoTheOtherReplicaServesItLongBeforeItsNextCheck()
+    {
+        var database = await Replica.NewClusterDatabaseAsync();
+        // A check every 300 s (the longest allowed): within the 30 s bound only the notification can bring the bundle.
+        var slowCheck = new Dictionary<string, string> { ["MlCustomer:Cluster:ModelCheckSeconds"] = "300" };
+        await using var a = new Replica("a", database, slowCheck);
+        await using var b = new Replica("b", database, slowCheck);
+        Replica[] replicas = [a, b];
+        var next = replicas.Select(r => r.AddBundle("next", variant: 1)).Distinct().Single();
+        await Task.WhenAll(a.StartAsync(), b.StartAsync());
+        Assert.True(await EventuallyAsync(() => Task.FromResult(b.Output.Contains("Listening for the cluster's bundle activations", StringComparison.Ordinal))),
+            $"b never said it listens:\n{b.Output}");
+
+        var clock = Stopwatch.StartNew();
+        using (var admin = a.Client(ApiFactory.AdminKey))
+        {
+            using var reload = await admin.ReloadAsync("next");
+            Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        }
+
+        Assert.True(await WaitUntilAllServeAsync(replicas, next), $"b did not serve {next} within {Bound}: {await ReadyAsync(b)}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(300));
+        Console.WriteLine($"Reload convergence by notification across two replicas: {clock.Elapsed.TotalSeconds:0.0} s (check every 300 s)");
     }
 
     [SkippableFact]
