@@ -170,7 +170,8 @@ public sealed record StoredValue(ValueInterval? GrossProfitInterval);
 /// (<see cref="StoredCustomer.Totals"/>), so the shown effects still add up exactly to the stored prediction.
 /// Format 1 (rows stored before): the position as 2 bytes and the contribution as an 8-byte double, 14 bytes a reason with
 /// values, 10 without; its count bytes never have 0x40 set (at most 20 reasons a model, ScoringOptions.Reasons), so both
-/// formats read from the same column without a per-run flag, and replicas of two versions can share a run's chunks.
+/// formats read from the same column without a per-run flag: a run whose chunks were written partly by replicas of the
+/// previous version reads whole here (a replica of the previous version cannot read format 2: upgrade them all).
 /// Revenue reasons, where the run has them, follow as a third model in the same form (readers that know two models stop
 /// before them). Facts: the eight numbers the rules read besides the scores, in <see cref="WriteFacts(CustomerFeatures)"/>' order, each in
 /// the smallest form that gives back the same double bit for bit (format 2: a 2-byte header of 2-bit kinds, then a whole
