@@ -70,15 +70,54 @@ public sealed class ClusterModelActivation(ClusterDatabase database)
         command.Parameters.AddWithValue(version);
         command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)bundleName ?? DBNull.Value);
         command.Parameters.AddWithValue(requestedBy);
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        var recorded = Read(reader);
+        ClusterBundle recorded;
+        using (var reader = command.ExecuteReader())
+        {
+            reader.Read();
+            recorded = Read(reader);
+        }
+
         lock (gate)
         {
             Desired = recorded;
         }
 
+        // After the row is committed, so a listener that reads it on the notification finds the new bundle. A notification
+        // that cannot be sent only leaves the others to their next check.
+        try
+        {
+            using var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', $1)", connection);
+            notify.Parameters.AddWithValue(recorded.Activation.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            notify.ExecuteNonQuery();
+        }
+        catch (NpgsqlException)
+        {
+        }
+
         return recorded;
+    }
+
+    /// <summary>The PostgreSQL notification channel a recorded activation is announced on.</summary>
+    public const string Channel = "mlcustomer_active_model";
+
+    /// <summary>
+    /// A connection of its own that listens on <see cref="Channel"/>: each recorded activation raises its
+    /// <see cref="NpgsqlConnection.Notification"/> event while the caller waits on it (<see cref="NpgsqlConnection.WaitAsync(CancellationToken)"/>).
+    /// </summary>
+    public async Task<NpgsqlConnection> ListenAsync(CancellationToken cancellationToken)
+    {
+        var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var listen = new NpgsqlCommand($"LISTEN {Channel}", connection);
+            await listen.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Reads the cluster's bundle (null when no reload was ever recorded) and remembers it; a failure is remembered as <see cref="DatabaseProblem"/> and thrown.</summary>

@@ -29,6 +29,13 @@ public sealed class ClusterOptions
     [Range(1, 300)]
     public int ModelCheckSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Whether each replica also listens for activations (PostgreSQL <c>LISTEN</c>; a reload or rollback sends a
+    /// <c>NOTIFY</c>), so that it reads the cluster's bundle as soon as it changes instead of at its next check; the check
+    /// every <see cref="ModelCheckSeconds"/> stays, for notifications lost while a replica's listening connection was down.
+    /// </summary>
+    public bool ListenForActivations { get; set; } = true;
+
     /// <summary>How long a replica that failed to load the cluster's bundle waits before trying it again, in seconds.</summary>
     [Range(1, 86_400)]
     public int ModelRetrySeconds { get; set; } = 60;

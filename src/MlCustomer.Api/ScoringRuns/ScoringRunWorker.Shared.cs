@@ -113,6 +113,7 @@ internal sealed partial class ScoringRunWorker
             IncludeLabels = false,
             SnapshotAttributesBeforeExport = generation.Card.SnapshotAttributesBeforeExport,
         }, ChunkSize);
+        LogReadyForChunks(logger, runId, table.Count, store.ReplicaId);
         return sharedInput = new SharedRunInput(runId, at, dataSet, table, loadMs + clock.ElapsedMilliseconds, new ConcurrentDictionary<string, int>(StringComparer.Ordinal));
     }
 
@@ -319,6 +320,9 @@ internal sealed partial class ScoringRunWorker
             StoringMilliseconds = clock.ElapsedMilliseconds,
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId}: replica {Replica} read the data and built the features of {Customers} customers; it claims chunks from now on")]
+    private static partial void LogReadyForChunks(ILogger logger, string runId, int customers, string replica);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} chunk {Chunk} ({Customers} customers) stored by replica {Replica}")]
     private static partial void LogChunkStored(ILogger logger, string runId, int chunk, int customers, string replica);

@@ -101,7 +101,7 @@ public sealed record DecisionContext
 /// <param name="PredictedGrossProfit">The value model's predicted gross profit, if any.</param>
 /// <param name="PredictedRevenue">Predicted revenue, if any.</param>
 /// <param name="Reasons">The model reasons, encoded (<see cref="CompactEncoding.WriteReasons"/>).</param>
-/// <param name="Facts">What the rules decided on, encoded (<see cref="CompactEncoding.WriteFacts"/>); null without decisions.</param>
+/// <param name="Facts">What the rules decided on, encoded (<see cref="CompactEncoding.WriteFacts(CustomerFeatures)"/>); null without decisions.</param>
 /// <param name="GrossProfitInterval">The 80% interval of the predicted gross profit as the scorer served it; null without one.</param>
 /// <param name="RevenueInterval">The 80% interval of the predicted revenue as the scorer served it; null without one.</param>
 public readonly record struct CompactScore(
@@ -160,22 +160,35 @@ public sealed record StoredCustomer(
 public sealed record StoredValue(ValueInterval? GrossProfitInterval);
 
 /// <summary>
-/// The binary forms of the compact columns. Reasons: per model a count byte, then per reason the feature's position in
-/// the run's <see cref="DecisionContext.ReasonFeatures"/> (2 bytes) and the contribution (8 bytes, exact): 62 bytes for
-/// three reasons of two models, against ~250 bytes of JSON. TreeSHAP reasons also keep the customer's value (the count
-/// byte's high bit says so): a number as a 4-byte float (NaN = unknown) after the contribution, a category as the
-/// name's "feature=level" entry — 86 bytes for six reasons. Revenue reasons, where the run has them, follow as a third
-/// model in the same form (readers that know two models stop before them). Facts: the eight numbers the rules read besides the scores,
-/// as doubles (exact, NaN kept), in <see cref="WriteFacts"/>' order.
+/// The binary forms of the compact columns. Reasons, as written since the PostgreSQL store's size work (format 2): per model
+/// a count byte (0x40 set on the first: format 2; 0x80: with the customer's values), then per reason the feature's position
+/// in the run's <see cref="DecisionContext.ReasonFeatures"/> (a LEB128 varint: one byte below 128 names), the contribution
+/// as a 4-byte float, and, with values, the customer's value as a 4-byte float (NaN = unknown) or, for a category, the
+/// name's "feature=level" entry: 84 bytes for three reasons of three models, against 129 in format 1. A float keeps ~7
+/// significant digits of an effect; it reads back as the shortest decimal that round-trips the float (0.18, not
+/// 0.18000000715255737), and the explanation's "all other features" effect is computed from the reasons as read
+/// (<see cref="StoredCustomer.Totals"/>), so the shown effects still add up exactly to the stored prediction.
+/// Format 1 (rows stored before): the position as 2 bytes and the contribution as an 8-byte double, 14 bytes a reason with
+/// values, 10 without; its count bytes never have 0x40 set (at most 20 reasons a model, ScoringOptions.Reasons), so both
+/// formats read from the same column without a per-run flag: a run whose chunks were written partly by replicas of the
+/// previous version reads whole here (a replica of the previous version cannot read format 2: upgrade them all).
+/// Revenue reasons, where the run has them, follow as a third model in the same form (readers that know two models stop
+/// before them). Facts: the eight numbers the rules read besides the scores, in <see cref="WriteFacts(CustomerFeatures)"/>' order, each in
+/// the smallest form that gives back the same double bit for bit (format 2: a 2-byte header of 2-bit kinds, then a whole
+/// number as 2 bytes, an amount in cents as 4, a float as 4, anything else as the 8-byte double), so a rebuilt decision is
+/// the decision made: 30–48 bytes instead of 64. Format 1 (rows stored before) is the eight doubles, 64 bytes; format 2
+/// is never 64 bytes long (2 + eight sizes of 2, 4 or 8 never make 64), so the length tells them apart.
 /// </summary>
 public static class CompactEncoding
 {
     private const int FactCount = 8;
     private const byte WithValues = 0x80;
+    private const byte Format2 = 0x40;
+    private const int MaxReasonsPerModel = Format2 - 1;
 
     /// <summary>
-    /// The models' reasons; <paramref name="featureIndex"/> gives a name's position, adding it when new. Revenue reasons
-    /// (none: nothing written for them) follow the value reasons.
+    /// The models' reasons (format 2); <paramref name="featureIndex"/> gives a name's position, adding it when new. Revenue
+    /// reasons (none: nothing written for them) follow the value reasons.
     /// </summary>
     public static byte[] WriteReasons(IReadOnlyList<Reason> churn, IReadOnlyList<Reason> value, Func<string, int> featureIndex, IReadOnlyList<Reason>? revenue = null)
     {
@@ -184,53 +197,67 @@ public static class CompactEncoding
         ArgumentNullException.ThrowIfNull(featureIndex);
         revenue ??= [];
         var withValues = churn.Any(r => r.Value is not null) || value.Any(r => r.Value is not null) || revenue.Any(r => r.Value is not null);
-        var size = withValues ? 14 : 10;
-        var bytes = new byte[2 + (revenue.Count > 0 ? 1 : 0) + (size * (churn.Count + value.Count + revenue.Count))];
-        var at = Write(bytes, 0, churn, featureIndex, withValues);
-        at = Write(bytes, at, value, featureIndex, withValues);
+        // At most 5 bytes of position, 4 of contribution and 4 of value a reason; trimmed to what was written.
+        Span<byte> bytes = stackalloc byte[3 + (13 * (Math.Min(churn.Count, 256) + Math.Min(value.Count, 256) + Math.Min(revenue.Count, 256)))];
+        var at = Write(bytes, 0, churn, featureIndex, withValues, Format2);
+        at = Write(bytes, at, value, featureIndex, withValues, 0);
         if (revenue.Count > 0)
         {
-            Write(bytes, at, revenue, featureIndex, withValues);
+            at = Write(bytes, at, revenue, featureIndex, withValues, 0);
         }
 
-        return bytes;
+        return bytes[..at].ToArray();
 
-        static int Write(byte[] bytes, int at, IReadOnlyList<Reason> reasons, Func<string, int> featureIndex, bool withValues)
+        static int Write(Span<byte> bytes, int at, IReadOnlyList<Reason> reasons, Func<string, int> featureIndex, bool withValues, byte format)
         {
-            if (reasons.Count >= WithValues)
+            if (reasons.Count > MaxReasonsPerModel)
             {
-                throw new ArgumentException($"At most {WithValues - 1} reasons per model are stored; {reasons.Count} given.", nameof(reasons));
+                throw new ArgumentException($"At most {MaxReasonsPerModel} reasons per model are stored; {reasons.Count} given.", nameof(reasons));
             }
 
-            bytes[at++] = (byte)(reasons.Count | (withValues ? WithValues : 0));
-
+            bytes[at++] = (byte)(reasons.Count | format | (withValues ? WithValues : 0));
             foreach (var reason in reasons)
             {
-                var number = reason.Number ?? float.NaN;
                 var name = withValues && reason.Level is { } level ? FeatureSchema.Term(reason.Feature, level) : reason.Feature;
-
-                BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(at), checked((ushort)featureIndex(name)));
-                BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(at + 2), reason.Contribution);
-                if (withValues)
+                for (var position = (uint)featureIndex(name); ; position >>= 7)
                 {
-                    BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(at + 10), number);
+                    if (position < 0x80)
+                    {
+                        bytes[at++] = (byte)position;
+                        break;
+                    }
+
+                    bytes[at++] = (byte)(position | 0x80);
                 }
 
-                at += withValues ? 14 : 10;
+                BinaryPrimitives.WriteSingleLittleEndian(bytes[at..], (float)reason.Contribution);
+                at += 4;
+                if (withValues)
+                {
+                    BinaryPrimitives.WriteSingleLittleEndian(bytes[at..], reason.Number ?? float.NaN);
+                    at += 4;
+                }
             }
 
             return at;
         }
     }
 
-    /// <summary>The churn and value reasons back, with their feature names (and values, when stored).</summary>
+    /// <summary>
+    /// A contribution as format 2 stores and reads it back: the shortest decimal that round-trips its 4-byte float (what
+    /// <see cref="ReadReasons"/> returns for it).
+    /// </summary>
+    public static double AsStored(double contribution) => ShortestDouble((float)contribution);
+
+    /// <summary>The churn and value reasons back, with their feature names (and values, when stored), from either format.</summary>
     public static (IReadOnlyList<Reason> Churn, IReadOnlyList<Reason> Value) ReadReasons(byte[] bytes, IReadOnlyList<string> features)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         ArgumentNullException.ThrowIfNull(features);
         var at = 0;
-        var churn = Read(bytes, ref at, features);
-        var value = Read(bytes, ref at, features);
+        var format2 = IsFormat2(bytes);
+        var churn = Read(bytes, ref at, features, format2);
+        var value = Read(bytes, ref at, features, format2);
         return (churn, value);
     }
 
@@ -240,36 +267,74 @@ public static class CompactEncoding
         ArgumentNullException.ThrowIfNull(bytes);
         ArgumentNullException.ThrowIfNull(features);
         var at = 0;
-        Read(bytes, ref at, features);
-        Read(bytes, ref at, features);
-        return at < bytes.Length ? Read(bytes, ref at, features) : [];
+        var format2 = IsFormat2(bytes);
+        Read(bytes, ref at, features, format2);
+        Read(bytes, ref at, features, format2);
+        return at < bytes.Length ? Read(bytes, ref at, features, format2) : [];
     }
 
-    private static List<Reason> Read(byte[] bytes, ref int at, IReadOnlyList<string> features)
+    private static bool IsFormat2(byte[] bytes) => bytes.Length > 0 && (bytes[0] & Format2) != 0;
+
+    private static List<Reason> Read(byte[] bytes, ref int at, IReadOnlyList<string> features, bool format2)
     {
         var withValues = (bytes[at] & WithValues) != 0;
-        var count = bytes[at++] & ~WithValues;
+        var count = bytes[at++] & ~(WithValues | Format2);
         var reasons = new List<Reason>(count);
         for (var i = 0; i < count; i++)
         {
-            var name = features[BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(at))];
-            var contribution = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at + 2));
+            string name;
+            double contribution;
+            float number;
+            if (format2)
+            {
+                var position = 0;
+                for (var shift = 0; ; shift += 7)
+                {
+                    var b = bytes[at++];
+                    position |= (b & 0x7F) << shift;
+                    if (b < 0x80)
+                    {
+                        break;
+                    }
+                }
+
+                name = features[position];
+                contribution = ShortestDouble(BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at)));
+                at += 4;
+                number = withValues ? BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at)) : float.NaN;
+                at += withValues ? 4 : 0;
+            }
+            else
+            {
+                name = features[BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(at))];
+                contribution = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at + 2));
+                number = withValues ? BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at + 10)) : float.NaN;
+                at += withValues ? 14 : 10;
+            }
+
             if (!withValues)
             {
                 reasons.Add(new Reason(name, contribution));
-                at += 10;
                 continue;
             }
 
-            var number = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at + 10));
             var level = name.IndexOf('=', StringComparison.Ordinal);
             reasons.Add(level > 0
                 ? new Reason(name[..level], contribution) { Level = name[(level + 1)..] }
                 : new Reason(name, contribution) { Number = number });
-            at += 14;
         }
 
         return reasons;
+    }
+
+    // The float's shortest round-trip decimal as a double: the effect the float holds, without the binary tail a plain
+    // widening shows (0.18f widens to 0.18000000715255737).
+    private static double ShortestDouble(float value)
+    {
+        Span<char> text = stackalloc char[32];
+        return float.IsFinite(value) && value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture)
+            ? double.Parse(text[..written], NumberStyles.Float, CultureInfo.InvariantCulture)
+            : value;
     }
 
     /// <summary>An interval from three nullable stored columns (P10, P50, P90); null unless all three are stored.</summary>
@@ -281,32 +346,107 @@ public static class CompactEncoding
             : new ValueInterval(reader.GetDouble(p10), reader.GetDouble(p10 + 1), reader.GetDouble(p10 + 2));
     }
 
-    /// <summary>The facts the rules read from a customer's features (as <see cref="CustomerFacts.From"/> takes them).</summary>
+    /// <summary>The facts the rules read from a customer's features (as <see cref="CustomerFacts.From"/> takes them), format 2.</summary>
     public static byte[] WriteFacts(CustomerFeatures f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        var bytes = new byte[FactCount * 8];
         ReadOnlySpan<double> values =
         [
             f.GrossProfitLast365Days, f.CostToServeLast365Days, f.RevenueLast365Days, f.MarginRate, f.RecencyDays, f.MeanDaysBetweenPurchases,
             f.TenureDays, f.PurchaseDays,
         ];
-        for (var i = 0; i < FactCount; i++)
-        {
-            BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(i * 8), values[i]);
-        }
-
-        return bytes;
+        return WriteFacts(values);
     }
 
-    /// <summary>The facts back, in <see cref="WriteFacts"/>' order.</summary>
+    /// <summary>Eight fact values in format 2 (see <see cref="CompactEncoding"/>).</summary>
+    public static byte[] WriteFacts(ReadOnlySpan<double> values)
+    {
+        if (values.Length != FactCount)
+        {
+            throw new ArgumentException($"{FactCount} facts are stored; {values.Length} given.", nameof(values));
+        }
+
+        Span<byte> bytes = stackalloc byte[2 + (FactCount * 8)];
+        var kinds = 0;
+        var at = 2;
+        for (var i = 0; i < FactCount; i++)
+        {
+            var value = values[i];
+            var bits = BitConverter.DoubleToInt64Bits(value);
+            FactKind kind;
+            if (Math.Abs(value) <= short.MaxValue && Same((short)value, bits))
+            {
+                kind = FactKind.Whole;
+                BinaryPrimitives.WriteInt16LittleEndian(bytes[at..], (short)value);
+                at += 2;
+            }
+            else if (Math.Abs(value) * 100 <= int.MaxValue && Same((int)Math.Round(value * 100) / 100.0, bits))
+            {
+                kind = FactKind.Cents;
+                BinaryPrimitives.WriteInt32LittleEndian(bytes[at..], (int)Math.Round(value * 100));
+                at += 4;
+            }
+            else if (Same((float)value, bits))
+            {
+                kind = FactKind.Float;
+                BinaryPrimitives.WriteSingleLittleEndian(bytes[at..], (float)value);
+                at += 4;
+            }
+            else
+            {
+                kind = FactKind.Double;
+                BinaryPrimitives.WriteDoubleLittleEndian(bytes[at..], value);
+                at += 8;
+            }
+
+            kinds |= (int)kind << (2 * i);
+        }
+
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes, (ushort)kinds);
+        return bytes[..at].ToArray();
+
+        // Bit for bit: -0.0 is not 0, and a NaN's payload is kept.
+        static bool Same(double candidate, long bits) => BitConverter.DoubleToInt64Bits(candidate) == bits;
+    }
+
+    /// <summary>The facts back, in <see cref="WriteFacts(CustomerFeatures)"/>' order, from either format.</summary>
     public static double[] ReadFacts(byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         var values = new double[FactCount];
+        if (bytes.Length == FactCount * 8)
+        {
+            for (var i = 0; i < FactCount; i++)
+            {
+                values[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(i * 8));
+            }
+
+            return values;
+        }
+
+        var kinds = BinaryPrimitives.ReadUInt16LittleEndian(bytes);
+        var at = 2;
         for (var i = 0; i < FactCount; i++)
         {
-            values[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(i * 8));
+            switch ((FactKind)((kinds >> (2 * i)) & 3))
+            {
+                case FactKind.Whole:
+                    values[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes.AsSpan(at));
+                    at += 2;
+                    break;
+                case FactKind.Cents:
+                    values[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at)) / 100.0;
+                    at += 4;
+                    break;
+                case FactKind.Float:
+                    values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at));
+                    at += 4;
+                    break;
+                default:
+                    values[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at));
+                    at += 8;
+                    break;
+            }
         }
 
         return values;
@@ -467,4 +607,20 @@ public static class CompactEncoding
 
         return names;
     }
+}
+
+/// <summary>How one fact is stored in format 2 (2 bits of the header).</summary>
+internal enum FactKind
+{
+    /// <summary>A whole number from −32,767 to 32,767, as 2 bytes.</summary>
+    Whole = 0,
+
+    /// <summary>A whole number of cents (the double is cents / 100.0 exactly), as 4 bytes.</summary>
+    Cents = 1,
+
+    /// <summary>A value a float holds exactly, as 4 bytes.</summary>
+    Float = 2,
+
+    /// <summary>Anything else, as the 8-byte double.</summary>
+    Double = 3,
 }

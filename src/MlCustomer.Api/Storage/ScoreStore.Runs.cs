@@ -63,8 +63,8 @@ public sealed partial class ScoreStore
         var connection = await OpenAsync(cancellationToken);
         if (!IsPostgreSql)
         {
-            // A larger page cache for the run's one writer (64 MB, a fixed bound): the customer_id index takes a page from
-            // anywhere in the file for every row of a second run, and SQLite's default 2 MB cache re-reads most of them.
+            // A larger page cache for the run's one writer (64 MB, a fixed bound), so the key pages the run writes stay in memory
+            // across its chunks instead of SQLite's default 2 MB re-reading them.
             await ExecuteAsync(connection, null, "PRAGMA cache_size = -65536", [], cancellationToken);
         }
 
@@ -335,8 +335,8 @@ public sealed partial class ScoreStore
             SELECT r.id, r.finished_at, r.model_version, r.as_of_date, r.decision_context,
                 c.churn_probability, c.risk_band, c.segment_id, c.predicted_gross_profit, c.predicted_revenue, c.reasons, c.facts,
                 c.gross_profit_p10, c.gross_profit_p50, c.gross_profit_p90, c.revenue_p10, c.revenue_p50, c.revenue_p90
-            FROM customer_scores c JOIN scoring_runs r ON r.score_key = c.score_key
-            WHERE c.customer_id = @customer AND r.status = @succeeded
+            FROM scoring_runs r JOIN customer_scores c ON c.score_key = r.score_key AND c.customer_id = @customer
+            WHERE r.status = @succeeded AND r.score_key IS NOT NULL
             ORDER BY r.as_of_date DESC, r.finished_at DESC
             LIMIT 1
             """, [("@customer", customerId), ("@succeeded", RunStatus.Succeeded)]))
@@ -535,7 +535,8 @@ public sealed partial class ScoreStore
         var rows = 0L;
         var runs = new SortedSet<string>(StringComparer.Ordinal);
         await using (var command = Command(connection, transaction, """
-            SELECT r.id FROM customer_scores c JOIN scoring_runs r ON r.score_key = c.score_key WHERE c.customer_id = @customer
+            SELECT r.id FROM scoring_runs r JOIN customer_scores c ON c.score_key = r.score_key AND c.customer_id = @customer
+            WHERE r.score_key IS NOT NULL
             UNION SELECT run_id FROM stored_scores WHERE customer_id = @customer
             """, [("@customer", customerId)]))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -546,7 +547,16 @@ public sealed partial class ScoreStore
             }
         }
 
-        rows += await ExecuteCountAsync(connection, transaction, "DELETE FROM customer_scores WHERE customer_id = @customer", [("@customer", customerId)], cancellationToken);
+        // Every key the table holds, recorded or not (a failed run's leftovers are erased too), found by a skip scan of the
+        // primary key (one probe per distinct key), then the customer's row under each: no index on customer_id alone.
+        rows += await ExecuteCountAsync(connection, transaction, """
+            WITH RECURSIVE score_keys (k) AS (
+                SELECT MIN(score_key) FROM customer_scores
+                UNION ALL
+                SELECT (SELECT MIN(score_key) FROM customer_scores WHERE score_key > score_keys.k) FROM score_keys WHERE score_keys.k IS NOT NULL
+            )
+            DELETE FROM customer_scores WHERE score_key IN (SELECT k FROM score_keys WHERE k IS NOT NULL) AND customer_id = @customer
+            """, [("@customer", customerId)], cancellationToken);
         rows += await ExecuteCountAsync(connection, transaction, "DELETE FROM stored_scores WHERE customer_id = @customer", [("@customer", customerId)], cancellationToken);
         foreach (var runId in runs)
         {

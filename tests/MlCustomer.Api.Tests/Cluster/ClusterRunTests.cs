@@ -62,8 +62,18 @@ public sealed class ClusterRunTests
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
 
-        // 1. Requested on one replica, executed once, its chunks stored by all three.
+        // 1. Requested on one replica, executed once, its chunks stored by all three. The other two start claiming once they
+        // have read the data and built the features themselves, which on a loaded two-core machine can take longer than
+        // the holder needs for every chunk: the test holds the run's unclaimed chunks (row locks, which claims skip) until
+        // every replica says it claims chunks, so "all three shared the work" does not depend on the machine's speed.
         var first = await StartRunAsync(a);
+        await using (var gate = await HoldUnclaimedChunksAsync(database, first))
+        {
+            await WaitAsync(database, first, TimeSpan.FromMinutes(4), _ => Task.FromResult<string?>(
+                replicas.All(r => r.Output.Contains($"Scoring run {first}: replica ", StringComparison.Ordinal) || r.Output.Contains($"Scoring run {first} claimed", StringComparison.Ordinal))
+                    ? "ready" : null));
+        }
+
         using var reader = c.Client(ApiFactory.ScorerKey);
         var run = await WaitForEndAsync(reader, first, TimeSpan.FromMinutes(5));
         Assert.True(run.GetProperty("status").GetString() == "succeeded", $"{run}\n{string.Join("\n", replicas.Select(r => r.Output))}");
@@ -111,6 +121,32 @@ public sealed class ClusterRunTests
         Assert.Equal(2, await CountAsync(connection, "SELECT COUNT(*) FROM scoring_runs"));
         using var customer = await survivor.GetAsync(new Uri($"/api/v1/customers/{Uri.EscapeDataString(FirstCustomer(BigData.Value))}", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, customer.StatusCode);
+    }
+
+    // Locks (FOR UPDATE, in a transaction left open) every chunk of the run not yet claimed, once the run is planned: claims
+    // skip locked chunks, so no replica can take them until the returned transaction ends (disposing it rolls it back).
+    private static async Task<NpgsqlTransaction> HoldUnclaimedChunksAsync(string database, string runId)
+    {
+        await WaitAsync(database, runId, TimeSpan.FromMinutes(4), async wait =>
+            await CountAsync(wait, $"SELECT COUNT(*) FROM scoring_run_chunks WHERE run_id = '{runId}'") > 0 ? "planned" : null);
+        var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var hold = new NpgsqlCommand(
+            "SELECT chunk_index FROM scoring_run_chunks WHERE run_id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED", connection, transaction);
+        hold.Parameters.AddWithValue(runId);
+        await using (var reader = await hold.ExecuteReaderAsync())
+        {
+            var held = 0;
+            while (await reader.ReadAsync())
+            {
+                held++;
+            }
+
+            Assert.True(held > 50, $"Only {held} chunks of run {runId} were still unclaimed when the test held them.");
+        }
+
+        return transaction;
     }
 
     private static async Task<string> StartRunAsync(Replica replica)

@@ -26,7 +26,19 @@ public sealed class ClusterStartupRunTests
         }
 
         await a.StartAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // The replica is waiting for the lock (observed in PostgreSQL's lock table, however long it took to get there), and
+        // has queued nothing meanwhile.
+        var waiting = false;
+        await using (var locks = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", other))
+        {
+            for (var wait = Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(60) && !waiting; await Task.Delay(200))
+            {
+                waiting = (long)(await locks.ExecuteScalarAsync())! > 0;
+            }
+        }
+
+        Assert.True(waiting, $"The replica never waited for the start-up run's lock:\n{a.Output}");
         Assert.Empty(await RunsAsync(a));
 
         await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({ClusterDatabase.StartupScoringRunLock})", other))
