@@ -261,6 +261,10 @@ internal static class TrainCommand
             if (value?.Intervals?.HeldOut is { } coverage)
             {
                 CliOutput.Info($"{name} 80% intervals: {coverage.Verdict}; mean width {coverage.MeanWidth:N2}");
+                foreach (var line in value.Intervals.DecileLines())
+                {
+                    CliOutput.Info(line);
+                }
             }
 
             if (value?.ErrorComparison is { } errors)
