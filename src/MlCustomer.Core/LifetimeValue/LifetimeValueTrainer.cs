@@ -153,14 +153,14 @@ public static class LifetimeValueTrainer
         var allRows = rows;
         rows = sample.Length == allRows.Count ? allRows : sample.Select(i => allRows[i]).ToList();
         var foldOf = Splits.Folds(sample.Select(i => bought[i]).ToArray(), options.Folds, seed);
-        var regression = CrossValidate(ml, schema, rows, foldOf, options, twoPart: false);
-        var twoPart = CrossValidate(ml, schema, rows, foldOf, options, twoPart: true);
+        var regression = options.TwoPartOnly is true ? null : CrossValidate(ml, schema, rows, foldOf, options, twoPart: false);
+        var twoPart = options.TwoPartOnly is false ? null : CrossValidate(ml, schema, rows, foldOf, options, twoPart: true);
         var (statistical, noBlend) = StatisticalOutOfFold(schema, rows, allRows, foldOf, options);
 
         // Every form × every blend weight, scored on the same out-of-fold predictions.
         var weights = statistical is null ? [1.0] : options.BlendWeights.Append(1.0).Distinct().Order().ToArray();
         var candidates = new List<(CandidateResult Form, double Weight, ValueCandidate Score)>();
-        foreach (var form in new[] { regression, twoPart })
+        foreach (var form in new[] { regression, twoPart }.OfType<CandidateResult>())
         {
             foreach (var w in weights)
             {
@@ -190,9 +190,9 @@ public static class LifetimeValueTrainer
         var selection = string.Create(
             CultureInfo.InvariantCulture,
             $"{winner.Algorithm} with tree weight {weight:0.0}: the {MetricWords(options.Metric)} over {options.Folds}-fold cross-validation on {cvCustomers} " +
-            $"among one-part and two-part trees × tree weights {string.Join("/", weights.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))} " +
+            $"among {(options.TwoPartOnly switch { true => "two-part trees only", false => "one-part trees only", null => "one-part and two-part trees" })} × tree weights {string.Join("/", weights.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))} " +
             $"(BG/NBD + Gamma-Gamma fitted per fold on the fold's training customers; {TieWords(options.Metric)}). " +
-            $"Trees alone: {Describe(regression)}; {Describe(twoPart)}.") + (noBlend is null ? "" : $" {noBlend}");
+            $"Trees alone: {string.Join("; ", new[] { regression, twoPart }.OfType<CandidateResult>().Select(Describe))}.") + (noBlend is null ? "" : $" {noBlend}");
 
         var blend = weight < 1 ? FitBlend(schema, rows, weight, options.HorizonDays!.Value, options.ValueTotalFeature) : null;
         var covers = new List<TreeCovers>();
