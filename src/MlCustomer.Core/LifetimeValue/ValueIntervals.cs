@@ -109,7 +109,9 @@ public sealed record IntervalCoverage(int Customers, double Coverage, double Mea
 /// bins of about equal size by predicted value, and each bin keeps conformal lower and upper quantiles (and the median)
 /// of the relative residual s = (actual − c) / c, c = max(predicted, floor). A served customer's interval is
 /// c × (1 + quantile) with the quantiles of the bin its prediction falls in, so intervals
-/// widen where value is uncertain (each bin has its own spread) and scale with the prediction inside a bin.
+/// widen where value is uncertain (each bin has its own spread) and scale with the prediction inside a bin. When the value
+/// model is the two-part trees, the served intervals are instead the two-part model's own (<see cref="TwoPart"/>: each
+/// customer's recalibrated P(buy) and amount if buying), and the bins stay for comparison (<see cref="SinglePartHeldOut"/>).
 /// </summary>
 /// <remarks>
 /// Why relative: value is zero-inflated (most customers buy nothing in the horizon), and an actual 0 has s = −1
