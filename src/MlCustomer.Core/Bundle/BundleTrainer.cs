@@ -576,8 +576,27 @@ public static class BundleTrainer
             : [];
         if (calibration.Count >= 20)
         {
-            intervals = ValueIntervals.Calibrate(calibration.Select(i => model.OutOfFold[i]).ToList(), calibration.Select(i => (double)train[i].Value).ToList());
+            var calibrationActual = calibration.Select(i => (double)train[i].Value).ToList();
+            intervals = ValueIntervals.Calibrate(calibration.Select(i => model.OutOfFold[i]).ToList(), calibrationActual);
             intervals = intervals with { HeldOut = holdout.Count > 0 ? intervals.Measure(predictions, actual) : null };
+            if (model.TwoPart && calibration.Count >= 2 * TwoPartIntervals.MinimumCustomersPerStep && calibrationActual.Count(a => a != 0) >= 20)
+            {
+                // The two-part model's own intervals, calibrated on the same training customers' out-of-fold parts and
+                // measured on the held-out ones, with the one-part intervals' held-out coverage kept beside them.
+                var twoPart = TwoPartIntervals.Calibrate(calibration.Select(i => model.OutOfFoldParts[i]).ToList(), calibrationActual);
+                var onePart = intervals.HeldOut;
+                intervals = intervals with
+                {
+                    TwoPart = twoPart,
+                    Method = twoPart.Describe(calibration.Count, intervals.Level) +
+                        $" (the one-part intervals of the bins below, {intervals.Method}, are kept for comparison)",
+                };
+                intervals = intervals with
+                {
+                    HeldOut = holdout.Count > 0 ? intervals.Measure(predictions, actual, LifetimeValueTrainer.PredictParts(ml, model.Model, schema, holdout)) : null,
+                    SinglePartHeldOut = onePart,
+                };
+            }
         }
 
         // The chosen model next to the trees alone and the statistical baseline, with bootstrap intervals.

@@ -39,15 +39,16 @@ public sealed record ModelCard
 
     /// <summary>
     /// The 80% interval of a predicted gross profit scored by this bundle, or null without a value model or intervals.
-    /// A pure function of the prediction and the card's calibration, so stored scores (which keep only the prediction)
-    /// get the interval the scorer served.
+    /// For one-part intervals a pure function of the prediction and the card's calibration, so stored scores (which keep
+    /// only the prediction) get the interval the scorer served; two-part intervals also need the customer's P(buy) and
+    /// amount, which a stored prediction does not keep, so they give null (runs store the intervals they served).
     /// </summary>
     public ValueInterval? GrossProfitInterval(double? predictedGrossProfit) =>
-        predictedGrossProfit is { } v && LifetimeValue?.Intervals is { } intervals ? intervals.For(v) : null;
+        predictedGrossProfit is { } v && LifetimeValue?.Intervals is { } intervals ? intervals.For(v, parts: null) : null;
 
     /// <summary>The same for a predicted revenue.</summary>
     public ValueInterval? RevenueInterval(double? predictedRevenue) =>
-        predictedRevenue is { } v && Revenue?.Intervals is { } intervals ? intervals.For(v) : null;
+        predictedRevenue is { } v && Revenue?.Intervals is { } intervals ? intervals.For(v, parts: null) : null;
 
     /// <summary>
     /// The margin rates that estimate cost of goods when this bundle scores order lines without cost: the ones it was

@@ -66,6 +66,12 @@ public sealed record LifetimeValueOptions
     /// one-part or two-part trees, and the blend weight (<c>train --value-metric</c>).
     /// </summary>
     public ValueMetric Metric { get; init; } = ValueMetric.Gini;
+
+    /// <summary>
+    /// The forms cross-validation chooses among: null (the default) both one-part and two-part trees; true or false only
+    /// that one (a caller that needs a given form, e.g. to check what each form serves).
+    /// </summary>
+    public bool? TwoPartOnly { get; init; }
 }
 
 /// <summary>The cross-validated metric that chooses the value model's form.</summary>

@@ -44,6 +44,13 @@ public sealed record TrainedValueModel(
 
     /// <summary>True when the chosen form is the two-part trees, false for the single regression.</summary>
     public bool TwoPart { get; init; }
+
+    /// <summary>
+    /// With <see cref="TwoPart"/>: the two parts' out-of-fold predictions (P(≠ 0) and the amount, before any blend) of
+    /// every training row, in row order, NaN as <see cref="OutOfFold"/>; what the two-part intervals are calibrated on.
+    /// Empty for the single regression.
+    /// </summary>
+    public IReadOnlyList<TwoPartPrediction> OutOfFoldParts { get; init; } = [];
 }
 
 /// <summary>One form of the value model tried by cross-validation.</summary>
@@ -146,14 +153,14 @@ public static class LifetimeValueTrainer
         var allRows = rows;
         rows = sample.Length == allRows.Count ? allRows : sample.Select(i => allRows[i]).ToList();
         var foldOf = Splits.Folds(sample.Select(i => bought[i]).ToArray(), options.Folds, seed);
-        var regression = CrossValidate(ml, schema, rows, foldOf, options, twoPart: false);
-        var twoPart = CrossValidate(ml, schema, rows, foldOf, options, twoPart: true);
+        var regression = options.TwoPartOnly is true ? null : CrossValidate(ml, schema, rows, foldOf, options, twoPart: false);
+        var twoPart = options.TwoPartOnly is false ? null : CrossValidate(ml, schema, rows, foldOf, options, twoPart: true);
         var (statistical, noBlend) = StatisticalOutOfFold(schema, rows, allRows, foldOf, options);
 
         // Every form × every blend weight, scored on the same out-of-fold predictions.
         var weights = statistical is null ? [1.0] : options.BlendWeights.Append(1.0).Distinct().Order().ToArray();
         var candidates = new List<(CandidateResult Form, double Weight, ValueCandidate Score)>();
-        foreach (var form in new[] { regression, twoPart })
+        foreach (var form in new[] { regression, twoPart }.OfType<CandidateResult>())
         {
             foreach (var w in weights)
             {
@@ -166,9 +173,14 @@ public static class LifetimeValueTrainer
         var (winner, weight) = (candidates[chosen].Form, candidates[chosen].Weight);
         // Rows outside the cross-validation sample have no out-of-fold prediction: NaN.
         var outOfFold = Enumerable.Repeat(double.NaN, allRows.Count).ToArray();
+        var outOfFoldParts = winner.TwoPart ? Enumerable.Repeat(new TwoPartPrediction(double.NaN, double.NaN), allRows.Count).ToArray() : [];
         for (var j = 0; j < sample.Length; j++)
         {
             outOfFold[sample[j]] = Blended(winner.OutOfFold[j], statistical?[j], weight);
+            if (winner.TwoPart)
+            {
+                outOfFoldParts[sample[j]] = winner.OutOfFoldParts[j];
+            }
         }
 
         var cvCustomers = sample.Length == allRows.Count
@@ -178,9 +190,9 @@ public static class LifetimeValueTrainer
         var selection = string.Create(
             CultureInfo.InvariantCulture,
             $"{winner.Algorithm} with tree weight {weight:0.0}: the {MetricWords(options.Metric)} over {options.Folds}-fold cross-validation on {cvCustomers} " +
-            $"among one-part and two-part trees × tree weights {string.Join("/", weights.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))} " +
+            $"among {(options.TwoPartOnly switch { true => "two-part trees only", false => "one-part trees only", null => "one-part and two-part trees" })} × tree weights {string.Join("/", weights.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))} " +
             $"(BG/NBD + Gamma-Gamma fitted per fold on the fold's training customers; {TieWords(options.Metric)}). " +
-            $"Trees alone: {Describe(regression)}; {Describe(twoPart)}.") + (noBlend is null ? "" : $" {noBlend}");
+            $"Trees alone: {string.Join("; ", new[] { regression, twoPart }.OfType<CandidateResult>().Select(Describe))}.") + (noBlend is null ? "" : $" {noBlend}");
 
         var blend = weight < 1 ? FitBlend(schema, rows, weight, options.HorizonDays!.Value, options.ValueTotalFeature) : null;
         var covers = new List<TreeCovers>();
@@ -193,6 +205,7 @@ public static class LifetimeValueTrainer
             Candidates = candidates.Select(c => c.Score).ToList(),
             OutOfFold = outOfFold,
             TwoPart = winner.TwoPart,
+            OutOfFoldParts = outOfFoldParts,
         };
     }
 
@@ -391,6 +404,27 @@ public static class LifetimeValueTrainer
     }
 
     /// <summary>
+    /// The two parts of a fitted two-part chain for the given rows, in order (P(≠ 0) and the amount, before any blend), or
+    /// null when the chain is a single regression.
+    /// </summary>
+    public static TwoPartPrediction[]? PredictParts(MLContext ml, ITransformer model, FeatureSchema schema, IReadOnlyList<ModelRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(rows);
+        var scored = model.Transform(schema.Load(ml, rows));
+        if (scored.Schema.GetColumnOrNull(ProbabilityColumn) is null)
+        {
+            return null;
+        }
+
+        var trees = scored.GetColumn<float>(PredictedValueColumn).ToArray();
+        var probability = scored.GetColumn<float>(ProbabilityColumn).ToArray();
+        return [.. trees.Select((t, i) => TwoPartPrediction.FromTrees(t, probability[i]))];
+    }
+
+    /// <summary>
     /// Fits one candidate on all <paramref name="rows"/>.
     /// The single regression's chain is featurizer → regression → contributions → copy Score to
     /// <see cref="PredictedValueColumn"/>; its contributions are the trees' own, in currency units.
@@ -467,20 +501,30 @@ public static class LifetimeValueTrainer
         MLContext ml, FeatureSchema schema, IReadOnlyList<ModelRow> rows, int[] foldOf, LifetimeValueOptions options, bool twoPart)
     {
         var outOfFold = new double[rows.Count];
+        var outOfFoldParts = twoPart ? new TwoPartPrediction[rows.Count] : [];
         for (var fold = 0; fold < options.Folds; fold++)
         {
             var fit = rows.Where((_, i) => foldOf[i] != fold).ToList();
             var heldIndex = Enumerable.Range(0, rows.Count).Where(i => foldOf[i] == fold).ToList();
             var model = Fit(ml, schema, fit, options, twoPart, withContributions: false);
-            var predicted = Predict(ml, model, schema, heldIndex.Select(i => rows[i]).ToList());
+            var heldRows = heldIndex.Select(i => rows[i]).ToList();
+            var predicted = Predict(ml, model, schema, heldRows);
+            var parts = twoPart ? PredictParts(ml, model, schema, heldRows) : null;
             for (var k = 0; k < heldIndex.Count; k++)
             {
                 outOfFold[heldIndex[k]] = predicted[k];
+                if (parts is not null)
+                {
+                    outOfFoldParts[heldIndex[k]] = parts[k];
+                }
             }
         }
 
         var (gini, mae, rmse) = Score(rows, foldOf, options.Folds, i => outOfFold[i]);
-        return new CandidateResult(twoPart ? TwoPartAlgorithm(options.LabelName) : RegressionAlgorithm(options.LabelName), twoPart, gini, mae, rmse, outOfFold);
+        return new CandidateResult(twoPart ? TwoPartAlgorithm(options.LabelName) : RegressionAlgorithm(options.LabelName), twoPart, gini, mae, rmse, outOfFold)
+        {
+            OutOfFoldParts = outOfFoldParts,
+        };
     }
 
     private static string Describe(CandidateResult result) => string.Create(
@@ -506,5 +550,9 @@ public static class LifetimeValueTrainer
         Value = row.Value,
     };
 
-    private sealed record CandidateResult(string Algorithm, bool TwoPart, CrossValidated Gini, CrossValidated Mae, CrossValidated Rmse, double[] OutOfFold);
+    private sealed record CandidateResult(string Algorithm, bool TwoPart, CrossValidated Gini, CrossValidated Mae, CrossValidated Rmse, double[] OutOfFold)
+    {
+        // The two parts' out-of-fold predictions (two-part form only).
+        public TwoPartPrediction[] OutOfFoldParts { get; init; } = [];
+    }
 }

@@ -11,6 +11,21 @@ public sealed record ValueInterval(double P10, double P50, double P90)
 {
     /// <summary>P90 − P10, in currency over the horizon.</summary>
     public double Width => P90 - P10;
+
+    /// <summary>
+    /// The chance that the customer's value is ≠ 0 in the horizon (they buy), as the two-part intervals read it
+    /// (recalibrated on out-of-fold predictions); null for intervals of a one-part model.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? PurchaseProbability { get; init; }
+
+    /// <summary>The lower end of the 80% interval of the amount if the customer buys (value ≠ 0); null as <see cref="PurchaseProbability"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? AmountIfBuyingP10 { get; init; }
+
+    /// <summary>The upper end of the 80% interval of the amount if the customer buys; null as <see cref="PurchaseProbability"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? AmountIfBuyingP90 { get; init; }
 }
 
 /// <summary>
@@ -48,7 +63,24 @@ public sealed record DecileCoverage(
     double MeanWidth,
     double ZeroShare,
     // Left out of the card where null, so cards measured before it keep their bundle versions.
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? BuyerCoverage = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? BuyerCoverage = null)
+{
+    /// <summary>
+    /// The coverage the two-part model itself expects of the decile's intervals (mean over its customers of
+    /// P(P10 ≤ value ≤ P90) under their own predictive distribution): the least a deterministic interval holding each
+    /// customer's likeliest outcome can cover there (an interval [0, 0] covers 1 − P(buy)). Null for one-part intervals.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ModelCoverage { get; init; }
+
+    /// <summary>Mean recalibrated P(buy) of the decile, to read beside 1 − <see cref="ZeroShare"/>; null for one-part intervals.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? MeanPurchaseProbability { get; init; }
+
+    /// <summary>Share of the decile's buyers whose amount lay within the 80% interval of the amount if buying; null for one-part intervals or without buyers.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? AmountCoverage { get; init; }
+}
 
 /// <summary>How the intervals did on customers no model was fitted on.</summary>
 /// <param name="Customers">Held-out customers.</param>
@@ -57,7 +89,19 @@ public sealed record DecileCoverage(
 /// <param name="Deciles">Coverage per decile of predicted value, highest first.</param>
 /// <param name="MeetsBars">True when coverage is within <see cref="ValueIntervals.OverallTolerance"/> of the level and every decile within <see cref="ValueIntervals.DecileTolerance"/>.</param>
 /// <param name="Verdict">The bars and how far each missed one is, in words.</param>
-public sealed record IntervalCoverage(int Customers, double Coverage, double MeanWidth, IReadOnlyList<DecileCoverage> Deciles, bool MeetsBars, string Verdict);
+public sealed record IntervalCoverage(int Customers, double Coverage, double MeanWidth, IReadOnlyList<DecileCoverage> Deciles, bool MeetsBars, string Verdict)
+{
+    /// <summary>Share of all held-out buyers whose amount lay within the 80% interval of the amount if buying; null for one-part intervals.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? AmountCoverage { get; init; }
+
+    /// <summary>
+    /// The coverage the two-part model itself expects of these intervals (mean of <see cref="DecileCoverage.ModelCoverage"/>
+    /// over the customers): above the level by the customers whose honest interval is [0, 0]. Null for one-part intervals.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ModelCoverage { get; init; }
+}
 
 /// <summary>
 /// Per-customer 80% prediction intervals for a value model by split-conformal prediction, Mondrian by bin of predicted
@@ -65,7 +109,9 @@ public sealed record IntervalCoverage(int Customers, double Coverage, double Mea
 /// bins of about equal size by predicted value, and each bin keeps conformal lower and upper quantiles (and the median)
 /// of the relative residual s = (actual − c) / c, c = max(predicted, floor). A served customer's interval is
 /// c × (1 + quantile) with the quantiles of the bin its prediction falls in, so intervals
-/// widen where value is uncertain (each bin has its own spread) and scale with the prediction inside a bin.
+/// widen where value is uncertain (each bin has its own spread) and scale with the prediction inside a bin. When the value
+/// model is the two-part trees, the served intervals are instead the two-part model's own (<see cref="TwoPart"/>: each
+/// customer's recalibrated P(buy) and amount if buying), and the bins stay for comparison (<see cref="SinglePartHeldOut"/>).
 /// </summary>
 /// <remarks>
 /// Why relative: value is zero-inflated (most customers buy nothing in the horizon), and an actual 0 has s = −1
@@ -124,6 +170,20 @@ public sealed record ValueIntervals
 
     /// <summary>Coverage and width on the held-out customers; null before they are measured (or without held-out rows).</summary>
     public IntervalCoverage? HeldOut { get; init; }
+
+    /// <summary>
+    /// The two-part model's own intervals (P(buy) × the amount if buying), served instead of <see cref="Bins"/> when the
+    /// value model is the two-part trees; null for a one-part model and for cards trained before them.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TwoPartIntervals? TwoPart { get; init; }
+
+    /// <summary>
+    /// With <see cref="TwoPart"/>: the coverage the one-part intervals of <see cref="Bins"/> (Mondrian by predicted value,
+    /// the method before) reach on the same held-out customers, for comparison; null otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IntervalCoverage? SinglePartHeldOut { get; init; }
 
     /// <summary>
     /// Calibrates intervals on out-of-fold predictions and the actual values of the same customers.
@@ -209,7 +269,17 @@ public sealed record ValueIntervals
         };
     }
 
-    /// <summary>The interval of a customer whose served prediction is <paramref name="predicted"/>; P10 ≤ P50 ≤ P90.</summary>
+    /// <summary>
+    /// The interval served to a customer: the two-part one from <paramref name="parts"/> when the card has
+    /// <see cref="TwoPart"/>, else the one-part one of their served prediction (<see cref="For(double)"/>). Null when the
+    /// card's intervals are two-part and the parts are not known (a stored prediction alone does not give them).
+    /// </summary>
+    public ValueInterval? For(double predicted, TwoPartPrediction? parts) =>
+        TwoPart is null ? For(predicted)
+        : parts is { } known ? TwoPart.For(known, Level)
+        : null;
+
+    /// <summary>The one-part interval (Mondrian by predicted value) of a customer whose served prediction is <paramref name="predicted"/>; P10 ≤ P50 ≤ P90.</summary>
     public ValueInterval For(double predicted)
     {
         var bin = Bins[BinOf(predicted)];
@@ -223,16 +293,25 @@ public sealed record ValueIntervals
     /// Coverage of [P10, P90] on customers no fit saw, overall and per decile of predicted value, with the mean width,
     /// against the bars (level ± <see cref="OverallTolerance"/> overall, ± <see cref="DecileTolerance"/> per decile).
     /// </summary>
-    public IntervalCoverage Measure(IReadOnlyList<double> predicted, IReadOnlyList<double> actual)
+    /// <remarks>
+    /// With <paramref name="parts"/> (the two-part trees' P(buy) and amount of each customer) and <see cref="TwoPart"/>,
+    /// the served two-part intervals are measured, with each decile's mean P(buy), the coverage the model itself expects
+    /// and the buyers' coverage by the interval of the amount if buying; without, the one-part intervals of
+    /// <see cref="Bins"/>.
+    /// </remarks>
+    public IntervalCoverage Measure(IReadOnlyList<double> predicted, IReadOnlyList<double> actual, IReadOnlyList<TwoPartPrediction>? parts = null)
     {
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(actual);
-        if (predicted.Count != actual.Count || predicted.Count == 0)
+        if (predicted.Count != actual.Count || predicted.Count == 0 || (parts is not null && parts.Count != predicted.Count))
         {
             throw new ArgumentException($"Coverage needs one actual value per prediction, at least one: {predicted.Count} and {actual.Count} given.", nameof(actual));
         }
 
-        var intervals = predicted.Select(For).ToArray();
+        var twoPart = parts is null ? null : TwoPart ?? throw new InvalidOperationException("These intervals are one-part: measure them without the two-part predictions.");
+        var intervals = twoPart is null ? predicted.Select(For).ToArray() : parts!.Select(p => twoPart.For(p, Level)).ToArray();
+        double ModelCoverage(int i) => twoPart!.ExpectedCoverage(parts![i], intervals[i]);
+        bool AmountCovered(int i) => intervals[i].AmountIfBuyingP10 <= actual[i] && actual[i] <= intervals[i].AmountIfBuyingP90;
         bool Covered(int i) => intervals[i].P10 <= actual[i] && actual[i] <= intervals[i].P90;
         var n = predicted.Count;
         var coverage = Enumerable.Range(0, n).Count(Covered) / (double)n;
@@ -260,13 +339,23 @@ public sealed record ValueIntervals
                 members.Count(Covered) / (double)members.Length,
                 members.Average(i => intervals[i].Width),
                 members.Count(i => actual[i] == 0) / (double)members.Length,
-                buyers.Length == 0 ? null : buyers.Count(Covered) / (double)buyers.Length));
+                buyers.Length == 0 ? null : buyers.Count(Covered) / (double)buyers.Length)
+            {
+                ModelCoverage = twoPart is null ? null : members.Average(ModelCoverage),
+                MeanPurchaseProbability = twoPart is null ? null : members.Average(i => intervals[i].PurchaseProbability!.Value),
+                AmountCoverage = twoPart is null || buyers.Length == 0 ? null : buyers.Count(AmountCovered) / (double)buyers.Length,
+            });
         }
 
         var misses = new List<string>();
+        double? modelCoverage = twoPart is null ? null : Enumerable.Range(0, n).Average(ModelCoverage);
         if (Math.Abs(coverage - Level) > OverallTolerance)
         {
-            misses.Add(string.Create(CultureInfo.InvariantCulture, $"overall {coverage:P1} misses {Level:P0} ± {OverallTolerance * 100:0} points by {(Math.Abs(coverage - Level) - OverallTolerance) * 100:0.0} points"));
+            // Over the bar by construction where the model itself expects more than the bar of the customers' own intervals.
+            var why = coverage > Level && modelCoverage > Level + OverallTolerance
+                ? string.Create(CultureInfo.InvariantCulture, $" (over by construction: the model expects {modelCoverage:P1} of the customers' own intervals, [0, 0] for everyone with P(buy) < {1 - Level:P0})")
+                : "";
+            misses.Add(string.Create(CultureInfo.InvariantCulture, $"overall {coverage:P1} misses {Level:P0} ± {OverallTolerance * 100:0} points by {(Math.Abs(coverage - Level) - OverallTolerance) * 100:0.0} points{why}"));
         }
 
         foreach (var d in deciles.Where(d => Math.Abs(d.Coverage - Level) > DecileTolerance))
@@ -281,13 +370,64 @@ public sealed record ValueIntervals
             CultureInfo.InvariantCulture,
             $"held-out coverage {coverage:P1} of {n:N0} customers (bar {Level:P0} ± {OverallTolerance * 100:0} points), every decile of predicted value within ± {DecileTolerance * 100:0} points: ")
             + (misses.Count == 0 ? "met" : "not met — " + string.Join("; ", misses));
-        return new IntervalCoverage(n, coverage, meanWidth, deciles, misses.Count == 0, verdict);
+        var allBuyers = Enumerable.Range(0, n).Where(i => actual[i] != 0).ToArray();
+        return new IntervalCoverage(n, coverage, meanWidth, deciles, misses.Count == 0, verdict)
+        {
+            AmountCoverage = twoPart is null || allBuyers.Length == 0 ? null : allBuyers.Count(AmountCovered) / (double)allBuyers.Length,
+            ModelCoverage = modelCoverage,
+        };
+    }
+
+    /// <summary>
+    /// The held-out coverage by decile of predicted value in a few plain lines (1 = highest predictions first), for the
+    /// train output: coverage, share who bought nothing and the buyers' coverage; for two-part intervals also the mean
+    /// P(buy), the coverage the model expects, the buyers' coverage by the interval of the amount if buying, and the
+    /// one-part intervals' coverage on the same customers (the method before). Empty before the held-out measure.
+    /// </summary>
+    public IReadOnlyList<string> DecileLines()
+    {
+        if (HeldOut is not { } held)
+        {
+            return [];
+        }
+
+        static string Row(IEnumerable<double?> values) =>
+            string.Join(" / ", values.Select(v => v is { } x ? (x * 100).ToString("0.0", CultureInfo.InvariantCulture) : "–"));
+        var lines = new List<string>
+        {
+            $"  by decile of predicted value (1 = highest), %: coverage {Row(held.Deciles.Select(d => (double?)d.Coverage))}",
+            $"    bought nothing {Row(held.Deciles.Select(d => (double?)d.ZeroShare))}",
+            $"    coverage of buyers {Row(held.Deciles.Select(d => d.BuyerCoverage))}",
+        };
+        if (TwoPart is not null)
+        {
+            lines.Add($"    mean P(buy) {Row(held.Deciles.Select(d => d.MeanPurchaseProbability))}");
+            lines.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"    coverage the model expects (the least a deterministic interval holding the likeliest outcome gets) {Row(held.Deciles.Select(d => d.ModelCoverage))}; overall {held.ModelCoverage:P1}"));
+            lines.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"    amount if buying (80% interval of the amount, among buyers) covers {Row(held.Deciles.Select(d => d.AmountCoverage))}; overall {held.AmountCoverage:P1}"));
+        }
+
+        if (SinglePartHeldOut is { } before)
+        {
+            lines.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  before (one-part intervals by bin of predicted value, same customers): overall {before.Coverage:P1}, mean width {before.MeanWidth:N2}; coverage {Row(before.Deciles.Select(d => (double?)d.Coverage))}; buyers {Row(before.Deciles.Select(d => d.BuyerCoverage))}"));
+        }
+
+        return lines;
     }
 
     // Why a decile misses, in words: over the bar by construction where the zeros alone exceed it (any interval of one
-    // customer that holds 0 covers them), else too wide or too narrow.
+    // customer that holds 0 covers them) or, for two-part intervals, where the customers' own intervals are expected by
+    // the model to cover more (an interval [0, 0] for P(buy) < 20% covers 1 − P(buy)); else too wide or too narrow.
     private string Why(DecileCoverage d) =>
         d.Coverage < Level ? "too narrow"
+        : d.ModelCoverage is { } expected && expected > Level + (DecileTolerance / 2) ? string.Create(
+            CultureInfo.InvariantCulture,
+            $"over by construction: {d.ZeroShare:P0} bought nothing and the model expects its customers' own intervals, [0, 0] where P(buy) < {1 - Level:P0}, to cover {expected:P1}")
         : d.ZeroShare > Level + DecileTolerance ? string.Create(CultureInfo.InvariantCulture, $"over by construction: an interval holding 0 covers at least the {d.ZeroShare:P0} who bought nothing")
         : "too wide";
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Features;
@@ -312,6 +313,7 @@ public sealed class BundleScorer
                 var trees = valuePlan.Output(valueWorkspace!, 0)[0];
                 explained.Statistical[r] = statistical;
                 explained.Values[r] = valueBlender?.Value(trees, statistical) ?? trees;
+                explained.ValueParts[r] = plans.ValueIsTwoPart ? CompiledBundle.Parts(valuePlan, valueWorkspace!) : null;
                 var valueVector = valuePlan.Output(valueWorkspace!, 1);
                 (explained.ValueFeatures, explained.ValueSlots) = (BlockExplanations.Kept(explained.ValueFeatures, r, valueVector), valueVector.Length);
             }
@@ -323,12 +325,14 @@ public sealed class BundleScorer
                 explained.RevenueStatistical[r] = statistical;
                 explained.RevenueValues[r] = revenueBlender?.Value(trees, statistical) ?? trees;
                 explained.Revenue[r] = explained.RevenueValues[r];
+                explained.RevenueParts[r] = plans.RevenueIsTwoPart ? CompiledBundle.Parts(revenuePlan, revenueWorkspace!) : null;
                 var revenueVector = revenuePlan.Output(revenueWorkspace!, 1);
                 (explained.RevenueFeatures, explained.RevenueSlots) = (BlockExplanations.Kept(explained.RevenueFeatures, r, revenueVector), revenueVector.Length);
             }
             else
             {
                 explained.Revenue[r] = revenuePlan is null ? null : Revenue(revenuePlan.Output(revenueWorkspace!, 0)[0], row.Numeric);
+                explained.RevenueParts[r] = revenuePlan is not null && plans.RevenueIsTwoPart ? CompiledBundle.Parts(revenuePlan, revenueWorkspace!) : null;
             }
         }
 
@@ -343,12 +347,15 @@ public sealed class BundleScorer
             var (revenueReasons, revenueTotals) = revenueExplained;
             if (valuePlan is null)
             {
-                return Score(i, row, explained.Probabilities[r], churnReasons, churnTotals, null, [], null, explained.Revenue[r], revenueReasons, revenueTotals);
+                return Score(
+                    i, row, explained.Probabilities[r], churnReasons, churnTotals, null, [], null, explained.Revenue[r], revenueReasons, revenueTotals,
+                    revenueParts: explained.RevenueParts[r]);
             }
 
             var (valueReasons, valueTotals) = explained.Value[r];
             return Score(
-                i, row, explained.Probabilities[r], churnReasons, churnTotals, explained.Values[r], valueReasons, valueTotals, explained.Revenue[r], revenueReasons, revenueTotals);
+                i, row, explained.Probabilities[r], churnReasons, churnTotals, explained.Values[r], valueReasons, valueTotals, explained.Revenue[r], revenueReasons, revenueTotals,
+                explained.ValueParts[r], explained.RevenueParts[r]);
         }
 
         // One row's score from the plans' outputs in its workspaces (ML.NET's contributions as reasons, or none).
@@ -358,14 +365,17 @@ public sealed class BundleScorer
             IReadOnlyList<Reason> churnReasons = reasons > 0 ? ModelExplanations.TopReasons(churnPlan.Output(churnWorkspace, 1), churnSlots, reasons) : [];
             double? value = null;
             IReadOnlyList<Reason> valueReasons = [];
+            TwoPartPrediction? valueParts = null;
             if (valuePlan is not null)
             {
                 (value, valueReasons) = Value(
                     valuePlan.Output(valueWorkspace!, 0)[0], reasons > 0 ? valuePlan.Output(valueWorkspace!, 1) : [], row.Numeric, reasons);
+                valueParts = plans.ValueIsTwoPart ? CompiledBundle.Parts(valuePlan, valueWorkspace!) : null;
             }
 
             double? revenue = revenuePlan is null ? null : Revenue(revenuePlan.Output(revenueWorkspace!, 0)[0], row.Numeric);
-            return Score(i, row, probability, churnReasons, null, value, valueReasons, null, revenue);
+            TwoPartPrediction? revenueParts = revenuePlan is not null && plans.RevenueIsTwoPart ? CompiledBundle.Parts(revenuePlan, revenueWorkspace!) : null;
+            return Score(i, row, probability, churnReasons, null, value, valueReasons, null, revenue, valueParts: valueParts, revenueParts: revenueParts);
         }
 
         CustomerScore Score(
@@ -379,7 +389,9 @@ public sealed class BundleScorer
             ExplanationTotals? valueTotals,
             double? revenue,
             IReadOnlyList<Reason>? revenueReasons = null,
-            ExplanationTotals? revenueTotals = null)
+            ExplanationTotals? revenueTotals = null,
+            TwoPartPrediction? valueParts = null,
+            TwoPartPrediction? revenueParts = null)
         {
             int? segment = segments?[i];
             return new CustomerScore(
@@ -396,8 +408,8 @@ public sealed class BundleScorer
                 ValueTotals = valueTotals,
                 RevenueReasons = revenueReasons ?? [],
                 RevenueTotals = revenueTotals,
-                GrossProfitInterval = value is { } v && valueIntervals is not null ? valueIntervals.For(v) : null,
-                RevenueInterval = revenue is { } r && revenueIntervals is not null ? revenueIntervals.For(r) : null,
+                GrossProfitInterval = value is { } v ? valueIntervals?.For(v, valueParts) : null,
+                RevenueInterval = revenue is { } r ? revenueIntervals?.For(r, revenueParts) : null,
             };
         }
 
@@ -447,6 +459,10 @@ public sealed class BundleScorer
 
         public double[] Values { get; } = new double[Rows];
 
+        public TwoPartPrediction?[] ValueParts { get; } = new TwoPartPrediction?[Rows];
+
+        public TwoPartPrediction?[] RevenueParts { get; } = new TwoPartPrediction?[Rows];
+
         public double[] Statistical { get; } = new double[Rows];
 
         public double?[] Revenue { get; } = new double?[Rows];
@@ -485,20 +501,33 @@ public sealed class BundleScorer
             .ToList();
 
         List<(double Value, IReadOnlyList<Reason> Reasons)>? value = null;
+        TwoPartPrediction[]? valueParts = null;
         if (bundle.LifetimeValue is not null)
         {
-            value = ml.Data.CreateEnumerable<ValueScore>(bundle.LifetimeValue.Transform(data), reuseRowObject: false)
+            var scored = bundle.LifetimeValue.Transform(data);
+            value = ml.Data.CreateEnumerable<ValueScore>(scored, reuseRowObject: false)
                 .Select((s, i) => ValueOf(s, rows[i], reasons))
                 .ToList();
+            valueParts = Parts(scored);
         }
 
         double[]? revenue = null;
+        TwoPartPrediction[]? revenueParts = null;
         if (bundle.Revenue is not null)
         {
-            revenue = ml.Data.CreateEnumerable<ValueScore>(bundle.Revenue.Transform(data), reuseRowObject: false)
+            var scored = bundle.Revenue.Transform(data);
+            revenue = ml.Data.CreateEnumerable<ValueScore>(scored, reuseRowObject: false)
                 .Select((s, i) => RevenueOf(s, rows[i]))
                 .ToArray();
+            revenueParts = Parts(scored);
         }
+
+        // A two-part chain's P(≠ 0) and amount per row (what its intervals read); null for a one-part chain.
+        static TwoPartPrediction[]? Parts(IDataView scored) =>
+            scored.Schema.GetColumnOrNull(LifetimeValueTrainer.ProbabilityColumn) is null
+                ? null
+                : [.. scored.GetColumn<float>(ValueScore.PredictedValueColumn).Zip(
+                    scored.GetColumn<float>(LifetimeValueTrainer.ProbabilityColumn), (trees, p) => TwoPartPrediction.FromTrees(trees, p))];
 
         // TreeSHAP from the feature vectors the trees read, as the compiled path does.
         List<Explanation>? churnExplained = null, valueExplained = null, revenueExplained = null;
@@ -540,8 +569,8 @@ public sealed class BundleScorer
                 ValueTotals = valueExplained?[i].Totals,
                 RevenueReasons = revenueExplained?[i].Reasons ?? [],
                 RevenueTotals = revenueExplained?[i].Totals,
-                GrossProfitInterval = value?[i].Value is { } v && valueIntervals is not null ? valueIntervals.For(v) : null,
-                RevenueInterval = revenue?[i] is { } r && revenueIntervals is not null ? revenueIntervals.For(r) : null,
+                GrossProfitInterval = value?[i].Value is { } v ? valueIntervals?.For(v, valueParts?[i]) : null,
+                RevenueInterval = revenue?[i] is { } r ? revenueIntervals?.For(r, revenueParts?[i]) : null,
             });
         }
 

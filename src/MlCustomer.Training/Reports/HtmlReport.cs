@@ -299,17 +299,50 @@ internal static class HtmlReport
 
         page.Append("<h3>80% value intervals (held-out coverage)</h3>\n<p>").Append(Html.Text(value.Intervals.Method)).Append(". ")
             .Append(Html.Text(coverage.Verdict)).Append(" Mean width ").Append(Html.Money(coverage.MeanWidth, currency)).Append(".</p>\n")
-            .Append("<p>The intervals are deterministic: one customer's interval depends on their prediction only. Any such interval that holds 0 ")
+            .Append("<p>The intervals are deterministic: one customer always gets the same interval. Any such interval that holds 0 ")
             .Append("covers at least the share of a decile's customers who bought nothing, so a decile that is 85% or more zeros cannot sit at ")
-            .Append("80% ± 5 points and is over-covered by construction; the coverage of those who bought shows whether the buyers are held too.</p>\n")
-            .Append("<table>\n<tr><th>Decile</th><th class=\"num\">Customers</th><th class=\"num\">Predicted</th><th class=\"num\">Buy nothing</th><th class=\"num\">Coverage</th><th class=\"num\">Coverage of buyers</th><th class=\"num\">Mean width</th></tr>\n");
+            .Append("80% ± 5 points and is over-covered by construction; the coverage of those who bought shows whether the buyers are held too.</p>\n");
+        var twoPart = value.Intervals.TwoPart is not null;
+        var before = value.Intervals.SinglePartHeldOut;
+        if (twoPart)
+        {
+            page.Append("<p>Two-part intervals: each customer's own chance of buying (P(buy)) and the 80% range of the amount if they buy, combined. ")
+                .Append("Where P(buy) is under 20%, the honest interval is [0, 0], which covers 1 − P(buy) of such customers: the column \"model expects\" ")
+                .Append("is the coverage those intervals have by the model itself, the least a deterministic interval holding each customer's likeliest ")
+                .Append("outcome can reach in the decile. The amount-if-buying interval is served beside the value's and is what to read for a customer who may buy")
+                .Append(coverage.AmountCoverage is { } amount ? $" (it covers {Html.Percent(amount)} of all held-out buyers)" : "").Append(".</p>\n");
+        }
+
+        if (before is not null)
+        {
+            page.Append("<p>Before: the one-part intervals (by bin of predicted value) on the same customers cover ").Append(Html.Percent(before.Coverage))
+                .Append(", mean width ").Append(Html.Money(before.MeanWidth, currency)).Append(".</p>\n");
+        }
+
+        page.Append("<table>\n<tr><th>Decile</th><th class=\"num\">Customers</th><th class=\"num\">Predicted</th><th class=\"num\">Buy nothing</th><th class=\"num\">Coverage</th><th class=\"num\">Coverage of buyers</th><th class=\"num\">Mean width</th>")
+            .Append(twoPart ? "<th class=\"num\">Mean P(buy)</th><th class=\"num\">Model expects</th><th class=\"num\">Amount if buying: buyers covered</th>" : "")
+            .Append(before is not null ? "<th class=\"num\">Before: coverage</th><th class=\"num\">Before: buyers</th>" : "")
+            .Append("</tr>\n");
+        static string Percent(double? share) => share is { } v ? Html.Percent(v) : "–";
         foreach (var d in coverage.Deciles)
         {
             page.Append("<tr><td>").Append(d.Decile).Append("</td><td class=\"num\">").Append(d.Customers.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))
                 .Append("</td><td class=\"num\">").Append(Html.Number(d.LowestPredicted, "0.00")).Append(" – ").Append(Html.Number(d.HighestPredicted, "0.00"))
                 .Append("</td><td class=\"num\">").Append(Html.Percent(d.ZeroShare)).Append("</td><td class=\"num\">").Append(Html.Percent(d.Coverage))
-                .Append("</td><td class=\"num\">").Append(d.BuyerCoverage is { } buyers ? Html.Percent(buyers) : "–")
-                .Append("</td><td class=\"num\">").Append(Html.Money(d.MeanWidth, currency)).Append("</td></tr>\n");
+                .Append("</td><td class=\"num\">").Append(Percent(d.BuyerCoverage))
+                .Append("</td><td class=\"num\">").Append(Html.Money(d.MeanWidth, currency)).Append("</td>");
+            if (twoPart)
+            {
+                page.Append("<td class=\"num\">").Append(Percent(d.MeanPurchaseProbability)).Append("</td><td class=\"num\">").Append(Percent(d.ModelCoverage))
+                    .Append("</td><td class=\"num\">").Append(Percent(d.AmountCoverage)).Append("</td>");
+            }
+
+            if (before?.Deciles.FirstOrDefault(b => b.Decile == d.Decile) is { } b)
+            {
+                page.Append("<td class=\"num\">").Append(Html.Percent(b.Coverage)).Append("</td><td class=\"num\">").Append(Percent(b.BuyerCoverage)).Append("</td>");
+            }
+
+            page.Append("</tr>\n");
         }
 
         page.Append("</table>\n");

@@ -84,9 +84,16 @@ internal static class TrainCommand
                 "gini (ranking: who is worth more), mae or rmse (error in currency, never worse than BG/NBD where it wins)",
             DefaultValueFactory = _ => defaults.Value.Metric,
         };
+        var valueForm = new Option<string>("--value-form")
+        {
+            Description = "The value model's forms cross-validation chooses among: auto (one-part and two-part trees), one-part, or two-part " +
+                "(P(buy) × amount if buying; its value intervals are built from those two parts)",
+            DefaultValueFactory = _ => "auto",
+        };
+        valueForm.AcceptOnlyFromAmong("auto", "one-part", "two-part");
         var command = new Command("train", "Train the churn, segment and lifetime value models and write a model bundle")
         {
-            churnAlgorithm, valueMetric, refit, currency, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
+            churnAlgorithm, valueMetric, valueForm, refit, currency, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
             tableFile, id, label, positive, valueColumn, delimiter, decimalSeparator,
         };
         input.AddTo(command);
@@ -104,7 +111,11 @@ internal static class TrainCommand
                     _ => defaults.ChurnCandidates,
                 },
                 HoldoutShare = parse.GetValue(holdout),
-                Value = defaults.Value with { Metric = parse.GetValue(valueMetric) },
+                Value = defaults.Value with
+                {
+                    Metric = parse.GetValue(valueMetric),
+                    TwoPartOnly = parse.GetValue(valueForm) switch { "one-part" => false, "two-part" => true, _ => null },
+                },
                 Refit = parse.GetValue(refit),
                 Folds = parse.GetValue(folds),
                 Segments = defaults.Segments with { Segments = parse.GetValue(segments) },
@@ -261,6 +272,10 @@ internal static class TrainCommand
             if (value?.Intervals?.HeldOut is { } coverage)
             {
                 CliOutput.Info($"{name} 80% intervals: {coverage.Verdict}; mean width {coverage.MeanWidth:N2}");
+                foreach (var line in value.Intervals.DecileLines())
+                {
+                    CliOutput.Info(line);
+                }
             }
 
             if (value?.ErrorComparison is { } errors)

@@ -12,14 +12,19 @@ namespace MlCustomer.Core.Tests.Bundle;
 public sealed class SmallSampleBundle : IDisposable
 {
     public SmallSampleBundle()
+        // One blend weight, so that every test of the class sees a blended value model whatever the folds say.
+        : this(new TrainingOptions { Folds = 3, Value = new() { BlendWeights = [0.5] } })
+    {
+    }
+
+    internal SmallSampleBundle(TrainingOptions options)
     {
         Directory.CreateDirectory(Folder);
         SampleDataGenerator.Write(new SampleDataOptions { Customers = 1_500, Seed = 7 }, DataFolder);
         Files = [Path.Combine(DataFolder, SampleDataGenerator.TransactionsFile), Path.Combine(DataFolder, SampleDataGenerator.CustomersFile)];
         Data = CustomerDataLoader.Load(Files[0], Files[1], new LoadOptions());
         Features = new FeatureOptions { AsOfDate = FeatureBuilder.DefaultAsOfDate(Data, 180, 365) };
-        // One blend weight, so that every test of the class sees a blended value model whatever the folds say.
-        Options = new TrainingOptions { Folds = 3, Value = new() { BlendWeights = [0.5] } };
+        Options = options;
         Result = BundleTrainer.TrainTransactional(
             new TransactionalInput(Data, Files, GroundTruthFile.Read(Path.Combine(DataFolder, GroundTruthFile.FileName))), Features, Options);
         Result.Bundle.Save(new Microsoft.ML.MLContext(Options.Seed), BundleFolder);

@@ -330,7 +330,23 @@ public sealed class CompiledScoringTests(SmallSampleBundle sample) : IClassFixtu
             Assert.Equal(e.SegmentName, a.SegmentName);
             AssertSameReasons(e.CustomerId, e.ChurnReasons, a.ChurnReasons);
             AssertSameReasons(e.CustomerId, e.ValueReasons, a.ValueReasons);
+            AssertSameInterval(e.CustomerId, e.GrossProfitInterval, a.GrossProfitInterval);
+            AssertSameInterval(e.CustomerId, e.RevenueInterval, a.RevenueInterval);
         }
+    }
+
+    // The intervals (and, for two-part ones, P(buy) and the amount if buying) from the compiled plans' outputs agree with ML.NET's.
+    private static void AssertSameInterval(string customer, Core.LifetimeValue.ValueInterval? expected, Core.LifetimeValue.ValueInterval? actual)
+    {
+        Assert.Equal(expected is null, actual is null);
+        if (expected is null)
+        {
+            return;
+        }
+
+        double?[] Numbers(Core.LifetimeValue.ValueInterval v) => [v.P10, v.P50, v.P90, v.PurchaseProbability, v.AmountIfBuyingP10, v.AmountIfBuyingP90];
+        Assert.All(Numbers(expected).Zip(Numbers(actual!)), p => Assert.True(
+            p.First is null ? p.Second is null : p.Second is { } a && CompiledBundle.Agrees(a, p.First.Value), $"{customer}: interval {actual} against {expected}"));
     }
 
     private static void AssertSameReasons(string customer, IReadOnlyList<Reason> expected, IReadOnlyList<Reason> actual)

@@ -68,6 +68,19 @@ public sealed class CompiledBundle
     /// <summary>Predicted revenue (output 0) and the feature vector the trees read (output 1), or null without a revenue model.</summary>
     public ChainPlan<ModelRow>? RevenueWithFeatures { get; private init; }
 
+    /// <summary>True when the value chain is the two-part trees: then every value plan's last output is P(value ≠ 0).</summary>
+    public bool ValueIsTwoPart { get; private init; }
+
+    /// <summary>True when the revenue chain is the two-part trees: then every revenue plan's last output is P(revenue ≠ 0).</summary>
+    public bool RevenueIsTwoPart { get; private init; }
+
+    /// <summary>The two parts of a value or revenue plan's row in <paramref name="workspace"/> (two-part chains only).</summary>
+    public static LifetimeValue.TwoPartPrediction Parts(ChainPlan<ModelRow> plan, ChainWorkspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return LifetimeValue.TwoPartPrediction.FromTrees(plan.Output(workspace, 0)[0], plan.Output(workspace, plan.OutputCount - 1)[0]);
+    }
+
     /// <summary>Compiles <paramref name="bundle"/> and checks it against ML.NET, or returns null and why not.</summary>
     public static CompiledBundle? TryCreate(MLContext ml, ModelBundle bundle, out string? unsupportedReason)
     {
@@ -86,12 +99,17 @@ public sealed class CompiledBundle
         }
 
         ChainPlan<ModelRow>? value = null, valueExplained = null, valueWithFeatures = null;
+        // A two-part chain's P(≠ 0), computed on the way to its value anyway, is every value plan's last output: the
+        // value intervals read it.
+        string[] PurchaseOf(ITransformer chain) =>
+            chain.GetOutputSchema(rowSchema).GetColumnOrNull(LifetimeValue.LifetimeValueTrainer.ProbabilityColumn) is null ? [] : [LifetimeValue.LifetimeValueTrainer.ProbabilityColumn];
         if (bundle.LifetimeValue is not null)
         {
             var valueChain = CompiledChain<ModelRow>.Compile(bundle.LifetimeValue, rowSchema, RowInputs);
-            valueWithFeatures = valueChain.Plan([ValueScore.PredictedValueColumn, FeatureSchema.FeaturesColumn], out _);
-            value = valueChain.Plan([ValueScore.PredictedValueColumn], out unsupportedReason);
-            valueExplained = valueChain.Plan([ValueScore.PredictedValueColumn, ModelExplanations.ContributionsColumn], out explainedReason);
+            var purchase = PurchaseOf(bundle.LifetimeValue);
+            valueWithFeatures = valueChain.Plan([ValueScore.PredictedValueColumn, FeatureSchema.FeaturesColumn, .. purchase], out _);
+            value = valueChain.Plan([ValueScore.PredictedValueColumn, .. purchase], out unsupportedReason);
+            valueExplained = valueChain.Plan([ValueScore.PredictedValueColumn, ModelExplanations.ContributionsColumn, .. purchase], out explainedReason);
             unsupportedReason ??= explainedReason;
             if (value is null || valueExplained is null)
             {
@@ -104,8 +122,9 @@ public sealed class CompiledBundle
         if (bundle.Revenue is not null)
         {
             var revenueChain = CompiledChain<ModelRow>.Compile(bundle.Revenue, rowSchema, RowInputs);
-            revenueWithFeatures = revenueChain.Plan([ValueScore.PredictedValueColumn, FeatureSchema.FeaturesColumn], out _);
-            revenue = revenueChain.Plan([ValueScore.PredictedValueColumn], out unsupportedReason);
+            var purchase = PurchaseOf(bundle.Revenue);
+            revenueWithFeatures = revenueChain.Plan([ValueScore.PredictedValueColumn, FeatureSchema.FeaturesColumn, .. purchase], out _);
+            revenue = revenueChain.Plan([ValueScore.PredictedValueColumn, .. purchase], out unsupportedReason);
             if (revenue is null)
             {
                 unsupportedReason = $"lifetime revenue model: {unsupportedReason}";
@@ -127,6 +146,8 @@ public sealed class CompiledBundle
 
         var compiled = new CompiledBundle(churn, churnExplained, value, valueExplained, segments, revenue)
         {
+            ValueIsTwoPart = bundle.LifetimeValue is not null && PurchaseOf(bundle.LifetimeValue).Length > 0,
+            RevenueIsTwoPart = bundle.Revenue is not null && PurchaseOf(bundle.Revenue).Length > 0,
             // The featurizer's output is computed on the way to every score, so these compile whenever the scores do.
             ChurnWithFeatures = churnChain.Plan([ScoreColumn, FeatureSchema.FeaturesColumn], out _),
             ValueWithFeatures = valueWithFeatures,

@@ -618,6 +618,9 @@ public sealed class ChainPlan<TRow>
     /// <summary>Steps run per row.</summary>
     public int StepCount { get; }
 
+    /// <summary>How many outputs the plan computes (the columns it was planned for, in that order).</summary>
+    public int OutputCount => outputs.Length;
+
     /// <summary>A workspace for one thread.</summary>
     public ChainWorkspace CreateWorkspace() => new(columns);
 
