@@ -329,7 +329,19 @@ public sealed class BundleExplainer
     }
 
     /// <summary>A numeric value of a reason as text (invariant, up to 4 decimals); NaN is <see cref="Unknown"/>.</summary>
-    public static string FormatValue(float number) => float.IsNaN(number) ? Unknown : number.ToString("0.####", CultureInfo.InvariantCulture);
+    public static string FormatValue(float number)
+    {
+        if (float.IsNaN(number))
+        {
+            return Unknown;
+        }
+
+        // DecimalText writes what "0.####" writes, without .NET's general formatter (9 values a row in /scores/csv).
+        Span<char> text = stackalloc char[48];
+        return Data.DecimalText.TryFormatSingle(number, 4, text, out var written)
+            ? new string(text[..written])
+            : number.ToString("0.####", CultureInfo.InvariantCulture);
+    }
 
     /// <summary>What a reason's value says when the customer's value was missing.</summary>
     public const string Unknown = "unknown";
