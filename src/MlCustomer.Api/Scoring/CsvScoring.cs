@@ -6,6 +6,7 @@ using MlCustomer.Api.Models;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Scoring;
@@ -632,7 +633,7 @@ public sealed class CsvScoring : IDisposable
         {
             if (decisions.Available && decisions.Decide(row.Customer.Row, score) is { } decision)
             {
-                text.AppendJoin(',', DecisionCsv.Cells(decision)).Append(',');
+                DecisionCsv.Append(text, decision).Append(',');
             }
             else if (lease.Generation.Card.InputKind == ModelCard.CustomerTableInput && TableScoring.ValueAtRiskOf(score) is { } valueAtRisk)
             {
@@ -697,13 +698,19 @@ public sealed class CsvScoring : IDisposable
                 cell.Append(';');
             }
 
-            cell.Append(reasons[k].Feature);
-            if (reasons[k].Value is { } value)
+            // Reason.Value's text, written without a string for it.
+            var reason = reasons[k];
+            cell.Append(reason.Feature);
+            if (reason.Level is { } level)
             {
-                cell.Append('=').Append(value);
+                cell.Append('=').Append(level);
+            }
+            else if (reason.Number is { } number)
+            {
+                BundleExplainer.AppendValue(cell.Append('='), number);
             }
 
-            cell.Append(':').AppendFixed(reasons[k].Contribution, reasons[k].Value is null ? 4 : decimals, plusSign: true);
+            cell.Append(':').AppendFixed(reason.Contribution, reason.Level is null && reason.Number is null ? 4 : decimals, plusSign: true);
         }
 
         var needsQuotes = false;
