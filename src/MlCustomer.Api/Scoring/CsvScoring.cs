@@ -68,6 +68,9 @@ public sealed class CsvScoring : IDisposable
     private long tableRows;
     private readonly List<string> pendingTableNotes = [];
 
+    // Rows end as a StreamWriter on this platform ended them before the body was written to the pipe directly.
+    private static readonly string NewLine = Environment.NewLine;
+
     // Output rows formatted per parallel block; the buffers are reused for every chunk.
     private const int RowsPerFormatBlock = 512;
     private StringBuilder?[] formatted = [];
@@ -154,8 +157,10 @@ public sealed class CsvScoring : IDisposable
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/csv; charset=utf-8";
         response.Headers["X-Model-Version"] = lease.Generation.Version;
-        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024, leaveOpen: true);
-        await writer.WriteLineAsync(string.Join(',', OutputColumns(withDecisions)));
+        // UTF-8 straight into Kestrel's pipe (no StreamWriter buffer in between); the encoder keeps a surrogate pair
+        // that a StringBuilder chunk splits, and replaces a lone surrogate with U+FFFD as a StreamWriter would.
+        var writer = new CsvBodyWriter(response.BodyWriter);
+        writer.Write(new StringBuilder(string.Join(',', OutputColumns(withDecisions))).Append(NewLine));
         var chunk = firstChunk;
         firstChunk = [];
         while (chunk.Count > 0)
@@ -166,7 +171,7 @@ public sealed class CsvScoring : IDisposable
             var written = false;
             try
             {
-                await WriteChunkAsync(writer, chunk);
+                WriteChunk(writer, chunk);
                 await writer.FlushAsync(cancellationToken);
                 written = true;
             }
@@ -330,7 +335,7 @@ public sealed class CsvScoring : IDisposable
                 continue;
             }
 
-            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number)
+            if (!CsvNumbers.TryParse(value, out var number) || !double.IsFinite(number)
                 || Contract.CheckNumber(slot, number, scratchWarnings) is not null)
             {
                 return null;
@@ -368,7 +373,7 @@ public sealed class CsvScoring : IDisposable
                 continue;
             }
 
-            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number)
+            if (!CsvNumbers.TryParse(value, out var number) || !double.IsFinite(number)
                 || FeatureDomains.Problem(SegmentFeatures.Names[k], number) is not null)
             {
                 return null;
@@ -549,7 +554,7 @@ public sealed class CsvScoring : IDisposable
     }
 
     // The chunk is formatted in parallel blocks (buffers kept from chunk to chunk) and written block by block.
-    private async Task WriteChunkAsync(StreamWriter writer, List<CsvRow> chunk)
+    private void WriteChunk(CsvBodyWriter writer, List<CsvRow> chunk)
     {
         var generation = lease.Generation;
         var valid = chunk.Where(r => r.Customer is not null).ToList();
@@ -570,7 +575,6 @@ public sealed class CsvScoring : IDisposable
             Array.Resize(ref formatted, blocks);
         }
 
-        var newLine = writer.NewLine;
         Parallel.For(0, blocks, block =>
         {
             var text = formatted[block] ??= new StringBuilder(RowsPerFormatBlock * 320);
@@ -580,13 +584,13 @@ public sealed class CsvScoring : IDisposable
             for (var i = block * RowsPerFormatBlock; i < end; i++)
             {
                 FormatRow(text, cell, chunk[i], scoreOf[i] < 0 ? null : scores[scoreOf[i]], generation.Version, withDecisions ? generation.Decisions : null, options);
-                text.Append(newLine);
+                text.Append(NewLine);
             }
         });
 
         for (var block = 0; block < blocks; block++)
         {
-            await writer.WriteAsync(formatted[block]);
+            writer.Write(formatted[block]!);
         }
     }
 
@@ -648,7 +652,7 @@ public sealed class CsvScoring : IDisposable
 
         if (row.Customer.Warnings.Count > 0)
         {
-            Append(text, string.Join("; ", row.Customer.Warnings));
+            AppendJoined(text, "; ", row.Customer.Warnings);
         }
 
         text.Append(',');
@@ -720,6 +724,27 @@ public sealed class CsvScoring : IDisposable
         }
 
         return needsQuotes ? Append(text, cell.ToString()) : text.Append(cell);
+    }
+
+    // Append(text, string.Join(separator, parts)) without the joined string (the separator needs no quotes).
+    private static void AppendJoined(StringBuilder text, string separator, List<string> parts)
+    {
+        var quoted = false;
+        foreach (var part in parts)
+        {
+            quoted |= part.AsSpan().IndexOfAny(",\"\r\n") >= 0;
+        }
+
+        if (quoted)
+        {
+            Append(text, string.Join(separator, parts));
+            return;
+        }
+
+        for (var k = 0; k < parts.Count; k++)
+        {
+            (k > 0 ? text.Append(separator) : text).Append(parts[k]);
+        }
     }
 
     private static StringBuilder Append(StringBuilder text, string? value)
@@ -841,6 +866,37 @@ public sealed class CsvScoring : IDisposable
     }
 
     private sealed record CsvRow(long Line, string CustomerId, PreparedCustomer? Customer, string? Error);
+}
+
+/// <summary>Text encoded as UTF-8 (no byte order mark) into a response's pipe, flushed chunk by chunk.</summary>
+internal sealed class CsvBodyWriter(System.IO.Pipelines.PipeWriter pipe)
+{
+    private readonly Encoder encoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetEncoder();
+
+    public void Write(StringBuilder text)
+    {
+        foreach (var part in text.GetChunks())
+        {
+            var chars = part.Span;
+            while (!chars.IsEmpty)
+            {
+                // At most 3 bytes a UTF-16 unit; a span of at least 4 bytes always takes one character.
+                var bytes = pipe.GetSpan(Math.Min(chars.Length * 3 + 4, 64 * 1024));
+                encoder.Convert(chars, bytes, flush: false, out var used, out var written, out _);
+                pipe.Advance(written);
+                chars = chars[used..];
+            }
+        }
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        // A completed pipe is a client that stopped reading: stop scoring for it, as a failed stream write did.
+        if ((await pipe.FlushAsync(cancellationToken)).IsCompleted)
+        {
+            throw new OperationCanceledException("The client stopped reading the answer.");
+        }
+    }
 }
 
 /// <summary>The streamed CSV answer; declares itself to OpenAPI as 200 text/csv.</summary>

@@ -106,7 +106,18 @@ public static class DecimalText
         }
 
         double size = Math.Abs(value);
-        var exponent = (int)Math.Floor(Math.Log10(size));
+        // The decimal exponent by comparisons (a logarithm cost more than the rest); the loop below settles the last step.
+        var exponent = 0;
+        while (exponent < 22 && size >= DoublePowers[exponent + 1])
+        {
+            exponent++;
+        }
+
+        while (exponent <= 0 && exponent > -22 && size * DoublePowers[-exponent] < 1)
+        {
+            exponent--;
+        }
+
         double digits = 0;
         for (var attempt = 0; attempt < 3; attempt++)
         {
