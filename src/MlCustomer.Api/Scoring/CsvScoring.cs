@@ -216,9 +216,16 @@ public sealed class CsvScoring : IDisposable
                     continue; // blank line
                 }
 
+                // PlainLine refuses a line with a quote, so such a line takes the quoted-record path as before.
+                if ((tableLayout is null ? PlainLine(text) : null) is { } plain)
+                {
+                    rows.Add(plain);
+                    continue;
+                }
+
                 if (!text.Contains('"', StringComparison.Ordinal))
                 {
-                    rows.Add((tableLayout is null ? PlainLine(text) : null) ?? Parse(text.Split(','), errors));
+                    rows.Add(Parse(text.Split(','), errors));
                     continue;
                 }
 
@@ -284,27 +291,36 @@ public sealed class CsvScoring : IDisposable
     // (numeric features in model order; a category that warns always takes Parse).
     private CsvRow? PlainLine(string text)
     {
+        // One pass for the commas (a search per cell cost more on cells of a few characters); a quote leaves the line
+        // to the quoted-record path.
         var span = text.AsSpan();
         var count = 0;
         var start = 0;
-        while (true)
+        for (var i = 0; i < span.Length; i++)
         {
-            if (count == cells.Length)
+            var c = span[i];
+            if (c == ',')
+            {
+                if (count == cells.Length)
+                {
+                    return null;
+                }
+
+                cells[count++] = new Range(start, i);
+                start = i + 1;
+            }
+            else if (c == '"')
             {
                 return null;
             }
-
-            var comma = span[start..].IndexOf(',');
-            if (comma < 0)
-            {
-                cells[count++] = new Range(start, span.Length);
-                break;
-            }
-
-            cells[count++] = new Range(start, start + comma);
-            start += comma + 1;
         }
 
+        if (count == cells.Length)
+        {
+            return null;
+        }
+
+        cells[count++] = new Range(start, span.Length);
         if (count != columns.Length)
         {
             return null;
