@@ -72,6 +72,59 @@ public static class CsvNumbers
         return text.Append(fraction);
     }
 
+    private static readonly double[] DoublePowers = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+    /// <summary>
+    /// <c>double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value)</c>, with the common cell
+    /// ("-12.345": a sign, digits, a point, at most 15 digits in all) read by arithmetic: such a number is an integer
+    /// below 2^53 divided by an exact power of ten, one correctly rounded division, so the double is the one .NET reads.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<char> text, out double value)
+    {
+        var at = 0;
+        var negative = false;
+        if (text.Length > 0 && (text[0] == '-' || text[0] == '+'))
+        {
+            negative = text[0] == '-';
+            at = 1;
+        }
+
+        ulong units = 0;
+        var digits = 0;
+        var decimals = -1;
+        for (; at < text.Length; at++)
+        {
+            var c = text[at];
+            if ((uint)(c - '0') <= 9)
+            {
+                units = units * 10 + (uint)(c - '0');
+                digits++;
+                if (decimals >= 0)
+                {
+                    decimals++;
+                }
+            }
+            else if (c == '.' && decimals < 0 && digits > 0)
+            {
+                decimals = 0;
+            }
+            else
+            {
+                digits = -1; // anything else (exponent, spaces, a second point): .NET decides
+                break;
+            }
+        }
+
+        if (digits is <= 0 or > 15 || decimals == 0)
+        {
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+        }
+
+        var size = decimals > 0 ? units / DoublePowers[decimals] : units;
+        value = negative ? -size : size;
+        return true;
+    }
+
     private static int CountDigits(long value)
     {
         var count = 1;

@@ -6,6 +6,7 @@ using MlCustomer.Api.Models;
 using MlCustomer.Core.Bundle;
 using MlCustomer.Core.CustomerTables;
 using MlCustomer.Core.Decisions;
+using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Scoring;
@@ -66,6 +67,9 @@ public sealed class CsvScoring : IDisposable
     private TableLayout? tableLayout;
     private long tableRows;
     private readonly List<string> pendingTableNotes = [];
+
+    // Rows end as a StreamWriter on this platform ended them before the body was written to the pipe directly.
+    private static readonly string NewLine = Environment.NewLine;
 
     // Output rows formatted per parallel block; the buffers are reused for every chunk.
     private const int RowsPerFormatBlock = 512;
@@ -153,8 +157,11 @@ public sealed class CsvScoring : IDisposable
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/csv; charset=utf-8";
         response.Headers["X-Model-Version"] = lease.Generation.Version;
-        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024, leaveOpen: true);
-        await writer.WriteLineAsync(string.Join(',', OutputColumns(withDecisions)));
+        // UTF-8 straight into Kestrel's pipe (no StreamWriter buffer in between); the encoder keeps a surrogate pair
+        // that a StringBuilder chunk splits, and replaces a lone surrogate with U+FFFD as a StreamWriter would.
+        var writer = new CsvBodyWriter(response.BodyWriter);
+        writer.Write(new StringBuilder(string.Join(',', OutputColumns(withDecisions))).Append(NewLine));
+        await writer.FlushAsync(cancellationToken);
         var chunk = firstChunk;
         firstChunk = [];
         while (chunk.Count > 0)
@@ -165,8 +172,7 @@ public sealed class CsvScoring : IDisposable
             var written = false;
             try
             {
-                await WriteChunkAsync(writer, chunk);
-                await writer.FlushAsync(cancellationToken);
+                await WriteChunkAsync(writer, chunk, cancellationToken);
                 written = true;
             }
             finally
@@ -210,9 +216,16 @@ public sealed class CsvScoring : IDisposable
                     continue; // blank line
                 }
 
+                // PlainLine refuses a line with a quote, so such a line takes the quoted-record path as before.
+                if ((tableLayout is null ? PlainLine(text) : null) is { } plain)
+                {
+                    rows.Add(plain);
+                    continue;
+                }
+
                 if (!text.Contains('"', StringComparison.Ordinal))
                 {
-                    rows.Add((tableLayout is null ? PlainLine(text) : null) ?? Parse(text.Split(','), errors));
+                    rows.Add(Parse(text.Split(','), errors));
                     continue;
                 }
 
@@ -278,27 +291,36 @@ public sealed class CsvScoring : IDisposable
     // (numeric features in model order; a category that warns always takes Parse).
     private CsvRow? PlainLine(string text)
     {
+        // One pass for the commas (a search per cell cost more on cells of a few characters); a quote leaves the line
+        // to the quoted-record path.
         var span = text.AsSpan();
         var count = 0;
         var start = 0;
-        while (true)
+        for (var i = 0; i < span.Length; i++)
         {
-            if (count == cells.Length)
+            var c = span[i];
+            if (c == ',')
+            {
+                if (count == cells.Length)
+                {
+                    return null;
+                }
+
+                cells[count++] = new Range(start, i);
+                start = i + 1;
+            }
+            else if (c == '"')
             {
                 return null;
             }
-
-            var comma = span[start..].IndexOf(',');
-            if (comma < 0)
-            {
-                cells[count++] = new Range(start, span.Length);
-                break;
-            }
-
-            cells[count++] = new Range(start, start + comma);
-            start += comma + 1;
         }
 
+        if (count == cells.Length)
+        {
+            return null;
+        }
+
+        cells[count++] = new Range(start, span.Length);
         if (count != columns.Length)
         {
             return null;
@@ -329,7 +351,7 @@ public sealed class CsvScoring : IDisposable
                 continue;
             }
 
-            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number)
+            if (!CsvNumbers.TryParse(value, out var number) || !double.IsFinite(number)
                 || Contract.CheckNumber(slot, number, scratchWarnings) is not null)
             {
                 return null;
@@ -367,7 +389,7 @@ public sealed class CsvScoring : IDisposable
                 continue;
             }
 
-            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number)
+            if (!CsvNumbers.TryParse(value, out var number) || !double.IsFinite(number)
                 || FeatureDomains.Problem(SegmentFeatures.Names[k], number) is not null)
             {
                 return null;
@@ -548,7 +570,7 @@ public sealed class CsvScoring : IDisposable
     }
 
     // The chunk is formatted in parallel blocks (buffers kept from chunk to chunk) and written block by block.
-    private async Task WriteChunkAsync(StreamWriter writer, List<CsvRow> chunk)
+    private async Task WriteChunkAsync(CsvBodyWriter writer, List<CsvRow> chunk, CancellationToken cancellationToken)
     {
         var generation = lease.Generation;
         var valid = chunk.Where(r => r.Customer is not null).ToList();
@@ -569,7 +591,6 @@ public sealed class CsvScoring : IDisposable
             Array.Resize(ref formatted, blocks);
         }
 
-        var newLine = writer.NewLine;
         Parallel.For(0, blocks, block =>
         {
             var text = formatted[block] ??= new StringBuilder(RowsPerFormatBlock * 320);
@@ -579,13 +600,15 @@ public sealed class CsvScoring : IDisposable
             for (var i = block * RowsPerFormatBlock; i < end; i++)
             {
                 FormatRow(text, cell, chunk[i], scoreOf[i] < 0 ? null : scores[scoreOf[i]], generation.Version, withDecisions ? generation.Decisions : null, options);
-                text.Append(newLine);
+                text.Append(NewLine);
             }
         });
 
         for (var block = 0; block < blocks; block++)
         {
-            await writer.WriteAsync(formatted[block]);
+            // Flushed block by block (~0.7 MB of UTF-8), so a request holds at most one block in Kestrel's pipe.
+            writer.Write(formatted[block]!);
+            await writer.FlushAsync(cancellationToken);
         }
     }
 
@@ -632,7 +655,7 @@ public sealed class CsvScoring : IDisposable
         {
             if (decisions.Available && decisions.Decide(row.Customer.Row, score) is { } decision)
             {
-                text.AppendJoin(',', DecisionCsv.Cells(decision)).Append(',');
+                DecisionCsv.Append(text, decision).Append(',');
             }
             else if (lease.Generation.Card.InputKind == ModelCard.CustomerTableInput && TableScoring.ValueAtRiskOf(score) is { } valueAtRisk)
             {
@@ -647,7 +670,7 @@ public sealed class CsvScoring : IDisposable
 
         if (row.Customer.Warnings.Count > 0)
         {
-            Append(text, string.Join("; ", row.Customer.Warnings));
+            AppendJoined(text, "; ", row.Customer.Warnings);
         }
 
         text.Append(',');
@@ -697,13 +720,19 @@ public sealed class CsvScoring : IDisposable
                 cell.Append(';');
             }
 
-            cell.Append(reasons[k].Feature);
-            if (reasons[k].Value is { } value)
+            // Reason.Value's text, written without a string for it.
+            var reason = reasons[k];
+            cell.Append(reason.Feature);
+            if (reason.Level is { } level)
             {
-                cell.Append('=').Append(value);
+                cell.Append('=').Append(level);
+            }
+            else if (reason.Number is { } number)
+            {
+                BundleExplainer.AppendValue(cell.Append('='), number);
             }
 
-            cell.Append(':').AppendFixed(reasons[k].Contribution, reasons[k].Value is null ? 4 : decimals, plusSign: true);
+            cell.Append(':').AppendFixed(reason.Contribution, reason.Level is null && reason.Number is null ? 4 : decimals, plusSign: true);
         }
 
         var needsQuotes = false;
@@ -713,6 +742,27 @@ public sealed class CsvScoring : IDisposable
         }
 
         return needsQuotes ? Append(text, cell.ToString()) : text.Append(cell);
+    }
+
+    // Append(text, string.Join(separator, parts)) without the joined string (the separator needs no quotes).
+    private static void AppendJoined(StringBuilder text, string separator, List<string> parts)
+    {
+        var quoted = false;
+        foreach (var part in parts)
+        {
+            quoted |= part.AsSpan().IndexOfAny(",\"\r\n") >= 0;
+        }
+
+        if (quoted)
+        {
+            Append(text, string.Join(separator, parts));
+            return;
+        }
+
+        for (var k = 0; k < parts.Count; k++)
+        {
+            (k > 0 ? text.Append(separator) : text).Append(parts[k]);
+        }
     }
 
     private static StringBuilder Append(StringBuilder text, string? value)
@@ -834,6 +884,37 @@ public sealed class CsvScoring : IDisposable
     }
 
     private sealed record CsvRow(long Line, string CustomerId, PreparedCustomer? Customer, string? Error);
+}
+
+/// <summary>Text encoded as UTF-8 (no byte order mark) into a response's pipe, flushed chunk by chunk.</summary>
+internal sealed class CsvBodyWriter(System.IO.Pipelines.PipeWriter pipe)
+{
+    private readonly Encoder encoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetEncoder();
+
+    public void Write(StringBuilder text)
+    {
+        foreach (var part in text.GetChunks())
+        {
+            var chars = part.Span;
+            while (!chars.IsEmpty)
+            {
+                // At most 3 bytes a UTF-16 unit; a span of at least 4 bytes always takes one character.
+                var bytes = pipe.GetSpan(Math.Min(chars.Length * 3 + 4, 64 * 1024));
+                encoder.Convert(chars, bytes, flush: false, out var used, out var written, out _);
+                pipe.Advance(written);
+                chars = chars[used..];
+            }
+        }
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        // A completed pipe is a client that stopped reading: stop scoring for it, as a failed stream write did.
+        if ((await pipe.FlushAsync(cancellationToken)).IsCompleted)
+        {
+            throw new OperationCanceledException("The client stopped reading the answer.");
+        }
+    }
 }
 
 /// <summary>The streamed CSV answer; declares itself to OpenAPI as 200 text/csv.</summary>

@@ -227,7 +227,7 @@ public sealed record CustomerDecision
         var valueReason = predicted > 0
             ? $"value at risk {Show.Amount(valueAtRisk)} = churn probability {Show.Probability(facts.ChurnProbability)} × predicted profit {Show.Amount(predicted)} {horizonText}"
             : $"value at risk 0.00: predicted profit {Show.Amount(predicted)} {horizonText} is not positive, so there is nothing to lose";
-        var actionReason = $"action {rule.Action} ({action.Description}, {OfferCostText(action.OfferCost)}): rule {row + 1} matched {rule.Describe()}";
+        var actionReason = $"action {rule.Action} ({action.Description}, {OfferCostText(action.OfferCost)}): rule {row + 1} matched {RuleWords.GetValue(rule, r => r.Describe())}";
         return
         [
             new(DecisionRules.Tier, tierReason),
@@ -240,6 +240,10 @@ public sealed record CustomerDecision
             new(DecisionRules.Action, actionReason),
         ];
     }
+
+    // A rule's conditions in words, written once per rule object rather than once per customer (a CSV stream explains
+    // a million decisions with a dozen rules). Keyed by the object: a rule changed with `with` is a new key.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActionRule, string> RuleWords = new();
 
     /// <summary>Whether a customer is a false big customer (top revenue, but thin margin or a low tier): <see cref="FalseBig"/> says why.</summary>
     private static bool IsFalseBig(CustomerFacts facts, ProfitTier tier, TierCutoffs cutoffs, FalseBigCustomerRule rule) =>

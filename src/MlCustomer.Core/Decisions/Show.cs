@@ -1,30 +1,44 @@
 using System.Globalization;
+using MlCustomer.Core.Data;
 
 namespace MlCustomer.Core.Decisions;
 
-/// <summary>Number formats of reasons: invariant culture, so a reason reads the same on every machine.</summary>
+/// <summary>
+/// Number formats of reasons: invariant culture, so a reason reads the same on every machine. Written by
+/// <see cref="DecimalText"/> where it can (the same characters as the .NET format named here, at a fraction of the
+/// CPU: eight reasons a customer in every <c>/scores/csv</c> row), by .NET otherwise.
+/// </summary>
 internal static class Show
 {
     /// <summary>Money: 8,430.00.</summary>
     public static string Amount(double value)
     {
         // A tiny negative (−1e-15 left by a subtraction) would read "-0.00".
-        var text = value.ToString("N2", CultureInfo.InvariantCulture);
+        var text = Format(value, "N2", 2, 2, grouped: true);
         return text == "-0.00" ? "0.00" : text;
     }
 
     /// <summary>Days: 45 or 12.5.</summary>
-    public static string Days(double value) => value.ToString("#,0.#", CultureInfo.InvariantCulture);
+    public static string Days(double value) => Format(value, "#,0.#", 0, 1, grouped: true);
 
     /// <summary>A probability: 0.62.</summary>
-    public static string Probability(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+    public static string Probability(double value) => Format(value, "0.00", 2, 2, grouped: false);
 
     /// <summary>A fraction as percent: 0.031 → 3.1%.</summary>
-    public static string Percent(double fraction) => (fraction * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+    public static string Percent(double fraction) => Format(fraction * 100, "0.0", 1, 1, grouped: false) + "%";
 
     /// <summary>A number already in percent: 20 → 20%.</summary>
-    public static string PercentValue(double percent) => percent.ToString("0.##", CultureInfo.InvariantCulture) + "%";
+    public static string PercentValue(double percent) => Format(percent, "0.##", 0, 2, grouped: false) + "%";
 
     /// <summary>A multiple or plain setting: 1.5.</summary>
-    public static string Multiple(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+    public static string Multiple(double value) => Format(value, "0.##", 0, 2, grouped: false);
+
+    // format is the .NET format that the decimals and grouping stand for, used where DecimalText cannot be sure.
+    private static string Format(double value, string format, int minDecimals, int maxDecimals, bool grouped)
+    {
+        Span<char> text = stackalloc char[32];
+        return DecimalText.TryFormat(value, minDecimals, maxDecimals, grouped, text, out var written)
+            ? new string(text[..written])
+            : value.ToString(format, CultureInfo.InvariantCulture);
+    }
 }

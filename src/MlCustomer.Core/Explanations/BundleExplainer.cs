@@ -329,7 +329,28 @@ public sealed class BundleExplainer
     }
 
     /// <summary>A numeric value of a reason as text (invariant, up to 4 decimals); NaN is <see cref="Unknown"/>.</summary>
-    public static string FormatValue(float number) => float.IsNaN(number) ? Unknown : number.ToString("0.####", CultureInfo.InvariantCulture);
+    public static string FormatValue(float number)
+    {
+        Span<char> text = stackalloc char[48];
+        return TryFormatValue(number, text, out var written) ? new string(text[..written]) : SlowValue(number);
+    }
+
+    /// <summary><see cref="FormatValue"/> appended to <paramref name="text"/> without a string for it.</summary>
+    public static System.Text.StringBuilder AppendValue(System.Text.StringBuilder text, float number)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Span<char> digits = stackalloc char[48];
+        return TryFormatValue(number, digits, out var written) ? text.Append(digits[..written]) : text.Append(SlowValue(number));
+    }
+
+    // DecimalText writes what "0.####" writes, without .NET's general formatter (9 values a row in /scores/csv).
+    private static bool TryFormatValue(float number, Span<char> text, out int written)
+    {
+        written = 0;
+        return !float.IsNaN(number) && Data.DecimalText.TryFormatSingle(number, 4, text, out written);
+    }
+
+    private static string SlowValue(float number) => float.IsNaN(number) ? Unknown : number.ToString("0.####", CultureInfo.InvariantCulture);
 
     /// <summary>What a reason's value says when the customer's value was missing.</summary>
     public const string Unknown = "unknown";

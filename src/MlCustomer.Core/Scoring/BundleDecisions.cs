@@ -31,6 +31,8 @@ public sealed class BundleDecisions
         index = bundle.Card.FeatureContract.Schema.NumericNames
             .Select((name, i) => (name, i))
             .ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
+        // Asked for every row of a CSV stream: settled once (the bundle and the rules do not change).
+        Available = bundle.Card.Tiers is not null && Needed.All(index.ContainsKey);
     }
 
     private int HorizonDays => bundle.Card.ValueHorizonDays ?? FeatureOptions.DefaultValueHorizonDays;
@@ -39,7 +41,7 @@ public sealed class BundleDecisions
     public RuleSet Rules => rules;
 
     /// <summary>True when the bundle has tier cut-offs and its models read every feature the rules need.</summary>
-    public bool Available => bundle.Card.Tiers is not null && Needed.All(index.ContainsKey);
+    public bool Available { get; }
 
     /// <summary>
     /// The decision for a customer whose full features are at hand (batch scoring, the console): the
