@@ -77,6 +77,34 @@ public sealed class FeatureDriftCounts
         }
     }
 
+    /// <summary>
+    /// Adds the rows <paramref name="other"/> counted (against the same contract): counts are whole numbers, so rows counted
+    /// on several threads, or chunk by chunk on several replicas, add up to exactly the counts of one pass over them all.
+    /// </summary>
+    /// <exception cref="ArgumentException">The other counts are against another contract.</exception>
+    public void Add(FeatureDriftCounts other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!ReferenceEquals(other.contract, contract) && !other.contract.Features.Select(f => f.Name).SequenceEqual(contract.Features.Select(f => f.Name)))
+        {
+            throw new ArgumentException("The drift counts were made against another feature contract.", nameof(other));
+        }
+
+        rows += other.rows;
+        for (var f = 0; f < counts.Length; f++)
+        {
+            if (other.counts[f].Length != counts[f].Length)
+            {
+                throw new ArgumentException($"The drift counts of '{contract.Features[f].Name}' have other bins.", nameof(other));
+            }
+
+            for (var b = 0; b < counts[f].Length; b++)
+            {
+                counts[f][b] += other.counts[f][b];
+            }
+        }
+    }
+
     /// <summary>Every feature against its training distribution, most moved first.</summary>
     /// <exception cref="ArgumentException">No rows were counted.</exception>
     public IReadOnlyList<FeatureDriftResult> Results()
