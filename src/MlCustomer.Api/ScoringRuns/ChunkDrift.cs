@@ -27,12 +27,18 @@ internal sealed class ChunkDrift
         modelRows = new FeatureRows(contract, attributeNames);
     }
 
-    /// <summary>Counts for a run of <paramref name="table"/> with <paramref name="generation"/>'s models; null when its bundle holds no training distributions (trained before drift checks) or there is no customer.</summary>
-    public static ChunkDrift? For(ModelGeneration generation, FeatureChunks table)
+    /// <summary>
+    /// Counts for a run of <paramref name="customers"/> customers with <paramref name="generation"/>'s models; null when its
+    /// bundle holds no training distributions (trained before drift checks: its runs record none) or there is no customer.
+    /// </summary>
+    public static ChunkDrift? For(ModelGeneration generation, IReadOnlyList<string> attributeNames, int customers)
     {
         var contract = generation.Card.FeatureContract;
-        return table.Count > 0 && contract.Features.All(f => f.BinShares is not null) ? new ChunkDrift(contract, table.AttributeNames) : null;
+        return customers > 0 && contract.Features.All(f => f.BinShares is not null) ? new ChunkDrift(contract, attributeNames) : null;
     }
+
+    /// <summary>The contract the counts are against.</summary>
+    public FeatureContract Contract => contract;
 
     /// <summary>Counts one chunk's customers (on every core).</summary>
     public void Count(CustomerFeatures[] chunk)

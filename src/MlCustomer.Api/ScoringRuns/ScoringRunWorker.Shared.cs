@@ -141,6 +141,9 @@ internal sealed partial class ScoringRunWorker
         }
 
         var rows = input.Table.RowsBetween(chunk.FirstRow, chunk.FirstRow + chunk.RowCount);
+        // The chunk's drift, counted here while its features are at hand and stored with it: the holder adds the chunks' counts up.
+        var drift = ChunkDrift.For(generation, input.Table.AttributeNames, rows.Length);
+        drift?.Count(rows);
         var (scores, _, compact) = ScoreChunk(generation, rows, input.Table.AttributeNames,
             feature => input.ReasonPositions.GetOrAdd(feature, name => store.ReasonPosition(chunk.RunId, name)));
         var segments = new Dictionary<int, string>();
@@ -152,7 +155,7 @@ internal sealed partial class ScoringRunWorker
             }
         }
 
-        if (await store.WriteChunkAsync(chunk, compact, segments, cancellationToken))
+        if (await store.WriteChunkAsync(chunk, compact, segments, drift?.Total().ToBytes(), cancellationToken))
         {
             LogChunkStored(logger, chunk.RunId, chunk.ChunkIndex, chunk.RowCount, store.ReplicaId);
         }
@@ -218,28 +221,6 @@ internal sealed partial class ScoringRunWorker
         var cpuAfterLoad = Environment.CpuUsage.TotalTime;
         await store.PlanChunksAsync(run.Id, input.AsOf, input.Table.Count, storage.Value.Storage.RunChunkCustomers, cancellationToken);
 
-        // The features' drift, counted over every customer here while the other replicas already score chunks.
-        clock.Restart();
-        var contract = generation.Card.FeatureContract;
-        IReadOnlyList<FeatureDriftResult> featureDrift = [];
-        if (input.Table.Count > 0 && contract.Features.All(f => f.BinShares is not null))
-        {
-            var counts = new FeatureDriftCounts(contract);
-            var modelRows = new FeatureRows(contract, input.Table.AttributeNames);
-            for (var from = 0; from < input.Table.Count; from += ChunkSize)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                foreach (var row in input.Table.RowsBetween(from, Math.Min(from + ChunkSize, input.Table.Count)))
-                {
-                    counts.Add(modelRows.From(row));
-                }
-            }
-
-            featureDrift = counts.Results();
-        }
-
-        var featuresMs = clock.ElapsedMilliseconds;
-
         // Chunks, this replica's share, then the wait for the others' (taking over any whose holder died).
         clock.Restart();
         while (true)
@@ -260,6 +241,11 @@ internal sealed partial class ScoringRunWorker
         }
 
         var scoringMs = clock.ElapsedMilliseconds;
+
+        // The features' drift: the counts each chunk's replica stored with it, added up.
+        clock.Restart();
+        var featureDrift = await FeatureDriftAsync(run.Id, input, generation, cancellationToken);
+        var featuresMs = clock.ElapsedMilliseconds;
 
         // The end of the run, once: its summaries from the stored rows, each decision rebuilt by the same Core function the
         // views use (it reads exactly as it was decided), in id order as a single replica would have made them.
@@ -319,6 +305,47 @@ internal sealed partial class ScoringRunWorker
             StoringMilliseconds = clock.ElapsedMilliseconds,
         };
     }
+
+    // The run's feature drift from its chunks' stored counts (whole numbers: the same sums whichever replica counted which chunk,
+    // and exactly what one pass over every customer counts). A chunk stored without counts (by a replica of a version that did
+    // not count them, during a rolling update) makes the holder count every customer's features itself, as it did before.
+    private async Task<IReadOnlyList<FeatureDriftResult>> FeatureDriftAsync(
+        string runId, SharedRunInput input, ModelGeneration generation, CancellationToken cancellationToken)
+    {
+        if (ChunkDrift.For(generation, input.Table.AttributeNames, input.Table.Count) is not { } drift)
+        {
+            return [];
+        }
+
+        var stored = await store.ChunkDriftCountsAsync(runId, cancellationToken);
+        if (stored.Any(c => c is null))
+        {
+            LogDriftRecounted(logger, runId, stored.Count(c => c is null));
+            for (var from = 0; from < input.Table.Count; from += ChunkSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                drift.Count(input.Table.RowsBetween(from, Math.Min(from + ChunkSize, input.Table.Count)));
+            }
+
+            return drift.Total().Results();
+        }
+
+        var total = new FeatureDriftCounts(drift.Contract);
+        foreach (var counts in stored)
+        {
+            total.Add(FeatureDriftCounts.FromBytes(drift.Contract, counts));
+        }
+
+        if (total.Rows != input.Table.Count)
+        {
+            throw new InvalidOperationException($"Scoring run {runId}'s chunks counted the drift of {total.Rows} customers of {input.Table.Count}; start a new run.");
+        }
+
+        return total.Results();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId}: {Chunks} chunk(s) were stored without drift counts (a replica of an older version scored them); the holder counts every customer's drift itself")]
+    private static partial void LogDriftRecounted(ILogger logger, string runId, int chunks);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} chunk {Chunk} ({Customers} customers) stored by replica {Replica}")]
     private static partial void LogChunkStored(ILogger logger, string runId, int chunk, int customers, string replica);

@@ -166,7 +166,7 @@ internal sealed partial class ScoringRunWorker(
 
         // How far these customers are from the ones the models learned from, counted chunk by chunk; bundles trained
         // before drift checks hold no training distributions, and their runs record none.
-        var driftCounts = ChunkDrift.For(generation, table);
+        var driftCounts = ChunkDrift.For(generation, table.AttributeNames, table.Count);
         // Building each chunk's features is timed inside the loop and added to the features step.
         var featureTime = new Stopwatch();
 

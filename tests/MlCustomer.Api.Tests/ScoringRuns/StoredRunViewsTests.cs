@@ -218,6 +218,13 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
         }
     }
 
+    [SkippableFact]
+    public async Task TheStoredDriftIsCoresDriftOfEveryCustomerOfTheRun()
+    {
+        provider.Require();
+        await AssertStoredDriftIsCoresAsync(factory);
+    }
+
     [SkippableTheory]
     [InlineData("budget=500&saveRate=0.3")]
     [InlineData("budget=2000&offerCost=35")]
@@ -421,6 +428,36 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
     }
 
     private static long Scalar(ApiFactory api, string sql) => api.StoreScalar(sql);
+
+    // The drift a run stored (counted chunk by chunk, on every core, and on PostgreSQL by whichever replica scored each chunk,
+    // then added up) is Core's drift of every customer's model row at once, and its outputs' drift Core's over every score.
+    protected static async Task AssertStoredDriftIsCoresAsync(ApiFactory api)
+    {
+        var run = await RunAsync(api, AsOf);
+        using var client = api.ClientWith(ApiFactory.ScorerKey);
+        var drift = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/scoring-runs/{run.GetProperty("id").GetString()}/drift", UriKind.Relative));
+
+        var (bundle, rows, scores) = Scored(AsOf);
+        var contract = bundle.Card.FeatureContract;
+        var modelRows = new FeatureRows(contract, TestBundle.Instance.Data.AttributeNames);
+        var features = MlCustomer.Core.Modeling.FeatureDrift.Measure(contract, [.. rows.Select(modelRows.From)]);
+        var outputs = bundle.Card.OutputDrift([.. scores.Select(s => s.ChurnProbability)], [.. scores.Select(s => s.PredictedGrossProfit ?? double.NaN)]);
+        Assert.NotEmpty(features);
+        AssertSame(features, drift.GetProperty("features"));
+        AssertSame(outputs, drift.GetProperty("outputs"));
+
+        static void AssertSame(IReadOnlyList<MlCustomer.Core.Modeling.FeatureDriftResult> expected, JsonElement stored)
+        {
+            var items = stored.EnumerateArray().ToList();
+            Assert.Equal(expected.Select(e => e.Feature), items.Select(i => i.GetProperty("feature").GetString()));
+            foreach (var (want, got) in expected.Zip(items))
+            {
+                Assert.Equal(want.Psi, got.GetProperty("psi").GetDouble(), 12);
+                Assert.Equal(want.MissingShare, got.GetProperty("missingShare").GetDouble(), 12);
+                Assert.Equal(want.LargestMove, got.GetProperty("largestMove").GetString());
+            }
+        }
+    }
 }
 
 /// <summary>The stored run views on the SQLite file.</summary>
@@ -428,4 +465,16 @@ public sealed class StoredRunViewsTestsOnSqlite(ApiFactory factory) : StoredRunV
 
 /// <summary>The stored run views on PostgreSQL (a schema of its own).</summary>
 [Collection(PostgresStores.Name)]
-public sealed class StoredRunViewsTestsOnPostgreSql(PostgresApiFactory factory) : StoredRunViewsTests(factory, StoreProvider.PostgreSql), IClassFixture<PostgresApiFactory>;
+public sealed class StoredRunViewsTestsOnPostgreSql(PostgresApiFactory factory) : StoredRunViewsTests(factory, StoreProvider.PostgreSql), IClassFixture<PostgresApiFactory>
+{
+    [SkippableFact]
+    public async Task TheDriftOfARunOfManyChunksIsTheirStoredCountsAddedUpAndCoresDriftOfEveryCustomer()
+    {
+        StoreProvider.PostgreSql.Require();
+        // Chunks of 256 customers (the least allowed): the run's drift is the sum of several chunks' stored counts.
+        using var api = PostgresApiFactory.WithSettings(new Dictionary<string, string?> { ["MlCustomer:Storage:RunChunkCustomers"] = "256" });
+        await AssertStoredDriftIsCoresAsync(api);
+        Assert.True(api.StoreScalar("SELECT COUNT(*) FROM scoring_run_chunks WHERE drift_counts IS NOT NULL") > 1);
+        Assert.Equal(0, api.StoreScalar("SELECT COUNT(*) FROM scoring_run_chunks WHERE drift_counts IS NULL"));
+    }
+}

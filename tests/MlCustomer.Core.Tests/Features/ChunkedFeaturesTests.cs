@@ -99,8 +99,11 @@ public sealed class ChunkedFeaturesTests(SmallSampleBundle sample) : IClassFixtu
         var total = new FeatureDriftCounts(contract);
         foreach (var part in parts)
         {
-            total.Add(part);
+            // Through bytes, as replicas sharing a run store each chunk's counts.
+            total.Add(FeatureDriftCounts.FromBytes(contract, part.ToBytes()));
         }
+
+        Assert.Throws<ArgumentException>(() => FeatureDriftCounts.FromBytes(contract, parts[0].ToBytes().AsSpan(..^8)));
 
         Assert.Equal(all.Count, total.Rows);
         Assert.Equal(FeatureDrift.Measure(contract, all), total.Results());
