@@ -130,8 +130,10 @@ internal sealed partial class ScoringRunWorker
         return (dataSet, clock.ElapsedMilliseconds);
     }
 
-    // Scores one claimed chunk and stores it; a claim lost meanwhile (this replica was too slow, another re-claimed it) stores nothing.
-    private async Task ScoreClaimedChunkAsync(ChunkClaim chunk, ModelGeneration generation, CancellationToken cancellationToken)
+    // Scores one claimed chunk and stores it; a claim lost meanwhile (this replica was too slow, another re-claimed it) stores
+    // nothing. The chunk's decided scores when it was stored, else null.
+    private async Task<(IReadOnlyList<CustomerScore> Scores, CustomerDecision?[] Decisions)?> ScoreClaimedChunkAsync(
+        ChunkClaim chunk, ModelGeneration generation, CancellationToken cancellationToken)
     {
         var input = await InputAsync(chunk.RunId, chunk.AsOfDate, generation, cancellationToken);
         if (chunk.FirstRow + chunk.RowCount > input.Table.Count)
@@ -144,7 +146,7 @@ internal sealed partial class ScoringRunWorker
         // The chunk's drift, counted here while its features are at hand and stored with it: the holder adds the chunks' counts up.
         var drift = ChunkDrift.For(generation, input.Table.AttributeNames, rows.Length);
         drift?.Count(rows);
-        var (scores, _, compact) = ScoreChunk(generation, rows, input.Table.AttributeNames,
+        var (scores, decisions, compact) = ScoreChunk(generation, rows, input.Table.AttributeNames,
             feature => input.ReasonPositions.GetOrAdd(feature, name => store.ReasonPosition(chunk.RunId, name)));
         var segments = new Dictionary<int, string>();
         foreach (var score in scores)
@@ -158,10 +160,32 @@ internal sealed partial class ScoringRunWorker
         if (await store.WriteChunkAsync(chunk, compact, segments, drift?.Total().ToBytes(), cancellationToken))
         {
             LogChunkStored(logger, chunk.RunId, chunk.ChunkIndex, chunk.RowCount, store.ReplicaId);
+            return (scores, decisions);
         }
-        else
+
+        LogChunkLost(logger, chunk.RunId, chunk.ChunkIndex, store.ReplicaId);
+        return null;
+    }
+
+    // The summary inputs of one chunk the holder scored itself, in customer order: what the end of the run needs of its customers.
+    private sealed record ChunkSummaryInputs(int Customers, List<TierMember> Members, List<MovementFacts> Movement, double[] ChurnProbabilities, double[] PredictedProfits)
+    {
+        public static ChunkSummaryInputs Of(IReadOnlyList<CustomerScore> scores, CustomerDecision?[] decisions, TargetCandidates.Builder candidates)
         {
-            LogChunkLost(logger, chunk.RunId, chunk.ChunkIndex, store.ReplicaId);
+            var inputs = new ChunkSummaryInputs(scores.Count, [], [], new double[scores.Count], new double[scores.Count]);
+            for (var i = 0; i < scores.Count; i++)
+            {
+                inputs.ChurnProbabilities[i] = scores[i].ChurnProbability;
+                inputs.PredictedProfits[i] = scores[i].PredictedGrossProfit ?? double.NaN;
+                if (decisions[i] is { } decision)
+                {
+                    inputs.Members.Add(TierMember.Of(decision));
+                    inputs.Movement.Add(MovementFacts.Of(decision));
+                    candidates.Add(decision);
+                }
+            }
+
+            return inputs;
         }
     }
 
@@ -221,19 +245,28 @@ internal sealed partial class ScoringRunWorker
         var cpuAfterLoad = Environment.CpuUsage.TotalTime;
         await store.PlanChunksAsync(run.Id, input.AsOf, input.Table.Count, storage.Value.Storage.RunChunkCustomers, cancellationToken);
 
-        // Chunks, this replica's share, then the wait for the others' (taking over any whose holder died).
+        // Chunks, this replica's share, then the wait for the others' (taking over any whose holder died). The summary inputs of
+        // the chunks this replica scores are kept (as a single process keeps them), by chunk.
         clock.Restart();
+        var held = new Dictionary<int, ChunkSummaryInputs>();
+        var heldCandidates = new TargetCandidates.Builder();
+        var chunkCount = 0;
         while (true)
         {
             if (await store.ClaimChunkAsync(generation.Version, leaseTime, run.Id, cancellationToken) is { } chunk)
             {
-                await ScoreClaimedChunkAsync(chunk, generation, cancellationToken);
+                if (await ScoreClaimedChunkAsync(chunk, generation, cancellationToken) is var (scores, decisions))
+                {
+                    held[chunk.ChunkIndex] = ChunkSummaryInputs.Of(scores, decisions, heldCandidates);
+                }
+
                 continue;
             }
 
             var (doneChunks, chunks) = await store.ChunkProgressAsync(run.Id, cancellationToken);
             if (doneChunks == chunks)
             {
+                chunkCount = chunks;
                 break;
             }
 
@@ -247,22 +280,77 @@ internal sealed partial class ScoringRunWorker
         var featureDrift = await FeatureDriftAsync(run.Id, input, generation, cancellationToken);
         var featuresMs = clock.ElapsedMilliseconds;
 
-        // The end of the run, once: its summaries from the stored rows, each decision rebuilt by the same Core function the
-        // views use (it reads exactly as it was decided), in id order as a single replica would have made them.
+        // The end of the run, once.
         clock.Restart();
         var segmentNames = await store.RunNamesAsync(run.Id, "segment", cancellationToken);
         var reasonNames = await store.RunNamesAsync(run.Id, "reason", cancellationToken);
         var decides = generation.Card.Tiers is not null;
         var context = RunContext(generation, [.. Enumerable.Range(0, reasonNames.Count).Select(i => reasonNames[i])], segmentNames);
-        var stored = new List<(string Id, double Churn, int? Segment, double? Profit, byte[]? Facts)>(input.Table.Count);
+        var customers = held.Count == chunkCount && held.Count > 0
+            ? await CompleteFromHeldChunksAsync(run, generation, held, heldCandidates, featureDrift, context, decides, cancellationToken)
+            : await CompleteFromStoredRowsAsync(run, generation, input.Table.Count, featureDrift, context, segmentNames, decides, cancellationToken);
+        LogRunSucceeded(logger, run.Id, customers, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
+        return run with
+        {
+            Status = RunStatus.Succeeded,
+            AsOfDate = input.AsOf,
+            ModelVersion = generation.Version,
+            FinishedAt = DateTimeOffset.UtcNow,
+            TransactionsRead = input.Data.Transactions.Count,
+            CustomersScored = customers,
+            LoadMilliseconds = Math.Max(loadMs, input.LoadMilliseconds),
+            FeaturesMilliseconds = featuresMs,
+            ScoringMilliseconds = scoringMs,
+            StoringMilliseconds = clock.ElapsedMilliseconds,
+        };
+    }
+
+    // The summaries when this replica scored every chunk itself (one replica on the store, or the others busy): from the chunks'
+    // summary inputs in chunk order, which is customer order, so exactly the lists a single process keeps as it scores; no
+    // stored row is read back.
+    private async Task<int> CompleteFromHeldChunksAsync(
+        ScoringRun run, ModelGeneration generation, Dictionary<int, ChunkSummaryInputs> held, TargetCandidates.Builder candidates,
+        IReadOnlyList<FeatureDriftResult> featureDrift, DecisionContext context, bool decides, CancellationToken cancellationToken)
+    {
+        var inOrder = held.OrderBy(c => c.Key).Select(c => c.Value).ToList();
+        var churnProbabilities = inOrder.SelectMany(c => c.ChurnProbabilities).ToArray();
+        var predictedProfits = inOrder.SelectMany(c => c.PredictedProfits).ToArray();
+        var members = decides ? inOrder.SelectMany(c => c.Members).ToList() : [];
+        var movementFacts = decides ? inOrder.SelectMany(c => c.Movement).ToList() : [];
+        held.Clear();
+        // Movement merges two runs' facts by id: in ordinal id order already (chunks follow the table), sorted here only if not.
+        if (!movementFacts.Zip(movementFacts.Skip(1)).All(p => string.CompareOrdinal(p.First.CustomerId, p.Second.CustomerId) < 0))
+        {
+            movementFacts.Sort((a, b) => string.CompareOrdinal(a.CustomerId, b.CustomerId));
+        }
+
+        var outputDrift = Task.Run(() => generation.Card.OutputDrift(churnProbabilities, predictedProfits), cancellationToken);
+        var pyramid = Task.Run(() => decides ? ProfitConcentration.Compute(members) : null, cancellationToken);
+        var targetCandidates = Task.Run(() => decides ? candidates.Build() : null, cancellationToken);
+        var drift = new RunDrift(featureDrift, await outputDrift);
+        await using (var writer = await store.BeginRunScoresAsync(run.Id, run.ScoreKey!.Value, cancellationToken))
+        {
+            await writer.CompleteAsync(drift, context, await pyramid, await targetCandidates, cancellationToken, decides ? movementFacts : null);
+        }
+
+        return churnProbabilities.Length;
+    }
+
+    // The summaries when other replicas scored some chunks: from the stored rows, each decision rebuilt by the same Core function
+    // the views use (it reads exactly as it was decided), in id order as a single replica would have made them.
+    private async Task<int> CompleteFromStoredRowsAsync(
+        ScoringRun run, ModelGeneration generation, int customers, IReadOnlyList<FeatureDriftResult> featureDrift, DecisionContext context,
+        IReadOnlyDictionary<int, string> segmentNames, bool decides, CancellationToken cancellationToken)
+    {
+        var stored = new List<(string Id, double Churn, int? Segment, double? Profit, byte[]? Facts)>(customers);
         await foreach (var row in store.RunRowsAsync(run.ScoreKey!.Value, cancellationToken))
         {
             stored.Add(row);
         }
 
-        if (stored.Count != input.Table.Count)
+        if (stored.Count != customers)
         {
-            throw new InvalidOperationException($"Scoring run {run.Id} stored {stored.Count} customers of {input.Table.Count}; start a new run.");
+            throw new InvalidOperationException($"Scoring run {run.Id} stored {stored.Count} customers of {customers}; start a new run.");
         }
 
         var decided = new CustomerDecision?[stored.Count];
@@ -290,20 +378,7 @@ internal sealed partial class ScoringRunWorker
                 decides ? movementFacts : null);
         }
 
-        LogRunSucceeded(logger, run.Id, stored.Count, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
-        return run with
-        {
-            Status = RunStatus.Succeeded,
-            AsOfDate = input.AsOf,
-            ModelVersion = generation.Version,
-            FinishedAt = DateTimeOffset.UtcNow,
-            TransactionsRead = input.Data.Transactions.Count,
-            CustomersScored = stored.Count,
-            LoadMilliseconds = Math.Max(loadMs, input.LoadMilliseconds),
-            FeaturesMilliseconds = featuresMs,
-            ScoringMilliseconds = scoringMs,
-            StoringMilliseconds = clock.ElapsedMilliseconds,
-        };
+        return stored.Count;
     }
 
     // The run's feature drift from its chunks' stored counts (whole numbers: the same sums whichever replica counted which chunk,

@@ -20,7 +20,7 @@ namespace MlCustomer.Api.Tests.ScoringRuns;
 /// </summary>
 public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider provider)
 {
-    private static readonly DateOnly AsOf = new(2025, 6, 30);
+    private protected static readonly DateOnly AsOf = new(2025, 6, 30);
 
     private static readonly DateOnly EarlierAsOf = new(2025, 3, 31);
 
@@ -401,7 +401,7 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
 
     private static double RulesSaveRate() => ModelBundle.Load(new MLContext(seed: 1), TestBundle.Instance.BundleFolder).Rules.SaveRate;
 
-    private static async Task<JsonElement> RunAsync(ApiFactory api, DateOnly asOf)
+    private protected static async Task<JsonElement> RunAsync(ApiFactory api, DateOnly asOf)
     {
         await api.WaitUntilReadyAsync();
         using var admin = api.ClientWith(ApiFactory.AdminKey);
@@ -476,5 +476,68 @@ public sealed class StoredRunViewsTestsOnPostgreSql(PostgresApiFactory factory) 
         await AssertStoredDriftIsCoresAsync(api);
         Assert.True(api.StoreScalar("SELECT COUNT(*) FROM scoring_run_chunks WHERE drift_counts IS NOT NULL") > 1);
         Assert.Equal(0, api.StoreScalar("SELECT COUNT(*) FROM scoring_run_chunks WHERE drift_counts IS NULL"));
+    }
+
+    [SkippableFact]
+    public async Task ARunSharedInChunksOnPostgreSqlStoresExactlyWhatASingleProcessRunStoresOnSqlite()
+    {
+        StoreProvider.PostgreSql.Require();
+        // The same customers, bundle and as-of date: one process in 4,096-customer chunks on the SQLite file, and the shared
+        // path's holder in 256-customer chunks on PostgreSQL (drift from the chunks' stored counts, summaries from its chunks).
+        using var postgres = PostgresApiFactory.WithSettings(new Dictionary<string, string?> { ["MlCustomer:Storage:RunChunkCustomers"] = "256" });
+        using var sqlite = ApiFactory.With();
+        var stored = new List<string>();
+        foreach (var api in new ApiFactory[] { sqlite, postgres })
+        {
+            var run = await RunAsync(api, AsOf);
+            var id = run.GetProperty("id").GetString();
+            using var client = api.ClientWith(ApiFactory.ScorerKey);
+            var views = new System.Text.StringBuilder();
+            foreach (var path in new[]
+            {
+                $"/api/v1/scoring-runs/{id}/drift", "/api/v1/tiers/summary", "/api/v1/retention/targets?budget=1000000&pageSize=100",
+                "/api/v1/retention/targets?budget=3000&offerCost=12&saveRate=0.5&tier=B", "/api/v1/customers/C00001", "/api/v1/customers/C00750",
+            })
+            {
+                var view = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(new Uri(path, UriKind.Relative)))!;
+                views.Append(path.Replace(id!, "{run}", StringComparison.Ordinal)).Append(": ").AppendLine(WithoutRunIdentity(view).ToJsonString());
+            }
+
+            stored.Add(views.ToString());
+        }
+
+        Assert.Contains("\"psi\"", stored[0], StringComparison.Ordinal);
+        Assert.Equal(stored[0], stored[1]);
+
+        // Which run it was and when (ids, times, the cursor naming the kept list) differ between the two stores; everything else is what the run computed.
+        static System.Text.Json.Nodes.JsonNode WithoutRunIdentity(System.Text.Json.Nodes.JsonNode node)
+        {
+            if (node is System.Text.Json.Nodes.JsonObject fields)
+            {
+                foreach (var name in fields.Select(f => f.Key).ToList())
+                {
+                    if (name is "runId" or "scoredAt" or "requestedAt" or "startedAt" or "finishedAt" or "listId" or "nextCursor")
+                    {
+                        fields.Remove(name);
+                    }
+                    else if (fields[name] is { } child)
+                    {
+                        WithoutRunIdentity(child);
+                    }
+                }
+            }
+            else if (node is System.Text.Json.Nodes.JsonArray items)
+            {
+                foreach (var item in items)
+                {
+                    if (item is not null)
+                    {
+                        WithoutRunIdentity(item);
+                    }
+                }
+            }
+
+            return node;
+        }
     }
 }
