@@ -323,6 +323,18 @@ public static class FeatureBuilder
     // cores and merged.
     private static Customer[] InIdOrder(IReadOnlyList<Customer> customers)
     {
+        // Customers files are usually exported in id order already: one pass says so, and a stable sort would change nothing.
+        var sorted = true;
+        for (var i = 1; i < customers.Count && sorted; i++)
+        {
+            sorted = string.CompareOrdinal(customers[i - 1].CustomerId, customers[i].CustomerId) <= 0;
+        }
+
+        if (sorted)
+        {
+            return [.. customers];
+        }
+
         var indexes = new int[customers.Count];
         for (var i = 0; i < indexes.Length; i++)
         {

@@ -156,6 +156,25 @@ public sealed class ChunkedFeaturesTests(SmallSampleBundle sample) : IClassFixtu
         Assert.Equal(expected.Report.ToText(), numbered.Report.ToText());
     }
 
+    [Fact]
+    public void CustomersInAnyFileOrderMakeTheTableInIdOrder()
+    {
+        // The sample's customers file is in id order (the table's order is then the file's, unsorted); reversed it is sorted.
+        var data = sample.Data;
+        var reversed = new CustomerDataSet(data.Transactions, [.. data.Customers!.Reverse()], data.AttributeNames, data.CostIsEstimated, data.Report)
+        {
+            ServiceEvents = data.ServiceEvents,
+            ServiceEventMeasures = data.ServiceEventMeasures,
+            CustomersExportDate = data.CustomersExportDate,
+        };
+        var options = sample.Features with { IncludeLabels = false };
+
+        var table = FeatureBuilder.Build(reversed, options);
+
+        Assert.Equal(FeatureBuilder.Build(data, options).Rows, table.Rows);
+        Assert.Equal(table.Rows.Select(r => r.CustomerId).Order(StringComparer.Ordinal), table.Rows.Select(r => r.CustomerId));
+    }
+
     [Theory]
     [InlineData(10, 1_000)]
     [InlineData(300_000, 50_000)]
