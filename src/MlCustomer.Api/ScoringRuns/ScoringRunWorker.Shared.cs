@@ -131,8 +131,10 @@ internal sealed partial class ScoringRunWorker
         return (dataSet, clock.ElapsedMilliseconds);
     }
 
-    // Scores one claimed chunk and stores it; a claim lost meanwhile (this replica was too slow, another re-claimed it) stores nothing.
-    private async Task ScoreClaimedChunkAsync(ChunkClaim chunk, ModelGeneration generation, CancellationToken cancellationToken)
+    // Scores one claimed chunk and stores it; a claim lost meanwhile (this replica was too slow, another re-claimed it) stores
+    // nothing. The chunk's decided scores when it was stored, else null.
+    private async Task<(IReadOnlyList<CustomerScore> Scores, CustomerDecision?[] Decisions)?> ScoreClaimedChunkAsync(
+        ChunkClaim chunk, ModelGeneration generation, CancellationToken cancellationToken)
     {
         var input = await InputAsync(chunk.RunId, chunk.AsOfDate, generation, cancellationToken);
         if (chunk.FirstRow + chunk.RowCount > input.Table.Count)
@@ -142,7 +144,10 @@ internal sealed partial class ScoringRunWorker
         }
 
         var rows = input.Table.RowsBetween(chunk.FirstRow, chunk.FirstRow + chunk.RowCount);
-        var (scores, _, compact) = ScoreChunk(generation, rows, input.Table.AttributeNames,
+        // The chunk's drift, counted here while its features are at hand and stored with it: the holder adds the chunks' counts up.
+        var drift = ChunkDrift.For(generation, input.Table.AttributeNames, rows.Length);
+        drift?.Count(rows);
+        var (scores, decisions, compact) = ScoreChunk(generation, rows, input.Table.AttributeNames,
             feature => input.ReasonPositions.GetOrAdd(feature, name => store.ReasonPosition(chunk.RunId, name)));
         var segments = new Dictionary<int, string>();
         foreach (var score in scores)
@@ -153,13 +158,35 @@ internal sealed partial class ScoringRunWorker
             }
         }
 
-        if (await store.WriteChunkAsync(chunk, compact, segments, cancellationToken))
+        if (await store.WriteChunkAsync(chunk, compact, segments, drift?.Total().ToBytes(), cancellationToken))
         {
             LogChunkStored(logger, chunk.RunId, chunk.ChunkIndex, chunk.RowCount, store.ReplicaId);
+            return (scores, decisions);
         }
-        else
+
+        LogChunkLost(logger, chunk.RunId, chunk.ChunkIndex, store.ReplicaId);
+        return null;
+    }
+
+    // The summary inputs of one chunk the holder scored itself, in customer order: what the end of the run needs of its customers.
+    private sealed record ChunkSummaryInputs(int Customers, List<TierMember> Members, List<MovementFacts> Movement, double[] ChurnProbabilities, double[] PredictedProfits)
+    {
+        public static ChunkSummaryInputs Of(IReadOnlyList<CustomerScore> scores, CustomerDecision?[] decisions, TargetCandidates.Builder candidates)
         {
-            LogChunkLost(logger, chunk.RunId, chunk.ChunkIndex, store.ReplicaId);
+            var inputs = new ChunkSummaryInputs(scores.Count, [], [], new double[scores.Count], new double[scores.Count]);
+            for (var i = 0; i < scores.Count; i++)
+            {
+                inputs.ChurnProbabilities[i] = scores[i].ChurnProbability;
+                inputs.PredictedProfits[i] = scores[i].PredictedGrossProfit ?? double.NaN;
+                if (decisions[i] is { } decision)
+                {
+                    inputs.Members.Add(TierMember.Of(decision));
+                    inputs.Movement.Add(MovementFacts.Of(decision));
+                    candidates.Add(decision);
+                }
+            }
+
+            return inputs;
         }
     }
 
@@ -219,41 +246,28 @@ internal sealed partial class ScoringRunWorker
         var cpuAfterLoad = Environment.CpuUsage.TotalTime;
         await store.PlanChunksAsync(run.Id, input.AsOf, input.Table.Count, storage.Value.Storage.RunChunkCustomers, cancellationToken);
 
-        // The features' drift, counted over every customer here while the other replicas already score chunks.
+        // Chunks, this replica's share, then the wait for the others' (taking over any whose holder died). The summary inputs of
+        // the chunks this replica scores are kept (as a single process keeps them), by chunk.
         clock.Restart();
-        var contract = generation.Card.FeatureContract;
-        IReadOnlyList<FeatureDriftResult> featureDrift = [];
-        if (input.Table.Count > 0 && contract.Features.All(f => f.BinShares is not null))
-        {
-            var counts = new FeatureDriftCounts(contract);
-            var modelRows = new FeatureRows(contract, input.Table.AttributeNames);
-            for (var from = 0; from < input.Table.Count; from += ChunkSize)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                foreach (var row in input.Table.RowsBetween(from, Math.Min(from + ChunkSize, input.Table.Count)))
-                {
-                    counts.Add(modelRows.From(row));
-                }
-            }
-
-            featureDrift = counts.Results();
-        }
-
-        var featuresMs = clock.ElapsedMilliseconds;
-
-        // Chunks, this replica's share, then the wait for the others' (taking over any whose holder died).
-        clock.Restart();
+        var held = new Dictionary<int, ChunkSummaryInputs>();
+        var heldCandidates = new TargetCandidates.Builder();
+        var chunkCount = 0;
         while (true)
         {
             if (await store.ClaimChunkAsync(generation.Version, leaseTime, run.Id, cancellationToken) is { } chunk)
             {
-                await ScoreClaimedChunkAsync(chunk, generation, cancellationToken);
+                if (await ScoreClaimedChunkAsync(chunk, generation, cancellationToken) is var (scores, decisions))
+                {
+                    held[chunk.ChunkIndex] = ChunkSummaryInputs.Of(scores, decisions, heldCandidates);
+                }
+
                 continue;
             }
 
             var (doneChunks, chunks) = await store.ChunkProgressAsync(run.Id, cancellationToken);
             if (doneChunks == chunks)
             {
+                chunkCount = chunks;
                 break;
             }
 
@@ -262,22 +276,82 @@ internal sealed partial class ScoringRunWorker
 
         var scoringMs = clock.ElapsedMilliseconds;
 
-        // The end of the run, once: its summaries from the stored rows, each decision rebuilt by the same Core function the
-        // views use (it reads exactly as it was decided), in id order as a single replica would have made them.
+        // The features' drift: the counts each chunk's replica stored with it, added up.
+        clock.Restart();
+        var featureDrift = await FeatureDriftAsync(run.Id, input, generation, cancellationToken);
+        var featuresMs = clock.ElapsedMilliseconds;
+
+        // The end of the run, once.
         clock.Restart();
         var segmentNames = await store.RunNamesAsync(run.Id, "segment", cancellationToken);
         var reasonNames = await store.RunNamesAsync(run.Id, "reason", cancellationToken);
         var decides = generation.Card.Tiers is not null;
         var context = RunContext(generation, [.. Enumerable.Range(0, reasonNames.Count).Select(i => reasonNames[i])], segmentNames);
-        var stored = new List<(string Id, double Churn, int? Segment, double? Profit, byte[]? Facts)>(input.Table.Count);
+        var customers = held.Count == chunkCount && held.Count > 0
+            ? await CompleteFromHeldChunksAsync(run, generation, held, heldCandidates, featureDrift, context, decides, cancellationToken)
+            : await CompleteFromStoredRowsAsync(run, generation, input.Table.Count, featureDrift, context, segmentNames, decides, cancellationToken);
+        LogRunSucceeded(logger, run.Id, customers, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
+        return run with
+        {
+            Status = RunStatus.Succeeded,
+            AsOfDate = input.AsOf,
+            ModelVersion = generation.Version,
+            FinishedAt = DateTimeOffset.UtcNow,
+            TransactionsRead = input.Data.Transactions.Count,
+            CustomersScored = customers,
+            LoadMilliseconds = Math.Max(loadMs, input.LoadMilliseconds),
+            FeaturesMilliseconds = featuresMs,
+            ScoringMilliseconds = scoringMs,
+            StoringMilliseconds = clock.ElapsedMilliseconds,
+        };
+    }
+
+    // The summaries when this replica scored every chunk itself (one replica on the store, or the others busy): from the chunks'
+    // summary inputs in chunk order, which is customer order, so exactly the lists a single process keeps as it scores; no
+    // stored row is read back.
+    private async Task<int> CompleteFromHeldChunksAsync(
+        ScoringRun run, ModelGeneration generation, Dictionary<int, ChunkSummaryInputs> held, TargetCandidates.Builder candidates,
+        IReadOnlyList<FeatureDriftResult> featureDrift, DecisionContext context, bool decides, CancellationToken cancellationToken)
+    {
+        var inOrder = held.OrderBy(c => c.Key).Select(c => c.Value).ToList();
+        var churnProbabilities = inOrder.SelectMany(c => c.ChurnProbabilities).ToArray();
+        var predictedProfits = inOrder.SelectMany(c => c.PredictedProfits).ToArray();
+        var members = decides ? inOrder.SelectMany(c => c.Members).ToList() : [];
+        var movementFacts = decides ? inOrder.SelectMany(c => c.Movement).ToList() : [];
+        held.Clear();
+        // Movement merges two runs' facts by id: in ordinal id order already (chunks follow the table), sorted here only if not.
+        if (!movementFacts.Zip(movementFacts.Skip(1)).All(p => string.CompareOrdinal(p.First.CustomerId, p.Second.CustomerId) < 0))
+        {
+            movementFacts.Sort((a, b) => string.CompareOrdinal(a.CustomerId, b.CustomerId));
+        }
+
+        var outputDrift = Task.Run(() => generation.Card.OutputDrift(churnProbabilities, predictedProfits), cancellationToken);
+        var pyramid = Task.Run(() => decides ? ProfitConcentration.Compute(members) : null, cancellationToken);
+        var targetCandidates = Task.Run(() => decides ? candidates.Build() : null, cancellationToken);
+        var drift = new RunDrift(featureDrift, await outputDrift);
+        await using (var writer = await store.BeginRunScoresAsync(run.Id, run.ScoreKey!.Value, cancellationToken))
+        {
+            await writer.CompleteAsync(drift, context, await pyramid, await targetCandidates, cancellationToken, decides ? movementFacts : null);
+        }
+
+        return churnProbabilities.Length;
+    }
+
+    // The summaries when other replicas scored some chunks: from the stored rows, each decision rebuilt by the same Core function
+    // the views use (it reads exactly as it was decided), in id order as a single replica would have made them.
+    private async Task<int> CompleteFromStoredRowsAsync(
+        ScoringRun run, ModelGeneration generation, int customers, IReadOnlyList<FeatureDriftResult> featureDrift, DecisionContext context,
+        IReadOnlyDictionary<int, string> segmentNames, bool decides, CancellationToken cancellationToken)
+    {
+        var stored = new List<(string Id, double Churn, int? Segment, double? Profit, byte[]? Facts)>(customers);
         await foreach (var row in store.RunRowsAsync(run.ScoreKey!.Value, cancellationToken))
         {
             stored.Add(row);
         }
 
-        if (stored.Count != input.Table.Count)
+        if (stored.Count != customers)
         {
-            throw new InvalidOperationException($"Scoring run {run.Id} stored {stored.Count} customers of {input.Table.Count}; start a new run.");
+            throw new InvalidOperationException($"Scoring run {run.Id} stored {stored.Count} customers of {customers}; start a new run.");
         }
 
         var decided = new CustomerDecision?[stored.Count];
@@ -305,24 +379,52 @@ internal sealed partial class ScoringRunWorker
                 decides ? movementFacts : null);
         }
 
-        LogRunSucceeded(logger, run.Id, stored.Count, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
-        return run with
-        {
-            Status = RunStatus.Succeeded,
-            AsOfDate = input.AsOf,
-            ModelVersion = generation.Version,
-            FinishedAt = DateTimeOffset.UtcNow,
-            TransactionsRead = input.Data.Transactions.Count,
-            CustomersScored = stored.Count,
-            LoadMilliseconds = Math.Max(loadMs, input.LoadMilliseconds),
-            FeaturesMilliseconds = featuresMs,
-            ScoringMilliseconds = scoringMs,
-            StoringMilliseconds = clock.ElapsedMilliseconds,
-        };
+        return stored.Count;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId}: replica {Replica} read the data and built the features of {Customers} customers; it claims chunks from now on")]
     private static partial void LogReadyForChunks(ILogger logger, string runId, int customers, string replica);
+
+    // The run's feature drift from its chunks' stored counts (whole numbers: the same sums whichever replica counted which chunk,
+    // and exactly what one pass over every customer counts). A chunk stored without counts (by a replica of a version that did
+    // not count them, during a rolling update) makes the holder count every customer's features itself, as it did before.
+    private async Task<IReadOnlyList<FeatureDriftResult>> FeatureDriftAsync(
+        string runId, SharedRunInput input, ModelGeneration generation, CancellationToken cancellationToken)
+    {
+        if (ChunkDrift.For(generation, input.Table.AttributeNames, input.Table.Count) is not { } drift)
+        {
+            return [];
+        }
+
+        var stored = await store.ChunkDriftCountsAsync(runId, cancellationToken);
+        if (stored.Any(c => c is null))
+        {
+            LogDriftRecounted(logger, runId, stored.Count(c => c is null));
+            for (var from = 0; from < input.Table.Count; from += ChunkSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                drift.Count(input.Table.RowsBetween(from, Math.Min(from + ChunkSize, input.Table.Count)));
+            }
+
+            return drift.Total().Results();
+        }
+
+        var total = new FeatureDriftCounts(drift.Contract);
+        foreach (var counts in stored)
+        {
+            total.Add(FeatureDriftCounts.FromBytes(drift.Contract, counts));
+        }
+
+        if (total.Rows != input.Table.Count)
+        {
+            throw new InvalidOperationException($"Scoring run {runId}'s chunks counted the drift of {total.Rows} customers of {input.Table.Count}; start a new run.");
+        }
+
+        return total.Results();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId}: {Chunks} chunk(s) were stored without drift counts (a replica of an older version scored them); the holder counts every customer's drift itself")]
+    private static partial void LogDriftRecounted(ILogger logger, string runId, int chunks);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} chunk {Chunk} ({Customers} customers) stored by replica {Replica}")]
     private static partial void LogChunkStored(ILogger logger, string runId, int chunk, int customers, string replica);

@@ -166,9 +166,7 @@ internal sealed partial class ScoringRunWorker(
 
         // How far these customers are from the ones the models learned from, counted chunk by chunk; bundles trained
         // before drift checks hold no training distributions, and their runs record none.
-        var contract = generation.Card.FeatureContract;
-        var driftCounts = table.Count > 0 && contract.Features.All(f => f.BinShares is not null) ? new FeatureDriftCounts(contract) : null;
-        var modelRows = driftCounts is null ? null : new FeatureRows(contract, table.AttributeNames);
+        var driftCounts = ChunkDrift.For(generation, table.AttributeNames, table.Count);
         // Building each chunk's features is timed inside the loop and added to the features step.
         var featureTime = new Stopwatch();
 
@@ -224,17 +222,7 @@ internal sealed partial class ScoringRunWorker(
                 featureTime.Start();
                 var more = chunkSource.MoveNext();
                 var chunk = more ? chunkSource.Current : [];
-                if (driftCounts is not null && chunk.Length > 0)
-                {
-                    // One model row overwritten for each customer: counted, not kept.
-                    var driftRow = modelRows!.From(chunk[0]);
-                    foreach (var row in chunk)
-                    {
-                        modelRows.Fill(row, driftRow);
-                        driftCounts.Add(driftRow);
-                    }
-                }
-
+                driftCounts?.Count(chunk);
                 featureTime.Stop();
                 if (!more)
                 {
@@ -280,7 +268,7 @@ internal sealed partial class ScoringRunWorker(
 
         var scoringMs = clock.ElapsedMilliseconds - featureTime.ElapsedMilliseconds;
         featuresMs += featureTime.ElapsedMilliseconds;
-        IReadOnlyList<FeatureDriftResult> featureDrift = driftCounts is { Rows: > 0 } ? driftCounts.Results() : [];
+        IReadOnlyList<FeatureDriftResult> featureDrift = driftCounts?.Total() is { Rows: > 0 } total ? total.Results() : [];
         LogRunSteps(logger, run.Id, modelTime.ElapsedMilliseconds, ruleTime.ElapsedMilliseconds, encodeTime.ElapsedMilliseconds, waitTime.ElapsedMilliseconds,
             writeTime.ElapsedMilliseconds);
         clock.Restart();

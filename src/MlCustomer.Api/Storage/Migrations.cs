@@ -285,5 +285,9 @@ internal static class Migrations
         [
             "DROP INDEX ix_customer_scores_customer",
         ]),
+        // Replicas sharing a run count each chunk's feature drift as they score it and store the counts with the chunk: the
+        // run's holder adds them up (whole numbers: the same counts whichever replica scored which chunk) instead of making
+        // every customer's features a second time. Unused on SQLite.
+        (13, "each shared run chunk's feature drift counts", ["ALTER TABLE scoring_run_chunks ADD COLUMN drift_counts BLOB NULL"]),
     ];
 }

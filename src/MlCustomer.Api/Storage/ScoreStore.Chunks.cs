@@ -132,7 +132,8 @@ public sealed partial class ScoreStore
     /// Stores a claimed chunk's rows and the segment names they point at, and marks the chunk done, in one transaction; false
     /// (nothing stored) when the claim is no longer this replica's (it expired and another replica claimed the chunk).
     /// </summary>
-    public async Task<bool> WriteChunkAsync(ChunkClaim claim, IReadOnlyList<CompactScore> rows, IReadOnlyDictionary<int, string> segments, CancellationToken cancellationToken)
+    public async Task<bool> WriteChunkAsync(
+        ChunkClaim claim, IReadOnlyList<CompactScore> rows, IReadOnlyDictionary<int, string> segments, byte[]? driftCounts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
         ArgumentNullException.ThrowIfNull(rows);
@@ -175,8 +176,8 @@ public sealed partial class ScoreStore
         }
 
         await ExecuteAsync(connection, transaction, """
-            UPDATE scoring_run_chunks SET status = @done, done_by = @owner, lease_expires_at = NULL WHERE run_id = @run AND chunk_index = @index
-            """, [("@done", ChunkDone), ("@owner", ReplicaId), ("@run", claim.RunId), ("@index", claim.ChunkIndex)], cancellationToken);
+            UPDATE scoring_run_chunks SET status = @done, done_by = @owner, lease_expires_at = NULL, drift_counts = @drift WHERE run_id = @run AND chunk_index = @index
+            """, [("@done", ChunkDone), ("@owner", ReplicaId), ("@drift", driftCounts), ("@run", claim.RunId), ("@index", claim.ChunkIndex)], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
@@ -239,6 +240,25 @@ public sealed partial class ScoreStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return (Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Each done chunk's feature drift counts (<see cref="MlCustomer.Core.Modeling.FeatureDriftCounts.ToBytes"/>), counted by the
+    /// replica that scored it; null for a chunk stored without them.
+    /// </summary>
+    public async Task<IReadOnlyList<byte[]?>> ChunkDriftCountsAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT drift_counts FROM scoring_run_chunks WHERE run_id = @run AND status = @done ORDER BY chunk_index",
+            [("@run", runId), ("@done", ChunkDone)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var counts = new List<byte[]?>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts.Add(reader.IsDBNull(0) ? null : (byte[])reader.GetValue(0));
+        }
+
+        return counts;
     }
 
     /// <summary>Every stored row of a run in ordinal id order: what its summaries are computed from once its last chunk is done.</summary>

@@ -34,14 +34,15 @@ public static class CustomerDataLoader
 
         var report = new LoadReport();
         var strings = new StringPool();
+        var numbering = new CustomerNumbering();
         CustomersFile? customers = null;
         if (customersPath is not null)
         {
-            customers = LoadCustomers(customersPath, options, strings, report);
+            customers = LoadCustomers(customersPath, options, strings, report, numbering);
         }
 
-        var (transactions, costIsEstimated) = LoadTransactions(transactionsPath, options, strings, report, customers);
-        (List<ServiceEvent> Rows, HashSet<string> Measures)? events = serviceEventsPath is null ? null : LoadServiceEvents(serviceEventsPath, options, strings, report, customers);
+        var (transactions, costIsEstimated) = LoadTransactions(transactionsPath, options, strings, report, customers, numbering);
+        (List<ServiceEvent> Rows, HashSet<string> Measures)? events = serviceEventsPath is null ? null : LoadServiceEvents(serviceEventsPath, options, strings, report, customers, numbering);
         return new CustomerDataSet(
             transactions,
             customers?.Rows,
@@ -52,11 +53,12 @@ public static class CustomerDataLoader
             ServiceEvents = events?.Rows,
             ServiceEventMeasures = events?.Measures ?? new HashSet<string>(StringComparer.Ordinal),
             CustomersExportDate = options.Mapping.CustomersExportDate,
+            Numbering = numbering,
         };
     }
 
     private static (List<ServiceEvent> Rows, HashSet<string> Measures) LoadServiceEvents(
-        string path, LoadOptions options, StringPool strings, LoadReport report, CustomersFile? customers)
+        string path, LoadOptions options, StringPool strings, LoadReport report, CustomersFile? customers, CustomerNumbering numbering)
     {
         var format = options.Mapping.ServiceEvents;
         using var file = DataFileReader.Open(path, format, options, strings, 0);
@@ -94,6 +96,7 @@ public static class CustomerDataLoader
         }
 
         var rows = new List<ServiceEvent>();
+        var numbers = new List<int>();
         while (file.ReadRow())
         {
             if (!file.TryText(idColumn!.Value, out var customerId)
@@ -106,15 +109,23 @@ public static class CustomerDataLoader
                 continue;
             }
 
-            if (customers is not null && !customers.Ids.Contains(customerId))
+            int number;
+            if (customers is null)
+            {
+                number = numbering.Number(customerId);
+            }
+            else if (!numbering.TryNumber(customerId, out number))
             {
                 file.Fail("unknown customer", idColumn, $"customer '{customerId}' is not in {customers.FileName}");
                 continue;
             }
 
             rows.Add(new ServiceEvent(customerId, eventDate!.Value, tickets, complaints, cost, satisfaction));
+            numbers.Add(number);
             file.Loaded();
         }
+
+        (numbering.ServiceEventCustomers, numbering.NumberedServiceEvents) = ([.. numbers], rows);
 
         report.Files.Add(file.Finish());
         NoteUnusedColumns(file, report);
@@ -122,7 +133,7 @@ public static class CustomerDataLoader
     }
 
     private static (List<Transaction> Rows, bool CostIsEstimated) LoadTransactions(
-        string path, LoadOptions options, StringPool strings, LoadReport report, CustomersFile? customers)
+        string path, LoadOptions options, StringPool strings, LoadReport report, CustomersFile? customers, CustomerNumbering numbering)
     {
         var format = options.Mapping.Transactions;
         using var file = DataFileReader.Open(path, format, options, strings, customers?.RowsRead ?? 0);
@@ -177,6 +188,10 @@ public static class CustomerDataLoader
         }
 
         var rows = new List<Transaction>();
+        var numbers = new List<int>();
+        // An order's lines come one after the other: the same customer as the line before needs no lookup.
+        var (previous, previousNumber) = ((string?)null, 0);
+        var (first, last) = (DateOnly.MaxValue, DateOnly.MinValue);
         while (file.ReadRow())
         {
             if (!file.TryText(customerIds, out var customerId)
@@ -214,15 +229,31 @@ public static class CustomerDataLoader
                     $"costEstimate.defaultMarginRate to the mapping (or a rate for '{category}' in costEstimate.marginRateByCategory)");
             }
 
-            if (customers is not null && !customers.Ids.Contains(customerId))
+            int number;
+            if (ReferenceEquals(customerId, previous))
+            {
+                // Interned by the reader: the same id is the same string.
+                number = previousNumber;
+            }
+            else if (customers is null)
+            {
+                number = numbering.Number(customerId);
+            }
+            else if (!numbering.TryNumber(customerId, out number))
             {
                 file.Fail("unknown customer", customerIds, $"customer '{customerId}' is not in {customers.FileName}");
                 continue;
             }
 
+            (previous, previousNumber) = (customerId, number);
             rows.Add(new Transaction(customerId, orderId, orderDate!.Value, category, quantity, revenue, cost, discount ?? 0, channel));
+            numbers.Add(number);
+            (first, last) = (orderDate.Value < first ? orderDate.Value : first, orderDate.Value > last ? orderDate.Value : last);
             file.Loaded();
         }
+
+        (numbering.TransactionCustomers, numbering.NumberedTransactions) = ([.. numbers], rows);
+        numbering.OrderDates = (first, last);
 
         report.Files.Add(file.Finish());
         NoteUnusedColumns(file, report);
@@ -268,7 +299,7 @@ public static class CustomerDataLoader
                 $"quantity × unit price = {revenue.ToString("G6", CultureInfo.InvariantCulture)} is implausibly large (magnitude above 1e12)");
     }
 
-    private static CustomersFile LoadCustomers(string path, LoadOptions options, StringPool strings, LoadReport report)
+    private static CustomersFile LoadCustomers(string path, LoadOptions options, StringPool strings, LoadReport report, CustomerNumbering numbering)
     {
         var format = options.Mapping.Customers;
         using var file = DataFileReader.Open(path, format, options, strings, 0);
@@ -320,6 +351,7 @@ public static class CustomerDataLoader
             }
 
             lineById.Add(id, file.Line);
+            numbering.Number(id);
             rows.Add(new Customer(id, signupDate, attributes, tickets, complaints, serviceCost, satisfaction));
             file.Loaded();
         }
@@ -330,7 +362,6 @@ public static class CustomerDataLoader
             file.FileName,
             rows,
             attributeColumns.Select(c => c.Name).ToList(),
-            lineById.Keys.ToHashSet(StringComparer.Ordinal),
             file.Report.RowsRead);
     }
 
@@ -398,6 +429,5 @@ public static class CustomerDataLoader
         string FileName,
         List<Customer> Rows,
         List<string> AttributeNames,
-        HashSet<string> Ids,
         long RowsRead);
 }

@@ -30,6 +30,9 @@ public sealed record CustomerDataSet(
     /// </summary>
     public DateOnly? CustomersExportDate { get; init; }
 
+    /// <summary>The customers as the loader numbered them, or null for a data set made otherwise (grouped by id then).</summary>
+    internal CustomerNumbering? Numbering { get; init; }
+
     /// <summary>The day the customers file's service totals describe: <see cref="CustomersExportDate"/> or the last order date.</summary>
     public DateOnly ServiceSnapshotDate => CustomersExportDate ?? LastOrderDate;
 
@@ -40,7 +43,14 @@ public sealed record CustomerDataSet(
     /// <summary>The last order date in the data.</summary>
     public DateOnly LastOrderDate => Transactions.Count == 0
         ? throw new InvalidOperationException("The data set has no transactions.")
-        : Transactions.Max(t => t.OrderDate);
+        : LoadedOrderDates?.Last ?? Transactions.Max(t => t.OrderDate);
+
+    // The loader saw every order date as it read them: a run asks for the first and last several times, and each pass over
+    // 16.9 M order lines (1.3 GB of rows) took a fifth of a second.
+    private (DateOnly First, DateOnly Last)? LoadedOrderDates =>
+        Numbering is { } numbering && ReferenceEquals(numbering.NumberedTransactions, Transactions) && numbering.TransactionCustomers.Length == Transactions.Count
+            ? numbering.OrderDates
+            : null;
 
     /// <summary>
     /// Refuses an as-of date after the last order in the data, the last event it knows of. The data says nothing
@@ -64,5 +74,5 @@ public sealed record CustomerDataSet(
     /// <summary>The first order date in the data.</summary>
     public DateOnly FirstOrderDate => Transactions.Count == 0
         ? throw new InvalidOperationException("The data set has no transactions.")
-        : Transactions.Min(t => t.OrderDate);
+        : LoadedOrderDates?.First ?? Transactions.Min(t => t.OrderDate);
 }

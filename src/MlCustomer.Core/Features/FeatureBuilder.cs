@@ -108,13 +108,19 @@ public static class FeatureBuilder
         ArgumentNullException.ThrowIfNull(options);
         Validate(data, options);
 
-        var historyByCustomer = Grouped<Transaction>.ByCustomer(data.Transactions, t => t.CustomerId);
+        // Grouped by the loader's customer numbers when the data set has them for these very rows.
+        var historyByCustomer = data.Numbering is { } numbering && ReferenceEquals(numbering.NumberedTransactions, data.Transactions)
+            ? Grouped<Transaction>.ByNumber(data.Transactions, numbering.TransactionCustomers, numbering)
+            : Grouped<Transaction>.ByCustomer(data.Transactions, t => t.CustomerId);
         var customers = data.Customers ?? historyByCustomer.Customers
             .Select(id => new Customer(id, null, [], null, null, null, null))
             .ToList();
         var report = new FeatureReport();
         var service = ChooseServiceSource(data, options, report);
-        var eventsByCustomer = service == ServiceSource.Events ? Grouped<ServiceEvent>.ByCustomer(data.ServiceEvents!, e => e.CustomerId) : null;
+        var eventsByCustomer = service != ServiceSource.Events ? null
+            : data.Numbering is { } numbered && ReferenceEquals(numbered.NumberedServiceEvents, data.ServiceEvents)
+                ? Grouped<ServiceEvent>.ByNumber(data.ServiceEvents!, numbered.ServiceEventCustomers, numbered)
+                : Grouped<ServiceEvent>.ByCustomer(data.ServiceEvents!, e => e.CustomerId);
         // Each customer's exclusion and unused order lines worked out on every core, then counted in id order, so the report's
         // counts (and the order their reasons are listed in) are what one pass in id order gives.
         var ordered = InIdOrder(customers);
@@ -317,6 +323,18 @@ public static class FeatureBuilder
     // cores and merged.
     private static Customer[] InIdOrder(IReadOnlyList<Customer> customers)
     {
+        // Customers files are usually exported in id order already: one pass says so, and a stable sort would change nothing.
+        var sorted = true;
+        for (var i = 1; i < customers.Count && sorted; i++)
+        {
+            sorted = string.CompareOrdinal(customers[i - 1].CustomerId, customers[i].CustomerId) <= 0;
+        }
+
+        if (sorted)
+        {
+            return [.. customers];
+        }
+
         var indexes = new int[customers.Count];
         for (var i = 0; i < indexes.Length; i++)
         {
@@ -627,19 +645,55 @@ internal readonly record struct ServiceAtAsOf(double Tickets, double Complaints,
 /// </summary>
 internal sealed class Grouped<T>
 {
-    private readonly Dictionary<string, int> ordinal;
+    private readonly IReadOnlyDictionary<string, int> ordinal;
+    private readonly IEnumerable<string> customers;
     private readonly T[] rows;
     private readonly int[] starts;
 
-    private Grouped(Dictionary<string, int> ordinal, T[] rows, int[] starts)
+    private Grouped(IReadOnlyDictionary<string, int> ordinal, IEnumerable<string> customers, T[] rows, int[] starts)
     {
         this.ordinal = ordinal;
+        this.customers = customers;
         this.rows = rows;
         this.starts = starts;
     }
 
-    /// <summary>The customers with at least one row, in order of their first row.</summary>
-    public IEnumerable<string> Customers => ordinal.Keys;
+    /// <summary>The customers with at least one row, in order of their first row (of their number when grouped by number).</summary>
+    public IEnumerable<string> Customers => customers;
+
+    /// <summary>
+    /// Groups <paramref name="source"/> by the loader's customer numbers (<paramref name="numbers"/>, one per row): a
+    /// counting sort, each customer's rows in file order, without looking an id up. Numbers follow first rows when the
+    /// order lines numbered the customers, so <see cref="Customers"/> is in the same order as <see cref="ByCustomer"/>'s.
+    /// </summary>
+    public static Grouped<T> ByNumber(IReadOnlyList<T> source, int[] numbers, CustomerNumbering numbering)
+    {
+        if (numbers.Length != source.Count)
+        {
+            throw new ArgumentException($"{numbers.Length} customer numbers for {source.Count} rows.", nameof(numbers));
+        }
+
+        var starts = new int[numbering.Count + 1];
+        foreach (var number in numbers)
+        {
+            starts[number + 1]++;
+        }
+
+        for (var c = 0; c < numbering.Count; c++)
+        {
+            starts[c + 1] += starts[c];
+        }
+
+        var next = starts[..^1];
+        var rows = new T[source.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[next[numbers[i]]++] = source[i];
+        }
+
+        var ids = numbering.Ids;
+        return new Grouped<T>(numbering.Numbers, Enumerable.Range(0, numbering.Count).Where(c => starts[c + 1] > starts[c]).Select(c => ids[c]), rows, starts);
+    }
 
     /// <summary>Groups <paramref name="source"/> by <paramref name="customerOf"/>, on every core.</summary>
     /// <remarks>
@@ -742,7 +796,7 @@ internal sealed class Grouped<T>
             }
         });
 
-        return new Grouped<T>(merged, rows, starts);
+        return new Grouped<T>(merged, merged.Keys, rows, starts);
 
         (int From, int To) Part(int p) => ((int)((long)total * p / parts), (int)((long)total * (p + 1) / parts));
     }

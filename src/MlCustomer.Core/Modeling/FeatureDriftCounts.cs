@@ -77,6 +77,91 @@ public sealed class FeatureDriftCounts
         }
     }
 
+    /// <summary>
+    /// Adds the rows <paramref name="other"/> counted (against the same contract): counts are whole numbers, so rows counted
+    /// on several threads, or chunk by chunk on several replicas, add up to exactly the counts of one pass over them all.
+    /// </summary>
+    /// <exception cref="ArgumentException">The other counts are against another contract.</exception>
+    public void Add(FeatureDriftCounts other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!ReferenceEquals(other.contract, contract) && !other.contract.Features.Select(f => f.Name).SequenceEqual(contract.Features.Select(f => f.Name)))
+        {
+            throw new ArgumentException("The drift counts were made against another feature contract.", nameof(other));
+        }
+
+        rows += other.rows;
+        for (var f = 0; f < counts.Length; f++)
+        {
+            if (other.counts[f].Length != counts[f].Length)
+            {
+                throw new ArgumentException($"The drift counts of '{contract.Features[f].Name}' have other bins.", nameof(other));
+            }
+
+            for (var b = 0; b < counts[f].Length; b++)
+            {
+                counts[f][b] += other.counts[f][b];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The counts as bytes (the rows, then each feature's bins in the contract's order, little-endian 64-bit): replicas
+    /// that share a run store each chunk's counts, and the run's holder adds them up (<see cref="FromBytes"/>).
+    /// </summary>
+    public byte[] ToBytes()
+    {
+        var bytes = new byte[sizeof(long) * (1 + counts.Sum(c => c.Length))];
+        var at = 0;
+        Write(rows);
+        foreach (var bins in counts)
+        {
+            foreach (var count in bins)
+            {
+                Write(count);
+            }
+        }
+
+        return bytes;
+
+        void Write(long value)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(at), value);
+            at += sizeof(long);
+        }
+    }
+
+    /// <summary>Counts written by <see cref="ToBytes"/> against the same contract.</summary>
+    /// <exception cref="ArgumentException">The bytes do not hold counts of this contract's bins.</exception>
+    public static FeatureDriftCounts FromBytes(FeatureContract contract, ReadOnlySpan<byte> bytes)
+    {
+        var read = new FeatureDriftCounts(contract);
+        var expected = sizeof(long) * (1 + read.counts.Sum(c => c.Length));
+        if (bytes.Length != expected)
+        {
+            throw new ArgumentException($"Stored drift counts of {bytes.Length} bytes do not fit the contract's bins ({expected} bytes).", nameof(bytes));
+        }
+
+        var at = 0;
+        read.rows = Read(bytes);
+        foreach (var bins in read.counts)
+        {
+            for (var b = 0; b < bins.Length; b++)
+            {
+                bins[b] = Read(bytes);
+            }
+        }
+
+        return read;
+
+        long Read(ReadOnlySpan<byte> from)
+        {
+            var value = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(from[at..]);
+            at += sizeof(long);
+            return value;
+        }
+    }
+
     /// <summary>Every feature against its training distribution, most moved first.</summary>
     /// <exception cref="ArgumentException">No rows were counted.</exception>
     public IReadOnlyList<FeatureDriftResult> Results()

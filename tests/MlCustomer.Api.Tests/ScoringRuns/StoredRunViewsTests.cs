@@ -22,7 +22,7 @@ namespace MlCustomer.Api.Tests.ScoringRuns;
 /// </summary>
 public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider provider)
 {
-    private static readonly DateOnly AsOf = new(2025, 6, 30);
+    private protected static readonly DateOnly AsOf = new(2025, 6, 30);
 
     private static readonly DateOnly EarlierAsOf = new(2025, 3, 31);
 
@@ -263,6 +263,13 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
         }
     }
 
+    [SkippableFact]
+    public async Task TheStoredDriftIsCoresDriftOfEveryCustomerOfTheRun()
+    {
+        provider.Require();
+        await AssertStoredDriftIsCoresAsync(factory);
+    }
+
     [SkippableTheory]
     [InlineData("budget=500&saveRate=0.3")]
     [InlineData("budget=2000&offerCost=35")]
@@ -447,7 +454,7 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
 
     private static double RulesSaveRate() => ModelBundle.Load(new MLContext(seed: 1), TestBundle.Instance.BundleFolder).Rules.SaveRate;
 
-    private static async Task<JsonElement> RunAsync(ApiFactory api, DateOnly asOf)
+    private protected static async Task<JsonElement> RunAsync(ApiFactory api, DateOnly asOf)
     {
         await api.WaitUntilReadyAsync();
         using var admin = api.ClientWith(ApiFactory.AdminKey);
@@ -474,6 +481,36 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
     }
 
     private static long Scalar(ApiFactory api, string sql) => api.StoreScalar(sql);
+
+    // The drift a run stored (counted chunk by chunk, on every core, and on PostgreSQL by whichever replica scored each chunk,
+    // then added up) is Core's drift of every customer's model row at once, and its outputs' drift Core's over every score.
+    protected static async Task AssertStoredDriftIsCoresAsync(ApiFactory api)
+    {
+        var run = await RunAsync(api, AsOf);
+        using var client = api.ClientWith(ApiFactory.ScorerKey);
+        var drift = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/scoring-runs/{run.GetProperty("id").GetString()}/drift", UriKind.Relative));
+
+        var (bundle, rows, scores) = Scored(AsOf);
+        var contract = bundle.Card.FeatureContract;
+        var modelRows = new FeatureRows(contract, TestBundle.Instance.Data.AttributeNames);
+        var features = MlCustomer.Core.Modeling.FeatureDrift.Measure(contract, [.. rows.Select(modelRows.From)]);
+        var outputs = bundle.Card.OutputDrift([.. scores.Select(s => s.ChurnProbability)], [.. scores.Select(s => s.PredictedGrossProfit ?? double.NaN)]);
+        Assert.NotEmpty(features);
+        AssertSame(features, drift.GetProperty("features"));
+        AssertSame(outputs, drift.GetProperty("outputs"));
+
+        static void AssertSame(IReadOnlyList<MlCustomer.Core.Modeling.FeatureDriftResult> expected, JsonElement stored)
+        {
+            var items = stored.EnumerateArray().ToList();
+            Assert.Equal(expected.Select(e => e.Feature), items.Select(i => i.GetProperty("feature").GetString()));
+            foreach (var (want, got) in expected.Zip(items))
+            {
+                Assert.Equal(want.Psi, got.GetProperty("psi").GetDouble(), 12);
+                Assert.Equal(want.MissingShare, got.GetProperty("missingShare").GetDouble(), 12);
+                Assert.Equal(want.LargestMove, got.GetProperty("largestMove").GetString());
+            }
+        }
+    }
 }
 
 /// <summary>The stored run views on the SQLite file.</summary>
@@ -481,4 +518,79 @@ public sealed class StoredRunViewsTestsOnSqlite(ApiFactory factory) : StoredRunV
 
 /// <summary>The stored run views on PostgreSQL (a schema of its own).</summary>
 [Collection(PostgresStores.Name)]
-public sealed class StoredRunViewsTestsOnPostgreSql(PostgresApiFactory factory) : StoredRunViewsTests(factory, StoreProvider.PostgreSql), IClassFixture<PostgresApiFactory>;
+public sealed class StoredRunViewsTestsOnPostgreSql(PostgresApiFactory factory) : StoredRunViewsTests(factory, StoreProvider.PostgreSql), IClassFixture<PostgresApiFactory>
+{
+    [SkippableFact]
+    public async Task TheDriftOfARunOfManyChunksIsTheirStoredCountsAddedUpAndCoresDriftOfEveryCustomer()
+    {
+        StoreProvider.PostgreSql.Require();
+        // Chunks of 256 customers (the least allowed): the run's drift is the sum of several chunks' stored counts.
+        using var api = PostgresApiFactory.WithSettings(new Dictionary<string, string?> { ["MlCustomer:Storage:RunChunkCustomers"] = "256" });
+        await AssertStoredDriftIsCoresAsync(api);
+        Assert.True(api.StoreScalar("SELECT COUNT(*) FROM scoring_run_chunks WHERE drift_counts IS NOT NULL") > 1);
+        Assert.Equal(0, api.StoreScalar("SELECT COUNT(*) FROM scoring_run_chunks WHERE drift_counts IS NULL"));
+    }
+
+    [SkippableFact]
+    public async Task ARunSharedInChunksOnPostgreSqlStoresExactlyWhatASingleProcessRunStoresOnSqlite()
+    {
+        StoreProvider.PostgreSql.Require();
+        // The same customers, bundle and as-of date: one process in 4,096-customer chunks on the SQLite file, and the shared
+        // path's holder in 256-customer chunks on PostgreSQL (drift from the chunks' stored counts, summaries from its chunks).
+        using var postgres = PostgresApiFactory.WithSettings(new Dictionary<string, string?> { ["MlCustomer:Storage:RunChunkCustomers"] = "256" });
+        using var sqlite = ApiFactory.With();
+        var stored = new List<string>();
+        foreach (var api in new ApiFactory[] { sqlite, postgres })
+        {
+            var run = await RunAsync(api, AsOf);
+            var id = run.GetProperty("id").GetString();
+            using var client = api.ClientWith(ApiFactory.ScorerKey);
+            var views = new System.Text.StringBuilder();
+            foreach (var path in new[]
+            {
+                $"/api/v1/scoring-runs/{id}/drift", "/api/v1/tiers/summary", "/api/v1/retention/targets?budget=1000000&pageSize=100",
+                "/api/v1/retention/targets?budget=3000&offerCost=12&saveRate=0.5&tier=B", "/api/v1/customers/C00001", "/api/v1/customers/C00750",
+            })
+            {
+                var view = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(new Uri(path, UriKind.Relative)))!;
+                views.Append(path.Replace(id!, "{run}", StringComparison.Ordinal)).Append(": ").AppendLine(WithoutRunIdentity(view).ToJsonString());
+            }
+
+            stored.Add(views.ToString());
+        }
+
+        Assert.Contains("\"psi\"", stored[0], StringComparison.Ordinal);
+        Assert.Equal(stored[0], stored[1]);
+
+        // Which run it was and when (ids, times, the cursor naming the kept list) differ between the two stores; everything else is what the run computed.
+        static System.Text.Json.Nodes.JsonNode WithoutRunIdentity(System.Text.Json.Nodes.JsonNode node)
+        {
+            if (node is System.Text.Json.Nodes.JsonObject fields)
+            {
+                foreach (var name in fields.Select(f => f.Key).ToList())
+                {
+                    if (name is "runId" or "scoredAt" or "requestedAt" or "startedAt" or "finishedAt" or "listId" or "nextCursor")
+                    {
+                        fields.Remove(name);
+                    }
+                    else if (fields[name] is { } child)
+                    {
+                        WithoutRunIdentity(child);
+                    }
+                }
+            }
+            else if (node is System.Text.Json.Nodes.JsonArray items)
+            {
+                foreach (var item in items)
+                {
+                    if (item is not null)
+                    {
+                        WithoutRunIdentity(item);
+                    }
+                }
+            }
+
+            return node;
+        }
+    }
+}
