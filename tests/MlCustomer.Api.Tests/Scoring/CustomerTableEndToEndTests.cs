@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -24,12 +23,12 @@ public sealed class CustomerTableEndToEndTests : IDisposable
     public async Task ATableTrainedWithTheConsoleScoresAlikeThroughTheConsoleTheCsvEndpointAndTheJsonEndpoint()
     {
         var table = Path.Combine(folder, "contracts.csv");
-        File.WriteAllText(table, Contracts(), new UTF8Encoding(false));
+        File.WriteAllText(table, TrainingConsole.ContractTable(Rows), new UTF8Encoding(false));
         var bundle = Path.Combine(folder, "bundle");
-        var train = Console("train", "--table", table, "--id", "customerID", "--label", "Churn", "--folds", "2", "--output", bundle);
+        var train = TrainingConsole.Run("train", "--table", table, "--id", "customerID", "--label", "Churn", "--folds", "2", "--output", bundle);
         Assert.True(train.ExitCode == 0, train.Error + train.Output);
         var scores = Path.Combine(folder, "scores.csv");
-        var score = Console("score", "--bundle", bundle, "--table", table, "-o", scores);
+        var score = TrainingConsole.Run("score", "--bundle", bundle, "--table", table, "-o", scores);
         Assert.True(score.ExitCode == 0, score.Error + score.Output);
         var console = File.ReadAllLines(scores).Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => c[1], StringComparer.Ordinal);
         Assert.Equal(Rows, console.Count);
@@ -96,9 +95,9 @@ public sealed class CustomerTableEndToEndTests : IDisposable
     public async Task RawValuesTrainingNeverSawAreScoredWithAWarningAndAMissingColumnIsAProblemNamingIt()
     {
         var table = Path.Combine(folder, "contracts.csv");
-        File.WriteAllText(table, Contracts(), new UTF8Encoding(false));
+        File.WriteAllText(table, TrainingConsole.ContractTable(Rows), new UTF8Encoding(false));
         var bundle = Path.Combine(folder, "bundle");
-        var train = Console("train", "--table", table, "--id", "customerID", "--label", "Churn", "--folds", "2", "--output", bundle);
+        var train = TrainingConsole.Run("train", "--table", table, "--id", "customerID", "--label", "Churn", "--folds", "2", "--output", bundle);
         Assert.True(train.ExitCode == 0, train.Error + train.Output);
         using var factory = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:BundlePath"] = bundle }, withBundle: false);
         await factory.WaitUntilReadyAsync();
@@ -138,7 +137,7 @@ public sealed class CustomerTableEndToEndTests : IDisposable
     public async Task ATableBundlesValueAtRiskIsTheConsolesThroughTheCsvAndJsonEndpoints()
     {
         // The contract table with a value label: twelve months of charges for who stays, nothing from who leaves.
-        var lines = Contracts().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = TrainingConsole.ContractTable(Rows).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var table = Path.Combine(folder, "contracts-with-value.csv");
         File.WriteAllLines(table, [lines[0] + ",NextYearValue", .. lines.Skip(1).Select(l =>
         {
@@ -147,10 +146,10 @@ public sealed class CustomerTableEndToEndTests : IDisposable
             return $"{l},{(cells[7] == "Yes" ? 0 : 12) * monthly}";
         })], new UTF8Encoding(false));
         var bundle = Path.Combine(folder, "bundle-with-value");
-        var train = Console("train", "--table", table, "--id", "customerID", "--label", "Churn", "--value-column", "NextYearValue", "--folds", "2", "--output", bundle);
+        var train = TrainingConsole.Run("train", "--table", table, "--id", "customerID", "--label", "Churn", "--value-column", "NextYearValue", "--folds", "2", "--output", bundle);
         Assert.True(train.ExitCode == 0, train.Error + train.Output);
         var scores = Path.Combine(folder, "scores-with-value.csv");
-        var score = Console("score", "--bundle", bundle, "--table", table, "-o", scores);
+        var score = TrainingConsole.Run("score", "--bundle", bundle, "--table", table, "-o", scores);
         Assert.True(score.ExitCode == 0, score.Error + score.Output);
         var written = File.ReadAllLines(scores);
         var consoleColumn = Array.IndexOf(written[0].Split(','), "value_at_risk");
@@ -197,49 +196,6 @@ public sealed class CustomerTableEndToEndTests : IDisposable
         {
             // A process may still hold a file for a moment; the temp folder is cleaned by the system.
         }
-    }
-
-    // A contract table: Yes/No Partner, a three-level Contract, tenure, TotalCharges blank at tenure 0, a 0/1 SeniorCitizen,
-    // a PaymentMethod with a rare level (grouped as "(other)"), and the Yes/No Churn label.
-    private static string Contracts()
-    {
-        var random = new Random(21);
-        var text = new StringBuilder("customerID,Partner,Contract,tenure,TotalCharges,SeniorCitizen,PaymentMethod,Churn\n");
-        string[] contracts = ["Month-to-month", "One year", "Two year"];
-        string[] payments = ["Electronic check", "Mailed check", "Bank transfer"];
-        for (var i = 0; i < Rows; i++)
-        {
-            var contract = contracts[random.Next(3)];
-            var tenure = i % 25 == 0 ? 0 : random.Next(1, 72);
-            var monthly = 20 + (90 * random.NextDouble());
-            var partner = random.NextDouble() < 0.5;
-            var payment = i % 150 == 7 ? "Crypto" : payments[random.Next(3)];
-            var logit = (contract == "Month-to-month" ? 0.8 : contract == "One year" ? -0.6 : -1.8) - (0.03 * tenure) + (partner ? -0.3 : 0.2)
-                + (payment == "Electronic check" ? 0.5 : 0);
-            var churned = random.NextDouble() < 1 / (1 + Math.Exp(-logit));
-            var total = tenure == 0 ? " " : (tenure * monthly).ToString("0.00", CultureInfo.InvariantCulture);
-            text.Append(CultureInfo.InvariantCulture,
-                $"{1000 + i}-K{i % 7},{(partner ? "Yes" : "No")},{contract},{tenure},{total},{(random.NextDouble() < 0.2 ? 1 : 0)},{payment},{(churned ? "Yes" : "No")}\n");
-        }
-
-        return text.ToString();
-    }
-
-    // The built training console beside the tests, run as a user would.
-    private static (int ExitCode, string Output, string Error) Console(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlcustomer.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result, error.Result);
     }
 
     // The JSON endpoint's customers from the training file's own lines: customerId + a features map of the cells as text.

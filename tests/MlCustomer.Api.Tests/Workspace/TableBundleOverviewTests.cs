@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using MlCustomer.Api.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
@@ -40,36 +38,15 @@ public sealed class TableBundleWorkspace() : WorkspaceApp(scored: false, new Dic
 {
     private static readonly Lazy<string> TrainedBundle = new(Train);
 
-    // The built training console beside the tests, run as a user would: `train --table`.
+    // The built training console, run as a user would: `train --table` on the table tests' contract table.
     private static string Train()
     {
         var folder = Path.Combine(Path.GetTempPath(), "mlcustomer-api-tests", "table-workspace", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var table = Path.Combine(folder, "contracts.csv");
-        var random = new Random(5);
-        var text = new StringBuilder("customerID,Contract,tenure,MonthlyCharges,Churn\n");
-        string[] contracts = ["Month-to-month", "One year", "Two year"];
-        for (var i = 0; i < 400; i++)
-        {
-            var contract = contracts[random.Next(3)];
-            var tenure = random.Next(1, 72);
-            var logit = (contract == "Month-to-month" ? 0.8 : contract == "One year" ? -0.6 : -1.8) - (0.03 * tenure);
-            var churned = random.NextDouble() < 1 / (1 + Math.Exp(-logit));
-            text.Append(CultureInfo.InvariantCulture, $"T{i:0000},{contract},{tenure},{20 + (90 * random.NextDouble()):0.00},{(churned ? "Yes" : "No")}\n");
-        }
-
-        File.WriteAllText(table, text.ToString(), new UTF8Encoding(false));
+        File.WriteAllText(table, TrainingConsole.ContractTable(400), new UTF8Encoding(false));
         var bundle = Path.Combine(folder, "bundle");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "mlcustomer.dll"), "train", "--table", table, "--id", "customerID", "--label", "Churn", "--folds", "2", "--output", bundle })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? bundle : throw new InvalidOperationException($"Training the table bundle failed: {error.Result}{output.Result}");
+        var train = TrainingConsole.Run("train", "--table", table, "--id", "customerID", "--label", "Churn", "--folds", "2", "--output", bundle);
+        return train.ExitCode == 0 ? bundle : throw new InvalidOperationException($"Training the table bundle failed: {train.Error}{train.Output}");
     }
 }
