@@ -84,13 +84,21 @@ public class WorkspaceApp(bool scored, IReadOnlyDictionary<string, string?>? set
         return await context.NewPageAsync();
     }
 
-    /// <summary>Signs in through the form with <paramref name="key"/>.</summary>
+    /// <summary>
+    /// Signs in through the form with <paramref name="key"/> and returns once the form's navigation has loaded: the
+    /// overview after a good key, the sign-in page with its reason after a refused one. A test that reloaded or navigated
+    /// while the form's post was still in flight failed in CI ("Not attached to an active page").
+    /// </summary>
     public static async Task SignInAsync(IPage page, string key)
     {
         ArgumentNullException.ThrowIfNull(page);
         await page.GotoAsync("/sign-in");
         await page.GetByLabel("API key").FillAsync(key);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        // Obsolete upstream because waiting for a navigation after the action races it; this form starts waiting before the
+        // click, and it is the only wait that fits both outcomes (WaitForURLAsync needs to know where the post ends).
+#pragma warning disable CS0612
+        await page.RunAndWaitForNavigationAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync());
+#pragma warning restore CS0612
     }
 
     /// <inheritdoc />
