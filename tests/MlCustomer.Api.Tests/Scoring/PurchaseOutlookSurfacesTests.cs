@@ -116,8 +116,9 @@ public abstract class PurchaseOutlookSurfacesTests(StoreProvider provider)
 
         using var restarted = ApiFactory.With(settings);
         await restarted.WaitUntilReadyAsync();
-        Assert.Equal(1, restarted.StoreScalar("SELECT COUNT(*) FROM schema_version WHERE version = 14"));
-        Assert.Equal(committed.Scores.Count, restarted.StoreScalar("SELECT COUNT(*) FROM customer_scores WHERE purchase_probability_basis_points IS NULL"));
+        // Read through the first host's store settings: the restarted host's is the same database.
+        Assert.Equal(1, api.StoreScalar("SELECT COUNT(*) FROM schema_version WHERE version = 14"));
+        Assert.Equal(committed.Scores.Count, api.StoreScalar("SELECT COUNT(*) FROM customer_scores WHERE purchase_probability_basis_points IS NULL"));
         using var client = restarted.ClientWith(ApiFactory.ScorerKey);
 
         var score = committed.Sample(each: 1)[0];
