@@ -74,5 +74,28 @@ public sealed class PurchaseOutlookPageTests(CommittedWorkspace app) : IClassFix
         }
     }
 
+    [SkippableFact]
+    public async Task ThePlannersXlsxExportHoldsEachTargetsPurchaseProbabilityAndGrossProfitIfBuyingAsNumbers()
+    {
+        var page = await app.NewPageAsync();
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+        await page.GotoAsync("/planner?budget=1000000");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Export XLSX" }).ClickAsync());
+        await using var file = File.OpenRead((await download.PathAsync())!);
+        var sheet = XlsxWorkbook.FirstSheet(file);
+
+        var header = sheet[0].Select(c => c.Text).ToList();
+        var (id, probability, low, high) = (header.IndexOf("customer_id"), header.IndexOf("purchase_probability"),
+            header.IndexOf("gross_profit_if_buying_p10"), header.IndexOf("gross_profit_if_buying_p90"));
+        Assert.True(sheet.Count > 1, "the plan chose nobody");
+        foreach (var row in sheet.Skip(1))
+        {
+            var outlook = PurchaseOutlook.Of(CommittedData.Instance.Scores[row[id].Text!].GrossProfitInterval)!;
+            Assert.Equal(outlook.PurchaseProbability, row[probability].Number);
+            Assert.Equal(Math.Round(outlook.IfBuyingP10, 2), row[low].Number);
+            Assert.Equal(Math.Round(outlook.IfBuyingP90, 2), row[high].Number);
+        }
+    }
+
     private static ILocator Figure(IPage page, string name) => page.Locator($"[data-figure={name}]");
 }
