@@ -65,6 +65,12 @@ public sealed record CustomerScoresResponse(
 
     /// <summary>The same for the predicted revenue.</summary>
     public ValueIntervalResult? RevenueInterval { get; init; }
+
+    /// <summary>
+    /// The chance that the customer buys in the value horizon and their gross profit if they do, as the run stored them
+    /// (the probability to 4 decimals); null for runs stored before they were kept and for one-part value models.
+    /// </summary>
+    public PurchaseOutlookResult? PurchaseOutlook { get; init; }
 }
 
 /// <summary>A customer's recent history at the run's as-of date: the facts the rules decided on.</summary>
@@ -174,6 +180,8 @@ public static class CustomersApi
             // and get the scoring bundle's calibration applied to them when that bundle is the one loaded.
             GrossProfitInterval = ValueIntervalResult.From(score.GrossProfitInterval ?? scoringCard?.GrossProfitInterval(score.PredictedGrossProfit)),
             RevenueInterval = ValueIntervalResult.From(score.RevenueInterval ?? scoringCard?.RevenueInterval(score.PredictedRevenue)),
+            // Only from what the run stored: a prediction alone does not give the two parts.
+            PurchaseOutlook = PurchaseOutlookResult.From(score.GrossProfitInterval, score.Currency),
         });
     }
 

@@ -1,3 +1,4 @@
+using MlCustomer.Core.Data;
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -112,7 +113,14 @@ public sealed record TargetResult(
     string Reason,
     IReadOnlyList<string> RuleReasons,
     double PredictedGrossProfit = 0,
-    ValueIntervalResult? GrossProfitInterval = null);
+    ValueIntervalResult? GrossProfitInterval = null)
+{
+    /// <summary>
+    /// The chance that the customer buys in the value horizon and their gross profit if they do, as the run stored them;
+    /// null for runs stored before they were kept and for one-part value models.
+    /// </summary>
+    public PurchaseOutlookResult? PurchaseOutlook { get; init; }
+}
 
 /// <summary>Retention targets from stored decisions.</summary>
 public static class RetentionApi
@@ -254,7 +262,10 @@ public static class RetentionApi
                 WireNames.Of(t.Customer.Tier), WireNames.Of(t.Customer.PredictedTier), t.Customer.Segment, WireNames.Of(t.Customer.Stage),
                 t.Customer.ValueAtRisk, t.ExpectedSavedProfit, t.Reason, [.. t.Customer.Reasons.Select(r => r.Text)],
                 t.Customer.PredictedGrossProfit,
-                ValueIntervalResult.From(plan.ValueOf(t.Customer.CustomerId)?.GrossProfitInterval))).ToList(),
+                ValueIntervalResult.From(plan.ValueOf(t.Customer.CustomerId)?.GrossProfitInterval))
+            {
+                PurchaseOutlook = PurchaseOutlookResult.From(plan.ValueOf(t.Customer.CustomerId)?.GrossProfitInterval, plan.ValueOf(t.Customer.CustomerId)?.Currency ?? Currencies.Unknown),
+            }).ToList(),
             nextCursor,
             plan.OfferCosts,
             RetentionTargets.SpendReturnCurve(list));

@@ -30,7 +30,7 @@ public sealed class CsvScoring : IDisposable
     public static string[] OutputColumns(bool decisions) =>
     [
         FeatureColumns.CustomerId, "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_gross_profit",
-        "predicted_revenue", "gross_profit_p10", "gross_profit_p50", "gross_profit_p90", "revenue_p10", "revenue_p50", "revenue_p90", "churn_baseline", "churn_reasons", "churn_all_other", "value_baseline", "value_reasons", "value_all_other", "revenue_baseline", "revenue_reasons", "revenue_all_other", .. decisions ? DecisionCsv.Columns : [], "warnings", "model_version", "error",
+        "predicted_revenue", "gross_profit_p10", "gross_profit_p50", "gross_profit_p90", "revenue_p10", "revenue_p50", "revenue_p90", .. PurchaseOutlook.CsvColumns(), "churn_baseline", "churn_reasons", "churn_all_other", "value_baseline", "value_reasons", "value_all_other", "revenue_baseline", "revenue_reasons", "revenue_all_other", .. decisions ? DecisionCsv.Columns : [], "warnings", "model_version", "error",
     ];
 
     private readonly bool withDecisions;
@@ -646,6 +646,7 @@ public sealed class CsvScoring : IDisposable
         text.Append(',');
         AppendInterval(text, score.GrossProfitInterval);
         AppendInterval(text, score.RevenueInterval);
+        AppendOutlook(text, score.GrossProfitInterval);
         AppendExplanation(text, cell, score.ChurnReasons, score.ChurnTotals, 6);
         AppendExplanation(text, cell, score.ValueReasons, score.ValueTotals, 4);
         AppendExplanation(text, cell, score.RevenueReasons, score.RevenueTotals, 4);
@@ -683,6 +684,21 @@ public sealed class CsvScoring : IDisposable
         if (interval is { } v)
         {
             text.AppendFixed(v.P10, 2).Append(',').AppendFixed(v.P50, 2).Append(',').AppendFixed(v.P90, 2).Append(',');
+        }
+        else
+        {
+            text.Append(",,,");
+        }
+    }
+
+    // The purchase probability and the gross profit if buying (PurchaseOutlook.Cells' values, each followed by a comma), written
+    // straight into the row like the interval: empty where not available (one-part value models).
+    private static void AppendOutlook(StringBuilder text, MlCustomer.Core.LifetimeValue.ValueInterval? grossProfitInterval)
+    {
+        if (PurchaseOutlook.Of(grossProfitInterval) is { } o)
+        {
+            text.AppendFixed(o.PurchaseProbability, PurchaseOutlook.ProbabilityDecimals).Append(',')
+                .AppendFixed(o.IfBuyingP10, 2).Append(',').AppendFixed(o.IfBuyingP90, 2).Append(',');
         }
         else
         {

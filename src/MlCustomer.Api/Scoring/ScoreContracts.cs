@@ -199,6 +199,12 @@ public sealed record CustomerScoreResult(
     public ValueIntervalResult? RevenueInterval { get; init; }
 
     /// <summary>
+    /// The two-part value model's chance that the customer buys in the value horizon and their gross profit if they do; null
+    /// where it is not available (a one-part value model, no value model, a bundle trained before two-part intervals).
+    /// </summary>
+    public PurchaseOutlookResult? PurchaseOutlook { get; init; }
+
+    /// <summary>
     /// Features that moved the predicted revenue most (exact TreeSHAP effects in the currency over the value horizon); empty
     /// without a revenue model or when the bundle stores no covers for its revenue trees.
     /// </summary>
@@ -228,6 +234,25 @@ public sealed record ValueIntervalResult(double P10, double P50, double P90)
     /// <summary>The served form of Core's interval; null when there is none.</summary>
     public static ValueIntervalResult? From(MlCustomer.Core.LifetimeValue.ValueInterval? interval) =>
         interval is { } v ? new(v.P10, v.P50, v.P90) : null;
+}
+
+/// <summary>
+/// What the two-part value model says beside the gross profit interval: how likely the customer is to buy at all in the
+/// value horizon, and the 80% interval of their gross profit if they do. For a likely non-buyer the interval of the value
+/// itself is [0, 0]; these say what is at stake if they do buy. The same figures in the CSV columns
+/// purchase_probability, gross_profit_if_buying_p10 and gross_profit_if_buying_p90.
+/// </summary>
+/// <param name="PurchaseProbability">Chance (0–1, 4 decimals) that the customer buys anything in the value horizon: the purchase classifier's probability recalibrated (isotonic) on customers no fit saw.</param>
+/// <param name="GrossProfitIfBuyingP10">Low end of the 80% interval of gross profit over the value horizon if the customer buys, in the bundle's currency.</param>
+/// <param name="GrossProfitIfBuyingP90">High end of that interval.</param>
+/// <param name="InWords">The same in words, e.g. "likely to buy: 9%; if they buy, 40–310 EUR gross profit".</param>
+public sealed record PurchaseOutlookResult(double PurchaseProbability, double GrossProfitIfBuyingP10, double GrossProfitIfBuyingP90, string InWords)
+{
+    /// <summary>The served form of Core's outlook of a gross profit interval; null when it has none.</summary>
+    public static PurchaseOutlookResult? From(MlCustomer.Core.LifetimeValue.ValueInterval? grossProfitInterval, string currency) =>
+        MlCustomer.Core.Scoring.PurchaseOutlook.Of(grossProfitInterval) is { } o
+            ? new(o.PurchaseProbability, o.IfBuyingP10, o.IfBuyingP90, o.Words(currency))
+            : null;
 }
 
 /// <summary>What the profit rules decide for one customer.</summary>

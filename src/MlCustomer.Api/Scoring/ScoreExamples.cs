@@ -52,6 +52,7 @@ internal static class ScoreExamples
               "valueExplanation": { "baseline": 109.0, "allOther": 3.2 },
               "grossProfitInterval": { "p10": 41.8, "p50": 150.6, "p90": 402.3 },
               "revenueInterval": { "p10": 310.2, "p50": 1095.4, "p90": 2811.7 },
+              "purchaseOutlook": { "purchaseProbability": 0.8731, "grossProfitIfBuyingP10": 52.4, "grossProfitIfBuyingP90": 431.9, "inWords": "likely to buy: 87%; if they buy, 52–432 EUR gross profit" },
               "revenueReasons": [
                 { "feature": "revenue_last_365_days", "contribution": 212.6, "value": "980.4", "sentence": "revenue 980.40 in the last 365 days raises predicted revenue by 212.60 EUR" },
                 { "feature": "recency_days", "contribution": -96.1, "value": "95", "sentence": "last purchase 95 days ago lowers predicted revenue by 96.10 EUR" }

@@ -154,6 +154,7 @@ public static class ScoresApi
             RevenueExplanation = ExplanationResult.From(score.RevenueTotals),
             GrossProfitInterval = ValueIntervalResult.From(score.GrossProfitInterval),
             RevenueInterval = ValueIntervalResult.From(score.RevenueInterval),
+            PurchaseOutlook = PurchaseOutlookResult.From(score.GrossProfitInterval, currency),
             ValueAtRisk = customerTable ? TableScoring.ValueAtRiskOf(score) : null,
         };
     }

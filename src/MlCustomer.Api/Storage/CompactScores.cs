@@ -8,6 +8,7 @@ using MlCustomer.Core.Explanations;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
+using MlCustomer.Core.Scoring;
 using MlCustomer.Core.Tiers;
 
 namespace MlCustomer.Api.Storage;
@@ -157,7 +158,8 @@ public sealed record StoredCustomer(
 
 /// <summary>What a target list row shows of a stored customer beside their decision.</summary>
 /// <param name="GrossProfitInterval">The 80% interval of the predicted gross profit as the run stored it; null without one.</param>
-public sealed record StoredValue(ValueInterval? GrossProfitInterval);
+/// <param name="Currency">The currency of the run's amounts.</param>
+public sealed record StoredValue(ValueInterval? GrossProfitInterval, string Currency = Currencies.Unknown);
 
 /// <summary>
 /// The binary forms of the compact columns. Reasons, as written since the PostgreSQL store's size work (format 2): per model
@@ -345,6 +347,41 @@ public static class CompactEncoding
             ? null
             : new ValueInterval(reader.GetDouble(p10), reader.GetDouble(p10 + 1), reader.GetDouble(p10 + 2));
     }
+
+    /// <summary>
+    /// A gross profit interval from its three columns (<see cref="Interval"/>) with the two-part model's outlook from the
+    /// next three (migration 14: <see cref="PurchaseOutlookColumns"/>): the purchase probability as whole basis points
+    /// (<see cref="PurchaseOutlook.BasisPoints"/>) and the amount if buying. Rows stored before the migration, and by
+    /// one-part value models, have them null: the interval reads without them (not available).
+    /// </summary>
+    public static ValueInterval? IntervalWithOutlook(System.Data.Common.DbDataReader reader, int p10, int ifBuyingP10)
+    {
+        if (Interval(reader, p10) is not { } interval)
+        {
+            return null;
+        }
+
+        return reader.IsDBNull(ifBuyingP10) || reader.IsDBNull(ifBuyingP10 + 1) || reader.IsDBNull(ifBuyingP10 + 2)
+            ? interval
+            : interval with
+            {
+                AmountIfBuyingP10 = reader.GetDouble(ifBuyingP10),
+                AmountIfBuyingP90 = reader.GetDouble(ifBuyingP10 + 1),
+                PurchaseProbability = PurchaseOutlook.FromBasisPoints(reader.GetInt32(ifBuyingP10 + 2)),
+            };
+    }
+
+    /// <summary>The outlook's columns in <see cref="IntervalWithOutlook"/>'s order.</summary>
+    public const string PurchaseOutlookColumns = "gross_profit_if_buying_p10, gross_profit_if_buying_p90, purchase_probability_basis_points";
+
+    /// <summary>
+    /// The stored form of a gross profit interval's outlook: null columns for an interval without one (one-part value
+    /// models), so they read back as not available.
+    /// </summary>
+    public static (double? IfBuyingP10, double? IfBuyingP90, short? PurchaseProbabilityBasisPoints) OutlookColumns(ValueInterval? grossProfitInterval) =>
+        PurchaseOutlook.Of(grossProfitInterval) is { } o
+            ? (o.IfBuyingP10, o.IfBuyingP90, checked((short)PurchaseOutlook.BasisPoints(o.PurchaseProbability)))
+            : (null, null, null);
 
     /// <summary>The facts the rules read from a customer's features (as <see cref="CustomerFacts.From"/> takes them), format 2.</summary>
     public static byte[] WriteFacts(CustomerFeatures f)

@@ -289,5 +289,16 @@ internal static class Migrations
         // run's holder adds them up (whole numbers: the same counts whichever replica scored which chunk) instead of making
         // every customer's features a second time. Unused on SQLite.
         (13, "each shared run chunk's feature drift counts", ["ALTER TABLE scoring_run_chunks ADD COLUMN drift_counts BLOB NULL"]),
+        // The two-part value model's outlook beside each gross profit interval: the amount if the customer buys (exact doubles,
+        // as the interval) and the recalibrated purchase probability as whole basis points (0–10,000: 2 bytes in SQLite's
+        // record and in PostgreSQL's smallint, against 8 for a double; a hundredth of a percentage point, far below what an
+        // isotonic step of ≥ 100 calibration customers can tell apart). The doubles come first so PostgreSQL packs the smallint after them without padding between. Null for runs
+        // stored before this migration and for one-part value models: the surfaces say "not available".
+        (14, "each compact score carries the purchase probability and the gross profit if buying (the two-part value model's outlook)",
+        [
+            "ALTER TABLE customer_scores ADD COLUMN gross_profit_if_buying_p10 DOUBLE PRECISION NULL",
+            "ALTER TABLE customer_scores ADD COLUMN gross_profit_if_buying_p90 DOUBLE PRECISION NULL",
+            "ALTER TABLE customer_scores ADD COLUMN purchase_probability_basis_points SMALLINT NULL",
+        ]),
     ];
 }

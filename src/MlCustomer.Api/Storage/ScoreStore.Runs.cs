@@ -80,13 +80,15 @@ public sealed partial class ScoreStore
     {
         private const string InsertSql = """
             INSERT INTO customer_scores (score_key, customer_id, churn_probability, risk_band, segment_id, predicted_gross_profit,
-                predicted_revenue, reasons, facts, gross_profit_p10, gross_profit_p50, gross_profit_p90, revenue_p10, revenue_p50, revenue_p90)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                predicted_revenue, reasons, facts, gross_profit_p10, gross_profit_p50, gross_profit_p90, revenue_p10, revenue_p50, revenue_p90,
+                gross_profit_if_buying_p10, gross_profit_if_buying_p90, purchase_probability_basis_points)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
             """;
 
         private const string CopySql = """
             COPY customer_scores (score_key, customer_id, churn_probability, risk_band, segment_id, predicted_gross_profit,
-                predicted_revenue, reasons, facts, gross_profit_p10, gross_profit_p50, gross_profit_p90, revenue_p10, revenue_p50, revenue_p90)
+                predicted_revenue, reasons, facts, gross_profit_p10, gross_profit_p50, gross_profit_p90, revenue_p10, revenue_p50, revenue_p90,
+                gross_profit_if_buying_p10, gross_profit_if_buying_p90, purchase_probability_basis_points)
             FROM STDIN (FORMAT BINARY)
             """;
 
@@ -156,6 +158,10 @@ public sealed partial class ScoreStore
             WriteOrNull(score.RevenueInterval?.P10, NpgsqlTypes.NpgsqlDbType.Double);
             WriteOrNull(score.RevenueInterval?.P50, NpgsqlTypes.NpgsqlDbType.Double);
             WriteOrNull(score.RevenueInterval?.P90, NpgsqlTypes.NpgsqlDbType.Double);
+            var outlook = CompactEncoding.OutlookColumns(score.GrossProfitInterval);
+            WriteOrNull(outlook.IfBuyingP10, NpgsqlTypes.NpgsqlDbType.Double);
+            WriteOrNull(outlook.IfBuyingP90, NpgsqlTypes.NpgsqlDbType.Double);
+            WriteOrNull(outlook.PurchaseProbabilityBasisPoints, NpgsqlTypes.NpgsqlDbType.Smallint);
 
             void WriteOrNull<T>(T? value, NpgsqlTypes.NpgsqlDbType type)
                 where T : struct
@@ -193,6 +199,10 @@ public sealed partial class ScoreStore
             BindNumber(13, score.RevenueInterval?.P10);
             BindNumber(14, score.RevenueInterval?.P50);
             BindNumber(15, score.RevenueInterval?.P90);
+            var outlook = CompactEncoding.OutlookColumns(score.GrossProfitInterval);
+            BindNumber(16, outlook.IfBuyingP10);
+            BindNumber(17, outlook.IfBuyingP90);
+            Bind(outlook.PurchaseProbabilityBasisPoints is { } basisPoints ? SQLitePCL.raw.sqlite3_bind_int(statement, 18, basisPoints) : SQLitePCL.raw.sqlite3_bind_null(statement, 18));
             var rc = SQLitePCL.raw.sqlite3_step(statement);
             SQLitePCL.raw.sqlite3_reset(statement);
             if (rc != SQLitePCL.raw.SQLITE_DONE)
@@ -334,7 +344,8 @@ public sealed partial class ScoreStore
         await using (var command = Command(connection, null, """
             SELECT r.id, r.finished_at, r.model_version, r.as_of_date, r.decision_context,
                 c.churn_probability, c.risk_band, c.segment_id, c.predicted_gross_profit, c.predicted_revenue, c.reasons, c.facts,
-                c.gross_profit_p10, c.gross_profit_p50, c.gross_profit_p90, c.revenue_p10, c.revenue_p50, c.revenue_p90
+                c.gross_profit_p10, c.gross_profit_p50, c.gross_profit_p90, c.revenue_p10, c.revenue_p50, c.revenue_p90,
+                c.gross_profit_if_buying_p10, c.gross_profit_if_buying_p90, c.purchase_probability_basis_points
             FROM scoring_runs r JOIN customer_scores c ON c.score_key = r.score_key AND c.customer_id = @customer
             WHERE r.status = @succeeded AND r.score_key IS NOT NULL
             ORDER BY r.as_of_date DESC, r.finished_at DESC
@@ -361,7 +372,7 @@ public sealed partial class ScoreStore
                     reader.IsDBNull(11) ? null : CompactEncoding.ReadHistory((byte[])reader.GetValue(11)))
                 {
                     Currency = context.Currency ?? Currencies.Unknown,
-                    GrossProfitInterval = CompactEncoding.Interval(reader, 12),
+                    GrossProfitInterval = CompactEncoding.IntervalWithOutlook(reader, 12, 18),
                     RevenueInterval = CompactEncoding.Interval(reader, 15),
                     ChurnTotals = StoredCustomer.Totals(context.ChurnBaseline, churn, churnReasons),
                     ValueTotals = StoredCustomer.Totals(context.ValueBaseline, profit, valueReasons),
@@ -441,7 +452,8 @@ public sealed partial class ScoreStore
             .GetAwaiter().GetResult() ?? throw new InvalidOperationException($"Scoring run {run.Id} kept no decision context.")));
         // One query for every customer asked (SQLite: a JSON array parameter; PostgreSQL: a text array), not one round trip each.
         using var command = Command(connection, null, $"""
-            SELECT customer_id, churn_probability, segment_id, predicted_gross_profit, facts, gross_profit_p10, gross_profit_p50, gross_profit_p90
+            SELECT customer_id, churn_probability, segment_id, predicted_gross_profit, facts, gross_profit_p10, gross_profit_p50, gross_profit_p90,
+                {CompactEncoding.PurchaseOutlookColumns}
             FROM customer_scores
             WHERE score_key = @key AND {(IsPostgreSql ? "customer_id = ANY(@customers)" : "customer_id IN (SELECT value FROM json_each(@customers))")}
             """, [("@key", run.ScoreKey), ("@customers", IsPostgreSql ? customerIds.ToArray() : JsonSerializer.Serialize(customerIds))]);
@@ -452,7 +464,7 @@ public sealed partial class ScoreStore
             {
                 if (!reader.IsDBNull(4))
                 {
-                    values?.TryAdd(reader.GetString(0), new StoredValue(CompactEncoding.Interval(reader, 5)));
+                    values?.TryAdd(reader.GetString(0), new StoredValue(CompactEncoding.IntervalWithOutlook(reader, 5, 8), context.Currency ?? Currencies.Unknown));
                     rows.Add((reader.GetString(0), reader.GetDouble(1), reader.IsDBNull(2) ? null : context.SegmentNames.GetValueOrDefault(reader.GetInt32(2)),
                         reader.IsDBNull(3) ? null : reader.GetDouble(3), (byte[])reader.GetValue(4)));
                 }

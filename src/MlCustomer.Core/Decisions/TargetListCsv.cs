@@ -14,14 +14,15 @@ public static class TargetListCsv
         "rank", "customer_id", "segment_name", "current_tier", "predicted_tier", "risk_band", "lifecycle_stage",
         "churn_probability", "profit_last_365_days", "predicted_profit", "value_at_risk", "recommended_action", "offer_cost",
         "expected_saved_profit", "expected_return", "break_even_probability", "cumulative_spend", "reason", "rule_reasons",
-        "predicted_gross_profit", "gross_profit_p10", "gross_profit_p50", "gross_profit_p90",
+        "predicted_gross_profit", "gross_profit_p10", "gross_profit_p50", "gross_profit_p90", .. Scoring.PurchaseOutlook.CsvColumns(),
     ];
 
     /// <summary>Writes the header and every target, highest expected return first.</summary>
     /// <param name="writer">Where to.</param>
     /// <param name="list">The list.</param>
     /// <param name="grossProfitIntervalOf">A target's 80% gross profit interval (asked after the target is read); null or
-    /// a null answer leaves the three interval cells empty.</param>
+    /// a null answer leaves the three interval cells empty, and an interval without the two-part outlook (one-part value
+    /// models, runs stored before it was kept) the purchase probability and gross profit if buying.</param>
     public static void Write(TextWriter writer, RetentionTargetList list, Func<string, LifetimeValue.ValueInterval?>? grossProfitIntervalOf = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -86,6 +87,7 @@ public static class TargetListCsv
                 ExportCell.Of(interval?.P10, 2),
                 ExportCell.Of(interval?.P50, 2),
                 ExportCell.Of(interval?.P90, 2),
+                .. Scoring.PurchaseOutlook.Cells(interval),
             ];
         }
     }

@@ -1,6 +1,7 @@
 using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Explanations;
+using MlCustomer.Core.Scoring;
 
 namespace MlCustomer.Training.Decisions;
 
@@ -12,7 +13,7 @@ internal static class ScoreCsv
     [
         "customer_id", "churn_probability", "risk_band", "segment_id", "segment_name", "predicted_gross_profit",
         "predicted_revenue", "gross_profit_p10", "gross_profit_p50", "gross_profit_p90", "revenue_p10", "revenue_p50", "revenue_p90",
-        .. DecisionCsv.Columns, "model_reasons",
+        .. PurchaseOutlook.CsvColumns(), .. DecisionCsv.Columns, "model_reasons",
     ];
 
     public static void WriteHeader(TextWriter writer) => writer.Write(string.Join(',', Columns) + "\n");
@@ -31,6 +32,7 @@ internal static class ScoreCsv
             score.PredictedRevenue is { } revenue ? CsvText.Number(revenue, 2) : "",
             .. Interval(score.GrossProfitInterval),
             .. Interval(score.RevenueInterval),
+            .. PurchaseOutlook.Cells(score.GrossProfitInterval).Select(c => c.ToCsv()),
             .. DecisionCsv.Cells(decision),
             CsvText.Escape(ModelReasons(customer, currency)),
         ];

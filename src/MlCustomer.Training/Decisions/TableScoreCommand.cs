@@ -57,15 +57,16 @@ internal static class TableScoreCommand
 
     /// <summary>
     /// The columns: the training file's id column (or "row"), churn probability, risk band, then predicted value, its 80%
-    /// interval (P10, P50, P90, as /scores/csv's gross_profit_p10…p90) and value at risk when the bundle has a value model,
-    /// the reasons, and each row's warnings.
+    /// interval (P10, P50, P90, as /scores/csv's gross_profit_p10…p90), value at risk, and the two-part value model's purchase
+    /// probability and value if buying (empty for a one-part model) when the bundle has a value model, the reasons, and each
+    /// row's warnings.
     /// </summary>
     public static void Write(TextWriter writer, TableEncoding encoding, IReadOnlyList<TableScore> scores, bool hasValue, string currency)
     {
         var header = new List<string> { encoding.IdColumn ?? "row", "churn_probability", "risk_band" };
         if (hasValue)
         {
-            header.AddRange(["predicted_value", "predicted_value_p10", "predicted_value_p50", "predicted_value_p90", "value_at_risk"]);
+            header.AddRange(["predicted_value", "predicted_value_p10", "predicted_value_p50", "predicted_value_p90", "value_at_risk", .. PurchaseOutlook.CsvColumns("predicted_value")]);
         }
 
         header.AddRange(["model_reasons", "warnings"]);
@@ -79,6 +80,8 @@ internal static class TableScoreCommand
                 var interval = score.PredictedValueInterval;
                 cells.AddRange(interval is null ? ["", "", ""] : [CsvText.Number(interval.P10, 2), CsvText.Number(interval.P50, 2), CsvText.Number(interval.P90, 2)]);
                 cells.Add(score.ValueAtRisk is { } atRisk ? CsvText.Number(atRisk, 2) : "");
+                // A two-part value model's chance of a value ≠ 0 and the value if so; empty for a one-part one (not available).
+                cells.AddRange(PurchaseOutlook.Cells(interval).Select(c => c.ToCsv()));
             }
 
             // The same sentences as the transactional score and the API (the value column's unit is the table's own).

@@ -146,7 +146,9 @@ public sealed class CustomerTableEndToEndTests : IDisposable
             return $"{l},{(cells[7] == "Yes" ? 0 : 12) * monthly}";
         })], new UTF8Encoding(false));
         var bundle = Path.Combine(folder, "bundle-with-value");
-        var train = TrainingConsole.Run("train", "--table", table, "--id", "customerID", "--label", "Churn", "--value-column", "NextYearValue", "--folds", "2", "--output", bundle);
+        // The two-part form (a purchase classifier × the value if any): a table's value model serves the purchase outlook too.
+        var train = TrainingConsole.Run(
+            "train", "--table", table, "--id", "customerID", "--label", "Churn", "--value-column", "NextYearValue", "--folds", "2", "--value-form", "two-part", "--output", bundle);
         Assert.True(train.ExitCode == 0, train.Error + train.Output);
         var scores = Path.Combine(folder, "scores-with-value.csv");
         var score = TrainingConsole.Run("score", "--bundle", bundle, "--table", table, "-o", scores);
@@ -155,6 +157,10 @@ public sealed class CustomerTableEndToEndTests : IDisposable
         var consoleColumn = Array.IndexOf(written[0].Split(','), "value_at_risk");
         var console = written.Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => Number(c[consoleColumn]), StringComparer.Ordinal);
         Assert.Contains(console.Values, v => v > 0);
+        var consoleOutlookColumn = Array.IndexOf(written[0].Split(','), "purchase_probability");
+        var consoleOutlook = written.Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => c[consoleOutlookColumn], StringComparer.Ordinal);
+        Assert.Equal(["purchase_probability", "predicted_value_if_buying_p10", "predicted_value_if_buying_p90"], written[0].Split(',')[consoleOutlookColumn..(consoleOutlookColumn + 3)]);
+        Assert.All(consoleOutlook.Values, p => Assert.InRange(Number(p), 0, 1));
 
         using var factory = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:BundlePath"] = bundle }, withBundle: false);
         await factory.WaitUntilReadyAsync();
@@ -169,6 +175,7 @@ public sealed class CustomerTableEndToEndTests : IDisposable
         {
             Assert.Equal(console[cells[0]], Number(cells[csvColumn]), 0.006);
             Assert.Equal(Number(cells[probabilityColumn]) * Math.Max(0, Number(cells[valueColumn])), Number(cells[csvColumn]), 0.01);
+            Assert.Equal(Number(consoleOutlook[cells[0]]), Number(cells[Array.IndexOf(header, "purchase_probability")]));
         }
 
         var names = lines[0].Split(',');
@@ -181,6 +188,7 @@ public sealed class CustomerTableEndToEndTests : IDisposable
             var valueAtRisk = customer!["valueAtRisk"]!.GetValue<double>();
             Assert.Equal(console[customer["customerId"]!.GetValue<string>()], valueAtRisk, 0.006);
             Assert.Equal(customer["churnProbability"]!.GetValue<double>() * Math.Max(0, customer["predictedGrossProfit"]!.GetValue<double>()), valueAtRisk, 1e-9);
+            Assert.Equal(Number(consoleOutlook[customer["customerId"]!.GetValue<string>()]), customer["purchaseOutlook"]!["purchaseProbability"]!.GetValue<double>());
         }
 
         static double Number(string cell) => double.Parse(cell, CultureInfo.InvariantCulture);

@@ -198,13 +198,14 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
         Assert.Equal(list.GetProperty("customersChosen").GetInt32(), lines.Length - 1);
         foreach (var line in lines.Skip(1).Take(40))
         {
-            // The id leads each line and the interval cells end it (the quoted reasons before them may hold commas).
+            // The id leads each line and the interval cells end it before the purchase outlook's three (the quoted reasons
+            // before them may hold commas).
             var cells = line.Split(',');
             var interval = served[cells[1]].GrossProfitInterval!;
             Assert.Equal(
                 [CsvText.Number(interval.P10, 2), CsvText.Number(interval.P50, 2), CsvText.Number(interval.P90, 2)],
-                cells[^3..]);
-            Assert.Equal(["gross_profit_p10", "gross_profit_p50", "gross_profit_p90"], header[^3..]);
+                cells[^6..^3]);
+            Assert.Equal(["gross_profit_p10", "gross_profit_p50", "gross_profit_p90", .. PurchaseOutlook.CsvColumns()], header[^6..]);
         }
 
         static (double, double, double) Triple(object? interval) => interval switch

@@ -52,7 +52,11 @@ public sealed class PlannerTests(ScoredWorkspace app) : IClassFixture<ScoredWork
             Assert.Equal(
                 $"{Amount(t.GetProperty("predictedProfit").GetDouble(), currency)} gross {Amount(t.GetProperty("predictedGrossProfit").GetDouble(), currency)} " +
                 $"P10 {Amount(interval.GetProperty("p10").GetDouble(), null)} · P50 {Amount(interval.GetProperty("p50").GetDouble(), null)} · " +
-                $"P90 {Amount(interval.GetProperty("p90").GetDouble(), currency)}",
+                $"P90 {Amount(interval.GetProperty("p90").GetDouble(), currency)} " +
+                // Then the purchase outlook the run stored, or "not available" (a one-part value model).
+                (t.GetProperty("purchaseOutlook") is { ValueKind: JsonValueKind.Object } outlook
+                    ? outlook.GetProperty("inWords").GetString()
+                    : MlCustomer.Core.Scoring.PurchaseOutlook.NotAvailable),
                 string.Join(' ', cells[5].Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
             Assert.Equal(Amount(t.GetProperty("valueAtRisk").GetDouble(), currency), cells[6]);
             Assert.Equal(t.GetProperty("action").GetString(), cells[7]);

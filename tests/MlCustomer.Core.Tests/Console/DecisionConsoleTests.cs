@@ -13,6 +13,7 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
     private const string ScoreHeader =
         "customer_id,churn_probability,risk_band,segment_id,segment_name,predicted_gross_profit,predicted_revenue," +
         "gross_profit_p10,gross_profit_p50,gross_profit_p90,revenue_p10,revenue_p50,revenue_p90," +
+        "purchase_probability,gross_profit_if_buying_p10,gross_profit_if_buying_p90," +
         "profit_last_365_days,gross_profit_last_365_days,cost_to_serve_last_365_days,revenue_last_365_days,predicted_profit,expected_cost_to_serve," +
         "current_tier,predicted_tier,loss_making,false_big_customer,lifecycle_stage,value_at_risk,recommended_action,offer_cost,rule_reasons,model_reasons";
 
@@ -67,6 +68,17 @@ public sealed class DecisionConsoleTests(ConsoleSampleBundle sample) : IClassFix
             // The 80% intervals are ordered (to the cent written) around the served values.
             Assert.InRange(Number(r["gross_profit_p50"]), Number(r["gross_profit_p10"]), Number(r["gross_profit_p90"]));
             Assert.InRange(Number(r["revenue_p50"]), Number(r["revenue_p10"]), Number(r["revenue_p90"]));
+            // The purchase outlook, where the value model is two-part: a chance, and an ordered amount if buying.
+            if (r["purchase_probability"] != "")
+            {
+                Assert.InRange(Number(r["purchase_probability"]), 0, 1);
+                Assert.InRange(Number(r["gross_profit_if_buying_p10"]), double.MinValue, Number(r["gross_profit_if_buying_p90"]));
+            }
+            else
+            {
+                Assert.Equal(("", ""), (r["gross_profit_if_buying_p10"], r["gross_profit_if_buying_p90"]));
+            }
+
             Assert.Contains(r["risk_band"], new[] { "low", "medium", "high" });
             // The one spelling (WireNames) in the column and in the reasons, as the API's JSON writes it.
             Assert.Contains(r["lifecycle_stage"], new[] { "new", "active", "atRisk", "lapsed", "churned" });

@@ -43,7 +43,10 @@ public sealed class TableConsoleTests : IDisposable
         Assert.Contains("warning: ignored 1 column(s) the model was not trained with: 'Region'", score.Output, StringComparison.Ordinal);
         Assert.Contains("no segments and no profit tiers", score.Output, StringComparison.Ordinal);
         var written = File.ReadAllLines(scoresFile);
-        Assert.Equal("customer,churn_probability,risk_band,predicted_value,predicted_value_p10,predicted_value_p50,predicted_value_p90,value_at_risk,model_reasons,warnings", written[0]);
+        Assert.Equal(
+            "customer,churn_probability,risk_band,predicted_value,predicted_value_p10,predicted_value_p50,predicted_value_p90,value_at_risk," +
+            "purchase_probability,predicted_value_if_buying_p10,predicted_value_if_buying_p90,model_reasons,warnings",
+            written[0]);
         Assert.Equal(SmallTableBundle.Rows, written.Length - 1);
         // Table bundles explain with TreeSHAP too: the same sentences as the transactional score and the API.
         Assert.Contains(written.Skip(1), l => l.Contains("\"churn from a typical ", StringComparison.Ordinal)
@@ -64,6 +67,8 @@ public sealed class TableConsoleTests : IDisposable
             var interval = expected[i].GrossProfitInterval!;
             Assert.Equal([Math.Round(interval.P10, 2), Math.Round(interval.P50, 2), Math.Round(interval.P90, 2)], cells[4..7].Select(c => double.Parse(c, CultureInfo.InvariantCulture)));
             Assert.Equal(Math.Round(TableScoring.ValueAtRisk(expected[i].ChurnProbability, expected[i].PredictedGrossProfit!.Value), 2), double.Parse(cells[7], CultureInfo.InvariantCulture));
+            // The two-part value model's purchase outlook as Core writes it (empty cells where the chosen form is one-part).
+            Assert.Equal(PurchaseOutlook.Cells(interval).Select(c => c.ToCsv()), cells[8..11]);
         }
 
         // Evaluate on the training file: the held-out rows only, with the card's metrics.
