@@ -283,23 +283,7 @@ public sealed record TwoPartIntervals
     private static List<AmountBin> AmountBins(double[] predicted, double[] actual, double floor)
     {
         var order = Enumerable.Range(0, predicted.Length).OrderBy(i => predicted[i]).ToArray();
-        var binCount = Math.Clamp(predicted.Length / MinimumBuyersPerBin, 1, MaximumAmountBins);
-        var cuts = new List<int>();
-        for (var b = 1; b < binCount; b++)
-        {
-            var at = (int)((long)b * order.Length / binCount);
-            while (at < order.Length && at > 0 && predicted[order[at]] == predicted[order[at - 1]])
-            {
-                at++;
-            }
-
-            if (at < order.Length && (cuts.Count == 0 || at - cuts[^1] >= MinimumBuyersPerBin / 2) && order.Length - at >= MinimumBuyersPerBin / 2)
-            {
-                cuts.Add(at);
-            }
-        }
-
-        cuts.Add(order.Length);
+        var cuts = ValueIntervals.EqualCountCuts(order.Select(i => predicted[i]).ToArray(), Math.Clamp(predicted.Length / MinimumBuyersPerBin, 1, MaximumAmountBins), MinimumBuyersPerBin / 2);
         var bins = new List<AmountBin>(cuts.Count);
         var start = 0;
         foreach (var end in cuts)
