@@ -190,7 +190,7 @@ public sealed record DecileIntervals
 
         // Over-covered: walk down the classifier's probability, a group of equal probabilities at a time (one threshold
         // cannot split them), moving each to the amount-if-buying interval, and stop at the fewest moved that reach the
-        // conformal count, or before a group that would take the bin below it.
+        // conformal count, or where the next group would take the bin further below it than it is above.
         var byProbability = members.OrderByDescending(i => parts[i].PurchaseProbability).ToArray();
         var mixtureCovered = members.ToDictionary(i => i, i => twoPart.For(parts[i], level) is var v && v.P10 <= actual[i] && actual[i] <= v.P90);
         bool AmountCovered(int i)
@@ -214,7 +214,9 @@ public sealed record DecileIntervals
                 end++;
             }
 
-            if (covered + change < wanted)
+            // Customers of equal probability (often identical customers: the same features give the same prediction) get
+            // one interval; a group that would take the bin below the count is moved only if that lands nearer to it.
+            if (covered + change < wanted && wanted - (covered + change) >= covered - wanted)
             {
                 break;
             }
