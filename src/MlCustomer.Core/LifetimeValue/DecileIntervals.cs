@@ -53,8 +53,10 @@ public sealed record DecileIntervalBin(
 /// <item>a bin the customer form under-covers gets the mixture interval at a higher level (the least on a grid of
 /// <see cref="LevelStep"/> that covers ⌈(n + 1)·level⌉ of its n calibration customers);</item>
 /// <item>a bin it over-covers (the zeros: any interval holding 0 covers every non-buyer) serves its customers likeliest
-/// to buy, by the purchase classifier's probability, the 80% interval of their amount if buying instead, the fewest
-/// such customers that bring the bin's covered calibration customers down to ⌈(n + 1)·level⌉.</item>
+/// to buy, by the purchase classifier's probability, the 80% interval of their amount if buying instead (of its positive
+/// part where the amount can be negative enough for that interval to hold 0:
+/// <see cref="TwoPartIntervals.AmountWithoutZero"/>), the fewest such customers that bring the bin's covered
+/// calibration customers down to ⌈(n + 1)·level⌉.</item>
 /// </list>
 /// No draw: one customer always gets the same interval, and within a bin a customer likelier to buy never gets the
 /// interval holding 0 while a less likely one does not. The price: a customer served the amount-if-buying interval in a
@@ -133,7 +135,7 @@ public sealed record DecileIntervals
         return string.Create(invariant, $"decile form: Mondrian split-conformal by {Bins.Count} bins of predicted value on the out-of-fold predictions of {customers:N0} training customers; ") +
             string.Create(invariant, $"each bin starts from the customer form and is brought to ⌈(n+1)·{level:0.00}⌉ covered calibration customers: {raised} under-covered bin(s) get the mixture interval at a higher level ") +
             string.Create(invariant, $"(up to {Bins.Max(b => b.Level):P1}), {amount} over-covered bin(s) serve their customers likeliest to buy (by the purchase classifier's probability, from a threshold per bin) ") +
-            string.Create(invariant, $"the {level:P0} interval of their amount if buying, without 0 — {Bins.Sum(b => b.AmountIntervalCustomers):N0} of the calibration customers; ") +
+            string.Create(invariant, $"the {level:P0} interval of their amount if buying, without 0 (of the positive amounts where the whole interval would hold 0) — {Bins.Sum(b => b.AmountIntervalCustomers):N0} of the calibration customers; ") +
             "80% of a decile's customers end in their interval, but a customer served the amount-if-buying interval in a decile where most buy nothing most likely ends at 0, outside it";
     }
 
@@ -142,8 +144,10 @@ public sealed record DecileIntervals
         var nominal = twoPart.For(parts, level);
         if (bin.AmountIntervalFromProbability is { } from && parts.PurchaseProbability >= from)
         {
-            // The amount if buying, whole: its own median sits inside its interval (the mixture's, 0, would not).
-            return new ValueInterval(nominal.AmountIfBuyingP10!.Value, twoPart.AmountQuantile(parts.Amount, 0.5), nominal.AmountIfBuyingP90!.Value)
+            // The amount if buying without 0 (its own median inside, where the mixture's, 0, would not be): an interval
+            // that held 0 would cover the non-buyers again and bring nothing to the bin's count.
+            var (low, median, high) = twoPart.AmountWithoutZero(parts.Amount, level);
+            return new ValueInterval(low, median, high)
             {
                 PurchaseProbability = nominal.PurchaseProbability,
                 AmountIfBuyingP10 = nominal.AmountIfBuyingP10,

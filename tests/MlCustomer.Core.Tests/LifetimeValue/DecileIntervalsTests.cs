@@ -96,8 +96,10 @@ public sealed class DecileIntervalsTests
         foreach (var i in inBin)
         {
             var served = intervals.For(predicted[i], parts[i])!;
-            var amountInterval = served.P10 == served.AmountIfBuyingP10 && served.P90 == served.AmountIfBuyingP90;
+            var amountInterval = (served.P10, served.P50, served.P90) == intervals.TwoPart!.AmountWithoutZero(parts[i].Amount);
             Assert.Equal(parts[i].PurchaseProbability >= from, amountInterval);
+            // Served the amount if buying, the interval never holds 0 (it would cover the non-buyers again).
+            Assert.True(!amountInterval || served.P10 > 0 || served.P90 < 0, $"customer {i}: {served}");
         }
     }
 
