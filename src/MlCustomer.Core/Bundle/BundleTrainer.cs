@@ -587,7 +587,9 @@ public static class BundleTrainer
                 var twoPart = TwoPartIntervals.Calibrate(calibrationParts, calibrationActual);
                 // Both two-part forms are calibrated on the same training customers and measured on the same held-out ones;
                 // the option only chooses the one served.
-                var deciles = DecileIntervals.Calibrate(calibration.Select(i => model.OutOfFold[i]).ToList(), calibrationParts, calibrationActual, twoPart, intervals.Level);
+                var calibrationRows = calibration.Select(i => train[i]).ToList();
+                var deciles = DecileIntervals.Calibrate(calibration.Select(i => model.OutOfFold[i]).ToList(), calibrationParts, calibrationActual, twoPart, intervals.Level)
+                    .InServedScale(Predict(calibrationRows), LifetimeValueTrainer.PredictParts(ml, model.Model, schema, calibrationRows)!);
                 var served = valueOptions.IntervalForm;
                 var onePart = intervals.HeldOut;
                 intervals = intervals with

@@ -117,6 +117,48 @@ public sealed record DecileIntervals
     }
 
     /// <summary>
+    /// The same bins in the served model's scale: the out-of-fold fits and the served fit (on every training customer) rank
+    /// customers alike but not on the same scale — the served fit's P(buy) of a customer who never bought is not the folds'
+    /// — so a bound or threshold found on out-of-fold predictions would move a different share of served customers. Each
+    /// bin keeps its share of the customers, its level and its share served the amount interval; its upper bound and its
+    /// probability threshold are re-read at the same ranks among the served fit's predictions of the same training customers.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not one served prediction per calibration customer.</exception>
+    public DecileIntervals InServedScale(IReadOnlyList<double> servedPredicted, IReadOnlyList<TwoPartPrediction> servedParts)
+    {
+        ArgumentNullException.ThrowIfNull(servedPredicted);
+        ArgumentNullException.ThrowIfNull(servedParts);
+        var n = Bins.Sum(b => b.Customers);
+        if (servedPredicted.Count != n || servedParts.Count != n)
+        {
+            throw new ArgumentException($"{servedPredicted.Count} served predictions and {servedParts.Count} two-part ones for {n} calibration customers: one of each per customer.", nameof(servedPredicted));
+        }
+
+        var order = Enumerable.Range(0, n).OrderBy(i => servedPredicted[i]).ToArray();
+        var bins = new List<DecileIntervalBin>(Bins.Count);
+        var start = 0;
+        var end = 0;
+        foreach (var bin in Bins)
+        {
+            end += bin.Customers;
+            var members = order[start..end];
+            double? from = null;
+            if (bin.AmountIntervalCustomers > 0)
+            {
+                // The same share from the top of the served P(buy): a threshold at the share's last customer (those tied with
+                // them move too, as one threshold cannot split them).
+                var byProbability = members.Select(i => servedParts[i].PurchaseProbability).OrderDescending().ToArray();
+                from = byProbability[Math.Clamp((int)Math.Ceiling((double)bin.AmountIntervalCustomers / bin.Customers * members.Length) - 1, 0, members.Length - 1)];
+            }
+
+            bins.Add(bin with { UpperPrediction = bin.UpperPrediction is null ? null : servedPredicted[members[^1]], AmountIntervalFromProbability = from });
+            start = end;
+        }
+
+        return new DecileIntervals { Bins = bins };
+    }
+
+    /// <summary>
     /// The decile-form interval of a customer whose served prediction is <paramref name="predicted"/> and whose two parts
     /// are <paramref name="parts"/>; P10 ≤ P50 ≤ P90, and the amount-if-buying interval it carries is at the nominal level.
     /// </summary>
@@ -134,7 +176,7 @@ public sealed record DecileIntervals
         var invariant = CultureInfo.InvariantCulture;
         return string.Create(invariant, $"decile form: Mondrian split-conformal by {Bins.Count} bins of predicted value on the out-of-fold predictions of {customers:N0} training customers; ") +
             string.Create(invariant, $"each bin starts from the customer form and is brought to ⌈(n+1)·{level:0.00}⌉ covered calibration customers: {raised} under-covered bin(s) get the mixture interval at a higher level ") +
-            string.Create(invariant, $"(up to {Bins.Max(b => b.Level):P1}), {amount} over-covered bin(s) serve their customers likeliest to buy (by the purchase classifier's probability, from a threshold per bin) ") +
+            string.Create(invariant, $"(up to {Bins.Max(b => b.Level):P1}), {amount} over-covered bin(s) serve their customers likeliest to buy (by the purchase classifier's probability, from a threshold per bin; bounds and thresholds re-read at the same ranks on the served fit's predictions of the same customers) ") +
             string.Create(invariant, $"the {level:P0} interval of their amount if buying, without 0 (of the positive amounts where the whole interval would hold 0) — {Bins.Sum(b => b.AmountIntervalCustomers):N0} of the calibration customers; ") +
             "80% of a decile's customers end in their interval, but a customer served the amount-if-buying interval in a decile where most buy nothing most likely ends at 0, outside it";
     }
