@@ -104,6 +104,27 @@ public sealed class DecileIntervalsTests
     }
 
     [Fact]
+    public void InTheServedFitsScaleEachBinServesTheSameCustomersTheAmountInterval()
+    {
+        var deciles = Calibrate(ValueIntervalForm.Decile).Deciles!;
+        var (parts, predicted, _) = Population(20_000, seed: 1);
+        // A served fit that ranks the calibration customers as the folds did, on another scale.
+        var servedParts = parts.Select(p => p with { PurchaseProbability = Math.Sqrt(p.PurchaseProbability) }).ToArray();
+        var servedPredicted = predicted.Select(v => (2 * v) + 1).ToArray();
+
+        var served = deciles.InServedScale(servedPredicted, servedParts);
+
+        Assert.Equal(deciles.Bins.Select(b => (b.Customers, b.Level, b.AmountIntervalCustomers)), served.Bins.Select(b => (b.Customers, b.Level, b.AmountIntervalCustomers)));
+        int BinOf(DecileIntervals d, double value) => d.Bins.Select((b, k) => (b, k)).First(x => x.b.UpperPrediction is null || value <= x.b.UpperPrediction).k;
+        bool Moved(DecileIntervals d, double value, double probability) => d.Bins[BinOf(d, value)].AmountIntervalFromProbability is { } from && probability >= from;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            Assert.Equal(BinOf(deciles, predicted[i]), BinOf(served, servedPredicted[i]));
+            Assert.Equal(Moved(deciles, predicted[i], parts[i].PurchaseProbability), Moved(served, servedPredicted[i], servedParts[i].PurchaseProbability));
+        }
+    }
+
+    [Fact]
     public void TheCustomerFormIsServedByDefaultAndUnchangedByTheDecileCalibration()
     {
         var customerServed = Calibrate(ValueIntervalForm.Customer);
