@@ -138,39 +138,20 @@ public sealed record DecileIntervals
         var bins = new List<DecileIntervalBin>(Bins.Count);
         var start = 0;
         var end = 0;
-        DecileIntervalBin? merged = null;
         foreach (var bin in Bins)
         {
             end += bin.Customers;
-            // A bound inside a run of equal served predictions (e.g. customers who never bought, all predicted alike) would
-            // serve the whole run the lower bin's settings: merge the bins the run spans, their shares served the amount
-            // interval added up, so that the run as a whole gets the share its bins had.
-            merged = merged is null ? bin : merged with
-            {
-                Customers = merged.Customers + bin.Customers,
-                ZeroShare = ((merged.ZeroShare * merged.Customers) + (bin.ZeroShare * bin.Customers)) / (merged.Customers + bin.Customers),
-                Level = Math.Max(merged.Level, bin.Level),
-                AmountIntervalCustomers = merged.AmountIntervalCustomers + bin.AmountIntervalCustomers,
-                CalibrationCoverage = ((merged.CalibrationCoverage * merged.Customers) + (bin.CalibrationCoverage * bin.Customers)) / (merged.Customers + bin.Customers),
-                UpperPrediction = bin.UpperPrediction,
-            };
-            if (end < n && servedPredicted[order[end - 1]] == servedPredicted[order[end]])
-            {
-                continue;
-            }
-
             var members = order[start..end];
             double? from = null;
-            if (merged.AmountIntervalCustomers > 0)
+            if (bin.AmountIntervalCustomers > 0)
             {
                 // The same share from the top of the served P(buy): a threshold at the share's last customer (those tied with
                 // them move too, as one threshold cannot split them).
                 var byProbability = members.Select(i => servedParts[i].PurchaseProbability).OrderDescending().ToArray();
-                from = byProbability[Math.Clamp((int)Math.Ceiling((double)merged.AmountIntervalCustomers / merged.Customers * members.Length) - 1, 0, members.Length - 1)];
+                from = byProbability[Math.Clamp((int)Math.Ceiling((double)bin.AmountIntervalCustomers / bin.Customers * members.Length) - 1, 0, members.Length - 1)];
             }
 
-            bins.Add(merged with { UpperPrediction = end == n ? null : servedPredicted[members[^1]], AmountIntervalFromProbability = from });
-            merged = null;
+            bins.Add(bin with { UpperPrediction = bin.UpperPrediction is null ? null : servedPredicted[members[^1]], AmountIntervalFromProbability = from });
             start = end;
         }
 
