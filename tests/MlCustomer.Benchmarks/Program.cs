@@ -18,6 +18,11 @@ if (args is ["explain-cpu", .. var explainOptions])
     return ExplanationCpu.Run(servedOnly: explainOptions.Contains("--served-only"));
 }
 
+if (args is ["interval-cpu", var bundleFolder])
+{
+    return IntervalCpu.Run(bundleFolder);
+}
+
 if (args is ["run-cpu", var folder])
 {
     return RunCpu.Run(folder);

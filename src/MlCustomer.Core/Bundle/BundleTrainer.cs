@@ -583,18 +583,40 @@ public static class BundleTrainer
             {
                 // The two-part model's own intervals, calibrated on the same training customers' out-of-fold parts and
                 // measured on the held-out ones, with the one-part intervals' held-out coverage kept beside them.
-                var twoPart = TwoPartIntervals.Calibrate(calibration.Select(i => model.OutOfFoldParts[i]).ToList(), calibrationActual);
+                var calibrationParts = calibration.Select(i => model.OutOfFoldParts[i]).ToList();
+                var twoPart = TwoPartIntervals.Calibrate(calibrationParts, calibrationActual);
+                // Both two-part forms are calibrated on the same training customers and measured on the same held-out ones;
+                // the option only chooses the one served.
+                var calibrationRows = calibration.Select(i => train[i]).ToList();
+                var deciles = DecileIntervals.Calibrate(calibration.Select(i => model.OutOfFold[i]).ToList(), calibrationParts, calibrationActual, twoPart, intervals.Level)
+                    .InServedScale(Predict(calibrationRows), LifetimeValueTrainer.PredictParts(ml, model.Model, schema, calibrationRows)!);
+                var served = valueOptions.IntervalForm;
                 var onePart = intervals.HeldOut;
                 intervals = intervals with
                 {
                     TwoPart = twoPart,
-                    Method = twoPart.Describe(calibration.Count, intervals.Level) +
+                    Deciles = deciles,
+                    ServedForm = served,
+                    Method = $"served: the {ValueIntervals.FormName(served)} form (train --value-intervals {ValueIntervals.FormName(served)}): {ValueIntervals.FormPromise(served)}. " +
+                        twoPart.Describe(calibration.Count, intervals.Level) + ". " + deciles.Describe(calibration.Count, intervals.Level) +
                         $" (the one-part intervals of the bins below, {intervals.Method}, are kept for comparison)",
                 };
+                var heldParts = holdout.Count > 0 ? LifetimeValueTrainer.PredictParts(ml, model.Model, schema, holdout) : null;
+                var other = served == ValueIntervalForm.Decile ? ValueIntervalForm.Customer : ValueIntervalForm.Decile;
                 intervals = intervals with
                 {
-                    HeldOut = holdout.Count > 0 ? intervals.Measure(predictions, actual, LifetimeValueTrainer.PredictParts(ml, model.Model, schema, holdout)) : null,
+                    HeldOut = heldParts is null ? null : intervals.Measure(predictions, actual, heldParts, served),
+                    OtherFormHeldOut = heldParts is null ? null : intervals.Measure(predictions, actual, heldParts, other),
                     SinglePartHeldOut = onePart,
+                };
+            }
+            else if (valueOptions.IntervalForm == ValueIntervalForm.Decile)
+            {
+                // Asked for, but there is no P(buy) to rank a decile's customers by: say so where the served method is read.
+                intervals = intervals with
+                {
+                    Method = $"{intervals.Method}; the decile form (train --value-intervals decile) was asked for but needs the two-part model and at least " +
+                        $"{2 * TwoPartIntervals.MinimumCustomersPerStep} calibration customers with 20 buyers ({(model.TwoPart ? $"{calibration.Count:N0} customers, {calibrationActual.Count(a => a != 0):N0} buyers" : "the model is one-part")}): these one-part intervals are served",
                 };
             }
         }

@@ -54,7 +54,7 @@ public static class BundleVersion
         if (card.LifetimeValue?.Intervals is not null || card.Revenue?.Intervals is not null)
         {
             Append(hash, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(
-                new { Value = card.LifetimeValue?.Intervals is { } v ? v with { HeldOut = null, SinglePartHeldOut = null } : null, Revenue = card.Revenue?.Intervals is { } r ? r with { HeldOut = null, SinglePartHeldOut = null } : null },
+                new { Value = card.LifetimeValue?.Intervals is { } v ? v with { HeldOut = null, SinglePartHeldOut = null, OtherFormHeldOut = null } : null, Revenue = card.Revenue?.Intervals is { } r ? r with { HeldOut = null, SinglePartHeldOut = null, OtherFormHeldOut = null } : null },
                 ModelBundle.CardJson)));
         }
 

@@ -72,6 +72,12 @@ public sealed record LifetimeValueOptions
     /// that one (a caller that needs a given form, e.g. to check what each form serves).
     /// </summary>
     public bool? TwoPartOnly { get; init; }
+
+    /// <summary>
+    /// The form of two-part value interval served (<c>train --value-intervals</c>): each customer's own (the default) or
+    /// the decile form. Both are calibrated and measured on the same customers; this only chooses which one scoring serves.
+    /// </summary>
+    public ValueIntervalForm IntervalForm { get; init; } = ValueIntervalForm.Customer;
 }
 
 /// <summary>The cross-validated metric that chooses the value model's form.</summary>

@@ -164,6 +164,28 @@ public sealed record TwoPartIntervals
     }
 
     /// <summary>
+    /// The central <paramref name="level"/> of the customer's amount if buying, on the side of 0 most of their bin's buyers
+    /// are (above 0, unless most returned more than they bought): the amount's own interval where it does not hold 0, else
+    /// the central share of the amounts above (below) 0 alone — an interval without 0, with its median, for the decile form.
+    /// </summary>
+    public (double P10, double P50, double P90) AmountWithoutZero(double predictedAmount, double level = ValueIntervals.DefaultLevel)
+    {
+        var bin = Amount[BinOf(predictedAmount)];
+        var scale = Scale(predictedAmount);
+        var tail = (1 - level) / 2;
+        var (low, high) = (AmountQuantile(bin, scale, tail), AmountQuantile(bin, scale, 1 - tail));
+        if (low > 0 || high < 0)
+        {
+            return (low, AmountQuantile(bin, scale, 0.5), high);
+        }
+
+        // The share of amounts at or below 0 by the quantile grid, so that the quantiles taken from it lie strictly on one side.
+        var atOrBelowZero = AmountShareAtOrBelow(bin, scale, 0);
+        var (from, share) = atOrBelowZero <= 0.5 ? (atOrBelowZero, 1 - atOrBelowZero) : (0, AmountShareBelow(bin, scale, 0));
+        return (AmountQuantile(bin, scale, from + (tail * share)), AmountQuantile(bin, scale, from + (0.5 * share)), AmountQuantile(bin, scale, from + ((1 - tail) * share)));
+    }
+
+    /// <summary>
     /// The coverage the model itself expects of <paramref name="interval"/> for this customer (P(P10 ≤ value ≤ P90) under
     /// its mixture): the level where the customer's P(buy) is high enough, 1 − P(buy) for an interval [0, 0].
     /// </summary>
@@ -283,23 +305,7 @@ public sealed record TwoPartIntervals
     private static List<AmountBin> AmountBins(double[] predicted, double[] actual, double floor)
     {
         var order = Enumerable.Range(0, predicted.Length).OrderBy(i => predicted[i]).ToArray();
-        var binCount = Math.Clamp(predicted.Length / MinimumBuyersPerBin, 1, MaximumAmountBins);
-        var cuts = new List<int>();
-        for (var b = 1; b < binCount; b++)
-        {
-            var at = (int)((long)b * order.Length / binCount);
-            while (at < order.Length && at > 0 && predicted[order[at]] == predicted[order[at - 1]])
-            {
-                at++;
-            }
-
-            if (at < order.Length && (cuts.Count == 0 || at - cuts[^1] >= MinimumBuyersPerBin / 2) && order.Length - at >= MinimumBuyersPerBin / 2)
-            {
-                cuts.Add(at);
-            }
-        }
-
-        cuts.Add(order.Length);
+        var cuts = ValueIntervals.EqualCountCuts(order.Select(i => predicted[i]).ToArray(), Math.Clamp(predicted.Length / MinimumBuyersPerBin, 1, MaximumAmountBins), MinimumBuyersPerBin / 2);
         var bins = new List<AmountBin>(cuts.Count);
         var start = 0;
         foreach (var end in cuts)

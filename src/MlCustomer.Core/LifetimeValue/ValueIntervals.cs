@@ -80,6 +80,14 @@ public sealed record DecileCoverage(
     /// <summary>Share of the decile's buyers whose amount lay within the 80% interval of the amount if buying; null for one-part intervals or without buyers.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? AmountCoverage { get; init; }
+
+    /// <summary>
+    /// Share of the decile's customers whose interval does not hold 0 (P10 &gt; 0 or P90 &lt; 0): those told they will
+    /// most likely buy (customer form) or, in the decile form, also those likeliest to buy in a decile where most buy
+    /// nothing. Null for one-part intervals and in cards measured before it was reported.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? WithoutZeroShare { get; init; }
 }
 
 /// <summary>How the intervals did on customers no model was fitted on.</summary>
@@ -101,6 +109,10 @@ public sealed record IntervalCoverage(int Customers, double Coverage, double Mea
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? ModelCoverage { get; init; }
+
+    /// <summary>Which form of two-part interval was measured; null for one-part intervals and in cards measured before the forms.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ValueIntervalForm? Form { get; init; }
 }
 
 /// <summary>
@@ -186,6 +198,28 @@ public sealed record ValueIntervals
     public IntervalCoverage? SinglePartHeldOut { get; init; }
 
     /// <summary>
+    /// Which form of the two-part intervals is served (<c>train --value-intervals</c>): the customer's own
+    /// (<see cref="TwoPart"/>) or the decile form (<see cref="Deciles"/>); null for a one-part model and in cards trained
+    /// before the choice (which serve the customer form).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ValueIntervalForm? ServedForm { get; init; }
+
+    /// <summary>
+    /// The decile form's calibration (Mondrian by decile of predicted value on the same training customers), kept whichever
+    /// form is served so that both can be compared; null for a one-part model and in cards trained before it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DecileIntervals? Deciles { get; init; }
+
+    /// <summary>
+    /// The held-out coverage of the two-part form not served (the decile form when the customer form is served, and the
+    /// other way round), on the same customers as <see cref="HeldOut"/>; null without <see cref="Deciles"/>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IntervalCoverage? OtherFormHeldOut { get; init; }
+
+    /// <summary>
     /// Calibrates intervals on out-of-fold predictions and the actual values of the same customers.
     /// </summary>
     /// <exception cref="ArgumentException">Fewer than 20 customers, different lengths, or a value that is not finite.</exception>
@@ -211,26 +245,7 @@ public sealed record ValueIntervals
         var meanAbsolute = actual.Average(Math.Abs);
         var floor = meanAbsolute > 0 ? ScaleFloorShare * meanAbsolute : 1;
         var order = Enumerable.Range(0, predicted.Count).OrderBy(i => predicted[i]).ToArray();
-        var binCount = Math.Clamp(predicted.Count / MinimumCustomersPerBin, 1, MaximumBins);
-
-        // Cut at equal counts, then move each cut past predictions equal to the one at it, so a prediction always
-        // lands in one bin; a bin emptied that way merges with the next.
-        var cuts = new List<int>();
-        for (var b = 1; b < binCount; b++)
-        {
-            var at = (int)((long)b * order.Length / binCount);
-            while (at < order.Length && at > 0 && predicted[order[at]] == predicted[order[at - 1]])
-            {
-                at++;
-            }
-
-            if (at < order.Length && (cuts.Count == 0 || at - cuts[^1] >= MinimumCustomersPerBin / 2) && order.Length - at >= MinimumCustomersPerBin / 2)
-            {
-                cuts.Add(at);
-            }
-        }
-
-        cuts.Add(order.Length);
+        var cuts = EqualCountCuts(order.Select(i => predicted[i]).ToArray(), Math.Clamp(predicted.Count / MinimumCustomersPerBin, 1, MaximumBins), MinimumCustomersPerBin / 2);
         var tail = (1 - level) / 2;
         var bins = new List<IntervalBin>(cuts.Count);
         var start = 0;
@@ -276,8 +291,18 @@ public sealed record ValueIntervals
     /// </summary>
     public ValueInterval? For(double predicted, TwoPartPrediction? parts) =>
         TwoPart is null ? For(predicted)
-        : parts is { } known ? TwoPart.For(known, Level)
+        : parts is { } known ? For(predicted, known, ServedForm ?? ValueIntervalForm.Customer)
         : null;
+
+    /// <summary>The two-part interval of the given form for a customer with this served prediction and these parts.</summary>
+    /// <exception cref="InvalidOperationException">The intervals are one-part, or the decile form was not calibrated.</exception>
+    public ValueInterval For(double predicted, TwoPartPrediction parts, ValueIntervalForm form)
+    {
+        var twoPart = TwoPart ?? throw new InvalidOperationException("These intervals are one-part: they have no two-part forms.");
+        return form == ValueIntervalForm.Decile
+            ? (Deciles ?? throw new InvalidOperationException("These intervals have no decile form: retrain the bundle.")).For(predicted, parts, twoPart, Level)
+            : twoPart.For(parts, Level);
+    }
 
     /// <summary>The one-part interval (Mondrian by predicted value) of a customer whose served prediction is <paramref name="predicted"/>; P10 ≤ P50 ≤ P90.</summary>
     public ValueInterval For(double predicted)
@@ -299,7 +324,7 @@ public sealed record ValueIntervals
     /// and the buyers' coverage by the interval of the amount if buying; without, the one-part intervals of
     /// <see cref="Bins"/>.
     /// </remarks>
-    public IntervalCoverage Measure(IReadOnlyList<double> predicted, IReadOnlyList<double> actual, IReadOnlyList<TwoPartPrediction>? parts = null)
+    public IntervalCoverage Measure(IReadOnlyList<double> predicted, IReadOnlyList<double> actual, IReadOnlyList<TwoPartPrediction>? parts = null, ValueIntervalForm? form = null)
     {
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(actual);
@@ -309,7 +334,9 @@ public sealed record ValueIntervals
         }
 
         var twoPart = parts is null ? null : TwoPart ?? throw new InvalidOperationException("These intervals are one-part: measure them without the two-part predictions.");
-        var intervals = twoPart is null ? predicted.Select(For).ToArray() : parts!.Select(p => twoPart.For(p, Level)).ToArray();
+        var measuredForm = twoPart is null ? (ValueIntervalForm?)null : form ?? ServedForm ?? ValueIntervalForm.Customer;
+        var intervals = twoPart is null ? predicted.Select(For).ToArray() : parts!.Select((p, i) => For(predicted[i], p, measuredForm!.Value)).ToArray();
+        bool WithoutZero(int i) => intervals[i].P10 > 0 || intervals[i].P90 < 0;
         double ModelCoverage(int i) => twoPart!.ExpectedCoverage(parts![i], intervals[i]);
         bool AmountCovered(int i) => intervals[i].AmountIfBuyingP10 <= actual[i] && actual[i] <= intervals[i].AmountIfBuyingP90;
         bool Covered(int i) => intervals[i].P10 <= actual[i] && actual[i] <= intervals[i].P90;
@@ -344,6 +371,7 @@ public sealed record ValueIntervals
                 ModelCoverage = twoPart is null ? null : members.Average(ModelCoverage),
                 MeanPurchaseProbability = twoPart is null ? null : members.Average(i => intervals[i].PurchaseProbability!.Value),
                 AmountCoverage = twoPart is null || buyers.Length == 0 ? null : buyers.Count(AmountCovered) / (double)buyers.Length,
+                WithoutZeroShare = twoPart is null ? null : members.Count(WithoutZero) / (double)members.Length,
             });
         }
 
@@ -375,6 +403,7 @@ public sealed record ValueIntervals
         {
             AmountCoverage = twoPart is null || allBuyers.Length == 0 ? null : allBuyers.Count(AmountCovered) / (double)allBuyers.Length,
             ModelCoverage = modelCoverage,
+            Form = measuredForm,
         };
     }
 
@@ -393,21 +422,39 @@ public sealed record ValueIntervals
 
         static string Row(IEnumerable<double?> values) =>
             string.Join(" / ", values.Select(v => v is { } x ? (x * 100).ToString("0.0", CultureInfo.InvariantCulture) : "–"));
-        var lines = new List<string>
+        var lines = new List<string>();
+        if (held.Form is { } served)
         {
+            lines.Add($"  served: the {FormName(served)} form (train --value-intervals {FormName(served)}); {FormPromise(served)}");
+        }
+
+        lines.AddRange(
+        [
             $"  by decile of predicted value (1 = highest), %: coverage {Row(held.Deciles.Select(d => (double?)d.Coverage))}",
             $"    bought nothing {Row(held.Deciles.Select(d => (double?)d.ZeroShare))}",
             $"    coverage of buyers {Row(held.Deciles.Select(d => d.BuyerCoverage))}",
-        };
+        ]);
         if (TwoPart is not null)
         {
             lines.Add($"    mean P(buy) {Row(held.Deciles.Select(d => d.MeanPurchaseProbability))}");
             lines.Add(string.Create(
                 CultureInfo.InvariantCulture,
-                $"    coverage the model expects (the least a deterministic interval holding the likeliest outcome gets) {Row(held.Deciles.Select(d => d.ModelCoverage))}; overall {held.ModelCoverage:P1}"));
+                $"    coverage the model expects ({(held.Form == ValueIntervalForm.Decile ? "of these intervals, by each customer's P(buy) and amount" : "the least a deterministic interval holding the likeliest outcome gets")}) {Row(held.Deciles.Select(d => d.ModelCoverage))}; overall {held.ModelCoverage:P1}"));
+            lines.Add($"    intervals without 0 {Row(held.Deciles.Select(d => d.WithoutZeroShare))}");
             lines.Add(string.Create(
                 CultureInfo.InvariantCulture,
                 $"    amount if buying (80% interval of the amount, among buyers) covers {Row(held.Deciles.Select(d => d.AmountCoverage))}; overall {held.AmountCoverage:P1}"));
+        }
+
+        if (OtherFormHeldOut is { Form: { } otherForm } other)
+        {
+            lines.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  the {FormName(otherForm)} form on the same customers (not served; train --value-intervals {FormName(otherForm)}): overall {other.Coverage:P1}, mean width {other.MeanWidth:N2}; {(other.MeetsBars ? "meets" : "misses")} the bars; {FormPromise(otherForm)}"));
+            lines.Add($"    coverage {Row(other.Deciles.Select(d => (double?)d.Coverage))}");
+            lines.Add($"    coverage of buyers {Row(other.Deciles.Select(d => d.BuyerCoverage))}");
+            lines.Add($"    mean width {string.Join(" / ", other.Deciles.Select(d => d.MeanWidth.ToString("N1", CultureInfo.InvariantCulture)))} (served: {string.Join(" / ", held.Deciles.Select(d => d.MeanWidth.ToString("N1", CultureInfo.InvariantCulture)))})");
+            lines.Add($"    intervals without 0 {Row(other.Deciles.Select(d => d.WithoutZeroShare))}");
         }
 
         if (SinglePartHeldOut is { } before)
@@ -420,6 +467,14 @@ public sealed record ValueIntervals
         return lines;
     }
 
+    /// <summary>The form as <c>train --value-intervals</c> names it.</summary>
+    public static string FormName(ValueIntervalForm form) => form == ValueIntervalForm.Decile ? "decile" : "customer";
+
+    /// <summary>What a form promises, in one sentence (the card, the train output and the report say it alike).</summary>
+    public static string FormPromise(ValueIntervalForm form) => form == ValueIntervalForm.Decile
+        ? "80% of each decile of predicted value ends in its interval; in deciles where most buy nothing, those likeliest to buy get the interval of their amount if buying, without 0, which they most likely miss"
+        : "each customer's own central 80% (P(buy) × amount if buying), holding their likeliest outcome; deciles where most buy nothing cover more than 80%, since [0, 0] covers every non-buyer";
+
     // Why a decile misses, in words: over the bar by construction where the zeros alone exceed it (any interval of one
     // customer that holds 0 covers them) or, for two-part intervals, where the customers' own intervals are expected by
     // the model to cover more (an interval [0, 0] for P(buy) < 20% covers 1 − P(buy)); else too wide or too narrow.
@@ -430,6 +485,33 @@ public sealed record ValueIntervals
             $"over by construction: {d.ZeroShare:P0} bought nothing and the model expects its customers' own intervals, [0, 0] where P(buy) < {1 - Level:P0}, to cover {expected:P1}")
         : d.ZeroShare > Level + DecileTolerance ? string.Create(CultureInfo.InvariantCulture, $"over by construction: an interval holding 0 covers at least the {d.ZeroShare:P0} who bought nothing")
         : "too wide";
+
+    /// <summary>
+    /// Where to cut values sorted in increasing order into about <paramref name="binCount"/> bins of equal counts: the end
+    /// (exclusive) of each bin, the last being the count. Each cut moves past values equal to the one at it, so a value
+    /// always lands in one bin, and a cut leaving fewer than <paramref name="minimumPerBin"/> on either side is dropped
+    /// (its bin merges with the next).
+    /// </summary>
+    internal static List<int> EqualCountCuts(double[] sorted, int binCount, int minimumPerBin)
+    {
+        var cuts = new List<int>();
+        for (var b = 1; b < binCount; b++)
+        {
+            var at = (int)((long)b * sorted.Length / binCount);
+            while (at < sorted.Length && at > 0 && sorted[at] == sorted[at - 1])
+            {
+                at++;
+            }
+
+            if (at < sorted.Length && (cuts.Count == 0 || at - cuts[^1] >= minimumPerBin) && sorted.Length - at >= minimumPerBin)
+            {
+                cuts.Add(at);
+            }
+        }
+
+        cuts.Add(sorted.Length);
+        return cuts;
+    }
 
     private int BinOf(double predicted)
     {

@@ -58,6 +58,15 @@ internal static class TargetsCommand
                 throw new ArgumentException("--conservative plans on the P10 of predicted profit, but this bundle has no value intervals: retrain it.");
             }
 
+            if (lower && run.Bundle.Card.LifetimeValue?.Intervals?.ServedForm == ValueIntervalForm.Decile)
+            {
+                // The decile form's P10 is the amount if buying for a low decile's likeliest buyers, who most likely bring
+                // nothing: planning on it would count money the customer form says not to count.
+                throw new ArgumentException(
+                    "--conservative plans on each customer's P10 of predicted profit, but this bundle serves the decile form of the intervals, whose P10 is not a " +
+                    "per-customer low end (in deciles where most buy nothing, those likeliest to buy get their amount if buying): retrain with --value-intervals customer.");
+            }
+
             // The intervals of paid-offer customers are kept for the CSV, which shows them as the API's export does.
             var intervals = new Dictionary<string, ValueInterval>(StringComparer.Ordinal);
             var decisions = run.DecideAllScored(table, c =>

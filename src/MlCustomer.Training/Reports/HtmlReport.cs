@@ -5,6 +5,7 @@ using MlCustomer.Core.Data;
 using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Evaluation;
 using MlCustomer.Core.Explanations;
+using MlCustomer.Core.LifetimeValue;
 using MlCustomer.Core.Modeling;
 using MlCustomer.Core.Segments;
 using MlCustomer.Core.Tiers;
@@ -313,6 +314,25 @@ internal static class HtmlReport
                 .Append(coverage.AmountCoverage is { } amount ? $" (it covers {Html.Percent(amount)} of all held-out buyers)" : "").Append(".</p>\n");
         }
 
+        var other = value.Intervals.OtherFormHeldOut;
+        if (coverage.Form is { } servedForm)
+        {
+            var servedName = ValueIntervals.FormName(servedForm);
+            page.Append("<p><b>Served: the ").Append(servedName).Append(" form</b> (<code>train --value-intervals ").Append(servedName).Append("</code>): ")
+                .Append(Html.Text(ValueIntervals.FormPromise(servedForm))).Append('.');
+            if (other is { Form: { } otherForm })
+            {
+                var otherName = ValueIntervals.FormName(otherForm);
+                page.Append(" Not served: the ").Append(otherName).Append(" form (<code>train --value-intervals ").Append(otherName).Append("</code>): ")
+                    .Append(Html.Text(ValueIntervals.FormPromise(otherForm))).Append(". On the same held-out customers it covers ").Append(Html.Percent(other.Coverage))
+                    .Append(" (served: ").Append(Html.Percent(coverage.Coverage)).Append("), mean width ").Append(Html.Money(other.MeanWidth, currency))
+                    .Append(" (served: ").Append(Html.Money(coverage.MeanWidth, currency)).Append("), and ").Append(other.MeetsBars ? "meets" : "misses")
+                    .Append(" the bars (").Append(coverage.MeetsBars ? "the served form meets them" : "the served form misses them").Append(").");
+            }
+
+            page.Append("</p>\n");
+        }
+
         if (before is not null)
         {
             page.Append("<p>Before: the one-part intervals (by bin of predicted value) on the same customers cover ").Append(Html.Percent(before.Coverage))
@@ -321,6 +341,10 @@ internal static class HtmlReport
 
         page.Append("<table>\n<tr><th>Decile</th><th class=\"num\">Customers</th><th class=\"num\">Predicted</th><th class=\"num\">Buy nothing</th><th class=\"num\">Coverage</th><th class=\"num\">Coverage of buyers</th><th class=\"num\">Mean width</th>")
             .Append(twoPart ? "<th class=\"num\">Mean P(buy)</th><th class=\"num\">Model expects</th><th class=\"num\">Amount if buying: buyers covered</th>" : "")
+            .Append(coverage.Form is not null ? "<th class=\"num\">Without 0</th>" : "")
+            .Append(other?.Form is { } otherColumns
+                ? $"<th class=\"num\">{ValueIntervals.FormName(otherColumns)} form (not served): coverage</th><th class=\"num\">its buyers</th><th class=\"num\">its mean width</th><th class=\"num\">its without 0</th>"
+                : "")
             .Append(before is not null ? "<th class=\"num\">Before: coverage</th><th class=\"num\">Before: buyers</th>" : "")
             .Append("</tr>\n");
         static string Percent(double? share) => share is { } v ? Html.Percent(v) : "–";
@@ -335,6 +359,17 @@ internal static class HtmlReport
             {
                 page.Append("<td class=\"num\">").Append(Percent(d.MeanPurchaseProbability)).Append("</td><td class=\"num\">").Append(Percent(d.ModelCoverage))
                     .Append("</td><td class=\"num\">").Append(Percent(d.AmountCoverage)).Append("</td>");
+            }
+
+            if (coverage.Form is not null)
+            {
+                page.Append("<td class=\"num\">").Append(Percent(d.WithoutZeroShare)).Append("</td>");
+            }
+
+            if (other?.Deciles.FirstOrDefault(o => o.Decile == d.Decile) is { } o)
+            {
+                page.Append("<td class=\"num\">").Append(Html.Percent(o.Coverage)).Append("</td><td class=\"num\">").Append(Percent(o.BuyerCoverage))
+                    .Append("</td><td class=\"num\">").Append(Html.Money(o.MeanWidth, currency)).Append("</td><td class=\"num\">").Append(Percent(o.WithoutZeroShare)).Append("</td>");
             }
 
             if (before?.Deciles.FirstOrDefault(b => b.Decile == d.Decile) is { } b)

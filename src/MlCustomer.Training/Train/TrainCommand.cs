@@ -91,9 +91,18 @@ internal static class TrainCommand
             DefaultValueFactory = _ => "auto",
         };
         valueForm.AcceptOnlyFromAmong("auto", "one-part", "two-part");
+        var valueIntervals = new Option<string>("--value-intervals")
+        {
+            Description = "The 80% value interval served: customer (each customer's own central 80% of P(buy) × amount if buying; deciles where most buy nothing cover more, " +
+                "since [0, 0] covers every non-buyer) or decile (calibrated so 80% of each decile of predicted value ends in its interval; there, those likeliest to buy get " +
+                "their amount-if-buying interval, without 0). The card and report show both on the same held-out customers. decile needs the two-part model, so with it " +
+                "--value-form auto trains two-part only",
+            DefaultValueFactory = _ => "customer",
+        };
+        valueIntervals.AcceptOnlyFromAmong("customer", "decile");
         var command = new Command("train", "Train the churn, segment and lifetime value models and write a model bundle")
         {
-            churnAlgorithm, valueMetric, valueForm, refit, currency, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
+            churnAlgorithm, valueMetric, valueForm, valueIntervals, refit, currency, output, seed, holdout, folds, segments, exclude, offerCost, saveRate, customerValue, groundTruth, previous,
             tableFile, id, label, positive, valueColumn, delimiter, decimalSeparator,
         };
         input.AddTo(command);
@@ -101,6 +110,12 @@ internal static class TrainCommand
         command.SetAction(parse => CliOutput.Run(() =>
         {
             var watch = Stopwatch.StartNew();
+            var intervalForm = parse.GetValue(valueIntervals) == "decile" ? ValueIntervalForm.Decile : ValueIntervalForm.Customer;
+            if (intervalForm == ValueIntervalForm.Decile && parse.GetValue(valueForm) == "one-part")
+            {
+                throw new ArgumentException("--value-intervals decile ranks a decile's customers by the two-part model's P(buy): use --value-form two-part or auto, not one-part.");
+            }
+
             var options = defaults with
             {
                 Seed = parse.GetValue(seed),
@@ -114,7 +129,9 @@ internal static class TrainCommand
                 Value = defaults.Value with
                 {
                     Metric = parse.GetValue(valueMetric),
-                    TwoPartOnly = parse.GetValue(valueForm) switch { "one-part" => false, "two-part" => true, _ => null },
+                    // The decile form needs every customer's P(buy) and amount: only the two-part trees have them.
+                    TwoPartOnly = parse.GetValue(valueForm) switch { "one-part" => false, "two-part" => true, _ => intervalForm == ValueIntervalForm.Decile ? true : null },
+                    IntervalForm = intervalForm,
                 },
                 Refit = parse.GetValue(refit),
                 Folds = parse.GetValue(folds),
