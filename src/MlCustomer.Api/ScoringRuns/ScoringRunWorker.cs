@@ -148,6 +148,8 @@ internal sealed partial class ScoringRunWorker(
         var loadMs = clock.ElapsedMilliseconds;
         // CPU time of the whole process after loading: on a shared machine wall time says more about the neighbours.
         var cpuAfterLoad = Environment.CpuUsage.TotalTime;
+        // What the garbage collector did meanwhile, for the log: a cold run (the first after start-up) and a warm one differ there.
+        var gcAfterLoad = RunGarbage.Now();
 
         clock.Restart();
         var asOf = run.RequestedAsOfDate ?? dataSet.LastOrderDate;
@@ -287,7 +289,8 @@ internal sealed partial class ScoringRunWorker(
         await writer.CompleteAsync(
             drift, context, await pyramid, await targetCandidates, cancellationToken,
             decides ? movementFacts : null);
-        LogRunSucceeded(logger, run.Id, count, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
+        var garbage = RunGarbage.Now() - gcAfterLoad;
+        LogRunStored(logger, run.Id, count, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds, garbage);
         return run with
         {
             Status = RunStatus.Succeeded,
@@ -417,4 +420,43 @@ internal sealed partial class ScoringRunWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} stored {Customers} scores from model {Version}; CPU after loading {CpuMs} ms")]
     private static partial void LogRunSucceeded(ILogger logger, string runId, int customers, string version, long cpuMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} stored {Customers} scores from model {Version}; CPU after loading {CpuMs} ms; garbage collection after loading: {Garbage}")]
+    private static partial void LogRunStored(ILogger logger, string runId, int customers, string version, long cpuMs, RunGarbage garbage);
+}
+
+/// <summary>
+/// The garbage collector's counters at one moment (collections per generation, time paused, bytes allocated) and the
+/// process's page faults: the difference of two says what a run cost the collector and the kernel, beside its CPU time.
+/// </summary>
+internal readonly record struct RunGarbage(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long AllocatedBytes, long MinorPageFaults)
+{
+    public static RunGarbage Now() => new(
+        GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(), MinorFaults());
+
+    public static RunGarbage operator -(RunGarbage after, RunGarbage before) => new(
+        after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2, after.Paused - before.Paused,
+        after.AllocatedBytes - before.AllocatedBytes, after.MinorPageFaults - before.MinorPageFaults);
+
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"collections gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}; paused {Paused.TotalMilliseconds:F0} ms; allocated {AllocatedBytes / (1 << 20)} MB; minor page faults {MinorPageFaults}");
+
+    // Field 10 of /proc/self/stat (after the parenthesised command name); -1 where there is no /proc (not Linux).
+    private static long MinorFaults()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[7], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return -1;
+        }
+    }
 }
