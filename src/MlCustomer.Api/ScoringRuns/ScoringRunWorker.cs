@@ -133,16 +133,24 @@ internal sealed partial class ScoringRunWorker(
                 LogWarmedUp(logger, passes, WarmUpCustomers, wallMs, cpuMs, methods);
             }
         }
-        catch (Exception e) when (e is DataFileException or ArgumentException or ModelBundleException or InvalidOperationException or IOException
-            or System.Data.Common.DbException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Whatever goes wrong in a rehearsal (a bundle whose contract the generated customers do not fit, a full disk)
+            // must not stop the worker, or the service: the first run is then merely cold.
             LogWarmUpFailed(logger, e);
         }
         finally
         {
             // The throw-away file's pooled connections go with it.
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            folder.Delete(recursive: true);
+            try
+            {
+                folder.Delete(recursive: true);
+            }
+            catch (IOException e)
+            {
+                LogWarmUpFolderLeft(logger, e, folder.FullName);
+            }
         }
     }
 
@@ -535,6 +543,9 @@ internal sealed partial class ScoringRunWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The scoring run rehearsal at start-up failed; the first run will be slower (its code compiles as it runs)")]
     private static partial void LogWarmUpFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The scoring run rehearsal's throw-away folder {Folder} could not be deleted")]
+    private static partial void LogWarmUpFolderLeft(ILogger logger, Exception exception, string folder);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId} failed")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string runId);
