@@ -24,8 +24,9 @@ public sealed class DataOptions
     /// <summary>
     /// Rehearse a scoring run at start-up (<c>MlCustomer:WarmUpRunOnStart</c>): a few thousand generated customers scored
     /// and stored into a throw-away file, so that the first real run after a start runs compiled, optimised code. Without
-    /// it the first run of a process pays ~4 s of CPU at 1,000,000 customers for the just-in-time compiler re-compiling its
-    /// hot methods (measured with perf), and runs slower meanwhile; the rehearsal costs a few seconds of CPU once, at start.
+    /// it the first run of a process pays 2–5 s more CPU at 1,000,000 customers for the just-in-time compiler re-compiling its
+    /// hot methods (perf: 2.7 s on the compiler thread), and runs slower meanwhile; the rehearsal costs 2–3 s of CPU once, at start (a run
+    /// queued meanwhile, such as the start-up run, waits for it). SQLite store only: a PostgreSQL replica does not rehearse.
     /// </summary>
     public bool WarmUpRunOnStart { get; set; } = true;
 

@@ -100,7 +100,7 @@ internal sealed partial class ScoringRunWorker(
     private const int WarmUpSettledMethods = 10;
     private static readonly TimeSpan WarmUpPause = TimeSpan.FromMilliseconds(300);
 
-    // The first run after a start used to cost ~4 s more CPU at 1,000,000 customers than the next (perf: 2.7 s on the
+    // The first run after a start used to cost 2–5 s more CPU at 1,000,000 customers than the next (perf: 2.7 s on the
     // runtime's tiered-compilation thread re-compiling the run's hot methods, the rest in the slower code running until
     // then). A rehearsal of the same steps on generated customers, into a throw-away SQLite file, pays that here, once,
     // before the worker takes runs (none can be queued before a model is loaded, which the rehearsal waits for). It records
