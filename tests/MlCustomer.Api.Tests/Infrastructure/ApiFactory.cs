@@ -69,8 +69,6 @@ public class ApiFactory : WebApplicationFactory<Program>
             // No overload shedding: parallel test hosts on a busy 2-core machine make the thread pool's queue wait
             // beyond 100 ms for reasons that are not the request's; LimitsTests switch it on with a stand-in delay.
             ["MlCustomer:Limits:MaxQueueDelayMilliseconds"] = "0",
-            // No start-up rehearsal of a scoring run: seconds of CPU per test host; ScoringRunWarmUpTests switch it on.
-            ["MlCustomer:WarmUpRunOnStart"] = "false",
         };
         if (withKeys)
         {

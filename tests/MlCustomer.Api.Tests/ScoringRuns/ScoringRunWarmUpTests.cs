@@ -14,7 +14,7 @@ public sealed class ScoringRunWarmUpTests
     public async Task TheRehearsalStoresNothingAndTheFirstRunAfterItStoresWhatARunWithoutItStores()
     {
         using var warmed = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:WarmUpRunOnStart"] = "true" });
-        using var cold = ApiFactory.With();
+        using var cold = ApiFactory.With(new Dictionary<string, string?> { ["MlCustomer:WarmUpRunOnStart"] = "false" });
 
         var warmedRun = await FirstRunAsync(warmed);
         var coldRun = await FirstRunAsync(cold);
