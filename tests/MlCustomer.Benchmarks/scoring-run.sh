@@ -72,7 +72,7 @@ print(f"  customers {n:,}; load {load} ms; features {f} ms; scoring {s} ms; stor
 print(f"  after loading: {after} ms = {n / after * 1000 if after else 0:,.0f} customers/s")'
   echo "  server RSS during the run: start $(($(head -1 "$samples") / 1024)) MB, peak $(($(sort -n "$samples" | tail -1) / 1024)) MB, end $(($(rss) / 1024)) MB"
   grep -F "$id steps" "$api_log" | sed -E 's/.*steps/  steps/' || true
-  grep -F "$id stored" "$api_log" | sed -E 's/.*CPU after loading ([0-9]+) ms.*/  process CPU after loading: \1 ms/' || true
+  grep -F "$id stored" "$api_log" | sed -E 's/.*CPU after loading ([0-9]+) ms(; garbage collection after loading: )?(.*)/  process CPU after loading: \1 ms \(\3\)/' || true
   if [ -n "${BENCH_POSTGRES:-}" ]; then
     customers=$(echo "$body" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')
     "$psql_bin" "$pg_conninfo" -qc "VACUUM ANALYZE" >/dev/null

@@ -21,6 +21,18 @@ public sealed class DataOptions
     /// </summary>
     public string? ServiceEventsPath { get; set; } = "../../training-data/service-events.csv";
 
+    /// <summary>
+    /// Rehearse a scoring run at start-up (<c>MlCustomer:WarmUpRunOnStart</c>): a few thousand generated customers scored
+    /// and stored into a throw-away file, so that the first real run after a start runs compiled, optimised code. Without
+    /// it the first run of a process pays 2–5 s more CPU at 1,000,000 customers for the just-in-time compiler re-compiling its
+    /// hot methods (perf: 2.7 s on the compiler thread), and runs slower meanwhile; the rehearsal costs 2–3 s of CPU once, at start (a run
+    /// queued meanwhile, such as the start-up run, waits for it). SQLite store only: a PostgreSQL replica does not rehearse.
+    /// Off by default: at 1,000,000 customers the JIT still compiled ~5,000 methods (~870 of the run's own) during the first
+    /// run after a rehearsal, and its gain was not shown on the loaded box (tests/MlCustomer.Benchmarks/RESULTS.md, branch
+    /// coldrun); switch it on to measure it on an idle one.
+    /// </summary>
+    public bool WarmUpRunOnStart { get; set; }
+
     /// <summary>Runs waiting for the worker at most; more are refused with 503.</summary>
     [Range(1, 1_000)]
     public int MaxQueuedRuns { get; set; } = 8;
