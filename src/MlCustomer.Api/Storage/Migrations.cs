@@ -289,5 +289,9 @@ internal static class Migrations
         // run's holder adds them up (whole numbers: the same counts whichever replica scored which chunk) instead of making
         // every customer's features a second time. Unused on SQLite.
         (13, "each shared run chunk's feature drift counts", ["ALTER TABLE scoring_run_chunks ADD COLUMN drift_counts BLOB NULL"]),
+        // Replicas sharing a run store each chunk's summary inputs (every customer's churn probability and predicted profit, the
+        // decided customers' pyramid, candidate and movement facts) with the chunk: the run's holder combines them into the run's
+        // summaries instead of reading every customer row back. Cleared once the run succeeded. Unused on SQLite.
+        (14, "each shared run chunk's summary inputs", ["ALTER TABLE scoring_run_chunks ADD COLUMN summary_inputs BLOB NULL"]),
     ];
 }

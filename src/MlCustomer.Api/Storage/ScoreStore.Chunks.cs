@@ -129,11 +129,13 @@ public sealed partial class ScoreStore
     }
 
     /// <summary>
-    /// Stores a claimed chunk's rows and the segment names they point at, and marks the chunk done, in one transaction; false
-    /// (nothing stored) when the claim is no longer this replica's (it expired and another replica claimed the chunk).
+    /// Stores a claimed chunk's rows and the segment names they point at, and marks the chunk done with its drift counts and
+    /// summary inputs (what the run's holder combines at the end), in one transaction; false (nothing stored) when the claim is
+    /// no longer this replica's (it expired and another replica claimed the chunk).
     /// </summary>
     public async Task<bool> WriteChunkAsync(
-        ChunkClaim claim, IReadOnlyList<CompactScore> rows, IReadOnlyDictionary<int, string> segments, byte[]? driftCounts, CancellationToken cancellationToken)
+        ChunkClaim claim, IReadOnlyList<CompactScore> rows, IReadOnlyDictionary<int, string> segments, byte[]? driftCounts, byte[]? summaryInputs,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
         ArgumentNullException.ThrowIfNull(rows);
@@ -176,8 +178,10 @@ public sealed partial class ScoreStore
         }
 
         await ExecuteAsync(connection, transaction, """
-            UPDATE scoring_run_chunks SET status = @done, done_by = @owner, lease_expires_at = NULL, drift_counts = @drift WHERE run_id = @run AND chunk_index = @index
-            """, [("@done", ChunkDone), ("@owner", ReplicaId), ("@drift", driftCounts), ("@run", claim.RunId), ("@index", claim.ChunkIndex)], cancellationToken);
+            UPDATE scoring_run_chunks SET status = @done, done_by = @owner, lease_expires_at = NULL, drift_counts = @drift, summary_inputs = @inputs
+            WHERE run_id = @run AND chunk_index = @index
+            """, [("@done", ChunkDone), ("@owner", ReplicaId), ("@drift", driftCounts), ("@inputs", summaryInputs), ("@run", claim.RunId),
+                  ("@index", claim.ChunkIndex)], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
@@ -261,6 +265,44 @@ public sealed partial class ScoreStore
         return counts;
     }
 
+    /// <summary>
+    /// The summary inputs of the run's done chunks other than <paramref name="exceptChunks"/> (the ones the holder scored and
+    /// kept), by chunk index; null inputs for a chunk stored without them (by a replica of a version before migration 14).
+    /// </summary>
+    public async Task<IReadOnlyList<(int ChunkIndex, byte[]? Inputs)>> ChunkSummaryInputsAsync(string runId, int[] exceptChunks, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(exceptChunks);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT chunk_index, summary_inputs FROM scoring_run_chunks
+            WHERE run_id = @run AND status = @done AND NOT (chunk_index = ANY(@except)) ORDER BY chunk_index
+            """, [("@run", runId), ("@done", ChunkDone), ("@except", exceptChunks)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var inputs = new List<(int, byte[]?)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            inputs.Add((reader.GetInt32(0), reader.IsDBNull(1) ? null : (byte[])reader.GetValue(1)));
+        }
+
+        return inputs;
+    }
+
+    /// <summary>Drops a finished run's chunks' summary inputs (~60 bytes a customer), which served their one purpose.</summary>
+    public async Task ClearChunkSummaryInputsAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "UPDATE scoring_run_chunks SET summary_inputs = NULL WHERE run_id = @run AND summary_inputs IS NOT NULL",
+            [("@run", runId)], cancellationToken);
+    }
+
+    /// <summary>
+    /// Stored customer rows read back by <see cref="RunRowsAsync"/> since this store started: a shared run's holder reads none
+    /// when every chunk was stored with its summary inputs (tests check it).
+    /// </summary>
+    public long RowsReadBack => Interlocked.Read(ref rowsReadBack);
+
+    private long rowsReadBack;
+
     /// <summary>Every stored row of a run in ordinal id order: what its summaries are computed from once its last chunk is done.</summary>
     public async IAsyncEnumerable<(string CustomerId, double ChurnProbability, int? SegmentId, double? PredictedGrossProfit, byte[]? Facts)> RunRowsAsync(
         long scoreKey, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -272,6 +314,7 @@ public sealed partial class ScoreStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            Interlocked.Increment(ref rowsReadBack);
             yield return (reader.GetString(0), reader.GetDouble(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetDouble(3),
                 reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4));
         }

@@ -172,7 +172,7 @@ public sealed class ClusterRunTests
         Assert.Equal(("run-1", "running", "mlc-aaaaaaaaaaaa"), (claimed?.Id, claimed?.Status, claimed?.ModelVersion));
         await first.PlanChunksAsync("run-1", new DateOnly(2025, 6, 30), customers: 3, chunkSize: 2, CancellationToken.None);
         var chunk0 = await first.ClaimChunkAsync("mlc-aaaaaaaaaaaa", lease, null, CancellationToken.None);
-        Assert.True(await first.WriteChunkAsync(chunk0!, [Row("c-1"), Row("c-2")], new Dictionary<int, string> { [0] = "Champions" }, null, CancellationToken.None));
+        Assert.True(await first.WriteChunkAsync(chunk0!, [Row("c-1"), Row("c-2")], new Dictionary<int, string> { [0] = "Champions" }, null, null, CancellationToken.None));
         // The first replica claims the second chunk, then dies: no renewal, no write.
         var chunk1 = await first.ClaimChunkAsync("mlc-aaaaaaaaaaaa", lease, null, CancellationToken.None);
         Assert.Equal((0, 1), (chunk0!.ChunkIndex, chunk1!.ChunkIndex));
@@ -189,10 +189,10 @@ public sealed class ClusterRunTests
         Assert.Equal((1, 2), (again?.ChunkIndex, again?.Claim));
 
         // The first replica, back, can neither store its chunk, renew its lease nor end the run it lost.
-        Assert.False(await first.WriteChunkAsync(chunk1, [Row("c-3")], new Dictionary<int, string>(), null, CancellationToken.None));
+        Assert.False(await first.WriteChunkAsync(chunk1, [Row("c-3")], new Dictionary<int, string>(), null, null, CancellationToken.None));
         Assert.False(await first.RenewLeaseAsync(claimed, TimeSpan.FromSeconds(30), CancellationToken.None));
         Assert.False(await first.UpdateLeasedRunAsync(claimed with { Status = RunStatus.Succeeded }, CancellationToken.None));
-        Assert.True(await other.WriteChunkAsync(again!, [Row("c-3")], new Dictionary<int, string>(), null, CancellationToken.None));
+        Assert.True(await other.WriteChunkAsync(again!, [Row("c-3")], new Dictionary<int, string>(), null, null, CancellationToken.None));
         Assert.Equal((2, 2), await other.ChunkProgressAsync("run-1", CancellationToken.None));
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
