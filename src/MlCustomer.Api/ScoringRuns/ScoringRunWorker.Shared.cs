@@ -214,8 +214,6 @@ internal sealed partial class ScoringRunWorker
         ApiTelemetry.RunFinished(run, run.Status == RunStatus.Succeeded ? await store.GetDriftAsync(run.Id, CancellationToken.None) : null);
         if (run.Status == RunStatus.Succeeded)
         {
-            // The chunks' summary inputs (~60 bytes a customer) served their one purpose.
-            await store.ClearChunkSummaryInputsAsync(run.Id, CancellationToken.None);
             await PruneAsync(stoppingToken);
             await CompareWithPreviousRunAsync(stoppingToken);
         }

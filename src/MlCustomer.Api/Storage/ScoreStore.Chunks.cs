@@ -26,8 +26,11 @@ public sealed partial class ScoreStore
     private const string ChunkClaimed = "claimed";
     private const string ChunkDone = "done";
 
-    // Reason names are given positions one at a time across replicas ("mlscor" and a purpose).
-    private const long NamesLockKey = 0x6D6C_7363_6F72_0003;
+    /// <summary>
+    /// The advisory lock under which reason names are given positions, one at a time across replicas ("mlscor" and a
+    /// purpose): every replica takes it as it encodes its first chunk of a run (tests hold it to keep replicas at that point).
+    /// </summary>
+    public const long NamesLockKey = 0x6D6C_7363_6F72_0003;
 
     /// <summary>
     /// Fixes the run's as-of date and its chunks (<paramref name="customers"/> rows in chunks of <paramref name="chunkSize"/>),
@@ -285,14 +288,6 @@ public sealed partial class ScoreStore
         }
 
         return inputs;
-    }
-
-    /// <summary>Drops a finished run's chunks' summary inputs (~60 bytes a customer), which served their one purpose.</summary>
-    public async Task ClearChunkSummaryInputsAsync(string runId, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, "UPDATE scoring_run_chunks SET summary_inputs = NULL WHERE run_id = @run AND summary_inputs IS NOT NULL",
-            [("@run", runId)], cancellationToken);
     }
 
     /// <summary>
