@@ -82,6 +82,9 @@ public sealed class ClusterRunTests
         Assert.True(pids.Keys.All(pid => chunksBy.Any(d => d.Owner.Split('/')[1] == pid)), $"chunks by replica: {string.Join(", ", chunksBy)}");
         Assert.Equal((Customers + ChunkCustomers - 1) / ChunkCustomers, chunksBy.Sum(d => d.Chunks));
         Assert.Equal(1, replicas.Sum(r => Count(r.Output, $"Scoring run {first} stored {Customers} scores")));
+        // The holder combined the other replicas' chunks from the summary inputs they stored with them, reading no customer row back.
+        Assert.Equal(1, replicas.Sum(r => Count(r.Output, $"Scoring run {first}: summaries from ")));
+        Assert.DoesNotContain(replicas, r => r.Output.Contains("stored without summary inputs", StringComparison.Ordinal));
         var (_, firstKey) = await LeaseAsync(connection, first);
         Assert.Equal(Customers, await CountAsync(connection, $"SELECT COUNT(*) FROM customer_scores WHERE score_key = {firstKey}"));
 
@@ -117,6 +120,8 @@ public sealed class ClusterRunTests
         Assert.Equal(Customers, await CountAsync(connection, $"SELECT COUNT(*) FROM customer_scores WHERE score_key = {secondKey}"));
         Assert.Equal(Customers, await CountAsync(connection, $"SELECT COUNT(DISTINCT customer_id) FROM customer_scores WHERE score_key = {secondKey}"));
         Assert.Equal(1, others.Sum(r => Count(r.Output, $"Scoring run {second} stored {Customers} scores")));
+        // The new holder combined the chunks the dead one and the others stored from their summary inputs too.
+        Assert.Equal(1, others.Sum(r => Count(r.Output, $"Scoring run {second}: summaries from ")));
         Assert.Equal(0, Count(killed.Output, $"Scoring run {second} stored {Customers} scores"));
         Assert.Equal(2, await CountAsync(connection, "SELECT COUNT(*) FROM scoring_runs"));
         using var customer = await survivor.GetAsync(new Uri($"/api/v1/customers/{Uri.EscapeDataString(FirstCustomer(BigData.Value))}", UriKind.Relative));
