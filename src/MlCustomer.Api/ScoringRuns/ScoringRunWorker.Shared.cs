@@ -49,13 +49,9 @@ internal sealed partial class ScoringRunWorker
                     }
                     else if (await store.RunWithChunksToClaimAsync(model.Generation.Version, stoppingToken) is var (sharedRunId, asOf))
                     {
-                        // The data first (seconds for a big base), then the claim: the lease times the chunk's work only.
+                        // The data first (seconds for a big base), then the claims: the lease times the chunk's work only.
                         await InputAsync(sharedRunId, asOf, model.Generation, stoppingToken);
-                        if (await store.ClaimChunkAsync(model.Generation.Version, leaseTime, sharedRunId, stoppingToken) is { } chunk)
-                        {
-                            await ScoreClaimedChunkAsync(chunk, model.Generation, stoppingToken);
-                        }
-
+                        await ScoreChunksAsync(sharedRunId, model.Generation, leaseTime, keepInputs: false, stoppingToken);
                         worked = true;
                     }
                     else if (await store.RunBeingPlannedAsync(model.Generation.Version, stoppingToken) is { } planned && sharedData?.RunId != planned)
@@ -131,10 +127,54 @@ internal sealed partial class ScoringRunWorker
         return (dataSet, clock.ElapsedMilliseconds);
     }
 
-    // Scores one claimed chunk and stores it with its drift counts and summary inputs; a claim lost meanwhile (this replica was
-    // too slow, another re-claimed it) stores nothing. The chunk's summary inputs when it was stored, else null.
-    private async Task<ChunkSummaryInputs?> ScoreClaimedChunkAsync(
-        ChunkClaim chunk, ModelGeneration generation, CancellationToken cancellationToken)
+    // Claims and scores chunks of the run until none is left to claim, each chunk written while the next is scored: the store
+    // takes one chunk's rows (COPY, its indexes, the commit) while this replica's cores score the next, instead of each
+    // waiting for the other. A claim lost meanwhile (this replica was too slow, another re-claimed the chunk) stores nothing.
+    // The summary inputs of the chunks stored, by chunk index, when kept (the run's holder keeps them for its summaries).
+    private async Task<Dictionary<int, ChunkSummaryInputs>> ScoreChunksAsync(
+        string runId, ModelGeneration generation, TimeSpan leaseTime, bool keepInputs, CancellationToken cancellationToken)
+    {
+        var stored = new Dictionary<int, ChunkSummaryInputs>();
+        Task? writing = null;
+        try
+        {
+            while (await store.ClaimChunkAsync(generation.Version, leaseTime, runId, cancellationToken) is { } chunk)
+            {
+                var scored = await ScoreClaimedChunkAsync(chunk, generation, cancellationToken);
+                if (writing is not null)
+                {
+                    await writing;
+                }
+
+                writing = Task.Run(async () =>
+                {
+                    if (await WriteScoredChunkAsync(chunk, scored, cancellationToken) && keepInputs)
+                    {
+                        stored[chunk.ChunkIndex] = scored.Inputs;
+                    }
+                }, cancellationToken);
+            }
+
+            if (writing is not null)
+            {
+                await writing;
+            }
+        }
+        catch (Exception) when (writing is { IsCompleted: false })
+        {
+            // The chunk being written ends (stored or rolled back) before this replica gives up on the run.
+            await Task.WhenAny(writing);
+            throw;
+        }
+
+        return stored;
+    }
+
+    // A claimed chunk scored: its rows, the segment names they point at, its drift counts and its summary inputs.
+    private sealed record ScoredChunk(CompactScore[] Rows, Dictionary<int, string> Segments, byte[]? DriftCounts, ChunkSummaryInputs Inputs);
+
+    // Scores one claimed chunk (on every core) and counts its drift, for the chunk to be stored.
+    private async Task<ScoredChunk> ScoreClaimedChunkAsync(ChunkClaim chunk, ModelGeneration generation, CancellationToken cancellationToken)
     {
         var input = await InputAsync(chunk.RunId, chunk.AsOfDate, generation, cancellationToken);
         if (chunk.FirstRow + chunk.RowCount > input.Table.Count)
@@ -160,15 +200,20 @@ internal sealed partial class ScoringRunWorker
 
         // What the end of the run needs of these customers, stored with the chunk: the holder combines every chunk's without
         // reading a customer row back.
-        var inputs = ChunkSummaryInputs.Of(scores, decisions);
-        if (await store.WriteChunkAsync(chunk, compact, segments, drift?.Total().ToBytes(), inputs.ToBytes(), cancellationToken))
+        return new ScoredChunk(compact, segments, drift?.Total().ToBytes(), ChunkSummaryInputs.Of(scores, decisions));
+    }
+
+    // Stores a scored chunk with its drift counts and summary inputs; false when the claim was lost meanwhile.
+    private async Task<bool> WriteScoredChunkAsync(ChunkClaim chunk, ScoredChunk scored, CancellationToken cancellationToken)
+    {
+        if (await store.WriteChunkAsync(chunk, scored.Rows, scored.Segments, scored.DriftCounts, scored.Inputs.ToBytes(), cancellationToken))
         {
             LogChunkStored(logger, chunk.RunId, chunk.ChunkIndex, chunk.RowCount, store.ReplicaId);
-            return inputs;
+            return true;
         }
 
         LogChunkLost(logger, chunk.RunId, chunk.ChunkIndex, store.ReplicaId);
-        return null;
+        return false;
     }
 
     // The holder of a run: keeps its lease alive, plans it, scores chunks until none is left to claim, waits for the chunks
@@ -234,14 +279,9 @@ internal sealed partial class ScoringRunWorker
         var chunkCount = 0;
         while (true)
         {
-            if (await store.ClaimChunkAsync(generation.Version, leaseTime, run.Id, cancellationToken) is { } chunk)
+            foreach (var (index, inputs) in await ScoreChunksAsync(run.Id, generation, leaseTime, keepInputs: true, cancellationToken))
             {
-                if (await ScoreClaimedChunkAsync(chunk, generation, cancellationToken) is { } inputs)
-                {
-                    held[chunk.ChunkIndex] = inputs;
-                }
-
-                continue;
+                held[index] = inputs;
             }
 
             var (doneChunks, chunks) = await store.ChunkProgressAsync(run.Id, cancellationToken);

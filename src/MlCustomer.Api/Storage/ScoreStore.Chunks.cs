@@ -145,12 +145,14 @@ public sealed partial class ScoreStore
         ArgumentNullException.ThrowIfNull(segments);
         await using var connection = (Npgsql.NpgsqlConnection)await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // The claim, locked until the commit: a replica re-claiming the chunk waits, then finds it done.
-        if (await ScalarAsync(connection, """
-                SELECT chunk_index FROM scoring_run_chunks
-                WHERE run_id = @run AND chunk_index = @index AND status = @claimed AND claimed_by = @owner AND claims = @claim FOR UPDATE
-                """, [("@run", claim.RunId), ("@index", claim.ChunkIndex), ("@claimed", ChunkClaimed), ("@owner", ReplicaId), ("@claim", claim.Claim)],
-                cancellationToken, transaction) is null)
+        // The chunk marked done first, only while the claim is this replica's: the row stays locked until the commit, so a replica
+        // re-claiming the chunk meanwhile waits, then finds it done (or, if this transaction rolls back, claimable). One round
+        // trip for the check, the lock and the mark.
+        if (await ExecuteCountAsync(connection, transaction, """
+                UPDATE scoring_run_chunks SET status = @done, done_by = @owner, lease_expires_at = NULL, drift_counts = @drift, summary_inputs = @inputs
+                WHERE run_id = @run AND chunk_index = @index AND status = @claimed AND claimed_by = @owner AND claims = @claim
+                """, [("@done", ChunkDone), ("@owner", ReplicaId), ("@drift", driftCounts), ("@inputs", summaryInputs), ("@run", claim.RunId),
+                      ("@index", claim.ChunkIndex), ("@claimed", ChunkClaimed), ("@claim", claim.Claim)], cancellationToken) != 1)
         {
             return false;
         }
@@ -173,18 +175,15 @@ public sealed partial class ScoreStore
             await writer.CompleteCopyAsync(cancellationToken);
         }
 
-        foreach (var (id, name) in segments)
+        // The segment names the rows point at, all in one statement.
+        if (segments.Count > 0)
         {
             await ExecuteAsync(connection, transaction, """
-                INSERT INTO scoring_run_names (run_id, kind, position, name) VALUES (@run, 'segment', @id, @name) ON CONFLICT DO NOTHING
-                """, [("@run", claim.RunId), ("@id", id), ("@name", name)], cancellationToken);
+                INSERT INTO scoring_run_names (run_id, kind, position, name)
+                SELECT @run, 'segment', s.position, s.name FROM unnest(@positions, @names) AS s (position, name) ON CONFLICT DO NOTHING
+                """, [("@run", claim.RunId), ("@positions", segments.Keys.ToArray()), ("@names", segments.Values.ToArray())], cancellationToken);
         }
 
-        await ExecuteAsync(connection, transaction, """
-            UPDATE scoring_run_chunks SET status = @done, done_by = @owner, lease_expires_at = NULL, drift_counts = @drift, summary_inputs = @inputs
-            WHERE run_id = @run AND chunk_index = @index
-            """, [("@done", ChunkDone), ("@owner", ReplicaId), ("@drift", driftCounts), ("@inputs", summaryInputs), ("@run", claim.RunId),
-                  ("@index", claim.ChunkIndex)], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
