@@ -2,7 +2,8 @@
 # One scoring run of a generated customer base shared by N Release API replicas on one PostgreSQL store
 # (MlCustomer:Storage:PostgreSql): starts N replicas on 127.0.0.1:5100.., requests the run on the first, and prints the wall
 # time from the request to the run's end, customers/s, each replica's process CPU during the run and the chunks it stored,
-# the run's own timings, and the store's bytes per customer. Run it under the throw-away PostgreSQL:
+# the run's own timings, the PostgreSQL server's CPU (postgres-cpu.sh) and the store's bytes per customer. Run it under the
+# throw-away PostgreSQL:
 #   bash .ci/postgres.sh bash tests/MlCustomer.Benchmarks/shared-run.sh DATA [replicas]   (default 3)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,6 +40,8 @@ admin="mlc-dev-admin-0000-do-not-use-in-production"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 declare -A before
 for pid in "${pids[@]}"; do before[$pid]=$(cpu_ticks "$pid"); done
+source tests/MlCustomer.Benchmarks/postgres-cpu.sh
+pg_before=$(postgres_cpu_ticks)
 start=$(date +%s.%N)
 id=$(curl -sS -X POST -H "X-Api-Key: $admin" -H "Content-Type: application/json" -d '{}' "http://127.0.0.1:5100/api/v1/scoring-runs" | sed -E 's/.*"id":"([^"]+)".*/\1/')
 while :; do
@@ -56,6 +59,7 @@ for i in "${!pids[@]}"; do
   pid=${pids[$i]}
   echo "  replica $i: process CPU during the run $(( ($(cpu_ticks "$pid") - before[$pid]) * 10 )) ms; chunks stored $(grep -c "Scoring run $id chunk .* stored" "$work/replica-$i.log" || true)"
 done
+echo "  PostgreSQL server CPU during the run: $(( ($(postgres_cpu_ticks) - pg_before) * 10 )) ms"
 customers=$(echo "$body" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')
 "$psql_bin" "$conninfo" -qc "VACUUM ANALYZE" >/dev/null
 "$psql_bin" "$conninfo" -At -F' ' -c "SELECT pg_total_relation_size('customer_scores'), pg_indexes_size('customer_scores'),
