@@ -5,6 +5,7 @@
 # the run's own timings, the PostgreSQL server's CPU (postgres-cpu.sh) and the store's bytes per customer. Run it under the
 # throw-away PostgreSQL:
 #   bash .ci/postgres.sh bash tests/MlCustomer.Benchmarks/shared-run.sh DATA [replicas]   (default 3)
+# HOLD_CHUNKS=1 holds the run's unclaimed chunks until every replica has read the data (see below), so all of them share it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=$(realpath "$1")
@@ -44,6 +45,23 @@ source tests/MlCustomer.Benchmarks/postgres-cpu.sh
 pg_before=$(postgres_cpu_ticks)
 start=$(date +%s.%N)
 id=$(curl -sS -X POST -H "X-Api-Key: $admin" -H "Content-Type: application/json" -d '{}' "http://127.0.0.1:5100/api/v1/scoring-runs" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+if [ -n "${HOLD_CHUNKS:-}" ]; then
+  # As the cluster test does: once the run is planned, a psql session locks its unclaimed chunks (claims skip locked rows)
+  # until every replica logs that it has read the data and claims chunks, so that all of them share the chunks however long
+  # each one's reading takes on these shared cores. The wall time then includes that wait; the CPU and chunks per replica
+  # and the holder's summaries are what a shared run costs.
+  until [ "$("$psql_bin" "$conninfo" -At -c "SELECT COUNT(*) FROM scoring_run_chunks WHERE run_id = '$id'")" -gt 0 ]; do sleep 0.1; done
+  mkfifo "$work/hold"
+  "$psql_bin" "$conninfo" -q <"$work/hold" >/dev/null &
+  exec 3>"$work/hold"
+  echo "BEGIN; SELECT chunk_index FROM scoring_run_chunks WHERE run_id = '$id' AND status = 'pending' FOR UPDATE SKIP LOCKED;" >&3
+  for i in $(seq 0 $((replicas - 1))); do
+    until grep -qE "Scoring run $id: replica .* claims chunks from now on" "$work/replica-$i.log"; do sleep 0.2; done
+  done
+  echo "  chunks held until all $replicas replicas were ready: $(( $(date +%s) - ${start%.*} )) s after the request"
+  echo "ROLLBACK;" >&3
+  exec 3>&-
+fi
 while :; do
   body=$(curl -sS -H "X-Api-Key: $admin" "http://127.0.0.1:5100/api/v1/scoring-runs/$id")
   case "$body" in *'"status":"succeeded"'*|*'"status":"failed"'*) break ;; esac
