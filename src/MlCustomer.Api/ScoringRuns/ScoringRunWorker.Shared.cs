@@ -335,7 +335,7 @@ internal sealed partial class ScoringRunWorker
     {
         var others = held.Count == chunkCount ? [] : await store.ChunkSummaryInputsAsync(runId, [.. held.Keys], cancellationToken);
         var decoded = new ChunkSummaryInputs?[others.Count];
-        Parallel.For(0, others.Count, i => decoded[i] = others[i].Inputs is { } bytes ? ChunkSummaryInputs.FromBytes(bytes) : null);
+        Parallel.For(0, others.Count, i => decoded[i] = others[i].Inputs is { } bytes ? Decode(bytes) : null);
         if (decoded.Any(d => d is null))
         {
             LogSummariesFromRows(logger, runId, decoded.Count(d => d is null));
@@ -351,6 +351,19 @@ internal sealed partial class ScoringRunWorker
         var all = held.Select(c => (c.Key, c.Value)).Concat(others.Select((o, i) => (o.ChunkIndex, decoded[i]!))).OrderBy(c => c.Item1).Select(c => c.Item2).ToList();
         held.Clear();
         return all;
+
+        // Damaged inputs count as missing: the stored rows are the truth the summaries then come from.
+        static ChunkSummaryInputs? Decode(byte[] bytes)
+        {
+            try
+            {
+                return ChunkSummaryInputs.FromBytes(bytes);
+            }
+            catch (InvalidDataException)
+            {
+                return null;
+            }
+        }
     }
 
     // The summaries from every chunk's summary inputs in chunk order, which is customer order: exactly the lists a single process
@@ -404,7 +417,7 @@ internal sealed partial class ScoringRunWorker
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId}: summaries from {Held} chunk(s) scored here and the stored summary inputs of {Stored} chunk(s) other replicas scored; no stored row read back")]
     private static partial void LogSummariesFromChunks(ILogger logger, string runId, int held, int stored);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId}: {Chunks} chunk(s) were stored without summary inputs this replica reads (a replica of another version scored them); the holder reads every stored row back for the summaries")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId}: {Chunks} chunk(s) were stored without summary inputs this replica reads (a replica of another version scored them, or they are damaged); the holder reads every stored row back for the summaries")]
     private static partial void LogSummariesFromRows(ILogger logger, string runId, int chunks);
 
     // The summaries when some chunk was stored without summary inputs: from the stored rows, each decision rebuilt by the same
