@@ -557,9 +557,10 @@ public sealed class StoredRunViewsTestsOnPostgreSql(PostgresApiFactory factory) 
     }
 
     [SkippableTheory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task ARunSharedByTwoReplicasOnPostgreSqlStoresExactlyWhatASingleProcessRunStoresOnSqlite(bool otherReplicaStoresNoSummaryInputs)
+    [InlineData("stored")]
+    [InlineData("missing")]
+    [InlineData("damaged")]
+    public async Task ARunSharedByTwoReplicasOnPostgreSqlStoresExactlyWhatASingleProcessRunStoresOnSqlite(string otherReplicasSummaryInputs)
     {
         StoreProvider.PostgreSql.Require();
         using var sqlite = ApiFactory.With();
@@ -594,13 +595,15 @@ public sealed class StoredRunViewsTestsOnPostgreSql(PostgresApiFactory factory) 
 
         var holder = (string)(await ScalarAsync(gate, "SELECT lease_owner FROM scoring_runs"))!;
         var other = stores.Single(s => s.ReplicaId != holder);
-        if (otherReplicaStoresNoSummaryInputs)
+        if (otherReplicasSummaryInputs != "stored")
         {
-            // The other replica as one of the version before migration 14 writes its chunks: without summary inputs.
+            // The other replica's chunks stored as one of the version before migration 14 writes them (without summary inputs),
+            // or with inputs cut short (format 1, then one byte).
+            var inputs = otherReplicasSummaryInputs == "missing" ? "NULL" : "'\\x01ff'::bytea";
             await ScalarAsync(gate, $"""
-                CREATE FUNCTION older_replica() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN IF NEW.done_by = '{other.ReplicaId}' THEN NEW.summary_inputs := NULL; END IF; RETURN NEW; END $$;
-                CREATE TRIGGER older_replica BEFORE UPDATE ON scoring_run_chunks FOR EACH ROW EXECUTE FUNCTION older_replica();
+                CREATE FUNCTION other_replica() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF NEW.done_by = '{other.ReplicaId}' AND OLD.status <> 'done' THEN NEW.summary_inputs := {inputs}; END IF; RETURN NEW; END $$;
+                CREATE TRIGGER other_replica BEFORE UPDATE ON scoring_run_chunks FOR EACH ROW EXECUTE FUNCTION other_replica();
                 """);
         }
 
@@ -613,8 +616,8 @@ public sealed class StoredRunViewsTestsOnPostgreSql(PostgresApiFactory factory) 
         Assert.Equal((customers + 255) / 256, Convert.ToInt64(await ScalarAsync(gate, "SELECT COUNT(*) FROM scoring_run_chunks WHERE status = 'done'"), CultureInfo.InvariantCulture));
         // The inputs went with the summaries' commit.
         Assert.Equal(0, Convert.ToInt64(await ScalarAsync(gate, "SELECT COUNT(*) FROM scoring_run_chunks WHERE summary_inputs IS NOT NULL"), CultureInfo.InvariantCulture));
-        // No customer row is read back, unless a chunk came without summary inputs: then the holder reads every row back, as before.
-        Assert.Equal(otherReplicaStoresNoSummaryInputs ? customers : 0, stores.Sum(s => s.RowsReadBack));
+        // No customer row is read back, unless a chunk came without summary inputs it can read: then the holder reads every row back, as before.
+        Assert.Equal(otherReplicasSummaryInputs == "stored" ? 0 : customers, stores.Sum(s => s.RowsReadBack));
         foreach (var replica in replicas)
         {
             Assert.Equal(expected, await StoredViewsAsync(replica, run.GetProperty("id").GetString()!));
