@@ -8,7 +8,8 @@
 # Usage: bash tests/MlCustomer.Benchmarks/scoring-run.sh DATA [runs] [callers] [seconds]   (defaults 1, 8, 10; PORT= and TMPDIR= keep
 # two benchmarks on one machine apart: the port, default 5097, and the work folder under TMPDIR)
 # On PostgreSQL instead of the SQLite file: run it under .ci/postgres.sh with BENCH_POSTGRES=1 (a fresh database on the
-# throw-away server is the store, MlCustomer:Storage:PostgreSql; sizes are pg_total_relation_size after VACUUM ANALYZE):
+# throw-away server is the store, MlCustomer:Storage:PostgreSql; sizes are pg_total_relation_size after VACUUM ANALYZE; the
+# server's own CPU during each run is printed too, postgres-cpu.sh):
 #   BENCH_POSTGRES=1 bash .ci/postgres.sh bash tests/MlCustomer.Benchmarks/scoring-run.sh DATA 1 8 10
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,6 +35,7 @@ if [ -n "${BENCH_POSTGRES:-}" ]; then
   pg_conninfo="$(echo "$MLCUSTOMER_TEST_POSTGRES" | sed -E "s/Host=([^;]*);Port=([^;]*);Username=([^;]*);Database=([^;]*)/host=\1 port=\2 user=\3 dbname=$bench_db/")"
   export MlCustomer__Storage__PostgreSql="${MLCUSTOMER_TEST_POSTGRES%Database=*}Database=$bench_db"
   echo "store: PostgreSQL database $bench_db"
+  source tests/MlCustomer.Benchmarks/postgres-cpu.sh
 fi
 # No start-up run (on by default in Development): the database holds only the runs measured here.
 export MlCustomer__Workspace__ScoreOnStart=false
@@ -54,6 +56,7 @@ for run in $(seq 1 "$runs"); do
   : >"$samples"
   (while kill -0 "$api" 2>/dev/null; do rss >>"$samples"; sleep 0.2; done) &
   sampler=$!
+  [ -n "${BENCH_POSTGRES:-}" ] && pg_before=$(postgres_cpu_ticks)
   id=$(curl -sS -X POST -H "X-Api-Key: $admin" -H "Content-Type: application/json" -d '{}' "$base/scoring-runs" | sed -E 's/.*"id":"([^"]+)".*/\1/')
   while :; do
     body=$(curl -sS -H "X-Api-Key: $scorer" "$base/scoring-runs/$id")
@@ -75,6 +78,7 @@ print(f"  after loading: {after} ms = {n / after * 1000 if after else 0:,.0f} cu
   grep -F "$id stored" "$api_log" | sed -E 's/.*CPU after loading ([0-9]+) ms(; garbage collection after loading: )?(.*)/  process CPU after loading: \1 ms \(\3\)/' || true
   if [ -n "${BENCH_POSTGRES:-}" ]; then
     customers=$(echo "$body" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')
+    echo "  PostgreSQL server CPU during the run (loading included): $(( ($(postgres_cpu_ticks) - pg_before) * 10 )) ms"
     "$psql_bin" "$pg_conninfo" -qc "VACUUM ANALYZE" >/dev/null
     "$psql_bin" "$pg_conninfo" -At -F' ' -c "
       SELECT pg_database_size(current_database()),

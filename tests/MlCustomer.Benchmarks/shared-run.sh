@@ -2,8 +2,10 @@
 # One scoring run of a generated customer base shared by N Release API replicas on one PostgreSQL store
 # (MlCustomer:Storage:PostgreSql): starts N replicas on 127.0.0.1:5100.., requests the run on the first, and prints the wall
 # time from the request to the run's end, customers/s, each replica's process CPU during the run and the chunks it stored,
-# the run's own timings, and the store's bytes per customer. Run it under the throw-away PostgreSQL:
+# the run's own timings, the PostgreSQL server's CPU (postgres-cpu.sh) and the store's bytes per customer. Run it under the
+# throw-away PostgreSQL:
 #   bash .ci/postgres.sh bash tests/MlCustomer.Benchmarks/shared-run.sh DATA [replicas]   (default 3)
+# HOLD_CHUNKS=1 holds the run's unclaimed chunks until every replica has read the data (see below), so all of them share it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=$(realpath "$1")
@@ -39,8 +41,27 @@ admin="mlc-dev-admin-0000-do-not-use-in-production"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 declare -A before
 for pid in "${pids[@]}"; do before[$pid]=$(cpu_ticks "$pid"); done
+source tests/MlCustomer.Benchmarks/postgres-cpu.sh
+pg_before=$(postgres_cpu_ticks)
 start=$(date +%s.%N)
 id=$(curl -sS -X POST -H "X-Api-Key: $admin" -H "Content-Type: application/json" -d '{}' "http://127.0.0.1:5100/api/v1/scoring-runs" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+if [ -n "${HOLD_CHUNKS:-}" ]; then
+  # As the cluster test does: once the run is planned, a psql session locks its unclaimed chunks (claims skip locked rows)
+  # until every replica logs that it has read the data and claims chunks, so that all of them share the chunks however long
+  # each one's reading takes on these shared cores. The wall time then includes that wait; the CPU and chunks per replica
+  # and the holder's summaries are what a shared run costs.
+  until [ "$("$psql_bin" "$conninfo" -At -c "SELECT COUNT(*) FROM scoring_run_chunks WHERE run_id = '$id'")" -gt 0 ]; do sleep 0.1; done
+  mkfifo "$work/hold"
+  "$psql_bin" "$conninfo" -q <"$work/hold" >/dev/null &
+  exec 3>"$work/hold"
+  echo "BEGIN; SELECT chunk_index FROM scoring_run_chunks WHERE run_id = '$id' AND status = 'pending' FOR UPDATE SKIP LOCKED;" >&3
+  for i in $(seq 0 $((replicas - 1))); do
+    until grep -qE "Scoring run $id: replica .* claims chunks from now on" "$work/replica-$i.log"; do sleep 0.2; done
+  done
+  echo "  chunks held until all $replicas replicas were ready: $(( $(date +%s) - ${start%.*} )) s after the request"
+  echo "ROLLBACK;" >&3
+  exec 3>&-
+fi
 while :; do
   body=$(curl -sS -H "X-Api-Key: $admin" "http://127.0.0.1:5100/api/v1/scoring-runs/$id")
   case "$body" in *'"status":"succeeded"'*|*'"status":"failed"'*) break ;; esac
@@ -56,6 +77,7 @@ for i in "${!pids[@]}"; do
   pid=${pids[$i]}
   echo "  replica $i: process CPU during the run $(( ($(cpu_ticks "$pid") - before[$pid]) * 10 )) ms; chunks stored $(grep -c "Scoring run $id chunk .* stored" "$work/replica-$i.log" || true)"
 done
+echo "  PostgreSQL server CPU during the run: $(( ($(postgres_cpu_ticks) - pg_before) * 10 )) ms"
 customers=$(echo "$body" | sed -E 's/.*"customersScored":([0-9]+).*/\1/')
 "$psql_bin" "$conninfo" -qc "VACUUM ANALYZE" >/dev/null
 "$psql_bin" "$conninfo" -At -F' ' -c "SELECT pg_total_relation_size('customer_scores'), pg_indexes_size('customer_scores'),

@@ -15,8 +15,8 @@ namespace MlCustomer.Api.ScoringRuns;
 
 // Replicas sharing a PostgreSQL store. A free replica first looks for a run to hold (queued on any replica, or abandoned by a
 // dead holder and started with the bundle this replica serves): the holder plans the run's chunks, measures its features'
-// drift, scores chunks like everyone else, and once the last chunk is done computes the run's summaries from the stored rows
-// and ends it. Otherwise the replica looks for a chunk of any running run started with its bundle and scores that one.
+// drift, scores chunks like everyone else, and once the last chunk is done computes the run's summaries from the summary
+// inputs each chunk's replica stored with it (or kept, for its own chunks) and ends it. Otherwise the replica looks for a chunk of any running run started with its bundle and scores that one.
 internal sealed partial class ScoringRunWorker
 {
     // The data a replica read for the shared run it works on (one at a time): read once, whichever chunks it claims.
@@ -49,13 +49,9 @@ internal sealed partial class ScoringRunWorker
                     }
                     else if (await store.RunWithChunksToClaimAsync(model.Generation.Version, stoppingToken) is var (sharedRunId, asOf))
                     {
-                        // The data first (seconds for a big base), then the claim: the lease times the chunk's work only.
+                        // The data first (seconds for a big base), then the claims: the lease times the chunk's work only.
                         await InputAsync(sharedRunId, asOf, model.Generation, stoppingToken);
-                        if (await store.ClaimChunkAsync(model.Generation.Version, leaseTime, sharedRunId, stoppingToken) is { } chunk)
-                        {
-                            await ScoreClaimedChunkAsync(chunk, model.Generation, stoppingToken);
-                        }
-
+                        await ScoreChunksAsync(sharedRunId, model.Generation, leaseTime, keepInputs: false, stoppingToken);
                         worked = true;
                     }
                     else if (await store.RunBeingPlannedAsync(model.Generation.Version, stoppingToken) is { } planned && sharedData?.RunId != planned)
@@ -131,10 +127,54 @@ internal sealed partial class ScoringRunWorker
         return (dataSet, clock.ElapsedMilliseconds);
     }
 
-    // Scores one claimed chunk and stores it; a claim lost meanwhile (this replica was too slow, another re-claimed it) stores
-    // nothing. The chunk's decided scores when it was stored, else null.
-    private async Task<(IReadOnlyList<CustomerScore> Scores, CustomerDecision?[] Decisions)?> ScoreClaimedChunkAsync(
-        ChunkClaim chunk, ModelGeneration generation, CancellationToken cancellationToken)
+    // Claims and scores chunks of the run until none is left to claim, each chunk written while the next is scored: the store
+    // takes one chunk's rows (COPY, its indexes, the commit) while this replica's cores score the next, instead of each
+    // waiting for the other. A claim lost meanwhile (this replica was too slow, another re-claimed the chunk) stores nothing.
+    // The summary inputs of the chunks stored, by chunk index, when kept (the run's holder keeps them for its summaries).
+    private async Task<Dictionary<int, ChunkSummaryInputs>> ScoreChunksAsync(
+        string runId, ModelGeneration generation, TimeSpan leaseTime, bool keepInputs, CancellationToken cancellationToken)
+    {
+        var stored = new Dictionary<int, ChunkSummaryInputs>();
+        Task? writing = null;
+        try
+        {
+            while (await store.ClaimChunkAsync(generation.Version, leaseTime, runId, cancellationToken) is { } chunk)
+            {
+                var scored = await ScoreClaimedChunkAsync(chunk, generation, cancellationToken);
+                if (writing is not null)
+                {
+                    await writing;
+                }
+
+                writing = Task.Run(async () =>
+                {
+                    if (await WriteScoredChunkAsync(chunk, scored, cancellationToken) && keepInputs)
+                    {
+                        stored[chunk.ChunkIndex] = scored.Inputs;
+                    }
+                }, cancellationToken);
+            }
+
+            if (writing is not null)
+            {
+                await writing;
+            }
+        }
+        catch (Exception) when (writing is { IsCompleted: false })
+        {
+            // The chunk being written ends (stored or rolled back) before this replica gives up on the run.
+            await Task.WhenAny(writing);
+            throw;
+        }
+
+        return stored;
+    }
+
+    // A claimed chunk scored: its rows, the segment names they point at, its drift counts and its summary inputs.
+    private sealed record ScoredChunk(CompactScore[] Rows, Dictionary<int, string> Segments, byte[]? DriftCounts, ChunkSummaryInputs Inputs);
+
+    // Scores one claimed chunk (on every core) and counts its drift, for the chunk to be stored.
+    private async Task<ScoredChunk> ScoreClaimedChunkAsync(ChunkClaim chunk, ModelGeneration generation, CancellationToken cancellationToken)
     {
         var input = await InputAsync(chunk.RunId, chunk.AsOfDate, generation, cancellationToken);
         if (chunk.FirstRow + chunk.RowCount > input.Table.Count)
@@ -158,36 +198,22 @@ internal sealed partial class ScoringRunWorker
             }
         }
 
-        if (await store.WriteChunkAsync(chunk, compact, segments, drift?.Total().ToBytes(), cancellationToken))
+        // What the end of the run needs of these customers, stored with the chunk: the holder combines every chunk's without
+        // reading a customer row back.
+        return new ScoredChunk(compact, segments, drift?.Total().ToBytes(), ChunkSummaryInputs.Of(scores, decisions));
+    }
+
+    // Stores a scored chunk with its drift counts and summary inputs; false when the claim was lost meanwhile.
+    private async Task<bool> WriteScoredChunkAsync(ChunkClaim chunk, ScoredChunk scored, CancellationToken cancellationToken)
+    {
+        if (await store.WriteChunkAsync(chunk, scored.Rows, scored.Segments, scored.DriftCounts, scored.Inputs.ToBytes(), cancellationToken))
         {
             LogChunkStored(logger, chunk.RunId, chunk.ChunkIndex, chunk.RowCount, store.ReplicaId);
-            return (scores, decisions);
+            return true;
         }
 
         LogChunkLost(logger, chunk.RunId, chunk.ChunkIndex, store.ReplicaId);
-        return null;
-    }
-
-    // The summary inputs of one chunk the holder scored itself, in customer order: what the end of the run needs of its customers.
-    private sealed record ChunkSummaryInputs(int Customers, List<TierMember> Members, List<MovementFacts> Movement, double[] ChurnProbabilities, double[] PredictedProfits)
-    {
-        public static ChunkSummaryInputs Of(IReadOnlyList<CustomerScore> scores, CustomerDecision?[] decisions, TargetCandidates.Builder candidates)
-        {
-            var inputs = new ChunkSummaryInputs(scores.Count, [], [], new double[scores.Count], new double[scores.Count]);
-            for (var i = 0; i < scores.Count; i++)
-            {
-                inputs.ChurnProbabilities[i] = scores[i].ChurnProbability;
-                inputs.PredictedProfits[i] = scores[i].PredictedGrossProfit ?? double.NaN;
-                if (decisions[i] is { } decision)
-                {
-                    inputs.Members.Add(TierMember.Of(decision));
-                    inputs.Movement.Add(MovementFacts.Of(decision));
-                    candidates.Add(decision);
-                }
-            }
-
-            return inputs;
-        }
+        return false;
     }
 
     // The holder of a run: keeps its lease alive, plans it, scores chunks until none is left to claim, waits for the chunks
@@ -247,21 +273,15 @@ internal sealed partial class ScoringRunWorker
         await store.PlanChunksAsync(run.Id, input.AsOf, input.Table.Count, storage.Value.Storage.RunChunkCustomers, cancellationToken);
 
         // Chunks, this replica's share, then the wait for the others' (taking over any whose holder died). The summary inputs of
-        // the chunks this replica scores are kept (as a single process keeps them), by chunk.
+        // the chunks this replica scores are kept (as a single process keeps them), by chunk; the others' are read from the store.
         clock.Restart();
         var held = new Dictionary<int, ChunkSummaryInputs>();
-        var heldCandidates = new TargetCandidates.Builder();
         var chunkCount = 0;
         while (true)
         {
-            if (await store.ClaimChunkAsync(generation.Version, leaseTime, run.Id, cancellationToken) is { } chunk)
+            foreach (var (index, inputs) in await ScoreChunksAsync(run.Id, generation, leaseTime, keepInputs: true, cancellationToken))
             {
-                if (await ScoreClaimedChunkAsync(chunk, generation, cancellationToken) is var (scores, decisions))
-                {
-                    held[chunk.ChunkIndex] = ChunkSummaryInputs.Of(scores, decisions, heldCandidates);
-                }
-
-                continue;
+                held[index] = inputs;
             }
 
             var (doneChunks, chunks) = await store.ChunkProgressAsync(run.Id, cancellationToken);
@@ -287,8 +307,9 @@ internal sealed partial class ScoringRunWorker
         var reasonNames = await store.RunNamesAsync(run.Id, "reason", cancellationToken);
         var decides = generation.Card.Tiers is not null;
         var context = RunContext(generation, [.. Enumerable.Range(0, reasonNames.Count).Select(i => reasonNames[i])], segmentNames);
-        var customers = held.Count == chunkCount && held.Count > 0
-            ? await CompleteFromHeldChunksAsync(run, generation, held, heldCandidates, featureDrift, context, decides, cancellationToken)
+        var chunkInputs = await ChunkInputsAsync(run.Id, held, chunkCount, cancellationToken);
+        var customers = chunkInputs is not null
+            ? await CompleteFromChunkInputsAsync(run, generation, chunkInputs, input.Table.Count, featureDrift, context, decides, cancellationToken)
             : await CompleteFromStoredRowsAsync(run, generation, input.Table.Count, featureDrift, context, segmentNames, decides, cancellationToken);
         LogRunSucceeded(logger, run.Id, customers, generation.Version, (long)(Environment.CpuUsage.TotalTime - cpuAfterLoad).TotalMilliseconds);
         return run with
@@ -306,19 +327,75 @@ internal sealed partial class ScoringRunWorker
         };
     }
 
-    // The summaries when this replica scored every chunk itself (one replica on the store, or the others busy): from the chunks'
-    // summary inputs in chunk order, which is customer order, so exactly the lists a single process keeps as it scores; no
-    // stored row is read back.
-    private async Task<int> CompleteFromHeldChunksAsync(
-        ScoringRun run, ModelGeneration generation, Dictionary<int, ChunkSummaryInputs> held, TargetCandidates.Builder candidates,
-        IReadOnlyList<FeatureDriftResult> featureDrift, DecisionContext context, bool decides, CancellationToken cancellationToken)
+    // Every chunk's summary inputs in chunk order: the ones this replica scored from memory, the others' as their replicas stored
+    // them. Null when a chunk was stored without them (by a replica of a version before migration 15) or in a format this
+    // replica does not read: the summaries then come from the stored rows.
+    private async Task<IReadOnlyList<ChunkSummaryInputs>?> ChunkInputsAsync(
+        string runId, Dictionary<int, ChunkSummaryInputs> held, int chunkCount, CancellationToken cancellationToken)
     {
-        var inOrder = held.OrderBy(c => c.Key).Select(c => c.Value).ToList();
-        var churnProbabilities = inOrder.SelectMany(c => c.ChurnProbabilities).ToArray();
-        var predictedProfits = inOrder.SelectMany(c => c.PredictedProfits).ToArray();
-        var members = decides ? inOrder.SelectMany(c => c.Members).ToList() : [];
-        var movementFacts = decides ? inOrder.SelectMany(c => c.Movement).ToList() : [];
+        var others = held.Count == chunkCount ? [] : await store.ChunkSummaryInputsAsync(runId, [.. held.Keys], cancellationToken);
+        var decoded = new ChunkSummaryInputs?[others.Count];
+        Parallel.For(0, others.Count, i => decoded[i] = others[i].Inputs is { } bytes ? Decode(bytes) : null);
+        if (decoded.Any(d => d is null))
+        {
+            LogSummariesFromRows(logger, runId, decoded.Count(d => d is null));
+            return null;
+        }
+
+        if (held.Count + others.Count != chunkCount)
+        {
+            throw new InvalidOperationException($"Scoring run {runId} has {chunkCount} chunks, but {held.Count + others.Count} were found done; start a new run.");
+        }
+
+        LogSummariesFromChunks(logger, runId, held.Count, others.Count);
+        var all = held.Select(c => (c.Key, c.Value)).Concat(others.Select((o, i) => (o.ChunkIndex, decoded[i]!))).OrderBy(c => c.Item1).Select(c => c.Item2).ToList();
         held.Clear();
+        return all;
+
+        // Damaged inputs count as missing: the stored rows are the truth the summaries then come from.
+        static ChunkSummaryInputs? Decode(byte[] bytes)
+        {
+            try
+            {
+                return ChunkSummaryInputs.FromBytes(bytes);
+            }
+            catch (InvalidDataException)
+            {
+                return null;
+            }
+        }
+    }
+
+    // The summaries from every chunk's summary inputs in chunk order, which is customer order: exactly the lists a single process
+    // keeps as it scores, whichever replica scored which chunk; no stored row is read back.
+    private async Task<int> CompleteFromChunkInputsAsync(
+        ScoringRun run, ModelGeneration generation, IReadOnlyList<ChunkSummaryInputs> chunks, int customers, IReadOnlyList<FeatureDriftResult> featureDrift,
+        DecisionContext context, bool decides, CancellationToken cancellationToken)
+    {
+        var churnProbabilities = chunks.SelectMany(c => c.ChurnProbabilities).ToArray();
+        if (churnProbabilities.Length != customers)
+        {
+            throw new InvalidOperationException($"Scoring run {run.Id}'s chunks hold {churnProbabilities.Length} customers of {customers}; start a new run.");
+        }
+
+        var predictedProfits = chunks.SelectMany(c => c.PredictedProfits).ToArray();
+        var decided = chunks.Sum(c => c.Decided.Length);
+        var members = new List<TierMember>(decides ? decided : 0);
+        var movementFacts = new List<MovementFacts>(decides ? decided : 0);
+        var candidates = new TargetCandidates.Builder();
+        if (decides)
+        {
+            foreach (var chunk in chunks)
+            {
+                foreach (var customer in chunk.Decided)
+                {
+                    members.Add(customer.Member);
+                    movementFacts.Add(customer.Movement);
+                    candidates.Add(customer.Facts);
+                }
+            }
+        }
+
         // Movement merges two runs' facts by id: in ordinal id order already (chunks follow the table), sorted here only if not.
         if (!movementFacts.Zip(movementFacts.Skip(1)).All(p => string.CompareOrdinal(p.First.CustomerId, p.Second.CustomerId) < 0))
         {
@@ -337,8 +414,14 @@ internal sealed partial class ScoringRunWorker
         return churnProbabilities.Length;
     }
 
-    // The summaries when other replicas scored some chunks: from the stored rows, each decision rebuilt by the same Core function
-    // the views use (it reads exactly as it was decided), in id order as a single replica would have made them.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId}: summaries from {Held} chunk(s) scored here and the stored summary inputs of {Stored} chunk(s) other replicas scored; no stored row read back")]
+    private static partial void LogSummariesFromChunks(ILogger logger, string runId, int held, int stored);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scoring run {RunId}: {Chunks} chunk(s) were stored without summary inputs this replica reads (a replica of another version scored them, or they are damaged); the holder reads every stored row back for the summaries")]
+    private static partial void LogSummariesFromRows(ILogger logger, string runId, int chunks);
+
+    // The summaries when some chunk was stored without summary inputs: from the stored rows, each decision rebuilt by the same
+    // Core function the views use (it reads exactly as it was decided), in id order as a single replica would have made them.
     private async Task<int> CompleteFromStoredRowsAsync(
         ScoringRun run, ModelGeneration generation, int customers, IReadOnlyList<FeatureDriftResult> featureDrift, DecisionContext context,
         IReadOnlyDictionary<int, string> segmentNames, bool decides, CancellationToken cancellationToken)

@@ -300,5 +300,9 @@ internal static class Migrations
             "ALTER TABLE customer_scores ADD COLUMN gross_profit_if_buying_p90 DOUBLE PRECISION NULL",
             "ALTER TABLE customer_scores ADD COLUMN purchase_probability_basis_points SMALLINT NULL",
         ]),
+        // Replicas sharing a run store each chunk's summary inputs (every customer's churn probability and predicted profit, the
+        // decided customers' pyramid, candidate and movement facts) with the chunk: the run's holder combines them into the run's
+        // summaries instead of reading every customer row back. Cleared once the run succeeded. Unused on SQLite.
+        (15, "each shared run chunk's summary inputs", ["ALTER TABLE scoring_run_chunks ADD COLUMN summary_inputs BLOB NULL"]),
     ];
 }

@@ -26,8 +26,11 @@ public sealed partial class ScoreStore
     private const string ChunkClaimed = "claimed";
     private const string ChunkDone = "done";
 
-    // Reason names are given positions one at a time across replicas ("mlscor" and a purpose).
-    private const long NamesLockKey = 0x6D6C_7363_6F72_0003;
+    /// <summary>
+    /// The advisory lock under which reason names are given positions, one at a time across replicas ("mlscor" and a
+    /// purpose): every replica takes it as it encodes its first chunk of a run (tests hold it to keep replicas at that point).
+    /// </summary>
+    public const long NamesLockKey = 0x6D6C_7363_6F72_0003;
 
     /// <summary>
     /// Fixes the run's as-of date and its chunks (<paramref name="customers"/> rows in chunks of <paramref name="chunkSize"/>),
@@ -129,23 +132,27 @@ public sealed partial class ScoreStore
     }
 
     /// <summary>
-    /// Stores a claimed chunk's rows and the segment names they point at, and marks the chunk done, in one transaction; false
-    /// (nothing stored) when the claim is no longer this replica's (it expired and another replica claimed the chunk).
+    /// Stores a claimed chunk's rows and the segment names they point at, and marks the chunk done with its drift counts and
+    /// summary inputs (what the run's holder combines at the end), in one transaction; false (nothing stored) when the claim is
+    /// no longer this replica's (it expired and another replica claimed the chunk).
     /// </summary>
     public async Task<bool> WriteChunkAsync(
-        ChunkClaim claim, IReadOnlyList<CompactScore> rows, IReadOnlyDictionary<int, string> segments, byte[]? driftCounts, CancellationToken cancellationToken)
+        ChunkClaim claim, IReadOnlyList<CompactScore> rows, IReadOnlyDictionary<int, string> segments, byte[]? driftCounts, byte[]? summaryInputs,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(segments);
         await using var connection = (Npgsql.NpgsqlConnection)await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // The claim, locked until the commit: a replica re-claiming the chunk waits, then finds it done.
-        if (await ScalarAsync(connection, """
-                SELECT chunk_index FROM scoring_run_chunks
-                WHERE run_id = @run AND chunk_index = @index AND status = @claimed AND claimed_by = @owner AND claims = @claim FOR UPDATE
-                """, [("@run", claim.RunId), ("@index", claim.ChunkIndex), ("@claimed", ChunkClaimed), ("@owner", ReplicaId), ("@claim", claim.Claim)],
-                cancellationToken, transaction) is null)
+        // The chunk marked done first, only while the claim is this replica's: the row stays locked until the commit, so a replica
+        // re-claiming the chunk meanwhile waits, then finds it done (or, if this transaction rolls back, claimable). One round
+        // trip for the check, the lock and the mark.
+        if (await ExecuteCountAsync(connection, transaction, """
+                UPDATE scoring_run_chunks SET status = @done, done_by = @owner, lease_expires_at = NULL, drift_counts = @drift, summary_inputs = @inputs
+                WHERE run_id = @run AND chunk_index = @index AND status = @claimed AND claimed_by = @owner AND claims = @claim
+                """, [("@done", ChunkDone), ("@owner", ReplicaId), ("@drift", driftCounts), ("@inputs", summaryInputs), ("@run", claim.RunId),
+                      ("@index", claim.ChunkIndex), ("@claimed", ChunkClaimed), ("@claim", claim.Claim)], cancellationToken) != 1)
         {
             return false;
         }
@@ -168,16 +175,15 @@ public sealed partial class ScoreStore
             await writer.CompleteCopyAsync(cancellationToken);
         }
 
-        foreach (var (id, name) in segments)
+        // The segment names the rows point at, all in one statement.
+        if (segments.Count > 0)
         {
             await ExecuteAsync(connection, transaction, """
-                INSERT INTO scoring_run_names (run_id, kind, position, name) VALUES (@run, 'segment', @id, @name) ON CONFLICT DO NOTHING
-                """, [("@run", claim.RunId), ("@id", id), ("@name", name)], cancellationToken);
+                INSERT INTO scoring_run_names (run_id, kind, position, name)
+                SELECT @run, 'segment', s.position, s.name FROM unnest(@positions, @names) AS s (position, name) ON CONFLICT DO NOTHING
+                """, [("@run", claim.RunId), ("@positions", segments.Keys.ToArray()), ("@names", segments.Values.ToArray())], cancellationToken);
         }
 
-        await ExecuteAsync(connection, transaction, """
-            UPDATE scoring_run_chunks SET status = @done, done_by = @owner, lease_expires_at = NULL, drift_counts = @drift WHERE run_id = @run AND chunk_index = @index
-            """, [("@done", ChunkDone), ("@owner", ReplicaId), ("@drift", driftCounts), ("@run", claim.RunId), ("@index", claim.ChunkIndex)], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
@@ -261,6 +267,36 @@ public sealed partial class ScoreStore
         return counts;
     }
 
+    /// <summary>
+    /// The summary inputs of the run's done chunks other than <paramref name="exceptChunks"/> (the ones the holder scored and
+    /// kept), by chunk index; null inputs for a chunk stored without them (by a replica of a version before migration 15).
+    /// </summary>
+    public async Task<IReadOnlyList<(int ChunkIndex, byte[]? Inputs)>> ChunkSummaryInputsAsync(string runId, int[] exceptChunks, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(exceptChunks);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT chunk_index, summary_inputs FROM scoring_run_chunks
+            WHERE run_id = @run AND status = @done AND NOT (chunk_index = ANY(@except)) ORDER BY chunk_index
+            """, [("@run", runId), ("@done", ChunkDone), ("@except", exceptChunks)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var inputs = new List<(int, byte[]?)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            inputs.Add((reader.GetInt32(0), reader.IsDBNull(1) ? null : (byte[])reader.GetValue(1)));
+        }
+
+        return inputs;
+    }
+
+    /// <summary>
+    /// Stored customer rows read back by <see cref="RunRowsAsync"/> since this store started: a shared run's holder reads none
+    /// when every chunk was stored with its summary inputs (tests check it).
+    /// </summary>
+    public long RowsReadBack => Interlocked.Read(ref rowsReadBack);
+
+    private long rowsReadBack;
+
     /// <summary>Every stored row of a run in ordinal id order: what its summaries are computed from once its last chunk is done.</summary>
     public async IAsyncEnumerable<(string CustomerId, double ChurnProbability, int? SegmentId, double? PredictedGrossProfit, byte[]? Facts)> RunRowsAsync(
         long scoreKey, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -272,6 +308,7 @@ public sealed partial class ScoreStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            Interlocked.Increment(ref rowsReadBack);
             yield return (reader.GetString(0), reader.GetDouble(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetDouble(3),
                 reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4));
         }

@@ -296,6 +296,13 @@ public sealed partial class ScoreStore
                     [("@id", runId), ("@facts", CompactEncoding.WriteMovementFacts(movementFacts))], cancellationToken);
             }
 
+            if (store.IsPostgreSql)
+            {
+                // A shared run's chunks' summary inputs (~60 bytes a customer) made these summaries: they go with the same commit.
+                await ExecuteAsync(connection, transaction, "UPDATE scoring_run_chunks SET summary_inputs = NULL WHERE run_id = @id AND summary_inputs IS NOT NULL",
+                    [("@id", runId)], cancellationToken);
+            }
+
             await transaction.CommitAsync(cancellationToken);
             // The first target list of a new run should not pay for reading back what the run has in hand.
             store.candidates[runId] = new Lazy<Task<TargetCandidates?>>(Task.FromResult(targetCandidates));

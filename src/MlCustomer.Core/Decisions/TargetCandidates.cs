@@ -17,6 +17,21 @@ public readonly record struct TargetCandidate(
     string CustomerId, double ChurnProbability, double PredictedProfit, double ValueAtRisk, double OfferCost, int Action, ProfitTier Tier,
     LifecycleStage Stage, int Segment);
 
+/// <summary>What target candidates need of one customer's decision (<see cref="TargetCandidates.Builder.Add(in DecidedFacts)"/>).</summary>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="PaidOffer">Whether the action is a paid retention offer.</param>
+/// <param name="Action">Key of the recommended action.</param>
+/// <param name="Segment">Segment name, or null.</param>
+/// <param name="ChurnProbability">Churn probability.</param>
+/// <param name="PredictedProfit">Predicted profit after cost-to-serve in the value horizon.</param>
+/// <param name="ValueAtRisk">Churn probability × max(predicted profit, 0).</param>
+/// <param name="OfferCost">The action's offer cost (0 without a paid offer).</param>
+/// <param name="Tier">Profit tier now.</param>
+/// <param name="Stage">Lifecycle stage.</param>
+public readonly record struct DecidedFacts(
+    string CustomerId, bool PaidOffer, string Action, string? Segment, double ChurnProbability, double PredictedProfit, double ValueAtRisk, double OfferCost,
+    ProfitTier Tier, LifecycleStage Stage);
+
 /// <summary>Customers without a paid offer with the same filter values, counted (they only count as considered).</summary>
 /// <param name="Tier">Profit tier now.</param>
 /// <param name="Stage">Lifecycle stage.</param>
@@ -167,18 +182,30 @@ public sealed class TargetCandidates
         public void Add(CustomerDecision decision)
         {
             ArgumentNullException.ThrowIfNull(decision);
-            var action = Index(actions, decision.Action);
-            var segment = decision.Segment is null ? -1 : Index(segments, decision.Segment);
-            if (!decision.PaidOffer)
+            Add(new DecidedFacts(
+                decision.CustomerId, decision.PaidOffer, decision.Action, decision.Segment, decision.ChurnProbability, decision.PredictedProfit,
+                decision.ValueAtRisk, decision.OfferCost, decision.Tier, decision.Stage));
+        }
+
+        /// <summary>
+        /// Adds one decided customer from the facts a target list needs of its decision (what a replica that scored the customer
+        /// kept of it): the same as adding the decision.
+        /// </summary>
+        public void Add(in DecidedFacts facts)
+        {
+            ArgumentNullException.ThrowIfNull(facts.CustomerId);
+            ArgumentNullException.ThrowIfNull(facts.Action);
+            var action = Index(actions, facts.Action);
+            var segment = facts.Segment is null ? -1 : Index(segments, facts.Segment);
+            if (!facts.PaidOffer)
             {
-                var key = (decision.Tier, decision.Stage, segment, action);
+                var key = (facts.Tier, facts.Stage, segment, action);
                 unpaid[key] = unpaid.GetValueOrDefault(key) + 1;
                 return;
             }
 
             candidates.Add(new TargetCandidate(
-                decision.CustomerId, decision.ChurnProbability, decision.PredictedProfit, decision.ValueAtRisk, decision.OfferCost, action,
-                decision.Tier, decision.Stage, segment));
+                facts.CustomerId, facts.ChurnProbability, facts.PredictedProfit, facts.ValueAtRisk, facts.OfferCost, action, facts.Tier, facts.Stage, segment));
         }
 
         /// <summary>The candidates, sorted.</summary>

@@ -82,6 +82,9 @@ public sealed class ClusterRunTests
         Assert.True(pids.Keys.All(pid => chunksBy.Any(d => d.Owner.Split('/')[1] == pid)), $"chunks by replica: {string.Join(", ", chunksBy)}");
         Assert.Equal((Customers + ChunkCustomers - 1) / ChunkCustomers, chunksBy.Sum(d => d.Chunks));
         Assert.Equal(1, replicas.Sum(r => Count(r.Output, $"Scoring run {first} stored {Customers} scores")));
+        // The holder combined the other replicas' chunks from the summary inputs they stored with them, reading no customer row back.
+        Assert.Equal(1, replicas.Sum(r => Count(r.Output, $"Scoring run {first}: summaries from ")));
+        Assert.DoesNotContain(replicas, r => r.Output.Contains("stored without summary inputs", StringComparison.Ordinal));
         var (_, firstKey) = await LeaseAsync(connection, first);
         Assert.Equal(Customers, await CountAsync(connection, $"SELECT COUNT(*) FROM customer_scores WHERE score_key = {firstKey}"));
 
@@ -117,6 +120,8 @@ public sealed class ClusterRunTests
         Assert.Equal(Customers, await CountAsync(connection, $"SELECT COUNT(*) FROM customer_scores WHERE score_key = {secondKey}"));
         Assert.Equal(Customers, await CountAsync(connection, $"SELECT COUNT(DISTINCT customer_id) FROM customer_scores WHERE score_key = {secondKey}"));
         Assert.Equal(1, others.Sum(r => Count(r.Output, $"Scoring run {second} stored {Customers} scores")));
+        // The new holder combined the chunks the dead one and the others stored from their summary inputs too.
+        Assert.Equal(1, others.Sum(r => Count(r.Output, $"Scoring run {second}: summaries from ")));
         Assert.Equal(0, Count(killed.Output, $"Scoring run {second} stored {Customers} scores"));
         Assert.Equal(2, await CountAsync(connection, "SELECT COUNT(*) FROM scoring_runs"));
         using var customer = await survivor.GetAsync(new Uri($"/api/v1/customers/{Uri.EscapeDataString(FirstCustomer(BigData.Value))}", UriKind.Relative));
@@ -172,7 +177,7 @@ public sealed class ClusterRunTests
         Assert.Equal(("run-1", "running", "mlc-aaaaaaaaaaaa"), (claimed?.Id, claimed?.Status, claimed?.ModelVersion));
         await first.PlanChunksAsync("run-1", new DateOnly(2025, 6, 30), customers: 3, chunkSize: 2, CancellationToken.None);
         var chunk0 = await first.ClaimChunkAsync("mlc-aaaaaaaaaaaa", lease, null, CancellationToken.None);
-        Assert.True(await first.WriteChunkAsync(chunk0!, [Row("c-1"), Row("c-2")], new Dictionary<int, string> { [0] = "Champions" }, null, CancellationToken.None));
+        Assert.True(await first.WriteChunkAsync(chunk0!, [Row("c-1"), Row("c-2")], new Dictionary<int, string> { [0] = "Champions" }, null, null, CancellationToken.None));
         // The first replica claims the second chunk, then dies: no renewal, no write.
         var chunk1 = await first.ClaimChunkAsync("mlc-aaaaaaaaaaaa", lease, null, CancellationToken.None);
         Assert.Equal((0, 1), (chunk0!.ChunkIndex, chunk1!.ChunkIndex));
@@ -189,10 +194,10 @@ public sealed class ClusterRunTests
         Assert.Equal((1, 2), (again?.ChunkIndex, again?.Claim));
 
         // The first replica, back, can neither store its chunk, renew its lease nor end the run it lost.
-        Assert.False(await first.WriteChunkAsync(chunk1, [Row("c-3")], new Dictionary<int, string>(), null, CancellationToken.None));
+        Assert.False(await first.WriteChunkAsync(chunk1, [Row("c-3")], new Dictionary<int, string>(), null, null, CancellationToken.None));
         Assert.False(await first.RenewLeaseAsync(claimed, TimeSpan.FromSeconds(30), CancellationToken.None));
         Assert.False(await first.UpdateLeasedRunAsync(claimed with { Status = RunStatus.Succeeded }, CancellationToken.None));
-        Assert.True(await other.WriteChunkAsync(again!, [Row("c-3")], new Dictionary<int, string>(), null, CancellationToken.None));
+        Assert.True(await other.WriteChunkAsync(again!, [Row("c-3")], new Dictionary<int, string>(), null, null, CancellationToken.None));
         Assert.Equal((2, 2), await other.ChunkProgressAsync("run-1", CancellationToken.None));
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();

@@ -12,6 +12,7 @@ using MlCustomer.Core.Decisions;
 using MlCustomer.Core.Features;
 using MlCustomer.Core.Scoring;
 using MlCustomer.Core.Tiers;
+using Npgsql;
 
 namespace MlCustomer.Api.Tests.ScoringRuns;
 
@@ -539,38 +540,117 @@ public sealed class StoredRunViewsTestsOnPostgreSql(PostgresApiFactory factory) 
         Assert.Equal(0, api.StoreScalar("SELECT COUNT(*) FROM scoring_run_chunks WHERE drift_counts IS NULL"));
     }
 
+    private static readonly Dictionary<string, string?> ChunksOf256 = new() { ["MlCustomer:Storage:RunChunkCustomers"] = "256", ["MlCustomer:Storage:RunPollSeconds"] = "1" };
+
     [SkippableFact]
     public async Task ARunSharedInChunksOnPostgreSqlStoresExactlyWhatASingleProcessRunStoresOnSqlite()
     {
         StoreProvider.PostgreSql.Require();
         // The same customers, bundle and as-of date: one process in 4,096-customer chunks on the SQLite file, and the shared
         // path's holder in 256-customer chunks on PostgreSQL (drift from the chunks' stored counts, summaries from its chunks).
-        using var postgres = PostgresApiFactory.WithSettings(new Dictionary<string, string?> { ["MlCustomer:Storage:RunChunkCustomers"] = "256" });
         using var sqlite = ApiFactory.With();
-        var stored = new List<string>();
-        foreach (var api in new ApiFactory[] { sqlite, postgres })
-        {
-            var run = await RunAsync(api, AsOf);
-            var id = run.GetProperty("id").GetString();
-            using var client = api.ClientWith(ApiFactory.ScorerKey);
-            var views = new System.Text.StringBuilder();
-            foreach (var path in new[]
-            {
-                $"/api/v1/scoring-runs/{id}/drift", "/api/v1/tiers/summary", "/api/v1/retention/targets?budget=1000000&pageSize=100",
-                "/api/v1/retention/targets?budget=3000&offerCost=12&saveRate=0.5&tier=B", "/api/v1/customers/C00001", "/api/v1/customers/C00750",
-            })
-            {
-                var view = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(new Uri(path, UriKind.Relative)))!;
-                views.Append(path.Replace(id!, "{run}", StringComparison.Ordinal)).Append(": ").AppendLine(WithoutRunIdentity(view).ToJsonString());
-            }
+        var expected = await StoredViewsAsync(sqlite, (await RunAsync(sqlite, AsOf)).GetProperty("id").GetString()!);
+        Assert.Contains("\"psi\"", expected, StringComparison.Ordinal);
 
-            stored.Add(views.ToString());
+        using var postgres = PostgresApiFactory.WithSettings(ChunksOf256);
+        Assert.Equal(expected, await StoredViewsAsync(postgres, (await RunAsync(postgres, AsOf)).GetProperty("id").GetString()!));
+        Assert.Equal(0, postgres.Services.GetRequiredService<ScoreStore>().RowsReadBack);
+    }
+
+    [SkippableTheory]
+    [InlineData("stored")]
+    [InlineData("missing")]
+    [InlineData("damaged")]
+    public async Task ARunSharedByTwoReplicasOnPostgreSqlStoresExactlyWhatASingleProcessRunStoresOnSqlite(string otherReplicasSummaryInputs)
+    {
+        StoreProvider.PostgreSql.Require();
+        using var sqlite = ApiFactory.With();
+        var expected = await StoredViewsAsync(sqlite, (await RunAsync(sqlite, AsOf)).GetProperty("id").GetString()!);
+
+        // Two API hosts on one PostgreSQL schema (two replicas), chunks of 256 customers. The test holds the lock
+        // every replica takes as it encodes its first chunk of a run, so the holder and the other replica each claim a chunk
+        // and wait there: each stores at least one chunk, whatever the machine's speed, and the holder's summaries combine the
+        // chunks it kept with the summary inputs the other replica stored with its chunks.
+        using var first = PostgresApiFactory.WithSettings(ChunksOf256);
+        using var second = ApiFactory.With(new Dictionary<string, string?>(ChunksOf256) { ["MlCustomer:Storage:PostgreSql"] = first.StorePostgreSql });
+        ApiFactory[] replicas = [first, second];
+        foreach (var replica in replicas)
+        {
+            await replica.WaitUntilReadyAsync();
         }
 
-        Assert.Contains("\"psi\"", stored[0], StringComparison.Ordinal);
-        Assert.Equal(stored[0], stored[1]);
+        var stores = replicas.Select(r => r.Services.GetRequiredService<ScoreStore>()).ToArray();
+        await using var gate = new NpgsqlConnection(first.StorePostgreSql);
+        await gate.OpenAsync();
+        await ScalarAsync(gate, $"SELECT pg_advisory_lock({ScoreStore.NamesLockKey})");
+        using var admin = first.ClientWith(ApiFactory.AdminKey);
+        using var started = await admin.PostAsJsonAsync(
+            new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) });
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Convert.ToInt64(await ScalarAsync(gate, "SELECT COUNT(DISTINCT claimed_by) FROM scoring_run_chunks WHERE status = 'claimed'"), CultureInfo.InvariantCulture) < 2)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(3), "Both replicas did not claim a chunk of the run within 3 minutes.");
+            await Task.Delay(50);
+        }
 
-        // Which run it was and when (ids, times, the cursor naming the kept list) differ between the two stores; everything else is what the run computed.
+        var holder = (string)(await ScalarAsync(gate, "SELECT lease_owner FROM scoring_runs"))!;
+        var other = stores.Single(s => s.ReplicaId != holder);
+        if (otherReplicasSummaryInputs != "stored")
+        {
+            // The other replica's chunks stored as one of the version before migration 15 writes them (without summary inputs),
+            // or with inputs cut short (format 1, then one byte).
+            var inputs = otherReplicasSummaryInputs == "missing" ? "NULL" : "'\\x01ff'::bytea";
+            await ScalarAsync(gate, $"""
+                CREATE FUNCTION other_replica() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF NEW.done_by = '{other.ReplicaId}' AND OLD.status <> 'done' THEN NEW.summary_inputs := {inputs}; END IF; RETURN NEW; END $$;
+                CREATE TRIGGER other_replica BEFORE UPDATE ON scoring_run_chunks FOR EACH ROW EXECUTE FUNCTION other_replica();
+                """);
+        }
+
+        await ScalarAsync(gate, $"SELECT pg_advisory_unlock({ScoreStore.NamesLockKey})");
+        var run = await admin.WaitForRunAsync(started.Headers.Location!);
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+
+        Assert.Equal(2, Convert.ToInt64(await ScalarAsync(gate, "SELECT COUNT(DISTINCT done_by) FROM scoring_run_chunks"), CultureInfo.InvariantCulture));
+        var customers = run.GetProperty("customersScored").GetInt64();
+        Assert.Equal((customers + 255) / 256, Convert.ToInt64(await ScalarAsync(gate, "SELECT COUNT(*) FROM scoring_run_chunks WHERE status = 'done'"), CultureInfo.InvariantCulture));
+        // The inputs went with the summaries' commit.
+        Assert.Equal(0, Convert.ToInt64(await ScalarAsync(gate, "SELECT COUNT(*) FROM scoring_run_chunks WHERE summary_inputs IS NOT NULL"), CultureInfo.InvariantCulture));
+        // No customer row is read back, unless a chunk came without summary inputs it can read: then the holder reads every row back, as before.
+        Assert.Equal(otherReplicasSummaryInputs == "stored" ? 0 : customers, stores.Sum(s => s.RowsReadBack));
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(expected, await StoredViewsAsync(replica, run.GetProperty("id").GetString()!));
+        }
+
+        static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
+        {
+#pragma warning disable CA2100 // Test SQL built from the test's own values.
+            await using var command = new NpgsqlCommand(sql, connection);
+#pragma warning restore CA2100
+            return await command.ExecuteScalarAsync();
+        }
+    }
+
+    // What a run stored, as the views serve it: its drift, the pyramid, two target lists and two customers, without what
+    // says which run it was and when (ids, times, the cursor naming the kept list), which differ between stores.
+    private static async Task<string> StoredViewsAsync(ApiFactory api, string id)
+    {
+        using var client = api.ClientWith(ApiFactory.ScorerKey);
+        var views = new System.Text.StringBuilder();
+        foreach (var path in new[]
+        {
+            $"/api/v1/scoring-runs/{id}/drift", "/api/v1/tiers/summary", "/api/v1/retention/targets?budget=1000000&pageSize=100",
+            "/api/v1/retention/targets?budget=3000&offerCost=12&saveRate=0.5&tier=B", "/api/v1/customers/C00001", "/api/v1/customers/C00750",
+        })
+        {
+            var view = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(new Uri(path, UriKind.Relative)))!;
+            views.Append(path.Replace(id, "{run}", StringComparison.Ordinal)).Append(": ").AppendLine(WithoutRunIdentity(view).ToJsonString());
+        }
+
+        return views.ToString();
+
         static System.Text.Json.Nodes.JsonNode WithoutRunIdentity(System.Text.Json.Nodes.JsonNode node)
         {
             if (node is System.Text.Json.Nodes.JsonObject fields)
