@@ -22,6 +22,9 @@ public sealed partial class ClusterDatabase(IOptions<ClusterOptions> options, IL
     // Advisory lock keys: 64-bit numbers the application reserves; these spell "mlcust" and a purpose.
     private const long SchemaLockKey = 0x6D6C_6375_7374_0001;
 
+    // Tries of the schema scripts when PostgreSQL ends them as a deadlock's victim (see EnsureSchema).
+    private const int MaxSchemaAttempts = 5;
+
     private readonly Lock gate = new();
     private NpgsqlDataSource? dataSource;
     private bool schemaReady;
@@ -72,6 +75,33 @@ public sealed partial class ClusterDatabase(IOptions<ClusterOptions> options, IL
             }
         }
 
+        // The advisory lock orders the replicas' scripts, but not against a replica already running: `CREATE INDEX IF NOT
+        // EXISTS` takes its table's share lock before it finds the index there, so a started replica's Quartz transaction and
+        // this script can wait on each other's tables, and PostgreSQL ends one of them with "deadlock detected" (seen once in
+        // the cluster tests, three replicas starting together). The scripts are idempotent and the victim's transaction is
+        // rolled back, so they are simply run again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                RunScripts();
+                break;
+            }
+            catch (PostgresException error) when (error.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < MaxSchemaAttempts)
+            {
+                LogSchemaDeadlock(logger, attempt, MaxSchemaAttempts);
+                Thread.Sleep(TimeSpan.FromMilliseconds(100 * attempt));
+            }
+        }
+
+        lock (gate)
+        {
+            schemaReady = true;
+        }
+    }
+
+    private void RunScripts()
+    {
         using var connection = DataSource.OpenConnection();
         using var transaction = connection.BeginTransaction();
         // DDL is transactional in PostgreSQL: the lock, held until commit, makes concurrent starts run the scripts one after the other.
@@ -85,11 +115,6 @@ public sealed partial class ClusterDatabase(IOptions<ClusterOptions> options, IL
         }
 
         transaction.Commit();
-        lock (gate)
-        {
-            schemaReady = true;
-        }
-
         LogSchemaReady(logger, connection.Host ?? "?", connection.Database);
     }
 
@@ -145,4 +170,7 @@ public sealed partial class ClusterDatabase(IOptions<ClusterOptions> options, IL
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster coordination tables are in place in PostgreSQL {Host}/{Database}")]
     private static partial void LogSchemaReady(ILogger logger, string host, string database);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Creating the cluster coordination tables lost a deadlock with another replica (try {Attempt} of {Attempts}); trying again")]
+    private static partial void LogSchemaDeadlock(ILogger logger, int attempt, int attempts);
 }
