@@ -106,7 +106,12 @@ public abstract class PurchaseOutlookSurfacesTests(StoreProvider provider)
         api.StoreScalar("ALTER TABLE customer_scores DROP COLUMN purchase_probability_basis_points");
         api.StoreScalar("ALTER TABLE customer_scores DROP COLUMN gross_profit_if_buying_p90");
         api.StoreScalar("ALTER TABLE customer_scores DROP COLUMN gross_profit_if_buying_p10");
-        api.StoreScalar($"DELETE FROM schema_version WHERE version = {version}");
+        // Migrations apply above the highest version recorded, so a store from before the outlook has none of the later
+        // ones either: undo each of them too (15, the shared run chunks' summary inputs).
+        var latest = api.StoreScalar("SELECT MAX(version) FROM schema_version");
+        Assert.Equal(15, latest); // a later migration must be undone here too
+        api.StoreScalar("ALTER TABLE scoring_run_chunks DROP COLUMN summary_inputs");
+        api.StoreScalar($"DELETE FROM schema_version WHERE version >= {version}");
         var settings = CommittedData.Settings(root);
         if (api.StorePostgreSql is { } postgres)
         {
@@ -121,6 +126,7 @@ public abstract class PurchaseOutlookSurfacesTests(StoreProvider provider)
         await restarted.WaitUntilReadyAsync();
         // Read through the first host's store settings: the restarted host's is the same database.
         Assert.Equal(1, api.StoreScalar($"SELECT COUNT(*) FROM schema_version WHERE version = {version}"));
+        Assert.Equal(latest, api.StoreScalar("SELECT MAX(version) FROM schema_version"));
         Assert.Equal(committed.Scores.Count, api.StoreScalar("SELECT COUNT(*) FROM customer_scores WHERE purchase_probability_basis_points IS NULL"));
         using var client = restarted.ClientWith(ApiFactory.ScorerKey);
 
