@@ -102,8 +102,8 @@ internal sealed partial class ScoringRunWorker(
 
     // The first run after a start used to cost 2–5 s more CPU at 1,000,000 customers than the next (perf: 2.7 s on the
     // runtime's tiered-compilation thread re-compiling the run's hot methods, the rest in the slower code running until
-    // then). A rehearsal of the same steps on generated customers, into a throw-away SQLite file, is meant to pay that
-    // here, once (off by default: at 1,000,000 its gain was not shown, see DataOptions.WarmUpRunOnStart), before the worker takes runs (none can be queued before a model is loaded, which the rehearsal waits for). It records
+    // then). A rehearsal of the same steps on generated customers, into a throw-away SQLite file, pays most of it
+    // here, once (on in the shipped settings: see DataOptions.WarmUpRunOnStart for the gain measured), before the worker takes runs (none can be queued before a model is loaded, which the rehearsal waits for). It records
     // nothing: no run, no metrics, no rows in the real store. A failure is logged and leaves the first run cold.
     private async Task WarmUpAsync(CancellationToken stoppingToken)
     {

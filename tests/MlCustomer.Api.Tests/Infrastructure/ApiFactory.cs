@@ -62,6 +62,9 @@ public class ApiFactory : WebApplicationFactory<Program>
             ["MlCustomer:BundlePath"] = Path.Combine(BundlesRoot, ActiveBundle),
             // A temporary database file per factory, so tests never see each other's runs.
             ["MlCustomer:DatabasePath"] = Path.Combine(Root, "api.db"),
+            // The shipped settings rehearse a run at start-up (2–3 s of CPU); test hosts start by the dozen, and
+            // ScoringRunWarmUpTests covers the rehearsal itself.
+            ["MlCustomer:WarmUpRunOnStart"] = "false",
             // Scoring runs read the generated data, not the repository's training-data/.
             ["MlCustomer:TransactionsPath"] = bundle.TransactionsFile,
             ["MlCustomer:CustomersPath"] = bundle.CustomersFile,
