@@ -151,6 +151,20 @@ public static class Requests
         return folder?.FullName ?? throw new InvalidOperationException("MlCustomer.sln not found above the test binaries.");
     }
 
+    /// <summary>Starts a scoring run at <paramref name="asOf"/> as an admin and waits until it succeeded (asserted); returns the run.</summary>
+    public static async Task<JsonElement> RunSucceededAsync(this ApiFactory api, DateOnly asOf)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        await api.WaitUntilReadyAsync();
+        using var admin = api.ClientWith(ApiFactory.AdminKey);
+        using var started = await admin.PostAsJsonAsync(
+            new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
+        var run = await admin.WaitForRunAsync(started.Headers.Location!);
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        return run;
+    }
+
     /// <summary>Polls a scoring run's status (<paramref name="location"/> from the 202) until it succeeded or failed.</summary>
     public static async Task<JsonElement> WaitForRunAsync(this HttpClient client, Uri location)
     {

@@ -29,7 +29,7 @@ public abstract class PurchaseOutlookSurfacesTests(StoreProvider provider)
         var sample = committed.Sample(each: 15);
         Assert.Equal(30, sample.Count);
         using var api = provider.Fresh(CommittedData.Settings(CommittedData.NewRoot()));
-        await RunAsync(api, committed.AsOf);
+        await api.RunSucceededAsync(committed.AsOf);
         using var client = api.ClientWith(ApiFactory.ScorerKey);
 
         // Stored: every customer of the run has the outlook, and the stored probabilities are Core's to the basis point.
@@ -96,7 +96,7 @@ public abstract class PurchaseOutlookSurfacesTests(StoreProvider provider)
         var committed = CommittedData.Instance;
         var root = CommittedData.NewRoot();
         using var api = provider.Fresh(CommittedData.Settings(root));
-        await RunAsync(api, committed.AsOf);
+        await api.RunSucceededAsync(committed.AsOf);
 
         // The store as it was before the outlook's migration (found by its description: its number can move when branches
         // merge), with this run's rows in it; a restarted host migrates it again, and the columns it adds are null for the
@@ -185,16 +185,6 @@ public abstract class PurchaseOutlookSurfacesTests(StoreProvider provider)
         static double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
     }
 
-    private static async Task RunAsync(ApiFactory api, DateOnly asOf)
-    {
-        await api.WaitUntilReadyAsync();
-        using var admin = api.ClientWith(ApiFactory.AdminKey);
-        using var started = await admin.PostAsJsonAsync(
-            new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) });
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var run = await admin.WaitForRunAsync(started.Headers.Location!);
-        Assert.Equal("succeeded", run.GetProperty("status").GetString());
-    }
 
     // The committed contract's numeric features (the bundle leaves out constant ones), the main channel and the attributes.
     private static IReadOnlyList<NumericFeature> Numeric(CommittedData committed)

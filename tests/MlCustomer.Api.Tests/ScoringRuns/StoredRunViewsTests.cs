@@ -463,17 +463,7 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
 
     private static double RulesSaveRate() => ModelBundle.Load(new MLContext(seed: 1), TestBundle.Instance.BundleFolder).Rules.SaveRate;
 
-    private protected static async Task<JsonElement> RunAsync(ApiFactory api, DateOnly asOf)
-    {
-        await api.WaitUntilReadyAsync();
-        using var admin = api.ClientWith(ApiFactory.AdminKey);
-        using var started = await admin.PostAsJsonAsync(
-            new Uri("/api/v1/scoring-runs", UriKind.Relative), new { asOfDate = asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) });
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var run = await admin.WaitForRunAsync(started.Headers.Location!);
-        Assert.Equal("succeeded", run.GetProperty("status").GetString());
-        return run;
-    }
+    private protected static Task<JsonElement> RunAsync(ApiFactory api, DateOnly asOf) => api.RunSucceededAsync(asOf);
 
     // Pruning runs right after a run succeeds: wait until the worker has pruned the run (or 10 s have passed).
     private static async Task<JsonElement> WaitUntilPrunedAsync(HttpClient client, JsonElement run)
