@@ -152,6 +152,11 @@ public static class CustomersApi
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(host);
+        if (IdRefused(id) is { } refused)
+        {
+            return refused;
+        }
+
         var score = await store.GetCurrentCustomerAsync(id, cancellationToken);
         if (score is null)
         {
@@ -209,9 +214,10 @@ public static class CustomersApi
             errors[nameof(pageSize)] = [$"pageSize must be between 1 and {MaxPageSize}."];
         }
 
-        if (prefix is { Length: > 200 })
+        // The id rule, so that a prefix no id can start with (too long, control or invisible characters) is named as such.
+        if (prefix is { Length: > 0 } && ScoreInputs.IdProblem(prefix) is { } prefixProblem)
         {
-            errors[nameof(prefix)] = ["prefix must be at most 200 characters (the longest customer id)."];
+            errors[nameof(prefix)] = [$"prefix {prefixProblem}."];
         }
 
         if (errors.Count > 0)
@@ -242,6 +248,12 @@ public static class CustomersApi
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(time);
+        // Refused before the audit: no id can be stored that breaks the id rule, and the audit keeps no such text.
+        if (IdRefused(id) is { } refused)
+        {
+            return refused;
+        }
+
         var audit = await store.EraseCustomerAsync(id, user.Identity?.Name ?? "unknown", time.GetUtcNow(), cancellationToken);
         if (audit.Rows == 0)
         {
@@ -253,4 +265,15 @@ public static class CustomersApi
 
         return TypedResults.Ok(new CustomerErasureResponse(id, audit.Rows, audit.HappenedAt, audit.RequestedBy, audit.Id));
     }
+
+    // A path id that no scoring run can have stored (the rule every id is checked by when it is scored): 400 naming it,
+    // instead of a 404 that echoes kilobytes or invisible characters back.
+    private static ProblemHttpResult? IdRefused(string id) =>
+        (id.Length > 0 && (char.IsWhiteSpace(id[0]) || char.IsWhiteSpace(id[^1])) ? "starts or ends with a space (ids are stored trimmed)" : ScoreInputs.IdProblem(id)) is { } problem
+            ? TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["id"] = [$"The customer id {problem}."] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "Not a customer id",
+            })
+            : null;
 }

@@ -32,12 +32,24 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
                 break;
             case BadHttpRequestException bad:
                 httpContext.Response.StatusCode = bad.StatusCode;
-                problem = new ProblemDetails
-                {
-                    Status = bad.StatusCode,
-                    Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
-                    Detail = bad.Message,
-                };
+                problem = bad.StatusCode == StatusCodes.Status400BadRequest && FailedBinding().Match(bad.Message) is { Success: true } binding
+                    ? new HttpValidationProblemDetails(new Dictionary<string, string[]>
+                    {
+                        [binding.Groups["name"].Value] = [$"'{binding.Groups["value"].Value}' cannot be read as {ParameterKind(binding.Groups["type"].Value)}"],
+                    })
+                    {
+                        Status = bad.StatusCode,
+                        Title = "Invalid request parameter",
+                    }
+                    // The framework's sentences for these statuses name its own settings ("See MinRequestBodyDataRate",
+                    // "Expected a supported JSON media type"): ApiProblemDetails says them in the API's words.
+                    : new ProblemDetails
+                    {
+                        Status = bad.StatusCode,
+                        Detail = bad.StatusCode is StatusCodes.Status408RequestTimeout or StatusCodes.Status413PayloadTooLarge or StatusCodes.Status415UnsupportedMediaType
+                            ? null
+                            : bad.Message,
+                    };
                 break;
             default:
                 LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
@@ -65,7 +77,16 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         message = cut >= 0 ? message[..cut] : message;
         const string conversion = "The JSON value could not be converted to ";
-        if (message.StartsWith(conversion, StringComparison.Ordinal))
+        if (json.InnerException is InvalidOperationException inner
+            && (inner.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase) || inner.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase)))
+        {
+            message = "is not valid text: it holds bytes that are not UTF-8 or an unpaired \\uD800–\\uDFFF escape; send UTF-8";
+        }
+        else if (ReaderProblem(message) is { } words)
+        {
+            message = words;
+        }
+        else if (message.StartsWith(conversion, StringComparison.Ordinal))
         {
             var kind = JsonKind(message[conversion.Length..].TrimEnd('.'));
             message = key == "body" ? $"the body must be {kind}" : $"'{key}' must be {kind}";
@@ -79,6 +100,30 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             ? $"{message} (line {line + 1}, byte {json.BytePositionInLine + 1})"
             : message;
     }
+
+    // The serializer's and reader's own sentences that name its settings or .NET members, in the API's words.
+    private static string? ReaderProblem(string message) => message switch
+    {
+        _ when message.StartsWith("Duplicate propert", StringComparison.Ordinal) =>
+            "appears more than once in the same object; give each field once",
+        _ when message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal) =>
+            "is not a field this endpoint reads (check the spelling; the OpenAPI document lists the fields)",
+        _ when message.Contains("trailing comma", StringComparison.Ordinal) =>
+            "has a comma after the last value of an object or array, which JSON does not allow",
+        _ when message.StartsWith("'/' is an invalid start", StringComparison.Ordinal) => "holds a comment, which JSON does not allow",
+        _ => null,
+    };
+
+    // What a parameter's C# type name in the framework's binding message is called in the API's words.
+    private static string ParameterKind(string type) => type switch
+    {
+        "double" or "float" or "decimal" => "a number",
+        "int" or "long" => "a whole number",
+        "bool" => "true or false",
+        "DateOnly" => "a date (yyyy-MM-dd)",
+        "Guid" => "an id (32 hexadecimal digits)",
+        _ => "this parameter",
+    };
 
     // What a .NET type of the contracts is called in JSON.
     private static string JsonKind(string type) => type switch
@@ -94,6 +139,10 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         _ when type.Contains("System.Text.Json.JsonElement", StringComparison.Ordinal) => "a JSON value",
         _ => "an object",
     };
+
+    // "Failed to bind parameter "Nullable<Guid> id" from "x"." (route values; the query string is QueryStringRules')
+    [GeneratedRegex("^Failed to bind parameter \"(?:Nullable<)?(?<type>\\w+)>? (?<name>\\w+)\" from \"(?<value>.*)\"\\.$", RegexOptions.Singleline)]
+    private static partial Regex FailedBinding();
 
     [GeneratedRegex(@"(System|MlCustomer)\.[\w.`]+(\[[\w.`\[\], ]*\])?")]
     private static partial Regex DotNetTypeName();

@@ -1,7 +1,9 @@
+using Microsoft.AspNetCore.Http.Metadata;
+
 namespace MlCustomer.Api.Errors;
 
 /// <summary>
-/// Words for the problems the framework answers on its own before an endpoint runs (today the 415 of a body
+/// Words for the problems the framework answers on its own before an endpoint runs (the 415 of a body
 /// sent with the wrong Content-Type, which would otherwise carry only a title), and a type for every status.
 /// </summary>
 internal static class ApiProblemDetails
@@ -30,6 +32,23 @@ internal static class ApiProblemDetails
             problem.Detail = request.Path.Value?.EndsWith("/csv", StringComparison.OrdinalIgnoreCase) == true
                 ? $"This endpoint reads CSV: send Content-Type text/csv (it was sent with {sent}); JSON goes to POST /api/v1/scores."
                 : $"This endpoint reads JSON: send Content-Type application/json (it was sent with {sent}).";
+        }
+
+        // A body of unknown length (chunked) over the limit, or one that stops arriving, is cut off by the server
+        // while it reads: these carry only the status's name unless said here.
+        if (problem.Status == StatusCodes.Status413PayloadTooLarge && problem.Detail is null)
+        {
+            var limit = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
+            problem.Title = "Request body too large";
+            problem.Detail = limit is { } max
+                ? $"The body is longer than this endpoint accepts (at most {max:N0} bytes); nothing was done."
+                : "The body is longer than this endpoint accepts; nothing was done.";
+        }
+
+        if (problem.Status == StatusCodes.Status408RequestTimeout && problem.Detail is null)
+        {
+            problem.Title = "The request body stopped arriving";
+            problem.Detail = "The body arrived too slowly or stopped before its declared length (Content-Length, or the last chunk); nothing was done. Send the whole body.";
         }
     }
 }

@@ -149,6 +149,8 @@ public static class MlCustomerApiExtensions
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        // After the key checks (a caller without a key learns nothing about the parameters), before binding.
+        app.UseQueryStringRules();
         app.UseRequestTimeouts();
         return app;
     }
@@ -194,6 +196,10 @@ public static class MlCustomerApiExtensions
         // Numbers must be JSON numbers; "NaN"/"Infinity" strings are read as such and then refused
         // by validation with the field's path, instead of failing the whole body at the first one.
         json.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        // A body that says two things ({"path": "a", "path": "b"}) or names a field the endpoint does not read
+        // ({"bundle": "b"}, a typo of "path", would reload the configured bundle) is refused, not read as one guess.
+        json.AllowDuplicateProperties = false;
+        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         // The decisions' values in the one spelling every surface uses (tiers stay A–D, not "a").
         json.Converters.Add(new WireNameJsonConverter<ProfitTier>());
         json.Converters.Add(new WireNameJsonConverter<RiskBand>());

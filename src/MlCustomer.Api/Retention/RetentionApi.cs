@@ -354,6 +354,12 @@ public static class RetentionApi
             }
         }
 
+        // An action the rules do not have (or a spelling of one in other letters) would filter the list down to nothing.
+        if (action is not null && !rules.Actions.ContainsKey(action))
+        {
+            errors[nameof(action)] = [$"action '{action}' is no action of the rules; they are {string.Join(", ", rules.Actions.Keys.Order(StringComparer.Ordinal))}."];
+        }
+
         var costByAction = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var asked in actionCost ?? [])
         {
@@ -370,6 +376,10 @@ public static class RetentionApi
             else if (!double.IsFinite(amount) || amount <= 0)
             {
                 errors[nameof(actionCost)] = [$"The offer cost of {key} must be a number above 0."];
+            }
+            else if (costByAction.ContainsKey(key))
+            {
+                errors[nameof(actionCost)] = [$"actionCost names {key} more than once; give each action's offer cost once."];
             }
             else
             {

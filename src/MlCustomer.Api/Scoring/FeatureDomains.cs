@@ -59,6 +59,10 @@ public static class FeatureDomains
     /// <summary>The earliest date a request may carry (as-of, order and signup dates): earlier ones are data errors.</summary>
     public static DateOnly EarliestDate { get; } = new(1900, 1, 1);
 
+    /// <summary>What is wrong with a date before <see cref="EarliestDate"/>, or null: the one sentence of every surface that takes dates.</summary>
+    public static string? EarliestDateProblem(DateOnly day) =>
+        day < EarliestDate ? $"{day:yyyy-MM-dd} is before {EarliestDate:yyyy-MM-dd}, the earliest date accepted" : null;
+
     /// <summary>The values <paramref name="feature"/> can take, for checking many values without looking the name up each time.</summary>
     public static Domain Of(string feature) =>
         Domains.TryGetValue(feature, out var domain)

@@ -54,8 +54,49 @@ public static class ScoreInputs
         }
 
         var control = id.IndexOfAny(ControlCharacters);
-        return control < 0 ? null : $"contains the control character U+{(int)id[control]:X4}; ids must be printable text";
+        if (control >= 0)
+        {
+            return $"contains the control character U+{(int)id[control]:X4}; ids must be printable text";
+        }
+
+        var invisible = id.IndexOfAny(InvisibleCharacters);
+        if (invisible >= 0)
+        {
+            return $"contains the invisible character U+{(int)id[invisible]:X4} ({InvisibleKind(id[invisible])}); ids must be printable text";
+        }
+
+        return HasUnpairedSurrogate(id) ? "contains an unpaired surrogate (half of a character); ids must be valid Unicode text" : null;
     }
+
+    private static bool HasUnpairedSurrogate(ReadOnlySpan<char> text)
+    {
+        while (text.IndexOfAnyInRange('\uD800', '\uDFFF') is var at and >= 0)
+        {
+            if (System.Text.Rune.DecodeFromUtf16(text[at..], out _, out var used) != OperationStatus.Done)
+            {
+                return true;
+            }
+
+            text = text[(at + used)..];
+        }
+
+        return false;
+    }
+
+    // Unicode format characters (bidi overrides and isolates, zero-width joiners and spaces, the byte order mark, soft
+    // hyphen, invisible operators) and the line and paragraph separators: they do not show, so two ids that print
+    // alike would be two customers, and a right-to-left override turns an id around in logs, exports and pages.
+    private static readonly SearchValues<char> InvisibleCharacters = SearchValues.Create(
+        [.. Enumerable.Range(0, 0x10000).Select(c => (char)c).Where(c => !char.IsSurrogate(c)
+            && char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)]);
+
+    private static string InvisibleKind(char c) => c switch
+    {
+        >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C' => "a text-direction control",
+        '\uFEFF' => "a byte order mark",
+        '\u2028' or '\u2029' => "a line or paragraph separator",
+        _ => "a zero-width or format character",
+    };
 
     /// <summary>Validates and prepares a request.</summary>
     public static PreparedBatch Prepare(ScoreRequest request, InputContract contract, ScoringOptions options, DateOnly today)
@@ -70,9 +111,9 @@ public static class ScoreInputs
             errors.Add("asOfDate", $"{asOf:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} UTC)");
         }
 
-        if (asOf < FeatureDomains.EarliestDate)
+        if (FeatureDomains.EarliestDateProblem(asOf) is { } early)
         {
-            errors.Add("asOfDate", $"{asOf:yyyy-MM-dd} is before {FeatureDomains.EarliestDate:yyyy-MM-dd}, the earliest date accepted");
+            errors.Add("asOfDate", early);
         }
 
         var customers = request.Customers ?? [];
@@ -641,9 +682,9 @@ public static class ScoreInputs
             return null;
         }
 
-        if (day < FeatureDomains.EarliestDate)
+        if (FeatureDomains.EarliestDateProblem(day) is { } early)
         {
-            errors.Add(path, $"{day:yyyy-MM-dd} is before {FeatureDomains.EarliestDate:yyyy-MM-dd}, the earliest date accepted");
+            errors.Add(path, early);
             return null;
         }
 

@@ -63,10 +63,11 @@ public static class ScoringRunsApi
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(time);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        if (request?.AsOfDate is { } asOf && asOf > today)
+        if (request?.AsOfDate is { } asOf
+            && (asOf > today ? $"{asOf:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} UTC)" : FeatureDomains.EarliestDateProblem(asOf)) is { } problem)
         {
             return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["asOfDate"] = [$"{asOf:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} UTC)"] });
+                new Dictionary<string, string[]> { ["asOfDate"] = [problem] }, title: "Invalid scoring run request", detail: "No run was started.");
         }
 
         if (!host.IsReady)
