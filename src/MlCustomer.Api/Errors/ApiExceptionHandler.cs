@@ -129,7 +129,8 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
     private static string JsonKind(string type) => type switch
     {
         _ when type.StartsWith("System.Collections.Generic.Dictionary", StringComparison.Ordinal) => "an object",
-        _ when type.StartsWith("System.Collections.Generic.", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal) => "an array",
+        _ when type.StartsWith("System.Collections.Generic.", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal)
+            || type.EndsWith("List", StringComparison.Ordinal) => "an array",
         _ when type.Contains("System.DateOnly", StringComparison.Ordinal) => "a date (yyyy-MM-dd)",
         _ when type.Contains("System.Double", StringComparison.Ordinal) || type.Contains("System.Int32", StringComparison.Ordinal)
             || type.Contains("System.Int64", StringComparison.Ordinal) || type.Contains("System.Decimal", StringComparison.Ordinal)

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using MlCustomer.Api.Cluster;
 using MlCustomer.Api.Customers;
@@ -73,6 +75,9 @@ public static class MlCustomerApiExtensions
         // Bad bodies throw (in every environment), so the exception handler can name the broken field.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(options => ConfigureJson(options.SerializerOptions));
+        services.AddOptions<JsonOptions>().Configure<IOptions<ScoringOptions>>((options, scoring) =>
+            options.SerializerOptions.TypeInfoResolver = (options.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver())
+                .WithAddedModifier(CustomerList.LimitedBy(scoring.Value.MaxCustomersPerRequest)));
         // Razor Pages (the workspace) register MVC's JSON options, which Swashbuckle then reads to describe the schemas:
         // the same settings there, so the document keeps saying what the endpoints write (enums as names).
         services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(options => ConfigureJson(options.JsonSerializerOptions));
@@ -151,6 +156,7 @@ public static class MlCustomerApiExtensions
         app.UseAuthorization();
         // After the key checks (a caller without a key learns nothing about the parameters), before binding.
         app.UseQueryStringRules();
+        app.UseContentEncodingRule();
         app.UseRequestTimeouts();
         return app;
     }

@@ -18,7 +18,7 @@ public sealed record ScoreRequest
     public DateOnly? AsOfDate { get; init; }
 
     /// <summary>The customers to score.</summary>
-    public IReadOnlyList<CustomerInput>? Customers { get; init; }
+    public CustomerList? Customers { get; init; }
 }
 
 /// <summary>One customer: an id and either <see cref="Features"/> or <see cref="History"/>.</summary>

@@ -319,7 +319,10 @@ public sealed class CsvScoresEndpointTests : IDisposable
     [Theory]
     [InlineData("C\u00071", "contains the control character U+0007")]
     [InlineData("C\u009B1", "contains the control character U+009B")]
-    public async Task AnIdWithAControlCharacterIsRefused(string id, string problem)
+    [InlineData("C\u202E1", "contains the invisible character U+202E (a text-direction control)")]
+    [InlineData("C\u200D1", "contains the invisible character U+200D (a zero-width or format character)")]
+    [InlineData("\uFEFFC1", "contains the invisible character U+FEFF (a byte order mark)")]
+    public async Task AnIdWithAControlOrInvisibleCharacterIsRefused(string id, string problem)
     {
         await factory.WaitUntilReadyAsync();
         using var client = factory.ClientWith(ApiFactory.ScorerKey);

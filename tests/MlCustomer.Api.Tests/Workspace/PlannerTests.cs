@@ -208,6 +208,8 @@ public sealed class PlannerTests(ScoredWorkspace app) : IClassFixture<ScoredWork
     [SkippableTheory]
     [InlineData("budget=-5", "budget", "budget is required and must be a number above 0")]
     [InlineData("budget=abc", "budget", "Budget must be a number")]
+    [InlineData("budget=1,5", "budget", "a point for decimals")] // a decimal comma: read as 15 before
+    [InlineData("budget=1000&cost-vip-retention=2,5", "cost-vip-retention", "a point for decimals")]
     [InlineData("budget=", "budget", "Budget is required")]
     [InlineData("budget=1000&saveRate=1.5", "saveRate", "saveRate must be above 0 and at most 1")]
     [InlineData("budget=1000&saveRate=0", "saveRate", "saveRate must be above 0 and at most 1")]

@@ -18,7 +18,7 @@ namespace MlCustomer.Api.Workspace.Planner;
 /// GET /api/v1/retention/targets (<see cref="RetentionApi.PlanAsync"/>) and shown in its JSON form
 /// (<see cref="RetentionApi.Response"/>); the CSV export writes the API's CSV lines for the same settings.
 /// </summary>
-public sealed class PlannerModel(ScoreStore store, ModelHost host, TimeProvider time) : PageModel
+public sealed partial class PlannerModel(ScoreStore store, ModelHost host, TimeProvider time) : PageModel
 {
     /// <summary>Customers per page of the list.</summary>
     public const int PageSize = 50;
@@ -236,6 +236,14 @@ public sealed class PlannerModel(ScoreStore store, ModelHost host, TimeProvider 
             return null;
         }
 
+        // A comma only groups thousands (5,000 or 1,250,000.50): "1,5" is a decimal comma, which AllowThousands would
+        // silently read as 15, so it is refused with the way to write it.
+        if (text.Contains(',', StringComparison.Ordinal) && !ThousandsGrouping().IsMatch(text.Trim()))
+        {
+            Errors[field] = $"{label} must be a number with a point for decimals and commas only between groups of three digits (you typed “{text}”; e.g. 1.5 or 5,000).";
+            return null;
+        }
+
         if (!double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
         {
             Errors[field] = $"{label} must be a number (you typed “{text}”).";
@@ -244,6 +252,9 @@ public sealed class PlannerModel(ScoreStore store, ModelHost host, TimeProvider 
 
         return value;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")]
+    private static partial System.Text.RegularExpressions.Regex ThousandsGrouping();
 
     private static string? Empty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 
