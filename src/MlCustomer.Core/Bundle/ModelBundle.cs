@@ -125,6 +125,25 @@ public sealed class ModelBundle
         return files;
     }
 
+    /// <summary>Largest model card file read.</summary>
+    public const long MaxCardBytes = 64L * 1024 * 1024;
+
+    // The serializer's message names .NET types and reader settings; say where the card breaks and how, in JSON's words.
+    private static string CardProblem(JsonException e)
+    {
+        var where = $"line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}";
+        var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "the card" : e.Path.TrimStart('$', '.');
+        var message = e.Message;
+        return message switch
+        {
+            _ when message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) =>
+                $"{field} has the wrong JSON type at {where}",
+            _ when message.StartsWith("The input does not contain any JSON tokens", StringComparison.Ordinal) => "the file is empty",
+            _ when message.Contains("maximum configured depth", StringComparison.Ordinal) => $"{field} is nested deeper than a card ever is, at {where}",
+            _ => $"{(message.IndexOf(" Path:", StringComparison.Ordinal) is var cut and >= 0 ? message[..cut] : message).TrimEnd('.')} at {where}",
+        };
+    }
+
     /// <summary>Reads a card on its own (for listing and comparing bundles).</summary>
     public static ModelCard ReadCard(string folder)
     {
@@ -135,6 +154,14 @@ public sealed class ModelBundle
                 $"No model bundle in {Path.GetFullPath(folder)}: {CardFile} is missing. Train one with: {TrainCommand}");
         }
 
+        // A card is read whole into memory: one far larger than training writes (~1 MB) is not read at all.
+        var bytes = new FileInfo(path).Length;
+        if (bytes > MaxCardBytes)
+        {
+            throw new ModelBundleException(
+                $"{path} is {bytes:N0} bytes; a model card is at most {MaxCardBytes:N0} (training writes about 1 MB). Retrain with: {TrainCommand}");
+        }
+
         ModelCard? card;
         try
         {
@@ -142,7 +169,7 @@ public sealed class ModelBundle
         }
         catch (JsonException e)
         {
-            throw new ModelBundleException($"{path} is not a valid model card ({e.Message}). Retrain with: {TrainCommand}");
+            throw new ModelBundleException($"{path} is not a valid model card ({CardProblem(e)}). Retrain with: {TrainCommand}");
         }
 
         if (card is null || card.Format != ModelCard.CurrentFormat)

@@ -122,6 +122,36 @@ public sealed class HostileBundleTests : IDisposable
         throw new TimeoutException("The start load did not end in 15 s.");
     }
 
+    [Theory]
+    [InlineData("[]", "the card has the wrong JSON type at line 1")]
+    [InlineData("", "the file is empty")]
+    [InlineData("{\"format\": \"one\"}", "format has the wrong JSON type at line 1")]
+    public async Task ACardThatIsNotACardIsRefusedInJsonsWordsNotDotNets(string text, string expected)
+    {
+        factory.AddBundle("notacard");
+        File.WriteAllText(Path.Combine(factory.BundlesRoot, "notacard", ModelBundle.CardFile), text);
+
+        var detail = await RefusedDetailAsync("notacard");
+
+        Assert.Contains(expected, detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("MlCustomer.Core", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("isFinalBlock", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACardFarLargerThanTrainingWritesIsNotReadIntoMemory()
+    {
+        factory.AddBundle("hugecard");
+        using (var card = File.Create(Path.Combine(factory.BundlesRoot, "hugecard", ModelBundle.CardFile)))
+        {
+            card.SetLength(ModelBundle.MaxCardBytes + 1); // sparse: costs no disk, and reading it would cost 128 MB of text
+        }
+
+        var detail = await RefusedDetailAsync("hugecard");
+
+        Assert.Contains($"is {ModelBundle.MaxCardBytes + 1:N0} bytes; a model card is at most {ModelBundle.MaxCardBytes:N0}", detail, StringComparison.Ordinal);
+    }
+
     private static void SwapFirstTwoFeatures(string folder)
     {
         var path = Path.Combine(folder, ModelBundle.CardFile);
