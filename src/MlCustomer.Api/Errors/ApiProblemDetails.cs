@@ -45,6 +45,25 @@ internal static class ApiProblemDetails
                 : "The body is longer than this endpoint accepts; nothing was done.";
         }
 
+        // Answers of the routing and of the workspace's form protection, which come with the status's name only.
+        if (problem.Detail is null && problem.Status is StatusCodes.Status400BadRequest or StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
+        {
+            var request = context.HttpContext.Request;
+            var what = $"{request.Method} {request.Path}";
+            (problem.Title, problem.Detail) = problem.Status switch
+            {
+                StatusCodes.Status404NotFound => ("No such address",
+                    $"Nothing answers {what}: the API's operations are under /api/v1 (listed in the OpenAPI document), the workspace's pages at /."),
+                StatusCodes.Status405MethodNotAllowed => ("Method not allowed here",
+                    $"{request.Path} does not take {request.Method}" +
+                    (context.HttpContext.Response.Headers.Allow is { Count: > 0 } allow ? $"; it takes {allow}." : ".")),
+                _ when !request.Path.StartsWithSegments("/api") && request.HasFormContentType => ("The form has expired",
+                    "The form was sent without its security token, or with one that expired or belongs to another session (the page was " +
+                    "open a long time, or cookies were cleared): reload the page and send it again."),
+                _ => ("Bad request", $"{what} could not be read as a request this service answers; nothing was done."),
+            };
+        }
+
         if (problem.Status == StatusCodes.Status408RequestTimeout && problem.Detail is null)
         {
             problem.Title = "The request body stopped arriving";

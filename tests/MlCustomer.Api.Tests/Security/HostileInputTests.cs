@@ -224,4 +224,32 @@ public sealed class HostileInputTests(ApiFactory factory) : IClassFixture<ApiFac
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("The body was sent with Content-Encoding gzip; send it uncompressed (no Content-Encoding). Nothing was done.", problem.GetProperty("detail").GetString());
     }
+
+    [Fact]
+    public async Task AnAddressOrMethodNothingAnswersIsNamedNotJustTheStatus()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+
+        using var unknown = await client.GetAsync(new Uri("/api/v1/scorez", UriKind.Relative));
+        using var put = await client.PutAsync(new Uri("/api/v1/scores", UriKind.Relative), new StringContent("{}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.StartsWith("Nothing answers GET /api/v1/scorez", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, put.StatusCode);
+        Assert.Equal("/api/v1/scores does not take PUT; it takes POST.", (await put.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task ASignInFormWithoutItsSecurityTokenIsToldToReloadThePage()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var browser = factory.ClientWith(null);
+
+        using var response = await browser.PostAsync(new Uri("/sign-in", UriKind.Relative),
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["Key"] = ApiFactory.MarketingKey }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("reload the page and send it again", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
 }
