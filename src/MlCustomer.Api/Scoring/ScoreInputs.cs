@@ -413,6 +413,7 @@ public static class ScoreInputs
         }
 
         var lines = new List<Transaction>(transactions.Count);
+        var purchaseDates = new Dictionary<string, (DateOnly Date, int Line)>(StringComparer.Ordinal);
         var estimatedCost = false;
         for (var j = 0; j < transactions.Count && j < options.MaxTransactionsPerCustomer; j++)
         {
@@ -463,8 +464,18 @@ public static class ScoreInputs
                 estimatedCost = true;
             }
 
-            lines.Add(new Transaction(id, orderId, date.Value, category ?? FeatureColumns.NoValue, quantity.Value, revenue.Value,
-                cost ?? 0, discount ?? 0, channel ?? FeatureColumns.NoValue));
+            var line = new Transaction(id, orderId, date.Value, category ?? FeatureColumns.NoValue, quantity.Value, revenue.Value,
+                cost ?? 0, discount ?? 0, channel ?? FeatureColumns.NoValue);
+            // The feature builder counts purchase days by date and orders by id: one order's purchase lines on two dates
+            // would give more purchase days than orders, a customer the features path refuses (purchase_days ≤ order_count).
+            if (!line.IsReturn && line.Revenue > 0 && !purchaseDates.TryAdd(orderId, (date.Value, j)) && purchaseDates[orderId] is var first && first.Date != date.Value)
+            {
+                errors.Add($"{linePath}.{TransactionColumns.OrderDate}",
+                    $"{date.Value:yyyy-MM-dd} differs from {first.Date:yyyy-MM-dd}, the date of order '{orderId}' on transactions[{first.Line}]: an order's purchase lines share one date (only returns come later)");
+                continue;
+            }
+
+            lines.Add(line);
         }
 
         if (estimatedCost)

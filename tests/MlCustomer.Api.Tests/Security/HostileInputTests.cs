@@ -252,4 +252,29 @@ public sealed class HostileInputTests(ApiFactory factory) : IClassFixture<ApiFac
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("reload the page and send it again", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AnOrderWhosePurchaseLinesCarryTwoDatesIsRefusedNotScoredAsMorePurchaseDaysThanOrders()
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var customer = Requests.Features.Rows.First(r => r.PurchaseDays >= 2);
+        var history = Requests.HistoryOf(customer.CustomerId);
+        var transactions = history["transactions"]!.AsArray();
+        var firstSale = transactions.Select((t, i) => (Line: t!, Index: i)).First(t => t.Line["revenue"]!.GetValue<double>() > 0);
+        var sameOrderLater = firstSale.Line.DeepClone();
+        sameOrderLater["order_date"] = Requests.Features.AsOfDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        transactions.Add(sameOrderLater);
+        var body = new System.Text.Json.Nodes.JsonObject
+        {
+            ["asOfDate"] = Requests.Features.AsOfDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            ["customers"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["customerId"] = customer.CustomerId, ["history"] = history }),
+        };
+
+        using var response = await client.ScoreAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = Assert.Single((await Requests.ErrorsAsync(response))[$"customers[0].history.transactions[{transactions.Count - 1}].order_date"]);
+        Assert.Contains($"the date of order '{firstSale.Line["order_id"]}' on transactions[{firstSale.Index}]: an order's purchase lines share one date", problem, StringComparison.Ordinal);
+    }
 }
