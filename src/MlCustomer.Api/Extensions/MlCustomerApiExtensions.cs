@@ -156,7 +156,7 @@ public static class MlCustomerApiExtensions
         app.UseAuthorization();
         // After the key checks (a caller without a key learns nothing about the parameters), before binding.
         app.UseQueryStringRules();
-        app.UseContentEncodingRule();
+        app.UseBodyEncodingRule();
         app.UseRequestTimeouts();
         return app;
     }

@@ -277,4 +277,22 @@ public sealed class HostileInputTests(ApiFactory factory) : IClassFixture<ApiFac
         var problem = Assert.Single((await Requests.ErrorsAsync(response))[$"customers[0].history.transactions[{transactions.Count - 1}].order_date"]);
         Assert.Contains($"the date of order '{firstSale.Line["order_id"]}' on transactions[{firstSale.Index}]: an order's purchase lines share one date", problem, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("/api/v1/scores", "application/json; charset=bogus", "bogus")] // was a 500: no such encoding
+    [InlineData("/api/v1/scores", "application/json; charset=iso-8859-1", "iso-8859-1")]
+    [InlineData("/api/v1/scores/csv", "text/csv; charset=utf-16", "utf-16")] // was read as UTF-8 whatever it said
+    public async Task ABodyDeclaredInAnotherCharacterSetThanUtf8IsRefusedSayingSo(string path, string contentType, string charset)
+    {
+        await factory.WaitUntilReadyAsync();
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        using var content = new ByteArrayContent("{}"u8.ToArray());
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await client.PostAsync(new Uri(path, UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.StartsWith($"The body was declared as charset={charset}; this service reads UTF-8 only", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
 }
