@@ -123,9 +123,24 @@ public sealed record RetentionTarget(
     /// The arithmetic in words, quoting the offer cost used. Written when read: a list of thousands chosen from a million
     /// customers shows a page of them.
     /// </summary>
-    public string Reason =>
-        $"expected return {Show.Amount(ExpectedReturn)} = churn probability {Show.Probability(Customer.ChurnProbability)} × save rate {Show.Probability(SaveRate)} × predicted profit {Show.Amount(Customer.PredictedProfit)} − offer cost {Show.Amount(OfferCost)} ({Customer.ActionDescription}); pays above churn probability {Show.Probability(BreakEvenProbability)}";
+    public string Reason => ReasonText(
+        ExpectedReturn, Customer.ChurnProbability, SaveRate, Customer.PredictedProfit, OfferCost, Customer.ActionDescription, BreakEvenProbability);
+
+    /// <summary>
+    /// <see cref="Reason"/> from its numbers: the one wording, also for a list written straight to JSON from each
+    /// target's figures (<see cref="RetentionTargets.Figures"/>) without a target object per customer.
+    /// </summary>
+    public static string ReasonText(
+        double expectedReturn, double churnProbability, double saveRate, double predictedProfit, double offerCost, string actionDescription,
+        double breakEvenProbability) =>
+        $"expected return {Show.Amount(expectedReturn)} = churn probability {Show.Probability(churnProbability)} × save rate {Show.Probability(saveRate)} × predicted profit {Show.Amount(predictedProfit)} − offer cost {Show.Amount(offerCost)} ({actionDescription}); pays above churn probability {Show.Probability(breakEvenProbability)}";
 }
+
+/// <summary>What an offer at one cost and save rate is expected to do for one customer (<see cref="RetentionTargets.Figures"/>).</summary>
+/// <param name="ExpectedSavedProfit">Churn probability × save rate × max(predicted profit, 0).</param>
+/// <param name="ExpectedReturn">Expected saved profit − offer cost.</param>
+/// <param name="BreakEvenProbability">Offer cost ÷ (save rate × predicted profit).</param>
+public readonly record struct TargetFigures(double ExpectedSavedProfit, double ExpectedReturn, double BreakEvenProbability);
 
 /// <summary>A retention target list and what it is expected to bring.</summary>
 /// <param name="Targets">Chosen customers, highest expected return first.</param>
@@ -160,6 +175,15 @@ public sealed record RetentionTargetList(
     ProfitOptimalThreshold Threshold,
     string Rule)
 {
+    /// <summary>
+    /// The customer of the target at <paramref name="index"/>, without reading their decision when the list was chosen
+    /// from stored candidates (a list written straight to JSON reads each target's words from its own cache).
+    /// </summary>
+    public string CustomerIdAt(int index) => Targets is CandidateTargets chosen ? chosen.CustomerIdAt(index) : Targets[index].Customer.CustomerId;
+
+    /// <summary>Whether the list was chosen from stored candidates, so that <see cref="CustomerIdAt"/> reads no decision.</summary>
+    public bool ChosenFromCandidates => Targets is CandidateTargets;
+
     /// <summary>One-line summary for the console.</summary>
     public string Summary() =>
         $"{Targets.Count:N0} customers chosen of {Considered:N0}; spend {Show.Amount(Spend)} of {Show.Amount(Budget)}; expected saved profit {Show.Amount(ExpectedSavedProfit)}; " +
@@ -364,10 +388,19 @@ public static partial class RetentionTargets
     internal static RetentionTarget Target(CustomerDecision customer, OfferCase offer, double saveRate)
     {
         var cost = offer.OfferCost;
-        var saved = OfferEconomics.SavedProfit(offer, saveRate);
-        var breakEven = cost / (saveRate * customer.PredictedProfit);
+        var figures = Figures(offer, customer.PredictedProfit, saveRate);
         // One cost for every offer replaces the action's: the customer's own action reason must quote the cost used.
         customer = customer.WithOfferCost(cost);
-        return new RetentionTarget(customer, cost, saved, saved - cost, breakEven, saveRate);
+        return new RetentionTarget(customer, cost, figures.ExpectedSavedProfit, figures.ExpectedReturn, figures.BreakEvenProbability, saveRate);
+    }
+
+    /// <summary>
+    /// A target's figures for one customer's offer case (<see cref="Case(CustomerDecision, double?)"/>) and save rate: what
+    /// every target on a list carries, computed here only.
+    /// </summary>
+    public static TargetFigures Figures(in OfferCase offer, double predictedProfit, double saveRate)
+    {
+        var saved = OfferEconomics.SavedProfit(offer, saveRate);
+        return new TargetFigures(saved, saved - offer.OfferCost, offer.OfferCost / (saveRate * predictedProfit));
     }
 }

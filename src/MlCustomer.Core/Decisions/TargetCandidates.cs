@@ -561,6 +561,9 @@ internal sealed class CandidateTargets : IList<RetentionTarget>, IReadOnlyList<R
 
     public bool IsReadOnly => true;
 
+    /// <summary>The customer of the target at <paramref name="index"/>, without reading their decision.</summary>
+    public string CustomerIdAt(int index) => customerIds[index];
+
     /// <summary>The offer cost of the target at <paramref name="index"/>, without reading its decision.</summary>
     public double OfferCost(int index) => offerCosts[index];
 
