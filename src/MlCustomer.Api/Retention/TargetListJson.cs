@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
+using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -59,7 +61,6 @@ public sealed class TargetListJson(TargetPlan plan, int offset, int? pageSize, s
         var end = pageSize is { } size ? (int)Math.Min(list.Targets.Count, (long)offset + size) : list.Targets.Count;
         var cache = TargetJsonCache.For(plan.Candidates!, json);
         var ids = new string[BlockSize];
-        var flushed = 0L;
         for (var from = offset; from < end; from += BlockSize)
         {
             var count = Math.Min(BlockSize, end - from);
@@ -72,9 +73,9 @@ public sealed class TargetListJson(TargetPlan plan, int offset, int? pageSize, s
             for (var i = 0; i < count; i++)
             {
                 writer.Write(block[i], first: from + i == offset);
-                if (writer.Written - flushed >= FlushBytes)
+                if (writer.Buffered >= FlushBytes)
                 {
-                    flushed = writer.Written;
+                    writer.Drain();
                     if ((await body.FlushAsync(cancellationToken)).IsCanceled || cancellationToken.IsCancellationRequested)
                     {
                         return;
@@ -84,16 +85,22 @@ public sealed class TargetListJson(TargetPlan plan, int offset, int? pageSize, s
         }
 
         writer.Put(frame.AsSpan(headEnd));
+        writer.Drain();
         await body.FlushAsync(cancellationToken);
     }
 
-    /// <summary>Writes targets at the list's settings: the kept parts and the figures of this offer cost and save rate.</summary>
+    /// <summary>
+    /// Writes targets at the list's settings (the kept parts and the figures of this offer cost and save rate) straight
+    /// into the response's memory, asked for in pieces of <see cref="FlushBytes"/> or more: the response's writer takes a
+    /// lock for every piece of memory it hands out (4 KB unless more is asked for), contended by the socket that sends them.
+    /// </summary>
     private sealed class TargetWriter(PipeWriter body, JsonSerializerOptions json, TargetOptions options)
     {
-        private readonly JavaScriptEncoder? encoder = json.Encoder;
+        private readonly JavaScriptEncoder encoder = json.Encoder ?? JavaScriptEncoder.Default;
+        private Memory<byte> memory;
 
-        /// <summary>Bytes written so far.</summary>
-        public long Written { get; private set; }
+        /// <summary>Bytes written into the response's memory and not yet handed to it.</summary>
+        public int Buffered { get; private set; }
 
         /// <summary>Writes one target (after a comma unless it is the first).</summary>
         public void Write(TargetJson target, bool first)
@@ -131,8 +138,31 @@ public sealed class TargetListJson(TargetPlan plan, int offset, int? pageSize, s
 
         public void Put(ReadOnlySpan<byte> bytes)
         {
-            body.Write(bytes);
-            Written += bytes.Length;
+            bytes.CopyTo(Free(bytes.Length));
+            Buffered += bytes.Length;
+        }
+
+        /// <summary>Hands what is written to the response (not flushed: the caller flushes).</summary>
+        public void Drain()
+        {
+            if (Buffered > 0)
+            {
+                body.Advance(Buffered);
+            }
+
+            (memory, Buffered) = (default, 0);
+        }
+
+        // At least this much of the response's memory, after what is written.
+        private Span<byte> Free(int atLeast)
+        {
+            if (memory.Length - Buffered < atLeast)
+            {
+                Drain();
+                memory = body.GetMemory(Math.Max(2 * FlushBytes, atLeast));
+            }
+
+            return memory.Span[Buffered..];
         }
 
         // As Utf8JsonWriter writes a double (the shortest text that reads back the same); the named literals as the
@@ -145,20 +175,29 @@ public sealed class TargetListJson(TargetPlan plan, int offset, int? pageSize, s
                 return;
             }
 
-            var span = body.GetSpan(32);
-            if (!Utf8Formatter.TryFormat(value, span, out var written))
+            if (!Utf8Formatter.TryFormat(value, Free(32), out var written))
             {
                 throw new InvalidOperationException($"{value} did not fit 32 bytes.");
             }
 
-            body.Advance(written);
-            Written += written;
+            Buffered += written;
         }
 
+        // As Utf8JsonWriter writes a string: its UTF-8 as it is when the encoder escapes none of it (the usual case), else escaped.
         private void Text(string value)
         {
             Put("\""u8);
-            Put(JsonEncodedText.Encode(value, encoder).EncodedUtf8Bytes);
+            var free = Free(Encoding.UTF8.GetMaxByteCount(value.Length));
+            if (Utf8.FromUtf16(value, free, out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done
+                && encoder.FindFirstCharacterToEncodeUtf8(free[..written]) < 0)
+            {
+                Buffered += written;
+            }
+            else
+            {
+                Put(JsonEncodedText.Encode(value, encoder).EncodedUtf8Bytes);
+            }
+
             Put("\""u8);
         }
     }
