@@ -61,7 +61,7 @@ LUA
 
 curl -sS -o "$work/once.json" -w "  first call, the ~5,000-customer list: %{http_code} in %{time_total} s, %{size_download} bytes\n" -H "X-Api-Key: $scorer" "$base/retention/targets?budget=10000"
 # Warm-up (not measured): the JIT and the first reads of each kind of call.
-for mode in same varied pages; do lua "$mode" 9000 >"$work/$mode.lua"; wrk -t1 -c2 -d3s -s "$work/$mode.lua" "$base" >/dev/null; done
+for mode in same varied pages; do lua "$mode" 9000 >"$work/$mode.lua"; wrk -t2 -c8 -d10s -s "$work/$mode.lua" "$base" >/dev/null; done
 for mode in same varied pages; do
   lua "$mode" 1000 >"$work/$mode.lua"
   before=$(rss)
