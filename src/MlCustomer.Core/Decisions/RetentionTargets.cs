@@ -132,8 +132,85 @@ public sealed record RetentionTarget(
     /// </summary>
     public static string ReasonText(
         double expectedReturn, double churnProbability, double saveRate, double predictedProfit, double offerCost, string actionDescription,
-        double breakEvenProbability) =>
-        $"expected return {Show.Amount(expectedReturn)} = churn probability {Show.Probability(churnProbability)} × save rate {Show.Probability(saveRate)} × predicted profit {Show.Amount(predictedProfit)} − offer cost {Show.Amount(offerCost)} ({actionDescription}); pays above churn probability {Show.Probability(breakEvenProbability)}";
+        double breakEvenProbability)
+    {
+        ArgumentNullException.ThrowIfNull(actionDescription);
+        // Room for the words and ordinary amounts first; an amount of hundreds of digits gets more.
+        for (var size = 256 + actionDescription.Length; ; size *= 4)
+        {
+            var text = new char[size];
+            if (TryWriteReason(text, out var written, expectedReturn, churnProbability, saveRate, predictedProfit, offerCost, actionDescription, breakEvenProbability))
+            {
+                return new string(text, 0, written);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReasonText"/> into <paramref name="destination"/>, without a string (a list of thousands written to JSON);
+    /// false when it does not fit.
+    /// </summary>
+    public static bool TryWriteReason(
+        Span<char> destination, out int written, double expectedReturn, double churnProbability, double saveRate, double predictedProfit, double offerCost,
+        string actionDescription, double breakEvenProbability)
+    {
+        ArgumentNullException.ThrowIfNull(actionDescription);
+        var text = new ReasonWriter(destination);
+        text.Literal("expected return ");
+        text.Amount(expectedReturn);
+        text.Literal(" = churn probability ");
+        text.Probability(churnProbability);
+        text.Literal(" × save rate ");
+        text.Probability(saveRate);
+        text.Literal(" × predicted profit ");
+        text.Amount(predictedProfit);
+        text.Literal(" − offer cost ");
+        text.Amount(offerCost);
+        text.Literal(" (");
+        text.Literal(actionDescription);
+        text.Literal("); pays above churn probability ");
+        text.Probability(breakEvenProbability);
+        written = text.Written;
+        return text.Fits;
+    }
+
+    // Appends to a span, remembering whether everything fitted.
+    private ref struct ReasonWriter(Span<char> destination)
+    {
+        private readonly Span<char> destination = destination;
+
+        public int Written { get; private set; }
+
+        public bool Fits { get; private set; } = true;
+
+        public void Literal(ReadOnlySpan<char> text)
+        {
+            if (Fits && text.TryCopyTo(destination[Written..]))
+            {
+                Written += text.Length;
+            }
+            else
+            {
+                Fits = false;
+            }
+        }
+
+        public void Amount(double value) => Add(Show.TryAmount(value, Fits ? destination[Written..] : default, out var n), n);
+
+        public void Probability(double value) => Add(Show.TryProbability(value, Fits ? destination[Written..] : default, out var n), n);
+
+        private void Add(bool fitted, int n)
+        {
+            if (Fits && fitted)
+            {
+                Written += n;
+            }
+            else
+            {
+                Fits = false;
+            }
+        }
+    }
 }
 
 /// <summary>What an offer at one cost and save rate is expected to do for one customer (<see cref="RetentionTargets.Figures"/>).</summary>
