@@ -278,14 +278,26 @@ public sealed record CustomerDecision
             return this;
         }
 
-        var own = OfferCostText(OfferCost);
-        var used = $"{OfferCostText(cost)} (asked for this list; the action's own is {Show.Amount(OfferCost)})";
+        var ownCost = OfferCost;
         return this with
         {
             OfferCost = cost,
             // Written when read, like the decision's own: a target list of thousands shows a page of them.
-            Reasons = new LazyReasons(() => [.. Reasons.Select(r => r.Rule == DecisionRules.Action ? r with { Text = r.Text.Replace(own, used, StringComparison.Ordinal) } : r)]),
+            Reasons = new LazyReasons(() => [.. Reasons.Select(r => r.Rule == DecisionRules.Action ? r with { Text = ActionReasonWithOfferCost(r.Text, ownCost, cost) } : r)]),
         };
+    }
+
+    /// <summary>
+    /// The action reason <paramref name="actionReason"/> of a decision whose own offer cost is <paramref name="ownCost"/>,
+    /// quoting <paramref name="cost"/> asked for instead (<see cref="WithOfferCost"/>); unchanged when the two are equal.
+    /// </summary>
+    public static string ActionReasonWithOfferCost(string actionReason, double ownCost, double cost)
+    {
+        ArgumentNullException.ThrowIfNull(actionReason);
+        return cost == ownCost
+            ? actionReason
+            : actionReason.Replace(
+                OfferCostText(ownCost), $"{OfferCostText(cost)} (asked for this list; the action's own is {Show.Amount(ownCost)})", StringComparison.Ordinal);
     }
 
     private static (bool FalseBig, string Reason) FalseBig(CustomerFacts facts, ProfitTier tier, TierCutoffs cutoffs, FalseBigCustomerRule rule)

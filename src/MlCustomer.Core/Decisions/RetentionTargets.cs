@@ -123,9 +123,101 @@ public sealed record RetentionTarget(
     /// The arithmetic in words, quoting the offer cost used. Written when read: a list of thousands chosen from a million
     /// customers shows a page of them.
     /// </summary>
-    public string Reason =>
-        $"expected return {Show.Amount(ExpectedReturn)} = churn probability {Show.Probability(Customer.ChurnProbability)} × save rate {Show.Probability(SaveRate)} × predicted profit {Show.Amount(Customer.PredictedProfit)} − offer cost {Show.Amount(OfferCost)} ({Customer.ActionDescription}); pays above churn probability {Show.Probability(BreakEvenProbability)}";
+    public string Reason => ReasonText(
+        ExpectedReturn, Customer.ChurnProbability, SaveRate, Customer.PredictedProfit, OfferCost, Customer.ActionDescription, BreakEvenProbability);
+
+    /// <summary>
+    /// <see cref="Reason"/> from its numbers: the one wording, also for a list written straight to JSON from each
+    /// target's figures (<see cref="RetentionTargets.Figures"/>) without a target object per customer.
+    /// </summary>
+    public static string ReasonText(
+        double expectedReturn, double churnProbability, double saveRate, double predictedProfit, double offerCost, string actionDescription,
+        double breakEvenProbability)
+    {
+        ArgumentNullException.ThrowIfNull(actionDescription);
+        // Room for the words and ordinary amounts first; an amount of hundreds of digits gets more.
+        for (var size = 256 + actionDescription.Length; ; size *= 4)
+        {
+            var text = new char[size];
+            if (TryWriteReason(text, out var written, expectedReturn, churnProbability, saveRate, predictedProfit, offerCost, actionDescription, breakEvenProbability))
+            {
+                return new string(text, 0, written);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReasonText"/> into <paramref name="destination"/>, without a string (a list of thousands written to JSON);
+    /// false when it does not fit.
+    /// </summary>
+    public static bool TryWriteReason(
+        Span<char> destination, out int written, double expectedReturn, double churnProbability, double saveRate, double predictedProfit, double offerCost,
+        string actionDescription, double breakEvenProbability)
+    {
+        ArgumentNullException.ThrowIfNull(actionDescription);
+        var text = new ReasonWriter(destination);
+        text.Literal("expected return ");
+        text.Amount(expectedReturn);
+        text.Literal(" = churn probability ");
+        text.Probability(churnProbability);
+        text.Literal(" × save rate ");
+        text.Probability(saveRate);
+        text.Literal(" × predicted profit ");
+        text.Amount(predictedProfit);
+        text.Literal(" − offer cost ");
+        text.Amount(offerCost);
+        text.Literal(" (");
+        text.Literal(actionDescription);
+        text.Literal("); pays above churn probability ");
+        text.Probability(breakEvenProbability);
+        written = text.Written;
+        return text.Fits;
+    }
+
+    // Appends to a span, remembering whether everything fitted.
+    private ref struct ReasonWriter(Span<char> destination)
+    {
+        private readonly Span<char> destination = destination;
+
+        public int Written { get; private set; }
+
+        public bool Fits { get; private set; } = true;
+
+        public void Literal(ReadOnlySpan<char> text)
+        {
+            if (Fits && text.TryCopyTo(destination[Written..]))
+            {
+                Written += text.Length;
+            }
+            else
+            {
+                Fits = false;
+            }
+        }
+
+        public void Amount(double value) => Add(Show.TryAmount(value, Fits ? destination[Written..] : default, out var n), n);
+
+        public void Probability(double value) => Add(Show.TryProbability(value, Fits ? destination[Written..] : default, out var n), n);
+
+        private void Add(bool fitted, int n)
+        {
+            if (Fits && fitted)
+            {
+                Written += n;
+            }
+            else
+            {
+                Fits = false;
+            }
+        }
+    }
 }
+
+/// <summary>What an offer at one cost and save rate is expected to do for one customer (<see cref="RetentionTargets.Figures"/>).</summary>
+/// <param name="ExpectedSavedProfit">Churn probability × save rate × max(predicted profit, 0).</param>
+/// <param name="ExpectedReturn">Expected saved profit − offer cost.</param>
+/// <param name="BreakEvenProbability">Offer cost ÷ (save rate × predicted profit).</param>
+public readonly record struct TargetFigures(double ExpectedSavedProfit, double ExpectedReturn, double BreakEvenProbability);
 
 /// <summary>A retention target list and what it is expected to bring.</summary>
 /// <param name="Targets">Chosen customers, highest expected return first.</param>
@@ -160,6 +252,15 @@ public sealed record RetentionTargetList(
     ProfitOptimalThreshold Threshold,
     string Rule)
 {
+    /// <summary>
+    /// The customer of the target at <paramref name="index"/>, without reading their decision when the list was chosen
+    /// from stored candidates (a list written straight to JSON reads each target's words from its own cache).
+    /// </summary>
+    public string CustomerIdAt(int index) => Targets is CandidateTargets chosen ? chosen.CustomerIdAt(index) : Targets[index].Customer.CustomerId;
+
+    /// <summary>Whether the list was chosen from stored candidates, so that <see cref="CustomerIdAt"/> reads no decision.</summary>
+    public bool ChosenFromCandidates => Targets is CandidateTargets;
+
     /// <summary>One-line summary for the console.</summary>
     public string Summary() =>
         $"{Targets.Count:N0} customers chosen of {Considered:N0}; spend {Show.Amount(Spend)} of {Show.Amount(Budget)}; expected saved profit {Show.Amount(ExpectedSavedProfit)}; " +
@@ -364,10 +465,19 @@ public static partial class RetentionTargets
     internal static RetentionTarget Target(CustomerDecision customer, OfferCase offer, double saveRate)
     {
         var cost = offer.OfferCost;
-        var saved = OfferEconomics.SavedProfit(offer, saveRate);
-        var breakEven = cost / (saveRate * customer.PredictedProfit);
+        var figures = Figures(offer, customer.PredictedProfit, saveRate);
         // One cost for every offer replaces the action's: the customer's own action reason must quote the cost used.
         customer = customer.WithOfferCost(cost);
-        return new RetentionTarget(customer, cost, saved, saved - cost, breakEven, saveRate);
+        return new RetentionTarget(customer, cost, figures.ExpectedSavedProfit, figures.ExpectedReturn, figures.BreakEvenProbability, saveRate);
+    }
+
+    /// <summary>
+    /// A target's figures for one customer's offer case (<see cref="Case(CustomerDecision, double?)"/>) and save rate: what
+    /// every target on a list carries, computed here only.
+    /// </summary>
+    public static TargetFigures Figures(in OfferCase offer, double predictedProfit, double saveRate)
+    {
+        var saved = OfferEconomics.SavedProfit(offer, saveRate);
+        return new TargetFigures(saved, saved - offer.OfferCost, offer.OfferCost / (saveRate * predictedProfit));
     }
 }

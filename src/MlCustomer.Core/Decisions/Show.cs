@@ -33,6 +33,31 @@ internal static class Show
     /// <summary>A multiple or plain setting: 1.5.</summary>
     public static string Multiple(double value) => Format(value, "0.##", 0, 2, grouped: false);
 
+    /// <summary><see cref="Amount"/> into <paramref name="destination"/> (false when it does not fit).</summary>
+    public static bool TryAmount(double value, Span<char> destination, out int written)
+    {
+        if (!TryFormat(value, "N2", 2, 2, grouped: true, destination, out written))
+        {
+            return false;
+        }
+
+        if (destination[..written] is "-0.00")
+        {
+            "0.00".CopyTo(destination);
+            written = 4;
+        }
+
+        return true;
+    }
+
+    /// <summary><see cref="Probability"/> into <paramref name="destination"/> (false when it does not fit).</summary>
+    public static bool TryProbability(double value, Span<char> destination, out int written) =>
+        TryFormat(value, "0.00", 2, 2, grouped: false, destination, out written);
+
+    private static bool TryFormat(double value, string format, int minDecimals, int maxDecimals, bool grouped, Span<char> destination, out int written) =>
+        DecimalText.TryFormat(value, minDecimals, maxDecimals, grouped, destination, out written)
+        || value.TryFormat(destination, out written, format, CultureInfo.InvariantCulture);
+
     // format is the .NET format that the decimals and grouping stand for, used where DecimalText cannot be sure.
     private static string Format(double value, string format, int minDecimals, int maxDecimals, bool grouped)
     {

@@ -153,13 +153,46 @@ public sealed class TargetCandidates
         return new TargetCandidates(Actions, Segments, candidates, byChurn, Unpaid);
     }
 
-    internal bool Matches(TargetFilter? filter, in TargetCandidate candidate) =>
-        filter is null || filter.Matches(candidate.Tier, candidate.Stage, candidate.Segment < 0 ? null : Segments[candidate.Segment], Actions[candidate.Action]);
+    /// <summary><paramref name="filter"/> in the candidates' own indices of segments and actions.</summary>
+    internal IndexFilter Resolve(TargetFilter? filter) =>
+        new(filter?.Tier, filter?.Stage, filter?.Segment is { } segment ? IndexOf(Segments, segment) : IndexFilter.Any,
+            filter?.Action is { } action ? IndexOf(Actions, action) : IndexFilter.Any);
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return IndexFilter.None;
+    }
 
     internal ChurnOrdered[] ByChurnCases => byChurnCases;
 
-    internal bool Matches(TargetFilter? filter, in ChurnOrdered c) =>
-        filter is null || filter.Matches(c.Tier, c.Stage, c.Segment < 0 ? null : Segments[c.Segment], Actions[c.Action]);
+    /// <summary>
+    /// A <see cref="TargetFilter"/> as indices into the candidates' segments and actions: the same customers as
+    /// <see cref="TargetFilter.Matches"/>, compared as numbers instead of names for each of hundreds of thousands of candidates.
+    /// </summary>
+    /// <param name="Tier">The tier asked for, or null.</param>
+    /// <param name="Stage">The stage asked for, or null.</param>
+    /// <param name="Segment">The segment's index, <see cref="Any"/>, or <see cref="None"/> for a segment no candidate has.</param>
+    /// <param name="Action">The action's index, <see cref="Any"/>, or <see cref="None"/>.</param>
+    internal readonly record struct IndexFilter(ProfitTier? Tier, LifecycleStage? Stage, int Segment, int Action)
+    {
+        /// <summary>No criterion.</summary>
+        public const int Any = int.MinValue;
+
+        /// <summary>A name that none of the candidates has (−1 is a candidate without a segment).</summary>
+        public const int None = -2;
+
+        /// <summary>Whether a candidate with these values is considered.</summary>
+        public bool Matches(ProfitTier tier, LifecycleStage stage, int segment, int action) =>
+            (Tier is not { } t || t == tier) && (Stage is not { } s || s == stage) && (Segment == Any || Segment == segment) && (Action == Any || Action == action);
+    }
 
     /// <summary>What the threshold reads of a candidate, in churn order.</summary>
     internal readonly record struct ChurnOrdered(
@@ -278,10 +311,11 @@ public static partial class RetentionTargets
         var all = candidates.Candidates;
         var filter = options.Filter;
         var saveRate = options.SaveRate;
+        var match = candidates.Resolve(filter);
         var considered = 0;
         foreach (var group in candidates.Unpaid)
         {
-            if (filter is null || filter.Matches(group.Tier, group.Stage, group.Segment < 0 ? null : candidates.Segments[group.Segment], candidates.Actions[group.Action]))
+            if (match.Matches(group.Tier, group.Stage, group.Segment, group.Action))
             {
                 considered += group.Customers;
             }
@@ -301,7 +335,7 @@ public static partial class RetentionTargets
                 runStarts[a] = n;
                 for (var i = candidates.RunStart(a); i < candidates.RunStart(a + 1); i++)
                 {
-                    if (!candidates.Matches(filter, all[i]))
+                    if (!match.Matches(all[i].Tier, all[i].Stage, all[i].Segment, all[i].Action))
                     {
                         continue;
                     }
@@ -361,7 +395,7 @@ public static partial class RetentionTargets
             }
 
             var threshold = OfferEconomics.BestThreshold(
-                paid, ThresholdCases(candidates, filter, actionCosts, paid), saveRate, Basis(paid, options));
+                paid, ThresholdCases(candidates, match, filter is null, actionCosts, paid), saveRate, Basis(paid, options));
             return new RetentionTargetList(
                 targets, options.Budget, saveRate, options.OfferCost, spend, savedTotal, savedTotal - spend,
                 spend > 0 ? (savedTotal - spend) / spend : null, considered, withoutPaidOffer, withoutReturn, byBudget, byLimit, threshold, Rule);
@@ -377,25 +411,37 @@ public static partial class RetentionTargets
         new(c.ChurnProbability, c.ChurnProbability, c.PredictedProfit, offerCostOverride ?? c.OfferCost);
 
     // The candidates in churn order that the filter keeps, as offer cases (a filtered walk, no copy of the list).
-    private static Func<int, OfferCase> ThresholdCases(TargetCandidates candidates, TargetFilter? filter, double?[] actionCosts, int count)
+    private static ThresholdWalk ThresholdCases(TargetCandidates candidates, TargetCandidates.IndexFilter match, bool everyone, double?[] actionCosts, int count)
     {
         var cases = candidates.ByChurnCases;
-        if (filter is null)
+        if (everyone)
         {
-            return i => Case(cases[i], actionCosts[cases[i].Action]);
+            return new ThresholdWalk(cases, null, actionCosts);
         }
 
         var kept = new int[count];
         var k = 0;
         for (var i = 0; i < cases.Length; i++)
         {
-            if (candidates.Matches(filter, cases[i]))
+            if (match.Matches(cases[i].Tier, cases[i].Stage, cases[i].Segment, cases[i].Action))
             {
                 kept[k++] = i;
             }
         }
 
-        return i => Case(cases[kept[i]], actionCosts[cases[kept[i]].Action]);
+        return new ThresholdWalk(cases, kept, actionCosts);
+    }
+
+    private readonly struct ThresholdWalk(TargetCandidates.ChurnOrdered[] cases, int[]? kept, double?[] actionCosts) : IOfferCases
+    {
+        public OfferCase this[int index]
+        {
+            get
+            {
+                ref readonly var c = ref cases[kept is null ? index : kept[index]];
+                return Case(c, actionCosts[c.Action]);
+            }
+        }
     }
 
     private static OfferCase Case(in TargetCandidates.ChurnOrdered c, double? offerCostOverride) =>
@@ -560,6 +606,9 @@ internal sealed class CandidateTargets : IList<RetentionTarget>, IReadOnlyList<R
     public int Count => customerIds.Length;
 
     public bool IsReadOnly => true;
+
+    /// <summary>The customer of the target at <paramref name="index"/>, without reading their decision.</summary>
+    public string CustomerIdAt(int index) => customerIds[index];
 
     /// <summary>The offer cost of the target at <paramref name="index"/>, without reading its decision.</summary>
     public double OfferCost(int index) => offerCosts[index];
