@@ -313,11 +313,12 @@ internal sealed partial class ScoringRunWorker
         var input = await InputAsync(run.Id, run.AsOfDate ?? run.RequestedAsOfDate, generation, cancellationToken);
         var loadMs = clock.ElapsedMilliseconds;
         var cpuAfterLoad = Environment.CpuUsage.TotalTime;
+        // The chunks' phase from the plan on (the planning counts among the chunks' time).
+        clock.Restart();
         await store.PlanChunksAsync(run.Id, input.AsOf, input.Table.Count, storage.Value.Storage.RunChunkCustomers, cancellationToken);
 
         // Chunks, this replica's share, then the wait for the others' (taking over any whose holder died). The summary inputs of
         // the chunks this replica scores are kept (as a single process keeps them), by chunk; the others' are read from the store.
-        clock.Restart();
         var held = new Dictionary<int, ChunkSummaryInputs>();
         var chunkCount = 0;
         while (true)

@@ -61,13 +61,11 @@ public sealed partial class ScoreStore
             return;
         }
 
-        for (var (index, first) = (0, 0); first < customers; index++, first += chunkSize)
-        {
-            await ExecuteAsync(connection, transaction, """
-                INSERT INTO scoring_run_chunks (run_id, chunk_index, first_row, row_count, status) VALUES (@id, @index, @first, @count, @pending)
-                """, [("@id", runId), ("@index", index), ("@first", first), ("@count", Math.Min(chunkSize, customers - first)), ("@pending", ChunkPending)],
-                cancellationToken);
-        }
+        // Every chunk in one statement (a run of 1,000,000 has 245 of 4,096: one round trip, not 245).
+        await ExecuteAsync(connection, transaction, """
+            INSERT INTO scoring_run_chunks (run_id, chunk_index, first_row, row_count, status)
+            SELECT @id, i, i * @size, LEAST(@size, @customers - i * @size), @pending FROM generate_series(0, (@customers + @size - 1) / @size - 1) AS i
+            """, [("@id", runId), ("@size", chunkSize), ("@customers", customers), ("@pending", ChunkPending)], cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
     }
