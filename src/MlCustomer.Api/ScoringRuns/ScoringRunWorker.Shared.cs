@@ -127,48 +127,91 @@ internal sealed partial class ScoringRunWorker
         return (dataSet, clock.ElapsedMilliseconds);
     }
 
-    // Claims and scores chunks of the run until none is left to claim, each chunk written while the next is scored: the store
-    // takes one chunk's rows (COPY, its indexes, the commit) while this replica's cores score the next, instead of each
-    // waiting for the other. A claim lost meanwhile (this replica was too slow, another re-claimed the chunk) stores nothing.
+    // Claims and scores chunks of the run until none is left to claim, each chunk written while the next ones are scored: up to
+    // RunChunkWriters chunks are written at once, each over its own connection in its own transaction (a server backend each),
+    // so the store's work on one chunk (COPY, its primary key, the commit) and this replica's encoding of another run beside
+    // the scoring of the next instead of one after the other on one thread and one backend. At most that many scored chunks
+    // wait in memory. A claim lost meanwhile (this replica was too slow, another re-claimed the chunk) stores nothing.
     // The summary inputs of the chunks stored, by chunk index, when kept (the run's holder keeps them for its summaries).
     private async Task<Dictionary<int, ChunkSummaryInputs>> ScoreChunksAsync(
         string runId, ModelGeneration generation, TimeSpan leaseTime, bool keepInputs, CancellationToken cancellationToken)
     {
         var stored = new Dictionary<int, ChunkSummaryInputs>();
-        Task? writing = null;
+        var writers = storage.Value.Storage.RunChunkWriters;
+        var writing = new List<Task>(writers);
+        // Where this replica's time went (wall): what bounds its chunks, the scoring or the writing, is in the log.
+        var (claiming, scoring, waiting, started) = (new Stopwatch(), new Stopwatch(), new Stopwatch(), Stopwatch.StartNew());
+        var (chunks, writeTicks) = (0, 0L);
+        // The next chunk is claimed while this one is scored: the claim's round trip (a few ms, ~5% of a chunk) off the scoring's
+        // path. A replica holds at most one claimed chunk it has not started on; should it fail, that claim expires like any other.
+        var claim = store.ClaimChunkAsync(generation.Version, leaseTime, runId, cancellationToken);
         try
         {
-            while (await store.ClaimChunkAsync(generation.Version, leaseTime, runId, cancellationToken) is { } chunk)
+            while (true)
             {
-                var scored = await ScoreClaimedChunkAsync(chunk, generation, cancellationToken);
-                if (writing is not null)
+                claiming.Start();
+                var claimed = await claim;
+                claiming.Stop();
+                if (claimed is not { } chunk)
                 {
-                    await writing;
+                    break;
                 }
 
-                writing = Task.Run(async () =>
+                claim = store.ClaimChunkAsync(generation.Version, leaseTime, runId, cancellationToken);
+                scoring.Start();
+                var scored = await ScoreClaimedChunkAsync(chunk, generation, cancellationToken);
+                scoring.Stop();
+                chunks++;
+                if (writing.Count == writers)
                 {
+                    // A writer free first (a failed write's exception surfaces here and ends this replica's work on the run).
+                    waiting.Start();
+                    var written = await Task.WhenAny(writing);
+                    waiting.Stop();
+                    writing.Remove(written);
+                    await written;
+                }
+
+                writing.Add(Task.Run(async () =>
+                {
+                    var writeStarted = Stopwatch.GetTimestamp();
                     if (await WriteScoredChunkAsync(chunk, scored, cancellationToken) && keepInputs)
                     {
-                        stored[chunk.ChunkIndex] = scored.Inputs;
+                        lock (stored)
+                        {
+                            stored[chunk.ChunkIndex] = scored.Inputs;
+                        }
                     }
-                }, cancellationToken);
+
+                    Interlocked.Add(ref writeTicks, Stopwatch.GetTimestamp() - writeStarted);
+                }, cancellationToken));
             }
 
-            if (writing is not null)
-            {
-                await writing;
-            }
+            waiting.Start();
+            await Task.WhenAll(writing);
+            waiting.Stop();
         }
-        catch (Exception) when (writing is { IsCompleted: false })
+        catch (Exception) when (writing.Any(w => !w.IsCompleted) || !claim.IsCompleted)
         {
-            // The chunk being written ends (stored or rolled back) before this replica gives up on the run.
-            await Task.WhenAny(writing);
+            // The chunks being written end (stored or rolled back), and the claim asked for answers (its chunk, if any, is claimed
+            // again once its lease expires), before this replica gives up on the run.
+            await Task.WhenAny(Task.WhenAll(writing));
+            await Task.WhenAny(claim);
             throw;
+        }
+
+        if (chunks > 0)
+        {
+            var writeMs = (long)Stopwatch.GetElapsedTime(0, writeTicks).TotalMilliseconds;
+            LogChunkSteps(logger, runId, store.ReplicaId, chunks, started.ElapsedMilliseconds, claiming.ElapsedMilliseconds, scoring.ElapsedMilliseconds,
+                waiting.ElapsedMilliseconds, writers, writeMs);
         }
 
         return stored;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} steps on replica {Replica} (wall ms): {Chunks} chunk(s) in {TotalMs}: claiming {ClaimMs}, scoring {ScoreMs}, waiting for one of {Writers} writer(s) {WaitMs}; the writers' own {WriteMs} in all")]
+    private static partial void LogChunkSteps(ILogger logger, string runId, string replica, int chunks, long totalMs, long claimMs, long scoreMs, long waitMs, int writers, long writeMs);
 
     // A claimed chunk scored: its rows, the segment names they point at, its drift counts and its summary inputs.
     private sealed record ScoredChunk(CompactScore[] Rows, Dictionary<int, string> Segments, byte[]? DriftCounts, ChunkSummaryInputs Inputs);
@@ -270,11 +313,12 @@ internal sealed partial class ScoringRunWorker
         var input = await InputAsync(run.Id, run.AsOfDate ?? run.RequestedAsOfDate, generation, cancellationToken);
         var loadMs = clock.ElapsedMilliseconds;
         var cpuAfterLoad = Environment.CpuUsage.TotalTime;
+        // The chunks' phase from the plan on (the planning counts among the chunks' time).
+        clock.Restart();
         await store.PlanChunksAsync(run.Id, input.AsOf, input.Table.Count, storage.Value.Storage.RunChunkCustomers, cancellationToken);
 
         // Chunks, this replica's share, then the wait for the others' (taking over any whose holder died). The summary inputs of
         // the chunks this replica scores are kept (as a single process keeps them), by chunk; the others' are read from the store.
-        clock.Restart();
         var held = new Dictionary<int, ChunkSummaryInputs>();
         var chunkCount = 0;
         while (true)
@@ -372,6 +416,7 @@ internal sealed partial class ScoringRunWorker
         ScoringRun run, ModelGeneration generation, IReadOnlyList<ChunkSummaryInputs> chunks, int customers, IReadOnlyList<FeatureDriftResult> featureDrift,
         DecisionContext context, bool decides, CancellationToken cancellationToken)
     {
+        var clock = Stopwatch.StartNew();
         var churnProbabilities = chunks.SelectMany(c => c.ChurnProbabilities).ToArray();
         if (churnProbabilities.Length != customers)
         {
@@ -402,17 +447,26 @@ internal sealed partial class ScoringRunWorker
             movementFacts.Sort((a, b) => string.CompareOrdinal(a.CustomerId, b.CustomerId));
         }
 
+        var combineMs = clock.ElapsedMilliseconds;
+        clock.Restart();
         var outputDrift = Task.Run(() => generation.Card.OutputDrift(churnProbabilities, predictedProfits), cancellationToken);
         var pyramid = Task.Run(() => decides ? ProfitConcentration.Compute(members) : null, cancellationToken);
         var targetCandidates = Task.Run(() => decides ? candidates.Build() : null, cancellationToken);
         var drift = new RunDrift(featureDrift, await outputDrift);
+        var (summary, built) = (await pyramid, await targetCandidates);
+        var computeMs = clock.ElapsedMilliseconds;
+        clock.Restart();
         await using (var writer = await store.BeginRunScoresAsync(run.Id, run.ScoreKey!.Value, cancellationToken))
         {
-            await writer.CompleteAsync(drift, context, await pyramid, await targetCandidates, cancellationToken, decides ? movementFacts : null);
+            await writer.CompleteAsync(drift, context, summary, built, cancellationToken, decides ? movementFacts : null);
         }
 
+        LogSummarySteps(logger, run.Id, combineMs, computeMs, clock.ElapsedMilliseconds);
         return churnProbabilities.Length;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId} steps of the summaries (wall ms): combining the chunks' inputs {CombineMs}, drift, pyramid and candidates {ComputeMs}, encoded and stored {StoreMs}")]
+    private static partial void LogSummarySteps(ILogger logger, string runId, long combineMs, long computeMs, long storeMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring run {RunId}: summaries from {Held} chunk(s) scored here and the stored summary inputs of {Stored} chunk(s) other replicas scored; no stored row read back")]
     private static partial void LogSummariesFromChunks(ILogger logger, string runId, int held, int stored);

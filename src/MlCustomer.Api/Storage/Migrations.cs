@@ -304,5 +304,23 @@ internal static class Migrations
         // decided customers' pyramid, candidate and movement facts) with the chunk: the run's holder combines them into the run's
         // summaries instead of reading every customer row back. Cleared once the run succeeded. Unused on SQLite.
         (15, "each shared run chunk's summary inputs", ["ALTER TABLE scoring_run_chunks ADD COLUMN summary_inputs BLOB NULL"]),
+        // PostgreSQL compresses the blobs it moves out of line (a chunk's summary inputs, ~250 KB for 4,096 customers; a run's
+        // candidates and movement facts, tens of MB) with pglz by default, the largest user-space cost in a profile of the
+        // server during a run of 1,000,000; with lz4 its CPU per customer fell from 4.8–5.2 to 3.6–3.8 µs (RESULTS, branch pgfast). lz4 compresses several times faster; the server compresses only when
+        // built with it (every major distribution's build is), and keeps pglz otherwise. Only how new values are stored
+        // changes: stored ones read as before. SQLite compresses nothing and has nothing to change.
+        (16, "lz4 for the blobs PostgreSQL compresses (chunk summary inputs and drift counts, target candidates, movement facts)",
+        [
+            new MigrationStatement("SELECT 1", """
+                DO $$ BEGIN
+                    IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+                        ALTER TABLE scoring_run_chunks ALTER COLUMN summary_inputs SET COMPRESSION lz4;
+                        ALTER TABLE scoring_run_chunks ALTER COLUMN drift_counts SET COMPRESSION lz4;
+                        ALTER TABLE run_target_candidates ALTER COLUMN candidates SET COMPRESSION lz4;
+                        ALTER TABLE run_movement_facts ALTER COLUMN facts SET COMPRESSION lz4;
+                    END IF;
+                END $$
+                """),
+        ]),
     ];
 }

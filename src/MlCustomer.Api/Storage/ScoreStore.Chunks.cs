@@ -61,13 +61,11 @@ public sealed partial class ScoreStore
             return;
         }
 
-        for (var (index, first) = (0, 0); first < customers; index++, first += chunkSize)
-        {
-            await ExecuteAsync(connection, transaction, """
-                INSERT INTO scoring_run_chunks (run_id, chunk_index, first_row, row_count, status) VALUES (@id, @index, @first, @count, @pending)
-                """, [("@id", runId), ("@index", index), ("@first", first), ("@count", Math.Min(chunkSize, customers - first)), ("@pending", ChunkPending)],
-                cancellationToken);
-        }
+        // Every chunk in one statement (a run of 1,000,000 has 245 of 4,096: one round trip, not 245).
+        await ExecuteAsync(connection, transaction, """
+            INSERT INTO scoring_run_chunks (run_id, chunk_index, first_row, row_count, status)
+            SELECT @id, i, i * @size, LEAST(@size, @customers - i * @size), @pending FROM generate_series(0, (@customers + @size - 1) / @size - 1) AS i
+            """, [("@id", runId), ("@size", chunkSize), ("@customers", customers), ("@pending", ChunkPending)], cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
     }
@@ -175,13 +173,18 @@ public sealed partial class ScoreStore
             await writer.CompleteCopyAsync(cancellationToken);
         }
 
-        // The segment names the rows point at, all in one statement.
+        // The segment names the rows point at, all in one statement, in position order: chunks written at once (by this replica's
+        // writers or by other replicas) insert the same names, and a second insert of a name waits for the first's commit; in
+        // one order two such transactions cannot each wait for the other (a deadlock, which fails one of them).
         if (segments.Count > 0)
         {
+            var ordered = segments.OrderBy(s => s.Key).ToArray();
             await ExecuteAsync(connection, transaction, """
                 INSERT INTO scoring_run_names (run_id, kind, position, name)
-                SELECT @run, 'segment', s.position, s.name FROM unnest(@positions, @names) AS s (position, name) ON CONFLICT DO NOTHING
-                """, [("@run", claim.RunId), ("@positions", segments.Keys.ToArray()), ("@names", segments.Values.ToArray())], cancellationToken);
+                SELECT @run, 'segment', s.position, s.name FROM unnest(@positions, @names) WITH ORDINALITY AS s (position, name, n)
+                ORDER BY s.n ON CONFLICT DO NOTHING
+                """, [("@run", claim.RunId), ("@positions", ordered.Select(s => s.Key).ToArray()), ("@names", ordered.Select(s => s.Value).ToArray())],
+                cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -263,6 +263,10 @@ public sealed partial class ScoreStore
         {
             ArgumentNullException.ThrowIfNull(drift);
             ArgumentNullException.ThrowIfNull(context);
+            // The two big blobs (tens of MB for a million customers) are encoded on two threads while the drift is inserted,
+            // instead of one after the other on the run's thread at its very end.
+            var candidateBytes = targetCandidates is null ? null : Task.Run(() => CompactEncoding.WriteCandidates(targetCandidates), cancellationToken);
+            var movementBytes = movementFacts is null ? null : Task.Run(() => CompactEncoding.WriteMovementFacts(movementFacts), cancellationToken);
             foreach (var (result, output) in drift.Features.Select(f => (f, false)).Concat(drift.Outputs.Select(o => (o, true))))
             {
                 await ExecuteAsync(connection, transaction, """
@@ -284,16 +288,16 @@ public sealed partial class ScoreStore
                 "UPDATE scoring_runs SET score_key = @key, decision_context = @context, summary = @summary WHERE id = @id",
                 [("@key", scoreKey), ("@context", context.ToJson()), ("@summary", summary is null ? null : JsonSerializer.Serialize(summary, SummaryJson)),
                  ("@id", runId)], cancellationToken);
-            if (targetCandidates is not null)
+            if (candidateBytes is not null)
             {
                 await ExecuteAsync(connection, transaction, "INSERT INTO run_target_candidates (run_id, candidates) VALUES (@id, @candidates)",
-                    [("@id", runId), ("@candidates", CompactEncoding.WriteCandidates(targetCandidates))], cancellationToken);
+                    [("@id", runId), ("@candidates", await candidateBytes)], cancellationToken);
             }
 
-            if (movementFacts is not null)
+            if (movementBytes is not null)
             {
                 await ExecuteAsync(connection, transaction, "INSERT INTO run_movement_facts (run_id, facts) VALUES (@id, @facts)",
-                    [("@id", runId), ("@facts", CompactEncoding.WriteMovementFacts(movementFacts))], cancellationToken);
+                    [("@id", runId), ("@facts", await movementBytes)], cancellationToken);
             }
 
             if (store.IsPostgreSql)

@@ -66,6 +66,15 @@ public sealed class ScoreDatabase
     [Range(256, 100_000)]
     public int RunChunkCustomers { get; set; } = 4_096;
 
+    /// <summary>
+    /// PostgreSQL: how many of its scored chunks a replica writes at once, each over its own connection in its own transaction
+    /// (<c>MlCustomer:Storage:RunChunkWriters</c>): the server's inserts of one chunk and the encoding of another run beside the
+    /// scoring of the next, on as many backends. Also the most scored chunks a replica holds in memory waiting to be written.
+    /// 1 writes one chunk at a time (still beside the next one's scoring).
+    /// </summary>
+    [Range(1, 8)]
+    public int RunChunkWriters { get; set; } = 2;
+
     /// <summary>PostgreSQL: how often an idle replica looks for a run to execute (queued anywhere, or abandoned), in seconds.</summary>
     [Range(1, 300)]
     public int RunPollSeconds { get; set; } = 2;

@@ -528,6 +528,17 @@ public sealed class StoredRunViewsTestsOnPostgreSql(PostgresApiFactory factory) 
         await AssertStoredDriftIsCoresAsync(api);
         Assert.True(api.StoreScalar("SELECT COUNT(*) FROM scoring_run_chunks WHERE drift_counts IS NOT NULL") > 1);
         Assert.Equal(0, api.StoreScalar("SELECT COUNT(*) FROM scoring_run_chunks WHERE drift_counts IS NULL"));
+
+        // Migration 16: on a server built with lz4 (Debian's is), the blobs it compresses use lz4, the run's candidates with them.
+        if (api.StoreScalar("SELECT COUNT(*) FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)") == 1)
+        {
+            Assert.Equal(4, api.StoreScalar("""
+                SELECT COUNT(*) FROM pg_attribute WHERE attcompression = 'l' AND (attrelid, attname) IN (
+                    ('scoring_run_chunks'::regclass, 'summary_inputs'), ('scoring_run_chunks'::regclass, 'drift_counts'),
+                    ('run_target_candidates'::regclass, 'candidates'), ('run_movement_facts'::regclass, 'facts'))
+                """));
+            Assert.Equal(1, api.StoreScalar("SELECT COUNT(*) FROM run_target_candidates WHERE pg_column_compression(candidates) = 'lz4'"));
+        }
     }
 
     private static readonly Dictionary<string, string?> ChunksOf256 = new() { ["MlCustomer:Storage:RunChunkCustomers"] = "256", ["MlCustomer:Storage:RunPollSeconds"] = "1" };
