@@ -288,19 +288,20 @@ public sealed record ValueIntervals
     /// The interval served to a customer: the two-part one from <paramref name="parts"/> when the card has
     /// <see cref="TwoPart"/>, else the one-part one of their served prediction (<see cref="For(double)"/>). Null when the
     /// card's intervals are two-part and the parts are not known (a stored prediction alone does not give them).
+    /// <paramref name="customerId"/> splits the decile form's customers tied at a threshold (<see cref="DecileIntervals.TieDraw"/>).
     /// </summary>
-    public ValueInterval? For(double predicted, TwoPartPrediction? parts) =>
+    public ValueInterval? For(double predicted, TwoPartPrediction? parts, string customerId) =>
         TwoPart is null ? For(predicted)
-        : parts is { } known ? For(predicted, known, ServedForm ?? ValueIntervalForm.Customer)
+        : parts is { } known ? For(predicted, known, ServedForm ?? ValueIntervalForm.Customer, customerId)
         : null;
 
-    /// <summary>The two-part interval of the given form for a customer with this served prediction and these parts.</summary>
+    /// <summary>The two-part interval of the given form for the customer <paramref name="customerId"/> with this served prediction and these parts.</summary>
     /// <exception cref="InvalidOperationException">The intervals are one-part, or the decile form was not calibrated.</exception>
-    public ValueInterval For(double predicted, TwoPartPrediction parts, ValueIntervalForm form)
+    public ValueInterval For(double predicted, TwoPartPrediction parts, ValueIntervalForm form, string customerId)
     {
         var twoPart = TwoPart ?? throw new InvalidOperationException("These intervals are one-part: they have no two-part forms.");
         return form == ValueIntervalForm.Decile
-            ? (Deciles ?? throw new InvalidOperationException("These intervals have no decile form: retrain the bundle.")).For(predicted, parts, twoPart, Level)
+            ? (Deciles ?? throw new InvalidOperationException("These intervals have no decile form: retrain the bundle.")).For(predicted, parts, customerId, twoPart, Level)
             : twoPart.For(parts, Level);
     }
 
@@ -324,18 +325,21 @@ public sealed record ValueIntervals
     /// and the buyers' coverage by the interval of the amount if buying; without, the one-part intervals of
     /// <see cref="Bins"/>.
     /// </remarks>
-    public IntervalCoverage Measure(IReadOnlyList<double> predicted, IReadOnlyList<double> actual, IReadOnlyList<TwoPartPrediction>? parts = null, ValueIntervalForm? form = null)
+    public IntervalCoverage Measure(
+        IReadOnlyList<double> predicted, IReadOnlyList<double> actual, IReadOnlyList<TwoPartPrediction>? parts = null, ValueIntervalForm? form = null, IReadOnlyList<string>? customerIds = null)
     {
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(actual);
-        if (predicted.Count != actual.Count || predicted.Count == 0 || (parts is not null && parts.Count != predicted.Count))
+        if (predicted.Count != actual.Count || predicted.Count == 0 || (parts is not null && parts.Count != predicted.Count) || (customerIds is not null && customerIds.Count != predicted.Count))
         {
-            throw new ArgumentException($"Coverage needs one actual value per prediction, at least one: {predicted.Count} and {actual.Count} given.", nameof(actual));
+            throw new ArgumentException($"Coverage needs one actual value (and id, where given) per prediction, at least one: {predicted.Count} and {actual.Count} given.", nameof(actual));
         }
 
         var twoPart = parts is null ? null : TwoPart ?? throw new InvalidOperationException("These intervals are one-part: measure them without the two-part predictions.");
         var measuredForm = twoPart is null ? (ValueIntervalForm?)null : form ?? ServedForm ?? ValueIntervalForm.Customer;
-        var intervals = twoPart is null ? predicted.Select(For).ToArray() : parts!.Select((p, i) => For(predicted[i], p, measuredForm!.Value)).ToArray();
+        var intervals = twoPart is null ? predicted.Select(For).ToArray() : parts!.Select((p, i) => For(predicted[i], p, measuredForm!.Value, customerIds?[i] ?? (measuredForm == ValueIntervalForm.Decile
+                ? throw new ArgumentException("The decile form needs the customers' ids (ties at a threshold are split by a draw from the id).", nameof(customerIds))
+                : ""))).ToArray();
         bool WithoutZero(int i) => intervals[i].P10 > 0 || intervals[i].P90 < 0;
         double ModelCoverage(int i) => twoPart!.ExpectedCoverage(parts![i], intervals[i]);
         bool AmountCovered(int i) => intervals[i].AmountIfBuyingP10 <= actual[i] && actual[i] <= intervals[i].AmountIfBuyingP90;
