@@ -52,7 +52,7 @@ internal static class IntervalCpu
                 for (var k = 0; k < Calls; k++)
                 {
                     var i = k % rows.Count;
-                    sum += intervals.For(predicted[i], parts[i], form).P90;
+                    sum += intervals.For(predicted[i], parts[i], form, rows[i].CustomerId).P90;
                 }
 
                 process.Refresh();

@@ -195,11 +195,13 @@ public sealed record DecileIntervals
     public static double AmountChance(TwoPartIntervals twoPart, TwoPartPrediction parts, ValueInterval mixture, ValueInterval amount, double target)
     {
         ArgumentNullException.ThrowIfNull(twoPart);
-        var (withMixture, withAmount) = (twoPart.ExpectedCoverage(parts, mixture), twoPart.ExpectedCoverage(parts, amount));
-        return withMixture <= target ? 0
-            : withAmount >= target ? 1
-            : (withMixture - target) / (withMixture - withAmount);
+        return ChanceFromCoverages(twoPart.ExpectedCoverage(parts, mixture), twoPart.ExpectedCoverage(parts, amount), target);
     }
+
+    private static double ChanceFromCoverages(double withMixture, double withAmount, double target) =>
+        withMixture <= target ? 0
+        : withAmount >= target ? 1
+        : (withMixture - target) / (withMixture - withAmount);
 
     // The amount if buying without 0 (its own median inside, where the mixture's, 0, would not be): an interval that held 0
     // would cover the non-buyers again and bring nothing to the bin's count.
@@ -270,12 +272,14 @@ public sealed record DecileIntervals
         var amount = members.Select((i, k) => AmountInterval(parts[i], mixture[k], twoPart, level)).ToArray();
         var mixtureCovers = members.Select((i, k) => Covers(mixture[k], i) ? 1.0 : 0).ToArray();
         var amountCovers = members.Select((i, k) => Covers(amount[k], i) ? 1.0 : 0).ToArray();
+        var mixtureExpects = members.Select((i, k) => twoPart.ExpectedCoverage(parts[i], mixture[k])).ToArray();
+        var amountExpects = members.Select((i, k) => twoPart.ExpectedCoverage(parts[i], amount[k])).ToArray();
         (double Covered, double Moved) Expected(double target)
         {
             var (sum, moved) = (0.0, 0.0);
             for (var k = 0; k < n; k++)
             {
-                var chance = AmountChance(twoPart, parts[members[k]], mixture[k], amount[k], target);
+                var chance = ChanceFromCoverages(mixtureExpects[k], amountExpects[k], target);
                 sum += (chance * amountCovers[k]) + ((1 - chance) * mixtureCovers[k]);
                 moved += chance;
             }
