@@ -26,6 +26,15 @@ public sealed record ValueInterval(double P10, double P50, double P90)
     /// <summary>The upper end of the 80% interval of the amount if the customer buys; null as <see cref="PurchaseProbability"/>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? AmountIfBuyingP90 { get; init; }
+
+    /// <summary>
+    /// The low end to plan a budget on (<c>targets --conservative</c>): <see cref="P10"/>, but at most 0 where the customer
+    /// is likelier than 1 − <paramref name="level"/> to buy nothing. There the customer's own interval is [0, 0] (their
+    /// likeliest outcome is nothing), and the decile form may serve them the amount if buying instead, whose P10 is money
+    /// they most likely never bring — the same figure whichever form the bundle serves.
+    /// </summary>
+    public double PlanningLow(double level = ValueIntervals.DefaultLevel) =>
+        PurchaseProbability is { } p && p < 1 - level ? Math.Min(P10, 0) : P10;
 }
 
 /// <summary>

@@ -118,6 +118,9 @@ public sealed class DecileIntervalsTests
             Assert.Equal(isAmount ? amountInterval : mixture, interval);
             // Served the amount if buying, the interval never holds 0 (it would cover the non-buyers again).
             Assert.True(!isAmount || interval.P10 > 0 || interval.P90 < 0, $"customer {i}: {interval}");
+            // Only customers whose own interval is [0, 0] are drawn: a conservative plan reads the same low end from both forms.
+            Assert.True(!isAmount || mixture is { P10: 0, P90: 0 }, $"customer {i}: {mixture}");
+            Assert.Equal(mixture.PlanningLow(), interval.PlanningLow());
             // Over the draw, the model expects at least the level of every customer whose mixture interval it expects that of.
             var overDraw = (chance * twoPart.ExpectedCoverage(parts[i], amountInterval)) + ((1 - chance) * twoPart.ExpectedCoverage(parts[i], mixture));
             Assert.True(overDraw >= Math.Min(twoPart.ExpectedCoverage(parts[i], mixture), intervals.Level) - 1e-12, $"customer {i}: {overDraw}");
