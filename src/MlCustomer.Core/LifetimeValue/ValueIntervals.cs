@@ -92,8 +92,8 @@ public sealed record DecileCoverage(
 
     /// <summary>
     /// Share of the decile's customers whose interval does not hold 0 (P10 &gt; 0 or P90 &lt; 0): those told they will
-    /// most likely buy (customer form) or, in the decile form, also those likeliest to buy in a decile where most buy
-    /// nothing. Null for one-part intervals and in cards measured before it was reported.
+    /// most likely buy (customer form) or, in the decile form, also those drawn for the amount-if-buying interval in a
+    /// decile where most buy nothing. Null for one-part intervals and in cards measured before it was reported.
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? WithoutZeroShare { get; init; }
@@ -485,7 +485,7 @@ public sealed record ValueIntervals
 
     /// <summary>What a form promises, in one sentence (the card, the train output and the report say it alike).</summary>
     public static string FormPromise(ValueIntervalForm form) => form == ValueIntervalForm.Decile
-        ? "80% of each decile of predicted value ends in its interval; in deciles where most buy nothing, those likeliest to buy get the interval of their amount if buying, without 0, which they most likely miss"
+        ? "80% of each decile of predicted value ends in its interval; in deciles where most buy nothing, some customers with P(buy) under 20% (drawn by their chance of buying and a hash of their id) get the interval of their amount if buying, without 0, which they most likely miss"
         : "each customer's own central 80% (P(buy) × amount if buying), holding their likeliest outcome; deciles where most buy nothing cover more than 80%, since [0, 0] covers every non-buyer";
 
     // Why a decile misses, in words: over the bar by construction where the zeros alone exceed it (any interval of one
