@@ -169,7 +169,8 @@ public sealed record DecileIntervals
     public ValueInterval For(double predicted, TwoPartPrediction parts, string customerId, TwoPartIntervals twoPart, double level)
     {
         ArgumentNullException.ThrowIfNull(twoPart);
-        return Interval(Bins[BinOf(predicted)], parts, TieDraw(customerId, TieSeed), twoPart, level);
+        ArgumentNullException.ThrowIfNull(customerId);
+        return Interval(Bins[BinOf(predicted)], parts, customerId, TieSeed, twoPart, level);
     }
 
     /// <summary>The method in words, for the card.</summary>
@@ -216,13 +217,21 @@ public sealed record DecileIntervals
         };
     }
 
-    private static ValueInterval Interval(DecileIntervalBin bin, TwoPartPrediction parts, double draw, TwoPartIntervals twoPart, double level)
+    // The draw is taken only where the customer can be drawn (their mixture interval expected to cover more than the
+    // target): most customers of most bins cost no hash and no amount interval.
+    private static ValueInterval Interval(DecileIntervalBin bin, TwoPartPrediction parts, string customerId, int seed, TwoPartIntervals twoPart, double level)
     {
         var nominal = twoPart.For(parts, level);
         if (bin.CoverageTarget is { } target)
         {
+            var withMixture = twoPart.ExpectedCoverage(parts, nominal);
+            if (withMixture <= target)
+            {
+                return nominal;
+            }
+
             var amount = AmountInterval(parts, nominal, twoPart, level);
-            return draw < AmountChance(twoPart, parts, nominal, amount, target) ? amount : nominal;
+            return TieDraw(customerId, seed) < ChanceFromCoverages(withMixture, twoPart.ExpectedCoverage(parts, amount), target) ? amount : nominal;
         }
 
         if (bin.AmountIntervalFromProbability is { } from && parts.PurchaseProbability >= from)
@@ -244,7 +253,7 @@ public sealed record DecileIntervals
         // probability ≥ level.
         var wanted = Math.Min((int)Math.Ceiling((n + 1) * level), n);
         bool Covers(ValueInterval v, int i) => v.P10 <= actual[i] && actual[i] <= v.P90;
-        int CoveredAt(double binLevel) => members.Count(i => Covers(Interval(new DecileIntervalBin(upper, n, zeroShare, binLevel, null, 0, 0), parts[i], 0, twoPart, level), i));
+        int CoveredAt(double binLevel) => members.Count(i => Covers(Interval(new DecileIntervalBin(upper, n, zeroShare, binLevel, null, 0, 0), parts[i], "", 0, twoPart, level), i));
 
         var covered = CoveredAt(level);
         if (covered < wanted)
