@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace MlCustomer.Core.LifetimeValue;
 
@@ -56,7 +57,7 @@ public sealed record DecileIntervalBin(
     double? AmountIntervalFromProbability,
     int AmountIntervalCustomers,
     double CalibrationCoverage,
-    double? CoverageTarget = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? CoverageTarget = null);
 
 /// <summary>
 /// The decile form of the 80% value interval (<see cref="ValueIntervalForm.Decile"/>): Mondrian split-conformal by bin of
@@ -100,7 +101,12 @@ public sealed record DecileIntervals
     /// <summary>The bins in increasing order of predicted value.</summary>
     public required IReadOnlyList<DecileIntervalBin> Bins { get; init; }
 
-    /// <summary>The seed of <see cref="TieDraw"/> (the training seed): the same customer id always draws the same number.</summary>
+    /// <summary>
+    /// The seed of <see cref="TieDraw"/> (the training seed): the same customer id always draws the same number. Not written
+    /// where 0 (and <see cref="DecileIntervalBin.CoverageTarget"/> not where null), so that a bundle trained before them
+    /// reads and hashes to the version its card states.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int TieSeed { get; init; }
 
     /// <summary>
