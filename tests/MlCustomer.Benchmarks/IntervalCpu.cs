@@ -11,7 +11,7 @@ namespace MlCustomer.Benchmarks;
 
 /// <summary>
 /// The CPU one 80% value interval costs, per form, with a bundle's calibration and the committed customers' own
-/// predictions and two parts: 1,000,000 calls of <see cref="ValueIntervals.For(double, TwoPartPrediction, ValueIntervalForm)"/>
+/// predictions and two parts: 1,000,000 calls of <see cref="ValueIntervals.For(double, TwoPartPrediction, ValueIntervalForm, string)"/>
 /// per form after a warm-up round, alternated three times, process CPU and wall.
 /// Run: <c>dotnet run -c Release --project tests/MlCustomer.Benchmarks -- interval-cpu BUNDLE</c> (a bundle trained on
 /// training-data/ whose card has both two-part forms, e.g. <c>train -o BUNDLE</c>).
@@ -52,7 +52,7 @@ internal static class IntervalCpu
                 for (var k = 0; k < Calls; k++)
                 {
                     var i = k % rows.Count;
-                    sum += intervals.For(predicted[i], parts[i], form).P90;
+                    sum += intervals.For(predicted[i], parts[i], form, rows[i].CustomerId).P90;
                 }
 
                 process.Refresh();

@@ -587,9 +587,7 @@ public static class BundleTrainer
                 var twoPart = TwoPartIntervals.Calibrate(calibrationParts, calibrationActual);
                 // Both two-part forms are calibrated on the same training customers and measured on the same held-out ones;
                 // the option only chooses the one served.
-                var calibrationRows = calibration.Select(i => train[i]).ToList();
-                var deciles = DecileIntervals.Calibrate(calibration.Select(i => model.OutOfFold[i]).ToList(), calibrationParts, calibrationActual, twoPart, intervals.Level)
-                    .InServedScale(Predict(calibrationRows), LifetimeValueTrainer.PredictParts(ml, model.Model, schema, calibrationRows)!);
+                var deciles = DecileIntervals.Calibrate(calibration.Select(i => model.OutOfFold[i]).ToList(), calibrationParts, calibrationActual, twoPart, intervals.Level, options.Seed);
                 var served = valueOptions.IntervalForm;
                 var onePart = intervals.HeldOut;
                 intervals = intervals with
@@ -602,11 +600,12 @@ public static class BundleTrainer
                         $" (the one-part intervals of the bins below, {intervals.Method}, are kept for comparison)",
                 };
                 var heldParts = holdout.Count > 0 ? LifetimeValueTrainer.PredictParts(ml, model.Model, schema, holdout) : null;
+                var heldIds = holdout.Select(r => r.CustomerId).ToList();
                 var other = served == ValueIntervalForm.Decile ? ValueIntervalForm.Customer : ValueIntervalForm.Decile;
                 intervals = intervals with
                 {
-                    HeldOut = heldParts is null ? null : intervals.Measure(predictions, actual, heldParts, served),
-                    OtherFormHeldOut = heldParts is null ? null : intervals.Measure(predictions, actual, heldParts, other),
+                    HeldOut = heldParts is null ? null : intervals.Measure(predictions, actual, heldParts, served, heldIds),
+                    OtherFormHeldOut = heldParts is null ? null : intervals.Measure(predictions, actual, heldParts, other, heldIds),
                     SinglePartHeldOut = onePart,
                 };
             }
@@ -615,7 +614,7 @@ public static class BundleTrainer
                 // Asked for, but there is no P(buy) to rank a decile's customers by: say so where the served method is read.
                 intervals = intervals with
                 {
-                    Method = $"{intervals.Method}; the decile form (train --value-intervals decile) was asked for but needs the two-part model and at least " +
+                    Method = $"{intervals.Method}; the decile form (train --value-intervals decile, the default) needs the two-part model and at least " +
                         $"{2 * TwoPartIntervals.MinimumCustomersPerStep} calibration customers with 20 buyers ({(model.TwoPart ? $"{calibration.Count:N0} customers, {calibrationActual.Count(a => a != 0):N0} buyers" : "the model is one-part")}): these one-part intervals are served",
                 };
             }

@@ -44,11 +44,11 @@ public sealed record ModelCard
     /// amount, which a stored prediction does not keep, so they give null (runs store the intervals they served).
     /// </summary>
     public ValueInterval? GrossProfitInterval(double? predictedGrossProfit) =>
-        predictedGrossProfit is { } v && LifetimeValue?.Intervals is { } intervals ? intervals.For(v, parts: null) : null;
+        predictedGrossProfit is { } v && LifetimeValue?.Intervals is { } intervals ? (intervals.TwoPart is null ? intervals.For(v) : null) : null;
 
     /// <summary>The same for a predicted revenue.</summary>
     public ValueInterval? RevenueInterval(double? predictedRevenue) =>
-        predictedRevenue is { } v && Revenue?.Intervals is { } intervals ? intervals.For(v, parts: null) : null;
+        predictedRevenue is { } v && Revenue?.Intervals is { } intervals ? (intervals.TwoPart is null ? intervals.For(v) : null) : null;
 
     /// <summary>
     /// The margin rates that estimate cost of goods when this bundle scores order lines without cost: the ones it was

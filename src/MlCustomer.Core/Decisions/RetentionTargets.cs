@@ -431,7 +431,8 @@ public static partial class RetentionTargets
     }
 
     /// <summary>
-    /// The decision planned on the lower end of the customer's 80% value interval: predicted gross profit at its P10, and
+    /// The decision planned on the lower end of the customer's 80% value interval: predicted gross profit at its P10
+    /// (<see cref="LifetimeValue.ValueInterval.PlanningLow"/>: at most 0 for a customer likely to buy nothing), and
     /// predicted profit lowered by the same amount (the expected cost-to-serve charge stays as decided). For a
     /// conservative budget: a list chosen this way pays for offers from profit that 9 in 10 customers like each one
     /// reach. Without an interval (a bundle trained before intervals) the decision is returned as it is. Targets use the
@@ -446,7 +447,8 @@ public static partial class RetentionTargets
         }
 
         var charge = decision.PredictedGrossProfit - decision.PredictedProfit;
-        return decision with { PredictedGrossProfit = interval.P10, PredictedProfit = interval.P10 - charge };
+        var low = interval.PlanningLow();
+        return decision with { PredictedGrossProfit = low, PredictedProfit = low - charge };
     }
 
     /// <summary>A decided customer as the offer arithmetic sees them: predicted churn, predicted profit, the offer cost used.</summary>

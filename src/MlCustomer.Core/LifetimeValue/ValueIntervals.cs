@@ -26,6 +26,15 @@ public sealed record ValueInterval(double P10, double P50, double P90)
     /// <summary>The upper end of the 80% interval of the amount if the customer buys; null as <see cref="PurchaseProbability"/>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? AmountIfBuyingP90 { get; init; }
+
+    /// <summary>
+    /// The low end to plan a budget on (<c>targets --conservative</c>): <see cref="P10"/>, but at most 0 where the customer
+    /// is likelier than 1 − <paramref name="level"/> to buy nothing. There the customer's own interval is [0, 0] (their
+    /// likeliest outcome is nothing), and the decile form may serve them the amount if buying instead, whose P10 is money
+    /// they most likely never bring — the same figure whichever form the bundle serves.
+    /// </summary>
+    public double PlanningLow(double level = ValueIntervals.DefaultLevel) =>
+        PurchaseProbability is { } p && p < 1 - level ? Math.Min(P10, 0) : P10;
 }
 
 /// <summary>
@@ -83,8 +92,8 @@ public sealed record DecileCoverage(
 
     /// <summary>
     /// Share of the decile's customers whose interval does not hold 0 (P10 &gt; 0 or P90 &lt; 0): those told they will
-    /// most likely buy (customer form) or, in the decile form, also those likeliest to buy in a decile where most buy
-    /// nothing. Null for one-part intervals and in cards measured before it was reported.
+    /// most likely buy (customer form) or, in the decile form, also those drawn for the amount-if-buying interval in a
+    /// decile where most buy nothing. Null for one-part intervals and in cards measured before it was reported.
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? WithoutZeroShare { get; init; }
@@ -288,19 +297,20 @@ public sealed record ValueIntervals
     /// The interval served to a customer: the two-part one from <paramref name="parts"/> when the card has
     /// <see cref="TwoPart"/>, else the one-part one of their served prediction (<see cref="For(double)"/>). Null when the
     /// card's intervals are two-part and the parts are not known (a stored prediction alone does not give them).
+    /// <paramref name="customerId"/> splits the decile form's customers tied at a threshold (<see cref="DecileIntervals.TieDraw"/>).
     /// </summary>
-    public ValueInterval? For(double predicted, TwoPartPrediction? parts) =>
+    public ValueInterval? For(double predicted, TwoPartPrediction? parts, string customerId) =>
         TwoPart is null ? For(predicted)
-        : parts is { } known ? For(predicted, known, ServedForm ?? ValueIntervalForm.Customer)
+        : parts is { } known ? For(predicted, known, ServedForm ?? ValueIntervalForm.Customer, customerId)
         : null;
 
-    /// <summary>The two-part interval of the given form for a customer with this served prediction and these parts.</summary>
+    /// <summary>The two-part interval of the given form for the customer <paramref name="customerId"/> with this served prediction and these parts.</summary>
     /// <exception cref="InvalidOperationException">The intervals are one-part, or the decile form was not calibrated.</exception>
-    public ValueInterval For(double predicted, TwoPartPrediction parts, ValueIntervalForm form)
+    public ValueInterval For(double predicted, TwoPartPrediction parts, ValueIntervalForm form, string customerId)
     {
         var twoPart = TwoPart ?? throw new InvalidOperationException("These intervals are one-part: they have no two-part forms.");
         return form == ValueIntervalForm.Decile
-            ? (Deciles ?? throw new InvalidOperationException("These intervals have no decile form: retrain the bundle.")).For(predicted, parts, twoPart, Level)
+            ? (Deciles ?? throw new InvalidOperationException("These intervals have no decile form: retrain the bundle.")).For(predicted, parts, customerId, twoPart, Level)
             : twoPart.For(parts, Level);
     }
 
@@ -324,18 +334,21 @@ public sealed record ValueIntervals
     /// and the buyers' coverage by the interval of the amount if buying; without, the one-part intervals of
     /// <see cref="Bins"/>.
     /// </remarks>
-    public IntervalCoverage Measure(IReadOnlyList<double> predicted, IReadOnlyList<double> actual, IReadOnlyList<TwoPartPrediction>? parts = null, ValueIntervalForm? form = null)
+    public IntervalCoverage Measure(
+        IReadOnlyList<double> predicted, IReadOnlyList<double> actual, IReadOnlyList<TwoPartPrediction>? parts = null, ValueIntervalForm? form = null, IReadOnlyList<string>? customerIds = null)
     {
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(actual);
-        if (predicted.Count != actual.Count || predicted.Count == 0 || (parts is not null && parts.Count != predicted.Count))
+        if (predicted.Count != actual.Count || predicted.Count == 0 || (parts is not null && parts.Count != predicted.Count) || (customerIds is not null && customerIds.Count != predicted.Count))
         {
-            throw new ArgumentException($"Coverage needs one actual value per prediction, at least one: {predicted.Count} and {actual.Count} given.", nameof(actual));
+            throw new ArgumentException($"Coverage needs one actual value (and id, where given) per prediction, at least one: {predicted.Count} and {actual.Count} given.", nameof(actual));
         }
 
         var twoPart = parts is null ? null : TwoPart ?? throw new InvalidOperationException("These intervals are one-part: measure them without the two-part predictions.");
         var measuredForm = twoPart is null ? (ValueIntervalForm?)null : form ?? ServedForm ?? ValueIntervalForm.Customer;
-        var intervals = twoPart is null ? predicted.Select(For).ToArray() : parts!.Select((p, i) => For(predicted[i], p, measuredForm!.Value)).ToArray();
+        var intervals = twoPart is null ? predicted.Select(For).ToArray() : parts!.Select((p, i) => For(predicted[i], p, measuredForm!.Value, customerIds?[i] ?? (measuredForm == ValueIntervalForm.Decile
+                ? throw new ArgumentException("The decile form needs the customers' ids (ties at a threshold are split by a draw from the id).", nameof(customerIds))
+                : ""))).ToArray();
         bool WithoutZero(int i) => intervals[i].P10 > 0 || intervals[i].P90 < 0;
         double ModelCoverage(int i) => twoPart!.ExpectedCoverage(parts![i], intervals[i]);
         bool AmountCovered(int i) => intervals[i].AmountIfBuyingP10 <= actual[i] && actual[i] <= intervals[i].AmountIfBuyingP90;
@@ -472,7 +485,7 @@ public sealed record ValueIntervals
 
     /// <summary>What a form promises, in one sentence (the card, the train output and the report say it alike).</summary>
     public static string FormPromise(ValueIntervalForm form) => form == ValueIntervalForm.Decile
-        ? "80% of each decile of predicted value ends in its interval; in deciles where most buy nothing, those likeliest to buy get the interval of their amount if buying, without 0, which they most likely miss"
+        ? "80% of each decile of predicted value ends in its interval; in deciles where most buy nothing, some customers with P(buy) under 20% (drawn by their chance of buying and a hash of their id) get the interval of their amount if buying, without 0, which they most likely miss"
         : "each customer's own central 80% (P(buy) × amount if buying), holding their likeliest outcome; deciles where most buy nothing cover more than 80%, since [0, 0] covers every non-buyer";
 
     // Why a decile misses, in words: over the bar by construction where the zeros alone exceed it (any interval of one

@@ -408,8 +408,8 @@ public sealed class BundleScorer
                 ValueTotals = valueTotals,
                 RevenueReasons = revenueReasons ?? [],
                 RevenueTotals = revenueTotals,
-                GrossProfitInterval = value is { } v ? valueIntervals?.For(v, valueParts) : null,
-                RevenueInterval = revenue is { } r ? revenueIntervals?.For(r, revenueParts) : null,
+                GrossProfitInterval = value is { } v ? valueIntervals?.For(v, valueParts, row.CustomerId) : null,
+                RevenueInterval = revenue is { } r ? revenueIntervals?.For(r, revenueParts, row.CustomerId) : null,
             };
         }
 
@@ -569,8 +569,8 @@ public sealed class BundleScorer
                 ValueTotals = valueExplained?[i].Totals,
                 RevenueReasons = revenueExplained?[i].Reasons ?? [],
                 RevenueTotals = revenueExplained?[i].Totals,
-                GrossProfitInterval = value?[i].Value is { } v ? valueIntervals?.For(v, valueParts?[i]) : null,
-                RevenueInterval = revenue?[i] is { } r ? revenueIntervals?.For(r, revenueParts?[i]) : null,
+                GrossProfitInterval = value?[i].Value is { } v ? valueIntervals?.For(v, valueParts?[i], rows[i].CustomerId) : null,
+                RevenueInterval = revenue?[i] is { } r ? revenueIntervals?.For(r, revenueParts?[i], rows[i].CustomerId) : null,
             });
         }
 

@@ -43,7 +43,10 @@ public sealed record PurchaseOutlook(double PurchaseProbability, double IfBuying
     /// <summary>A stored whole number of basis points as the probability it stands for.</summary>
     public static double FromBasisPoints(int basisPoints) => basisPoints / 10_000.0;
 
-    /// <summary>"likely to buy: 9%; if they buy, 40–310 EUR gross profit" (whole percent, "under 1%" below it; whole currency units).</summary>
+    /// <summary>
+    /// "likely to buy: 9%; if they buy, 40–310 EUR gross profit" (whole percent, "under 1%" below it; whole currency units;
+    /// "−3 to 55" where a bound is negative, see <see cref="AmountRange"/>).
+    /// </summary>
     public string Words(string currency)
     {
         var percent = PurchaseProbability * 100;
@@ -53,8 +56,23 @@ public sealed record PurchaseOutlook(double PurchaseProbability, double IfBuying
             > 99.5 and < 100 => "over 99%",
             _ => percent.ToString("0", CultureInfo.InvariantCulture) + "%",
         };
-        return $"likely to buy: {chance}; if they buy, {Amount(IfBuyingP10)}–{Amount(IfBuyingP90)} {currency} gross profit";
+        return $"likely to buy: {chance}; if they buy, {AmountRange(IfBuyingP10, IfBuyingP90)} {currency} gross profit";
     }
+
+    /// <summary>
+    /// A range of whole currency units: "40–310", but "−3 to 55" (and "−120 to −4") where a bound is negative, since
+    /// "-3–55" reads as a typo or as "3 to 55" — the minus is the typographic one (U+2212), so it cannot be taken for
+    /// the dash.
+    /// </summary>
+    public static string AmountRange(double low, double high)
+    {
+        var (from, to) = (Amount(low), Amount(high));
+        return from.StartsWith('-') || to.StartsWith('-')
+            ? $"{Minus(from)} to {Minus(to)}"
+            : $"{from}–{to}";
+    }
+
+    private static string Minus(string amount) => amount.StartsWith('-') ? "\u2212" + amount[1..] : amount;
 
     /// <summary>
     /// The CSV columns of an outlook, after the interval's own: purchase_probability, then the amount if buying

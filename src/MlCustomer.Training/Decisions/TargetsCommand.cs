@@ -26,7 +26,7 @@ internal static class TargetsCommand
         };
         var conservative = new Option<bool>("--conservative")
         {
-            Description = "Plan on each customer's P10 of predicted profit (the low end of the 80% interval) instead of the mean: a conservative budget. " +
+            Description = "Plan on each customer's P10 of predicted profit (the low end of the 80% interval; 0 for a customer with P(buy) under 20%, whichever interval form the bundle serves) instead of the mean: a conservative budget. " +
                 "Needs a bundle trained with value intervals",
         };
         var command = new Command("targets", "Choose the customers whose retention offer is expected to return most within a budget")
@@ -56,15 +56,6 @@ internal static class TargetsCommand
             if (lower && run.Bundle.Card.LifetimeValue?.Intervals is null)
             {
                 throw new ArgumentException("--conservative plans on the P10 of predicted profit, but this bundle has no value intervals: retrain it.");
-            }
-
-            if (lower && run.Bundle.Card.LifetimeValue?.Intervals?.ServedForm == ValueIntervalForm.Decile)
-            {
-                // The decile form's P10 is the amount if buying for a low decile's likeliest buyers, who most likely bring
-                // nothing: planning on it would count money the customer form says not to count.
-                throw new ArgumentException(
-                    "--conservative plans on each customer's P10 of predicted profit, but this bundle serves the decile form of the intervals, whose P10 is not a " +
-                    "per-customer low end (in deciles where most buy nothing, those likeliest to buy get their amount if buying): retrain with --value-intervals customer.");
             }
 
             // The intervals of paid-offer customers are kept for the CSV, which shows them as the API's export does.

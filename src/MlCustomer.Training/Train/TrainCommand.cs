@@ -93,11 +93,11 @@ internal static class TrainCommand
         valueForm.AcceptOnlyFromAmong("auto", "one-part", "two-part");
         var valueIntervals = new Option<string>("--value-intervals")
         {
-            Description = "The 80% value interval served: customer (each customer's own central 80% of P(buy) × amount if buying; deciles where most buy nothing cover more, " +
-                "since [0, 0] covers every non-buyer) or decile (calibrated so 80% of each decile of predicted value ends in its interval; there, those likeliest to buy get " +
-                "their amount-if-buying interval, without 0). The card and report show both on the same held-out customers. decile needs the two-part model, so with it " +
-                "--value-form auto trains two-part only",
-            DefaultValueFactory = _ => "customer",
+            Description = "The 80% value interval served: decile (the default: calibrated so 80% of each decile of predicted value ends in its interval; where most buy " +
+                "nothing, some customers, chosen by their chance of buying and a draw from their id, get their amount-if-buying interval, without 0) or customer (each " +
+                "customer's own central 80% of P(buy) × amount if buying; deciles where most buy nothing cover more, since [0, 0] covers every non-buyer). The card and " +
+                "report show both on the same held-out customers. Both need the two-part model: where cross-validation chooses one-part trees, one-part intervals are served",
+            DefaultValueFactory = _ => "decile",
         };
         valueIntervals.AcceptOnlyFromAmong("customer", "decile");
         var command = new Command("train", "Train the churn, segment and lifetime value models and write a model bundle")
@@ -111,11 +111,6 @@ internal static class TrainCommand
         {
             var watch = Stopwatch.StartNew();
             var intervalForm = parse.GetValue(valueIntervals) == "decile" ? ValueIntervalForm.Decile : ValueIntervalForm.Customer;
-            if (intervalForm == ValueIntervalForm.Decile && parse.GetValue(valueForm) == "one-part")
-            {
-                throw new ArgumentException("--value-intervals decile ranks a decile's customers by the two-part model's P(buy): use --value-form two-part or auto, not one-part.");
-            }
-
             var options = defaults with
             {
                 Seed = parse.GetValue(seed),
@@ -130,7 +125,7 @@ internal static class TrainCommand
                 {
                     Metric = parse.GetValue(valueMetric),
                     // The decile form needs every customer's P(buy) and amount: only the two-part trees have them.
-                    TwoPartOnly = parse.GetValue(valueForm) switch { "one-part" => false, "two-part" => true, _ => intervalForm == ValueIntervalForm.Decile ? true : null },
+                    TwoPartOnly = parse.GetValue(valueForm) switch { "one-part" => false, "two-part" => true, _ => null },
                     IntervalForm = intervalForm,
                 },
                 Refit = parse.GetValue(refit),

@@ -12,8 +12,8 @@ namespace MlCustomer.Core.Tests.LifetimeValue;
 /// <summary>
 /// Both forms of the value intervals from the real value model as <c>train</c> fits it (calibrated on the training
 /// customers' out-of-fold predictions, measured on the held-out ones): on the committed data the customer form is what
-/// the committed bundle's card says, to the last digit, and the decile form meets the bars there and on a
-/// generated zero-heavy retailer.
+/// the committed bundle's card says, to the last digit, and the decile form (served by default) meets the bars
+/// there, and in every decile of a generated zero-heavy retailer.
 /// </summary>
 public sealed class DecileFormHeldOutTests
 {
@@ -62,15 +62,17 @@ public sealed class DecileFormHeldOutTests
     }
 
     [Fact]
-    public void OnTheCommittedDataTheCustomerFormIsServedAndIsExactlyWhatTheCommittedCardSays()
+    public void OnTheCommittedDataTheDecileFormIsServedAndTheCustomerFormIsExactlyWhatTheCommittedCardSays()
     {
         var intervals = Committed.Value.Intervals!;
+        // The committed bundle was trained when the customer form was the default: its served numbers are this card's other form's.
         var committed = ModelBundle.ReadCard(Path.Combine(RepositoryFolders.Root, "models")).LifetimeValue!.Intervals!;
+        var before = committed.ServedForm == ValueIntervalForm.Customer ? committed.HeldOut! : committed.OtherFormHeldOut!;
 
-        Assert.Equal(ValueIntervalForm.Customer, intervals.ServedForm);
+        Assert.Equal(ValueIntervalForm.Decile, intervals.ServedForm);
         Assert.Equivalent(committed.TwoPart, intervals.TwoPart, strict: true);
         Assert.Equivalent(committed.Bins, intervals.Bins, strict: true);
-        var (held, before) = (intervals.HeldOut!, committed.HeldOut!);
+        var held = intervals.OtherFormHeldOut!;
         Assert.Equal(ValueIntervalForm.Customer, held.Form);
         Assert.Equal(before.Customers, held.Customers);
         Assert.Equal(before.Coverage, held.Coverage);
@@ -81,26 +83,25 @@ public sealed class DecileFormHeldOutTests
     }
 
     [Fact]
-    public void OnTheCommittedDataTheDecileFormCoversEightyPercentOfEveryHeldOutDecileButTheLowest()
+    public void OnTheCommittedDataTheDecileFormCoversEightyPercentOfEveryHeldOutDecile()
     {
         var intervals = Committed.Value.Intervals!;
-        var decile = intervals.OtherFormHeldOut!;
-        var customer = intervals.HeldOut!;
+        var decile = intervals.HeldOut!;
+        var customer = intervals.OtherFormHeldOut!;
 
         Assert.Equal(ValueIntervalForm.Decile, decile.Form);
         Assert.Equal(customer.Customers, decile.Customers);
+        // 80.9% overall; deciles 77.1–84.8% (2,228 held out, 223 a decile: one binomial standard deviation is 2.7 points).
+        Assert.True(decile.MeetsBars, decile.Verdict);
         Assert.InRange(decile.Coverage, 0.8 - ValueIntervals.OverallTolerance, 0.8 + ValueIntervals.OverallTolerance);
-        Assert.All(decile.Deciles.SkipLast(1), d => Assert.InRange(d.Coverage, 0.8 - ValueIntervals.DecileTolerance, 0.8 + ValueIntervals.DecileTolerance));
-        // The lowest decile (99% buy nothing) is still over its bar (86.0%: the served fit moves fewer of its customers to
-        // the amount interval than the folds' ranks asked for), but far nearer 80% than the customer form's 99.1%.
-        Assert.InRange(decile.Deciles[^1].Coverage, 0.8, customer.Deciles[^1].Coverage - 0.1);
+        Assert.All(decile.Deciles, d => Assert.InRange(d.Coverage, 0.8 - ValueIntervals.DecileTolerance, 0.8 + ValueIntervals.DecileTolerance));
         // The customer form misses the bars on the same customers: deciles 8–10 over-cover.
         Assert.False(customer.MeetsBars);
         Assert.All(customer.Deciles.TakeLast(3), d => Assert.True(d.Coverage > 0.8 + ValueIntervals.DecileTolerance));
     }
 
     [Fact]
-    public void OnAGeneratedZeroHeavyRetailerTheServedDecileFormMeetsTheOverallBarWhereTheCustomerFormDoesNot()
+    public void OnAGeneratedZeroHeavyRetailerTheDecileFormCoversEightyPercentOfEveryHeldOutDecileWhereTheCustomerFormCoversAllTheNonBuyers()
     {
         var intervals = ZeroHeavy.Value.Intervals!;
         var decile = intervals.HeldOut!;
@@ -110,11 +111,11 @@ public sealed class DecileFormHeldOutTests
         Assert.Equal(ValueIntervalForm.Decile, decile.Form);
         Assert.Equal(ValueIntervalForm.Customer, customer.Form);
         Assert.True(decile.Deciles.Average(d => d.ZeroShare) > 0.6, "the generated set is not zero-heavy");
-        Assert.InRange(decile.Coverage, 0.8 - ValueIntervals.OverallTolerance, 0.8 + ValueIntervals.OverallTolerance);
-        Assert.True(customer.Coverage > 0.8 + ValueIntervals.OverallTolerance, customer.Verdict);
-        // Deciles 1–6 (where some buy) meet ± 5; the deciles where nobody bought, at 100% under the customer form, come
-        // nearer 80% but not within ± 5 everywhere (the served fit's ranks there are not the folds').
-        Assert.All(decile.Deciles.Take(6), d => Assert.InRange(d.Coverage, 0.8 - ValueIntervals.DecileTolerance, 0.8 + ValueIntervals.DecileTolerance));
-        Assert.All(decile.Deciles.Zip(customer.Deciles).Where(p => p.Second.ZeroShare == 1), p => Assert.True(p.First.Coverage < p.Second.Coverage - 0.05));
+        // 79.3% overall, deciles 75.8–82.1% (2,228 held out, 223 a decile, as on the committed data); the customer form
+        // covers 100% of deciles 8–10, where nobody bought.
+        Assert.True(decile.MeetsBars, decile.Verdict);
+        Assert.All(decile.Deciles, d => Assert.InRange(d.Coverage, 0.8 - ValueIntervals.DecileTolerance, 0.8 + ValueIntervals.DecileTolerance));
+        Assert.False(customer.MeetsBars);
+        Assert.Contains(customer.Deciles, d => d.ZeroShare == 1 && d.Coverage == 1);
     }
 }

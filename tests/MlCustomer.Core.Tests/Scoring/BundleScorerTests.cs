@@ -68,8 +68,11 @@ public sealed class BundleScorerTests(SmallSampleBundle sample, TwoPartSampleBun
         var scores = new BundleScorer(ml, bundle, compile: false).Score(customers, table.AttributeNames);
         var parts = Core.LifetimeValue.LifetimeValueTrainer.PredictParts(ml, bundle.LifetimeValue!, bundle.Card.FeatureContract.Schema, rows)!;
 
-        // Each served interval is the two-part one of the customer's own P(buy) and amount, not of the blended prediction.
-        Assert.All(scores.Zip(parts), p => Assert.Equal(intervals.TwoPart!.For(p.Second), p.First.GrossProfitInterval));
+        // Each served interval is the decile form (train's default) of the customer's own P(buy), amount and id; its bin is
+        // the blended prediction's.
+        Assert.Equal(Core.LifetimeValue.ValueIntervalForm.Decile, intervals.ServedForm);
+        Assert.All(scores.Zip(parts), p => Assert.Equal(
+            intervals.For(p.First.PredictedGrossProfit!.Value, p.Second, Core.LifetimeValue.ValueIntervalForm.Decile, p.First.CustomerId), p.First.GrossProfitInterval));
         Assert.Contains(scores, s => s.GrossProfitInterval!.PurchaseProbability < 0.2 && s.GrossProfitInterval.P90 == 0);
         Assert.Contains(scores, s => s.GrossProfitInterval!.PurchaseProbability > 0.5 && s.GrossProfitInterval.P90 > 0);
         // The compiled scorer reads P(buy) from its plans and serves the same intervals.
