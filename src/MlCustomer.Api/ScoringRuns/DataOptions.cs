@@ -26,7 +26,7 @@ public sealed class DataOptions
     /// and stored into a throw-away file, so that the first real run after a start runs compiled, optimised code. Without
     /// it the first run of a process pays 2–5 s more CPU at 1,000,000 customers for the just-in-time compiler re-compiling its
     /// hot methods (perf: 2.7 s on the compiler thread), and runs slower meanwhile; the rehearsal costs 2–3 s of CPU once, at start (a run
-    /// queued meanwhile, such as the start-up run, waits for it). SQLite store only: a PostgreSQL replica does not rehearse.
+    /// queued meanwhile, such as the start-up run, waits for it). A replica on PostgreSQL rehearses the same way (into a throw-away SQLite file) before it takes chunks.
     /// On in the shipped appsettings.json: on the idle 2-core box the first run of 1,000,000 customers after a start went at
     /// 103,000–111,000 customers/s with it against 88,000–93,000 without (15.0–16.1 s of CPU against 18.3–19.2;
     /// tests/MlCustomer.Benchmarks/RESULTS.md). Off when not configured, so hosts that start often (the tests) skip it.

@@ -41,15 +41,17 @@ internal sealed partial class ScoringRunWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A replica on PostgreSQL rehearses too (into the same throw-away SQLite file): a shared run's chunks go through the
+        // same features, models and rules, which are most of its CPU; only the PostgreSQL write path stays cold.
+        if (runs.Value.WarmUpRunOnStart)
+        {
+            await WarmUpAsync(stoppingToken);
+        }
+
         if (store.IsPostgreSql)
         {
             await ExecuteSharedRunsAsync(stoppingToken);
             return;
-        }
-
-        if (runs.Value.WarmUpRunOnStart)
-        {
-            await WarmUpAsync(stoppingToken);
         }
 
         await foreach (var runId in queue.ReadAllAsync(stoppingToken))

@@ -93,6 +93,8 @@ public sealed class Replica : IAsyncDisposable
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // The shipped settings rehearse a run at start-up (seconds of CPU each): the replicas here start often.
+        start.Environment["MlCustomer__WarmUpRunOnStart"] = "false";
         foreach (var (key, value) in settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
