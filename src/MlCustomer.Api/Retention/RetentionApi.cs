@@ -435,6 +435,17 @@ public static class RetentionApi
         // Runs since migration 7 stored their candidates when they ended: the list is a merge over them and only the
         // chosen customers' decisions are read. Older runs are chosen from all their stored decisions, as before.
         var candidates = run.ScoreKey is null ? null : await store.GetCandidatesAsync(run.Id, cancellationToken);
+        // A segment no customer of the run is in is a mistake (a typo, another bundle's name), not an empty list; the
+        // candidates name only segments with targets, so the run's own names decide.
+        if (segment is not null && candidates?.Segments.Contains(segment) != true &&
+            await store.GetSegmentNamesAsync(run, cancellationToken) is { } segmentNames && !segmentNames.Contains(segment))
+        {
+            errors[nameof(segment)] = [segmentNames.Count == 0
+                ? $"segment '{segment}' cannot be chosen: the current run ({run.Id}) has no segments."
+                : $"segment '{segment}' is none of the current run's segments; those are {string.Join(", ", segmentNames.Order(StringComparer.Ordinal))}."];
+            return (null, TypedResults.ValidationProblem(errors, title: "Invalid target list settings"));
+        }
+
         var values = new System.Collections.Concurrent.ConcurrentDictionary<string, StoredValue>(StringComparer.Ordinal);
         RetentionTargetList list;
         if (candidates is null)

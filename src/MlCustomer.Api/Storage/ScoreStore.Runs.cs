@@ -497,6 +497,32 @@ public sealed partial class ScoreStore
         return [.. customerIds.Where(found.ContainsKey).Select(id => found[id])];
     }
 
+    /// <summary>
+    /// The segment names a run's customers carry (from its decision context, kept per run), to tell a filter that names no
+    /// segment of the run from one that matches nobody; null for a run stored before compact rows.
+    /// </summary>
+    public async Task<IReadOnlyCollection<string>?> GetSegmentNamesAsync(ScoringRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.ScoreKey is null)
+        {
+            return null;
+        }
+
+        if (!contexts.TryGetValue(run.Id, out var context))
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            if (await ScalarAsync(connection, "SELECT decision_context FROM scoring_runs WHERE id = @id", [("@id", run.Id)], cancellationToken) is not string json)
+            {
+                return null;
+            }
+
+            context = Context(run.Id, json);
+        }
+
+        return [.. context.SegmentNames.Values];
+    }
+
     private DecisionContext Context(string runId, string json) => contexts.GetOrAdd(runId, _ => DecisionContext.FromJson(json));
 
     /// <summary>

@@ -327,6 +327,25 @@ public abstract class StoredRunViewsTests(ApiFactory factory, StoreProvider prov
     }
 
     [SkippableFact]
+    public async Task ASegmentNoCustomerOfTheRunIsInIsRefusedNamingTheRunsSegments()
+    {
+        provider.Require();
+        await RunAsync(factory, AsOf);
+        using var client = factory.ClientWith(ApiFactory.ScorerKey);
+        var known = Decisions.Value.First(d => d.Segment is not null).Segment!;
+
+        using var unknown = await client.GetAsync(new Uri("/api/v1/retention/targets?budget=1500&segment=no-such-segment", UriKind.Relative));
+        var problem = await unknown.Content.ReadFromJsonAsync<JsonElement>();
+        using var existing = await client.GetAsync(new Uri($"/api/v1/retention/targets?budget=1500&segment={Uri.EscapeDataString(known)}", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        var message = problem.GetProperty("errors").GetProperty("segment")[0].GetString()!;
+        Assert.Contains("'no-such-segment' is none of the current run's segments", message, StringComparison.Ordinal);
+        Assert.Contains(known, message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, existing.StatusCode);
+    }
+
+    [SkippableFact]
     public async Task ABackfillRunAtAnEarlierAsOfDateDoesNotReplaceTheCurrentScores()
     {
         provider.Require();

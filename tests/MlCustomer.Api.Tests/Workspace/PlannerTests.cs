@@ -234,6 +234,22 @@ public sealed class PlannerTests(ScoredWorkspace app) : IClassFixture<ScoredWork
         }
     }
 
+    [SkippableTheory]
+    [InlineData("budget=1000&tier=Z", "tier must be one of")] // typed into the address: the page showed no list and said nothing
+    [InlineData("budget=1000&stage=sleeping", "stage")]
+    [InlineData("budget=1000&segment=no-such-segment", "'no-such-segment' is none of the current run's segments")]
+    public async Task AFilterTheFormDoesNotOfferIsSaidAboveTheFormNotIgnored(string query, string message)
+    {
+        var page = await app.NewPageAsync();
+        await WorkspaceApp.SignInAsync(page, ApiFactory.MarketingKey);
+
+        var response = await page.GotoAsync($"/planner?{query}");
+
+        Assert.Equal(200, response!.Status);
+        await Expect(page.Locator("form.planner .error[role=alert]")).ToContainTextAsync(message);
+        await Expect(page.Locator("[data-table=targets]")).ToHaveCountAsync(0);
+    }
+
     [SkippableFact]
     public async Task AKeyboardAloneTabsToTheFieldsTypesAndSubmitsWithEnter()
     {

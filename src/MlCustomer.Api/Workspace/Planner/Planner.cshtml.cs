@@ -211,7 +211,11 @@ public sealed partial class PlannerModel(ScoreStore store, ModelHost host, TimeP
             case ValidationProblem invalid:
                 foreach (var (field, messages) in invalid.ProblemDetails.Errors)
                 {
-                    Errors[field == "actionCost" ? "form" : field] = string.Join(" ", messages);
+                    // Only the budget and the save rate have a message of their own beside the field; the rest (a tier,
+                    // stage or segment typed into the address, the offer costs' combination) is said above the form.
+                    var shownAt = field is "budget" or "saveRate" ? field : "form";
+                    var message = string.Join(" ", messages);
+                    Errors[shownAt] = Errors.TryGetValue(shownAt, out var before) ? $"{before} {message}" : message;
                 }
 
                 return null;
