@@ -111,24 +111,13 @@ done
 
 lua="$work/key.lua"
 printf 'wrk.headers["X-Api-Key"] = "%s"\n' "$scorer" >"$lua"
-# wrk prints the 50th, 75th, 90th and 99th percentiles; the 95th too, from its latency histogram; and every status code
-# answered with how often (wrk's own "Non-2xx" line does not say which: the load shedder's 503, a 429, a 5xx).
+# The 95th percentile and every status code answered with how often: wrk-report.lua.
 cat >>"$lua" <<'LUA'
-local threads = {}
+threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) statuses = {} end
-function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
-function done(summary, latency, requests)
-  io.write(string.format("     95%%  %.2fms\n", latency:percentile(95) / 1000))
-  local all = {}
-  for _, thread in ipairs(threads) do
-    for status, n in pairs(thread:get("statuses")) do all[status] = (all[status] or 0) + n end
-  end
-  local line = "  status codes:"
-  for status, n in pairs(all) do line = line .. string.format(" %d × %d", n, status) end
-  io.write(line .. "\n")
-end
 LUA
+cat tests/MlCustomer.Benchmarks/wrk-report.lua >>"$lua"
 # Movement between the last two runs: the first call after the runs (the worker compared them when the last one ended) and the next.
 if [ "$runs" -ge 2 ]; then
   for call in first second; do

@@ -248,6 +248,10 @@ public sealed class PlannerTests(ScoredWorkspace app) : IClassFixture<ScoredWork
         Assert.Equal(200, response!.Status);
         await Expect(page.Locator("form.planner .error[role=alert]")).ToContainTextAsync(message);
         await Expect(page.Locator("[data-table=targets]")).ToHaveCountAsync(0);
+        if (query.Contains("tier=Z", StringComparison.Ordinal))
+        {
+            await Chromium.ScreenshotAsync(page, "planner-refused-filter");
+        }
     }
 
     [SkippableFact]
